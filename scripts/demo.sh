@@ -9,7 +9,10 @@ bash scripts/setup.sh
 demo=$(mktemp -d /tmp/racker-demo.XXXXXX)
 trap 'rm -rf "$demo"' EXIT
 mkdir -p "$demo/oem" "$demo/etc" "$demo/state" "$demo/run"
-nic=$(for d in /sys/class/net/*; do [ -e "$d/device" ] && basename "$d"; done | head -n 1)
+nic=""
+for d in /sys/class/net/*; do
+  if [ -e "$d/device" ]; then nic=$(basename "$d"); break; fi
+done
 [ -n "$nic" ] || nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
 mac=$(cat "/sys/class/net/$nic/address")
 cat > "$demo/oem/nodes.csv" <<CSV

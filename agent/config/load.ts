@@ -37,7 +37,7 @@ export function parseConfig(text: string, file: string | undefined, env: Env = p
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ValidationError(ErrorCodes.config, `${name} is not valid YAML`, doc.errors.map((err) => ({
-      file: name, line: err.linePos?.[0].line, message: err.message.split('\n')[0] ?? err.message,
+      file: name, line: lines.linePos(err.pos[0]).line, message: err.message.split('\n')[0] ?? err.message,
     })));
   }
   const raw: unknown = doc.toJS() ?? {};

@@ -14,7 +14,7 @@ import { listLocalInterfaces } from './local-interfaces.js';
 import { findManagementNode } from './management-node.js';
 import { assignHostnames } from './hostnames.js';
 import { planAddresses, type AddressPlan, type PersistedPlan } from './address-plan.js';
-import { loadPersistedPlan } from './address-store.js';
+import { loadPersistedPlan, savePersistedPlan } from './address-store.js';
 import type { Mac } from './mac.js';
 
 export interface RackNode extends NodeRecord {
@@ -134,4 +134,11 @@ async function readNodesFile(path: string, problems: Problem[]): Promise<Buffer 
     else problems.push({ file: path, message: `cannot be read: ${(e as Error).message}` });
     return undefined;
   }
+}
+
+/** Save the address plan when it changed, so the next load gives every MAC the same address. */
+export async function persistAddressPlan(config: Config, inventory: Inventory): Promise<boolean> {
+  if (inventory.planToSave === undefined) return false;
+  await savePersistedPlan(config.paths.stateDir, inventory.planToSave);
+  return true;
 }

@@ -59,11 +59,15 @@ export function parseNodesCsv(content: Buffer | string, file: string): ParsedNod
   try {
     rows = parse(text, { trim: true, relax_column_count: true, skip_empty_lines: true, info: true, raw: true, record_delimiter: '\n' }) as unknown as typeof rows;
   } catch (e) {
-    const err = e as { lines?: number; message: string };
-    at(err.lines, `not valid CSV: ${err.message.replace(/^[^:]*: /, '')}`, undefined, 'quote fields that contain commas or quotes with "…"');
+    const err = e as { lines?: number; message: string; code?: string };
+    const why = err.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a field opened with a quote (") is never closed'
+      : err.code === 'INVALID_OPENING_QUOTE' ? 'a quote (") stands inside a field'
+      : err.message;
+    at(err.lines, `not valid CSV: ${why}`, undefined, 'quote fields that contain commas or quotes with "…"');
     return { nodes: [], problems };
   }
-  const located = rows.map((r) => ({ fields: r.record, line: r.info.lines - countNewlines(r.raw.replace(/\n+$/, '')) }));
+  // info.lines is the line a record ends on; its raw text may carry skipped blank lines before it.
+  const located = rows.map((r) => ({ fields: r.record, line: r.info.lines - countNewlines(r.raw.replace(/^(?:[ \t]*\n)+/, '').replace(/\n[\s]*$/, '')) }));
 
   const header = located[0];
   if (header === undefined) {

@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import { parseConfig } from '../../../agent/config/load.js';
+import { configFilePath, envPathDefaults } from '../../../agent/config/paths.js';
+import { ValidationError, formatProblem } from '../../../agent/lib/errors.js';
+
+const problemsOf = (text: string): string[] => {
+  try {
+    parseConfig(text, '/etc/racker/racker.yaml', {});
+  } catch (e) {
+    if (e instanceof ValidationError) return e.problems.map(formatProblem);
+    throw e;
+  }
+  return [];
+};
+
+describe('configuration', () => {
+  it('gives every setting a default', () => {
+    const c = parseConfig('', undefined, {});
+    expect(c.paths).to.deep.equal({ oemDir: '/usr/share/oem', etcDir: '/etc/racker', stateDir: '/var/lib/racker', runDir: '/run/racker', sysClassNet: '/sys/class/net' });
+    expect(c.network.subnet).to.equal('172.24.213.0/24');
+    expect(c.dhcp.dns).to.equal(false);
+    expect(c.bmc.driver).to.equal('ipmi');
+    expect(c.source).to.equal(undefined);
+  });
+
+  it('takes path defaults from the environment, and the file wins over both', () => {
+    const env = { RACKER_OEM_DIR: '/tmp/oem', RACKER_STATE_DIR: '/tmp/state', RACKER_RUN_DIR: '', RACKER_ETC_DIR: '/tmp/etc' };
+    expect(envPathDefaults(env)).to.include({ oemDir: '/tmp/oem', stateDir: '/tmp/state', runDir: '/run/racker', etcDir: '/tmp/etc' });
+    const c = parseConfig('paths:\n  stateDir: /srv/state\n', 'f', env);
+    expect(c.paths).to.include({ oemDir: '/tmp/oem', stateDir: '/srv/state' });
+    expect(configFilePath(undefined, env)).to.deep.equal({ path: '/tmp/etc/racker.yaml', explicit: false });
+    expect(configFilePath(undefined, { RACKER_CONFIG: '/x.yaml' })).to.deep.equal({ path: '/x.yaml', explicit: true });
+    expect(configFilePath('/y.yaml', { RACKER_CONFIG: '/x.yaml' })).to.deep.equal({ path: '/y.yaml', explicit: true });
+  });
+
+  it('is frozen', () => {
+    const c = parseConfig('', undefined, {});
+    expect(Object.isFrozen(c)).to.equal(true);
+    expect(Object.isFrozen(c.network)).to.equal(true);
+    expect(() => { (c.network as { subnet: string }).subnet = 'x'; }).to.throw(TypeError);
+  });
+
+  it('reports every problem with its line and path', () => {
+    const text = [
+      'network:',
+      '  subnet: 10.0.0.0/8',
+      '  hostnamePattern: "{type}"',
+      'bmc:',
+      '  timeoutMs: fast',
+      '  nodes:',
+      '    "zz:zz": { port: 70000 }',
+      'dhpc: {}',
+      'paths:',
+      '  stateDir: relative/dir',
+    ].join('\n');
+    expect(problemsOf(text)).to.deep.equal([
+      '/etc/racker/racker.yaml:10: paths.stateDir: must be an absolute path',
+      '/etc/racker/racker.yaml:2: network.subnet: /8 is outside the supported /16 to /28',
+      '/etc/racker/racker.yaml:3: network.hostnamePattern: needs {row} or {mac} so that every node gets its own name',
+      '/etc/racker/racker.yaml:5: bmc.timeoutMs: Invalid input: expected number, received string',
+      '/etc/racker/racker.yaml:7: bmc.nodes.zz:zz.port: Too big: expected number to be <=65535',
+      '/etc/racker/racker.yaml:7: bmc.nodes.zz:zz: "zz:zz" is not a MAC address',
+      '/etc/racker/racker.yaml:8: dhpc: unknown setting\n    fix: check the spelling against docs/configuration.md',
+    ]);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    expect(problemsOf('network:\n  subnet: [\n')).to.have.length.greaterThan(0);
+    expect(problemsOf('network:\n  subnet: [\n')[0]).to.match(/^\/etc\/racker\/racker\.yaml:\d+: /);
+    expect(problemsOf('a: 1\na: 2\n')[0]).to.match(/^\/etc\/racker\/racker\.yaml:2: .*[Uu]nique/);
+  });
+
+  it('rejects a subnet with host bits and a discovery pool that leaves no room', () => {
+    expect(problemsOf('network: { subnet: 10.1.2.3/24 }')).to.deep.equal(['/etc/racker/racker.yaml:1: network.subnet: 10.1.2.3/24 has host bits set; the network is 10.1.2.0/24']);
+    expect(problemsOf('network: { subnet: 10.1.2.0/28, discoveryPoolSize: 12 }')[0]).to.match(/network\.discoveryPoolSize: 12 leaves too few of 10\.1\.2\.0\/28's 14 addresses/);
+  });
+
+  it('rejects a top level that is not a mapping', () => {
+    expect(problemsOf('- a\n- b\n')).to.deep.equal(['/etc/racker/racker.yaml:1: the top level must be a mapping (key: value)']);
+  });
+});

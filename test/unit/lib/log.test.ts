@@ -1,0 +1,31 @@
+import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../agent/lib/log.js';
+
+function capture(): { stream: Writable; lines: () => Record<string, unknown>[]; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({ write(chunk: Buffer, _enc, cb) { chunks.push(chunk.toString()); cb(); } });
+  return { stream, text: () => chunks.join(''), lines: () => chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+describe('logging', () => {
+  it('writes JSON lines with level names and component child loggers', () => {
+    const out = capture();
+    const log = createLogger({ mode: 'daemon', stream: out.stream });
+    log.child({ component: 'dnsmasq' }).info({ pid: 42 }, 'started');
+    const [line] = out.lines();
+    expect(line).to.include({ level: 'info', component: 'dnsmasq', msg: 'started' });
+  });
+
+  it('redacts BMC passwords and tokens at any depth we log', () => {
+    const out = capture();
+    const log = createLogger({ mode: 'daemon', stream: out.stream });
+    log.info({ password: 'hunter2', bmc: { user: 'admin', password: 'hunter2' }, req: { headers: { authorization: 'Bearer abc' } }, node: { creds: { token: 'tok' } } }, 'x');
+    expect(out.text()).not.to.contain('hunter2');
+    expect(out.text()).not.to.contain('Bearer abc');
+    expect(out.text()).not.to.contain('"tok"');
+    const [line] = out.lines();
+    expect((line?.bmc as Record<string, unknown>).user).to.equal('admin');
+    expect((line?.bmc as Record<string, unknown>).password).to.equal('[redacted]');
+  });
+});
