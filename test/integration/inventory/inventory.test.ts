@@ -67,6 +67,13 @@ describe('inventory from files', () => {
     ]);
   });
 
+  it('says the metadata has not been written when nodes.csv is missing', async () => {
+    const rack = await writeFakeRack(dir);
+    await rm(join(rack.oemDir, 'nodes.csv'));
+    const report = await inspectInventory(await loadConfig({ env: rack.env }));
+    expect(report.problems).to.deep.equal([{ file: join(rack.oemDir, 'nodes.csv'), message: 'is missing: the rack metadata has not been written', hint: 'run `racker factory` to write it' }]);
+  });
+
   it('names a directory where nodes.csv should be', async () => {
     const rack = await writeFakeRack(dir);
     await rm(join(rack.oemDir, 'nodes.csv'));
