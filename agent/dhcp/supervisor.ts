@@ -53,6 +53,7 @@ export class DnsmasqSupervisor implements Service {
   private readonly parser = new DnsmasqLogParser();
   private plan: DnsmasqPlan;
   private current: DnsmasqInstance | undefined;
+  private starting: DnsmasqInstance | undefined;
   private alive = false;
   private monitoring: Promise<void> | undefined;
   private readonly halt = new AbortController();
@@ -81,17 +82,25 @@ export class DnsmasqSupervisor implements Service {
     signal.throwIfAborted();
     this.leases.events.on((e) => this.events.emit(e));
     await this.leases.start(signal);
-    this.current = await this.launch();
+    try {
+      await this.launch();
+    } catch (e) {
+      await this.leases.stop();
+      throw e;
+    }
     this.monitoring = this.monitor();
   }
 
   async stop(): Promise<void> {
     this.halt.abort();
     const errors: unknown[] = [];
-    try {
-      await this.current?.stop();
-    } catch (e) {
-      errors.push(e);
+    // `starting` is a dnsmasq still on its way up (stop() during start or a restart).
+    for (const instance of new Set([this.starting, this.current])) {
+      try {
+        await instance?.stop();
+      } catch (e) {
+        errors.push(e);
+      }
     }
     await this.monitoring;
     this.flush();
@@ -151,22 +160,32 @@ export class DnsmasqSupervisor implements Service {
     }
   }
 
-  /** Start one dnsmasq and wait until it has read its reservations; throws when it ends first. */
-  private async launch(): Promise<DnsmasqInstance> {
+  /** Start one dnsmasq, wait until it has read its reservations, make it current; throws when it ends first. */
+  private async launch(): Promise<void> {
     this.recentLines = [];
     const ready = this.waitForRead();
     const instance = await this.o.runner.start(this.files.conf, (line) => this.onLine(line));
-    const outcome = await Promise.race([ready.then(() => 'ready' as const), instance.exited, within(instance.exited, this.o.readyTimeoutMs ?? 10_000).then(() => 'timeout' as const)]);
+    this.starting = instance;
+    const deadline = timer(this.o.readyTimeoutMs ?? 10_000);
+    const outcome = await Promise.race([ready.then(() => 'ready' as const), instance.exited, deadline.expired.then(() => 'timeout' as const)])
+      .finally(() => {
+        deadline.cancel();
+        this.starting = undefined;
+      });
+    if (this.halt.signal.aborted) {
+      await instance.stop();
+      throw new RackerError(ErrorCodes.dhcp, 'dnsmasq was stopped while starting');
+    }
     if (typeof outcome === 'object') {
       const lines = this.recentLines.slice(-5).join(' | ');
       throw new RackerError(ErrorCodes.dhcp, `dnsmasq ${describeExit(outcome)} while starting${lines === '' ? '' : `: ${lines}`}`,
         { hint: `check that interface ${this.plan.interface} exists and has ${this.plan.subnet.cidr}, and that nothing else serves DHCP on it (ss -ulpn sport = :67)` });
     }
     if (outcome === 'timeout') this.o.log.warn({ pid: instance.pid }, 'dnsmasq did not report reading its reservations in time; assuming it runs');
+    this.current = instance;
     this.alive = true;
     this.o.log.info({ pid: instance.pid, mode: this.o.runner.mode }, 'dnsmasq started');
     this.events.emit({ type: 'started', pid: instance.pid });
-    return instance;
   }
 
   /** Wait for each instance to end and start the next one, until stop(). */
@@ -196,7 +215,7 @@ export class DnsmasqSupervisor implements Service {
         return; // stop() during the backoff wait
       }
       try {
-        this.current = await this.launch();
+        await this.launch();
         startedAt = Date.now();
         this.settleLaunch(undefined);
       } catch (e) {
@@ -252,13 +271,19 @@ export class DnsmasqSupervisor implements Service {
   }
 }
 
-/** Whether `p` settles within `ms`; the timer never outlives the wait. */
+/** Whether `p` settles within `ms`. */
 async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  const t = timer(ms);
   try {
-    return await Promise.race([p.then(() => true), timeout]);
+    return await Promise.race([p.then(() => true), t.expired.then(() => false)]);
   } finally {
-    clearTimeout(timer);
+    t.cancel();
   }
+}
+
+/** A timer as a promise that can be cancelled, so no wait outlives the thing waited for. */
+function timer(ms: number): { expired: Promise<void>; cancel: () => void } {
+  let handle: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => { handle = setTimeout(resolve, ms); });
+  return { expired, cancel: () => clearTimeout(handle) };
 }

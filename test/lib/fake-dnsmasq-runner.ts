@@ -50,6 +50,8 @@ export class FakeDnsmasqRunner implements DnsmasqRunner {
   readonly tested: string[] = [];
   /** The next starts exit at once with this line, one per entry. */
   failNextStarts: string[] = [];
+  /** Starts never report reading their reservations (a dnsmasq that hangs on the way up). */
+  silent = false;
   /** What `test` rejects with, if set. */
   testFailure: string | undefined;
   private nextPid = 100;
@@ -70,7 +72,7 @@ export class FakeDnsmasqRunner implements DnsmasqRunner {
       if (failure !== undefined) {
         onLine(failure);
         d.crash({ code: 2, signal: null });
-      } else {
+      } else if (!this.silent) {
         d.say('started, version 2.90 DNS disabled', 'dnsmasq');
         d.say(`read ${this.reservationsFile}`);
       }
