@@ -192,4 +192,30 @@ describe('dhcp: real dnsmasq in a network namespace', function () {
       expect(lease).to.include({ ip: inventory.plan.byMac.get(NODE2.bmc as Mac), hostname: 'node-02-bmc' });
     });
   });
+
+  describe('DNS on', () => {
+    before(async () => {
+      supervisor = makeSupervisor({ ...config.dhcp, dns: true }, { ...dnsmasqPlan(inventory, config), domain: 'rack.test' });
+      await supervisor.start(new AbortController().signal);
+      await setNodeMac(NODE2.mac);
+      await net.ip(node, ['addr', 'replace', `${inventory.plan.byMac.get(NODE2.mac as Mac) ?? ''}/${inventory.plan.subnet.prefix}`, 'dev', 'eth0']);
+    });
+
+    after(async () => {
+      await supervisor?.stop();
+      supervisor = undefined;
+    });
+
+    it('answers for the rack\'s names, nodes and BMCs, and for nothing else', async () => {
+      const server = inventory.plan.managementAddress;
+      const nodeName = await net.exec(node, 'busybox', ['nslookup', 'node-02.rack.test', server], { timeoutMs: 20_000 });
+      expect(nodeName.stdout).to.match(new RegExp(`Address: ${inventory.plan.byMac.get(NODE2.mac as Mac)?.replace(/\./g, '\\.') ?? '?'}\\b`));
+      const bmcName = await net.exec(node, 'busybox', ['nslookup', 'node-02-bmc.rack.test', server], { timeoutMs: 20_000 });
+      expect(bmcName.stdout).to.contain(`Address: ${inventory.plan.byMac.get(NODE2.bmc as Mac) ?? '?'}`);
+      // Not forwarded anywhere (no-resolv, no servers): the answer is a refusal, and no packet leaves the namespace.
+      const other = await net.exec(node, 'busybox', ['nslookup', 'example.com', server], { timeoutMs: 20_000, okExitCodes: [0, 1] });
+      expect(other.exitCode).to.equal(1);
+      expect(other.stdout).to.contain("can't find example.com: REFUSED");
+    });
+  });
 });
