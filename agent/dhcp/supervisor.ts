@@ -62,6 +62,8 @@ export class DnsmasqSupervisor implements Service {
   private readWaiters: (() => void)[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private recentLines: string[] = [];
+  /** dnsmasq reported an ra-only range built for the interface (see launch). */
+  private advertising = false;
 
   constructor(private readonly o: DnsmasqSupervisorOptions) {
     this.plan = o.plan;
@@ -163,6 +165,7 @@ export class DnsmasqSupervisor implements Service {
   /** Start one dnsmasq, wait until it has read its reservations, make it current; throws when it ends first. */
   private async launch(): Promise<void> {
     this.recentLines = [];
+    this.advertising = false;
     const ready = this.waitForRead();
     const instance = await this.o.runner.start(this.files.conf, (line) => this.onLine(line));
     this.starting = instance;
@@ -184,6 +187,11 @@ export class DnsmasqSupervisor implements Service {
     if (outcome === 'timeout') this.o.log.warn({ pid: instance.pid }, 'dnsmasq did not report reading its reservations in time; assuming it runs');
     this.current = instance;
     this.alive = true;
+    if (!this.advertising) {
+      // dnsmasq builds its ra-only range from the interface's IPv6 addresses; link-local ones do not count.
+      this.o.log.warn({ interface: this.plan.interface },
+        `dnsmasq sends no IPv6 router advertisements: ${this.plan.interface} has no IPv6 address besides link-local, so iPXE waits about 13 s for IPv6 autoconfiguration on every boot; give it a ULA such as fd00::1/64`);
+    }
     this.o.log.info({ pid: instance.pid, mode: this.o.runner.mode }, 'dnsmasq started');
     this.events.emit({ type: 'started', pid: instance.pid });
   }
@@ -257,6 +265,8 @@ export class DnsmasqSupervisor implements Service {
         const waiters = this.readWaiters;
         this.readWaiters = [];
         for (const w of waiters) w();
+      } else if (e.type === 'log' && /^router advertisement on \S+, constructed for /.test(e.message)) {
+        this.advertising = true;
       } else if (e.type === 'log' && e.level === 'warn') {
         this.o.log.warn({ dnsmasq: e.message }, 'dnsmasq reports a problem');
       } else if (e.type === 'dhcp') {

@@ -52,6 +52,8 @@ export class FakeDnsmasqRunner implements DnsmasqRunner {
   failNextStarts: string[] = [];
   /** Starts never report reading their reservations (a dnsmasq that hangs on the way up). */
   silent = false;
+  /** Whether the interface has a ULA, so dnsmasq reports building its router advertisements. */
+  ipv6Address = true;
   /** What `test` rejects with, if set. */
   testFailure: string | undefined;
   private nextPid = 100;
@@ -74,6 +76,7 @@ export class FakeDnsmasqRunner implements DnsmasqRunner {
         d.crash({ code: 2, signal: null });
       } else if (!this.silent) {
         d.say('started, version 2.90 DNS disabled', 'dnsmasq');
+        if (this.ipv6Address) d.say('router advertisement on fd00:ac18:d5::, constructed for br0');
         d.say(`read ${this.reservationsFile}`);
       }
       const w = this.waiters;

@@ -26,6 +26,7 @@ import { requestLease } from '../../lib/udhcpc.js';
 const PXE = 'br-rack';
 const NODE2 = { mac: '00:11:22:33:44:10', bmc: '00:11:22:33:44:11' };
 const STRANGER = '02:00:00:00:be:ef';
+const ULA = 'fd00:ac18:d5::1/64';
 
 describe('dhcp: real dnsmasq in a network namespace', function () {
   this.timeout(60_000);
@@ -54,6 +55,8 @@ describe('dhcp: real dnsmasq in a network namespace', function () {
     net = new TestNetwork('dhcp');
     rack = await net.namespace('rack');
     await net.bridge(rack, PXE, { address: `${inventory.plan.managementAddress}/${inventory.plan.subnet.prefix}`, mac: MGMT.secondary });
+    // dnsmasq's router advertisements (iPXE's IPv6 wait) need an address beyond link-local to build from.
+    await net.ip(rack, ['addr', 'add', ULA, 'dev', PXE, 'nodad']);
     node = await net.namespace('node');
     await net.veth(rack, PXE, node, 'eth0', { mac: NODE2.mac });
   });
@@ -122,6 +125,20 @@ describe('dhcp: real dnsmasq in a network namespace', function () {
       await net.exec(node, 'busybox', ['tftp', '-g', '-r', 'undionly.kpxe', '-l', local, inventory.plan.managementAddress], { timeoutMs: 20_000 });
       expect((await readFile(local)).equals(await readFile('/usr/lib/ipxe/undionly.kpxe'))).to.equal(true);
       expect(await sent).to.deep.equal({ type: 'tftp', outcome: 'sent', file: '/usr/lib/ipxe/undionly.kpxe', client: ip });
+    });
+
+    it('answers router solicitations, advertising the ULA prefix but no default route', async () => {
+      const received = async (): Promise<number> => {
+        const { stdout } = await net.exec(node, 'cat', ['/proc/net/snmp6']);
+        return Number(/Icmp6InRouterAdvertisements\s+(\d+)/.exec(stdout)?.[1] ?? 'NaN');
+      };
+      const routes = async (): Promise<string> => (await net.ip(node, ['-6', 'route'])).stdout;
+      const before = await received();
+      await setNodeMac(NODE2.mac); // link up: the node solicits
+      for (let i = 0; i < 100 && !(await routes()).includes('fd00:ac18:d5::/64'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await received()).to.be.greaterThan(before);
+      expect(await routes()).to.contain('fd00:ac18:d5::/64 dev eth0');
+      expect(await routes()).to.not.contain('default');
     });
 
     it('gives an unknown MAC nothing, and reports its DISCOVER', async () => {

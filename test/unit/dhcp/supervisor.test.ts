@@ -194,4 +194,20 @@ describe('dhcp/supervisor (fake dnsmasq)', () => {
     expect(supervisor.pid).to.equal(100);
     expect(lines.some((l) => l.level === 'warn' && /did not report reading its reservations/.test(String(l.msg)))).to.equal(true);
   });
+
+  it('warns when dnsmasq cannot send router advertisements (no IPv6 address on the interface)', async () => {
+    const { log, lines } = captureLog();
+    const s = make('', log);
+    runner.ipv6Address = false;
+    await s.start(new AbortController().signal);
+    expect(lines.filter((l) => l.level === 'warn').map((l) => l.msg)).to.deep.equal([
+      'dnsmasq sends no IPv6 router advertisements: br0 has no IPv6 address besides link-local, so iPXE waits about 13 s for IPv6 autoconfiguration on every boot; give it a ULA such as fd00::1/64',
+    ]);
+  });
+
+  it('does not warn when it can', async () => {
+    const { log, lines } = captureLog();
+    await make('', log).start(new AbortController().signal);
+    expect(lines.filter((l) => l.level === 'warn')).to.deep.equal([]);
+  });
 });
