@@ -59,7 +59,8 @@ export class DnsmasqSupervisor implements Service {
   private readonly halt = new AbortController();
   private restartRequested = false;
   private launchWaiters: ((err?: Error) => void)[] = [];
-  private readWaiters: (() => void)[] = [];
+  /** Told when dnsmasq has (re)read the reservations file: undefined, or why it could not. */
+  private readWaiters: ((problem: string | undefined) => void)[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private recentLines: string[] = [];
   /** dnsmasq reported an ra-only range built for the interface (see launch). */
@@ -134,8 +135,12 @@ export class DnsmasqSupervisor implements Service {
     if (!changed.hosts) return 'unchanged';
     const read = this.waitForRead();
     await this.current.reload();
-    if (!(await within(read, this.o.readyTimeoutMs ?? 10_000))) {
+    const t = timer(this.o.readyTimeoutMs ?? 10_000);
+    const problem = await Promise.race([read, t.expired.then(() => 'timeout' as const)]).finally(() => t.cancel());
+    if (problem === 'timeout') {
       this.o.log.warn({ pid: this.current.pid, file: this.files.reservations }, 'dnsmasq did not report re-reading its reservations after SIGHUP');
+    } else if (problem !== undefined) {
+      throw this.unreadable(problem);
     }
     this.events.emit({ type: 'reloaded', pid: this.current.pid });
     return 'reloaded';
@@ -170,7 +175,7 @@ export class DnsmasqSupervisor implements Service {
     const instance = await this.o.runner.start(this.files.conf, (line) => this.onLine(line));
     this.starting = instance;
     const deadline = timer(this.o.readyTimeoutMs ?? 10_000);
-    const outcome = await Promise.race([ready.then(() => 'ready' as const), instance.exited, deadline.expired.then(() => 'timeout' as const)])
+    const outcome = await Promise.race([ready.then((problem) => problem ?? 'ready' as const), instance.exited, deadline.expired.then(() => 'timeout' as const)])
       .finally(() => {
         deadline.cancel();
         this.starting = undefined;
@@ -183,6 +188,11 @@ export class DnsmasqSupervisor implements Service {
       const lines = this.recentLines.slice(-5).join(' | ');
       throw new RackerError(ErrorCodes.dhcp, `dnsmasq ${describeExit(outcome)} while starting${lines === '' ? '' : `: ${lines}`}`,
         { hint: `check that interface ${this.plan.interface} exists and has ${this.plan.subnet.cidr}, and that nothing else serves DHCP on it (ss -ulpn sport = :67)` });
+    }
+    if (typeof outcome === 'string' && outcome !== 'ready' && outcome !== 'timeout') {
+      // dnsmasq carries on without reservations, which would serve nobody: refuse instead.
+      await instance.stop();
+      throw this.unreadable(outcome);
     }
     if (outcome === 'timeout') this.o.log.warn({ pid: instance.pid }, 'dnsmasq did not report reading its reservations in time; assuming it runs');
     this.current = instance;
@@ -243,8 +253,19 @@ export class DnsmasqSupervisor implements Service {
     for (const w of waiters) w(err);
   }
 
-  private waitForRead(): Promise<void> {
+  private waitForRead(): Promise<string | undefined> {
     return new Promise((resolve) => this.readWaiters.push(resolve));
+  }
+
+  private settleRead(problem: string | undefined): void {
+    const waiters = this.readWaiters;
+    this.readWaiters = [];
+    for (const w of waiters) w(problem);
+  }
+
+  private unreadable(problem: string): RackerError {
+    return new RackerError(ErrorCodes.dhcp, `dnsmasq ${problem}, so it would serve no reservations`,
+      { hint: `dnsmasq reads it as user nobody: make ${dirname(this.files.reservations)} and every directory above it searchable by others (chmod o+x), or set paths.stateDir to such a directory` });
   }
 
   private onLine(line: string): void {
@@ -262,9 +283,10 @@ export class DnsmasqSupervisor implements Service {
   private handle(events: readonly DhcpEvent[]): void {
     for (const e of events) {
       if (e.type === 'read' && e.file === this.files.reservations) {
-        const waiters = this.readWaiters;
-        this.readWaiters = [];
-        for (const w of waiters) w();
+        this.settleRead(undefined);
+      } else if (e.type === 'log' && e.message.startsWith(`cannot read ${this.files.reservations}:`)) {
+        this.o.log.error({ dnsmasq: e.message }, 'dnsmasq cannot read its reservations');
+        this.settleRead(e.message);
       } else if (e.type === 'log' && /^router advertisement on \S+, constructed for /.test(e.message)) {
         this.advertising = true;
       } else if (e.type === 'log' && e.level === 'warn') {
@@ -278,16 +300,6 @@ export class DnsmasqSupervisor implements Service {
         this.events.emit({ type: 'discovery', mac: e.mac, ip: e.ip, clientArch: e.clientArch, vendorClass: e.vendorClass, hostname: e.hostname });
       }
     }
-  }
-}
-
-/** Whether `p` settles within `ms`. */
-async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  const t = timer(ms);
-  try {
-    return await Promise.race([p.then(() => true), t.expired.then(() => false)]);
-  } finally {
-    t.cancel();
   }
 }
 

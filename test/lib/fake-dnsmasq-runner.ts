@@ -10,6 +10,8 @@ import { CommandFailedError } from '../../agent/lib/errors.js';
 export class FakeDnsmasq implements DnsmasqInstance {
   reloads = 0;
   stopped = false;
+  /** Reading the reservations fails as it does for dnsmasq (user nobody) below a private directory. */
+  unreadable = false;
   readonly exited: Promise<ChildExit>;
   private resolveExit: (e: ChildExit) => void = () => undefined;
   private ended = false;
@@ -35,7 +37,13 @@ export class FakeDnsmasq implements DnsmasqInstance {
   async reload(): Promise<void> {
     if (this.ended) throw new Error('not running');
     this.reloads++;
-    setImmediate(() => this.say(`read ${this.reservationsFile}`));
+    setImmediate(() => this.sayRead());
+  }
+
+  /** What dnsmasq logs after reading (or failing to read) its hosts file. */
+  sayRead(): void {
+    if (this.unreadable) this.say(`cannot read ${this.reservationsFile}: Permission denied`, 'dnsmasq');
+    else this.say(`read ${this.reservationsFile}`);
   }
 
   async stop(): Promise<void> {
@@ -52,6 +60,8 @@ export class FakeDnsmasqRunner implements DnsmasqRunner {
   failNextStarts: string[] = [];
   /** Starts never report reading their reservations (a dnsmasq that hangs on the way up). */
   silent = false;
+  /** Starts cannot read the reservations file. */
+  unreadable = false;
   /** Whether the interface has a ULA, so dnsmasq reports building its router advertisements. */
   ipv6Address = true;
   /** What `test` rejects with, if set. */
@@ -68,6 +78,7 @@ export class FakeDnsmasqRunner implements DnsmasqRunner {
 
   async start(confFile: string, onLine: (line: string) => void): Promise<DnsmasqInstance> {
     const d = new FakeDnsmasq(this.nextPid++, confFile, onLine, this.reservationsFile);
+    d.unreadable = this.unreadable;
     this.instances.push(d);
     const failure = this.failNextStarts.shift();
     setImmediate(() => {
@@ -77,7 +88,7 @@ export class FakeDnsmasqRunner implements DnsmasqRunner {
       } else if (!this.silent) {
         d.say('started, version 2.90 DNS disabled', 'dnsmasq');
         if (this.ipv6Address) d.say('router advertisement on fd00:ac18:d5::, constructed for br0');
-        d.say(`read ${this.reservationsFile}`);
+        d.sayRead();
       }
       const w = this.waiters;
       this.waiters = [];

@@ -4,7 +4,7 @@
  * node") whose MAC the test sets. Nothing leaves the namespaces.
  */
 import { expect } from 'chai';
-import { chmod, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../../agent/config/load.js';
 import type { Config } from '../../../agent/config/schema.js';
@@ -235,4 +235,17 @@ describe('dhcp: real dnsmasq in a network namespace', function () {
       expect(other.stdout).to.contain("can't find example.com: REFUSED");
     });
   });
+
+  describe('a private state directory', () => it('refuses to serve from a state directory dnsmasq (user nobody) cannot read, and leaves nothing running', async () => {
+    const privateState = join(dir, 'private-state');
+    await mkdir(privateState, { mode: 0o700 });
+    const runner = new BinaryDnsmasqRunner({ dnsmasqPath: 'dnsmasq', wrapper: net.wrapper(rack), exec, spawn: spawnChild });
+    const s = new DnsmasqSupervisor({ dhcp: config.dhcp, stateDir: privateState, plan: dnsmasqPlan(inventory, config), runner, log: captureLog().log });
+    const started = recordEvents(s.events);
+    const err = await s.start(new AbortController().signal).then(() => undefined, (e: unknown) => e);
+    await s.stop();
+    expect((err as Error).message).to.equal(`dnsmasq cannot read ${privateState}/dhcp/reservations: Permission denied, so it would serve no reservations`);
+    expect(started.events.filter((e) => e.type === 'started')).to.deep.equal([]);
+    expect((await exec('ip', ['netns', 'pids', rack])).stdout.trim()).to.equal('');
+  }));
 });

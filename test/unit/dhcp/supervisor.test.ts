@@ -210,4 +210,21 @@ describe('dhcp/supervisor (fake dnsmasq)', () => {
     await make('', log).start(new AbortController().signal);
     expect(lines.filter((l) => l.level === 'warn')).to.deep.equal([]);
   });
+
+  it('refuses to run a dnsmasq that cannot read its reservations', async () => {
+    const s = make();
+    runner.unreadable = true;
+    const err = await s.start(new AbortController().signal).then(() => undefined, (e: unknown) => e);
+    expect((err as Error).message).to.equal(`dnsmasq cannot read ${files().reservations}: Permission denied, so it would serve no reservations`);
+    expect((err as { hint: string }).hint).to.match(/chmod o\+x/);
+    expect(runner.last.stopped).to.equal(true);
+  });
+
+  it('fails a reload that dnsmasq could not read', async () => {
+    const s = make();
+    await s.start(new AbortController().signal);
+    runner.last.unreadable = true;
+    const err = await s.apply(samplePlan({ reservations: RESERVATIONS.slice(1) })).then(() => undefined, (e: unknown) => e);
+    expect((err as Error).message).to.match(/cannot read .*reservations: Permission denied/);
+  });
 });
