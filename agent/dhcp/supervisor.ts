@@ -58,6 +58,7 @@ export class DnsmasqSupervisor implements Service {
   private monitoring: Promise<void> | undefined;
   private readonly halt = new AbortController();
   private restartRequested = false;
+  private applying: Promise<unknown> = Promise.resolve();
   private launchWaiters: ((err?: Error) => void)[] = [];
   /** Told when dnsmasq has (re)read the reservations file: undefined, or why it could not. */
   private readWaiters: ((problem: string | undefined) => void)[] = [];
@@ -118,9 +119,16 @@ export class DnsmasqSupervisor implements Service {
 
   /**
    * Apply a new plan (nodes.csv changed): rewrite the files, then SIGHUP when only reservations
-   * changed (same process, leases kept) or restart when dnsmasq.conf changed.
+   * changed (same process, leases kept) or restart when dnsmasq.conf changed. Calls run one
+   * after another, so two quick changes never race on the files or the process.
    */
-  async apply(plan: DnsmasqPlan): Promise<ApplyResult> {
+  apply(plan: DnsmasqPlan): Promise<ApplyResult> {
+    const run = this.applying.then(() => this.applyNow(plan));
+    this.applying = run.catch(() => undefined); // the caller gets the error; the queue goes on
+    return run;
+  }
+
+  private async applyNow(plan: DnsmasqPlan): Promise<ApplyResult> {
     this.plan = plan;
     const changed = await this.writeFiles();
     if (this.current === undefined || this.halt.signal.aborted) return changed.conf || changed.hosts ? 'written' : 'unchanged';

@@ -227,4 +227,17 @@ describe('dhcp/supervisor (fake dnsmasq)', () => {
     const err = await s.apply(samplePlan({ reservations: RESERVATIONS.slice(1) })).then(() => undefined, (e: unknown) => e);
     expect((err as Error).message).to.match(/cannot read .*reservations: Permission denied/);
   });
+
+  it('applies quick successive changes one after another', async () => {
+    const s = make();
+    await s.start(new AbortController().signal);
+    const results = await Promise.all([
+      s.apply(samplePlan({ reservations: RESERVATIONS.slice(1) })),
+      s.apply(samplePlan({ reservations: RESERVATIONS.slice(2) })),
+      s.apply(samplePlan({ interface: 'eth9', reservations: RESERVATIONS.slice(2) })),
+    ]);
+    expect(results).to.deep.equal(['reloaded', 'reloaded', 'restarted']);
+    expect(runner.instances.map((d) => d.reloads)).to.deep.equal([2, 0]);
+    expect(await readFile(files().reservations, 'utf8')).to.not.contain('00:11:22:33:44:20');
+  });
 });
