@@ -57,7 +57,8 @@ export class GroupIndex {
     this.duplicates = dup;
     for (const r of this.ranked) {
       const mac = Object.prototype.hasOwnProperty.call(r.group.selector, 'mac') ? r.group.selector.mac : undefined;
-      if (mac === undefined) {
+      // A `mac: ""` selector cannot come from a file (not a MAC) but would match requests without one.
+      if (mac === undefined || mac === '') {
         this.withoutMac.push(r);
       } else {
         const list = this.byMac.get(mac);
