@@ -25,6 +25,7 @@ export const ErrorCodes = {
   notFound: 'RACKER_E_NOT_FOUND',
   conflict: 'RACKER_E_CONFLICT',
   dhcp: 'RACKER_E_DHCP',
+  listen: 'RACKER_E_LISTEN',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

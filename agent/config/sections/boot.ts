@@ -1,10 +1,22 @@
 /** `boot:` the matchbox-compatible HTTP boot service. */
 import { z } from 'zod';
 
+const absolute = z.string().regex(/^\//, 'must be an absolute path');
+
 export const bootSection = z.strictObject({
   /** Address to listen on; default the management node's internal address. */
   listenAddress: z.string().optional(),
   port: z.number().int().min(1).max(65535).default(8080),
   /** Serve a node's /ignition only to the address its reservation gives it (off for proxy setups). */
   restrictIgnitionToNode: z.boolean().default(true),
+  /** matchbox data directory (groups/, profiles/, ignition/, generic/); default <paths.stateDir>/matchbox. */
+  dataDir: absolute.optional(),
+  /** Folder served at /assets/; default <dataDir>/assets; "" turns /assets/ off (matchbox's -assets-path ""). */
+  assetsDir: z.union([absolute, z.literal('')]).optional(),
+  /** Largest request header block in bytes; bigger requests get 431. */
+  maxHeaderSize: z.number().int().min(1024).max(65536).default(8192),
+  /** One log line per request. */
+  accessLog: z.boolean().default(true),
+  /** Reload the boot data this long after the last change to it. */
+  reloadDebounceMs: z.number().int().min(0).max(60000).default(200),
 });

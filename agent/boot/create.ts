@@ -1,0 +1,47 @@
+/**
+ * Building the boot service from the configuration, for the agent's composition root. Pure apart
+ * from the objects it constructs (constructors do no I/O).
+ */
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { Emitter } from '../lib/emitter.js';
+import type { Logger } from '../lib/log.js';
+import type { BootEvent } from './events.js';
+import { allowAll, ReservationAccessPolicy, type ReservedAddressLookup } from './node-access.js';
+import { BootService } from './server.js';
+
+export interface BootPaths {
+  dataDir: string;
+  /** undefined: /assets/ is off. */
+  assetsDir: string | undefined;
+}
+
+export function bootPaths(config: Config): BootPaths {
+  const dataDir = config.boot.dataDir ?? join(config.paths.stateDir, 'matchbox');
+  const a = config.boot.assetsDir;
+  return { dataDir, assetsDir: a === '' ? undefined : a ?? join(dataDir, 'assets') };
+}
+
+export interface BootDeps {
+  log: Logger;
+  events: Emitter<BootEvent>;
+  /** Reservations (from the address plan): MAC → reserved IPv4. */
+  reservedAddress: ReservedAddressLookup;
+  /** Where to listen when boot.listenAddress is not set (the management node's internal address). */
+  defaultHost: string;
+}
+
+export function createBootService(config: Config, deps: BootDeps): BootService {
+  const b = config.boot;
+  return new BootService({
+    ...bootPaths(config),
+    host: b.listenAddress ?? deps.defaultHost,
+    port: b.port,
+    log: deps.log,
+    events: deps.events,
+    access: b.restrictIgnitionToNode ? new ReservationAccessPolicy(deps.reservedAddress) : allowAll,
+    maxHeaderSize: b.maxHeaderSize,
+    accessLog: b.accessLog,
+    reloadDebounceMs: b.reloadDebounceMs,
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * What the boot service tells the rest of the agent. Every request becomes a BootRequestEvent
+ * (the state machine follows a node through /boot.ipxe → /ipxe → assets → /ignition), and every
+ * accepted phone-home becomes a PhoneHomeEvent.
+ */
+import { Emitter } from '../lib/emitter.js';
+
+export type Endpoint = 'home' | 'boot.ipxe' | 'ipxe' | 'grub' | 'ignition' | 'metadata' | 'generic' | 'assets' | 'events' | 'other';
+
+export interface BootRequestEvent {
+  type: 'request';
+  at: Date;
+  endpoint: Endpoint;
+  method: string;
+  /** The request's `mac` label, normalised; undefined when it had none. */
+  mac: string | undefined;
+  clientIp: string;
+  status: number;
+  /** Selected group id and profile id, when selection ran and matched. */
+  group: string | undefined;
+  profile: string | undefined;
+  /** The asset path for /assets/ requests. */
+  path?: string;
+  /** Body bytes sent (assets: how far a download got). */
+  bytes: number;
+  /** Set when the client went away before the response was complete. */
+  aborted: boolean;
+}
+
+export type PhoneHomeStatus = 'installed' | 'ready' | 'failed';
+
+export interface PhoneHomeEvent {
+  type: 'phone-home';
+  at: Date;
+  mac: string;
+  clientIp: string;
+  status: PhoneHomeStatus;
+  /** Why, for `failed` (free text from the node, truncated). */
+  reason: string | undefined;
+}
+
+export type BootEvent = BootRequestEvent | PhoneHomeEvent;
+
+export type BootEvents = Emitter<BootEvent>;

@@ -1,0 +1,101 @@
+/**
+ * `POST /racker/v1/events`: a node reports `installed`, `ready` or `failed` (with a reason).
+ *
+ *   Authorization: Bearer <the node's token>        Content-Type: application/json
+ *   {"mac": "52:54:00:a1:9c:ae", "status": "failed", "reason": "flatcar-install: no disk"}
+ *
+ * The agent registers one random token per node and puts it in that node's Ignition. Tokens are
+ * compared as SHA-256 digests with timingSafeEqual, and an unknown MAC costs the same comparison,
+ * so timing tells an attacker neither the token nor which MACs exist. Tokens are never logged.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { parseMac } from './labels.js';
+import type { PhoneHomeStatus } from './events.js';
+
+export const PHONE_HOME_PATH = '/racker/v1/events';
+const MAX_BODY = 4096;
+const MAX_REASON = 512;
+const STATUSES: ReadonlySet<string> = new Set(['installed', 'ready', 'failed']);
+
+/** The per-node tokens, held as digests. */
+export class NodeTokens {
+  private readonly digests = new Map<string, Buffer>();
+  private static readonly dummy = digest('racker-no-such-node');
+
+  /** Register or replace a node's token (MAC in any form Go's ParseMAC accepts). */
+  set(mac: string, token: string): void {
+    const m = parseMac(mac);
+    if (m === undefined) throw new Error(`phone-home token for "${mac}": not a MAC address`);
+    if (token.length < 16) throw new Error(`phone-home token for ${m}: too short (at least 16 characters)`);
+    this.digests.set(m, digest(token));
+  }
+
+  delete(mac: string): void {
+    const m = parseMac(mac);
+    if (m !== undefined) this.digests.delete(m);
+  }
+
+  /** Constant-time check; false for unknown MACs. */
+  verify(mac: string, token: string): boolean {
+    const expected = this.digests.get(mac);
+    const ok = timingSafeEqual(expected ?? NodeTokens.dummy, digest(token));
+    return ok && expected !== undefined;
+  }
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+export interface PhoneHome {
+  mac: string;
+  status: PhoneHomeStatus;
+  reason: string | undefined;
+}
+
+/** An HTTP status and message for a refused phone-home. */
+export class PhoneHomeError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'PhoneHomeError';
+  }
+}
+
+/** Read, authenticate and parse a phone-home request. Throws PhoneHomeError. */
+export async function readPhoneHome(req: IncomingMessage, tokens: NodeTokens): Promise<PhoneHome> {
+  const auth = req.headers.authorization ?? '';
+  const m = /^Bearer ([\x21-\x7e]+)$/.exec(auth);
+  if (m === null || m[1] === undefined) throw new PhoneHomeError(401, 'missing bearer token');
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') throw new PhoneHomeError(415, 'send Content-Type: application/json');
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > MAX_BODY) throw new PhoneHomeError(413, `body larger than ${MAX_BODY} bytes`);
+  const body = await readBody(req);
+  let v: unknown;
+  try {
+    v = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new PhoneHomeError(400, 'body is not JSON');
+  }
+  if (typeof v !== 'object' || v === null) throw new PhoneHomeError(400, 'body must be a JSON object');
+  const o = v as Record<string, unknown>;
+  const mac = typeof o.mac === 'string' ? parseMac(o.mac) : undefined;
+  if (mac === undefined) throw new PhoneHomeError(400, 'mac is missing or not a MAC address');
+  if (!tokens.verify(mac, m[1])) throw new PhoneHomeError(401, 'token not valid for this mac');
+  if (typeof o.status !== 'string' || !STATUSES.has(o.status)) throw new PhoneHomeError(400, 'status must be installed, ready or failed');
+  if (o.reason !== undefined && typeof o.reason !== 'string') throw new PhoneHomeError(400, 'reason must be a string');
+  const reason = typeof o.reason === 'string' ? o.reason.slice(0, MAX_REASON) : undefined;
+  return { mac, status: o.status as PhoneHomeStatus, reason };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new PhoneHomeError(413, `body larger than ${MAX_BODY} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
