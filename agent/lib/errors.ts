@@ -24,6 +24,11 @@ export const ErrorCodes = {
   agentUnavailable: 'RACKER_E_AGENT_UNAVAILABLE',
   notFound: 'RACKER_E_NOT_FOUND',
   conflict: 'RACKER_E_CONFLICT',
+  build: 'RACKER_E_BUILD',
+  payload: 'RACKER_E_PAYLOAD',
+  verify: 'RACKER_E_VERIFY',
+  install: 'RACKER_E_INSTALL',
+  container: 'RACKER_E_CONTAINER',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
