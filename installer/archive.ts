@@ -35,7 +35,7 @@ export function tarExtractMembersArgs(tgz: string, destDir: string, members: rea
  * what `gzip -n` does, so equal input gives equal output.
  */
 export async function gzipFile(src: string, dest: string): Promise<void> {
-  await pipeline(createReadStream(src), createGzip({ level: 9 }), createWriteStream(dest, { flags: 'wx', mode: 0o644 }));
+  await pipeline(createReadStream(src), createGzip({ level: 6 }), createWriteStream(dest, { flags: 'wx', mode: 0o644 }));
 }
 
 /** The file name of a payload: the form `racker update` looks for in a release directory. */

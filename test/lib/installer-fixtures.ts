@@ -108,3 +108,18 @@ export async function writeSiteFiles(root: string): Promise<string[]> {
   }
   return ['etc/racker', 'var/lib/racker', 'usr/share/oem'];
 }
+
+/** A throwaway OpenPGP signing key made with sq in `dir`: the secret key and the certificate (keyring). */
+export async function makeSigningKey(dir: string, name: string): Promise<{ key: string; cert: string }> {
+  const key = join(dir, `${name}.key.pgp`);
+  const cert = join(dir, `${name}.cert.pgp`);
+  await exec('sq', ['key', 'generate', '--userid', `<${name}@racker.test>`, '--export', key], { timeoutMs: 60_000 });
+  await exec('sq', ['key', 'extract-cert', '--output', cert, key], { timeoutMs: 60_000 });
+  return { key, cert };
+}
+
+/** Write a detached signature `<file>.sig` made with `key`. */
+export async function signFile(file: string, key: string): Promise<string> {
+  await exec('sq', ['sign', '--detached', '--signer-key', key, '--output', `${file}.sig`, file], { timeoutMs: 60_000 });
+  return `${file}.sig`;
+}
