@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../config/load.js';
 import { exec } from '../lib/exec.js';
-import { UsageError } from '../lib/errors.js';
+import { ErrorCodes, RackerError, UsageError, isEACCES } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
 import { installFromSource, hostInstallDeps, type InstallerEnv, type Request } from '../../installer/commands.js';
 import { rollback } from '../../installer/extractor/rollback.js';
@@ -30,6 +30,15 @@ when it runs; if the new version does not become ready it is rolled back automat
 Configuration and state (/etc/racker, /var/lib/racker, /usr/share/oem) are never touched.`;
 
 export async function runInstallCommand(kind: InstallCommand, args: string[], ctx: CliContext): Promise<number> {
+  try {
+    return await runUnchecked(kind, args, ctx);
+  } catch (e) {
+    if (!isEACCES(e)) throw e;
+    throw new RackerError(ErrorCodes.io, `racker ${kind} cannot write ${e.path ?? 'the install tree'}: permission denied`, { hint: `run it as root: sudo racker ${kind}`, cause: e });
+  }
+}
+
+async function runUnchecked(kind: InstallCommand, args: string[], ctx: CliContext): Promise<number> {
   const { usage, text } = HELP[kind];
   const { values, positionals } = parseCommandArgs(args, {}, usage);
   if (values.help === true) {

@@ -156,6 +156,19 @@ describe('installer/extract --root (integration)', function () {
     expect(await siteHash()).to.equal(siteBefore);
   });
 
+  it('--container outside a privileged host-PID container stops with the exact docker run line, changing nothing', async function () {
+    // Only where this process cannot reach a different PID 1 (a container or sandbox): on a real
+    // host the check would pass and the extractor would install into this machine's /opt.
+    const [ours, init] = await Promise.all([readlink('/proc/self/ns/mnt'), readlink('/proc/1/ns/mnt').catch(() => 'unreadable')]);
+    if (init !== 'unreadable' && init !== ours) this.skip();
+    const before = await treeHash(root);
+    const r = await exec(process.execPath, [extract, '--container', '--payload', payloads['1.3.0'] as string],
+      { okExitCodes: [0, 1, 2], env: { RACKER_IMAGE: 'quay.io/example/racker:1.3.0' } });
+    expect(r.exitCode).to.equal(1);
+    expect(r.stderr).to.contain('Run the image like this: docker run --rm --privileged --pid host quay.io/example/racker:1.3.0');
+    expect(await treeHash(root)).to.equal(before);
+  });
+
   it('refuses to run while another install holds the lock', async () => {
     const lock = await open(join(root, 'opt/racker/.lock'), 'wx');
     await lock.writeFile(`${process.pid}\n`);
