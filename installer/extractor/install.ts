@@ -107,16 +107,24 @@ async function unpack(payload: string, what: string, store: VersionStore, d: Ins
     await verifyTree(staging, what);
     const target = store.versionDir(version);
     if (await exists(target)) {
-      if (await sameContent(staging, target, version)) {
+      const installed = await compareInstalled(staging, target, version);
+      if (installed === 'same') {
         d.say(`racker ${version} is already installed; its files check out`);
         return { version, unpacked: false };
       }
-      if ((await store.current()) === version) {
+      if (installed === 'different' && (await store.current()) === version) {
         throw new RackerError(ErrorCodes.conflict, `racker ${version} is current and ${what} holds different files under the same version`,
           { hint: 'a version number must not be reused; build the change as a new version' });
       }
-      d.say(`replacing installed racker ${version}, whose files differ from the payload`);
-      await rm(target, { recursive: true, force: true });
+      d.say(installed === 'damaged'
+        ? `installed racker ${version} no longer matches its MANIFEST; repairing it from the payload`
+        : `replacing installed racker ${version}, whose files differ from the payload`);
+      // Move the old tree aside first: for a current version, `current` dangles only between two renames.
+      const aside = join(store.versionsDir, `.replaced-${version}-${Date.now()}`);
+      await rename(target, aside);
+      await rename(staging, target);
+      await rm(aside, { recursive: true, force: true });
+      return { version, unpacked: installed === 'different' };
     }
     await rename(staging, target);
     d.say(`unpacked racker ${version} into ${join('/opt/racker/versions', version)}`);
@@ -126,15 +134,18 @@ async function unpack(payload: string, what: string, store: VersionStore, d: Ins
   }
 }
 
-/** An installed version counts as the same when its MANIFEST is identical and its files still match it. */
-async function sameContent(staging: string, target: string, version: string): Promise<boolean> {
+/**
+ * An installed version is the `same` when its MANIFEST is identical and its files still match it,
+ * `damaged` when the MANIFEST is identical but files do not match, otherwise `different`.
+ */
+async function compareInstalled(staging: string, target: string, version: string): Promise<'same' | 'damaged' | 'different'> {
   const [a, b] = await Promise.all([readFile(join(staging, MANIFEST_FILE)), readFile(join(target, MANIFEST_FILE)).catch(() => Buffer.alloc(0))]);
-  if (!a.equals(b)) return false;
+  if (!a.equals(b)) return 'different';
   try {
     await verifyTree(target, `installed racker ${version}`);
-    return true;
+    return 'same';
   } catch (e) {
-    if (isRackerError(e) && e.code === ErrorCodes.payload) return false; // damaged install: replace it
+    if (isRackerError(e) && e.code === ErrorCodes.payload) return 'damaged';
     throw e;
   }
 }

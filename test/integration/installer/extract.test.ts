@@ -70,6 +70,15 @@ describe('installer/extract --root (integration)', function () {
     expect(await treeHash(root)).to.equal(before);
   });
 
+  it('re-installing repairs an installed version whose files no longer match its MANIFEST', async () => {
+    const before = await treeHash(root);
+    await writeFile(join(root, 'opt/racker/versions/1.0.0/data.txt'), 'damaged on disk\n');
+    const r = await run(payloads['1.0.0'] as string);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.contain('no longer matches its MANIFEST; repairing it');
+    expect(await treeHash(root)).to.equal(before);
+  });
+
   it('refuses a corrupted payload (damaged gzip) and leaves the root exactly as it was', async () => {
     const damaged = join(dir, 'damaged.tar.gz');
     const bytes = await readFile(payloads['1.1.0'] as string);
