@@ -25,10 +25,12 @@ export interface VersionReport {
 }
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
-  const usage = 'racker version [--json] [--config FILE]';
-  const { values } = parseCommandArgs(args, {}, usage);
+  const usage = 'racker version [--json] [--offline] [--config FILE]';
+  const { values } = parseCommandArgs(args, { offline: { type: 'boolean' } }, usage);
   if (values.help === true) {
-    writeLine(ctx.stdout, `usage: ${usage}\n\nPrint the version of this racker, the versions installed in /opt/racker, and,\nwhen installer.source is configured, the newest releases available.`);
+    writeLine(ctx.stdout, `usage: ${usage}\n\nPrint the version of this racker, the versions installed in /opt/racker, and,\nwhen installer.source is configured, the newest releases available.
+
+  --offline  do not ask the release source (the installer's self-test uses this)`);
     return 0;
   }
   const report: VersionReport = { version: await rackerVersion() };
@@ -38,7 +40,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     const config = await loadConfig({ flag: values.config, env: ctx.env });
     const env = { config: config.installer, exec, log: silentLogger(), say: () => undefined };
     report.installed = await installedState(env);
-    if (config.installer.source !== undefined) report.available = await availableReleases(env, report.installed.current);
+    if (config.installer.source !== undefined && values.offline !== true) report.available = await availableReleases(env, report.installed.current);
   } catch (e) {
     if (!isRackerError(e) && !(e instanceof Error && 'code' in e)) throw e;
     problems.push((e as Error).message.split('\n')[0] ?? String(e));

@@ -150,12 +150,15 @@ async function compareInstalled(staging: string, target: string, version: string
   }
 }
 
-/** Run the new version's own `racker version` on the host: proves its runtime works there before anything switches. */
+/**
+ * Run the new version's own `racker version` on the host: proves its runtime works there before
+ * anything switches. `--offline`: the self-test must not pull images or fetch from the source.
+ */
 async function selfTest(version: string, store: VersionStore, d: InstallDeps): Promise<void> {
   const bin = join(store.versionExecPath(version), 'bin', 'racker');
   let reported: unknown;
   try {
-    const r = await d.host.exec(bin, ['version', '--json'], { timeoutMs: 60_000 });
+    const r = await d.host.exec(bin, ['version', '--json', '--offline'], { timeoutMs: 60_000 });
     reported = (JSON.parse(r.stdout) as { version?: unknown }).version;
   } catch (e) {
     throw new RackerError(ErrorCodes.payload, `racker ${version} does not run on ${d.host.describe}: ${(e as Error).message}`,
