@@ -16,5 +16,9 @@ export interface CommandEntry {
 
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'factory', summary: 'write and check the rack metadata (nodes.csv, BMC credentials)', load: () => import('../../factory/command.js') },
-  { name: 'version', summary: 'print the racker version', load: () => import('./version.js') },
+  { name: 'version', summary: 'print the racker version: this one, the installed ones, the available ones', load: () => import('./version.js') },
+  { name: 'update', summary: 'install the newest release of the current major version', load: () => import('./update.js') },
+  { name: 'upgrade', summary: 'install the newest release', load: () => import('./upgrade.js') },
+  { name: 'get', summary: 'install a given version: racker get VERSION', load: () => import('./get.js') },
+  { name: 'rollback', summary: 'return to the previous installed version', load: () => import('./rollback.js') },
 ];

@@ -26,6 +26,11 @@ export const ErrorCodes = {
   conflict: 'RACKER_E_CONFLICT',
   dhcp: 'RACKER_E_DHCP',
   listen: 'RACKER_E_LISTEN',
+  build: 'RACKER_E_BUILD',
+  payload: 'RACKER_E_PAYLOAD',
+  verify: 'RACKER_E_VERIFY',
+  install: 'RACKER_E_INSTALL',
+  container: 'RACKER_E_CONTAINER',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -1,0 +1,67 @@
+/**
+ * The shared body of `racker update`, `upgrade`, `get VERSION` and `rollback`: parse flags, load
+ * the configuration, act through installer/commands.ts, print what happened.
+ */
+import { loadConfig } from '../config/load.js';
+import { exec } from '../lib/exec.js';
+import { ErrorCodes, RackerError, UsageError, isEACCES } from '../lib/errors.js';
+import { createLogger } from '../lib/log.js';
+import { installFromSource, hostInstallDeps, type InstallerEnv, type Request } from '../../installer/commands.js';
+import { rollback } from '../../installer/extractor/rollback.js';
+import { renderSwitch } from '../../installer/extractor/switch-version.js';
+import { isVersion } from '../../installer/versions.js';
+import { parseCommandArgs } from './args.js';
+import { writeLine, type CliContext } from './context.js';
+
+export type InstallCommand = 'update' | 'upgrade' | 'get' | 'rollback';
+
+const HELP: Record<InstallCommand, { usage: string; text: string }> = {
+  update: { usage: 'racker update [--json] [--config FILE]', text: 'Install the newest release with the same major version as the current one.' },
+  upgrade: { usage: 'racker upgrade [--json] [--config FILE]', text: 'Install the newest release, whatever its major version. Read its release notes first.' },
+  get: { usage: 'racker get VERSION [--json] [--config FILE]', text: 'Install exactly VERSION (also an older one).' },
+  rollback: { usage: 'racker rollback [--json] [--config FILE]', text: 'Make the previous version current again; a second rollback undoes the first.' },
+};
+
+const COMMON_HELP = `
+Releases come from installer.source in the configuration: a container image (docker or podman),
+or a directory or URL with SHA256SUMS, payloads and their OpenPGP signatures. A payload whose
+checksum or signature does not check out is refused and nothing changes. The agent is restarted
+when it runs; if the new version does not become ready it is rolled back automatically.
+Configuration and state (/etc/racker, /var/lib/racker, /usr/share/oem) are never touched.`;
+
+export async function runInstallCommand(kind: InstallCommand, args: string[], ctx: CliContext): Promise<number> {
+  try {
+    return await runUnchecked(kind, args, ctx);
+  } catch (e) {
+    if (!isEACCES(e)) throw e;
+    throw new RackerError(ErrorCodes.io, `racker ${kind} cannot write ${e.path ?? 'the install tree'}: permission denied`, { hint: `run it as root: sudo racker ${kind}`, cause: e });
+  }
+}
+
+async function runUnchecked(kind: InstallCommand, args: string[], ctx: CliContext): Promise<number> {
+  const { usage, text } = HELP[kind];
+  const { values, positionals } = parseCommandArgs(args, {}, usage);
+  if (values.help === true) {
+    writeLine(ctx.stdout, `usage: ${usage}\n\n${text}\n${kind === 'rollback' ? '' : COMMON_HELP}`);
+    return 0;
+  }
+  const expected = kind === 'get' ? 1 : 0;
+  if (positionals.length !== expected) {
+    throw new UsageError(kind === 'get' ? 'racker get needs exactly one VERSION' : `unexpected argument "${positionals[0]}"`, `usage: ${usage}`);
+  }
+  const version = positionals[0];
+  if (version !== undefined && !isVersion(version)) throw new UsageError(`"${version}" is not a version (MAJOR.MINOR.PATCH)`, `usage: ${usage}`);
+  const config = await loadConfig({ flag: values.config, env: ctx.env });
+  const json = values.json === true;
+  const say = (line: string): void => { if (!json) writeLine(ctx.stdout, line); };
+  const env: InstallerEnv = { config: config.installer, exec, log: createLogger({ mode: 'cli', level: values.debug === true ? 'debug' : 'warn' }), say };
+  if (kind === 'rollback') {
+    const r = await rollback(hostInstallDeps(env));
+    writeLine(ctx.stdout, json ? JSON.stringify({ changed: true, version: r.to, from: r.from, restarted: r.restarted }) : renderSwitch(r, config.installer.agentUnit));
+    return 0;
+  }
+  const request: Request = kind === 'get' ? { kind, version: version as string } : kind === 'update' ? { kind } : { kind };
+  const outcome = await installFromSource(request, env);
+  writeLine(ctx.stdout, json ? JSON.stringify(outcome) : outcome.message);
+  return 0;
+}

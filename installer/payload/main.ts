@@ -1,0 +1,36 @@
+/**
+ * `npm run payload`: build racker-<version>-linux-x64.tar.gz into build/ (or --out DIR) from
+ * conf.yaml. Prints the file and its sha256.
+ */
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { exec } from '../../agent/lib/exec.js';
+import { createLogger } from '../../agent/lib/log.js';
+import { handleError } from '../../agent/cli/handle-error.js';
+import { UsageError } from '../../agent/lib/errors.js';
+import { loadBuildConf } from './conf.js';
+import { buildPayload, defaultCacheDir } from './build.js';
+
+const USAGE = 'npm run payload -- [--out DIR] [--conf FILE] [--version X.Y.Z]';
+
+async function main(argv: string[]): Promise<number> {
+  const repoDir = fileURLToPath(new URL('../../../', import.meta.url));
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { out: { type: 'string' }, conf: { type: 'string' }, version: { type: 'string' } }, strict: true }));
+  } catch (e) {
+    throw new UsageError((e as Error).message, `usage: ${USAGE}`);
+  }
+  const conf = await loadBuildConf(resolve(values.conf ?? join(repoDir, 'conf.yaml')));
+  const built = await buildPayload({
+    conf, repoDir, outDir: resolve(values.out ?? join(repoDir, 'build')), cacheDir: defaultCacheDir(process.env),
+    version: values.version, exec, log: createLogger({ mode: 'cli' }),
+  });
+  process.stdout.write(`${built.file}\nsha256 ${built.sha256}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
+  process.exitCode = handleError(e, process.stderr, { debug: process.argv.includes('--debug') });
+});

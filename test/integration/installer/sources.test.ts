@@ -1,0 +1,162 @@
+/**
+ * `racker get / update / upgrade / version` with a tarball source: a release directory (local, as
+ * on an air-gapped site, and over real HTTP on 127.0.0.1) with SHA256SUMS, payloads and detached
+ * OpenPGP signatures made with a throwaway key generated here by `sq`. A payload whose checksum or
+ * signature fails is refused and the install root does not change.
+ */
+import { expect } from 'chai';
+import { copyFile, mkdir, readFile, readlink, writeFile, cp } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, join } from 'node:path';
+import { exec } from '../../../agent/lib/exec.js';
+import { sha256File } from '../../../installer/manifest.js';
+import { verifySignature } from '../../../installer/sources/signature.js';
+import { repoRoot } from '../../lib/paths.js';
+import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { buildFixturePayload, makeSigningKey, signFile, treeHash, writeFakeSystemctl, writeSiteFiles } from '../../lib/installer-fixtures.js';
+
+const racker = join(repoRoot, 'bin', 'racker');
+
+describe('racker get/update/upgrade/version with a tarball source (integration)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let releases: string;
+  let release: { key: string; cert: string };
+  let stranger: { key: string; cert: string };
+  const payloads: Record<string, string> = {};
+
+  async function writeRelease(into: string, versions: string[], signer = release.key): Promise<void> {
+    await mkdir(into, { recursive: true });
+    const sums: string[] = [];
+    for (const v of versions) {
+      const file = join(into, basename(payloads[v] as string));
+      await copyFile(payloads[v] as string, file);
+      await signFile(file, signer);
+      sums.push(`${await sha256File(file)}  ${basename(file)}`);
+    }
+    await writeFile(join(into, 'SHA256SUMS'), `${sums.join('\n')}\n`);
+  }
+
+  /** A root with site files, a stand-in systemctl and a configuration pointing at `location`. */
+  async function site(name: string, location: string): Promise<{ root: string; config: string }> {
+    const root = join(dir, name);
+    await mkdir(root);
+    await writeSiteFiles(root);
+    const systemctl = await writeFakeSystemctl(join(dir, `${name}-systemd`), root);
+    const config = join(dir, `${name}.yaml`);
+    await writeFile(config, `installer:\n  root: ${root}\n  systemctl: ${systemctl}\n  readyTimeoutSeconds: 5\n  source:\n    type: tarball\n    location: ${location}\n    keyring: ${release.cert}\n`);
+    return { root, config };
+  }
+
+  async function cli(config: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const r = await exec(racker, [...args, '--config', config], { okExitCodes: [0, 1, 2], timeoutMs: 60_000 });
+    return { code: r.exitCode, out: r.stdout, err: r.stderr };
+  }
+
+  before(async () => {
+    dir = await makeTempDir('racker-sources-');
+    release = await makeSigningKey(dir, 'release');
+    stranger = await makeSigningKey(dir, 'stranger');
+    for (const v of ['1.0.0', '1.1.0', '2.0.0']) payloads[v] = await buildFixturePayload({ dir, version: v });
+    releases = join(dir, 'releases');
+    await writeRelease(releases, ['1.0.0', '1.1.0', '2.0.0']);
+  });
+  after(async () => removeTempDir(dir));
+
+  it('get, version, update, upgrade from a local release directory', async () => {
+    const { root, config } = await site('local', releases);
+    let r = await cli(config, 'get', '1.0.0');
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.contain('sha256 and signature check out');
+    expect(await readlink(join(root, 'opt/racker/current'))).to.equal('versions/1.0.0');
+
+    r = await cli(config, 'version', '--json');
+    const report = JSON.parse(r.out) as { installed: { current: string }; available: { versions: string[]; update: string; upgrade: string } };
+    expect(report.installed.current).to.equal('1.0.0');
+    expect(report.available).to.include({ update: '1.1.0', upgrade: '2.0.0' });
+    expect(report.available.versions).to.deep.equal(['1.0.0', '1.1.0', '2.0.0']);
+
+    r = await cli(config, 'update');
+    expect(r.code, r.err).to.equal(0);
+    expect(await readlink(join(root, 'opt/racker/current'))).to.equal('versions/1.1.0');
+    r = await cli(config, 'update', '--json');
+    expect(JSON.parse(r.out)).to.include({ changed: false, version: '1.1.0' });
+
+    r = await cli(config, 'upgrade');
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.contain('racker 2.0.0 is now current (was 1.1.0)');
+    expect(await readlink(join(root, 'opt/racker/current'))).to.equal('versions/2.0.0');
+  });
+
+  it('installs over HTTP from 127.0.0.1', async () => {
+    const server: Server = createServer((req, res) => {
+      const name = basename(decodeURIComponent(req.url ?? ''));
+      readFile(join(releases, name)).then((body) => res.end(body), () => { res.statusCode = 404; res.end(); });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const { root, config } = await site('http', `http://127.0.0.1:${port}/releases/`);
+      const r = await cli(config, 'upgrade');
+      expect(r.code, r.err).to.equal(0);
+      expect(await readlink(join(root, 'opt/racker/current'))).to.equal('versions/2.0.0');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('refuses a payload whose sha256 differs from SHA256SUMS; nothing changes', async () => {
+    const bad = join(dir, 'bad-sum');
+    await cp(releases, bad, { recursive: true });
+    await copyFile(payloads['1.0.0'] as string, join(bad, basename(payloads['1.1.0'] as string)));
+    const { root, config } = await site('bad-sum-site', bad);
+    expect((await cli(config, 'get', '1.0.0')).code).to.equal(0);
+    const before = await treeHash(root);
+    const r = await cli(config, 'get', '1.1.0');
+    expect(r.code).to.equal(1);
+    expect(r.err).to.match(/racker-1\.1\.0-linux-x64\.tar\.gz has sha256 [0-9a-f]{64}, SHA256SUMS says/);
+    expect(r.err).to.contain('nothing was changed');
+    expect(await treeHash(root)).to.equal(before);
+  });
+
+  it('refuses a payload signed by a key outside the keyring; nothing changes', async () => {
+    const forged = join(dir, 'forged');
+    await writeRelease(forged, ['1.0.0']);
+    await writeRelease(forged, ['1.1.0'], stranger.key); // rewrites SHA256SUMS to list only 1.1.0 (matching!)
+    const { root, config } = await site('forged-site', releases);
+    expect((await cli(config, 'get', '1.0.0')).code).to.equal(0);
+    const before = await treeHash(root);
+    await writeFile(config, (await readFile(config, 'utf8')).replace(`location: ${releases}`, `location: ${forged}`));
+    const r = await cli(config, 'get', '1.1.0');
+    expect(r.code).to.equal(1);
+    expect(r.err).to.contain('does not verify');
+    expect(await treeHash(root)).to.equal(before);
+  });
+
+  it('verifies with gpgv too (armored keyring converted), and gpgv refuses a bad signature', async () => {
+    const file = join(releases, basename(payloads['1.0.0'] as string));
+    expect(await verifySignature({ file, sig: `${file}.sig`, keyring: release.cert, exec, tools: ['gpgv'] })).to.equal('gpgv');
+    let error: unknown;
+    try {
+      await verifySignature({ file, sig: `${file}.sig`, keyring: stranger.cert, exec, tools: ['gpgv'] });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as { code?: string }).code).to.equal('RACKER_E_VERIFY');
+  });
+
+  it('says so when no verifier is installed, rather than installing unchecked', async () => {
+    const file = join(releases, basename(payloads['1.0.0'] as string));
+    const emptyPath = join(dir, 'empty-bin');
+    await mkdir(emptyPath, { recursive: true });
+    const withoutTools: typeof exec = (f, a, o) => exec(f, a, { ...o, env: { PATH: emptyPath } });
+    let error: unknown;
+    try {
+      await verifySignature({ file, sig: `${file}.sig`, keyring: release.cert, exec: withoutTools });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error).message).to.contain('no OpenPGP verifier is installed (tried sqv, sq, gpgv)');
+  });
+});
