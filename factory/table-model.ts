@@ -6,7 +6,7 @@
  * what `factory check` and the agent compare against /sys/class/net.
  */
 import { parse } from 'csv-parse/sync';
-import { NODES_CSV_COLUMNS, formatNodesCsv, type NodeRecord } from '../agent/inventory/nodes-csv.js';
+import { NODES_CSV_COLUMNS, formatNodesCsv } from '../agent/inventory/nodes-csv.js';
 import { looksLikeMac, normalizeMac, type Mac } from '../agent/inventory/mac.js';
 
 export const COLUMN_COUNT = NODES_CSV_COLUMNS.length;
@@ -90,7 +90,7 @@ export function getCell(table: Table, index: number, col: number): string {
 export function tableToCsv(table: Table): string {
   const records = table.rows.map(({ cells: [primaryMac, bmcMac, secondaryMac, nodeType, comments] }) =>
     ({ primaryMac: primaryMac as Mac, bmcMac: bmcMac as Mac, secondaryMac: secondaryMac as Mac, nodeType, comments }));
-  return formatNodesCsv(records as Pick<NodeRecord, 'primaryMac' | 'bmcMac' | 'secondaryMac' | 'nodeType' | 'comments'>[]);
+  return formatNodesCsv(records);
 }
 
 export interface ImportResult {
@@ -119,7 +119,7 @@ export function importCsv(content: string | Buffer): ImportResult {
   text = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   let records: string[][];
   try {
-    records = parse(text, { trim: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: '\n' }) as string[][];
+    records = parse<string[]>(text, { trim: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: '\n' });
   } catch (e) {
     return { table: undefined, error: `not valid CSV: ${(e as Error).message.replace(/^[^:]*: /, '')}`, notes: [] };
   }
