@@ -119,7 +119,8 @@ export function importCsv(content: string | Buffer): ImportResult {
   text = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   let records: string[][];
   try {
-    records = parse<string[]>(text, { trim: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: '\n' });
+    const out: unknown = parse(text, { trim: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: '\n' });
+    records = out as string[][];
   } catch (e) {
     return { table: undefined, error: `not valid CSV: ${(e as Error).message.replace(/^[^:]*: /, '')}`, notes: [] };
   }
