@@ -86,9 +86,12 @@ export function getCell(table: Table, index: number, col: number): string {
   return table.rows[index]?.cells[col] ?? '';
 }
 
-/** The canonical nodes.csv text for the table (header included), via the inventory's own writer. */
+/** A row with nothing typed in it: not saved, not validated (an Enter at the end of a scan adds one). */
+export const isEmptyRow = (row: TableRow): boolean => row.cells.every((c) => c === '');
+
+/** The canonical nodes.csv text for the table (header included, empty rows left out), via the inventory's own writer. */
 export function tableToCsv(table: Table): string {
-  const records = table.rows.map(({ cells: [primaryMac, bmcMac, secondaryMac, nodeType, comments] }) =>
+  const records = table.rows.filter((r) => !isEmptyRow(r)).map(({ cells: [primaryMac, bmcMac, secondaryMac, nodeType, comments] }) =>
     ({ primaryMac: primaryMac as Mac, bmcMac: bmcMac as Mac, secondaryMac: secondaryMac as Mac, nodeType, comments }));
   return formatNodesCsv(records);
 }

@@ -13,7 +13,7 @@ import { normalizeMac, type Mac } from '../agent/inventory/mac.js';
 import type { LocalInterface } from '../agent/inventory/local-interfaces.js';
 import { parseSubnet } from '../agent/lib/ipv4.js';
 import { isRackerError } from '../agent/lib/errors.js';
-import { MAC_COLUMNS, tableToCsv, type Table } from './table-model.js';
+import { MAC_COLUMNS, isEmptyRow, tableToCsv, type Table } from './table-model.js';
 
 export interface TableProblem {
   /** Row index in the table; undefined for a problem of the whole table. */
@@ -48,8 +48,11 @@ export function validateTable(table: Table, ctx: ValidationContext): TableValida
   const problems: TableProblem[] = [];
   const duplicates = findDuplicates(table);
   const parsed = parseNodesCsv(tableToCsv(table), FILE);
-  // Written line = row index + 2 (line 1 is the header); cells never contain line breaks.
-  const rowOf = (line: number | undefined): number | undefined => (line === undefined || line < 2 ? undefined : line - 2);
+  // Written line N holds the (N-1)th non-empty row (line 1 is the header; cells have no line breaks).
+  const kept = table.rows.flatMap((r, i) => (isEmptyRow(r) ? [] : [i]));
+  const rowOf = (line: number | undefined): number | undefined => (line === undefined || line < 2 ? undefined : kept[line - 2]);
+  const rowify = (message: string): string => message.replace(/\blines? (\d+(?:, \d+)*)/g, (_, list: string) =>
+    `row${list.includes(',') ? 's' : ''} ${list.split(', ').map((n) => String((rowOf(Number(n)) ?? Number(n) - 2) + 1)).join(', ')}`);
   const colOf = (field: string | undefined): number | undefined => {
     const i = (NODES_CSV_COLUMNS as readonly string[]).indexOf(field ?? '');
     return i === -1 ? undefined : i;
@@ -110,10 +113,4 @@ function findDuplicates(table: Table): Set<string> {
     }
   });
   return new Set([...byMac.values()].filter((keys) => keys.length > 1).flat());
-}
-
-/** The parser speaks of file lines; the table shows rows (line N is row N-1). */
-function rowify(message: string): string {
-  return message.replace(/\blines? (\d+(?:, \d+)*)/g, (_, list: string) =>
-    `row${list.includes(',') ? 's' : ''} ${list.split(', ').map((n) => String(Number(n) - 1)).join(', ')}`);
 }

@@ -75,3 +75,16 @@ describe('factory table validation (the rules of factory check)', () => {
     expect(problemsAt(v, 2, undefined)[0]?.message).to.match(/also the name of row 2/);
   });
 });
+
+describe('factory table validation: empty rows', () => {
+  it('leaves fully empty rows out of validation and of the saved CSV, and maps rows around them', async () => {
+    const { tableToCsv } = await import('../../../factory/table-model.js');
+    const t = tableFromCells([MGMT, ['', '', '', '', ''], [W1[0], 'bad', W1[2], '', '']]);
+    const v = validateTable(t, CTX);
+    expect(v.problems).to.have.length(1);
+    expect(problemsAt(v, 2, 1)[0]?.message).to.match(/"bad" is not a MAC/);
+    expect(tableToCsv(t).trim().split('\n')).to.have.length(3);
+    const dup = validateTable(tableFromCells([MGMT, ['', '', '', '', ''], [W1[0], W1[1], W1[2], W1[3], ''], [W2[0], W2[1], W2[2], W2[3], '']]), { ...CTX, hostnamePattern: 'x-{type}' });
+    expect(problemsAt(dup, 3, undefined)[0]?.message).to.match(/also the name of row 3/);
+  });
+});
