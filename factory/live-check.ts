@@ -10,7 +10,7 @@ import type { Inventory, RackNode } from '../agent/inventory/inventory.js';
 import type { BmcCredentials } from '../agent/inventory/credentials.js';
 import { normalizeMac } from '../agent/inventory/mac.js';
 import type { Exec } from '../agent/lib/exec.js';
-import { isRackerError } from '../agent/lib/errors.js';
+import { CommandTimeoutError, isRackerError } from '../agent/lib/errors.js';
 import { readLeases, type Lease } from './dnsmasq-leases.js';
 
 export interface BmcTarget {
@@ -53,10 +53,13 @@ export class IpmitoolProbe implements BmcProbe {
     const timeoutSec = Math.max(1, Math.ceil(this.settings.timeoutMs / 1000));
     // Cipher suite 3 unless configured per node: every IPMI 2.0 BMC offers it (ipmi_sim refuses 17).
     const args = ipmitoolStatusArgs({ host: t.host, port: t.port, user: this.credentials.user, cipherSuite: t.cipherSuite ?? 3, timeoutSec, retries: this.settings.retries });
+    // ipmitool's own timeout does not cover every retry of session set-up: cap it from outside.
+    const capMs = timeoutSec * (this.settings.retries + 1) * 1000 + 2_000;
     try {
-      const r = await this.exec('ipmitool', args, { env: { IPMI_PASSWORD: this.credentials.password }, timeoutMs: timeoutSec * (this.settings.retries + 1) * 1000 + 5_000 });
+      const r = await this.exec('ipmitool', args, { env: { IPMI_PASSWORD: this.credentials.password }, timeoutMs: capMs });
       return { reachable: true, detail: r.stdout.trim() };
     } catch (e) {
+      if (e instanceof CommandTimeoutError) return { reachable: false, detail: `no answer within ${capMs / 1000} s` };
       if (!isRackerError(e)) throw e;
       const stderr = (e as { stderr?: string }).stderr ?? e.message;
       return { reachable: false, detail: stderr.trim().split('\n').filter((l) => l.trim() !== '').slice(-2).join(' | ') || e.message };
