@@ -11,6 +11,7 @@ import { IpmiSimBmc, freeUdpPort } from '../../lib/ipmi-sim-lite.js';
 import { racker } from '../../lib/paths.js';
 import { exec } from '../../../agent/lib/exec.js';
 import { NODES_CSV_HEADER } from '../../../agent/inventory/nodes-csv.js';
+import { TmuxTerminal } from '../../lib/tmux.js';
 
 const run = (rack: FakeRack, ...args: string[]) =>
   exec(process.execPath, [racker, 'factory', ...args], { env: { RACKER_CONFIG: rack.configPath }, okExitCodes: [0, 1, 2], timeoutMs: 60_000 });
@@ -112,6 +113,24 @@ describe('racker factory reset', function () {
     expect(r.stderr).to.match(/stdin is not a terminal.*\n.*pass --yes/);
     expect(await readFile(join(rack.oemDir, 'nodes.csv'), 'utf8')).to.equal(before);
     expect(await exists(join(rack.stateDir, 'address-plan.json'))).to.equal(true);
+  });
+
+  it('asks in a terminal: "n" changes nothing (exit 1), "y" resets', async () => {
+    for (const answer of ['n', 'y']) {
+      const term = new TmuxTerminal(dir);
+      try {
+        await term.start([process.execPath, racker, 'factory', 'reset', '--racker-version'], { RACKER_CONFIG: rack.configPath });
+        await term.waitFor(/remove .*racker-version:[\s\S]*Go ahead\? \[y\/N\]/);
+        await term.type(answer);
+        await term.keys('Enter');
+        const status = await term.waitForExit();
+        expect(status).to.equal(answer === 'y' ? 0 : 1);
+        expect(await term.transcript()).to.match(answer === 'y' ? /✓ removed .*racker-version/ : /reset not confirmed; nothing was changed/);
+        expect(await exists(join(rack.stateDir, 'racker-version'))).to.equal(answer === 'n');
+      } finally {
+        await term.stop();
+      }
+    }
   });
 
   it('--nodes --yes empties nodes.csv keeping a backup and removes only racker\'s node state', async () => {
