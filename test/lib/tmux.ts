@@ -4,7 +4,7 @@
  * read with `capture-pane`. The pane stays after the program exits so its last output and exit
  * status can be read. `stop()` kills only this server.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec } from '../../agent/lib/exec.js';
 import { sleep } from '../../agent/lib/backoff.js';
@@ -14,8 +14,11 @@ let counter = 0;
 export class TmuxTerminal {
   private readonly socket = `racker-test-${process.pid}-${++counter}`;
   private started = false;
+  private readonly statusFile: string;
 
-  constructor(private readonly dir: string) {}
+  constructor(private readonly dir: string) {
+    this.statusFile = join(dir, `${this.socket}.status`);
+  }
 
   private tmux(...args: string[]): Promise<string> {
     return exec('tmux', ['-L', this.socket, '-f', join(this.dir, 'tmux.conf'), ...args], { timeoutMs: 10_000 }).then((r) => r.stdout);
@@ -25,7 +28,9 @@ export class TmuxTerminal {
   async start(argv: readonly string[], env: Record<string, string>, size = { width: 80, height: 24 }): Promise<void> {
     await writeFile(join(this.dir, 'tmux.conf'), 'set -g remain-on-exit on\nset -g status off\n');
     const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    await this.tmux('new-session', '-d', '-s', 'main', '-x', String(size.width), '-y', String(size.height), ...envArgs, ...argv);
+    // The exit status goes to a file: tmux's #{pane_dead_status} is sometimes never filled in.
+    const wrapper = ['sh', '-c', '"$@"; echo $? > "$STATUS_FILE.tmp" && mv "$STATUS_FILE.tmp" "$STATUS_FILE"', 'sh', ...argv];
+    await this.tmux('new-session', '-d', '-s', 'main', '-x', String(size.width), '-y', String(size.height), ...envArgs, '-e', `STATUS_FILE=${this.statusFile}`, ...wrapper);
     this.started = true;
   }
 
@@ -62,10 +67,8 @@ export class TmuxTerminal {
 
   /** The program's exit status once it has exited, else undefined. */
   async exitStatus(): Promise<number | undefined> {
-    const out = (await this.tmux('display-message', '-p', '-t', 'main', '#{pane_dead} #{pane_dead_status}')).trim();
-    const [dead, status] = out.split(' ');
-    // tmux can report the pane dead a moment before it has recorded the status.
-    return dead === '1' && status !== undefined && /^\d+$/.test(status) ? Number(status) : undefined;
+    const text = await readFile(this.statusFile, 'utf8').catch(() => undefined);
+    return text === undefined ? undefined : Number(text.trim());
   }
 
   async waitForExit(timeoutMs = 15_000): Promise<number> {
