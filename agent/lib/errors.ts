@@ -31,6 +31,7 @@ export const ErrorCodes = {
   verify: 'RACKER_E_VERIFY',
   install: 'RACKER_E_INSTALL',
   container: 'RACKER_E_CONTAINER',
+  notConfirmed: 'RACKER_E_NOT_CONFIRMED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

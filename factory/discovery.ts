@@ -1,0 +1,74 @@
+/**
+ * What the discovery panel shows: MACs that asked for an address on the internal network. The
+ * agent's discovery pool (dhcp.discovery) leases addresses to unknown MACs and reports them over
+ * the control API; when the agent is not running, dnsmasq's lease file is the next best record.
+ * The TUI depends only on the DiscoverySource interface (a fake one in test/lib).
+ *
+ * Contract with the agent (see docs/factory-procedure.md): `GET /v1/discovery` answers
+ * `{"macs": [{"mac", "ip"?, "hostname"?, "vendorClass"?, "lastSeen"?}]}`.
+ */
+import { normalizeMac, type Mac } from '../agent/inventory/mac.js';
+import { agentRequest } from './agent-client.js';
+import { readLeases } from './dnsmasq-leases.js';
+import { vendorOf } from './oui.js';
+
+export interface DiscoveredMac {
+  mac: Mac;
+  ip: string | undefined;
+  hostname: string | undefined;
+  /** Vendor by OUI, when known. */
+  vendor: string | undefined;
+  /** `PXE` when the DHCP vendor class says it is a network boot, else undefined. */
+  kind: string | undefined;
+  lastSeen: string | undefined;
+}
+
+export type DiscoverySnapshot =
+  | { available: true; source: string; macs: DiscoveredMac[] }
+  | { available: false; message: string };
+
+export interface DiscoverySource {
+  snapshot(): Promise<DiscoverySnapshot>;
+}
+
+export function discovered(mac: Mac, extra: Partial<Omit<DiscoveredMac, 'mac' | 'vendor'>> = {}): DiscoveredMac {
+  return { mac, ip: extra.ip, hostname: extra.hostname, vendor: vendorOf(mac), kind: extra.kind, lastSeen: extra.lastSeen };
+}
+
+/** The real source: the agent's control socket, then the lease file. Never throws. */
+export class AgentDiscoverySource implements DiscoverySource {
+  constructor(private readonly socketPath: string, private readonly leaseFile: string) {}
+
+  async snapshot(): Promise<DiscoverySnapshot> {
+    let agentNote: string;
+    try {
+      const res = await agentRequest(this.socketPath, 'GET', '/v1/discovery', { timeoutMs: 3_000 });
+      if (res.running && res.status === 200) return { available: true, source: 'agent discovery pool', macs: fromAgentBody(res.body) };
+      agentNote = res.running ? `the agent answered ${res.status} to GET /v1/discovery` : 'agent not running';
+    } catch (e) {
+      agentNote = (e as Error).message;
+    }
+    try {
+      const leases = await readLeases(this.leaseFile);
+      if (leases !== undefined && leases.length > 0) {
+        return { available: true, source: `${agentNote}; from ${this.leaseFile}`, macs: leases.map((l) => discovered(l.mac, { ip: l.ip, hostname: l.hostname })) };
+      }
+    } catch (e) {
+      return { available: false, message: `${agentNote}: no discovery data (${(e as Error).message})` };
+    }
+    return { available: false, message: `${agentNote}: no discovery data` };
+  }
+}
+
+function fromAgentBody(body: unknown): DiscoveredMac[] {
+  const list = (body as { macs?: unknown } | undefined)?.macs;
+  if (!Array.isArray(list)) return [];
+  const out: DiscoveredMac[] = [];
+  for (const item of list as Record<string, unknown>[]) {
+    const mac = normalizeMac(typeof item.mac === 'string' ? item.mac : '');
+    if (mac === undefined) continue;
+    const str = (k: string): string | undefined => (typeof item[k] === 'string' ? item[k] : undefined);
+    out.push(discovered(mac, { ip: str('ip'), hostname: str('hostname'), lastSeen: str('lastSeen'), kind: str('vendorClass')?.startsWith('PXEClient') === true ? 'PXE' : undefined }));
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+/**
+ * `racker factory check --live`: after the files check, reach every BMC with the rack's
+ * credentials (in parallel, at most bmc.fanout at once) and report which node and BMC MACs have
+ * asked the internal network's DHCP server for an address. The BMC is reached through the
+ * BmcProbe interface; the implementation here runs `ipmitool chassis power status` (the password
+ * in IPMI_PASSWORD, never in argv) until the native BMC client takes its place.
+ */
+import type { Config } from '../agent/config/schema.js';
+import type { Inventory, RackNode } from '../agent/inventory/inventory.js';
+import type { BmcCredentials } from '../agent/inventory/credentials.js';
+import { normalizeMac } from '../agent/inventory/mac.js';
+import type { Exec } from '../agent/lib/exec.js';
+import { CommandTimeoutError, isRackerError } from '../agent/lib/errors.js';
+import { readLeases, type Lease } from './dnsmasq-leases.js';
+
+export interface BmcTarget {
+  node: RackNode;
+  host: string | undefined;
+  port: number;
+  cipherSuite: number | undefined;
+}
+
+export interface ProbeResult {
+  reachable: boolean;
+  /** What the BMC said (e.g. "Chassis Power is on"), or why it was not reached. */
+  detail: string;
+}
+
+export interface BmcProbe {
+  probe(target: BmcTarget): Promise<ProbeResult>;
+}
+
+/** Where each node's BMC is: a fixed address from bmc.nodes, else its DHCP reservation. */
+export function bmcTargets(inv: Inventory, config: Config): BmcTarget[] {
+  const overrides = new Map(Object.entries(config.bmc.nodes).map(([mac, o]) => [normalizeMac(mac), o]));
+  return inv.workers.map((node) => {
+    const o = overrides.get(node.bmcMac);
+    return { node, host: o?.address ?? node.bmcAddress, port: o?.port ?? 623, cipherSuite: o?.cipherSuite };
+  });
+}
+
+/** ipmitool's arguments for one status query; the password goes in the environment (-E). */
+export function ipmitoolStatusArgs(t: { host: string; port: number; user: string; cipherSuite: number; timeoutSec: number; retries: number }): string[] {
+  return ['-I', 'lanplus', '-C', String(t.cipherSuite), '-H', t.host, '-p', String(t.port), '-U', t.user, '-E',
+    '-N', String(t.timeoutSec), '-R', String(t.retries), 'chassis', 'power', 'status'];
+}
+
+export class IpmitoolProbe implements BmcProbe {
+  constructor(private readonly exec: Exec, private readonly credentials: BmcCredentials, private readonly settings: { timeoutMs: number; retries: number }) {}
+
+  async probe(t: BmcTarget): Promise<ProbeResult> {
+    if (t.host === undefined) return { reachable: false, detail: 'no address for this BMC' };
+    const timeoutSec = Math.max(1, Math.ceil(this.settings.timeoutMs / 1000));
+    // Cipher suite 3 unless configured per node: every IPMI 2.0 BMC offers it (ipmi_sim refuses 17).
+    const args = ipmitoolStatusArgs({ host: t.host, port: t.port, user: this.credentials.user, cipherSuite: t.cipherSuite ?? 3, timeoutSec, retries: this.settings.retries });
+    // ipmitool's own timeout does not cover every retry of session set-up: cap it from outside.
+    const capMs = timeoutSec * (this.settings.retries + 1) * 1000 + 2_000;
+    try {
+      const r = await this.exec('ipmitool', args, { env: { IPMI_PASSWORD: this.credentials.password }, timeoutMs: capMs });
+      return { reachable: true, detail: r.stdout.trim() };
+    } catch (e) {
+      if (e instanceof CommandTimeoutError) return { reachable: false, detail: `no answer within ${capMs / 1000} s` };
+      if (!isRackerError(e)) throw e;
+      const stderr = (e as { stderr?: string }).stderr ?? e.message;
+      return { reachable: false, detail: stderr.trim().split('\n').filter((l) => l.trim() !== '').slice(-2).join(' | ') || e.message };
+    }
+  }
+}
+
+export interface BmcReport {
+  row: number;
+  hostname: string;
+  bmcMac: string;
+  address: string | undefined;
+  reachable: boolean;
+  detail: string;
+}
+
+export interface DhcpReport {
+  /** The lease file read, or undefined when there was none. */
+  leaseFile: string;
+  available: boolean;
+  nodes: { row: number; hostname: string; primarySeen: string | undefined; bmcSeen: string | undefined }[];
+  /** MACs that got a lease but are not in nodes.csv. */
+  unknown: { mac: string; ip: string }[];
+}
+
+export interface LiveReport {
+  bmcs: BmcReport[];
+  dhcp: DhcpReport;
+}
+
+/** Run the probes with at most `fanout` in flight. */
+export async function probeAll(targets: readonly BmcTarget[], probe: BmcProbe, fanout: number): Promise<BmcReport[]> {
+  const results: BmcReport[] = new Array<BmcReport>(targets.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < targets.length; i = next++) {
+      const t = targets[i] as BmcTarget;
+      const r = await probe.probe(t);
+      results[i] = { row: t.node.row, hostname: t.node.hostname, bmcMac: t.node.bmcMac, address: t.host === undefined ? undefined : `${t.host}${t.port === 623 ? '' : `:${t.port}`}`, ...r };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(fanout, targets.length) }, worker));
+  return results;
+}
+
+export function dhcpReport(inv: Inventory, leases: readonly Lease[] | undefined, leaseFile: string): DhcpReport {
+  const byMac = new Map((leases ?? []).map((l) => [l.mac as string, l.ip]));
+  const known = new Set(inv.nodes.flatMap((n) => [n.primaryMac, n.bmcMac, n.secondaryMac] as string[]));
+  return {
+    leaseFile,
+    available: leases !== undefined,
+    nodes: inv.workers.map((n) => ({ row: n.row, hostname: n.hostname, primarySeen: byMac.get(n.primaryMac), bmcSeen: byMac.get(n.bmcMac) })),
+    unknown: (leases ?? []).filter((l) => !known.has(l.mac)).map((l) => ({ mac: l.mac, ip: l.ip })),
+  };
+}
+
+export async function liveCheck(inv: Inventory, config: Config, probe: BmcProbe, leaseFile: string): Promise<LiveReport> {
+  const [bmcs, leases] = await Promise.all([probeAll(bmcTargets(inv, config), probe, config.bmc.fanout), readLeases(leaseFile)]);
+  return { bmcs, dhcp: dhcpReport(inv, leases, leaseFile) };
+}
+
+export function renderLiveReport(r: LiveReport): string {
+  const out: string[] = ['', 'BMCs (chassis power status with the rack credentials):'];
+  for (const b of r.bmcs) {
+    out.push(`  ${b.reachable ? '✓' : '✗'} row ${b.row} ${b.hostname} BMC ${b.bmcMac} at ${b.address ?? '?'}: ${b.detail}`);
+    if (!b.reachable) out.push('      fix: check the BMC is cabled to the internal network and powered, has its DHCP lease (or bmc.nodes address), and uses the rack credentials');
+  }
+  const bad = r.bmcs.filter((b) => !b.reachable).length;
+  out.push(bad === 0 ? `  ✓ all ${r.bmcs.length} BMCs answered` : `  ✗ ${bad} of ${r.bmcs.length} BMCs did not answer`);
+  out.push('', 'Seen on the internal network (DHCP leases):');
+  if (!r.dhcp.available) {
+    out.push(`  no data: ${r.dhcp.leaseFile} does not exist (the agent has not served DHCP on this machine yet)`);
+  } else {
+    for (const n of r.dhcp.nodes) {
+      out.push(`  row ${n.row} ${n.hostname}: node ${n.primarySeen === undefined ? 'not seen' : `seen (${n.primarySeen})`}, BMC ${n.bmcSeen === undefined ? 'not seen' : `seen (${n.bmcSeen})`}`);
+    }
+    for (const u of r.dhcp.unknown) out.push(`  ! ${u.mac} (${u.ip}) is not in nodes.csv: a server missing from the table, or a MAC typed wrong?`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,89 @@
+/**
+ * Drive a program in a real terminal: a private tmux server (its own socket, so nothing else's
+ * sessions are touched) with one window of a fixed size, keys sent with `send-keys`, the screen
+ * read with `capture-pane`. The pane stays after the program exits so its last output and exit
+ * status can be read. `stop()` kills only this server.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exec } from '../../agent/lib/exec.js';
+import { sleep } from '../../agent/lib/backoff.js';
+
+let counter = 0;
+
+export class TmuxTerminal {
+  private readonly socket = `racker-test-${process.pid}-${++counter}`;
+  private started = false;
+  private readonly statusFile: string;
+
+  constructor(private readonly dir: string) {
+    this.statusFile = join(dir, `${this.socket}.status`);
+  }
+
+  private tmux(...args: string[]): Promise<string> {
+    return exec('tmux', ['-L', this.socket, '-f', join(this.dir, 'tmux.conf'), ...args], { timeoutMs: 10_000 }).then((r) => r.stdout);
+  }
+
+  /** Start `argv` in a width×height terminal with extra environment. */
+  async start(argv: readonly string[], env: Record<string, string>, size = { width: 80, height: 24 }): Promise<void> {
+    await writeFile(join(this.dir, 'tmux.conf'), 'set -g remain-on-exit on\nset -g status off\n');
+    const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    // The exit status goes to a file: tmux's #{pane_dead_status} is sometimes never filled in.
+    const wrapper = ['sh', '-c', '"$@"; echo $? > "$STATUS_FILE.tmp" && mv "$STATUS_FILE.tmp" "$STATUS_FILE"', 'sh', ...argv];
+    await this.tmux('new-session', '-d', '-s', 'main', '-x', String(size.width), '-y', String(size.height), ...envArgs, '-e', `STATUS_FILE=${this.statusFile}`, ...wrapper);
+    this.started = true;
+  }
+
+  /** Keys by tmux name (Enter, Escape, Up, C-s, F2 …). */
+  async keys(...keys: string[]): Promise<void> {
+    for (const k of keys) await this.tmux('send-keys', '-t', 'main', k);
+  }
+
+  /** Literal text, as typed (or as a barcode scanner types it). */
+  async type(text: string): Promise<void> {
+    await this.tmux('send-keys', '-t', 'main', '-l', text);
+  }
+
+  async screen(): Promise<string> {
+    return this.tmux('capture-pane', '-p', '-t', 'main');
+  }
+
+  /** Everything the pane showed outside the full-screen UI (scrollback included), wrapped lines joined. */
+  async transcript(): Promise<string> {
+    return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'main');
+  }
+
+  /** Wait until the screen matches (polling); fails with the last screen after `timeoutMs`. */
+  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      last = await this.screen();
+      if (pattern.test(last)) return last;
+      await sleep(100);
+    }
+    throw new Error(`the terminal never showed ${String(pattern)}; last screen:\n${last}`);
+  }
+
+  /** The program's exit status once it has exited, else undefined. */
+  async exitStatus(): Promise<number | undefined> {
+    const text = await readFile(this.statusFile, 'utf8').catch(() => undefined);
+    return text === undefined ? undefined : Number(text.trim());
+  }
+
+  async waitForExit(timeoutMs = 15_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const s = await this.exitStatus();
+      if (s !== undefined) return s;
+      await sleep(100);
+    }
+    throw new Error(`the program did not exit; last screen:\n${await this.screen()}`);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.tmux('kill-server').catch(() => undefined); /* already gone */
+  }
+}
