@@ -24,6 +24,9 @@ export const ErrorCodes = {
   agentUnavailable: 'RACKER_E_AGENT_UNAVAILABLE',
   notFound: 'RACKER_E_NOT_FOUND',
   conflict: 'RACKER_E_CONFLICT',
+  state: 'RACKER_E_STATE',
+  badRequest: 'RACKER_E_BAD_REQUEST',
+  notImplemented: 'RACKER_E_NOT_IMPLEMENTED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
