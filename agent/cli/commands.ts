@@ -16,5 +16,7 @@ export interface CommandEntry {
 
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'factory', summary: 'write and check the rack metadata (nodes.csv, BMC credentials)', load: () => import('../../factory/command.js') },
+  { name: 'agent', summary: 'run the agent daemon in the foreground (systemd: racker-agent.service)', load: () => import('./agent.js') },
+  { name: 'status', summary: 'show every node: BMC, power, provisioning phase, last problem', load: () => import('./status.js') },
   { name: 'version', summary: 'print the racker version', load: () => import('./version.js') },
 ];
