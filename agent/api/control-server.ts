@@ -120,26 +120,31 @@ export class ControlServer implements Service {
     });
   }
 
-  /**
-   * A socket file left by an agent that died is removed; one that answers belongs to a running
-   * agent, and starting a second one would steal its socket.
-   */
+  /** A socket file left by an agent that died is removed (one that answers is refused first). */
   private async removeStaleSocket(): Promise<void> {
     const path = this.socketPath;
-    const alive = await new Promise<boolean>((resolve) => {
-      const s = connect(path);
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    });
-    if (alive) {
-      throw new RackerError(ErrorCodes.conflict, `another racker agent is already listening on ${path}`, { hint: 'stop it first (systemctl stop racker-agent), or give this one another paths.runDir' });
-    }
+    await assertNoRunningAgent(path);
     try {
       await unlink(path);
       this.log.info({ socket: path }, 'removed a stale control socket left by an agent that did not stop cleanly');
     } catch (e) {
       if (!isENOENT(e)) throw isSystemError(e) ? new RackerError(ErrorCodes.io, `cannot remove the stale socket ${path}: ${e.message}`, { cause: e }) : e;
     }
+  }
+}
+
+/**
+ * Throws when an agent answers on the control socket. The agent checks this before touching its
+ * state, because a second agent would share the state files with the first.
+ */
+export async function assertNoRunningAgent(socketPath: string): Promise<void> {
+  const alive = await new Promise<boolean>((resolve) => {
+    const s = connect(socketPath);
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+  if (alive) {
+    throw new RackerError(ErrorCodes.conflict, `another racker agent is already running: it answers on ${socketPath}`, { hint: 'stop it first (systemctl stop racker-agent), or give this one other paths.runDir and paths.stateDir' });
   }
 }
 

@@ -9,7 +9,7 @@ import type { Env } from '../config/paths.js';
 import { ErrorCodes, RackerError, isRackerError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
-import { ControlServer } from '../api/control-server.js';
+import { ControlServer, assertNoRunningAgent, controlSocketPath } from '../api/control-server.js';
 import type { ReloadResult } from '../api/routes.js';
 import { BmcPoller, type PollTarget } from '../bmc-poller/poller.js';
 import { createMetrics } from '../metrics/metrics.js';
@@ -55,6 +55,7 @@ export class Agent {
     this.inputs = await loadInputs({ configFlag: this.o.configFlag, env: this.o.env, log });
     const { config } = this.inputs;
     log.level = config.agent.logLevel;
+    await assertNoRunningAgent(controlSocketPath(config.paths.runDir));
     const events = new EventLog({ dir: config.paths.stateDir, maxBytes: config.agent.events.maxBytes, keep: config.agent.events.keep, log: log.child({ component: 'events' }) });
     const state = new StateStore({ stateDir: config.paths.stateDir, events, log: log.child({ component: 'state' }) });
     const metrics = createMetrics(state);
