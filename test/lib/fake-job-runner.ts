@@ -21,7 +21,7 @@ export class FakeJobRunner implements JobRunner {
 
   validate(request: { options: Record<string, unknown> }): void {
     if (request.options.os !== undefined && request.options.os !== 'flatcar') {
-      throw new RackerError(ErrorCodes.badRequest, `options.os "${String(request.options.os)}" is not supported`, { hint: 'use flatcar' });
+      throw new RackerError(ErrorCodes.badRequest, `options.os ${JSON.stringify(request.options.os)} is not supported`, { hint: 'use flatcar' });
     }
   }
 
