@@ -106,7 +106,7 @@ export class Agent {
     this.stopping ??= (async () => {
       clearTimeout(this.statusTimer);
       this.o.notifier.stopping('stopping');
-      this.deps?.state.event({ type: 'agent.stopping', level: 'info', message: 'racker agent stopping' });
+      if (this.running.length > 0) this.deps?.state.event({ type: 'agent.stopping', level: 'info', message: 'racker agent stopping' });
       await this.reloading?.catch(() => undefined); /* its failure was reported to its caller */
       return this.stopRunning();
     })();
