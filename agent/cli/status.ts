@@ -9,10 +9,9 @@ import { loadConfig } from '../config/load.js';
 import { AgentClient } from '../api/client.js';
 import { controlSocketPath } from '../api/control-server.js';
 import type { AgentInfo } from '../api/routes.js';
-import { readStateFile, stateFilePath } from '../state/state-file.js';
-import { EventLog, type AgentEvent } from '../state/event-log.js';
+import type { AgentEvent } from '../state/event-log.js';
 import type { NodeRecord } from '../state/records.js';
-import { silentLogger } from '../lib/log.js';
+import type { Logger } from '../lib/log.js';
 import { renderStatus, type StatusView } from './status-render.js';
 import { watchStatus } from './status-watch.js';
 
@@ -73,6 +72,8 @@ export async function collectStatus(s: StatusSource, full: boolean): Promise<Sta
 }
 
 async function persistedStatus(stateDir: string, reason: string, full: boolean): Promise<StatusView> {
+  // Loaded only here: the live path stays fast (status latency is benchmarked, bench/agent).
+  const [{ readStateFile, stateFilePath }, { EventLog }] = await Promise.all([import('../state/state-file.js'), import('../state/event-log.js')]);
   const doc = await readStateFile(stateDir);
   if (doc === undefined) {
     throw new RackerError(ErrorCodes.agentUnavailable, `the racker agent is not running (${reason}) and has never saved a state in ${stateDir}`, { hint: 'start it with `systemctl start racker-agent`; `racker factory check` checks the rack metadata' });
@@ -80,7 +81,9 @@ async function persistedStatus(stateDir: string, reason: string, full: boolean):
   const nodes = Object.values(doc.nodes).sort((a, b) => Number(b.inInventory) - Number(a.inInventory) || a.row - b.row);
   const view: StatusView = { source: 'persisted', offlineReason: reason, stateFile: stateFilePath(stateDir), savedAt: doc.savedAt, nodes };
   if (full) {
-    const log = new EventLog({ dir: stateDir, maxBytes: Number.MAX_SAFE_INTEGER, keep: 20, log: silentLogger() });
+    // Reading only: nothing is logged, so pino is not loaded for it.
+    const quiet = { error: () => undefined, warn: () => undefined } as unknown as Logger;
+    const log = new EventLog({ dir: stateDir, maxBytes: Number.MAX_SAFE_INTEGER, keep: 20, log: quiet });
     view.events = await eventsByNode(nodes, (mac) => log.read({ node: mac, limit: EVENTS_PER_NODE }));
   }
   return view;
