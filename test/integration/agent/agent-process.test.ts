@@ -156,4 +156,40 @@ describe('racker agent as a process', function () {
     expect(fourth.stderr()).to.match(/state\.json is damaged/);
     expect(fourth.stderr()).to.match(/move .*state\.json aside/);
   });
+
+  it('racker status: exit 1 before any state exists; --full shows events; --watch redraws on changes and ends on SIGINT', async () => {
+    const never = await runRacker(['status'], rack.env);
+    expect(never.code).to.equal(1);
+    expect(never.stderr).to.match(/the racker agent is not running .* and has never saved a state/);
+
+    const a = start();
+    await a.waitForLog(isReady);
+    const full = await runRacker(['status', '--full'], rack.env);
+    expect(full.stdout).to.match(/node-03 \(00:11:22:33:44:20\)\n {2}BMC: {5}172\.24\.213\.6 \(MAC 00:11:22:33:44:21\), driver ipmi, not polled yet/);
+    expect(full.stdout).to.match(/recent events:\n {4}\S+ \S+ {2}node\.added {7}node-03 \(00:11:22:33:44:20\) is in nodes\.csv/);
+
+    const { spawn } = await import('node:child_process');
+    const { createInterface } = await import('node:readline');
+    const { racker } = await import('../../lib/paths.js');
+    const watch = spawn(process.execPath, [racker, 'status', '--watch', '--json'], { env: { PATH: process.env.PATH ?? '', ...rack.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const snapshots: { nodes: unknown[] }[] = [];
+      createInterface({ input: watch.stdout }).on('line', (l) => snapshots.push(JSON.parse(l) as { nodes: unknown[] }));
+      const until = async (cond: () => boolean): Promise<void> => {
+        for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(cond(), JSON.stringify(snapshots.map((x) => x.nodes.length))).to.equal(true);
+      };
+      await until(() => snapshots.length >= 1);
+      expect(snapshots[0]?.nodes).to.have.length(4);
+      await appendFile(join(rack.oemDir, 'nodes.csv'), '00:11:22:33:44:80, 00:11:22:33:44:81, 00:11:22:33:44:90, red, new server\n');
+      a.child.kill('SIGHUP');
+      await until(() => snapshots.some((x) => x.nodes.length === 5));
+      const exited = new Promise<number | null>((r) => watch.once('exit', (code) => r(code)));
+      watch.kill('SIGINT');
+      expect(await exited).to.equal(0);
+    } finally {
+      if (watch.exitCode === null && watch.pid !== undefined) process.kill(watch.pid, 'SIGKILL');
+    }
+    expect(await a.kill('SIGTERM')).to.equal(0);
+  });
 });
