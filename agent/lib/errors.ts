@@ -32,6 +32,9 @@ export const ErrorCodes = {
   install: 'RACKER_E_INSTALL',
   container: 'RACKER_E_CONTAINER',
   notConfirmed: 'RACKER_E_NOT_CONFIRMED',
+  state: 'RACKER_E_STATE',
+  badRequest: 'RACKER_E_BAD_REQUEST',
+  notImplemented: 'RACKER_E_NOT_IMPLEMENTED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -6,5 +6,25 @@ export const agentSection = z.strictObject({
   /** Prometheus metrics on 127.0.0.1; 0 turns them off. */
   metricsPort: z.number().int().min(0).max(65535).default(9469),
   /** Group allowed to use the control socket (mode 0660); root only (0600) when unset. */
-  socketGroup: z.string().optional(),
+  socketGroup: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, 'must be a group name').optional(),
+  /** How the agent keeps every node's power state fresh. */
+  bmcPoll: z.strictObject({
+    /** Time between two polls of one BMC. */
+    intervalMs: z.number().int().min(200).max(3_600_000).default(30_000),
+    /** Random spread of that interval (0.2 = ±20 %), so a rack's BMCs are not polled in lockstep. */
+    jitter: z.number().min(0).max(0.5).default(0.2),
+    /** Consecutive failed polls before a BMC is reported unreachable. */
+    unreachableAfter: z.number().int().min(1).max(100).default(3),
+    /** Failing BMCs are polled less often, backing off up to this. */
+    maxBackoffMs: z.number().int().min(200).max(3_600_000).default(300_000),
+  }).prefault({}),
+  /** The event log in the state directory. */
+  events: z.strictObject({
+    /** Size at which events.ndjson is rotated. */
+    maxBytes: z.number().int().min(4096).max(1 << 30).default(4 * 1024 * 1024),
+    /** Rotated files kept. */
+    keep: z.number().int().min(0).max(20).default(3),
+  }).prefault({}),
+  /** Longest a graceful stop may take before the agent gives up waiting and exits. */
+  stopTimeoutMs: z.number().int().min(1000).max(600_000).default(20_000),
 });

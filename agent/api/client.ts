@@ -1,0 +1,92 @@
+/**
+ * The control API's client, used by the CLI (`racker status`, `racker bootstrap` ...). Failures to
+ * reach the agent become RACKER_E_AGENT_UNAVAILABLE with what to do; error responses keep the
+ * agent's code and hint.
+ */
+import { request } from 'node:http';
+import { createInterface } from 'node:readline';
+import { ErrorCodes, RackerError, isSystemError, type ErrorCode } from '../lib/errors.js';
+import type { AgentEvent } from '../state/event-log.js';
+
+export interface AgentClientOptions {
+  socketPath: string;
+  /** For one request/response (not for event streams). Default 5 s. */
+  timeoutMs?: number;
+}
+
+export class AgentClient {
+  constructor(private readonly o: AgentClientOptions) {}
+
+  get<T>(path: string): Promise<T> {
+    return this.call<T>('GET', path);
+  }
+
+  post<T>(path: string, body: unknown = {}): Promise<T> {
+    return this.call<T>('POST', path, body);
+  }
+
+  /** Read GET /v1/events as a stream until it ends, `signal` aborts or the agent goes away. */
+  async streamEvents(query: string, onEvent: (e: AgentEvent) => void, signal?: AbortSignal): Promise<void> {
+    const res = await this.open('GET', `/v1/events${query === '' ? '' : `?${query}`}`, undefined, signal, false);
+    if ((res.statusCode ?? 500) >= 300) throw await errorFrom(res);
+    const lines = createInterface({ input: res });
+    try {
+      for await (const line of lines) if (line.trim() !== '') onEvent(JSON.parse(line) as AgentEvent);
+    } catch (e) {
+      if (signal?.aborted === true) return;
+      throw e;
+    }
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const res = await this.open(method, path, body, undefined, true);
+    if ((res.statusCode ?? 500) >= 300) throw await errorFrom(res);
+    const text = await readAll(res);
+    return JSON.parse(text) as T;
+  }
+
+  private open(method: string, path: string, body: unknown, signal: AbortSignal | undefined, timed: boolean): Promise<import('node:http').IncomingMessage> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = request({
+        socketPath: this.o.socketPath, method, path, signal,
+        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      }, resolve);
+      if (timed) {
+        req.setTimeout(this.o.timeoutMs ?? 5_000, () => req.destroy(new RackerError(ErrorCodes.agentUnavailable,
+          `the racker agent did not answer ${method} ${path} within ${this.o.timeoutMs ?? 5_000} ms`, { hint: 'check it with `systemctl status racker-agent` and `journalctl -u racker-agent`' })));
+      }
+      req.once('error', (e) => reject(this.unavailable(e)));
+      req.end(payload);
+    });
+  }
+
+  private unavailable(e: unknown): Error {
+    if (e instanceof RackerError) return e;
+    const where = this.o.socketPath;
+    if (isSystemError(e, 'ENOENT') || isSystemError(e, 'ECONNREFUSED')) {
+      return new RackerError(ErrorCodes.agentUnavailable, `the racker agent is not running (no one listens on ${where})`, { hint: 'start it with `systemctl start racker-agent`', cause: e });
+    }
+    if (isSystemError(e, 'EACCES')) {
+      return new RackerError(ErrorCodes.agentUnavailable, `permission denied on ${where}`, { hint: 'run as root (sudo), or be in the group named by agent.socketGroup', cause: e });
+    }
+    if (isSystemError(e)) return new RackerError(ErrorCodes.agentUnavailable, `cannot reach the racker agent on ${where}: ${e.code}`, { cause: e });
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+async function readAll(res: import('node:http').IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function errorFrom(res: import('node:http').IncomingMessage): Promise<RackerError> {
+  const text = await readAll(res);
+  let body: { code?: string; message?: string; hint?: string } = {};
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch { /* not JSON: reported with the status below */ }
+  const code = typeof body.code === 'string' && body.code.startsWith('RACKER_E_') ? body.code as ErrorCode : ErrorCodes.agentUnavailable;
+  return new RackerError(code, body.message ?? `the agent answered HTTP ${res.statusCode}: ${text.slice(0, 200)}`, { hint: body.hint });
+}

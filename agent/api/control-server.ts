@@ -1,0 +1,160 @@
+/**
+ * The control API: HTTP/1.1 + JSON on a unix socket in the run directory (agent.sock), never on
+ * TCP. Mode 0600 (root only), or 0660 owned by agent.socketGroup so that group's members can run
+ * `racker status` without sudo. The socket is created with that mode (umask around bind), so it is
+ * never briefly open to others.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { chmod, chown, mkdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ErrorCodes, RackerError, isENOENT, isSystemError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import type { Service } from '../lib/service.js';
+import { errorResponse, sendJson } from './http-util.js';
+import { ROUTES, type ControlBackend } from './routes.js';
+
+export const SOCKET_NAME = 'agent.sock';
+
+export function controlSocketPath(runDir: string): string {
+  return join(runDir, SOCKET_NAME);
+}
+
+export interface ControlServerOptions {
+  runDir: string;
+  /** Group allowed to connect; undefined: root only. */
+  socketGroup?: string;
+  /** Resolves a group name to its gid (injected for tests; default reads /etc/group). */
+  lookupGroup?: (name: string) => Promise<number | undefined>;
+}
+
+export class ControlServer implements Service {
+  readonly name = 'control-api';
+  private server: Server | undefined;
+  private readonly closers = new Set<() => void>();
+
+  constructor(private readonly backend: ControlBackend, private readonly o: ControlServerOptions, private readonly log: Logger) {}
+
+  get socketPath(): string {
+    return controlSocketPath(this.o.runDir);
+  }
+
+  async start(_signal: AbortSignal): Promise<void> {
+    await mkdir(this.o.runDir, { recursive: true, mode: 0o755 });
+    await this.removeStaleSocket();
+    const gid = this.o.socketGroup === undefined ? undefined : await (this.o.lookupGroup ?? lookupGroupId)(this.o.socketGroup);
+    if (this.o.socketGroup !== undefined && gid === undefined) {
+      throw new RackerError(ErrorCodes.config, `agent.socketGroup "${this.o.socketGroup}" is not a group on this machine`, { hint: `create it (groupadd ${this.o.socketGroup}) or remove agent.socketGroup` });
+    }
+    const mode = gid === undefined ? 0o600 : 0o660;
+    const server = createServer((req, res) => this.handle(req, res));
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    const previous = process.umask(0o777 & ~mode);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.socketPath, () => resolve());
+      });
+    } finally {
+      process.umask(previous);
+    }
+    if (gid !== undefined) await chown(this.socketPath, process.getuid?.() ?? 0, gid);
+    await chmod(this.socketPath, mode);
+    this.server = server;
+    this.log.info({ socket: this.socketPath, mode: mode.toString(8), group: this.o.socketGroup }, 'control API listening');
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return;
+    for (const close of this.closers) close();
+    this.closers.clear();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await unlink(this.socketPath).catch(() => undefined); /* already gone: nothing to clean */
+  }
+
+  async healthcheck(): Promise<boolean> {
+    return this.server?.listening === true;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://agent');
+    const matching = ROUTES.filter((r) => r.path.test(url.pathname));
+    const route = matching.find((r) => r.method === req.method);
+    const cleanups: (() => void)[] = [];
+    const closeAll = (): void => {
+      for (const c of cleanups.splice(0)) {
+        c();
+        this.closers.delete(c);
+      }
+    };
+    res.on('close', closeAll);
+    const run = async (): Promise<void> => {
+      if (route === undefined) {
+        if (matching.length > 0) {
+          res.setHeader('allow', matching.map((r) => r.method).join(', '));
+          sendJson(res, 405, { code: ErrorCodes.badRequest, message: `${req.method} is not allowed on ${url.pathname}`, hint: `use ${matching.map((r) => r.method).join(' or ')}` });
+        } else {
+          sendJson(res, 404, { code: ErrorCodes.notFound, message: `no such endpoint: ${url.pathname}`, hint: 'see docs/api.md' });
+        }
+        return;
+      }
+      const m = route.path.exec(url.pathname);
+      await route.handle({
+        req, res, params: (m?.slice(1) ?? []), query: url.searchParams, backend: this.backend,
+        onClose: (c) => {
+          const wrapped = (): void => { c(); res.end(); };
+          cleanups.push(wrapped);
+          this.closers.add(wrapped);
+        },
+      });
+    };
+    run().catch((err: unknown) => {
+      const { status, body } = errorResponse(err);
+      if (status >= 500) this.log.error({ err, method: req.method, url: req.url }, 'control API request failed');
+      if (res.headersSent) res.end();
+      else sendJson(res, status, body);
+    });
+  }
+
+  /** A socket file left by an agent that died is removed (one that answers is refused first). */
+  private async removeStaleSocket(): Promise<void> {
+    const path = this.socketPath;
+    await assertNoRunningAgent(path);
+    try {
+      await unlink(path);
+      this.log.info({ socket: path }, 'removed a stale control socket left by an agent that did not stop cleanly');
+    } catch (e) {
+      if (!isENOENT(e)) throw isSystemError(e) ? new RackerError(ErrorCodes.io, `cannot remove the stale socket ${path}: ${e.message}`, { cause: e }) : e;
+    }
+  }
+}
+
+/**
+ * Throws when an agent answers on the control socket. The agent checks this before touching its
+ * state, because a second agent would share the state files with the first.
+ */
+export async function assertNoRunningAgent(socketPath: string): Promise<void> {
+  const alive = await new Promise<boolean>((resolve) => {
+    const s = connect(socketPath);
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+  if (alive) {
+    throw new RackerError(ErrorCodes.conflict, `another racker agent is already running: it answers on ${socketPath}`, { hint: 'stop it first (systemctl stop racker-agent), or give this one other paths.runDir and paths.stateDir' });
+  }
+}
+
+/** The gid of a group, from /etc/group (what getgrnam would read on a management node). */
+export async function lookupGroupId(name: string, groupFile = '/etc/group'): Promise<number | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(groupFile, 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    const [group, , gid] = line.split(':');
+    if (group === name && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
+  }
+  return undefined;
+}

@@ -1,0 +1,83 @@
+/** JSON in and out for the control API, and how errors become responses. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCodes, RackerError, ValidationError, isRackerError, type ErrorCode, type Problem } from '../lib/errors.js';
+
+/** Largest request body accepted; job requests are small. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The error body every failed request gets. */
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  hint?: string;
+  problems?: Problem[];
+}
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  [ErrorCodes.badRequest]: 400,
+  [ErrorCodes.usage]: 400,
+  [ErrorCodes.config]: 422,
+  [ErrorCodes.inventory]: 422,
+  [ErrorCodes.addressPlan]: 422,
+  [ErrorCodes.notFound]: 404,
+  [ErrorCodes.conflict]: 409,
+  [ErrorCodes.notImplemented]: 501,
+  [ErrorCodes.agentUnavailable]: 503,
+};
+
+export function badRequest(message: string, hint?: string): RackerError {
+  return new RackerError(ErrorCodes.badRequest, message, { hint });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Expected failures keep their code and hint; anything else is a 500 that says it is a bug. */
+export function errorResponse(err: unknown): { status: number; body: ApiErrorBody } {
+  if (isRackerError(err)) {
+    const body: ApiErrorBody = { code: err.code, message: err.message };
+    if (err.hint !== undefined) body.hint = err.hint;
+    if (err instanceof ValidationError) body.problems = [...err.problems];
+    return { status: STATUS_BY_CODE[err.code] ?? 500, body };
+  }
+  return { status: 500, body: { code: 'RACKER_E_INTERNAL', message: `internal error: ${err instanceof Error ? err.message : String(err)}`, hint: 'this is a bug in racker; the agent log has the details' } };
+}
+
+/** The request body as JSON; an empty body is `{}`. */
+export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw badRequest(`the request body is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  if (!/^application\/json\b/.test(type)) throw badRequest(`the request body must be JSON (content-type: application/json), not "${type}"`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** A query parameter as a non-negative integer, or undefined when absent. */
+export function intParam(params: URLSearchParams, name: string): number | undefined {
+  const v = params.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^\d{1,15}$/.test(v)) throw badRequest(`query parameter ${name} must be a non-negative integer, not "${v}"`);
+  return Number(v);
+}
+
+export function boolParam(params: URLSearchParams, name: string, fallback: boolean): boolean {
+  const v = params.get(name);
+  if (v === null || v === '') return fallback;
+  if (['1', 'true', 'yes'].includes(v)) return true;
+  if (['0', 'false', 'no'].includes(v)) return false;
+  throw badRequest(`query parameter ${name} must be true or false, not "${v}"`);
+}

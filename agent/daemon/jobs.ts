@@ -1,0 +1,191 @@
+/**
+ * Jobs: a bootstrap submitted over the control API runs here, inside the agent, so a dropped SSH
+ * session never stops provisioning. The manager validates and records the job, hands it to the
+ * JobRunner (the bootstrap subsystem implements it), relays the failure policy's questions and
+ * their answers, cancels on request, and resumes unfinished jobs when the agent starts again.
+ *
+ * INVARIANTS: at most one job is active (pending, running or waiting); every state change is in
+ * the state store (persisted) before the API call that caused it returns.
+ */
+import { randomBytes } from 'node:crypto';
+import { ErrorCodes, RackerError, isRackerError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import type { Service } from '../lib/service.js';
+import type { JobMetrics } from '../metrics/metrics.js';
+import { FINISHED_JOB_STATES, type JobQuestion, type JobRecord } from '../state/records.js';
+import type { StateStore } from '../state/state-store.js';
+import type { BootstrapRequest } from '../api/requests.js';
+
+export interface JobContext {
+  /** Aborted when the job is cancelled or the agent stops (then `signal.reason` is AGENT_STOPPING). */
+  signal: AbortSignal;
+  /** True when the agent restarted while the job ran; node phases say where each node got to. */
+  resumed: boolean;
+  /** Ask the operator (failure policy `ask`); resolves with one of `choices`. */
+  ask(question: { text: string; choices: string[]; node?: string }): Promise<string>;
+  /** Report progress; counts are absolute. */
+  progress(p: Partial<JobRecord['progress']> & { message?: string }): void;
+}
+
+export interface JobOutcome {
+  state: 'succeeded' | 'failed';
+  message?: string;
+}
+
+/** What the bootstrap subsystem implements. */
+export interface JobRunner {
+  /** Reject with a RackerError when `options` are invalid (the API answers 400 with it). */
+  validate?(request: BootstrapRequest): void;
+  run(job: Readonly<JobRecord>, ctx: JobContext): Promise<JobOutcome>;
+}
+
+export const AGENT_STOPPING = 'agent stopping';
+
+interface Active {
+  id: string;
+  abort: AbortController;
+  pending?: { question: JobQuestion; resolve: (answer: string) => void };
+  done: Promise<void>;
+}
+
+export class JobManager implements Service {
+  readonly name = 'jobs';
+  private active: Active | undefined;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly runner: JobRunner | undefined,
+    private readonly metrics: JobMetrics,
+    private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Resume jobs the agent was running when it stopped or died. */
+  async start(_signal: AbortSignal): Promise<void> {
+    for (const job of this.store.jobs().filter((j) => !FINISHED_JOB_STATES.includes(j.state))) {
+      if (this.runner === undefined || this.active !== undefined) {
+        this.finish(job.id, 'interrupted', undefined, { code: ErrorCodes.notImplemented, message: 'the agent restarted and cannot resume this job', hint: 'submit the bootstrap again' });
+        continue;
+      }
+      this.log.info({ job: job.id }, 'resuming a job the agent was running when it stopped');
+      this.launch({ ...job, question: undefined, state: 'running' }, true);
+    }
+    await this.store.persisted();
+  }
+
+  /** Interrupt the running job so that it resumes at the next start. */
+  async stop(): Promise<void> {
+    const a = this.active;
+    if (a === undefined) return;
+    a.abort.abort(new Error(AGENT_STOPPING));
+    await a.done;
+  }
+
+  list(): JobRecord[] {
+    return this.store.jobs();
+  }
+
+  get(id: string): JobRecord {
+    const job = this.store.job(id);
+    if (job === undefined) throw new RackerError(ErrorCodes.notFound, `no job ${id}`, { hint: 'GET /v1/jobs lists the jobs' });
+    return job;
+  }
+
+  async create(request: BootstrapRequest, total: number): Promise<JobRecord> {
+    if (this.runner === undefined) {
+      throw new RackerError(ErrorCodes.notImplemented, 'this agent cannot run a bootstrap: it was built without the bootstrap runner', { hint: 'install a racker release that includes `racker bootstrap`' });
+    }
+    if (this.active !== undefined) {
+      throw new RackerError(ErrorCodes.conflict, `job ${this.active.id} is still running`, { hint: `wait for it (racker status --watch) or cancel it (POST /v1/jobs/${this.active.id}/cancel)` });
+    }
+    this.runner.validate?.(request);
+    const job: JobRecord = {
+      id: `${this.now().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(4).toString('hex')}`,
+      kind: request.kind, state: 'pending', createdAt: this.now().toISOString(), request: { ...request },
+      progress: { total, ready: 0, failed: 0, excluded: 0 },
+    };
+    this.store.putJob(job, { type: 'job.created', level: 'info', message: `bootstrap job ${job.id} created for ${total} node${total === 1 ? '' : 's'}` });
+    this.launch(job, false);
+    await this.store.persisted();
+    return this.get(job.id);
+  }
+
+  async answer(id: string, questionId: string, answer: string): Promise<JobRecord> {
+    const a = this.active;
+    const open = a?.id === id ? a.pending : undefined;
+    if (open === undefined || a === undefined) throw new RackerError(ErrorCodes.conflict, `job ${this.get(id).id} has no open question`);
+    if (open.question.id !== questionId) throw new RackerError(ErrorCodes.conflict, `question ${questionId} is no longer open; the open one is ${open.question.id}: ${open.question.text}`);
+    if (!open.question.choices.includes(answer)) {
+      throw new RackerError(ErrorCodes.badRequest, `"${answer}" is not an answer to "${open.question.text}"`, { hint: `answer one of: ${open.question.choices.join(', ')}` });
+    }
+    a.pending = undefined;
+    const job = this.get(id);
+    this.store.putJob({ ...job, state: 'running', question: undefined }, { type: 'job.answered', level: 'info', message: `job ${id}: "${open.question.text}" answered ${answer}`, ...(open.question.node === undefined ? {} : { node: open.question.node }) });
+    open.resolve(answer);
+    await this.store.persisted();
+    return this.get(id);
+  }
+
+  async cancel(id: string): Promise<JobRecord> {
+    const job = this.get(id);
+    if (FINISHED_JOB_STATES.includes(job.state)) throw new RackerError(ErrorCodes.conflict, `job ${id} has already finished (${job.state})`);
+    const a = this.active;
+    if (a?.id === id) {
+      this.store.putJob({ ...job, message: 'cancelling' }, { type: 'job.cancel', level: 'warn', message: `job ${id}: cancel requested` });
+      a.abort.abort(new Error('cancelled'));
+      await a.done;
+    }
+    return this.get(id);
+  }
+
+  private launch(job: JobRecord, resumed: boolean): void {
+    const abort = new AbortController();
+    const active: Active = { id: job.id, abort, done: Promise.resolve() };
+    this.active = active;
+    const started = this.now();
+    this.store.putJob({ ...job, state: 'running', startedAt: job.startedAt ?? started.toISOString() }, { type: 'job.state', level: 'info', message: `job ${job.id} ${resumed ? 'resumed' : 'started'}` });
+    const ctx: JobContext = {
+      signal: abort.signal,
+      resumed,
+      ask: (q) => new Promise<string>((resolve, reject) => {
+        const question: JobQuestion = { id: randomBytes(4).toString('hex'), text: q.text, choices: q.choices, at: this.now().toISOString(), ...(q.node === undefined ? {} : { node: q.node }) };
+        active.pending = { question, resolve };
+        abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error), { once: true });
+        this.store.putJob({ ...this.get(job.id), state: 'waiting', question }, { type: 'job.question', level: 'warn', message: `job ${job.id} asks: ${q.text} (${q.choices.join('/')})`, ...(q.node === undefined ? {} : { node: q.node }) });
+      }),
+      progress: (p) => {
+        const cur = this.get(job.id);
+        const { message, ...counts } = p;
+        this.store.putJob({ ...cur, progress: { ...cur.progress, ...counts }, ...(message === undefined ? {} : { message }) });
+      },
+    };
+    active.done = (async () => {
+      try {
+        const outcome = await (this.runner as JobRunner).run(this.get(job.id), ctx);
+        this.finish(job.id, outcome.state, outcome.message);
+      } catch (err) {
+        const reason = (abort.signal.reason as Error | undefined)?.message;
+        if (abort.signal.aborted && reason === AGENT_STOPPING) {
+          this.store.putJob({ ...this.get(job.id), message: 'the agent stopped; the job resumes when it starts again' });
+        } else if (abort.signal.aborted) {
+          this.finish(job.id, 'cancelled', 'cancelled on request');
+        } else {
+          this.log.error({ err, job: job.id }, 'job failed');
+          this.finish(job.id, 'failed', undefined, isRackerError(err) ? { code: err.code, message: err.message, hint: err.hint } : { code: 'RACKER_E_INTERNAL', message: (err as Error).message });
+        }
+      } finally {
+        if (this.active === active) this.active = undefined;
+        const final = this.get(job.id).state;
+        if (FINISHED_JOB_STATES.includes(final)) this.metrics.observeJob(job.kind, final, (this.now().getTime() - started.getTime()) / 1000);
+        await this.store.persisted();
+      }
+    })();
+  }
+
+  private finish(id: string, state: JobRecord['state'], message?: string, error?: JobRecord['error']): void {
+    const job = this.get(id);
+    const level = state === 'succeeded' ? 'info' : 'error';
+    this.store.putJob({ ...job, state, question: undefined, finishedAt: this.now().toISOString(), ...(message === undefined ? {} : { message }), ...(error === undefined ? {} : { error }) },
+      { type: 'job.state', level, message: `job ${id} ${state}${message === undefined ? '' : `: ${message}`}${error === undefined ? '' : `: ${error.message}`}` });
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The agent's event log: one JSON object per line (NDJSON), append-only, in the state directory.
+ * `events.ndjson` is the current file; past `maxBytes` it becomes `events.1.ndjson` (older ones
+ * shift up to `keep`, the oldest is dropped), so the log never fills the disk. Every event has a
+ * sequence number that only grows, across rotations and restarts, so `since` means the same thing
+ * to every reader.
+ *
+ * INVARIANTS: appends are written in order by one writer loop; a line is complete on disk or
+ * absent after the torn tail a crash may leave has been cut off by open(); subscribers see an
+ * event when it is appended, possibly before it reaches the disk.
+ */
+import { open, readFile, rename, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Emitter } from '../lib/emitter.js';
+import { isENOENT } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+
+export type EventLevel = 'info' | 'warn' | 'error';
+
+export interface AgentEvent {
+  seq: number;
+  at: string;
+  /** Dotted kind, e.g. `node.phase`, `bmc.unreachable`, `job.state`. */
+  type: string;
+  level: EventLevel;
+  /** A human line: which node, what happened. */
+  message: string;
+  /** Primary MAC of the node concerned. */
+  node?: string;
+  job?: string;
+  data?: Record<string, unknown>;
+}
+
+export type NewEvent = Omit<AgentEvent, 'seq' | 'at'>;
+
+export interface EventQuery {
+  /** Only events with a larger sequence number. */
+  since?: number;
+  node?: string;
+  job?: string;
+  /** Only the last `limit` matches. */
+  limit?: number;
+}
+
+export interface EventLogOptions {
+  dir: string;
+  maxBytes: number;
+  /** Rotated files kept besides the current one. */
+  keep: number;
+  log: Logger;
+  now?: () => Date;
+}
+
+export const EVENTS_FILE = 'events.ndjson';
+
+export class EventLog {
+  private readonly emitter: Emitter<AgentEvent>;
+  private handle: FileHandle | undefined;
+  private size = 0;
+  private seq = 0;
+  private queue: string[] = [];
+  private writing: Promise<void> | undefined;
+
+  constructor(private readonly o: EventLogOptions) {
+    this.emitter = new Emitter((err) => o.log.error({ err }, 'event subscriber failed'));
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  filePath(index = 0): string {
+    return join(this.o.dir, index === 0 ? EVENTS_FILE : `events.${index}.ndjson`);
+  }
+
+  /** Cut a torn last line left by a crash, find the last sequence number, open for appending. */
+  async open(): Promise<void> {
+    const current = this.filePath();
+    const text = await readOrEmpty(current);
+    const end = text.lastIndexOf('\n') + 1;
+    if (end < text.length) {
+      this.o.log.warn({ file: current, bytes: text.length - end }, 'cut a torn last event line (the agent was killed while writing it)');
+      await truncate(current, Buffer.byteLength(text.slice(0, end)));
+    }
+    this.seq = lastSeqIn(text.slice(0, end));
+    for (let i = 1; this.seq === 0 && i <= this.o.keep; i++) this.seq = lastSeqIn(await readOrEmpty(this.filePath(i)));
+    this.handle = await open(current, 'a', 0o600);
+    this.size = (await this.handle.stat()).size;
+  }
+
+  /** Record an event; returns it with its sequence number. The write happens in the background. */
+  append(e: NewEvent): AgentEvent {
+    this.seq += 1;
+    const event: AgentEvent = { seq: this.seq, at: (this.o.now?.() ?? new Date()).toISOString(), ...e };
+    this.queue.push(`${JSON.stringify(event)}\n`);
+    this.writing ??= this.drain();
+    this.emitter.emit(event);
+    return event;
+  }
+
+  subscribe(listener: (e: AgentEvent) => void): () => void {
+    return this.emitter.on(listener);
+  }
+
+  /** Resolves when every appended event is on disk. */
+  async flush(): Promise<void> {
+    while (this.writing !== undefined) await this.writing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+
+  /** Events matching `q`, oldest first, from the rotated files and the current one. */
+  async read(q: EventQuery = {}): Promise<AgentEvent[]> {
+    await this.flush();
+    const since = q.since ?? 0;
+    const files: string[] = [];
+    // Newest first, stopping at the first file that starts at or before `since`.
+    for (let i = 0; i <= this.o.keep; i++) {
+      const text = await readOrEmpty(this.filePath(i));
+      if (text === '') continue;
+      files.unshift(text);
+      const first = firstSeqIn(text);
+      if (first !== undefined && first <= since + 1) break;
+    }
+    const out: AgentEvent[] = [];
+    for (const text of files) {
+      for (const line of text.split('\n')) {
+        const e = parseLine(line);
+        if (e === undefined || e.seq <= since) continue;
+        if (q.node !== undefined && e.node !== q.node) continue;
+        if (q.job !== undefined && e.job !== q.job) continue;
+        out.push(e);
+      }
+    }
+    return q.limit === undefined ? out : out.slice(Math.max(0, out.length - q.limit));
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.join('');
+        this.queue = [];
+        const bytes = Buffer.byteLength(batch);
+        if (this.size > 0 && this.size + bytes > this.o.maxBytes) await this.rotate();
+        if (this.handle === undefined) throw new Error('event log is not open');
+        await this.handle.appendFile(batch);
+        this.size += bytes;
+      }
+    } catch (err) {
+      // Losing events is bad, stopping the agent over it is worse: report and carry on.
+      this.o.log.error({ err, dir: this.o.dir }, 'cannot write the event log');
+      this.queue = [];
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  private async rotate(): Promise<void> {
+    await this.handle?.close();
+    for (let i = this.o.keep - 1; i >= 1; i--) await renameIfExists(this.filePath(i), this.filePath(i + 1));
+    if (this.o.keep >= 1) await rename(this.filePath(), this.filePath(1));
+    this.handle = await open(this.filePath(), this.o.keep >= 1 ? 'a' : 'w', 0o600);
+    this.size = (await this.handle.stat()).size;
+  }
+}
+
+function parseLine(line: string): AgentEvent | undefined {
+  if (line === '') return undefined;
+  try {
+    const e = JSON.parse(line) as AgentEvent;
+    return typeof e.seq === 'number' ? e : undefined;
+  } catch {
+    return undefined; // a line another process is still writing; complete lines always parse
+  }
+}
+
+function lastSeqIn(text: string): number {
+  const lines = text.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const e = parseLine(lines[i] ?? '');
+    if (e !== undefined) return e.seq;
+  }
+  return 0;
+}
+
+function firstSeqIn(text: string): number | undefined {
+  return parseLine(text.slice(0, text.indexOf('\n')))?.seq;
+}
+
+async function readOrEmpty(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if (isENOENT(e)) return '';
+    throw e;
+  }
+}
+
+async function renameIfExists(from: string, to: string): Promise<void> {
+  try {
+    await stat(from);
+  } catch (e) {
+    if (isENOENT(e)) return;
+    throw e;
+  }
+  await rename(from, to);
+}

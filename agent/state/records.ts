@@ -1,0 +1,119 @@
+/**
+ * What the agent remembers about every node and job, persisted in the state directory. Schemas
+ * validate what is read back, so a damaged or hand-edited file is reported by field instead of
+ * crashing the agent later.
+ */
+import { z } from 'zod';
+
+/**
+ * Provisioning phases, in the order a bootstrap goes through them. `new` is a node nobody has
+ * provisioned yet; `failed` and `excluded` end a bootstrap for that node; `management` is the node
+ * the agent runs on.
+ */
+export const PHASES = ['new', 'queued', 'bmc-check', 'pxe-setup', 'power-cycle', 'dhcp', 'ipxe', 'kernel', 'install',
+  'installed-reboot', 'ignition', 'provisioned', 'failed', 'excluded', 'management'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const ROLES = ['management', 'controller', 'worker'] as const;
+export const POWER_STATES = ['on', 'off', 'unknown'] as const;
+export type PowerState = (typeof POWER_STATES)[number];
+
+const iso = z.string().datetime({ offset: true });
+
+export const problemSchema = z.object({
+  /** What racker was doing, e.g. "set PXE boot" or "BMC poll". */
+  step: z.string(),
+  /** What was observed. */
+  message: z.string(),
+  /** What to do next. */
+  hint: z.string().optional(),
+  at: iso,
+});
+export type NodeProblem = z.infer<typeof problemSchema>;
+
+export const nodeRecordSchema = z.object({
+  /** Primary MAC (normalised): the key, stable across row edits. */
+  mac: z.string(),
+  hostname: z.string(),
+  row: z.number().int(),
+  nodeType: z.string(),
+  role: z.enum(ROLES).optional(),
+  isManagement: z.boolean(),
+  /** False once the row has left nodes.csv; the record is kept for its history. */
+  inInventory: z.boolean(),
+  address: z.string().optional(),
+  secondaryMac: z.string(),
+  bmc: z.object({
+    mac: z.string(),
+    address: z.string().optional(),
+    driver: z.string(),
+    /** null until the first poll. */
+    reachable: z.boolean().nullable(),
+    lastSeen: iso.optional(),
+    lastCheck: iso.optional(),
+    /** Consecutive failed polls. */
+    failures: z.number().int().min(0),
+    lastError: z.string().optional(),
+  }),
+  power: z.object({
+    state: z.enum(POWER_STATES),
+    /** When the state last changed. */
+    since: iso.optional(),
+    checkedAt: iso.optional(),
+  }),
+  phase: z.object({
+    name: z.enum(PHASES),
+    since: iso,
+    job: z.string().optional(),
+    /** Recent transitions, newest last, bounded. */
+    history: z.array(z.object({ name: z.enum(PHASES), at: iso })),
+  }),
+  lastError: problemSchema.optional(),
+});
+export type NodeRecord = z.infer<typeof nodeRecordSchema>;
+
+export const JOB_KINDS = ['bootstrap'] as const;
+export const JOB_STATES = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const FINISHED_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+
+export const questionSchema = z.object({
+  id: z.string(),
+  text: z.string(),
+  choices: z.array(z.string()).min(1),
+  node: z.string().optional(),
+  at: iso,
+});
+export type JobQuestion = z.infer<typeof questionSchema>;
+
+export const jobRecordSchema = z.object({
+  id: z.string(),
+  kind: z.enum(JOB_KINDS),
+  state: z.enum(JOB_STATES),
+  createdAt: iso,
+  startedAt: iso.optional(),
+  finishedAt: iso.optional(),
+  /** The validated request, as submitted. */
+  request: z.record(z.string(), z.unknown()),
+  progress: z.object({ total: z.number().int(), ready: z.number().int(), failed: z.number().int(), excluded: z.number().int() }),
+  /** The latest human line about the job. */
+  message: z.string().optional(),
+  /** An open question from the failure policy, waiting for POST /v1/jobs/:id/answer. */
+  question: questionSchema.optional(),
+  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
+});
+export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+export const stateDocumentSchema = z.object({
+  version: z.literal(1),
+  savedAt: iso,
+  /** Incremented on every change; lets readers tell two snapshots apart. */
+  generation: z.number().int().min(0),
+  nodes: z.record(z.string(), nodeRecordSchema),
+  jobs: z.record(z.string(), jobRecordSchema),
+});
+export type StateDocument = z.infer<typeof stateDocumentSchema>;
+
+export function emptyState(now: string): StateDocument {
+  return { version: 1, savedAt: now, generation: 0, nodes: {}, jobs: {} };
+}

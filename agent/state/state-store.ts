@@ -1,0 +1,219 @@
+/**
+ * The agent's memory: every node's record and every job's, held in memory, persisted as one state
+ * document after each change (coalesced: changes made while a write is running go into the next
+ * write), with an event in the log for each transition. One document rather than a file per node,
+ * so a snapshot is always consistent across nodes and jobs (a job's progress matches its nodes'
+ * phases).
+ *
+ * INVARIANTS: mutators change memory synchronously; the write is scheduled for the end of the
+ * current synchronous step (a microtask), so changes made together (a node's phase and its job's
+ * progress) land in the same snapshot. `persisted()` resolves once everything changed before the
+ * call is on disk. Only this class writes state.json.
+ */
+import { Emitter } from '../lib/emitter.js';
+import type { Logger } from '../lib/log.js';
+import type { Service } from '../lib/service.js';
+import { readStateFile, removeStaleTempFiles, writeStateFile } from './state-file.js';
+import { emptyState, type JobRecord, type NodeProblem, type NodeRecord, type Phase, type PowerState, type StateDocument } from './records.js';
+import type { EventLog, NewEvent } from './event-log.js';
+import { applyInventory, type InventoryNode } from './inventory-sync.js';
+
+/** How many phase transitions a node record keeps. */
+const HISTORY = 20;
+
+export interface StateStoreOptions {
+  stateDir: string;
+  events: EventLog;
+  log: Logger;
+  now?: () => Date;
+}
+
+export class StateStore implements Service {
+  readonly name = 'state';
+  private doc: StateDocument;
+  private dirtyGeneration = 0;
+  private writtenGeneration = 0;
+  private writer: Promise<void> | undefined;
+  private scheduled = false;
+  private readonly changes = new Emitter<void>();
+
+  constructor(private readonly o: StateStoreOptions) {
+    this.doc = emptyState(this.nowIso());
+  }
+
+  async start(_signal: AbortSignal): Promise<void> {
+    const removed = await removeStaleTempFiles(this.o.stateDir);
+    if (removed > 0) this.o.log.info({ removed }, 'removed temporary state files left by an interrupted write');
+    this.doc = (await readStateFile(this.o.stateDir)) ?? emptyState(this.nowIso());
+    this.writtenGeneration = this.dirtyGeneration = this.doc.generation;
+    await this.o.events.open();
+  }
+
+  async stop(): Promise<void> {
+    await this.persisted();
+    await this.o.events.close();
+  }
+
+  async healthcheck(): Promise<boolean> {
+    return true;
+  }
+
+  get generation(): number {
+    return this.doc.generation;
+  }
+
+  nodes(): NodeRecord[] {
+    return Object.values(this.doc.nodes).sort((a, b) => Number(b.inInventory) - Number(a.inInventory) || a.row - b.row);
+  }
+
+  node(mac: string): NodeRecord | undefined {
+    return this.doc.nodes[mac];
+  }
+
+  jobs(): JobRecord[] {
+    return Object.values(this.doc.jobs).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  job(id: string): JobRecord | undefined {
+    return this.doc.jobs[id];
+  }
+
+  /** Called after every change (for metrics and the systemd status line). */
+  onChange(listener: () => void): () => void {
+    return this.changes.on(listener);
+  }
+
+  /** Bring records in line with nodes.csv: add new rows, refresh identity, mark rows that left. */
+  syncInventory(nodes: readonly InventoryNode[], bmcDriver: (bmcMac: string) => string): void {
+    const now = this.nowIso();
+    const result = applyInventory(this.doc.nodes, nodes, bmcDriver, now);
+    if (!result.changed) return;
+    this.doc.nodes = result.nodes;
+    for (const mac of result.added) this.event({ type: 'node.added', level: 'info', node: mac, message: `${this.label(mac)} is in nodes.csv` });
+    for (const mac of result.removed) this.event({ type: 'node.removed', level: 'warn', node: mac, message: `${this.label(mac)} is no longer in nodes.csv; its record is kept` });
+    this.touch();
+  }
+
+  setPhase(mac: string, phase: Phase, options: { job?: string; message?: string } = {}): void {
+    const n = this.require(mac);
+    if (n.phase.name === phase && n.phase.job === options.job) return;
+    const at = this.nowIso();
+    const history = [...n.phase.history, { name: phase, at }].slice(-HISTORY);
+    n.phase = { name: phase, since: at, history, ...(options.job === undefined ? {} : { job: options.job }) };
+    const level = phase === 'failed' ? 'error' : 'info';
+    this.event({ type: 'node.phase', level, node: mac, job: options.job, message: options.message ?? `${this.label(mac)}: ${phase}`, data: { phase } });
+    this.touch();
+  }
+
+  setPower(mac: string, state: PowerState): void {
+    const n = this.require(mac);
+    const at = this.nowIso();
+    const changed = n.power.state !== state;
+    n.power = { state, checkedAt: at, since: changed ? at : n.power.since };
+    if (changed) this.event({ type: 'node.power', level: 'info', node: mac, message: `${this.label(mac)}: power ${state}`, data: { power: state } });
+    this.touch(changed);
+  }
+
+  /** Record a BMC poll's outcome; `unreachableAfter` consecutive failures mark the BMC unreachable. */
+  recordBmcPoll(mac: string, outcome: { ok: true } | { ok: false; error: string; hint?: string }, unreachableAfter: number): void {
+    const n = this.require(mac);
+    const at = this.nowIso();
+    const was = n.bmc.reachable;
+    if (outcome.ok) {
+      n.bmc = { ...n.bmc, reachable: true, lastSeen: at, lastCheck: at, failures: 0, lastError: undefined };
+      if (was !== true) this.event({ type: 'bmc.reachable', level: 'info', node: mac, message: `${this.label(mac)}: BMC ${n.bmc.address ?? n.bmc.mac} answers` });
+      if (n.lastError?.step === 'BMC poll') n.lastError = undefined;
+    } else {
+      const failures = n.bmc.failures + 1;
+      const reachable = failures >= unreachableAfter ? false : was;
+      n.bmc = { ...n.bmc, reachable, lastCheck: at, failures, lastError: outcome.error };
+      if (reachable === false && was !== false) {
+        const message = `${this.label(mac)}: BMC ${n.bmc.address ?? n.bmc.mac} unreachable after ${failures} failed polls: ${outcome.error}`;
+        n.lastError = { step: 'BMC poll', message, hint: outcome.hint, at };
+        this.event({ type: 'bmc.unreachable', level: 'warn', node: mac, message, data: { failures } });
+      }
+    }
+    this.touch(was !== n.bmc.reachable || !outcome.ok);
+  }
+
+  setError(mac: string, problem: Omit<NodeProblem, 'at'>): void {
+    const n = this.require(mac);
+    n.lastError = { ...problem, at: this.nowIso() };
+    this.event({ type: 'node.error', level: 'error', node: mac, message: `${this.label(mac)}: ${problem.step}: ${problem.message}`, data: { hint: problem.hint } });
+    this.touch();
+  }
+
+  clearError(mac: string): void {
+    const n = this.require(mac);
+    if (n.lastError === undefined) return;
+    n.lastError = undefined;
+    this.touch();
+  }
+
+  /** Create or replace a job record; `event` says what happened to it. */
+  putJob(job: JobRecord, event?: Omit<NewEvent, 'job'>): void {
+    this.doc.jobs[job.id] = job;
+    if (event !== undefined) this.event({ ...event, job: job.id });
+    this.touch();
+  }
+
+  /** Also for events that change no record (agent started, reloaded ...). */
+  event(e: NewEvent): void {
+    this.o.events.append(e);
+  }
+
+  /** Resolves when every change made so far is on disk. */
+  async persisted(): Promise<void> {
+    while (this.writtenGeneration < this.dirtyGeneration) {
+      this.writer ??= this.write();
+      await this.writer;
+    }
+    await this.o.events.flush();
+  }
+
+  private touch(persist = true): void {
+    this.changes.emit();
+    if (!persist) return;
+    this.doc.generation += 1;
+    this.dirtyGeneration = this.doc.generation;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.writer ??= this.write();
+    });
+  }
+
+  private async write(): Promise<void> {
+    try {
+      while (this.writtenGeneration < this.dirtyGeneration) {
+        const generation = this.doc.generation;
+        this.doc.savedAt = this.nowIso();
+        // writeStateFile serialises the document before its first await: changes made while the
+        // file is being written belong to the next write, never half to this one.
+        await writeStateFile(this.o.stateDir, this.doc);
+        this.writtenGeneration = generation;
+      }
+    } catch (err) {
+      this.o.log.error({ err, stateDir: this.o.stateDir }, 'cannot write the agent state; retrying with the next change');
+      this.writtenGeneration = this.dirtyGeneration; // do not spin; the next change writes everything again
+    } finally {
+      this.writer = undefined;
+    }
+  }
+
+  private require(mac: string): NodeRecord {
+    const n = this.doc.nodes[mac];
+    if (n === undefined) throw new Error(`no state record for node ${mac}`);
+    return n;
+  }
+
+  private label(mac: string): string {
+    const n = this.doc.nodes[mac];
+    return n === undefined ? mac : `${n.hostname} (${mac})`;
+  }
+
+  private nowIso(): string {
+    return (this.o.now?.() ?? new Date()).toISOString();
+  }
+}

@@ -1,0 +1,73 @@
+import { expect } from 'chai';
+import { appendFile, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EventLog } from '../../../agent/state/event-log.js';
+import { captureLog } from '../../lib/capture-log.js';
+import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+
+describe('state/event-log', () => {
+  let dir: string | undefined;
+  beforeEach(async () => { dir = await makeTempDir(); });
+  afterEach(async () => { await removeTempDir(dir); });
+
+  const mk = (maxBytes = 1 << 20, keep = 2): EventLog => new EventLog({ dir: dir as string, maxBytes, keep, log: captureLog().log });
+
+  it('appends NDJSON with growing sequence numbers, filters by since, node and limit, and tells subscribers', async () => {
+    const log = mk();
+    await log.open();
+    const seen: number[] = [];
+    const off = log.subscribe((e) => seen.push(e.seq));
+    log.append({ type: 'node.phase', level: 'info', message: 'a', node: 'm1' });
+    log.append({ type: 'node.phase', level: 'info', message: 'b', node: 'm2' });
+    log.append({ type: 'node.power', level: 'info', message: 'c', node: 'm1' });
+    off();
+    log.append({ type: 'agent.reloaded', level: 'info', message: 'd' });
+    expect(seen).to.deep.equal([1, 2, 3]);
+    expect((await log.read()).map((e) => e.message)).to.deep.equal(['a', 'b', 'c', 'd']);
+    expect((await log.read({ since: 2 })).map((e) => e.seq)).to.deep.equal([3, 4]);
+    expect((await log.read({ node: 'm1' })).map((e) => e.message)).to.deep.equal(['a', 'c']);
+    expect((await log.read({ limit: 1 })).map((e) => e.message)).to.deep.equal(['d']);
+    await log.close();
+    const lines = (await readFile(join(dir as string, 'events.ndjson'), 'utf8')).trim().split('\n');
+    expect(lines).to.have.length(4);
+    expect(JSON.parse(lines[0] as string)).to.include({ seq: 1, type: 'node.phase', node: 'm1' });
+  });
+
+  it('rotates by size, keeps `keep` old files, and continues the sequence across rotations and restarts', async () => {
+    const log = mk(600, 2);
+    await log.open();
+    for (let i = 0; i < 40; i++) {
+      log.append({ type: 't', level: 'info', message: `event ${i} ${'x'.repeat(40)}` });
+      if (i % 5 === 0) await log.flush();
+    }
+    await log.close();
+    expect((await readdir(dir as string)).sort()).to.deep.equal(['events.1.ndjson', 'events.2.ndjson', 'events.ndjson']);
+    const again = mk(600, 2);
+    await again.open();
+    expect(again.lastSeq).to.equal(40);
+    const kept = await again.read();
+    expect(kept.length).to.be.lessThan(40); // the oldest rotated away
+    expect(kept.at(-1)?.seq).to.equal(40);
+    const seqs = kept.map((e) => e.seq);
+    expect(seqs).to.deep.equal(Array.from({ length: seqs.length }, (_, i) => (seqs[0] as number) + i));
+    expect(again.append({ type: 't', level: 'info', message: 'next' }).seq).to.equal(41);
+    await again.close();
+  });
+
+  it('cuts a torn last line left by a crash and carries on from the last complete event', async () => {
+    const first = mk();
+    await first.open();
+    first.append({ type: 't', level: 'info', message: 'one' });
+    first.append({ type: 't', level: 'info', message: 'two' });
+    await first.close();
+    await appendFile(join(dir as string, 'events.ndjson'), '{"seq":3,"at":"2030-01-0');
+    const cap = captureLog();
+    const log = new EventLog({ dir: dir as string, maxBytes: 1 << 20, keep: 1, log: cap.log });
+    await log.open();
+    expect(cap.lines.some((l) => /torn/.test(l.msg))).to.equal(true);
+    expect(log.append({ type: 't', level: 'info', message: 'three' }).seq).to.equal(3);
+    await log.close();
+    const text = await readFile(join(dir as string, 'events.ndjson'), 'utf8');
+    expect(text.trim().split('\n').map((l) => (JSON.parse(l) as { message: string }).message)).to.deep.equal(['one', 'two', 'three']);
+  });
+});
