@@ -6,6 +6,7 @@ import { dhcpSection } from './sections/dhcp.js';
 import { bootSection } from './sections/boot.js';
 import { bmcSection } from './sections/bmc.js';
 import { agentSection } from './sections/agent.js';
+import { bootstrapSection } from './sections/bootstrap.js';
 import type { PathKey } from './paths.js';
 
 export function configSchema(pathDefaults: Record<PathKey, string>) {
@@ -16,6 +17,7 @@ export function configSchema(pathDefaults: Record<PathKey, string>) {
     boot: bootSection.prefault({}),
     bmc: bmcSection.prefault({}),
     agent: agentSection.prefault({}),
+    bootstrap: bootstrapSection.prefault({}),
   });
 }
 

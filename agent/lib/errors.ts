@@ -24,6 +24,11 @@ export const ErrorCodes = {
   agentUnavailable: 'RACKER_E_AGENT_UNAVAILABLE',
   notFound: 'RACKER_E_NOT_FOUND',
   conflict: 'RACKER_E_CONFLICT',
+  plan: 'RACKER_E_PLAN',
+  assets: 'RACKER_E_ASSETS',
+  signature: 'RACKER_E_SIGNATURE',
+  provisioning: 'RACKER_E_PROVISIONING',
+  cluster: 'RACKER_E_CLUSTER',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -1,0 +1,2 @@
+/** placeholder */
+export interface NodeFailure { mac: string }

@@ -1,0 +1,2 @@
+/** placeholder */
+export interface JobState { id: string }
