@@ -40,7 +40,8 @@ const refined = (check: (v: string) => string | undefined) => (v: string, ctx: z
   if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
 };
 
-export const answersSchema = z.strictObject({
+/** The fields, each validated on its own (a saved file may hold only some). */
+export const answerFields = z.strictObject({
   provision: z.enum(PROVISION_TYPES),
   clusterName: z.string().superRefine(refined(checkClusterName)),
   /** Kubernetes only: how many control-plane nodes. */
@@ -53,7 +54,10 @@ export const answersSchema = z.strictObject({
   domain: z.string().superRefine(refined(checkDomain)),
   internalSubnet: z.string().superRefine(refined(checkSubnet)),
   sshKeys: z.array(z.string().superRefine(refined(checkSshKey))),
-}).superRefine((a, ctx) => {
+});
+
+/** A complete, consistent set of answers. */
+export const answersSchema = answerFields.superRefine((a, ctx) => {
   if (a.provision === 'kubernetes' && (a.controllers === undefined || a.controllerType === undefined)) {
     ctx.addIssue({ code: 'custom', path: ['controllers'], message: 'Kubernetes needs the number of controllers and their node type' });
   }
@@ -84,7 +88,7 @@ export async function loadAnswers(file: string): Promise<Partial<Answers>> {
     throw new ValidationError(ErrorCodes.config, `${file} is not valid YAML`, doc.errors.map((err) => ({ file, line: lines.linePos(err.pos[0]).line, message: err.message.split('\n')[0] ?? err.message })));
   }
   const raw: unknown = doc.toJS() ?? {};
-  const result = answersSchema.partial().safeParse(raw);
+  const result = answerFields.partial().safeParse(raw);
   if (!result.success) {
     const problems: Problem[] = result.error.issues.map((issue) => {
       const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path[0];

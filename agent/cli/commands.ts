@@ -15,6 +15,7 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'bootstrap', summary: 'provision the rack with Flatcar, optionally as a Kubernetes cluster (--dry-run shows the plan)', load: () => import('./bootstrap.js') },
   { name: 'factory', summary: 'write and check the rack metadata (nodes.csv, BMC credentials)', load: () => import('../../factory/command.js') },
   { name: 'version', summary: 'print the racker version', load: () => import('./version.js') },
 ];
