@@ -43,7 +43,7 @@ export const OBSERVATION_KINDS = ['dhcp-ack', 'boot.ipxe', 'ipxe', 'kernel', 'in
 export type ObservationKind = (typeof OBSERVATION_KINDS)[number];
 
 /** Status a node reports to the phone-home endpoint. */
-export type PhoneHomeStatus = 'installed' | 'ready' | 'joined' | 'failed' | 'kubeconfig';
+export type PhoneHomeStatus = 'installed' | 'ready' | 'joined' | 'failed';
 
 /**
  * One thing seen from a node: a DHCP lease, an HTTP request to the boot service (with the `os`
@@ -60,11 +60,13 @@ export interface Observation {
   status?: PhoneHomeStatus;
   /** For `phone-home` with status `failed`: what the node says went wrong. */
   reason?: string;
-  /** For `phone-home` with status `kubeconfig`: the sealed admin kubeconfig (see kubernetes/kubeconfig-seal.ts). */
-  payload?: string;
 }
 
-/** A stream of observations; subscribe before acting so nothing is missed. */
+/**
+ * A stream of observations; subscribe before acting so nothing is missed. Adapters should replay,
+ * on subscribe, each node's latest phone-home report of the running job, so that an agent restarted
+ * while a node reported `ready` does not wait for a report that already came.
+ */
 export interface ProgressObservations {
   /** Returns the unsubscribe function. */
   subscribe(listener: (o: Observation) => void): () => void;

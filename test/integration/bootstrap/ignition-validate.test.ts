@@ -9,6 +9,9 @@ import type { Mac } from '../../../agent/inventory/mac.js';
 import { fakePlan, nodeMac } from '../../lib/bootstrap-fixtures.js';
 import { ignitionValidate } from '../../lib/ignition-validate.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { kubernetesPart } from '../../../bootstrap/kubernetes/kubeadm.js';
+import { ensureClusterSecrets, type ClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
+import { join } from 'node:path';
 
 const iface = (s: string): Interface => parseInterface(s) as Interface;
 const install = { flatcarVersion: '4081.2.0', console: ['console=tty0', 'console=ttyS1,115200n8'], kernelArgs: [], installDisk: undefined, minDiskGiB: 10, rebootDelaySeconds: 15 };
@@ -40,7 +43,11 @@ const snippets: SnippetLibrary = { problems: [], snippets: [{ scope: { kind: 'al
 describe('generated Ignition passes ignition-validate', function () {
   this.timeout(120_000);
   let dir: string | undefined;
-  before(async () => { dir = await makeTempDir('racker-ign-'); });
+  let secrets: ClusterSecrets;
+  before(async () => {
+    dir = await makeTempDir('racker-ign-');
+    secrets = await ensureClusterSecrets(join(dir, 'pki'));
+  });
   after(async () => { await removeTempDir(dir); });
 
   const cases: { name: string; provision: 'flatcar' | 'kubernetes'; addressing: 'dhcp' | 'static' }[] = [];
@@ -53,7 +60,10 @@ describe('generated Ignition passes ignition-validate', function () {
         publicAddressing: c.addressing, staticAddressesFile: c.addressing === 'static' ? '/etc/racker/public.yaml' : undefined },
       { staticAddresses: c.addressing === 'static' ? staticFor(4) : undefined });
       const tokens = new Map(plan.nodes.map((n) => [n.mac, `token-${n.hostname}`] as const));
-      const configs = nodeConfigs({ plan, endpoints: endpoints('172.24.213.1', 8080), tokens, install, snippets });
+      const kube = { plan, secrets, settings: { version: 'v1.30.4', sysextUrl: 'https://example.com/kubernetes-{version}-x86-64.raw', podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12' },
+        cniManifest: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: cni}\n'.repeat(400), manifests: [{ name: '10-app.yaml', content: 'kind: Namespace\n' }] };
+      const configs = nodeConfigs({ plan, endpoints: endpoints('172.24.213.1', 8080), tokens, install, snippets,
+        kubernetesPart: c.provision === 'kubernetes' ? (n) => kubernetesPart(n, kube) : undefined });
       const roles = new Set(configs.map((x) => `${x.node.role}${x.node.initController ? '-init' : ''}`));
       expect([...roles].sort()).to.deep.equal(c.provision === 'kubernetes' ? ['controller', 'controller-init', 'worker'] : ['node']);
       for (const x of configs) {
