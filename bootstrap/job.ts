@@ -62,7 +62,8 @@ export function decide(policy: Exclude<FailurePolicy, 'ask'>, attempt: number, r
 
 export class BootstrapJob {
   readonly state: JobState;
-  private readonly toRun: JobNode[] = [];
+  /** The nodes this run provisions (the rest are finished or not selected). */
+  readonly toRun: JobNode[] = [];
   private saving: Promise<void> = Promise.resolve();
   private readonly abort = new AbortController();
 
