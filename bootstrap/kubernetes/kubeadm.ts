@@ -113,7 +113,7 @@ if [ -f /etc/racker/cni.yaml ]; then
   until kubectl apply -f /etc/racker/cni.yaml; do sleep 5; done
 fi
 ${REPORT_SCRIPT} joined
-if compgen -G '/etc/racker/manifests/*.yaml' > /dev/null; then
+if [ -n "$(ls -A /etc/racker/manifests 2>/dev/null)" ]; then
   until [ "$(kubectl get nodes --no-headers 2>/dev/null | awk '$2 == "Ready"' | wc -l)" -ge ${expected} ]; do sleep 10; done
   until kubectl apply -f /etc/racker/manifests/; do sleep 10; done
 fi

@@ -12,6 +12,8 @@ import { execa } from 'execa';
 import { ensureClusterSecrets, type ClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
 import { HttpsKubeApi, waitForCluster, writeKubeconfig } from '../../../bootstrap/kubernetes/cluster.js';
 import { systemClock } from '../../../bootstrap/ports.js';
+import { readKubernetesManifests } from '../../../bootstrap/kubernetes/manifests.js';
+import { mkdir } from 'node:fs/promises';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 
 describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
@@ -89,6 +91,18 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
     expect(await anonymous.ready()).to.equal(false);
     const other = await ensureClusterSecrets(join(dir, 'other'));
     expect(await new HttpsKubeApi(base, { ...secrets, caCert: other.caCert }).ready()).to.equal(false);
+  });
+
+  it('reads the CNI manifest and the manifests directory in name order, and names a missing path', async () => {
+    await mkdir(join(dir, 'manifests'));
+    await writeFile(join(dir, 'cni.yaml'), 'kind: DaemonSet\n');
+    await writeFile(join(dir, 'manifests', '20-b.yml'), 'b');
+    await writeFile(join(dir, 'manifests', '10-a.yaml'), 'a');
+    await writeFile(join(dir, 'manifests', 'README'), 'not a manifest');
+    const m = await readKubernetesManifests({ cniManifest: join(dir, 'cni.yaml'), manifestsDir: join(dir, 'manifests') });
+    expect(m).to.deep.equal({ cni: 'kind: DaemonSet\n', manifests: [{ name: '10-a.yaml', content: 'a' }, { name: '20-b.yml', content: 'b' }] });
+    const e = await readKubernetesManifests({ cniManifest: join(dir, 'nope.yaml') }).then(() => undefined, (err: Error) => err);
+    expect(e?.message).to.equal(`the CNI manifest ${join(dir, 'nope.yaml')} does not exist`);
   });
 
   it('writes the admin kubeconfig 0600', async () => {
