@@ -15,6 +15,7 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'bootstrap', summary: 'provision the rack with Flatcar, optionally as a Kubernetes cluster (--dry-run shows the plan)', load: () => import('./bootstrap.js') },
   { name: 'factory', summary: 'write and check the rack metadata (nodes.csv, BMC credentials)', load: () => import('../../factory/command.js') },
   { name: 'agent', summary: 'run the agent daemon in the foreground (systemd: racker-agent.service)', load: () => import('./agent.js') },
   { name: 'status', summary: 'show every node: BMC, power, provisioning phase, last problem', load: () => import('./status.js') },

@@ -7,6 +7,7 @@ import { bootSection } from './sections/boot.js';
 import { bmcSection } from './sections/bmc.js';
 import { agentSection } from './sections/agent.js';
 import { installerSection } from './sections/installer.js';
+import { bootstrapSection } from './sections/bootstrap.js';
 import type { PathKey } from './paths.js';
 
 export function configSchema(pathDefaults: Record<PathKey, string>) {
@@ -18,6 +19,7 @@ export function configSchema(pathDefaults: Record<PathKey, string>) {
     bmc: bmcSection.prefault({}),
     agent: agentSection.prefault({}),
     installer: installerSection.prefault({}),
+    bootstrap: bootstrapSection.prefault({}),
   });
 }
 

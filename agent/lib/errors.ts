@@ -35,6 +35,11 @@ export const ErrorCodes = {
   state: 'RACKER_E_STATE',
   badRequest: 'RACKER_E_BAD_REQUEST',
   notImplemented: 'RACKER_E_NOT_IMPLEMENTED',
+  plan: 'RACKER_E_PLAN',
+  assets: 'RACKER_E_ASSETS',
+  signature: 'RACKER_E_SIGNATURE',
+  provisioning: 'RACKER_E_PROVISIONING',
+  cluster: 'RACKER_E_CLUSTER',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -1,0 +1,172 @@
+/**
+ * `racker bootstrap`: gather the answers (flags, saved answers, defaults with --yes, or prompts on a
+ * terminal), plan the rack, and either print the plan (--dry-run, changes nothing) or save the
+ * answers and hand the job to the agent over its control socket. The job runs in the agent, so a
+ * dropped SSH session does not stop provisioning.
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { writeLine, type CliContext } from './context.js';
+import { parseCommandArgs } from './args.js';
+import { controlSocket, submitJob } from './agent-client.js';
+import { TerminalPrompter } from './prompt.js';
+import { UsageError, isENOENT } from '../lib/errors.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { answersFile, loadAnswers, saveAnswers } from '../../bootstrap/answers.js';
+import { resolveAnswers, QUESTIONS, type QuestionContext } from '../../bootstrap/questions.js';
+import { prepareBootstrapPlan } from '../../bootstrap/prepare.js';
+import { renderPlanJson, renderPlanText } from '../../bootstrap/plan-render.js';
+import { FAILURE_POLICIES, type FailurePolicy } from '../../bootstrap/job.js';
+import type { BootstrapRequest } from '../../bootstrap/job-request.js';
+
+const USAGE = 'racker bootstrap [--dry-run] [--yes] [question flags] [--exclude NODE]... [--node NODE --reprovision] [--on-failure ask|retry|exclude|cancel] [--retries N] [--parallelism N] [--power-on-interval SECONDS]';
+
+const HELP = `usage: ${USAGE}
+
+Provision every node of the rack with Flatcar Container Linux, optionally as a Kubernetes cluster.
+Answers come from flags, else from the saved answers (<etc>/bootstrap.yaml), else the defaults
+(--yes), else prompts on a terminal. Every flag given is used; a flag that does not apply is an error.
+
+Questions:
+${QUESTIONS.map((q) => `  --${q.flag.padEnd(20)} ${q.message}`).join('\n')}
+  (--ssh-key takes a public key or a .pub file and may be repeated)
+
+Run options:
+  --dry-run                print the plan (roles, names, addresses, what each node gets); change nothing
+  --yes                    take the default for every question not answered otherwise
+  --reconfigure            ask again even when answers are saved (they become the defaults)
+  --exclude NODE           leave a node out (primary, BMC or secondary MAC, or host name; exact); repeatable
+  --node NODE              only this node (with --reprovision: reinstall one node); repeatable
+  --reprovision            provision nodes again even if an earlier run finished them
+  --on-failure POLICY      ask (default), retry, exclude or cancel
+  --retries N              whole-node retries for retry and exclude (default 2)
+  --parallelism N          nodes at once (default 0: all)
+  --power-on-interval S    seconds between two power-ons across the rack (default 0)
+  --json                   with --dry-run: the plan as JSON`;
+
+const OPTIONS = {
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  reconfigure: { type: 'boolean' },
+  exclude: { type: 'string', multiple: true },
+  node: { type: 'string', multiple: true },
+  reprovision: { type: 'boolean' },
+  'on-failure': { type: 'string' },
+  retries: { type: 'string' },
+  parallelism: { type: 'string' },
+  'power-on-interval': { type: 'string' },
+  provision: { type: 'string' },
+  'cluster-name': { type: 'string' },
+  controllers: { type: 'string' },
+  'controller-type': { type: 'string' },
+  'public-addressing': { type: 'string' },
+  'static-addresses': { type: 'string' },
+  domain: { type: 'string' },
+  'internal-subnet': { type: 'string' },
+  'ssh-key': { type: 'string', multiple: true },
+} as const;
+
+export async function run(args: string[], ctx: CliContext): Promise<number> {
+  const { values: v, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
+  if (v.help === true) {
+    writeLine(ctx.stdout, HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, `usage: ${USAGE}`);
+  const multi = (x: unknown): string[] => (Array.isArray(x) ? (x as string[]) : []).flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== '');
+  const onFailure = v['on-failure'] ?? 'ask';
+  if (!(FAILURE_POLICIES as readonly string[]).includes(onFailure)) throw new UsageError(`--on-failure: "${onFailure}" is not one of ${FAILURE_POLICIES.join(', ')}`);
+  const retries = integer('--retries', v.retries, 2, 20);
+  const parallelism = integer('--parallelism', v.parallelism, 0, 10_000);
+  const powerOnInterval = integer('--power-on-interval', v['power-on-interval'], 0, 600);
+  const nodes = multi(v.node);
+  if (v.reprovision !== true && nodes.length > 0 && v['dry-run'] !== true) {
+    // --node without --reprovision only makes sense for nodes not yet done; say so rather than guess.
+    ctx.stderr.write('note: --node without --reprovision skips the node if an earlier run finished it\n');
+  }
+
+  const config = await loadConfig({ flag: v.config, env: ctx.env });
+  const flags: Record<string, string | undefined> = {};
+  for (const q of QUESTIONS) {
+    const raw = (v as Record<string, unknown>)[q.flag];
+    if (q.flag === 'ssh-key') flags[q.flag] = Array.isArray(raw) ? (await readSshKeys(raw as string[], ctx)).join(',') : undefined;
+    else flags[q.flag] = raw as string | undefined;
+  }
+  const saved = await loadAnswers(answersFile(config.paths.etcDir));
+  const interactive = ctx.stdin.isTTY === true && ctx.stderr.isTTY === true && v.json !== true;
+  const prompter = interactive && v.yes !== true ? new TerminalPrompter(ctx.stdin, ctx.stderr) : undefined;
+  let prepared;
+  try {
+    const qctx = await questionContext(config, ctx);
+    const resolved = await resolveAnswers({ flags, saved, yes: v.yes === true, reconfigure: v.reconfigure === true, prompter, ctx: qctx });
+    prepared = await prepareBootstrapPlan(config, resolved.answers, multi(v.exclude));
+    prepared.extras.answerSources = resolved.sources;
+  } finally {
+    prompter?.close();
+  }
+  const { plan, extras, warnings } = prepared;
+  for (const w of warnings) ctx.stderr.write(`warning: ${w}\n`);
+
+  if (v['dry-run'] === true) {
+    ctx.stdout.write(v.json === true ? renderPlanJson(plan, extras) : renderPlanText(plan, extras));
+    return 0;
+  }
+  if (v.json === true) throw new UsageError('--json goes with --dry-run');
+  await saveAnswers(answersFile(config.paths.etcDir), prepared.answers);
+  ctx.stderr.write(`answers saved to ${answersFile(config.paths.etcDir)}; a re-run asks nothing new\n`);
+  const request: BootstrapRequest = {
+    kind: 'bootstrap', answers: prepared.answers, exclude: multi(v.exclude), nodes, reprovision: v.reprovision === true,
+    onFailure: onFailure as FailurePolicy, retries, parallelism, powerOnIntervalMs: powerOnInterval * 1000,
+  };
+  const id = await submitJob(controlSocket(config.paths.runDir), request);
+  writeLine(ctx.stdout, `bootstrap job ${id} started in the agent`);
+  return 0;
+}
+
+function integer(flag: string, text: string | undefined, def: number, max: number): number {
+  if (text === undefined) return def;
+  if (!/^\d+$/.test(text) || Number(text) > max) throw new UsageError(`${flag}: "${text}" is not a whole number from 0 to ${max}`);
+  return Number(text);
+}
+
+/** --ssh-key values: a key as text, or a file (~ allowed) holding one or more keys. */
+async function readSshKeys(values: string[], ctx: CliContext): Promise<string[]> {
+  const keys: string[] = [];
+  for (const value of values) {
+    if (/^(ssh-|ecdsa-|sk-)/.test(value.trim())) {
+      keys.push(value.trim());
+      continue;
+    }
+    const path = value.startsWith('~/') ? join(ctx.env.HOME ?? homedir(), value.slice(2)) : value;
+    try {
+      keys.push(...(await readFile(path, 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')));
+    } catch (e) {
+      if (isENOENT(e)) throw new UsageError(`--ssh-key: "${value}" is neither a public key nor a readable file`);
+      throw e;
+    }
+  }
+  return keys;
+}
+
+async function questionContext(config: Config, ctx: CliContext): Promise<QuestionContext> {
+  const { loadInventory } = await import('../inventory/inventory.js');
+  const { inventory } = await loadInventory(config);
+  const home = ctx.env.HOME ?? homedir();
+  const defaultSshKeys: string[] = [];
+  for (const name of ['id_ed25519.pub', 'id_ecdsa.pub', 'id_rsa.pub']) {
+    try {
+      defaultSshKeys.push((await readFile(join(home, '.ssh', name), 'utf8')).trim());
+      break;
+    } catch (e) {
+      if (!isENOENT(e)) throw e; /* no key of this kind: try the next */
+    }
+  }
+  return {
+    nodeTypes: inventory.workers.map((n) => n.nodeType),
+    defaultDomain: config.network.domain ?? 'rack.localdomain',
+    defaultSubnet: config.network.subnet,
+    defaultSshKeys,
+  };
+}

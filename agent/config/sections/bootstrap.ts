@@ -1,0 +1,60 @@
+/** `bootstrap:` how `racker bootstrap` installs Flatcar (and Kubernetes) on the nodes. */
+import { z } from 'zod';
+
+const absolute = z.string().regex(/^\//, 'must be an absolute path');
+const seconds = (def: number) => z.number().int().min(1).max(86_400).default(def);
+
+/** Deadline of each waiting phase, in seconds. A missed deadline escalates before it fails. */
+const deadlines = z.strictObject({
+  bmcCheck: seconds(60),
+  bootOverride: seconds(60),
+  powerCycle: seconds(60),
+  dhcp: seconds(300),
+  bootIpxe: seconds(120),
+  ipxe: seconds(120),
+  kernel: seconds(300),
+  installIgnition: seconds(300),
+  installed: seconds(1800),
+  bootDisk: seconds(60),
+  reboot: seconds(600),
+  ready: seconds(600),
+  joined: seconds(1200),
+});
+
+export const bootstrapSection = z.strictObject({
+  flatcar: z.strictObject({
+    channel: z.enum(['stable', 'beta', 'alpha', 'lts']).default('stable'),
+    /** A version like 4081.2.0, or `current` (resolved through the channel's version.txt). */
+    version: z.string().regex(/^(current|\d+\.\d+\.\d+)$/, 'must be current or a version like 4081.2.0').default('current'),
+    /** Where images come from; {channel} is replaced. */
+    baseUrl: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://{channel}.release.flatcar-linux.net/amd64-usr'),
+    /** Air-gapped sites: a directory holding <version>/<files> (and current/version.txt) instead of baseUrl. */
+    localDir: absolute.optional(),
+    /** OpenPGP public key the images are verified against; default: Flatcar's image signing key shipped with racker. */
+    signingKey: absolute.optional(),
+  }).prefault({}),
+  /** Kernel console arguments, for the installer and the installed system (the original hard-coded ttyS1,57600n8). */
+  console: z.array(z.string().regex(/^console=\S+$/, 'must be console=<device>[,options]')).default(['console=tty0', 'console=ttyS1,115200n8']),
+  /** Extra kernel arguments for the installer and the installed system. */
+  kernelArgs: z.array(z.string().regex(/^\S+$/, 'must be one argument without spaces')).default([]),
+  /** Disk to install to; default the smallest non-removable disk of at least minDiskGiB. */
+  installDisk: z.string().regex(/^\/dev\/\S+$/, 'must be a device path like /dev/sda').optional(),
+  minDiskGiB: z.number().int().min(1).max(100_000).default(10),
+  /** Boot mode to request from the BMC first; a node that does not PXE-boot is retried with the other. */
+  bootMode: z.enum(['efi', 'legacy']).default('efi'),
+  deadlines: deadlines.prefault({}),
+  /** Seconds the installer waits after reporting `installed` before it reboots (the agent sets disk boot meanwhile). */
+  rebootDelaySeconds: z.number().int().min(0).max(600).default(15),
+  kubernetes: z.strictObject({
+    /** Kubernetes version of the Flatcar sysext (sysext-bakery naming). */
+    version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must be a version like v1.30.4').default('v1.30.4'),
+    /** Where the sysext image comes from; {version} is replaced. */
+    sysextUrl: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://github.com/flatcar/sysext-bakery/releases/download/latest/kubernetes-{version}-x86-64.raw'),
+    podSubnet: z.string().default('10.244.0.0/16'),
+    serviceSubnet: z.string().default('10.96.0.0/12'),
+    /** CNI manifest applied right after `kubeadm init`; without it nodes stay NotReady until one is applied. */
+    cniManifest: absolute.optional(),
+    /** Directory of manifests applied once every node is Ready. */
+    manifestsDir: absolute.optional(),
+  }).prefault({}),
+});

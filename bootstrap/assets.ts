@@ -1,0 +1,141 @@
+/**
+ * Flatcar's PXE kernel, PXE initrd and disk image for a channel and version, from the release
+ * server (or a mirror) or from a local directory on air-gapped sites. Every file's OpenPGP signature
+ * is verified against Flatcar's image signing key (shipped with racker) before anything is served:
+ * files are fetched into a staging directory, verified, and only then moved into the boot service's
+ * assets directory as one rename. A verified version is cached and not fetched again.
+ */
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ErrorCodes, RackerError, isENOENT } from '../agent/lib/errors.js';
+import type { Exec } from '../agent/lib/exec.js';
+import { download, type Progress } from './download.js';
+import { SignatureVerifier } from './signature.js';
+import { PXE_INITRD, PXE_KERNEL } from './groups-profiles.js';
+
+export const DISK_IMAGE = 'flatcar_production_image.bin.bz2';
+export const FLATCAR_FILES = [PXE_KERNEL, PXE_INITRD, DISK_IMAGE] as const;
+export const VERIFIED_MARKER = '.racker-verified.json';
+
+/** Flatcar's image signing key as shipped with racker (bootstrap/keys). */
+export const FLATCAR_SIGNING_KEY = fileURLToPath(new URL('../../bootstrap/keys/flatcar-image-signing-key.asc', import.meta.url));
+
+export type AssetSource = { kind: 'url'; base: string } | { kind: 'dir'; dir: string };
+
+export interface AssetOptions {
+  source: AssetSource;
+  /** A version like 4081.2.0, or current. */
+  version: string;
+  /** The boot service's assets root (served at /assets/); files go to <assetsDir>/flatcar/<version>/. */
+  assetsDir: string;
+  /** Where downloads wait until verified. */
+  stagingDir: string;
+  /** Armored public key file; default Flatcar's. */
+  signingKey?: string;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+  exec?: Exec;
+}
+
+export interface AssetResult {
+  version: string;
+  dir: string;
+  /** Whether anything was fetched (false: served from the cache). */
+  fetched: boolean;
+}
+
+/** The source from the configuration: a local directory wins over the URL. */
+export function assetSource(flatcar: { channel: string; baseUrl: string; localDir?: string }): AssetSource {
+  if (flatcar.localDir !== undefined) return { kind: 'dir', dir: flatcar.localDir };
+  return { kind: 'url', base: flatcar.baseUrl.replace(/\{channel\}/g, flatcar.channel).replace(/\/+$/, '') };
+}
+
+export function parseVersionTxt(text: string): string | undefined {
+  return /^FLATCAR_VERSION=(\d+\.\d+\.\d+)\s*$/m.exec(text)?.[1];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (e) {
+    if (isENOENT(e)) return false;
+    throw e;
+  }
+}
+
+async function sha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+async function resolveVersion(o: AssetOptions, staging: string): Promise<string> {
+  if (o.version !== 'current') return o.version;
+  let text: string;
+  if (o.source.kind === 'dir') {
+    const file = join(o.source.dir, 'current', 'version.txt');
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if (isENOENT(e)) throw new RackerError(ErrorCodes.assets, `${file} is missing, so "current" cannot be resolved`, { hint: 'set bootstrap.flatcar.version to the version in the local directory' });
+      throw e;
+    }
+  } else {
+    await mkdir(staging, { recursive: true });
+    const dest = join(staging, 'current-version.txt');
+    await rm(dest, { force: true });
+    await rm(`${dest}.part`, { force: true });
+    await download(`${o.source.base}/current/version.txt`, dest, { signal: o.signal });
+    text = await readFile(dest, 'utf8');
+  }
+  const v = parseVersionTxt(text);
+  if (v === undefined) throw new RackerError(ErrorCodes.assets, 'the channel\'s current/version.txt has no FLATCAR_VERSION line', { hint: 'set bootstrap.flatcar.version explicitly' });
+  return v;
+}
+
+/** Make sure a verified copy of the version is being served; fetch and verify it if not. */
+export async function ensureFlatcarAssets(o: AssetOptions): Promise<AssetResult> {
+  const stagingRoot = join(o.stagingDir, 'flatcar');
+  const version = await resolveVersion(o, stagingRoot);
+  const served = join(o.assetsDir, 'flatcar', version);
+  if (await exists(join(served, VERIFIED_MARKER))) return { version, dir: served, fetched: false };
+
+  const staging = join(stagingRoot, version);
+  await mkdir(staging, { recursive: true, mode: 0o755 });
+  const keyFile = o.signingKey ?? FLATCAR_SIGNING_KEY;
+  const verifier = await SignatureVerifier.prepare(await readFile(keyFile, 'utf8'), keyFile, staging, o.exec);
+  const digests: Record<string, string> = {};
+  for (const name of FLATCAR_FILES) {
+    for (const f of [name, `${name}.sig`]) {
+      const dest = join(staging, f);
+      if (await exists(dest)) continue; // fetched by an earlier, interrupted run
+      if (o.source.kind === 'dir') {
+        await copyFile(join(o.source.dir, version, f), dest).catch((e: unknown) => {
+          throw new RackerError(ErrorCodes.assets, isENOENT(e) ? `${join(o.source.kind === 'dir' ? o.source.dir : '', version, f)} is missing` : `cannot copy ${f}: ${(e as Error).message}`,
+            { hint: `the local directory needs <version>/${FLATCAR_FILES.join(', ')} and their .sig files` });
+        });
+      } else {
+        await download(`${o.source.base}/${version}/${f}`, dest, { onProgress: o.onProgress, signal: o.signal });
+      }
+    }
+    try {
+      await verifier.verify(join(staging, name), join(staging, `${name}.sig`), staging);
+    } catch (e) {
+      // Drop the bad pair so the next run fetches it again; nothing of this version is served.
+      await rm(join(staging, name), { force: true });
+      await rm(join(staging, `${name}.sig`), { force: true });
+      throw e;
+    }
+    digests[name] = await sha256(join(staging, name));
+  }
+  await rm(join(staging, '.racker-signing-key.gpg'), { force: true });
+  await writeFile(join(staging, VERIFIED_MARKER), `${JSON.stringify({ version, key: keyFile, sha256: digests }, null, 2)}\n`);
+  await mkdir(join(o.assetsDir, 'flatcar'), { recursive: true });
+  await rm(served, { recursive: true, force: true }); // an unverified leftover, never served as such
+  await rename(staging, served);
+  return { version, dir: served, fetched: true };
+}

@@ -1,0 +1,35 @@
+/**
+ * How a node reports to the agent: a small script posting JSON to the phone-home endpoint with the
+ * node's token. The token sits in a root-only header file and reaches curl through `-H @file`, never
+ * argv (the node's process list is as readable as ours). The reason text is reduced to a safe
+ * character set so it can be embedded in JSON without a JSON tool on the node.
+ */
+import { file } from './builders.js';
+import { shQuote } from './shell.js';
+import type { IgnitionFile } from './types.js';
+
+export const REPORT_SCRIPT = '/opt/racker/bin/racker-report';
+export const HEADERS_FILE = '/etc/racker/phone-home.headers';
+
+export function reportScript(url: string, mac: string, headersFile = HEADERS_FILE): string {
+  return `#!/bin/bash
+# Report progress to the racker agent: racker-report <status> [reason] [payload-file]
+set -euo pipefail
+status="$1"
+reason="$(printf '%s' "\${2:-}" | tr -cd '[:alnum:] ._:/()=,+-' | cut -c1-400)"
+payload=""
+if [ -n "\${3:-}" ]; then payload="$(base64 -w0 < "$3")"; fi
+printf '{"mac":"%s","status":"%s","reason":"%s","payload":"%s"}' ${shQuote(mac)} "$status" "$reason" "$payload" |
+  curl --fail --silent --show-error --retry 60 --retry-delay 5 --retry-all-errors --max-time 30 \\
+    -H @${headersFile} -H 'Content-Type: application/json' --data-binary @- ${shQuote(url)}
+`;
+}
+
+/** The two files every generated config carries: the script and the token header (root-only). */
+export function phoneHomeFiles(url: string, mac: string, token: string): IgnitionFile[] {
+  if (!/^[A-Za-z0-9._~+/=-]+$/.test(token)) throw new Error('phone-home token has characters that cannot go in an HTTP header');
+  return [
+    file(REPORT_SCRIPT, reportScript(url, mac), { mode: 0o700 }),
+    file(HEADERS_FILE, `Authorization: Bearer ${token}\n`, { mode: 0o600 }),
+  ];
+}

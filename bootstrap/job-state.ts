@@ -1,0 +1,57 @@
+/**
+ * The bootstrap job's persisted state: one record per node, saved after every transition so a
+ * restarted agent resumes without re-provisioning finished nodes.
+ */
+import type { Phase } from './phases.js';
+import type { NodeFailure } from './failure.js';
+import type { ObservationKind } from './ports.js';
+
+export type NodeStatus = 'pending' | 'running' | 'done' | 'failed' | 'excluded' | 'cancelled' | 'skipped';
+
+export interface NodeState {
+  mac: string;
+  hostname: string;
+  status: NodeStatus;
+  /** Current (running) or last (finished) phase. */
+  phase: Phase;
+  phaseStartedAt: number;
+  /** Whole-node attempts so far (1 on the first run); the failure policy retries up to --retries more. */
+  attempt: number;
+  /** Escalations used per phase in this attempt. */
+  escalations: Partial<Record<Phase, number>>;
+  /** Boot mode requested from the BMC (an escalation may toggle it). */
+  efi: boolean;
+  lastObserved?: { kind: ObservationKind; at: number; detail?: string };
+  failure?: NodeFailure;
+  /** Recent transitions, oldest first, bounded. */
+  history: { phase: Phase; at: number; note?: string }[];
+}
+
+export type JobStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface JobState {
+  id: string;
+  startedAt: number;
+  finishedAt?: number;
+  status: JobStatus;
+  nodes: Record<string, NodeState>;
+}
+
+export const HISTORY_LIMIT = 40;
+
+export function newNodeState(mac: string, hostname: string, efi: boolean, now: number): NodeState {
+  return { mac, hostname, status: 'pending', phase: 'bmc-check', phaseStartedAt: now, attempt: 1, escalations: {}, efi, history: [] };
+}
+
+/**
+ * Where a node resumes after an agent restart. Before the installer reports, the install restarts
+ * from the BMC check (nothing is lost by PXE-booting again); while installing, the wait resumes; once
+ * installed, the disk boot override is set again (idempotent) and the wait for the installed system
+ * resumes.
+ */
+export function resumePhase(p: Phase): Phase {
+  if (p === 'installing') return 'installing';
+  if (p === 'boot-disk' || p === 'reboot') return 'boot-disk';
+  if (p === 'ready' || p === 'joined') return p;
+  return 'bmc-check';
+}

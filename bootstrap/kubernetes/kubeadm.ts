@@ -1,0 +1,158 @@
+/**
+ * The Kubernetes part of a node's installed Ignition: Flatcar's Kubernetes system extension
+ * (kubeadm, kubelet, kubectl), kernel settings, and a kubeadm configuration with a one-shot unit:
+ * the first controller runs `kubeadm init` with the agent's CA, bootstrap token and certificate
+ * key, applies the CNI manifest and, once every node is Ready, the configured manifests; the other
+ * controllers join the control plane, workers join as nodes. Every node reports `joined`. Pure.
+ */
+import type { BootstrapPlan, PlannedNode } from '../plan.js';
+import { activeNodes } from '../plan.js';
+import { config, file, unit } from '../ignition/builders.js';
+import { REPORT_SCRIPT } from '../ignition/phone-home.js';
+import type { IgnitionConfig, IgnitionFile } from '../ignition/types.js';
+import type { ClusterSecrets } from './pki.js';
+
+export interface KubernetesSettings {
+  version: string;
+  sysextUrl: string;
+  podSubnet: string;
+  serviceSubnet: string;
+}
+
+export interface KubernetesInputs {
+  plan: BootstrapPlan;
+  secrets: Pick<ClusterSecrets, 'token' | 'certificateKey' | 'caCert' | 'caKey' | 'caCertHash'>;
+  settings: KubernetesSettings;
+  /** CNI manifest content, applied after init. */
+  cniManifest: string | undefined;
+  /** Further manifests (name → content), applied once every node is Ready. */
+  manifests: readonly { name: string; content: string }[];
+}
+
+export const KUBEADM_CONFIG = '/etc/racker/kubeadm.yaml';
+export const KUBEADM_SCRIPT = '/opt/racker/bin/racker-kubeadm';
+const API_PORT = 6443;
+
+export function sysextPath(version: string): string {
+  return `/opt/extensions/kubernetes/kubernetes-${version}-x86-64.raw`;
+}
+
+export function kubeadmConfig(node: PlannedNode, x: KubernetesInputs): string {
+  const plan = x.plan;
+  const controllers = activeNodes(plan).filter((n) => n.role === 'controller');
+  const endpoint = `${plan.apiName ?? ''}:${API_PORT}`;
+  const registration = `nodeRegistration:
+  name: ${node.hostname}
+  kubeletExtraArgs:
+    node-ip: ${node.internalAddress}
+`;
+  if (node.initController) {
+    return `apiVersion: kubeadm.k8s.io/v1beta3
+kind: InitConfiguration
+bootstrapTokens:
+- token: ${x.secrets.token}
+  ttl: 24h0m0s
+certificateKey: ${x.secrets.certificateKey}
+localAPIEndpoint:
+  advertiseAddress: ${node.internalAddress}
+  bindPort: ${API_PORT}
+${registration}---
+apiVersion: kubeadm.k8s.io/v1beta3
+kind: ClusterConfiguration
+kubernetesVersion: ${x.settings.version}
+clusterName: ${plan.clusterName}
+controlPlaneEndpoint: ${endpoint}
+apiServer:
+  certSANs:
+  - ${plan.apiName ?? ''}
+${controllers.map((c) => `  - ${c.internalAddress}\n  - ${c.fqdn}`).join('\n')}
+networking:
+  podSubnet: ${x.settings.podSubnet}
+  serviceSubnet: ${x.settings.serviceSubnet}
+controllerManager:
+  extraArgs:
+    # /usr is read-only on Flatcar
+    flex-volume-plugin-dir: /opt/libexec/kubernetes/kubelet-plugins/volume/exec/
+`;
+  }
+  const controlPlane = node.role === 'controller' ? `controlPlane:
+  certificateKey: ${x.secrets.certificateKey}
+  localAPIEndpoint:
+    advertiseAddress: ${node.internalAddress}
+    bindPort: ${API_PORT}
+` : '';
+  return `apiVersion: kubeadm.k8s.io/v1beta3
+kind: JoinConfiguration
+discovery:
+  bootstrapToken:
+    token: ${x.secrets.token}
+    apiServerEndpoint: ${endpoint}
+    caCertHashes:
+    - ${x.secrets.caCertHash}
+${registration}${controlPlane}`;
+}
+
+export function kubeadmScript(node: PlannedNode, x: KubernetesInputs): string {
+  const expected = activeNodes(x.plan).length;
+  if (!node.initController) {
+    return `#!/bin/bash
+# racker: join the cluster (retried by systemd until the API answers)
+set -euo pipefail
+kubeadm join --config ${KUBEADM_CONFIG}
+${REPORT_SCRIPT} joined
+`;
+  }
+  return `#!/bin/bash
+# racker: initialise the cluster, apply the CNI, report, then apply the manifests once all ${expected} nodes are Ready
+set -euo pipefail
+if [ ! -f /etc/kubernetes/admin.conf ]; then
+  kubeadm init --config ${KUBEADM_CONFIG} --upload-certs
+fi
+export KUBECONFIG=/etc/kubernetes/admin.conf
+if [ -f /etc/racker/cni.yaml ]; then
+  until kubectl apply -f /etc/racker/cni.yaml; do sleep 5; done
+fi
+${REPORT_SCRIPT} joined
+if [ -n "$(ls -A /etc/racker/manifests 2>/dev/null)" ]; then
+  until [ "$(kubectl get nodes --no-headers 2>/dev/null | awk '$2 == "Ready"' | wc -l)" -ge ${expected} ]; do sleep 10; done
+  until kubectl apply -f /etc/racker/manifests/; do sleep 10; done
+fi
+`;
+}
+
+const KUBEADM_UNIT = `[Unit]
+Description=racker: kubeadm (initialise or join the cluster)
+Wants=network-online.target
+After=network-online.target containerd.service systemd-sysext.service
+Requires=containerd.service
+ConditionPathExists=!/etc/kubernetes/kubelet.conf
+
+[Service]
+Type=oneshot
+ExecStart=${KUBEADM_SCRIPT}
+Restart=on-failure
+RestartSec=15
+StandardOutput=journal+console
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+export function kubernetesPart(node: PlannedNode, x: KubernetesInputs): IgnitionConfig {
+  const raw = sysextPath(x.settings.version);
+  const files: IgnitionFile[] = [
+    { path: raw, mode: 0o644, contents: { source: x.settings.sysextUrl.replace(/\{version\}/g, x.settings.version) } },
+    file('/etc/modules-load.d/racker-kubernetes.conf', 'overlay\nbr_netfilter\n'),
+    file('/etc/sysctl.d/racker-kubernetes.conf', 'net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\n'),
+    file(KUBEADM_CONFIG, kubeadmConfig(node, x), { mode: 0o600 }),
+    file(KUBEADM_SCRIPT, kubeadmScript(node, x), { mode: 0o700 }),
+  ];
+  if (node.initController) {
+    files.push(file('/etc/kubernetes/pki/ca.crt', x.secrets.caCert), file('/etc/kubernetes/pki/ca.key', x.secrets.caKey, { mode: 0o600 }));
+    if (x.cniManifest !== undefined) files.push(file('/etc/racker/cni.yaml', x.cniManifest, { mode: 0o600 }));
+    for (const m of x.manifests) files.push(file(`/etc/racker/manifests/${m.name}`, m.content, { mode: 0o600 }));
+  }
+  const c = config({ files, units: [{ name: 'kubelet.service', enabled: true }, unit('racker-kubeadm.service', KUBEADM_UNIT)] });
+  c.storage = { ...c.storage, links: [{ path: '/etc/extensions/kubernetes.raw', target: raw, hard: false, overwrite: true }] };
+  return c;
+}

@@ -1,0 +1,71 @@
+/** The plan as the operator reads it (`racker bootstrap --dry-run`): pure text and JSON renderers. */
+import type { BootstrapPlan, PlannedNode } from './plan.js';
+import type { Endpoints } from './endpoints.js';
+
+export interface PlanExtras {
+  endpoints: Endpoints;
+  flatcar: { channel: string; version: string };
+  installDisk: string | undefined;
+  minDiskGiB: number;
+  console: readonly string[];
+  kubernetesVersion: string | undefined;
+  /** Snippet files per node MAC. */
+  snippets: ReadonlyMap<string, readonly string[]>;
+  answersFile: string;
+  answerSources: Readonly<Record<string, string>>;
+}
+
+export function publicText(n: PlannedNode): string {
+  if (n.public === undefined) return 'dhcp';
+  const gw = [n.public.gateway4, n.public.gateway6].filter((g) => g !== undefined);
+  return `${n.public.addresses.map((a) => a.cidr).join(' ')}${gw.length > 0 ? ` via ${gw.join(' ')}` : ''}${n.public.dns.length > 0 ? ` dns ${n.public.dns.join(' ')}` : ''}`;
+}
+
+export function roleText(n: PlannedNode): string {
+  if (n.excludedBy !== undefined) return 'excluded';
+  return n.initController ? 'controller (init)' : n.role;
+}
+
+function kubeText(plan: BootstrapPlan, n: PlannedNode): string {
+  if (plan.provision !== 'kubernetes') return '';
+  return n.initController ? ', kubeadm init' : n.role === 'controller' ? ', kubeadm join --control-plane' : ', kubeadm join';
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+}
+
+export function renderPlanText(plan: BootstrapPlan, x: PlanExtras): string {
+  const active = plan.nodes.filter((n) => n.excludedBy === undefined);
+  const controllers = active.filter((n) => n.role === 'controller');
+  const lines = [
+    'racker bootstrap plan (dry run: nothing was changed)',
+    '',
+    `  provision      ${plan.provision === 'kubernetes' ? `Kubernetes ${x.kubernetesVersion ?? ''} (kubeadm on Flatcar), cluster ${plan.clusterName}, API ${plan.apiName ?? ''} on ${controllers.length} controller${controllers.length === 1 ? '' : 's'}` : `Flatcar Container Linux, cluster ${plan.clusterName}`}`,
+    `  nodes          ${active.length} to provision${plan.nodes.length > active.length ? `, ${plan.nodes.length - active.length} excluded` : ''}`,
+    `  domain         ${plan.domain}`,
+    `  internal       ${plan.subnet}, management node ${plan.managementAddress}, boot service ${x.endpoints.base}`,
+    `  flatcar        ${x.flatcar.channel} ${x.flatcar.version}${x.flatcar.version === 'current' ? ' (resolved when the images are fetched)' : ''}, from ${x.endpoints.flatcarAssets}`,
+    `  install disk   ${x.installDisk ?? `the smallest non-removable disk of at least ${x.minDiskGiB} GiB`}`,
+    `  console        ${x.console.join(' ') || '(none)'}`,
+    `  ssh keys       ${plan.sshKeys.length === 0 ? 'none: nodes are reachable on the console only' : plan.sshKeys.map((k) => k.split(' ')[2] ?? `${k.slice(0, 24)}…`).join(', ')}`,
+    `  answers        ${x.answersFile} (${Object.entries(x.answerSources).map(([k, v]) => `${k}: ${v}`).join(', ')})`,
+    '',
+  ];
+  const rows = [['NODE', 'ROLE', 'TYPE', 'PRIMARY MAC', 'INTERNAL', 'BMC', 'PUBLIC']];
+  for (const n of plan.nodes) rows.push([n.fqdn, roleText(n), n.nodeType || '-', n.mac, n.internalAddress, n.bmcAddress, n.excludedBy !== undefined ? `(excluded by --exclude ${n.excludedBy})` : publicText(n)]);
+  lines.push(...table(rows).map((l) => `  ${l}`), '', 'What each node gets:');
+  for (const n of active) {
+    const snippets = x.snippets.get(n.mac) ?? [];
+    lines.push(`  ${n.hostname}: installer (flatcar-install, grub.cfg console and Ignition URL, reports installed); installed system (host name, /etc/hosts, internal ${n.internalAddress}/${plan.prefix}, public ${n.public === undefined ? 'DHCP' : 'static'}, ${plan.sshKeys.length} SSH key${plan.sshKeys.length === 1 ? '' : 's'}${kubeText(plan, n)}${snippets.length > 0 ? `, snippets ${snippets.join(' ')}` : ''}, reports ready)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderPlanJson(plan: BootstrapPlan, x: PlanExtras): string {
+  return `${JSON.stringify({
+    plan, endpoints: x.endpoints, flatcar: x.flatcar, installDisk: x.installDisk ?? null, minDiskGiB: x.minDiskGiB, console: x.console,
+    kubernetesVersion: x.kubernetesVersion ?? null, snippets: Object.fromEntries(x.snippets), answersFile: x.answersFile, answerSources: x.answerSources,
+  }, null, 2)}\n`;
+}

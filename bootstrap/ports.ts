@@ -1,0 +1,131 @@
+/**
+ * The narrow interfaces through which the bootstrap reaches the rest of the agent. Each one is what
+ * the bootstrap needs and nothing more; adapters to the real subsystems (BMC client, dnsmasq lease
+ * events, the boot service's request log and phone-home endpoint, the state store) implement them
+ * and fakes in test/lib implement them for unit tests.
+ */
+import type { Mac } from '../agent/inventory/mac.js';
+
+/** What the bootstrap knows about a node when it talks to its BMC. */
+export interface NodeRef {
+  /** Primary (PXE) MAC: the node's identity throughout. */
+  mac: Mac;
+  bmcMac: Mac;
+  bmcAddress: string;
+  hostname: string;
+}
+
+export type BootDevice = 'pxe' | 'disk';
+
+export interface BootDeviceSetting {
+  device: BootDevice;
+  /** Keep the override across reboots (so a node that reboots mid-install PXE-boots again). */
+  persistent: boolean;
+  /** UEFI (true) or legacy BIOS (false) boot. */
+  efi: boolean;
+}
+
+export type PowerState = 'on' | 'off';
+
+/** Power and boot-device control over the BMC; rate limits and retries live behind it. */
+export interface BootControl {
+  setBootDevice(node: NodeRef, device: BootDevice, options: { persistent: boolean; efi: boolean }): Promise<void>;
+  /** Read the boot override back; undefined when the BMC reports none. */
+  readBootDevice(node: NodeRef): Promise<BootDeviceSetting | undefined>;
+  powerStatus(node: NodeRef): Promise<PowerState>;
+  powerOn(node: NodeRef): Promise<void>;
+  powerOff(node: NodeRef): Promise<void>;
+  powerCycle(node: NodeRef): Promise<void>;
+}
+
+/** Kinds of progress the agent observes on the internal network, in the order a PXE install produces them. */
+export const OBSERVATION_KINDS = ['dhcp-ack', 'boot.ipxe', 'ipxe', 'kernel', 'initrd', 'ignition', 'phone-home'] as const;
+export type ObservationKind = (typeof OBSERVATION_KINDS)[number];
+
+/** Status a node reports to the phone-home endpoint. */
+export type PhoneHomeStatus = 'installed' | 'ready' | 'joined' | 'failed';
+
+/**
+ * One thing seen from a node: a DHCP lease, an HTTP request to the boot service (with the `os`
+ * label for the post-install Ignition), or a phone-home report authenticated by the node's token.
+ */
+export interface Observation {
+  mac: Mac;
+  kind: ObservationKind;
+  /** Milliseconds since the epoch, from the Clock of whoever observed it. */
+  at: number;
+  /** For `ignition` (and `ipxe`): the `os` label of the request, 'installed' after the install. */
+  os?: 'installed';
+  /** For `phone-home`. */
+  status?: PhoneHomeStatus;
+  /** For `phone-home` with status `failed`: what the node says went wrong. */
+  reason?: string;
+}
+
+/**
+ * A stream of observations; subscribe before acting so nothing is missed. Adapters should replay,
+ * on subscribe, each node's latest phone-home report of the running job, so that an agent restarted
+ * while a node reported `ready` does not wait for a report that already came.
+ */
+export interface ProgressObservations {
+  /** Returns the unsubscribe function. */
+  subscribe(listener: (o: Observation) => void): () => void;
+}
+
+/** A matchbox profile (matchbox-api.md §2.6). */
+export interface MatchboxProfile {
+  id: string;
+  name?: string;
+  ignition_id?: string;
+  generic_id?: string;
+  boot?: { kernel: string; initrd: string[]; args: string[] };
+}
+
+/** A matchbox group (matchbox-api.md §2.6). */
+export interface MatchboxGroup {
+  id: string;
+  name?: string;
+  profile: string;
+  selector?: Record<string, string>;
+  metadata?: Record<string, unknown>;
+}
+
+/** Where the boot service reads groups, profiles and Ignition (matchbox's on-disk layout). */
+export interface BootStore {
+  putProfile(profile: MatchboxProfile): Promise<void>;
+  putGroup(group: MatchboxGroup): Promise<void>;
+  putIgnition(name: string, content: string): Promise<void>;
+  removeGroup(id: string): Promise<void>;
+}
+
+/** Per-node secrets the phone-home endpoint accepts. The token never appears in argv or logs. */
+export interface PhoneHomeTokens {
+  /** The token for a node, creating it when there is none (stable across calls until revoked). */
+  tokenFor(mac: Mac): Promise<string>;
+}
+
+/** Timers, injectable so the state machine runs under a fake clock in unit tests. */
+export interface Clock {
+  now(): number;
+  /** Call fn after ms; returns a cancel function. */
+  setTimer(ms: number, fn: () => void): () => void;
+}
+
+/** Where the job's state goes after every transition, so a restarted agent can resume. */
+export interface StateSink {
+  save(state: import('./job-state.js').JobState): Promise<void>;
+}
+
+/** Answers a failure-policy question ("ask") through whoever is attached (the CLI). */
+export interface FailureAsker {
+  ask(failure: import('./failure.js').NodeFailure): Promise<'retry' | 'exclude' | 'cancel'>;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};

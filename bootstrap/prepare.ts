@@ -1,0 +1,79 @@
+/**
+ * From configuration and answers to a checked plan: the inventory (with the answered internal
+ * subnet), the static public addresses file, the user snippets and the plan itself, every problem
+ * of each collected and reported together with file, line and field. Used by the CLI (--dry-run)
+ * and by the agent before it starts a job, so both refuse the same inputs.
+ */
+import { readFile } from 'node:fs/promises';
+import { ErrorCodes, ValidationError, formatProblem, isENOENT, type Problem } from '../agent/lib/errors.js';
+import type { Config } from '../agent/config/schema.js';
+import { loadInventory, type Inventory } from '../agent/inventory/inventory.js';
+import type { Mac } from '../agent/inventory/mac.js';
+import type { Answers } from './answers.js';
+import { answersFile } from './answers.js';
+import { macDirectory, planBootstrap, activeNodes, type BootstrapPlan } from './plan.js';
+import { parseStaticAddresses, type StaticAddressing } from './static-addresses.js';
+import { loadSnippets, snippetsDir, snippetsFor, scopeApplies, type SnippetLibrary } from './ignition/snippets.js';
+import { endpoints } from './endpoints.js';
+import type { PlanExtras } from './plan-render.js';
+
+export interface PreparedBootstrap {
+  answers: Answers;
+  inventory: Inventory;
+  plan: BootstrapPlan;
+  snippets: SnippetLibrary;
+  extras: PlanExtras;
+  warnings: string[];
+}
+
+/** The configuration as the bootstrap sees it: the answered internal subnet replaces network.subnet. */
+export function effectiveConfig(config: Config, answers: Answers): Config {
+  if (answers.internalSubnet === config.network.subnet) return config;
+  return { ...config, network: { ...config.network, subnet: answers.internalSubnet } };
+}
+
+export async function prepareBootstrapPlan(config: Config, answers: Answers, exclude: readonly string[]): Promise<PreparedBootstrap> {
+  const cfg = effectiveConfig(config, answers);
+  const { inventory, warnings: inventoryWarnings } = await loadInventory(cfg);
+  const problems: Problem[] = [];
+  let staticAddresses: Map<Mac, StaticAddressing> | undefined;
+  if (answers.publicAddressing === 'static' && answers.staticAddressesFile !== undefined) {
+    const file = answers.staticAddressesFile;
+    try {
+      const parsed = parseStaticAddresses(await readFile(file, 'utf8'), file, macDirectory(inventory));
+      problems.push(...parsed.problems);
+      staticAddresses = parsed.byMac;
+    } catch (e) {
+      if (!isENOENT(e)) throw e;
+      problems.push({ file, message: 'does not exist', hint: 'write the static addresses file (see docs/bootstrap.md) or choose --public-addressing dhcp' });
+    }
+  }
+  const snippets = await loadSnippets(snippetsDir(cfg.paths.etcDir));
+  problems.push(...snippets.problems);
+  if (problems.length > 0) throw new ValidationError(ErrorCodes.plan, `the bootstrap inputs have ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
+
+  const plan = planBootstrap({ answers, inventory, exclude, staticAddresses });
+  const warnings = inventoryWarnings.map(formatProblem);
+  const active = activeNodes(plan);
+  for (const s of snippets.snippets) {
+    if (!active.some((n) => scopeApplies(s.scope, n))) warnings.push(`${s.file}: applies to no node being provisioned (check the directory name)`);
+  }
+  if (answers.publicAddressing === 'static') {
+    const without = active.filter((n) => n.public === undefined).map((n) => n.hostname);
+    if (without.length > 0) warnings.push(`no static address for ${without.join(', ')}: they use DHCP on the public network`);
+  }
+  if (answers.sshKeys.length === 0) warnings.push('no SSH keys: the nodes can be reached on their console only (--ssh-key)');
+  const b = cfg.bootstrap;
+  const extras: PlanExtras = {
+    endpoints: endpoints(plan.managementAddress, cfg.boot.port),
+    flatcar: { channel: b.flatcar.channel, version: b.flatcar.version },
+    installDisk: b.installDisk,
+    minDiskGiB: b.minDiskGiB,
+    console: b.console,
+    kubernetesVersion: answers.provision === 'kubernetes' ? b.kubernetes.version : undefined,
+    snippets: new Map(active.map((n) => [n.mac as string, snippetsFor(snippets, n).map((s) => s.file)])),
+    answersFile: answersFile(cfg.paths.etcDir),
+    answerSources: {},
+  };
+  return { answers, inventory, plan, snippets, extras, warnings };
+}

@@ -1,0 +1,112 @@
+/**
+ * A bootstrap from start to end, as the agent runs it for POST /v1/jobs: fetch and verify the
+ * images, issue phone-home tokens, render every node's Ignition and write the groups, profiles and
+ * Ignition through the boot store, run the job, and for Kubernetes wait for the cluster and write
+ * the admin kubeconfig. Everything outside is a port, so the lead's adapters plug in here.
+ */
+import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
+import { normalizeMac } from '../agent/inventory/mac.js';
+import type { Config } from '../agent/config/schema.js';
+import type { BootControl, BootStore, Clock, FailureAsker, PhoneHomeTokens, ProgressObservations, StateSink } from './ports.js';
+import { activeNodes, type BootstrapPlan } from './plan.js';
+import { endpoints as endpointsFor } from './endpoints.js';
+import { nodeConfigs } from './node-configs.js';
+import { nodeBootData, writeNodeBootData } from './groups-profiles.js';
+import { BootstrapJob, type JobNode } from './job.js';
+import type { JobState } from './job-state.js';
+import { deadlinesMs } from './phases.js';
+import type { BootstrapRequest } from './job-request.js';
+import type { SnippetLibrary } from './ignition/snippets.js';
+import { kubernetesPart, type KubernetesInputs } from './kubernetes/kubeadm.js';
+import { renderKubeconfig, type ClusterSecrets } from './kubernetes/pki.js';
+import { waitForCluster, kubeconfigUsage, type KubeApi } from './kubernetes/cluster.js';
+
+export interface RunnerPorts {
+  control: BootControl;
+  observations: ProgressObservations;
+  store: BootStore;
+  tokens: PhoneHomeTokens;
+  sink: StateSink;
+  clock: Clock;
+  asker: FailureAsker | undefined;
+  /** Make sure verified images of the configured version are served; returns the concrete version. */
+  ensureAssets(): Promise<{ version: string }>;
+  /** Kubernetes: the cluster's secrets (kubernetes/pki.ts ensureClusterSecrets). */
+  clusterSecrets?(): Promise<ClusterSecrets>;
+  /** Kubernetes: CNI manifest and the manifests to apply, read from the configured paths. */
+  kubernetesManifests?(): Promise<{ cni: string | undefined; manifests: { name: string; content: string }[] }>;
+  /** Kubernetes: an API client for a server URL. */
+  kubeApi?(server: string, secrets: ClusterSecrets): KubeApi;
+  /** Kubernetes: store the admin kubeconfig (0600); returns where. */
+  saveKubeconfig?(text: string): Promise<string>;
+}
+
+export interface RunnerInput {
+  id: string;
+  config: Config;
+  plan: BootstrapPlan;
+  snippets: SnippetLibrary;
+  request: BootstrapRequest;
+  previous: JobState | undefined;
+}
+
+export interface RunnerResult {
+  state: JobState;
+  kubeconfig?: { path: string; usage: string };
+}
+
+/** --node tokens → primary MACs; each must name a planned node. */
+export function selectNodes(plan: BootstrapPlan, tokens: readonly string[]): Set<string> | undefined {
+  if (tokens.length === 0) return undefined;
+  const out = new Set<string>();
+  for (const t of tokens) {
+    const mac = normalizeMac(t);
+    const n = activeNodes(plan).find((x) => (mac !== undefined ? [x.mac, x.bmcMac, x.secondaryMac].includes(mac) : x.hostname === t.toLowerCase()));
+    if (n === undefined) throw new RackerError(ErrorCodes.plan, `--node ${t} names no node being provisioned`, { hint: 'give a MAC or host name as racker bootstrap --dry-run lists them' });
+    out.add(n.mac);
+  }
+  return out;
+}
+
+export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signal?: AbortSignal): Promise<RunnerResult> {
+  const { config, plan, request } = input;
+  const b = config.bootstrap;
+  const kubernetes = plan.provision === 'kubernetes';
+  const ep = endpointsFor(plan.managementAddress, config.boot.port);
+  const nodes: JobNode[] = activeNodes(plan).map((n) => ({ mac: n.mac, bmcMac: n.bmcMac, bmcAddress: n.bmcAddress, hostname: n.hostname, essential: n.initController }));
+  const job = new BootstrapJob(input.id, nodes, {
+    parallelism: request.parallelism, powerOnIntervalMs: request.powerOnIntervalMs, onFailure: request.onFailure, retries: request.retries,
+    deadlines: deadlinesMs(b.deadlines), efi: b.bootMode === 'efi', kubernetes, reprovision: request.reprovision, only: selectNodes(plan, request.nodes),
+  }, { control: ports.control, observations: ports.observations, store: ports.store, sink: ports.sink, clock: ports.clock, asker: ports.asker, bootBase: ep.base }, input.previous);
+
+  const { version } = await ports.ensureAssets();
+  const tokens = new Map<string, string>();
+  for (const n of activeNodes(plan)) tokens.set(n.mac, await ports.tokens.tokenFor(n.mac));
+  let secrets: ClusterSecrets | undefined;
+  let kube: KubernetesInputs | undefined;
+  if (kubernetes) {
+    if (ports.clusterSecrets === undefined || ports.kubernetesManifests === undefined) throw new Error('Kubernetes ports are not wired');
+    secrets = await ports.clusterSecrets();
+    const m = await ports.kubernetesManifests();
+    kube = { plan, secrets, settings: b.kubernetes, cniManifest: m.cni, manifests: m.manifests };
+  }
+  const install = { flatcarVersion: version, console: b.console, kernelArgs: b.kernelArgs, installDisk: b.installDisk, minDiskGiB: b.minDiskGiB, rebootDelaySeconds: b.rebootDelaySeconds };
+  const configs = nodeConfigs({ plan, endpoints: ep, tokens: tokens as Map<never, string>, install, snippets: input.snippets,
+    kubernetesPart: kube === undefined ? undefined : (n) => kubernetesPart(n, kube) });
+  const running = new Set(job.toRun.map((n) => n.mac as string));
+  for (const c of configs) {
+    // Only nodes this run provisions get an install group: a finished node must never PXE-install again.
+    if (!running.has(c.node.mac)) continue;
+    await writeNodeBootData(ports.store, nodeBootData(c.node, ep, { flatcarVersion: version, console: b.console, kernelArgs: b.kernelArgs }, c.install, c.installed));
+  }
+
+  const state = await job.run(signal);
+  if (!kubernetes || state.status !== 'succeeded' || secrets === undefined) return { state };
+  const init = activeNodes(plan).find((n) => n.initController);
+  if (init === undefined || ports.kubeApi === undefined || ports.saveKubeconfig === undefined) throw new Error('Kubernetes ports are not wired');
+  const server = `https://${init.internalAddress}:6443`;
+  const joined = activeNodes(plan).filter((n) => state.nodes[n.mac]?.status === 'done').map((n) => n.hostname);
+  await waitForCluster(ports.kubeApi(server, secrets), joined, ports.clock, b.deadlines.joined * 1000, 10_000, signal);
+  const path = await ports.saveKubeconfig(renderKubeconfig(plan.clusterName, server, secrets));
+  return { state, kubeconfig: { path, usage: kubeconfigUsage(path) } };
+}

@@ -1,0 +1,253 @@
+/**
+ * One node's provisioning, phase by phase: BMC check → PXE boot override set and read back → power
+ * cycle → DHCP → /boot.ipxe → /ipxe → kernel and initrd → installer Ignition → `installed` → boot
+ * device disk → reboot → installed-system Ignition → `ready` (→ `joined` for Kubernetes).
+ *
+ * Waiting phases complete on observations; an observation that proves a later phase moves straight
+ * there, except that an action phase (the disk boot override) is never skipped. A missed deadline
+ * escalates (ESCALATIONS in phases.ts) before the node fails; a failure names the node, the phase,
+ * the last observation and what to check. Time comes from the injected Clock only.
+ */
+import type { BootControl, BootStore, Clock, NodeRef, Observation } from './ports.js';
+import { ACTION_PHASES, ESCALATIONS, PHASES, completes, phaseHint, phaseIndex, type Escalation, type Phase } from './phases.js';
+import type { NodeFailure } from './failure.js';
+import { HISTORY_LIMIT, type NodeState } from './job-state.js';
+import type { ObservationInbox } from './observation-inbox.js';
+import type { PowerGate } from './power-gate.js';
+import { installGroupId } from './groups-profiles.js';
+
+export interface NodeSpec extends NodeRef {
+  /** The last phase: `joined` for Kubernetes nodes, `ready` otherwise. */
+  finalPhase: 'ready' | 'joined';
+}
+
+export interface MachineDeps {
+  control: BootControl;
+  clock: Clock;
+  gate: PowerGate;
+  /** To drop the install group once installed, so a node that PXE-boots again cannot reinstall. */
+  store: BootStore | undefined;
+  /** Deadline per phase in milliseconds. */
+  deadlines: Readonly<Record<Phase, number>>;
+  /** The boot service's base URL, for hints. */
+  bootBase: string;
+  /** Persist and publish the node's state; called after every change. */
+  onTransition(state: NodeState): Promise<void>;
+}
+
+export type MachineResult = { ok: true } | { ok: false; failure: NodeFailure };
+
+class PhaseFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PhaseFailure';
+  }
+}
+
+/** How long to wait for the power to read "off" after a power-off before switching it on. */
+const POWER_OFF_SETTLE_MS = 30_000;
+const POWER_POLL_MS = 2_000;
+
+export class NodeMachine {
+  constructor(
+    private readonly spec: NodeSpec,
+    private readonly state: NodeState,
+    private readonly inbox: ObservationInbox,
+    private readonly deps: MachineDeps,
+  ) {}
+
+  /** Run from state.phase to the final phase. Aborting the signal stops between steps (the result is then a failure). */
+  async run(signal: AbortSignal): Promise<MachineResult> {
+    let phase: Phase | undefined = this.state.phase;
+    this.state.status = 'running';
+    try {
+      while (phase !== undefined) {
+        await this.enter(phase);
+        phase = await this.step(phase, signal);
+      }
+      this.state.status = 'done';
+      this.state.phase = this.spec.finalPhase;
+      await this.deps.onTransition(this.state);
+      return { ok: true };
+    } catch (e) {
+      const message = signal.aborted ? 'cancelled' : e instanceof PhaseFailure ? e.message : `${(e as Error).message}`;
+      const failure: NodeFailure = {
+        mac: this.spec.mac, hostname: this.spec.hostname, phase: this.state.phase, message,
+        lastObserved: this.describeLast(), hint: phaseHint(this.state.phase, { hostname: this.spec.hostname, mac: this.spec.mac, bootBase: this.deps.bootBase }),
+      };
+      this.state.failure = failure;
+      this.state.status = signal.aborted ? 'cancelled' : 'failed';
+      await this.deps.onTransition(this.state);
+      return { ok: false, failure };
+    }
+  }
+
+  private async enter(phase: Phase, note?: string): Promise<void> {
+    const now = this.deps.clock.now();
+    this.state.phase = phase;
+    this.state.phaseStartedAt = now;
+    this.state.history.push(note === undefined ? { phase, at: now } : { phase, at: now, note });
+    if (this.state.history.length > HISTORY_LIMIT) this.state.history.splice(0, this.state.history.length - HISTORY_LIMIT);
+    await this.deps.onTransition(this.state);
+  }
+
+  /** Do one phase; returns the next phase, or undefined when the node is finished. */
+  private async step(phase: Phase, signal: AbortSignal): Promise<Phase | undefined> {
+    signal.throwIfAborted();
+    const c = this.deps.control;
+    const node = this.spec;
+    switch (phase) {
+      case 'bmc-check':
+        await this.bmc(phase, 'reading the power state', () => c.powerStatus(node));
+        return 'boot-override';
+      case 'boot-override':
+        await this.setBoot('pxe');
+        return 'power-cycle';
+      case 'power-cycle':
+        await this.powerUp('cycle', signal);
+        return 'dhcp';
+      case 'boot-disk':
+        await this.setBoot('disk');
+        await this.deps.store?.removeGroup(installGroupId(node.mac));
+        return 'reboot';
+      default:
+        return this.wait(phase, signal);
+    }
+  }
+
+  private async wait(phase: Phase, signal: AbortSignal): Promise<Phase | undefined> {
+    const want = phaseIndex(phase);
+    const o = await this.inbox.waitFor((x) => isFailureReport(x) || (completes(x) !== undefined && phaseIndex(completes(x) as Phase) >= want),
+      this.deps.deadlines[phase], signal);
+    signal.throwIfAborted();
+    if (o === undefined) return this.escalate(phase, signal);
+    this.observed(o);
+    if (isFailureReport(o)) throw new PhaseFailure(`the node reported failure: ${o.reason ?? '(no reason given)'}`);
+    return this.after(phase, completes(o) as Phase);
+  }
+
+  /** The phase after `done`, never skipping an action phase between `from` and there; undefined past the final phase. */
+  private after(from: Phase, done: Phase): Phase | undefined {
+    const last = phaseIndex(this.spec.finalPhase);
+    if (phaseIndex(done) >= last) return undefined;
+    let next = PHASES[phaseIndex(done) + 1] as Phase;
+    for (const a of ACTION_PHASES) if (phaseIndex(a) > phaseIndex(from) && phaseIndex(a) < phaseIndex(next)) next = a;
+    return next;
+  }
+
+  private async escalate(phase: Phase, signal: AbortSignal): Promise<Phase> {
+    const used = this.state.escalations[phase] ?? 0;
+    const ladder = ESCALATIONS[phase];
+    const seconds = Math.round(this.deps.deadlines[phase] / 1000);
+    const step: Escalation | undefined = ladder[used];
+    if (step === undefined) {
+      throw new PhaseFailure(`nothing observed within ${seconds}s${used > 0 ? ` after ${used} escalation${used === 1 ? '' : 's'} (${ladder.slice(0, used).join(', ')})` : ''}`);
+    }
+    this.state.escalations[phase] = used + 1;
+    this.state.history.push({ phase, at: this.deps.clock.now(), note: `deadline ${seconds}s missed: ${step}` });
+    await this.deps.onTransition(this.state);
+    switch (step) {
+      case 'reset-override-and-cycle':
+        await this.setBoot('pxe');
+        await this.powerUp('cycle', signal);
+        return 'dhcp';
+      case 'toggle-boot-mode':
+        this.state.efi = !this.state.efi;
+        await this.setBoot('pxe');
+        await this.powerUp('off-on', signal);
+        return 'dhcp';
+      case 'power-off-on':
+        await this.powerUp('off-on', signal);
+        return 'dhcp';
+      case 'power-cycle':
+        await this.powerUp('cycle', signal);
+        return phase;
+      case 'reset-disk-and-power-off-on':
+        await this.setBoot('disk');
+        await this.powerUp('off-on', signal);
+        return phase;
+    }
+  }
+
+  /** Set a persistent boot override in the current mode and read it back. */
+  private async setBoot(device: 'pxe' | 'disk'): Promise<void> {
+    const node = this.spec;
+    const c = this.deps.control;
+    const want = { device, persistent: true, efi: this.state.efi };
+    await this.bmc(this.state.phase, `setting boot device ${device}`, () => c.setBootDevice(node, device, { persistent: true, efi: want.efi }));
+    const got = await this.bmc(this.state.phase, 'reading the boot device back', () => c.readBootDevice(node));
+    if (got === undefined || got.device !== want.device || got.persistent !== want.persistent || got.efi !== want.efi) {
+      const show = (s: typeof want | undefined): string => (s === undefined ? 'no override' : `${s.device}${s.persistent ? ' persistent' : ' once'} ${s.efi ? 'EFI' : 'legacy'}`);
+      throw new PhaseFailure(`the BMC accepted boot device ${show(want)} but reads back ${show(got)}`);
+    }
+  }
+
+  /** Power the node up from whatever state it is in, in its turn (staggered power-on). */
+  private async powerUp(how: 'cycle' | 'off-on', signal: AbortSignal): Promise<void> {
+    const c = this.deps.control;
+    const node = this.spec;
+    const phase = this.state.phase;
+    if (how === 'off-on') {
+      await this.bmc(phase, 'powering off', () => c.powerOff(node));
+      const until = this.deps.clock.now() + POWER_OFF_SETTLE_MS;
+      while ((await this.bmc(phase, 'reading the power state', () => c.powerStatus(node))) !== 'off') {
+        if (this.deps.clock.now() >= until) throw new PhaseFailure(`the power still reads on ${POWER_OFF_SETTLE_MS / 1000}s after power off`);
+        await this.sleep(POWER_POLL_MS, signal);
+      }
+    }
+    this.inbox.clear(); // anything seen before this power action is stale
+    await this.deps.gate.turn(signal);
+    const on = how === 'cycle' && (await this.bmc(phase, 'reading the power state', () => c.powerStatus(node))) === 'on';
+    if (on) await this.bmc(phase, 'power cycling', () => c.powerCycle(node));
+    else await this.bmc(phase, 'powering on', () => c.powerOn(node));
+  }
+
+  /** A BMC call with the phase's deadline; its failure becomes the node's, with what was being done. */
+  private async bmc<T>(phase: Phase, what: string, call: () => Promise<T>): Promise<T> {
+    const ms = this.deps.deadlines[phase] > 0 && ACTION_PHASES.includes(phase) ? this.deps.deadlines[phase] : this.deps.deadlines['bmc-check'];
+    let cancel = (): void => undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      cancel = this.deps.clock.setTimer(ms, () => reject(new PhaseFailure(`the BMC did not finish ${what} within ${Math.round(ms / 1000)}s`)));
+    });
+    try {
+      return await Promise.race([call(), timeout]);
+    } catch (e) {
+      if (e instanceof PhaseFailure) throw e;
+      throw new PhaseFailure(`BMC error while ${what}: ${(e as Error).message}`);
+    } finally {
+      cancel();
+    }
+  }
+
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const cancel = this.deps.clock.setTimer(ms, () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      const onAbort = (): void => {
+        cancel();
+        reject(signal.reason as Error);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private observed(o: Observation): void {
+    const detail = o.kind === 'phone-home' ? ` ${o.status ?? ''}` : o.os === 'installed' ? ' (os=installed)' : '';
+    this.state.lastObserved = { kind: o.kind, at: o.at, detail: detail.trim() === '' ? undefined : detail.trim() };
+  }
+
+  private describeLast(): string {
+    const last = this.inbox.last();
+    if (last !== undefined && (this.state.lastObserved === undefined || last.at >= this.state.lastObserved.at)) this.observed(last);
+    const l = this.state.lastObserved;
+    if (l === undefined) return 'nothing from the node since the bootstrap started';
+    const ago = Math.max(0, Math.round((this.deps.clock.now() - l.at) / 1000));
+    return `${l.kind}${l.detail !== undefined ? ` ${l.detail}` : ''} ${ago}s ago`;
+  }
+}
+
+function isFailureReport(o: Observation): boolean {
+  return o.kind === 'phone-home' && o.status === 'failed';
+}

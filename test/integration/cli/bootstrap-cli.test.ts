@@ -1,0 +1,111 @@
+import { expect } from 'chai';
+import { createServer, type Server } from 'node:http';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
+import { runRacker } from '../../lib/run-racker.js';
+import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { treeHash } from '../../lib/tree-hash.js';
+
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHn7p6SH2Z9mR1oGqZpXkq3Jm0ZbWq1dYp6sQ3oG9xJ3 op@example';
+
+describe('racker bootstrap (as a process)', function () {
+  this.timeout(60_000);
+  let dir: string | undefined;
+  let rack: FakeRack;
+  beforeEach(async () => {
+    dir = await makeTempDir('racker-bootstrap-cli-');
+    rack = await writeFakeRack(dir);
+  });
+  afterEach(async () => { await removeTempDir(dir); });
+
+  it('--dry-run --yes prints roles, names, addresses and what each node gets, and changes nothing', async () => {
+    const before = await treeHash(rack.root);
+    const r = await runRacker(['bootstrap', '--dry-run', '--yes', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY, '--exclude', '00:11:22:33:44:11'], rack.env);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('dry run: nothing was changed');
+    expect(r.stdout).to.match(/node-02\.rack\.localdomain\s+excluded\s+red/);
+    expect(r.stdout).to.match(/node-03\.rack\.localdomain\s+controller \(init\)\s+purple\s+00:11:22:33:44:20\s+172\.24\.213\.3\s+172\.24\.213\.6\s+dhcp/);
+    expect(r.stdout).to.match(/node-04\.rack\.localdomain\s+worker/);
+    expect(r.stdout).to.contain('node-03: installer').and.contain('kubeadm init').and.contain('node-04: installer');
+    expect(await treeHash(rack.root)).to.equal(before);
+  });
+
+  it('--dry-run --json gives the plan as JSON', async () => {
+    const r = await runRacker(['bootstrap', '--dry-run', '--yes', '--json'], rack.env);
+    expect(r.code, r.stderr).to.equal(0);
+    const out = JSON.parse(r.stdout) as { plan: { nodes: { hostname: string; role: string }[] }; answerSources: Record<string, string> };
+    expect(out.plan.nodes.map((n) => [n.hostname, n.role])).to.deep.equal([['node-02', 'node'], ['node-03', 'node'], ['node-04', 'node']]);
+    expect(out.answerSources.provision).to.equal('default');
+  });
+
+  it('without a terminal and without --yes, names the missing flags and exits 2', async () => {
+    const r = await runRacker(['bootstrap', '--dry-run', '--provision', 'flatcar'], rack.env);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain('answers are missing: --cluster-name, --public-addressing, --domain, --internal-subnet, --ssh-key');
+  });
+
+  it('rejects bad flag values and flags that do not apply (exit 2)', async () => {
+    for (const [args, message] of [
+      [['--on-failure', 'skip'], '--on-failure: "skip" is not one of ask, retry, exclude, cancel'],
+      [['--retries', 'x'], '--retries: "x" is not a whole number'],
+      [['--controllers', '3'], '--controllers does not apply here'],
+      [['--exclude', 'node-9'], 'no node has this host name'],
+    ] as const) {
+      const r = await runRacker(['bootstrap', '--dry-run', '--yes', ...args], rack.env);
+      expect(r.stderr, args.join(' ')).to.contain(message);
+      expect(r.code).to.not.equal(0);
+    }
+  });
+
+  it('reports every problem of the static addresses file with file and line', async () => {
+    const file = join(rack.etcDir, 'public.yaml');
+    await writeFile(file, 'nodes:\n  00:11:22:33:44:40:\n    addresses: [203.0.113.0/24]\n  00:11:22:33:44:10:\n    addresses: [203.0.113.9/24]\n');
+    const r = await runRacker(['bootstrap', '--dry-run', '--yes', '--public-addressing', 'static', '--static-addresses', file], rack.env);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain(`${file}:3: 00:11:22:33:44:40.addresses: 203.0.113.0 is the network address`);
+    expect(r.stderr).to.contain(`${file}:4: 00:11:22:33:44:10: is the primary MAC of line 3`);
+  });
+
+  it('reports a bad user snippet with its line before anything runs', async () => {
+    await mkdir(join(rack.etcDir, 'snippets', 'all'), { recursive: true });
+    await writeFile(join(rack.etcDir, 'snippets', 'all', 'site.bu'), 'variant: flatcar\nversion: 1.1.0\nstorage:\n  disks: []\n');
+    const r = await runRacker(['bootstrap', '--dry-run', '--yes'], rack.env);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain('site.bu:4: storage.disks: disks: not supported in racker\'s Butane subset');
+  });
+
+  it('saves the answers, says clearly that the agent is not running, and a re-run asks nothing new', async () => {
+    const r = await runRacker(['bootstrap', '--yes', '--cluster-name', 'prod', '--ssh-key', KEY], rack.env);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain(`the racker agent is not running (nothing listens on ${join(rack.runDir, 'racker.sock')})`);
+    expect(await readFile(join(rack.etcDir, 'bootstrap.yaml'), 'utf8')).to.contain('clusterName: prod');
+    const again = await runRacker(['bootstrap', '--dry-run'], rack.env); // no terminal, no --yes: nothing left to ask
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stdout).to.contain('cluster prod');
+  });
+
+  it('submits the job to the agent over its control socket', async () => {
+    const received: unknown[] = [];
+    const server: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('end', () => {
+        received.push({ method: req.method, url: req.url, body: JSON.parse(body) as unknown });
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ id: 'job-42' }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(join(rack.runDir, 'racker.sock'), resolve));
+    try {
+      const r = await runRacker(['bootstrap', '--yes', '--on-failure', 'retry', '--retries', '3', '--power-on-interval', '5', '--ssh-key', KEY], rack.env);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.contain('bootstrap job job-42 started in the agent');
+      expect(received).to.have.length(1);
+      expect(received[0]).to.deep.include({ method: 'POST', url: '/v1/jobs' });
+      expect((received[0] as { body: Record<string, unknown> }).body).to.deep.include({ kind: 'bootstrap', onFailure: 'retry', retries: 3, powerOnIntervalMs: 5000, parallelism: 0, reprovision: false });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

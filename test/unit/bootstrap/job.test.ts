@@ -1,0 +1,256 @@
+import { expect } from 'chai';
+import { BootstrapJob, decide, type JobNode, type JobOptions } from '../../../bootstrap/job.js';
+import { deadlinesMs, type Phase } from '../../../bootstrap/phases.js';
+import type { JobState, NodeState } from '../../../bootstrap/job-state.js';
+import type { FailureAsker } from '../../../bootstrap/ports.js';
+import type { Mac } from '../../../agent/inventory/mac.js';
+import { parseConfig } from '../../../agent/config/load.js';
+import { FakeClock } from '../../lib/fake-clock.js';
+import { FakeBmc } from '../../lib/fake-bmc.js';
+import { FakeObservations, ScriptedNodes, type Behaviour } from '../../lib/scripted-nodes.js';
+import { MemorySink, ScriptedAsker } from '../../lib/memory-sink.js';
+
+const DEADLINES = deadlinesMs(parseConfig('', undefined, {}).bootstrap.deadlines);
+const mac = (i: number): Mac => `02:00:00:00:0${i}:00` as Mac;
+const node = (i: number, essential = false): JobNode => ({ mac: mac(i), bmcMac: `02:00:00:00:0${i}:01` as Mac, bmcAddress: `172.24.213.${10 + i}`, hostname: `node-0${i}`, essential });
+
+interface Rig {
+  clock: FakeClock;
+  bmc: FakeBmc;
+  nodes: ScriptedNodes;
+  sink: MemorySink;
+  job: BootstrapJob;
+  result: Promise<JobState>;
+  settled: () => boolean;
+  finish: (budgetMs?: number) => Promise<JobState>;
+}
+
+function rig(count: number, options: Partial<JobOptions> = {}, behaviour: Record<number, Behaviour> = {}, extra: { previous?: JobState; asker?: FailureAsker; essential?: number[]; start?: boolean } = {}): Rig {
+  const clock = new FakeClock();
+  const bmc = new FakeBmc(() => clock.now());
+  const observations = new FakeObservations();
+  const nodes = new ScriptedNodes(clock, bmc, observations);
+  for (const [i, b] of Object.entries(behaviour)) nodes.behaviour.set(mac(Number(i)), b);
+  const sink = new MemorySink();
+  const opts: JobOptions = { parallelism: 0, powerOnIntervalMs: 0, onFailure: 'retry', retries: 0, deadlines: DEADLINES, efi: true, kubernetes: false, reprovision: false, only: undefined, ...options };
+  const list = Array.from({ length: count }, (_, i) => node(i + 1, extra.essential?.includes(i + 1) ?? false));
+  const job = new BootstrapJob('job-1', list, opts, { control: bmc, observations, store: undefined, sink, clock, asker: extra.asker, bootBase: 'http://172.24.213.1:8080' }, extra.previous);
+  let done = false;
+  const result = job.run().then((s) => { done = true; return s; });
+  return {
+    clock, bmc, nodes, sink, job, result, settled: () => done,
+    finish: async (budgetMs = 3 * 3600_000) => {
+      await clock.runUntil(() => done, budgetMs, 5000);
+      expect(done, 'the job finished within the time budget').to.equal(true);
+      return result;
+    },
+  };
+}
+
+const stateOf = (s: JobState, i: number): NodeState => s.nodes[mac(i)] as NodeState;
+const phasesOf = (s: NodeState): string[] => s.history.map((h) => (h.note === undefined ? h.phase : `${h.phase}: ${h.note}`));
+
+describe('bootstrap state machine and job', () => {
+  it('takes a node through every phase to ready, with the BMC calls in order', async () => {
+    const r = rig(1);
+    const s = await r.finish();
+    expect(s.status).to.equal('succeeded');
+    expect(stateOf(s, 1).status).to.equal('done');
+    expect(phasesOf(stateOf(s, 1))).to.deep.equal(['bmc-check', 'boot-override', 'power-cycle', 'dhcp', 'boot-ipxe', 'ipxe', 'kernel', 'install-ignition', 'installing', 'boot-disk', 'reboot', 'ready']);
+    expect(r.bmc.callsFor(mac(1))).to.deep.equal([
+      'powerStatus', 'setBootDevice pxe persistent efi', 'readBootDevice', 'powerStatus', 'powerOn',
+      'setBootDevice disk persistent efi', 'readBootDevice',
+    ]);
+    // Persisted after every transition.
+    expect(r.sink.saves.length).to.be.greaterThan(12);
+    expect(r.sink.last?.status).to.equal('succeeded');
+  });
+
+  it('power-cycles a node that is already on, and waits for joined with Kubernetes', async () => {
+    const r = rig(1, { kubernetes: true }, { 1: { joins: true } });
+    r.bmc.power.set(mac(1), 'on');
+    const s = await r.finish();
+    expect(stateOf(s, 1).status).to.equal('done');
+    expect(stateOf(s, 1).phase).to.equal('joined');
+    expect(r.bmc.callsFor(mac(1))).to.include('powerCycle');
+  });
+
+  const waits: { phase: Phase; behaviour: Behaviour; ladder: string[] }[] = [
+    { phase: 'dhcp', behaviour: { stallBefore: 'dhcp-ack' }, ladder: ['reset-override-and-cycle', 'toggle-boot-mode'] },
+    { phase: 'boot-ipxe', behaviour: { stallBefore: 'boot.ipxe' }, ladder: ['reset-override-and-cycle', 'toggle-boot-mode'] },
+    { phase: 'ipxe', behaviour: { stallBefore: 'ipxe' }, ladder: ['power-off-on'] },
+    { phase: 'kernel', behaviour: { stallBefore: 'initrd' }, ladder: ['power-off-on'] },
+    { phase: 'install-ignition', behaviour: { stallBefore: 'ignition' }, ladder: ['power-off-on'] },
+    { phase: 'installing', behaviour: { stallBefore: 'phone-home' }, ladder: ['power-off-on'] },
+    { phase: 'reboot', behaviour: { diskSteps: [] }, ladder: ['power-cycle', 'reset-disk-and-power-off-on'] },
+    { phase: 'ready', behaviour: { diskSteps: [{ kind: 'ignition', os: 'installed' }] }, ladder: [] },
+  ];
+  for (const w of waits) {
+    it(`fails in ${w.phase} after its deadline${w.ladder.length > 0 ? ` and escalating (${w.ladder.join(', ')})` : ''}, naming node, phase, last observation and hint`, async () => {
+      const r = rig(1, {}, { 1: w.behaviour });
+      const s = await r.finish();
+      const n = stateOf(s, 1);
+      expect(n.status).to.equal('failed');
+      expect(n.phase).to.equal(w.phase);
+      expect(n.history.filter((h) => h.note?.startsWith('deadline') === true).map((h) => h.note?.replace(/^deadline \d+s missed: /, ''))).to.deep.equal(w.ladder);
+      expect(n.failure?.message).to.match(/^nothing observed within \d+s/);
+      expect(n.failure?.hostname).to.equal('node-01');
+      expect(n.failure?.lastObserved).to.match(w.phase === 'dhcp' ? /^nothing from the node/ : /s ago$/);
+      expect(n.failure?.hint).to.have.length.greaterThan(20);
+      expect(s.status).to.equal('failed');
+    });
+  }
+
+  it('fails in joined when kubeadm never reports', async () => {
+    const r = rig(1, { kubernetes: true });
+    const n = stateOf(await r.finish(), 1);
+    expect([n.status, n.phase]).to.deep.equal(['failed', 'joined']);
+    expect(n.failure?.hint).to.contain('journalctl -u racker-kubeadm');
+  });
+
+  it('recovers when the first escalation works: override set again and power cycled', async () => {
+    const r = rig(1, {}, { 1: { stallBefore: 'dhcp-ack', times: 1 } });
+    const s = await r.finish();
+    expect(stateOf(s, 1).status).to.equal('done');
+    expect(r.bmc.callsFor(mac(1)).slice(0, 9)).to.deep.equal(['powerStatus', 'setBootDevice pxe persistent efi', 'readBootDevice', 'powerStatus', 'powerOn',
+      'setBootDevice pxe persistent efi', 'readBootDevice', 'powerStatus', 'powerCycle']);
+  });
+
+  it('toggles EFI to legacy for a node that only PXE-boots in legacy mode, powering off and on', async () => {
+    const r = rig(1, {}, { 1: { onlyEfi: false } });
+    const s = await r.finish();
+    expect(stateOf(s, 1).status).to.equal('done');
+    expect(stateOf(s, 1).efi).to.equal(false);
+    const calls = r.bmc.callsFor(mac(1));
+    const toggled = calls.indexOf('setBootDevice pxe persistent legacy');
+    expect(toggled).to.be.greaterThan(0);
+    expect(calls.slice(toggled, toggled + 5)).to.deep.equal(['setBootDevice pxe persistent legacy', 'readBootDevice', 'powerOff', 'powerStatus', 'powerOn']);
+    expect(calls).to.include('setBootDevice disk persistent legacy');
+  });
+
+  it('fails in bmc-check with the BMC\'s error', async () => {
+    const r = rig(1);
+    r.bmc.fail('powerStatus', mac(1), 'no route to host 172.24.213.11');
+    const n = stateOf(await r.finish(), 1);
+    expect([n.status, n.phase, n.failure?.message]).to.deep.equal(['failed', 'bmc-check', 'BMC error while reading the power state: no route to host 172.24.213.11']);
+    expect(n.failure?.hint).to.contain('racker ipmi node-01 diag');
+  });
+
+  it('fails in boot-override when the BMC reads back something else than was set', async () => {
+    const r = rig(1);
+    r.bmc.readbackOverride.set(mac(1), { device: 'pxe', persistent: false, efi: true });
+    const n = stateOf(await r.finish(), 1);
+    expect([n.phase, n.failure?.message]).to.deep.equal(['boot-override', 'the BMC accepted boot device pxe persistent EFI but reads back pxe once EFI']);
+    expect(r.bmc.callsFor(mac(1))).to.not.include('powerOn');
+  });
+
+  it('fails at once when the installer reports failure, with its reason', async () => {
+    const r = rig(1, {}, { 1: { installFails: 'no install disk' } });
+    const n = stateOf(await r.finish(), 1);
+    expect([n.phase, n.failure?.message]).to.deep.equal(['installing', 'the node reported failure: no install disk']);
+  });
+
+  it('retry really retries the node from the start, and succeeds', async () => {
+    const r = rig(1, { onFailure: 'retry', retries: 2 }, { 1: { installFails: 'disk busy', times: 1 } });
+    const s = await r.finish();
+    const n = stateOf(s, 1);
+    expect([s.status, n.status, n.attempt]).to.deep.equal(['succeeded', 'done', 2]);
+    expect(n.history.some((h) => h.note === 'retry 1 of 2 after: the node reported failure: disk busy')).to.equal(true);
+    expect(r.bmc.callsFor(mac(1)).filter((c) => c === 'setBootDevice pxe persistent efi')).to.have.length(2);
+  });
+
+  it('retry gives up after --retries more attempts and the job fails', async () => {
+    const r = rig(1, { onFailure: 'retry', retries: 1 }, { 1: { installFails: 'disk busy' } });
+    const s = await r.finish();
+    expect([s.status, stateOf(s, 1).status, stateOf(s, 1).attempt]).to.deep.equal(['failed', 'failed', 2]);
+  });
+
+  it('exclude drops only the failed node; the job succeeds with the others', async () => {
+    const r = rig(2, { onFailure: 'exclude', retries: 0 }, { 1: { installFails: 'bad disk' } });
+    const s = await r.finish();
+    expect([s.status, stateOf(s, 1).status, stateOf(s, 2).status]).to.deep.equal(['succeeded', 'excluded', 'done']);
+  });
+
+  it('never excludes the node that initialises the cluster', async () => {
+    const r = rig(2, { onFailure: 'exclude', retries: 0 }, { 1: { installFails: 'bad disk' } }, { essential: [1] });
+    const s = await r.finish();
+    expect([s.status, stateOf(s, 1).status]).to.deep.equal(['failed', 'failed']);
+  });
+
+  it('cancel stops every node at the first failure', async () => {
+    const r = rig(2, { onFailure: 'cancel' }, { 1: { installFails: 'bad disk' }, 2: { stallBefore: 'phone-home' } });
+    const s = await r.finish();
+    expect([s.status, stateOf(s, 1).status, stateOf(s, 2).status]).to.deep.equal(['cancelled', 'failed', 'cancelled']);
+    const after = r.bmc.calls.length;
+    await r.clock.advance(3600_000);
+    expect(r.bmc.calls.length, 'no BMC call after the cancel').to.equal(after);
+  });
+
+  it('ask puts the failure to the attached CLI and follows the answer', async () => {
+    const asker = new ScriptedAsker(['retry', 'exclude']);
+    const r = rig(1, { onFailure: 'ask' }, { 1: { installFails: 'bad disk' } }, { asker });
+    const s = await r.finish();
+    expect(asker.asked.map((f) => [f.hostname, f.phase])).to.deep.equal([['node-01', 'installing'], ['node-01', 'installing']]);
+    expect([stateOf(s, 1).status, stateOf(s, 1).attempt]).to.deep.equal(['excluded', 2]);
+  });
+
+  it('resumes after an agent restart: finished nodes untouched, an installing node keeps waiting', async () => {
+    const first = rig(2, {}, { 2: { stallBefore: 'phone-home' } });
+    const reached = (): boolean => first.sink.last !== undefined && stateOf(first.sink.last, 1).status === 'done' && stateOf(first.sink.last, 2).phase === 'installing';
+    await first.clock.runUntil(reached, 3600_000);
+    const snapshot = first.sink.last as JobState;
+    expect([stateOf(snapshot, 1).status, stateOf(snapshot, 2).phase]).to.deep.equal(['done', 'installing']);
+    first.job.cancel(); // the old agent dies
+    await first.clock.advance(1000);
+
+    const second = rig(2, {}, {}, { previous: snapshot, start: true });
+    second.bmc.boot.set(mac(2), { device: 'pxe', persistent: true, efi: true });
+    second.bmc.power.set(mac(2), 'on');
+    await second.clock.advance(10_000);
+    // The installer, still running, reports; the new agent takes it from there without powering anything.
+    second.nodes.observations.emit({ mac: mac(2), kind: 'phone-home', status: 'installed', at: second.clock.now() });
+    await second.clock.advance(20_000);
+    second.bmc.onBoot(mac(2), second.bmc.boot.get(mac(2))); // the installer's own reboot
+    const s = await second.finish();
+    expect([s.status, stateOf(s, 1).status, stateOf(s, 2).status]).to.deep.equal(['succeeded', 'done', 'done']);
+    expect(second.bmc.callsFor(mac(1))).to.deep.equal([]);
+    expect(second.bmc.callsFor(mac(2))).to.deep.equal(['setBootDevice disk persistent efi', 'readBootDevice']);
+    expect(stateOf(s, 2).history.some((h) => h.note === 'resumed after an agent restart in installing')).to.equal(true);
+  });
+
+  it('re-running skips ready nodes; --reprovision redoes them; --node limits it to one', async () => {
+    const first = await rig(2).finish();
+    const again = rig(2, {}, {}, { previous: first });
+    expect(Object.values((await again.finish()).nodes).map((n) => n.status)).to.deep.equal(['done', 'done']);
+    expect(again.bmc.calls).to.deep.equal([]);
+    const one = rig(2, { reprovision: true, only: new Set([mac(2)]) }, {}, { previous: first });
+    await one.finish();
+    expect(one.bmc.callsFor(mac(1))).to.deep.equal([]);
+    expect(one.bmc.callsFor(mac(2))).to.include('powerOn');
+  });
+
+  it('runs at most --parallelism nodes at once', async () => {
+    const r = rig(3, { parallelism: 1 });
+    await r.finish();
+    const maxRunning = Math.max(...r.sink.saves.map((s) => Object.values(s.nodes).filter((n) => n.status === 'running').length));
+    expect(maxRunning).to.equal(1);
+    expect(Object.values((r.sink.last as JobState).nodes).every((n) => n.status === 'done')).to.equal(true);
+  });
+
+  it('staggers power-on by --power-on-interval across nodes', async () => {
+    const r = rig(3, { powerOnIntervalMs: 30_000 });
+    await r.finish();
+    const ons = r.bmc.calls.filter((c) => c.op === 'powerOn').map((c) => c.at).sort((a, b) => a - b);
+    expect(ons).to.have.length(3);
+    expect(ons[1]! - ons[0]!).to.be.at.least(30_000);
+    expect(ons[2]! - ons[1]!).to.be.at.least(30_000);
+  });
+
+  it('decides retry, exclude, fail and cancel from the policy', () => {
+    expect(decide('retry', 1, 2, false)).to.equal('retry');
+    expect(decide('retry', 3, 2, false)).to.equal('fail');
+    expect(decide('exclude', 1, 0, false)).to.equal('exclude');
+    expect(decide('exclude', 1, 0, true)).to.equal('fail');
+    expect(decide('cancel', 1, 5, false)).to.equal('cancel');
+  });
+});

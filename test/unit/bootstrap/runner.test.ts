@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import { runBootstrap, selectNodes, type RunnerPorts } from '../../../bootstrap/runner.js';
+import { parseConfig } from '../../../agent/config/load.js';
+import { bootstrapRequestSchema } from '../../../bootstrap/job-request.js';
+import type { KubeApi } from '../../../bootstrap/kubernetes/cluster.js';
+import type { ClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
+import { fakePlan, answers, nodeMac } from '../../lib/bootstrap-fixtures.js';
+import { FakeClock } from '../../lib/fake-clock.js';
+import { FakeBmc } from '../../lib/fake-bmc.js';
+import { FakeObservations, ScriptedNodes } from '../../lib/scripted-nodes.js';
+import { MemorySink } from '../../lib/memory-sink.js';
+import { MemoryBootStore, CountingTokens } from '../../lib/memory-boot-store.js';
+
+const config = parseConfig('', undefined, {});
+const SECRETS: ClusterSecrets = { token: 'abcdef.0123456789abcdef', certificateKey: 'ab'.repeat(32), caCert: 'CA', caKey: 'CAKEY', caCertHash: 'sha256:00', adminCert: 'ADM', adminKey: 'ADMKEY' };
+
+function ports(clock: FakeClock, kube?: { api: KubeApi; saved: string[] }): RunnerPorts & { store: MemoryBootStore; bmc: FakeBmc; scripted: ScriptedNodes } {
+  const bmc = new FakeBmc(() => clock.now());
+  const observations = new FakeObservations();
+  const scripted = new ScriptedNodes(clock, bmc, observations);
+  return {
+    control: bmc, bmc, scripted, observations, store: new MemoryBootStore(), tokens: new CountingTokens(), sink: new MemorySink(), clock, asker: undefined,
+    ensureAssets: async () => ({ version: '4081.2.0' }),
+    clusterSecrets: async () => SECRETS,
+    kubernetesManifests: async () => ({ cni: 'kind: DaemonSet\n', manifests: [] }),
+    kubeApi: () => kube?.api as KubeApi,
+    saveKubeconfig: async (text) => { kube?.saved.push(text); return '/etc/racker/kubeconfig-racker'; },
+  };
+}
+
+async function drive<T>(clock: FakeClock, p: Promise<T>): Promise<T> {
+  let done = false;
+  const tracked = p.finally(() => { done = true; });
+  await clock.runUntil(() => done, 4 * 3600_000, 5000);
+  return tracked;
+}
+
+describe('bootstrap runner', () => {
+  it('writes each node\'s groups, profiles and Ignition with the resolved version, runs the job, drops install groups once installed', async () => {
+    const clock = new FakeClock();
+    const p = ports(clock);
+    const plan = fakePlan(['a', 'b']);
+    const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers() });
+    const r = await drive(clock, runBootstrap({ id: 'j1', config, plan, snippets: { snippets: [], problems: [] }, request, previous: undefined }, p));
+    expect(r.state.status).to.equal('succeeded');
+    expect([...p.store.groups.keys()].sort()).to.deep.equal(['racker-installed-020000000100', 'racker-installed-020000000200']);
+    expect(p.store.removed.sort()).to.deep.equal(['racker-install-020000000100', 'racker-install-020000000200']);
+    expect(p.store.profiles.get('racker-install-020000000100')?.boot?.kernel).to.equal('/assets/flatcar/4081.2.0/flatcar_production_pxe.vmlinuz');
+    expect(p.store.ignition.get('racker-install-020000000100.ign')).to.contain('Bearer%20tok-020000000100');
+  });
+
+  it('re-running gives finished nodes no install group again', async () => {
+    const clock = new FakeClock();
+    const first = ports(clock);
+    const plan = fakePlan(['a', 'b']);
+    const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers() });
+    const done = await drive(clock, runBootstrap({ id: 'j1', config, plan, snippets: { snippets: [], problems: [] }, request, previous: undefined }, first));
+    const second = ports(clock);
+    await drive(clock, runBootstrap({ id: 'j2', config, plan, snippets: { snippets: [], problems: [] }, request, previous: done.state }, second));
+    expect(second.store.groups.size).to.equal(0);
+    expect(second.bmc.calls).to.deep.equal([]);
+  });
+
+  it('forms a Kubernetes cluster: waits for every node Ready through the API, then saves the admin kubeconfig', async () => {
+    const clock = new FakeClock();
+    let apiUp = false;
+    const api: KubeApi = { ready: async () => apiUp, nodes: async () => ['node-01', 'node-02', 'node-03'].map((name) => ({ name, ready: true })) };
+    const saved: string[] = [];
+    const p = ports(clock, { api, saved });
+    for (const i of [1, 2, 3]) p.scripted.behaviour.set(nodeMac(i), { joins: true });
+    const plan = fakePlan(['a', 'a', 'a'], { provision: 'kubernetes', controllers: 1, controllerType: 'a' });
+    const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers({ provision: 'kubernetes', controllers: 1, controllerType: 'a' }), onFailure: 'cancel' });
+    clock.setTimer(300_000, () => { apiUp = true; }); // the API answers a while after the nodes joined
+    const r = await drive(clock, runBootstrap({ id: 'k', config, plan, snippets: { snippets: [], problems: [] }, request, previous: undefined }, p));
+    expect(r.state.status).to.equal('succeeded');
+    expect(r.kubeconfig?.usage).to.contain('export KUBECONFIG=/etc/racker/kubeconfig-racker');
+    expect(saved[0]).to.contain('server: https://172.24.213.2:6443').and.contain(`client-key-data: ${Buffer.from('ADMKEY').toString('base64')}`);
+    expect(p.store.ignition.get('racker-installed-020000000100.ign')).to.contain('kubeadm');
+  });
+
+  it('resolves --node by MAC or host name and rejects unknown ones', () => {
+    const plan = fakePlan(['a', 'b']);
+    expect([...(selectNodes(plan, ['node-02', '02:00:00:00:01:01']) ?? [])]).to.deep.equal([nodeMac(2), nodeMac(1)]);
+    expect(() => selectNodes(plan, ['node-09'])).to.throw('--node node-09 names no node being provisioned');
+    expect(selectNodes(plan, [])).to.equal(undefined);
+  });
+});
