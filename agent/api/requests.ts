@@ -1,24 +1,12 @@
 /**
  * Request bodies the control API accepts, validated with every problem named by field. The
- * bootstrap runner validates what it alone understands (`options`) itself.
+ * bootstrap request's schema belongs to the bootstrap (bootstrap/job-request.ts).
  */
 import { z } from 'zod';
 import { ErrorCodes, ValidationError } from '../lib/errors.js';
 
-export const FAILURE_POLICIES = ['ask', 'retry', 'exclude', 'cancel'] as const;
-
-export const bootstrapRequestSchema = z.strictObject({
-  kind: z.literal('bootstrap'),
-  /** Nodes to provision (primary MAC or host name); default every node but the management node. */
-  nodes: z.array(z.string().min(1)).max(4096).optional(),
-  /** Nodes to leave alone. */
-  exclude: z.array(z.string().min(1)).max(4096).default([]),
-  /** What to do when a node fails a step (the original's -onfailure). */
-  onFailure: z.enum(FAILURE_POLICIES).default('ask'),
-  /** Settings for the bootstrap runner (OS, Kubernetes roles ...), checked by the runner. */
-  options: z.record(z.string(), z.unknown()).default({}),
-});
-export type BootstrapRequest = z.output<typeof bootstrapRequestSchema>;
+// One schema for a bootstrap request, the bootstrap's own: the CLI builds it, the API checks it.
+export { bootstrapRequestSchema, type BootstrapRequest } from '../../bootstrap/job-request.js';
 
 export const answerRequestSchema = z.strictObject({
   /** The question being answered (guards against answering a question that has been replaced). */

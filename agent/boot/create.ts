@@ -9,6 +9,7 @@ import type { Logger } from '../lib/log.js';
 import type { BootEvent } from './events.js';
 import { allowAll, ReservationAccessPolicy, type ReservedAddressLookup } from './node-access.js';
 import { BootService } from './server.js';
+import type { NodeTokens } from './phone-home.js';
 
 export interface BootPaths {
   dataDir: string;
@@ -29,6 +30,8 @@ export interface BootDeps {
   reservedAddress: ReservedAddressLookup;
   /** Where to listen when boot.listenAddress is not set (the management node's internal address). */
   defaultHost: string;
+  /** Phone-home tokens shared with whoever issues them (they outlive a restart of the service). */
+  tokens?: NodeTokens;
 }
 
 export function createBootService(config: Config, deps: BootDeps): BootService {
@@ -43,5 +46,6 @@ export function createBootService(config: Config, deps: BootDeps): BootService {
     maxHeaderSize: b.maxHeaderSize,
     accessLog: b.accessLog,
     reloadDebounceMs: b.reloadDebounceMs,
+    tokens: deps.tokens,
   });
 }

@@ -16,6 +16,8 @@ export interface BootRequestEvent {
   mac: string | undefined;
   clientIp: string;
   status: number;
+  /** The request's `os` label (`installed` after the install), which tells install and installed boots apart. */
+  os: string | undefined;
   /** Selected group id and profile id, when selection ran and matched. */
   group: string | undefined;
   profile: string | undefined;
@@ -27,7 +29,7 @@ export interface BootRequestEvent {
   aborted: boolean;
 }
 
-export type PhoneHomeStatus = 'installed' | 'ready' | 'failed';
+export type PhoneHomeStatus = 'installed' | 'ready' | 'joined' | 'failed';
 
 export interface PhoneHomeEvent {
   type: 'phone-home';

@@ -16,7 +16,7 @@ import type { PhoneHomeStatus } from './events.js';
 export const PHONE_HOME_PATH = '/racker/v1/events';
 const MAX_BODY = 4096;
 const MAX_REASON = 512;
-const STATUSES: ReadonlySet<string> = new Set(['installed', 'ready', 'failed']);
+const STATUSES: ReadonlySet<string> = new Set(['installed', 'ready', 'joined', 'failed']);
 
 /** The per-node tokens, held as digests. */
 export class NodeTokens {
@@ -83,7 +83,7 @@ export async function readPhoneHome(req: IncomingMessage, tokens: NodeTokens): P
   const mac = typeof o.mac === 'string' ? parseMac(o.mac) : undefined;
   if (mac === undefined) throw new PhoneHomeError(400, 'mac is missing or not a MAC address');
   if (!tokens.verify(mac, m[1])) throw new PhoneHomeError(401, 'token not valid for this mac');
-  if (typeof o.status !== 'string' || !STATUSES.has(o.status)) throw new PhoneHomeError(400, 'status must be installed, ready or failed');
+  if (typeof o.status !== 'string' || !STATUSES.has(o.status)) throw new PhoneHomeError(400, 'status must be installed, ready, joined or failed');
   if (o.reason !== undefined && typeof o.reason !== 'string') throw new PhoneHomeError(400, 'reason must be a string');
   const reason = typeof o.reason === 'string' ? o.reason.slice(0, MAX_REASON) : undefined;
   return { mac, status: o.status as PhoneHomeStatus, reason };

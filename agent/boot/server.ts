@@ -198,7 +198,7 @@ export class BootService implements Service {
     }
     if (o.endpoint === 'events') return; // the phone-home event itself was emitted already
     this.o.events.emit({
-      type: 'request', at: new Date(started), endpoint: o.endpoint, method: req.method ?? 'GET', mac, clientIp, status: res.statusCode,
+      type: 'request', at: new Date(started), endpoint: o.endpoint, method: req.method ?? 'GET', mac, os: o.labels?.os, clientIp, status: res.statusCode,
       group: o.group, profile: o.profile, ...(o.path === undefined ? {} : { path: o.path }), bytes: o.bytes, aborted,
     });
   }

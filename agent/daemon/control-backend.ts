@@ -53,7 +53,7 @@ export function countRequestNodes(nodes: readonly NodeRecord[], request: Bootstr
     });
     return out;
   };
-  const wanted = request.nodes === undefined ? new Set(nodes.filter((n) => n.inInventory && !n.isManagement).map((n) => n.mac)) : resolve('nodes', request.nodes);
+  const wanted = request.nodes.length === 0 ? new Set(nodes.filter((n) => n.inInventory && !n.isManagement).map((n) => n.mac)) : resolve('nodes', request.nodes);
   const excluded = resolve('exclude', request.exclude);
   if (problems.length > 0) throw new ValidationError(ErrorCodes.badRequest, 'the job request names nodes that cannot be bootstrapped', problems);
   const total = [...wanted].filter((m) => !excluded.has(m)).length;

@@ -4,14 +4,14 @@
  * crashing the agent later.
  */
 import { z } from 'zod';
+import { PHASES as PROVISIONING_PHASES } from '../../bootstrap/phases.js';
 
 /**
  * Provisioning phases, in the order a bootstrap goes through them. `new` is a node nobody has
  * provisioned yet; `failed` and `excluded` end a bootstrap for that node; `management` is the node
  * the agent runs on.
  */
-export const PHASES = ['new', 'queued', 'bmc-check', 'pxe-setup', 'power-cycle', 'dhcp', 'ipxe', 'kernel', 'install',
-  'installed-reboot', 'ignition', 'provisioned', 'failed', 'excluded', 'management'] as const;
+export const PHASES = ['new', 'queued', ...PROVISIONING_PHASES, 'provisioned', 'failed', 'excluded', 'cancelled', 'management'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export const ROLES = ['management', 'controller', 'worker'] as const;

@@ -19,9 +19,9 @@ export class FakeJobRunner implements JobRunner {
   readonly answers: string[] = [];
   script: FakeRunScript = {};
 
-  validate(request: { options: Record<string, unknown> }): void {
-    if (request.options.os !== undefined && request.options.os !== 'flatcar') {
-      throw new RackerError(ErrorCodes.badRequest, `options.os ${JSON.stringify(request.options.os)} is not supported`, { hint: 'use flatcar' });
+  validate(request: { answers: { clusterName: string } }): void {
+    if (request.answers.clusterName === 'refused-by-runner') {
+      throw new RackerError(ErrorCodes.badRequest, 'this cluster name is refused by the runner', { hint: 'use another' });
     }
   }
 

@@ -19,6 +19,8 @@ export const networkSection = z.strictObject({
     if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `unknown placeholder {${bad.join('}, {')}}; use {row}, {type} or {mac}` });
     if (!/\{(row|mac)\}/.test(v)) ctx.addIssue({ code: 'custom', message: 'needs {row} or {mac} so that every node gets its own name' });
   }),
+  /** Put the management address (and an IPv6 ULA for fast iPXE) on the PXE interface at start. */
+  configureInterface: z.boolean().default(true),
   /** DNS domain appended to host names, if any. */
   domain: z.string().regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lower-case DNS name like rack1.example.com').optional(),
 }).superRefine((n, ctx) => {

@@ -1,3 +1,4 @@
+import { bootstrapBody } from '../../lib/bootstrap-request.js';
 import { expect } from 'chai';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -107,12 +108,12 @@ describe('api: the control API on a unix socket', function () {
     await expectError('DELETE', '/v1/nodes', 405, ErrorCodes.badRequest);
     await expectError('POST', '/v1/jobs', 400, ErrorCodes.badRequest, '{"kind":', 'application/json');
     await expectError('POST', '/v1/jobs', 400, ErrorCodes.badRequest, 'kind=bootstrap', 'application/x-www-form-urlencoded');
-    const invalid = await expectError('POST', '/v1/jobs', 400, ErrorCodes.badRequest, JSON.stringify({ kind: 'bootstrap', onFailure: 'panic', color: 'red' }));
+    const invalid = await expectError('POST', '/v1/jobs', 400, ErrorCodes.badRequest, bootstrapBody({ onFailure: 'panic', color: 'red' }));
     expect(invalid.problems?.map((p) => p.field).sort()).to.deep.equal(['color', 'onFailure']);
-    const unknown = await expectError('POST', '/v1/jobs', 400, ErrorCodes.badRequest, JSON.stringify({ kind: 'bootstrap', nodes: ['node-02', 'node-77', 'node-01'] }));
+    const unknown = await expectError('POST', '/v1/jobs', 400, ErrorCodes.badRequest, bootstrapBody({ nodes: ['node-02', 'node-77', 'node-01'] }));
     expect(unknown.problems?.map((p) => p.field)).to.deep.equal(['nodes.1', 'nodes.2']);
     await expectError('GET', '/v1/events?since=-1', 400, ErrorCodes.badRequest);
-    await expectError('POST', '/v1/jobs', 400, ErrorCodes.badRequest, JSON.stringify({ kind: 'bootstrap', options: { os: 'windows' } }));
+    await expectError('POST', '/v1/jobs', 400, ErrorCodes.badRequest, bootstrapBody({}, { clusterName: 'refused-by-runner' }));
     await expectError('GET', '/v1/jobs/nope', 404, ErrorCodes.notFound);
   });
 
@@ -136,11 +137,11 @@ describe('api: the control API on a unix socket', function () {
   it('runs a bootstrap job: create, question, answer, success; one job at a time', async () => {
     h = await harness();
     h.runner.script = { ask: { text: 'node-03 did not DHCP within 5 minutes: retry, exclude or cancel?', choices: ['retry', 'exclude', 'cancel'], node: '02:00:00:00:00:02' } };
-    const created = await call(h.socket, 'POST', '/v1/jobs', JSON.stringify({ kind: 'bootstrap', exclude: ['node-04'] }));
+    const created = await call(h.socket, 'POST', '/v1/jobs', bootstrapBody({ exclude: ['node-04'] }));
     expect(created.status).to.equal(202);
     const job = (created.json() as { job: JobRecord }).job;
     expect(job.progress.total).to.equal(2);
-    const second = await call(h.socket, 'POST', '/v1/jobs', JSON.stringify({ kind: 'bootstrap' }));
+    const second = await call(h.socket, 'POST', '/v1/jobs', bootstrapBody());
     expect(second.status).to.equal(409);
     let waiting: JobRecord | undefined;
     for (let i = 0; i < 50 && waiting?.state !== 'waiting'; i++) {
@@ -168,12 +169,12 @@ describe('api: the control API on a unix socket', function () {
   it('cancels a running job, and reports a failing one with its code and hint', async () => {
     h = await harness();
     h.runner.script = { hang: true };
-    const job = ((await call(h.socket, 'POST', '/v1/jobs', JSON.stringify({ kind: 'bootstrap' }))).json() as { job: JobRecord }).job;
+    const job = ((await call(h.socket, 'POST', '/v1/jobs', bootstrapBody())).json() as { job: JobRecord }).job;
     const cancelled = await call(h.socket, 'POST', `/v1/jobs/${job.id}/cancel`);
     expect(cancelled.status).to.equal(202);
     expect((cancelled.json() as { job: JobRecord }).job.state).to.equal('cancelled');
     h.runner.script = { fail: 'BMC 10.0.0.102 refused the boot device' };
-    const failing = ((await call(h.socket, 'POST', '/v1/jobs', JSON.stringify({ kind: 'bootstrap' }))).json() as { job: JobRecord }).job;
+    const failing = ((await call(h.socket, 'POST', '/v1/jobs', bootstrapBody())).json() as { job: JobRecord }).job;
     await new Promise((r) => setTimeout(r, 100));
     const after = (await new AgentClient({ socketPath: h.socket }).get<{ job: JobRecord }>(`/v1/jobs/${failing.id}`)).job;
     expect(after.state).to.equal('failed');
@@ -182,7 +183,7 @@ describe('api: the control API on a unix socket', function () {
 
   it('says 501 when the agent has no bootstrap runner, and relays reload', async () => {
     h = await harness({ runner: false });
-    const r = await call(h.socket, 'POST', '/v1/jobs', JSON.stringify({ kind: 'bootstrap' }));
+    const r = await call(h.socket, 'POST', '/v1/jobs', bootstrapBody());
     expect(r.status).to.equal(501);
     expect((r.json() as { code: string }).code).to.equal(ErrorCodes.notImplemented);
     const reload = await call(h.socket, 'POST', '/v1/reload');

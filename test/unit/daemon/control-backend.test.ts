@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { countRequestNodes, findNodeIn } from '../../../agent/daemon/control-backend.js';
 import { applyInventory } from '../../../agent/state/inventory-sync.js';
 import { bootstrapRequestSchema } from '../../../agent/api/requests.js';
+import { bootstrapBody } from '../../lib/bootstrap-request.js';
 import { ValidationError } from '../../../agent/lib/errors.js';
 import type { NodeRecord } from '../../../agent/state/records.js';
 
@@ -10,7 +11,7 @@ const nodes: NodeRecord[] = Object.values(applyInventory({}, [0, 1, 2, 3].map((i
   primaryMac: `02:00:00:00:00:0${i}`, bmcMac: `02:00:00:00:01:0${i}`, secondaryMac: `02:00:00:00:02:0${i}`, nodeType: 't', row: i,
   hostname: `node-0${i}`, address: 'a', bmcAddress: 'b', isManagement: i === 0,
 })), () => 'ipmi', T).nodes);
-const req = (o: object) => bootstrapRequestSchema.parse({ kind: 'bootstrap', ...o });
+const req = (o: Record<string, unknown>) => bootstrapRequestSchema.parse(JSON.parse(bootstrapBody(o)));
 
 describe('daemon/control-backend', () => {
   it('finds a node by MAC in any spelling or by host name', () => {

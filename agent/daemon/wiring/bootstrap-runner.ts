@@ -1,0 +1,95 @@
+/**
+ * The agent's JobRunner for `racker bootstrap`: checks the request with the bootstrap's own schema,
+ * plans against the current inventory, and runs bootstrap/runner.ts with the real ports: the BMC
+ * layer, the rack bus's observations, the boot service's file store, persisted phone-home tokens,
+ * and the job state sink.
+ */
+import { join } from 'node:path';
+import { bootPaths } from '../../boot/create.js';
+import { parseRequest } from '../../api/requests.js';
+import type { Mac } from '../../inventory/mac.js';
+import { ErrorCodes, RackerError } from '../../lib/errors.js';
+import { bootstrapRequestSchema } from '../../../bootstrap/job-request.js';
+import { prepareBootstrapPlan } from '../../../bootstrap/prepare.js';
+import { runBootstrap, type RunnerPorts } from '../../../bootstrap/runner.js';
+import { FileBootStore } from '../../../bootstrap/file-boot-store.js';
+import { assetSource, ensureFlatcarAssets } from '../../../bootstrap/assets.js';
+import { systemClock, type BootControl } from '../../../bootstrap/ports.js';
+import { ensureClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
+import { readKubernetesManifests } from '../../../bootstrap/kubernetes/manifests.js';
+import { HttpsKubeApi, writeKubeconfig } from '../../../bootstrap/kubernetes/cluster.js';
+import { formatFailure } from '../../../bootstrap/failure.js';
+import type { AgentDeps } from '../subsystems.js';
+import type { JobContext, JobOutcome, JobRunner } from '../jobs.js';
+import type { JobRecord } from '../../state/records.js';
+import type { RackBus } from './rack-bus.js';
+import { BusObservations } from './observations.js';
+import { TokenStore } from './token-store.js';
+import { JobStateSink, loadJobState } from './job-state-sink.js';
+
+export interface BootstrapRunnerOptions {
+  deps: AgentDeps;
+  bus: RackBus;
+  tokens: TokenStore;
+  /** Power and boot-device control through the BMC layer. */
+  control: BootControl;
+}
+
+export class BootstrapRunner implements JobRunner {
+  private readonly observations: BusObservations;
+
+  constructor(private readonly o: BootstrapRunnerOptions) {
+    this.observations = new BusObservations(o.bus, (ip) => {
+      const n = o.deps.inputs().inventory.workers.find((w) => w.address === ip);
+      return n?.primaryMac as Mac | undefined;
+    });
+  }
+
+  validate(request: unknown): void {
+    parseRequest(bootstrapRequestSchema, request, 'bootstrap');
+  }
+
+  async run(job: Readonly<JobRecord>, ctx: JobContext): Promise<JobOutcome> {
+    const request = parseRequest(bootstrapRequestSchema, job.request, 'bootstrap');
+    const { config } = this.o.deps.inputs();
+    const prepared = await prepareBootstrapPlan(config, request.answers, request.exclude);
+    const stateDir = config.paths.stateDir;
+    const paths = bootPaths(config);
+    if (paths.assetsDir === undefined) throw new RackerError(ErrorCodes.config, 'boot.assetsDir is empty, so the boot service serves no images to install from', { hint: 'remove boot.assetsDir from the configuration' });
+    const assetsDir = paths.assetsDir;
+    const flatcar = config.bootstrap.flatcar;
+    const ports: RunnerPorts = {
+      control: this.o.control,
+      observations: this.observations,
+      store: new FileBootStore(paths.dataDir),
+      tokens: this.o.tokens,
+      sink: new JobStateSink(stateDir, this.o.deps.state, ctx),
+      clock: systemClock,
+      asker: {
+        ask: async (failure) => {
+          const answer = await ctx.ask({ text: `${formatFailure(failure)}. ${failure.hint}. Retry, exclude the node, or cancel the bootstrap?`, choices: ['retry', 'exclude', 'cancel'], node: failure.mac });
+          return answer as 'retry' | 'exclude' | 'cancel';
+        },
+      },
+      ensureAssets: async () => {
+        ctx.progress({ message: `checking Flatcar ${flatcar.version} (${flatcar.channel}) images` });
+        const r = await ensureFlatcarAssets({ source: assetSource(flatcar), version: flatcar.version, assetsDir, stagingDir: join(stateDir, 'downloads'),
+          ...(flatcar.signingKey === undefined ? {} : { signingKey: flatcar.signingKey }), signal: ctx.signal,
+          onProgress: (p) => ctx.progress({ message: `downloading Flatcar: ${JSON.stringify(p)}` }) });
+        return { version: r.version };
+      },
+      clusterSecrets: () => ensureClusterSecrets(join(config.paths.etcDir, 'pki', prepared.plan.clusterName)),
+      kubernetesManifests: () => readKubernetesManifests(config.bootstrap.kubernetes),
+      kubeApi: (server, secrets) => new HttpsKubeApi(server, secrets),
+      saveKubeconfig: (text) => writeKubeconfig(config.paths.etcDir, prepared.plan.clusterName, text),
+    };
+    const previous = ctx.resumed ? await loadJobState(stateDir, job.id) : undefined;
+    ctx.progress({ message: `provisioning ${prepared.plan.nodes.length} nodes` });
+    const result = await runBootstrap({ id: job.id, config, plan: prepared.plan, snippets: prepared.snippets, request, previous }, ports, ctx.signal);
+    const nodes = Object.values(result.state.nodes);
+    const failed = nodes.filter((n) => n.status === 'failed');
+    const summary = `${nodes.filter((n) => n.status === 'done' || n.status === 'skipped').length} ready, ${failed.length} failed, ${nodes.filter((n) => n.status === 'excluded').length} excluded`;
+    const kube = result.kubeconfig === undefined ? '' : `; ${result.kubeconfig.usage}`;
+    return result.state.status === 'succeeded' ? { state: 'succeeded', message: `${summary}${kube}` } : { state: 'failed', message: `${summary}: ${failed.map((n) => n.failure === undefined ? n.hostname : formatFailure(n.failure)).join('; ')}` };
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Where a bootstrap job's per-node state goes after every transition: the job's own file
+ * (`<stateDir>/jobs/<id>.json`, read back when the agent resumes the job) and the agent's node
+ * records, which `racker status` and the API show. Writes are serialised; each is atomic.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../lib/atomic-file.js';
+import { isENOENT } from '../../lib/errors.js';
+import type { StateStore } from '../../state/state-store.js';
+import type { Phase as RecordPhase } from '../../state/records.js';
+import type { StateSink } from '../../../bootstrap/ports.js';
+import type { JobState, NodeState } from '../../../bootstrap/job-state.js';
+import type { JobContext } from '../jobs.js';
+
+export function jobStatePath(stateDir: string, id: string): string {
+  return join(stateDir, 'jobs', `${id}.json`);
+}
+
+export async function loadJobState(stateDir: string, id: string): Promise<JobState | undefined> {
+  try {
+    return JSON.parse(await readFile(jobStatePath(stateDir, id), 'utf8')) as JobState;
+  } catch (e) {
+    if (isENOENT(e)) return undefined;
+    throw e;
+  }
+}
+
+/** The phase a node record shows for a job node's state. */
+export function recordPhase(n: NodeState): RecordPhase | undefined {
+  switch (n.status) {
+    case 'pending': return 'queued';
+    case 'running': return n.phase;
+    case 'done': return 'provisioned';
+    case 'failed': return 'failed';
+    case 'excluded': return 'excluded';
+    case 'cancelled': return 'cancelled';
+    case 'skipped': return undefined; // finished earlier: the record keeps what it has
+  }
+}
+
+export class JobStateSink implements StateSink {
+  private writing: Promise<void> = Promise.resolve();
+  private readonly failuresSeen = new Set<string>();
+
+  constructor(private readonly stateDir: string, private readonly store: StateStore, private readonly ctx: Pick<JobContext, 'progress'>) {}
+
+  async save(state: JobState): Promise<void> {
+    for (const n of Object.values(state.nodes)) {
+      const phase = recordPhase(n);
+      if (phase !== undefined && this.store.node(n.mac) !== undefined) {
+        this.store.setPhase(n.mac, phase, { job: state.id, message: `${n.hostname}: ${phase}${n.lastObserved === undefined ? '' : ` (last seen: ${n.lastObserved.kind})`}` });
+        if (n.failure !== undefined && !this.failuresSeen.has(`${n.mac}/${n.attempt}`)) {
+          this.failuresSeen.add(`${n.mac}/${n.attempt}`);
+          this.store.setError(n.mac, { step: n.failure.phase, message: `${n.failure.message}; last observed: ${n.failure.lastObserved}`, hint: n.failure.hint });
+        } else if (n.status === 'done') {
+          this.store.clearError(n.mac);
+        }
+      }
+    }
+    const nodes = Object.values(state.nodes);
+    this.ctx.progress({
+      ready: nodes.filter((n) => n.status === 'done' || n.status === 'skipped').length,
+      failed: nodes.filter((n) => n.status === 'failed').length,
+      excluded: nodes.filter((n) => n.status === 'excluded').length,
+    });
+    const text = `${JSON.stringify(state, null, 2)}\n`;
+    this.writing = this.writing.then(() => writeFileAtomic(jobStatePath(this.stateDir, state.id), text, { mode: 0o600, mkdirs: true }));
+    await Promise.all([this.writing, this.store.persisted()]);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * What the agent hears from the rack-internal network, in one place that outlives service
+ * restarts: DHCP events from dnsmasq, request and phone-home events from the boot service, and the
+ * phone-home tokens the boot service checks. Services are re-created on reload; the bus is not, so
+ * the bootstrap's subscription survives a dnsmasq restart.
+ */
+import { Emitter } from '../../lib/emitter.js';
+import type { Logger } from '../../lib/log.js';
+import type { DhcpEvent } from '../../dhcp/events.js';
+import type { BootEvent } from '../../boot/events.js';
+import { NodeTokens } from '../../boot/phone-home.js';
+import type { AgentMetrics } from '../../metrics/metrics.js';
+import type { StateStore } from '../../state/state-store.js';
+
+export class RackBus {
+  readonly dhcp: Emitter<DhcpEvent>;
+  readonly boot: Emitter<BootEvent>;
+  /** Checked by the boot service on every phone-home; filled from the persisted tokens. */
+  readonly tokens = new NodeTokens();
+
+  constructor(log: Logger) {
+    this.dhcp = new Emitter<DhcpEvent>((err) => log.error({ err }, 'a DHCP event listener failed'));
+    this.boot = new Emitter<BootEvent>((err) => log.error({ err }, 'a boot event listener failed'));
+  }
+}
+
+/**
+ * Turns the network's events into the agent's event log (what `racker status --full` and
+ * GET /v1/events show) and into metrics. Only events about a node's progress are logged, not every
+ * asset byte range.
+ */
+export function recordRackEvents(bus: RackBus, state: StateStore, metrics: AgentMetrics): () => void {
+  const offDhcp = bus.dhcp.on((e) => {
+    if (e.type === 'dhcp') {
+      metrics.countDhcpRequest(e.message);
+      if (e.message === 'ACK') state.event({ type: 'dhcp.ack', level: 'info', node: e.mac, message: `DHCP: ${e.mac} got ${e.ip ?? '?'}${e.bootFile === undefined ? '' : ` and boot file ${e.bootFile}`}` });
+      else if (e.status !== undefined && !e.known) state.event({ type: 'dhcp.unknown', level: 'info', message: `DHCP ${e.message} from ${e.mac}, which is not in nodes.csv: ${e.status}`, data: { mac: e.mac } });
+    } else if (e.type === 'exited') {
+      state.event({ type: 'dhcp.exited', level: 'warn', message: `dnsmasq (pid ${e.pid ?? '?'}) exited (code ${e.code ?? '-'}, signal ${e.signal ?? '-'}); restarting` });
+    } else if (e.type === 'discovery') {
+      state.event({ type: 'dhcp.discovery', level: 'info', message: `discovered ${e.mac} at ${e.ip ?? '?'} (vendor class ${e.vendorClass ?? 'none'})`, data: { mac: e.mac, ip: e.ip, vendorClass: e.vendorClass, hostname: e.hostname } });
+    }
+  });
+  const offBoot = bus.boot.on((e) => {
+    if (e.type === 'phone-home') {
+      state.event({ type: 'node.phone-home', level: e.status === 'failed' ? 'error' : 'info', node: e.mac, message: `${e.mac} reports ${e.status}${e.reason === undefined ? '' : `: ${e.reason}`}` });
+      return;
+    }
+    metrics.countBootRequest(e.endpoint, e.status);
+    if (e.endpoint !== 'assets' && e.endpoint !== 'home' && e.endpoint !== 'other') {
+      state.event({ type: `boot.${e.endpoint}`, level: e.status >= 400 ? 'warn' : 'info', ...(e.mac === undefined ? {} : { node: e.mac }),
+        message: `${e.clientIp} GET /${e.endpoint}${e.os === undefined ? '' : ` os=${e.os}`} → ${e.status}${e.group === undefined ? '' : ` (group ${e.group})`}` });
+    }
+  });
+  return () => {
+    offDhcp();
+    offBoot();
+  };
+}
