@@ -24,6 +24,7 @@ export const ErrorCodes = {
   agentUnavailable: 'RACKER_E_AGENT_UNAVAILABLE',
   notFound: 'RACKER_E_NOT_FOUND',
   conflict: 'RACKER_E_CONFLICT',
+  sim: 'RACKER_E_SIM',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
