@@ -81,8 +81,8 @@ export async function netnsPids(exec: Exec, netns: string): Promise<number[]> {
 }
 
 /** Delete a namespace after ending every process in it: TERM, up to 3 s, then KILL. */
-export async function deleteNetns(exec: Exec, netns: string, sleep: (ms: number) => Promise<void>): Promise<{ killed: number }> {
-  if (!(await netnsExists(exec, netns))) return { killed: 0 };
+export async function deleteNetns(exec: Exec, netns: string, sleep: (ms: number) => Promise<void>): Promise<{ existed: boolean; killed: number }> {
+  if (!(await netnsExists(exec, netns))) return { existed: false, killed: 0 };
   let pids = await netnsPids(exec, netns);
   const killed = pids.length;
   // SIGCONT first: a stopped BMC (fault bmc-down) cannot act on SIGTERM.
@@ -93,7 +93,7 @@ export async function deleteNetns(exec: Exec, netns: string, sleep: (ms: number)
   }
   for (const p of pids) signal(p, 'SIGKILL');
   await exec('ip', ['netns', 'del', netns]);
-  return { killed };
+  return { existed: true, killed };
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

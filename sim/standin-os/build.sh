@@ -10,9 +10,10 @@
 # Outputs: OUT_DIR/vmlinuz, OUT_DIR/initramfs.cpio.gz, and OUT_DIR/flatcar/current/ with Flatcar's
 # PXE file names (flatcar_production_pxe.vmlinuz, flatcar_production_pxe_image.cpio.gz,
 # flatcar_production_image.bin.bz2, version.txt) for a boot service's local asset directory.
-#   build.sh OUT_DIR
+#   build.sh OUT_DIR [DEBS_DIR]      (DEBS_DIR caches the downloaded kernel package; default OUT_DIR/debs)
 set -eu
 out=$1
+debs=${2:-$1/debs}
 here=$(cd "$(dirname "$0")" && pwd)
 ignition=/usr/lib/dracut/modules.d/30ignition/ignition
 for f in "$ignition" /usr/bin/busybox /usr/bin/curl /bin/bash /usr/sbin/useradd /usr/sbin/usermod /usr/sbin/groupadd; do
@@ -25,10 +26,9 @@ trap 'rm -rf "$work"' EXIT
 # 1. The kernel package: the version linux-image-amd64 depends on.
 kpkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
 [ -n "$kpkg" ] || { echo "build.sh: cannot tell which kernel linux-image-amd64 depends on (apt-get update?)" >&2; exit 1; }
-debs="$out/debs"
 mkdir -p "$debs"
 if ! ls "$debs/${kpkg}_"*.deb >/dev/null 2>&1; then
-  (cd "$debs" && apt-get download "$kpkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2)
+  (cd "$debs" && apt-get download "$kpkg") >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; echo "build.sh: apt-get download $kpkg failed" >&2; exit 1; }
 fi
 dpkg-deb -x "$(ls "$debs/${kpkg}_"*.deb | head -n1)" "$work/kernel"
 kver=$(ls "$work/kernel/lib/modules" | head -n1)
