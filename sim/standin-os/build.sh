@@ -85,7 +85,8 @@ mods="virtio_pci virtio_net virtio_blk virtio-rng crc32c_generic ext4 ipmi_si ip
 mdir="$work/kernel/lib/modules/$kver"
 busybox depmod -b "$work/kernel" "$kver" # the package ships no modules.dep (depmod makes it at install)
 : >"$work/order"
-add_mod() { # module name → its path and its dependencies' paths, dependencies first
+add_mod() { # module name → its path and its dependencies' paths, dependencies first (recursive: locals)
+  local path dep name
   path=$(sed -n "s#^\(\(kernel/\)\?[^:]*/$1\.ko\(\.[a-z]*\)\?\):.*#\1#p" "$mdir/modules.dep" | head -n1)
   [ -n "$path" ] || { echo "build.sh: kernel module $1 not found in $kver" >&2; exit 1; }
   grep -qx "$path" "$work/order" && return 0

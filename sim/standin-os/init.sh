@@ -21,7 +21,12 @@ mount -t tmpfs tmpfs /tmp
 mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts
 log() { echo "racker-standin: $*"; }
 log "starting (kernel $(uname -r))"
-while read -r m; do insmod "$m" 2>/dev/null; done </etc/modules-load-order
+while read -r m; do
+  out=$(insmod "$m" 2>&1) || case "$out" in *"File exists"*) ;; *) log "insmod $m: $out" ;; esac
+done </etc/modules-load-order
+n=0
+while [ ! -e /sys/class/net/eth0 ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+log "network interfaces: $(ls /sys/class/net | tr '\n' ' ')"
 
 cmdline=$(cat /proc/cmdline)
 karg() { for w in $cmdline; do case "$w" in "$1"=*) echo "${w#*=}"; return 0 ;; esac; done; return 1; }
