@@ -45,10 +45,13 @@ network_up() {
 }
 
 run_ignition() { # platform
-  mkdir -p /run/ignition
+  # Like Flatcar, Ignition writes to /sysroot: here a bind mount of this root (with -root / it
+  # cannot create new directories: it walks up to the root and reports "/ doesn't seem to exist").
+  mkdir -p /run/ignition /sysroot
+  mountpoint -q /sysroot || mount --bind / /sysroot
   log "ignition: fetching the configuration (platform $1)"
-  ignition -platform "$1" -stage fetch -log-to-stdout -root / || halt_forever "ignition fetch failed (see above)"
-  ignition -platform "$1" -stage files -log-to-stdout -root / || halt_forever "ignition files failed (see above)"
+  ignition -platform "$1" -stage fetch -log-to-stdout -root /sysroot || halt_forever "ignition fetch failed (see above)"
+  ignition -platform "$1" -stage files -log-to-stdout -root /sysroot || halt_forever "ignition files failed (see above)"
   log "ignition: done"
 }
 
@@ -80,7 +83,7 @@ if karg racker.standin >/dev/null && [ "$(karg racker.standin)" = disk ]; then
     if karg ignition.config.url >/dev/null; then run_ignition metal
     elif [ -f $oem/config.ign ]; then IGNITION_CONFIG_FILE=$oem/config.ign run_ignition file
     fi
-    (cd / && find . -xdev -newer /run/ignition-stamp ! -type d | grep -v '^./mnt/' >/run/ignition-files)
+    (cd / && find . -xdev -newer /run/ignition-stamp ! -type d | grep -v -e '^./mnt/' -e '^./sysroot/' >/run/ignition-files)
     (cd / && tar -cf $oem/racker-standin/root.tar -T /run/ignition-files 2>/dev/null)
     rm -f $oem/racker-standin/first_boot
     sync
