@@ -25,6 +25,8 @@ export interface NodeStatus {
   /** The address racker's plan gives it (where a lease from racker's dnsmasq puts it). */
   plannedBmcAddress: string;
   bmcPort: number;
+  /** The address racker's plan gives the node's primary NIC. */
+  plannedAddress: string;
   bmc: 'running' | 'frozen' | 'down' | 'waiting-for-dhcp';
   power: 'on' | 'off';
   bootDevice: string;
@@ -73,6 +75,7 @@ export async function rackStatus({ ref, state, spec }: LoadedRack): Promise<Rack
       bmcAddress: address === '' ? undefined : address,
       plannedBmcAddress: n.bmcAddress,
       bmcPort: 623,
+      plannedAddress: n.address,
       bmc: bmcState === 'T' || bmcState === 't' ? 'frozen' : bmcState !== undefined && bmcState !== 'Z' ? 'running'
         : !state.options.pinBmcAddresses && address === undefined ? 'waiting-for-dhcp' : 'down',
       power: (await read('power')) === '1' ? 'on' : 'off',

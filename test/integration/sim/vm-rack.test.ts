@@ -1,7 +1,7 @@
 /**
  * SLOW (QEMU under TCG, about 1–2 minutes; the first run also builds the stand-in OS, about a
- * minute more): one simulated server with the stand-in OS, powered on over IPMI with boot device
- * PXE, booted by a minimal dnsmasq + HTTP boot service started here (the real boot service is
+ * minute more): one simulated server with the stand-in OS whose BMC leases its address from
+ * dnsmasq like a real BMC, powered on over IPMI with boot device PXE, booted by a minimal dnsmasq + HTTP boot service started here (the real boot service is
  * another part of racker), through iPXE → kernel/initrd → Ignition (install config) → flatcar-install
  * → `installed` → boot device disk → reboot → Ignition (os=installed) → `ready`.
  */
@@ -30,7 +30,7 @@ describe('racker-sim VM with the stand-in OS [SLOW: QEMU/TCG, ~2 min]', function
     const why = await simSkipReason(['qemu-system-x86_64', 'ipmi_sim', 'ipmitool', 'dnsmasq', 'apt-get']);
     if (why !== undefined) this.skip();
     root = await makeTempDir('racker-sim-vm-');
-    const created = await runSim(['create', '--nodes', '1', '--pin-bmc-addresses', '--name', name, '--root', root], {}, 900_000);
+    const created = await runSim(['create', '--nodes', '1', '--name', name, '--root', root], {}, 900_000);
     expect(created.code, created.stderr).to.equal(0);
     status = JSON.parse((await runSim(['status', '--json', '--name', name, '--root', root])).stdout) as RackStatus;
   });
@@ -59,7 +59,7 @@ describe('racker-sim VM with the stand-in OS [SLOW: QEMU/TCG, ~2 min]', function
     await execa('ip', ['-n', mgmt, 'addr', 'add', 'fd00:24:213::1/64', 'dev', status.pxeInterface]);
     const dnsmasq = execa('ip', ['netns', 'exec', mgmt, 'dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--port=0',
       `--interface=${status.pxeInterface}`, '--bind-interfaces', `--dhcp-leasefile=${join(root, 'leases')}`, '--no-ping',
-      '--dhcp-range=172.24.213.100,172.24.213.150,1h', `--dhcp-host=${mac},${node.bmcAddress === '172.24.213.3' ? '172.24.213.2' : '172.24.213.2'}`,
+      '--dhcp-range=172.24.213.100,172.24.213.150,1h', `--dhcp-host=${mac},${node.plannedAddress}`, `--dhcp-host=${node.bmcMac},${node.plannedBmcAddress}`,
       '--dhcp-match=set:ipxe,175', `--dhcp-boot=tag:ipxe,${base}/boot.ipxe`, '--enable-ra', '--dhcp-range=fd00:24:213::,ra-only'], { reject: false });
     children.push(dnsmasq);
     const server = execa('ip', ['netns', 'exec', mgmt, process.execPath, join(repoRoot, 'dist/test/lib/tiny-boot-server.js'), status.managementAddress, '8080', web],
@@ -86,8 +86,16 @@ describe('racker-sim VM with the stand-in OS [SLOW: QEMU/TCG, ~2 min]', function
     };
     await waitFor('boot service', () => true, 0).catch(() => undefined);
 
+    // The BMC asks for its address (udhcpc with the BMC's MAC) and starts answering on the lease.
+    expect(node.bmc).to.equal('waiting-for-dhcp');
+    let leased: RackStatus['nodes'][0] | undefined;
+    for (let i = 0; i < 60 && leased?.bmc !== 'running'; i++) {
+      await new Promise((res) => setTimeout(res, 1000));
+      leased = (JSON.parse((await runSim(['status', '--json', '--name', name, '--root', root])).stdout) as RackStatus).nodes[0];
+    }
+    expect(leased).to.deep.include({ bmc: 'running', bmcAddress: node.plannedBmcAddress });
     const password = (await readFile(status.oem.ipmiPassword, 'utf8')).trim();
-    const bmc = (args: string[]) => ipmitool(mgmt, node.bmcAddress as string, password, args);
+    const bmc = (args: string[]) => ipmitool(mgmt, node.plannedBmcAddress, password, args);
     expect((await bmc(['chassis', 'bootdev', 'pxe'])).code).to.equal(0);
     expect((await bmc(['chassis', 'power', 'on'])).code).to.equal(0);
 
@@ -111,7 +119,15 @@ describe('racker-sim VM with the stand-in OS [SLOW: QEMU/TCG, ~2 min]', function
     expect(requests.filter((r) => r.path === '/boot.ipxe')).to.have.length(1);
     const events = await readFile(join(node.dir, 'events'), 'utf8');
     expect(events).to.match(/start pxe[\s\S]*set boot default[\s\S]*start default/);
-    const console = await readFile(node.consoleLog as string, 'utf8');
+    // The unit finishes once its POST is answered (above).
+    let console = '';
+    for (let i = 0; i < 30 && !/\[phone-home.service\] finished/.test(console); i++) {
+      await new Promise((res) => setTimeout(res, 500));
+      console = await readFile(node.consoleLog as string, 'utf8');
+    }
     expect(console).to.include('is installed on /dev/vda');
+    expect(console).to.match(/racker-standin: \[phone-home.service\] finished/);
+    expect(console).to.include('adding ssh keys to user "core"'); // the real Ignition, passwd section
+    expect(await readFile(join(root, 'leases'), 'utf8')).to.include(node.bmcMac);
   });
 });
