@@ -22,6 +22,7 @@ import { RACK_OPTIONS, rackRef, requireRoot } from './common.js';
 import { destroyRack } from './destroy.js';
 import { rackStatus, renderStatus } from './status.js';
 
+const BMC_START_BATCH = 8;
 const USAGE = 'racker-sim create [--nodes N] [--uefi] [--no-vm] [--pin-bmc-addresses] [--flatcar DIR] [--name NAME] [--root DIR] [--json]';
 const HELP = `usage: ${USAGE}
 
@@ -105,10 +106,14 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
         await prepareVm(exec, ref.dir, node, state.accel, os, state.options.uefi);
       }
     }
-    for (const node of spec.nodes) {
-      step = `${node.name}: starting its BMC`;
-      if (pin) await startPinnedBmc(exec, spec, ref.dir, node);
-      else await writeFile(join(nodeDir(ref.dir, node), 'udhcpc.pid'), `${await startDhcpBmc(spec, ref.dir, node)}\n`);
+    // A few BMCs at a time: each start is a handful of short processes (ip, sed, ipmi_sim).
+    for (let i = 0; i < spec.nodes.length; i += BMC_START_BATCH) {
+      const batch = spec.nodes.slice(i, i + BMC_START_BATCH);
+      step = `starting the BMCs of ${batch.map((n) => n.name).join(', ')}`;
+      await Promise.all(batch.map(async (node) => {
+        if (pin) await startPinnedBmc(exec, spec, ref.dir, node);
+        else await writeFile(join(nodeDir(ref.dir, node), 'udhcpc.pid'), `${await startDhcpBmc(spec, ref.dir, node)}\n`);
+      }));
     }
     if (pin) {
       step = 'checking the BMCs run';

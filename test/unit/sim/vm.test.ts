@@ -70,3 +70,17 @@ describe('sim/vm qemuArgs', () => {
     expect(renderArgsFile(['-m', '256'])).to.equal('-m\n256\n');
   });
 });
+
+describe('sim/vm-setup vmSpec', () => {
+  it('boots the stand-in\'s disk through its kernel, real Flatcar through the disk', async () => {
+    const { vmSpec } = await import('../../../sim/vm-setup.js');
+    const { rackSpec } = await import('../../../sim/rack-spec.js');
+    const node = rackSpec('rack', 1).nodes[0] as NonNullable<ReturnType<typeof rackSpec>['nodes'][0]>;
+    const standin = vmSpec(node, '/d', 'tcg', 'disk', { kind: 'standin', assetsDir: '/a', kernel: '/k', initrd: '/i' }, false);
+    expect(standin.directKernel).to.deep.equal({ kernel: '/k', initrd: '/i', append: 'console=ttyS0,115200n8 racker.standin=disk' });
+    const flatcar = vmSpec(node, '/d', 'tcg', 'disk', { kind: 'flatcar', assetsDir: '/f', kernel: '/f/k', initrd: '/f/i' }, true);
+    expect(flatcar.directKernel).to.equal(undefined);
+    expect(flatcar.uefi?.vars).to.equal('/d/OVMF_VARS.fd');
+    expect(flatcar).to.include({ tap: 'tap2', publicTap: 'pub2', memoryMiB: 256, diskPath: '/d/disk.qcow2' });
+  });
+});
