@@ -1,37 +1,51 @@
 /**
- * `racker-sim`: the simulated rack. Only `--help` exists so far; create, destroy, status and fault
- * are the racker-sim issue's work and say so instead of pretending.
+ * `racker-sim`: the simulated rack (QEMU servers with OpenIPMI ipmi_sim BMCs in network
+ * namespaces). One module per command, each exporting `run(args, ctx)`.
  */
 import { handleError } from '../agent/cli/handle-error.js';
-import { RackerError, ErrorCodes, UsageError } from '../agent/lib/errors.js';
+import { processContext, type CliContext } from '../agent/cli/context.js';
+import { UsageError } from '../agent/lib/errors.js';
 
 const HELP = `usage: racker-sim <command> [options]
 
-A QEMU + OpenIPMI simulated rack for developing and testing racker.
+A QEMU + OpenIPMI simulated rack for developing and testing racker (needs root).
 
 Commands:
-  create [--nodes N] [--uefi] [--no-vm] [--flatcar DIR]   build a simulated rack
-  destroy                                                 remove everything create made
-  status [--json]                                         the rack's nodes, BMCs and power state
-  fault <node> <fault>                                    inject a failure`;
+  create [--nodes N] [--uefi] [--no-vm] [--flatcar DIR] [--name X]   build a simulated rack; prints its racker configuration
+  status [--json]                                                     the rack's nodes, BMCs and power state
+  fault <node> <fault>|clear                                          inject a failure (bmc-down, bmc-slow, wrong-password,
+                                                                      drop-boot-flag, no-dhcp, packet-loss PERCENT)
+  destroy                                                             remove everything create made
 
-export async function main(argv: readonly string[]): Promise<void> {
-  const [cmd] = argv;
+Every command takes --name NAME (default "rack") and --root DIR (default /var/lib/racker-sim);
+--help on any command says more.`;
+
+type Command = (args: string[], ctx: CliContext) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
+  create: () => import('./commands/create.js'),
+  status: () => import('./commands/status.js'),
+  destroy: () => import('./commands/destroy.js'),
+  fault: () => import('./commands/fault.js'),
+};
+
+export async function main(argv: readonly string[], ctx: CliContext = processContext()): Promise<void> {
+  const [cmd, ...rest] = argv;
+  const debug = rest.includes('--debug');
   try {
     if (cmd === undefined) {
-      process.stderr.write(`${HELP}\n`);
+      ctx.stderr.write(`${HELP}\n`);
       process.exitCode = 2;
       return;
     }
     if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
-      process.stdout.write(`${HELP}\n`);
+      ctx.stdout.write(`${HELP}\n`);
       return;
     }
-    if (['create', 'destroy', 'status', 'fault'].includes(cmd)) {
-      throw new RackerError(ErrorCodes.notFound, `racker-sim ${cmd} is not implemented in this version`);
-    }
-    throw new UsageError(`unknown command "${cmd}"`, 'see racker-sim --help');
+    const load = COMMANDS[cmd];
+    if (load === undefined) throw new UsageError(`unknown command "${cmd}"`, 'see racker-sim --help');
+    process.exitCode = await (await load()).run(rest, ctx);
   } catch (e) {
-    process.exitCode = handleError(e, process.stderr);
+    process.exitCode = handleError(e, ctx.stderr, { debug, json: rest.includes('--json') });
   }
 }

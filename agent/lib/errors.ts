@@ -40,6 +40,7 @@ export const ErrorCodes = {
   signature: 'RACKER_E_SIGNATURE',
   provisioning: 'RACKER_E_PROVISIONING',
   cluster: 'RACKER_E_CLUSTER',
+  sim: 'RACKER_E_SIM',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -4,6 +4,8 @@ import { z } from 'zod';
 const absolute = z.string().regex(/^\//, 'must be an absolute path');
 
 export const bootSection = z.strictObject({
+  /** Run the boot service (off only for tests and for sites that serve boot data another way). */
+  enabled: z.boolean().default(true),
   /** Address to listen on; default the management node's internal address. */
   listenAddress: z.string().optional(),
   port: z.number().int().min(1).max(65535).default(8080),

@@ -9,6 +9,8 @@ const bootFile = z.string().regex(/^(?!.*\.\.)[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)
 const unitName = z.string().regex(/^[A-Za-z0-9:_.@-]+\.service$/, 'must be a systemd service name like racker-dnsmasq.service');
 
 export const dhcpSection = z.strictObject({
+  /** Serve DHCP/TFTP on the internal network; off where the site's own DHCP server points nodes at racker. */
+  enabled: z.boolean().default(true),
   /** `binary`: dnsmasq as a child process; `container`: through its systemd unit (Flatcar). */
   mode: z.enum(['binary', 'container']).default('binary'),
   /** dnsmasq executable for binary mode. */

@@ -6,7 +6,7 @@
 import { exec } from '../../lib/exec.js';
 import { createDnsmasqService } from '../../dhcp/create.js';
 import { dnsmasqPlan } from '../../dhcp/render-config.js';
-import type { DnsmasqSupervisor } from '../../dhcp/supervisor.js';
+import { DnsmasqSupervisor } from '../../dhcp/supervisor.js';
 import { createBootService } from '../../boot/create.js';
 import { PxeAddressService, pxeAddressPlan } from '../../net/pxe-address.js';
 import type { Service } from '../../lib/service.js';
@@ -20,7 +20,7 @@ export function pxeAddressEntry(): ServiceEntry {
     create: (deps) => {
       const { config, inventory } = deps.inputs();
       const plan = pxeAddressPlan(inventory.pxeInterface, inventory.plan.managementAddress, inventory.plan.subnet.prefix);
-      if (!config.network.configureInterface) return { name: 'pxe-address', start: async () => undefined, stop: async () => undefined } satisfies Service;
+      if (!config.network.configureInterface) return disabledService('pxe-address');
       return new PxeAddressService(plan, exec, deps.log.child({ component: 'pxe-address' }));
     },
   };
@@ -32,6 +32,7 @@ export function dhcpEntry(bus: RackBus): ServiceEntry {
     dependsOn: { config: ['dhcp', 'network', 'boot', 'paths'], inventory: true },
     create: (deps) => {
       const { config, inventory } = deps.inputs();
+      if (!config.dhcp.enabled) return disabledService('dhcp');
       const service = createDnsmasqService(config, inventory, deps.log);
       service.events.on((e) => bus.dhcp.emit(e));
       return service;
@@ -39,7 +40,8 @@ export function dhcpEntry(bus: RackBus): ServiceEntry {
     // New reservations reach dnsmasq by SIGHUP; a changed dnsmasq.conf restarts it (apply decides).
     reload: async (service, deps) => {
       const { config, inventory } = deps.inputs();
-      await (service as DnsmasqSupervisor).apply(dnsmasqPlan(inventory, config));
+      if (service instanceof DnsmasqSupervisor && config.dhcp.enabled) await service.apply(dnsmasqPlan(inventory, config));
+      else throw new Error('dhcp.enabled changed: restart the agent to apply it');
     },
   };
 }
@@ -50,6 +52,7 @@ export function bootEntry(bus: RackBus): ServiceEntry {
     dependsOn: { config: ['boot', 'paths'], inventory: true },
     create: (deps) => {
       const { config, inventory } = deps.inputs();
+      if (!config.boot.enabled) return disabledService('boot');
       const reserved = new Map<string, string>();
       for (const n of inventory.workers) if (n.address !== undefined) reserved.set(n.primaryMac, n.address);
       return createBootService(config, {
@@ -61,4 +64,9 @@ export function bootEntry(bus: RackBus): ServiceEntry {
       });
     },
   };
+}
+
+/** Stands in for a service the configuration turns off, so the start order and reloads stay the same. */
+function disabledService(name: string): Service {
+  return { name: `${name} (disabled)`, start: async () => undefined, stop: async () => undefined };
 }

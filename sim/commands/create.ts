@@ -1,0 +1,137 @@
+/**
+ * `racker-sim create`: build a simulated rack. Every part is recorded in the state file before it
+ * is made; a failure half-way removes what was made (as `destroy` would) and reports the step.
+ * stdout gets the racker configuration's path (or, with --json, the rack's status); the summary
+ * and the next steps go to stderr.
+ */
+import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { writeLine, type CliContext } from '../../agent/cli/context.js';
+import { parseCommandArgs } from '../../agent/cli/args.js';
+import { exec } from '../../agent/lib/exec.js';
+import { ErrorCodes, RackerError, UsageError } from '../../agent/lib/errors.js';
+import { loadConfig } from '../../agent/config/load.js';
+import { rackSpec } from '../rack-spec.js';
+import { addNetns, mgmtLinkCommands, netnsExists, rackLinkCommands, runIpBatch, setSysctls, RACK_SYSCTLS } from '../netns.js';
+import { readState, writeState, type SimState } from '../state.js';
+import { checkPathSafe, newBmcPassword, nodeDir, simDirs, writeRackFiles, SIM_SH_DIR } from '../sim-files.js';
+import { checkBmcsRunning, startDhcpBmc, startPinnedBmc } from '../bmc.js';
+import { cacheDir, ensureStandinOs, flatcarOs, type BootOs } from '../standin.js';
+import { OVMF_VARS, QEMU, prepareVm, probeAccel } from '../vm-setup.js';
+import { RACK_OPTIONS, rackRef, requireRoot } from './common.js';
+import { destroyRack } from './destroy.js';
+import { rackStatus, renderStatus } from './status.js';
+
+const BMC_START_BATCH = 8;
+const USAGE = 'racker-sim create [--nodes N] [--uefi] [--no-vm] [--pin-bmc-addresses] [--flatcar DIR] [--name NAME] [--root DIR] [--json]';
+const HELP = `usage: ${USAGE}
+
+Build a simulated rack: network namespaces racker-sim-NAME (the rack: internal and public bridges,
+one ipmi_sim BMC per node, one QEMU server per node) and racker-sim-NAME-mgmt (the management node,
+where the agent runs), the OEM files (nodes.csv, ipmi_user, ipmi_password) and a racker
+configuration. Prints the configuration's path.
+
+  --nodes N              servers besides the management node (default 3)
+  --uefi                 OVMF firmware instead of SeaBIOS
+  --no-vm                BMCs only: power and boot device are recorded, no QEMU; BMC addresses pinned
+  --pin-bmc-addresses    BMCs on fixed addresses (in the configuration) instead of DHCP leases
+  --flatcar DIR          boot real Flatcar PXE images from DIR instead of the stand-in OS
+  --name NAME            rack name (default "rack")
+  --root DIR             where racks live (default /var/lib/racker-sim, or RACKER_SIM_ROOT)`;
+
+export async function run(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    ...RACK_OPTIONS,
+    nodes: { type: 'string' },
+    uefi: { type: 'boolean' },
+    'no-vm': { type: 'boolean' },
+    'pin-bmc-addresses': { type: 'boolean' },
+    flatcar: { type: 'string' },
+  }, USAGE);
+  if (values.help === true) {
+    writeLine(ctx.stdout, HELP);
+    return 0;
+  }
+  const nodes = values.nodes === undefined ? 3 : Number(values.nodes);
+  const vm = values['no-vm'] !== true;
+  if (!vm && values.flatcar !== undefined) throw new UsageError('--flatcar needs VMs; drop --no-vm');
+  if (!vm && values.uefi === true) throw new UsageError('--uefi needs VMs; drop --no-vm');
+  const ref = rackRef(values, ctx);
+  const spec = rackSpec(ref.name, nodes);
+  requireRoot();
+  checkPathSafe('the rack directory', ref.dir);
+  checkPathSafe('the racker-sim installation', SIM_SH_DIR);
+
+  if (await readState(ref.dir).catch(() => true) !== undefined || await netnsExists(exec, spec.netns) || await netnsExists(exec, spec.mgmtNetns)) {
+    throw new RackerError(ErrorCodes.conflict, `a simulated rack "${ref.name}" already exists (${ref.dir} or namespace ${spec.netns})`,
+      { hint: `use it (racker-sim status --name ${ref.name}), or remove it first: racker-sim destroy --name ${ref.name}` });
+  }
+  const dirs = simDirs(ref.dir);
+  const pin = !vm || values['pin-bmc-addresses'] === true;
+  const state: SimState = {
+    version: 1, name: ref.name, dir: ref.dir, createdAt: new Date().toISOString(), phase: 'creating',
+    options: { nodes, uefi: values.uefi === true, vm, pinBmcAddresses: pin, flatcarDir: values.flatcar },
+    accel: undefined, netns: [], configPath: dirs.configPath, os: undefined,
+  };
+  const progress = (line: string): void => writeLine(ctx.stderr, `racker-sim: ${line}`);
+  let step = 'writing the state file';
+  try {
+    await writeState(state);
+    let os: BootOs | undefined;
+    if (vm) {
+      step = 'preparing the OS image';
+      os = values.flatcar !== undefined ? await flatcarOs(values.flatcar) : await ensureStandinOs(exec, cacheDir(ctx.env), progress);
+      state.os = os;
+      step = 'probing KVM';
+      state.accel = await probeAccel(exec, os.kernel, ref.dir);
+      await writeState(state);
+    }
+    step = 'writing the OEM files and the racker configuration';
+    await writeRackFiles(spec, dirs, { vm, qemu: QEMU, ovmfVarsTemplate: state.options.uefi ? OVMF_VARS : undefined, password: newBmcPassword(), pinBmcAddresses: pin });
+    step = 'checking the written racker configuration';
+    await loadConfig({ flag: dirs.configPath, env: {} });
+    for (const ns of [spec.netns, spec.mgmtNetns]) {
+      step = `creating namespace ${ns}`;
+      state.netns.push(ns);
+      await writeState(state);
+      await addNetns(exec, ns);
+    }
+    step = 'creating the bridges, BMC interfaces and taps';
+    await setSysctls(exec, spec.netns, RACK_SYSCTLS);
+    await runIpBatch(exec, spec.netns, rackLinkCommands(spec, { vm }));
+    await runIpBatch(exec, spec.mgmtNetns, mgmtLinkCommands(spec));
+    if (vm && os !== undefined && state.accel !== undefined) {
+      for (const node of spec.nodes) {
+        step = `${node.name}: creating its disk and QEMU command lines`;
+        await prepareVm(exec, ref.dir, node, state.accel, os, state.options.uefi);
+      }
+    }
+    // A few BMCs at a time: each start is a handful of short processes (ip, sed, ipmi_sim).
+    for (let i = 0; i < spec.nodes.length; i += BMC_START_BATCH) {
+      const batch = spec.nodes.slice(i, i + BMC_START_BATCH);
+      step = `starting the BMCs of ${batch.map((n) => n.name).join(', ')}`;
+      await Promise.all(batch.map(async (node) => {
+        if (pin) await startPinnedBmc(exec, spec, ref.dir, node);
+        else await writeFile(join(nodeDir(ref.dir, node), 'udhcpc.pid'), `${await startDhcpBmc(spec, ref.dir, node)}\n`);
+      }));
+    }
+    if (pin) {
+      step = 'checking the BMCs run';
+      await checkBmcsRunning(ref.dir, spec.nodes);
+    }
+    state.phase = 'ready';
+    await writeState(state);
+  } catch (e) {
+    progress(`create failed while ${step}; removing what was made`);
+    await destroyRack(ref, () => undefined).catch((d: unknown) => progress(`cleanup failed too: ${(d as Error).message}; run racker-sim destroy --name ${ref.name}`));
+    if (e instanceof RackerError) throw new RackerError(e.code, `create failed while ${step}: ${e.message}`, { hint: e.hint, cause: e });
+    throw new RackerError(ErrorCodes.sim, `create failed while ${step}: ${(e as Error).message}`, { cause: e });
+  }
+  const status = await rackStatus({ ref, state, spec });
+  if (values.json === true) writeLine(ctx.stdout, JSON.stringify(status, null, 2));
+  else {
+    writeLine(ctx.stderr, renderStatus(status));
+    writeLine(ctx.stdout, dirs.configPath);
+  }
+  return 0;
+}

@@ -1,0 +1,50 @@
+/**
+ * The racker configuration a simulated rack comes with: every path under the sim's directory, the
+ * rack's subnet, cipher suite 3 (ipmi_sim refuses 17 and answers no cipher-suite discovery), and,
+ * when the BMCs do not ask for DHCP leases, their pinned addresses. Pure.
+ *
+ * `paths.sysClassNet` points at a snapshot of the management namespace's interfaces (see
+ * sim-files.ts), so read-only commands (`racker factory check --config …`) find the management node
+ * from the host too; the agent itself must run inside the management namespace, where those
+ * interfaces exist.
+ */
+import { stringify } from 'yaml';
+import type { RackSpec } from './rack-spec.js';
+
+export interface SimDirs {
+  root: string;
+  oemDir: string;
+  etcDir: string;
+  stateDir: string;
+  runDir: string;
+  sysClassNet: string;
+  configPath: string;
+}
+
+export interface RackerConfigOptions {
+  /** Write `bmc.nodes.<mac>.address/port` for every node (BMCs without DHCP). */
+  pinBmcAddresses: boolean;
+}
+
+export function renderRackerConfig(spec: RackSpec, dirs: SimDirs, o: RackerConfigOptions): string {
+  const config: Record<string, unknown> = {
+    paths: {
+      oemDir: dirs.oemDir,
+      etcDir: dirs.etcDir,
+      stateDir: dirs.stateDir,
+      runDir: dirs.runDir,
+      sysClassNet: dirs.sysClassNet,
+    },
+    network: { subnet: spec.subnet.cidr },
+    bmc: {
+      cipherSuites: [3],
+      ...(o.pinBmcAddresses
+        ? { nodes: Object.fromEntries(spec.nodes.map((n) => [n.bmcMac, { address: n.bmcAddress, port: 623 }])) }
+        : {}),
+    },
+  };
+  const header = `# racker configuration for the simulated rack "${spec.name}", written by racker-sim create.\n` +
+    `# Run the agent inside the management node's namespace:\n` +
+    `#   ip netns exec ${spec.mgmtNetns} racker agent --config ${dirs.configPath}\n`;
+  return header + stringify(config);
+}

@@ -1,0 +1,61 @@
+/**
+ * The OS the simulated servers boot: the stand-in built from Debian packages (standin-os/build.sh),
+ * cached by the hash of its build inputs under the cache directory (/var/cache/racker-sim, or
+ * RACKER_SIM_CACHE), or real Flatcar PXE images from `--flatcar DIR`.
+ */
+import { createHash } from 'node:crypto';
+import { access, readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { Exec } from '../agent/lib/exec.js';
+import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
+
+export const DEFAULT_CACHE_DIR = '/var/cache/racker-sim';
+export const STANDIN_SRC = fileURLToPath(new URL('../../sim/standin-os/', import.meta.url)).replace(/\/$/, '');
+
+export interface BootOs {
+  kind: 'standin' | 'flatcar';
+  /** Directory with Flatcar's file names (a boot service's local asset directory). */
+  assetsDir: string;
+  kernel: string;
+  initrd: string;
+}
+
+export function cacheDir(env: Readonly<Record<string, string | undefined>>): string {
+  const v = env.RACKER_SIM_CACHE;
+  return v !== undefined && v !== '' ? v : DEFAULT_CACHE_DIR;
+}
+
+/** Hash of the build script and everything it copies from the source directory. */
+export async function standinBuildKey(srcDir = STANDIN_SRC): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of (await readdir(srcDir)).sort()) h.update(f).update('\0').update(await readFile(join(srcDir, f))).update('\0');
+  return h.digest('hex').slice(0, 16);
+}
+
+const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+
+/** The stand-in OS, built if this version of its sources has not been built yet. */
+export async function ensureStandinOs(exec: Exec, cache: string, log: (line: string) => void): Promise<BootOs> {
+  const out = join(cache, 'standin-os', await standinBuildKey());
+  const os: BootOs = { kind: 'standin', assetsDir: join(out, 'flatcar'), kernel: join(out, 'vmlinuz'), initrd: join(out, 'initramfs.cpio.gz') };
+  if (await exists(join(out, 'flatcar', 'current', 'version.txt'))) return os;
+  log(`building the stand-in OS in ${out} (once per version of sim/standin-os; about a minute)`);
+  try {
+    await exec('sh', [join(STANDIN_SRC, 'build.sh'), out, join(cache, 'debs')], { timeoutMs: 15 * 60_000 });
+  } catch (e) {
+    throw new RackerError(ErrorCodes.sim, `building the stand-in OS failed: ${(e as Error).message}`,
+      { hint: 'it needs apt (to download the Debian kernel package), busybox, bash, curl, passwd and ignition; see scripts/debian-packages.txt', cause: e });
+  }
+  return os;
+}
+
+/** Real Flatcar PXE images: DIR holds flatcar_production_pxe.vmlinuz and flatcar_production_pxe_image.cpio.gz. */
+export async function flatcarOs(dir: string): Promise<BootOs> {
+  const kernel = join(dir, 'flatcar_production_pxe.vmlinuz');
+  const initrd = join(dir, 'flatcar_production_pxe_image.cpio.gz');
+  for (const f of [kernel, initrd]) {
+    if (!(await exists(f))) throw new RackerError(ErrorCodes.sim, `--flatcar ${dir}: ${f} is missing`, { hint: 'download flatcar_production_pxe.vmlinuz and flatcar_production_pxe_image.cpio.gz from https://stable.release.flatcar-linux.net/amd64-usr/current/' });
+  }
+  return { kind: 'flatcar', assetsDir: dir, kernel, initrd };
+}
