@@ -24,6 +24,10 @@ export interface SimDirs {
 export interface RackerConfigOptions {
   /** Write `bmc.nodes.<mac>.address/port` for every node (BMCs without DHCP). */
   pinBmcAddresses: boolean;
+  /** The signed stand-in images as a local Flatcar mirror (VM racks with the stand-in OS). */
+  flatcar?: { localDir: string; signingKey: string; version: string };
+  /** UEFI firmware (OVMF) instead of SeaBIOS. */
+  uefi?: boolean;
 }
 
 export function renderRackerConfig(spec: RackSpec, dirs: SimDirs, o: RackerConfigOptions): string {
@@ -42,6 +46,18 @@ export function renderRackerConfig(spec: RackSpec, dirs: SimDirs, o: RackerConfi
         ? { nodes: Object.fromEntries(spec.nodes.map((n) => [n.bmcMac, { address: n.bmcAddress, port: 623 }])) }
         : {}),
     },
+    ...(o.flatcar === undefined ? {} : {
+      bootstrap: {
+        flatcar: { localDir: o.flatcar.localDir, signingKey: o.flatcar.signingKey, version: o.flatcar.version },
+        // The VMs' serial console is ttyS0 (logged to console.log and reachable over SOL).
+        console: ['console=ttyS0,115200n8'],
+        // One virtio disk; the stand-in has no lsblk to choose among disks.
+        installDisk: '/dev/vda',
+        minDiskGiB: 1,
+        bootMode: o.uefi === true ? 'efi' : 'legacy',
+        rebootDelaySeconds: 5,
+      },
+    }),
   };
   const header = `# racker configuration for the simulated rack "${spec.name}", written by racker-sim create.\n` +
     `# Run the agent inside the management node's namespace:\n` +

@@ -7,6 +7,7 @@
  *   nodes/<node>/                             one BMC (and VM): node.env, lan.conf.in (0600), bmc.emu,
  *                                             power, boot, events, faults/, qemu-*.args, disk.qcow2, logs
  */
+import type { SignedAssets } from './standin-signing.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -68,12 +69,12 @@ export function nodeEnv(spec: RackSpec, node: SimNode, o: NodeEnvInput): Record<
 }
 
 /** Write the OEM files, the racker configuration, the interface snapshot and every node's BMC files. */
-export async function writeRackFiles(spec: RackSpec, dirs: SimDirs, o: NodeEnvInput & { password: string; pinBmcAddresses: boolean }): Promise<void> {
+export async function writeRackFiles(spec: RackSpec, dirs: SimDirs, o: NodeEnvInput & { password: string; pinBmcAddresses: boolean; flatcar?: SignedAssets; uefi?: boolean }): Promise<void> {
   for (const d of [dirs.oemDir, dirs.etcDir, dirs.stateDir, dirs.runDir, dirs.sysClassNet]) await mkdir(d, { recursive: true });
   await writeFileAtomic(join(dirs.oemDir, 'nodes.csv'), renderNodesCsv(spec), { mode: 0o644 });
   await writeFileAtomic(join(dirs.oemDir, 'ipmi_user'), `${BMC_USER}\n`, { mode: 0o644 });
   await writeFileAtomic(join(dirs.oemDir, 'ipmi_password'), `${o.password}\n`, { mode: 0o600 });
-  await writeFileAtomic(dirs.configPath, renderRackerConfig(spec, dirs, { pinBmcAddresses: o.pinBmcAddresses }), { mode: 0o644 });
+  await writeFileAtomic(dirs.configPath, renderRackerConfig(spec, dirs, { pinBmcAddresses: o.pinBmcAddresses, flatcar: o.flatcar, uefi: o.uefi }), { mode: 0o644 });
   for (const [iface, mac] of [[spec.mgmt.pxeIface, spec.mgmt.secondaryMac], [spec.mgmt.publicIface, spec.mgmt.primaryMac]] as const) {
     // A `device` entry marks a physical port, which is what the management node's NICs are.
     await mkdir(join(dirs.sysClassNet, iface, 'device'), { recursive: true });

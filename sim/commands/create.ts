@@ -4,7 +4,8 @@
  * stdout gets the racker configuration's path (or, with --json, the rack's status); the summary
  * and the next steps go to stderr.
  */
-import { join } from 'node:path';
+import { signStandinAssets, type SignedAssets } from '../standin-signing.js';
+import { dirname, join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { writeLine, type CliContext } from '../../agent/cli/context.js';
 import { parseCommandArgs } from '../../agent/cli/args.js';
@@ -78,16 +79,21 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   try {
     await writeState(state);
     let os: BootOs | undefined;
+    let signed: SignedAssets | undefined;
     if (vm) {
       step = 'preparing the OS image';
       os = values.flatcar !== undefined ? await flatcarOs(values.flatcar) : await ensureStandinOs(exec, cacheDir(ctx.env), progress);
       state.os = os;
+      if (os.kind === 'standin') {
+        step = 'signing the stand-in OS images with the simulator\'s key';
+        signed = await signStandinAssets(exec, os.assetsDir, dirname(os.assetsDir));
+      }
       step = 'probing KVM';
       state.accel = await probeAccel(exec, os.kernel, ref.dir);
       await writeState(state);
     }
     step = 'writing the OEM files and the racker configuration';
-    await writeRackFiles(spec, dirs, { vm, qemu: QEMU, ovmfVarsTemplate: state.options.uefi ? OVMF_VARS : undefined, password: newBmcPassword(), pinBmcAddresses: pin });
+    await writeRackFiles(spec, dirs, { vm, qemu: QEMU, ovmfVarsTemplate: state.options.uefi ? OVMF_VARS : undefined, password: newBmcPassword(), pinBmcAddresses: pin, flatcar: signed, uefi: state.options.uefi });
     step = 'checking the written racker configuration';
     await loadConfig({ flag: dirs.configPath, env: {} });
     for (const ns of [spec.netns, spec.mgmtNetns]) {
