@@ -119,6 +119,11 @@ export class IpmiSim {
     return out;
   }
 
+  /** Sessions the simulator activated so far. */
+  sessionsStarted(): number {
+    return this.output.split('Activate session: Session started').length - 1;
+  }
+
   get log(): string {
     return this.output;
   }

@@ -246,9 +246,7 @@ export class LanplusSession {
   private async attach(): Promise<Endpoint> {
     if (this.endpoint !== undefined) return this.endpoint;
     const endpoint = await resolveEndpoint({ address: this.target.address, port: this.target.port });
-    this.unregister = this.transport.register(endpoint, (d) => {
-      if (this.waiter?.(d) !== true) this.log.trace({ datagram: d.toString('hex') }, 'unexpected datagram dropped');
-    });
+    this.unregister = this.transport.register(endpoint, (d) => this.waiter?.(d) === true);
     this.endpoint = endpoint;
     return endpoint;
   }

@@ -3,8 +3,9 @@
  * routed to the session registered for their source address and port. Hundreds of BMCs cost one
  * file descriptor and no threads.
  *
- * INVARIANTS: at most one receiver per endpoint (a client owns its BMC's endpoint); the socket is
- * unref'd, so only pending request timers keep the process alive, and close() ends it.
+ * INVARIANTS: a datagram goes to the receivers of its endpoint in registration order until one
+ * takes it (several sessions to one BMC, e.g. two users, each take only their own answers); the
+ * socket is unref'd, so only pending request timers keep the process alive, and close() ends it.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
@@ -16,7 +17,8 @@ export interface Endpoint {
   port: number;
 }
 
-export type DatagramReceiver = (datagram: Buffer) => void;
+/** Returns true when the datagram was the receiver's (an answer it waited for). */
+export type DatagramReceiver = (datagram: Buffer) => boolean;
 
 /** What a session needs from the transport (a fake in unit tests drops or answers datagrams). */
 export interface DatagramTransport {
@@ -36,7 +38,7 @@ export async function resolveEndpoint(e: Endpoint): Promise<Endpoint> {
 export class UdpTransport implements DatagramTransport {
   private socket: Socket | undefined;
   private opening: Promise<Socket> | undefined;
-  private readonly receivers = new Map<string, DatagramReceiver>();
+  private readonly receivers = new Map<string, Set<DatagramReceiver>>();
 
   /** @param bindAddress local address to send from (default: any). */
   constructor(private readonly log: Logger, private readonly bindAddress?: string) {}
@@ -44,10 +46,12 @@ export class UdpTransport implements DatagramTransport {
   /** Route datagrams from `endpoint` to `receiver` until the returned function is called. */
   register(endpoint: Endpoint, receiver: DatagramReceiver): () => void {
     const key = endpointKey(endpoint);
-    if (this.receivers.has(key)) throw new Error(`BMC endpoint ${key} already has a session on this transport`);
-    this.receivers.set(key, receiver);
+    const set = this.receivers.get(key) ?? new Set<DatagramReceiver>();
+    set.add(receiver);
+    this.receivers.set(key, set);
     return () => {
-      if (this.receivers.get(key) === receiver) this.receivers.delete(key);
+      set.delete(receiver);
+      if (set.size === 0 && this.receivers.get(key) === set) this.receivers.delete(key);
     };
   }
 
@@ -64,12 +68,9 @@ export class UdpTransport implements DatagramTransport {
       const socket = createSocket({ type: 'udp4' });
       socket.once('error', reject);
       socket.on('message', (msg, rinfo) => {
-        const receiver = this.receivers.get(`${rinfo.address}:${rinfo.port}`);
-        if (receiver === undefined) {
-          this.log.debug({ from: `${rinfo.address}:${rinfo.port}` }, 'datagram from an endpoint without a session dropped');
-          return;
-        }
-        receiver(msg);
+        const set = this.receivers.get(`${rinfo.address}:${rinfo.port}`);
+        for (const receiver of set ?? []) if (receiver(msg)) return;
+        this.log.trace({ from: `${rinfo.address}:${rinfo.port}` }, 'datagram nobody waited for dropped (late answer or another session)');
       });
       socket.bind({ address: this.bindAddress, port: 0 }, () => {
         socket.off('error', reject);

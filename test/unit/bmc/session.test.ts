@@ -20,7 +20,7 @@ class LossyBmc implements DatagramTransport {
     if (!this.answer) return;
     const pong = Buffer.from('0600ff06000011be40000010000011be000000008100000000000000', 'hex');
     pong[9] = d[9] as number; // echo the tag
-    setImmediate(() => this.receiver?.(pong));
+    setImmediate(() => { this.receiver?.(pong); });
   }
 }
 
