@@ -16,5 +16,6 @@ export interface CommandEntry {
 
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'factory', summary: 'write and check the rack metadata (nodes.csv, BMC credentials)', load: () => import('../../factory/command.js') },
+  { name: 'ipmi', summary: 'talk to a node\'s BMC (diag, console, power, bootdev, sensors, users, raw), or to all of them', load: () => import('./ipmi.js') },
   { name: 'version', summary: 'print the racker version', load: () => import('./version.js') },
 ];
