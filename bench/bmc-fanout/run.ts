@@ -38,7 +38,7 @@ async function bench(n: number, runs: number, dir: string): Promise<string[]> {
   const lines: string[] = [];
   try {
     for (let i = 0; i < n; i++) {
-      const d = join(dir, `bmc-${i}`);
+      const d = join(dir, `n${n}-bmc-${i}`);
       await mkdir(d);
       sims.push(await IpmiSim.start({ dir: d, lans: [{ address: '127.0.0.1', port: await freeUdpPort() }], logMessages: false }));
     }
@@ -86,9 +86,8 @@ const runs = runsAt === -1 ? 3 : Number(argv[runsAt + 1]);
 const sizes = argv.filter((a, i) => /^\d+$/.test(a) && i !== runsAt + 1).map(Number);
 const dir = await makeTempDir('racker-bench-bmc-');
 try {
-  const rows = ['| N | workload | tool | wall ms | wall vs native | CPU ms per BMC | CPU vs native |', '|---|---|---|---|---|---|---|'];
-  for (const n of sizes.length > 0 ? sizes : [16, 64]) rows.push(...await bench(n, runs, dir));
-  process.stdout.write(`${rows.join('\n')}\n`);
+  process.stdout.write('| N | workload | tool | wall ms | wall vs native | CPU ms per BMC | CPU vs native |\n|---|---|---|---|---|---|---|\n');
+  for (const n of sizes.length > 0 ? sizes : [16, 64]) process.stdout.write(`${(await bench(n, runs, dir)).join('\n')}\n`);
 } finally {
   await stopAllSims();
   await removeTempDir(dir);

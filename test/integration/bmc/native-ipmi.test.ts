@@ -147,6 +147,16 @@ describe('native IPMI client against ipmi_sim', function () {
     await until('Close Session logged', async () => closes() - c0 === 1, 2000);
   });
 
+  it('keeps an idle session alive with Get Device ID and keeps using it', async () => {
+    const c = client({}, { keepAliveMs: 150 });
+    const deviceIds = (): number => sim.requests().filter((r) => r.netFn === 0x06 && r.command === 0x01).length;
+    await c.powerState();
+    const [s0, d0] = [sim.sessionsStarted(), deviceIds()];
+    await until('two keep-alives', async () => deviceIds() - d0 >= 2, 3000);
+    await c.powerState();
+    expect(sim.sessionsStarted()).to.equal(s0);
+  });
+
   it('sends raw commands and returns the completion code', async () => {
     const r = await client().raw(0x06, 0x01, new Uint8Array());
     expect(r.completionCode).to.equal(0);
