@@ -24,4 +24,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'upgrade', summary: 'install the newest release', load: () => import('./upgrade.js') },
   { name: 'get', summary: 'install a given version: racker get VERSION', load: () => import('./get.js') },
   { name: 'rollback', summary: 'return to the previous installed version', load: () => import('./rollback.js') },
+  { name: 'ipmi', summary: 'talk to a node\'s BMC (diag, console, power, bootdev, sensors, users, raw), or to all of them', load: () => import('./ipmi.js') },
 ];

@@ -4,6 +4,8 @@ import { normalizeMac } from '../../inventory/mac.js';
 
 export const bmcDriver = z.enum(['ipmi', 'ipmitool', 'redfish']);
 const cipherSuite = z.union([z.literal(3), z.literal(17)]);
+/** SHA-256 certificate fingerprint, as `openssl x509 -fingerprint -sha256` prints it (colons optional). */
+const fingerprint = z.string().regex(/^([0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/, 'must be a SHA-256 fingerprint (64 hex digits, colons optional)');
 
 const bmcOverride = z.strictObject({
   /** Fixed address instead of the DHCP reservation (BMCs with static addresses). */
@@ -11,19 +13,34 @@ const bmcOverride = z.strictObject({
   port: z.number().int().min(1).max(65535).optional(),
   driver: bmcDriver.optional(),
   cipherSuite: cipherSuite.optional(),
+  /** Redfish: accept exactly this certificate (self-signed BMCs) instead of CA verification. */
+  tlsFingerprint: fingerprint.optional(),
 });
 
 export const bmcSection = z.strictObject({
   driver: bmcDriver.default('ipmi'),
   /** Cipher suites to try, in order. */
   cipherSuites: z.array(cipherSuite).min(1).default([17, 3]),
-  /** Per-command timeout before a retransmission gives up. */
+  /** Budget of one request/response exchange with a BMC, retransmissions included. */
   timeoutMs: z.number().int().min(100).max(120_000).default(5_000),
+  /** Retransmissions within that budget. */
   retries: z.number().int().min(0).max(10).default(3),
+  /** Wait before the first retransmission; each further one waits twice as long. */
+  retransmitMs: z.number().int().min(50).max(60_000).default(500),
   /** Minimum gap between two commands to one BMC; fragile BMCs freeze under bursts. */
-  minCommandIntervalMs: z.number().int().min(0).max(10_000).default(100),
+  minCommandIntervalMs: z.number().int().min(0).max(10_000).default(20),
   /** How many BMCs are talked to at once. */
   fanout: z.number().int().min(1).max(1024).default(64),
+  /** Idle time after which an open session is kept alive with a harmless command; 0 never. */
+  keepAliveMs: z.number().int().min(0).max(600_000).default(30_000),
+  /** The ipmitool program (driver `ipmitool` and the serial console). */
+  ipmitool: z.string().min(1).default('ipmitool'),
+  redfish: z.strictObject({
+    /** Verify BMC certificates against the system CAs (a per-node tlsFingerprint pins one instead). */
+    verifyTls: z.boolean().default(true),
+    /** Log in with a Redfish session (X-Auth-Token) instead of sending basic auth on every request. */
+    sessions: z.boolean().default(true),
+  }).prefault({}),
   /** Per-node settings keyed by BMC MAC. */
   nodes: z.record(z.string(), bmcOverride).default({}).superRefine((rec, ctx) => {
     for (const key of Object.keys(rec)) {
@@ -31,3 +48,5 @@ export const bmcSection = z.strictObject({
     }
   }),
 });
+
+export type BmcSettings = z.output<typeof bmcSection>;

@@ -1,0 +1,123 @@
+/**
+ * The one interface every other subsystem uses to drive a node's BMC, whatever the driver (native
+ * IPMI v2.0 lanplus, ipmitool, Redfish). Methods take no credentials: a client is built for one
+ * BMC (see BmcTarget) and keeps the password in memory only.
+ */
+
+export type PowerState = 'on' | 'off';
+
+export type BootDevice = 'pxe' | 'disk' | 'bios' | 'cdrom';
+export const BOOT_DEVICES: readonly BootDevice[] = ['pxe', 'disk', 'bios', 'cdrom'];
+
+/** What to boot next, explicit in every respect (the original left firmware mode to chance). */
+export interface BootOverride {
+  device: BootDevice;
+  /** true: every boot until changed (IPMI "persistent", Redfish Continuous); false: next boot only. */
+  persistent: boolean;
+  /** true: UEFI; false: legacy BIOS. */
+  efi: boolean;
+}
+
+/** The boot flags as the BMC reports them. `device` is 'none' when no override is set. */
+export interface BootFlags {
+  /** The BMC says the flags are in force (IPMI "boot flag valid"; Redfish Enabled ≠ Disabled). */
+  valid: boolean;
+  device: BootDevice | 'none' | 'other';
+  persistent: boolean;
+  efi: boolean;
+  /** Driver-specific raw form, for diagnostics (IPMI: the 5 data bytes in hex). */
+  raw?: string;
+}
+
+/** Result of setting the boot device: what was asked for and what the BMC reports afterwards. */
+export interface BootSetResult {
+  requested: BootOverride;
+  readBack: BootFlags;
+  /**
+   * Fields the BMC reports differently from what was requested (the device always matches, else
+   * setBootDevice throws). Some BMCs keep only the device (OpenIPMI's ipmi_sim does): callers
+   * decide whether that matters.
+   */
+  mismatches: Array<'persistent' | 'efi' | 'valid'>;
+}
+
+export interface ChassisStatus {
+  power: PowerState;
+  /** Power fault, interlock, overload, as the BMC reports them. */
+  faults: string[];
+  /** Last power event in words ('' when none). */
+  lastPowerEvent: string;
+  intrusion: boolean;
+  /** 'off' | 'temporary' | 'indefinite' | 'unknown' (not every BMC reports it). */
+  identify: 'off' | 'temporary' | 'indefinite' | 'unknown';
+  /** The policy after AC power returns. */
+  restorePolicy: 'always-off' | 'previous' | 'always-on' | 'unknown';
+}
+
+export interface SensorReading {
+  name: string;
+  /** Sensor type in words ('temperature', 'voltage', 'fan', ... or 'type 0x..'). */
+  type: string;
+  /** Converted value, undefined when the BMC has no reading (sensor absent or not scanning). */
+  value: number | undefined;
+  unit: string;
+  /** 'ok' | 'warning' | 'critical' | 'unavailable' | 'discrete' */
+  status: 'ok' | 'warning' | 'critical' | 'unavailable' | 'discrete';
+}
+
+export interface BmcUser {
+  id: number;
+  name: string;
+  enabled: boolean;
+  /** 'callback' | 'user' | 'operator' | 'administrator' | 'oem' | 'no access' */
+  privilege: string;
+}
+
+export interface RawResponse {
+  completionCode: number;
+  data: Uint8Array;
+}
+
+export interface BmcClient {
+  /** The driver's name, for messages ('ipmi', 'ipmitool', 'redfish'). */
+  readonly driver: string;
+  /** Reachability: answers without credentials when the protocol allows (ASF ping, Redfish service root). */
+  ping(): Promise<boolean>;
+  powerState(): Promise<PowerState>;
+  chassisStatus(): Promise<ChassisStatus>;
+  powerOn(): Promise<void>;
+  /** Hard power off. */
+  powerOff(): Promise<void>;
+  /** Ask the OS to shut down (ACPI). */
+  softOff(): Promise<void>;
+  /** Power cycle; a machine that is off is powered on. */
+  powerCycle(): Promise<void>;
+  /** Hard reset. */
+  reset(): Promise<void>;
+  /** Blink the locator light for `seconds` (0 turns it off). */
+  identify(seconds: number): Promise<void>;
+  /**
+   * Set the boot override (the 60 s flag timeout disabled first where the protocol has one) and
+   * read it back. Throws RACKER_E_BMC when the BMC reports another device afterwards.
+   */
+  setBootDevice(override: BootOverride): Promise<BootSetResult>;
+  bootFlags(): Promise<BootFlags>;
+  sensors(): Promise<SensorReading[]>;
+  users(): Promise<BmcUser[]>;
+  /** Set user `id`'s password. The password is never logged or put in argv. */
+  setUserPassword(id: number, password: string): Promise<void>;
+  /** A raw request: netfn, command, data. Not every driver supports it (RACKER_E_BMC_UNSUPPORTED). */
+  raw(netFn: number, command: number, data: Uint8Array): Promise<RawResponse>;
+  /** Close the session (if any). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Where a BMC is and how to talk to it; built from the inventory and configuration (targets.ts). */
+export interface BmcTarget {
+  /** How the node is named in messages: host name, else the BMC MAC. */
+  node: string;
+  address: string;
+  port: number;
+  user: string;
+  password: string;
+}

@@ -1,0 +1,225 @@
+/**
+ * BmcClient over racker's own IPMI v2.0 lanplus implementation: no process per call, the password
+ * only in memory, one session reused across operations (kept alive while idle, closed by close()).
+ *
+ * INVARIANTS: every operation holds one fan-out slot and runs alone on this BMC (SerialQueue);
+ * commands inside it are paced by the minimum command interval. When the first command of a
+ * reused session gets no answer (the BMC dropped the session, e.g. after a reboot), the
+ * operation is retried once in a fresh session; later failures are reported as they are.
+ */
+import type { Logger } from '../../lib/log.js';
+import type { BmcClient, BmcTarget, BmcUser, BootFlags, BootOverride, BootSetResult, ChassisStatus, PowerState, RawResponse, SensorReading } from '../bmc-client.js';
+import { bmcFailure, bmcUnsupportedError, isBmcError, type BmcWhere } from '../errors.js';
+import { ErrorCodes } from '../../lib/errors.js';
+import { SerialQueue, type Semaphore } from '../scheduler.js';
+import { LanplusSession, type SessionOptions } from './session.js';
+import { describeCompletionCode, isUnsupportedCode, type IpmiRequest, type IpmiResponse } from './message.js';
+import * as cmd from './commands.js';
+import { readSensors } from './sensors.js';
+import { compareBootFlags } from '../boot-flags.js';
+import type { DatagramTransport } from './transport.js';
+
+export interface IpmiClientOptions extends SessionOptions {
+  minCommandIntervalMs: number;
+  /** Send a harmless command this long after the last one, so the BMC keeps the session. 0: never. */
+  keepAliveMs: number;
+}
+
+export interface IpmiClientDeps {
+  transport: DatagramTransport;
+  fanout: Semaphore;
+  log: Logger;
+}
+
+/** Sends one command and returns its data, throwing on a non-zero completion code. */
+export type Run = (request: IpmiRequest, step: string) => Promise<Buffer>;
+/** Sends one command and returns the whole response. */
+export type Send = (request: IpmiRequest, step: string) => Promise<IpmiResponse>;
+
+export class IpmiBmcClient implements BmcClient {
+  readonly driver = 'ipmi';
+  private readonly session: LanplusSession;
+  private readonly queue: SerialQueue;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly target: BmcTarget, private readonly options: IpmiClientOptions, private readonly deps: IpmiClientDeps) {
+    this.session = new LanplusSession(target, options, deps.transport, deps.log);
+    this.queue = new SerialQueue(options.minCommandIntervalMs);
+  }
+
+  private get where(): BmcWhere {
+    return { node: this.target.node, address: this.target.address, port: this.target.port };
+  }
+
+  /** The cipher suite of the open session (undefined before the first operation). */
+  get cipherSuite(): 3 | 17 | undefined {
+    return this.session.cipherSuite;
+  }
+
+  async ping(): Promise<boolean> {
+    return this.deps.fanout.run(() => this.queue.run(() => this.session.ping()));
+  }
+
+  async powerState(): Promise<PowerState> {
+    return (await this.chassisStatus()).power;
+  }
+
+  async chassisStatus(): Promise<ChassisStatus> {
+    return this.op(async (run) => this.status(run));
+  }
+
+  async powerOn(): Promise<void> {
+    await this.op((run) => run(cmd.chassisControl(cmd.ChassisControl.powerUp), 'power on'));
+  }
+
+  async powerOff(): Promise<void> {
+    await this.op((run) => run(cmd.chassisControl(cmd.ChassisControl.powerDown), 'power off'));
+  }
+
+  async softOff(): Promise<void> {
+    await this.op((run) => run(cmd.chassisControl(cmd.ChassisControl.softShutdown), 'soft power off'));
+  }
+
+  async powerCycle(): Promise<void> {
+    await this.op(async (run) => {
+      // The spec lets a BMC ignore or refuse a cycle of a machine that is off: power it on instead.
+      const on = (await this.status(run)).power === 'on';
+      await run(cmd.chassisControl(on ? cmd.ChassisControl.powerCycle : cmd.ChassisControl.powerUp), on ? 'power cycle' : 'power on (was off)');
+    });
+  }
+
+  async reset(): Promise<void> {
+    await this.op((run) => run(cmd.chassisControl(cmd.ChassisControl.hardReset), 'reset'));
+  }
+
+  async identify(seconds: number): Promise<void> {
+    await this.op((run) => run(cmd.chassisIdentify(seconds), 'identify'));
+  }
+
+  async setBootDevice(override: BootOverride): Promise<BootSetResult> {
+    return this.op(async (run, send) => {
+      // Parameter 3 first, as the original did: without it the flags expire after 60 s.
+      const timer = await send(cmd.disableBootFlagTimeout(), 'disable the boot flag timeout (boot option 3)');
+      if (timer.completionCode !== 0) {
+        if (!isUnsupportedCode(timer.completionCode)) throw this.ccError('disable the boot flag timeout (boot option 3)', timer.completionCode);
+        this.deps.log.warn({ node: this.target.node }, 'BMC has no boot flag timeout setting (boot option 3); the override may expire after 60 s');
+      }
+      await run(cmd.setBootFlags(override), `set boot device ${override.device} (boot option 5)`);
+      const readBack = await this.bootFlagsIn(run);
+      return compareBootFlags(this.where, override, readBack);
+    });
+  }
+
+  async bootFlags(): Promise<BootFlags> {
+    return this.op((run) => this.bootFlagsIn(run));
+  }
+
+  async sensors(): Promise<SensorReading[]> {
+    return this.op((_run, send) => readSensors(send, this.where));
+  }
+
+  async users(): Promise<BmcUser[]> {
+    return this.op(async (run, send) => {
+      const first = cmd.decodeUserAccess(await run(cmd.getUserAccess(0x0e, 1), 'get user access 1'));
+      if (first === undefined) throw bmcFailure(this.where, 'get user access', 'short response');
+      const users: BmcUser[] = [];
+      for (let id = 1; id <= first.maxUsers; id++) {
+        const access = id === 1 ? first : cmd.decodeUserAccess(await run(cmd.getUserAccess(0x0e, id), `get user access ${id}`));
+        // User 1 is the anonymous user: many BMCs refuse to name it.
+        const name = await send(cmd.getUserName(id), `get user name ${id}`);
+        if (access !== undefined) users.push(cmd.userFrom(id, name.completionCode === 0 ? cmd.decodeUserName(name.data) : '', access));
+      }
+      return users;
+    });
+  }
+
+  async setUserPassword(id: number, password: string): Promise<void> {
+    await this.op((run) => run(cmd.setUserPassword(id, password), `set password of user ${id}`));
+  }
+
+  async raw(netFn: number, command: number, data: Uint8Array): Promise<RawResponse> {
+    return this.op(async (_run, send) => {
+      const r = await send({ netFn, command, data }, `raw netfn 0x${netFn.toString(16)} command 0x${command.toString(16)}`);
+      return { completionCode: r.completionCode, data: r.data };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopKeepAlive();
+    await this.queue.run(() => this.session.close());
+  }
+
+  private async status(run: Run): Promise<ChassisStatus> {
+    const s = cmd.decodeChassisStatus(await run(cmd.getChassisStatus(), 'get chassis status'));
+    if (s === undefined) throw bmcFailure(this.where, 'get chassis status', 'short response');
+    return s;
+  }
+
+  private async bootFlagsIn(run: Run): Promise<BootFlags> {
+    const flags = cmd.decodeBootFlags(await run(cmd.getBootFlags(), 'read back boot flags (boot option 5)'));
+    if (flags === undefined) throw bmcFailure(this.where, 'read back boot flags (boot option 5)', 'malformed response');
+    return flags;
+  }
+
+  private ccError(step: string, cc: number): Error {
+    if (isUnsupportedCode(cc)) return bmcUnsupportedError(this.where, step, describeCompletionCode(cc));
+    return bmcFailure(this.where, step, describeCompletionCode(cc), cc === 0xd4 ? 'give the BMC user administrator privilege' : undefined);
+  }
+
+  private op<T>(fn: (run: Run, send: Send) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(`BMC client for ${this.target.node} is closed`));
+    return this.deps.fanout.run(() => this.queue.run(async () => {
+      this.stopKeepAlive();
+      let answered = 0;
+      const send: Send = async (request, step) => {
+        await this.queue.pace();
+        const r = await this.session.command(request, step);
+        answered++;
+        return r;
+      };
+      const run: Run = async (request, step) => {
+        const r = await send(request, step);
+        if (r.completionCode !== 0) throw this.ccError(step, r.completionCode);
+        return r.data;
+      };
+      const reused = this.session.isOpen;
+      try {
+        await this.session.open();
+        return await fn(run, send);
+      } catch (e) {
+        if (!(reused && answered === 0 && isBmcError(e) && e.code === ErrorCodes.bmcTimeout)) throw e;
+        this.deps.log.debug({ node: this.target.node }, 'reused session got no answer; opening a new one');
+        this.session.drop();
+        await this.session.open();
+        return await fn(run, send);
+      } finally {
+        this.scheduleKeepAlive();
+      }
+    }));
+  }
+
+  private scheduleKeepAlive(): void {
+    if (this.options.keepAliveMs <= 0 || this.closed || !this.session.isOpen) return;
+    this.keepAlive = setTimeout(() => {
+      this.keepAlive = undefined;
+      void this.queue.run(async () => {
+        if (!this.session.isOpen || this.closed) return;
+        try {
+          await this.session.command(cmd.getDeviceId(), 'keep-alive');
+        } catch (e) {
+          this.deps.log.debug({ err: e, node: this.target.node }, 'keep-alive got no answer; the next operation opens a new session');
+          this.session.drop();
+        }
+        this.scheduleKeepAlive();
+      });
+    }, this.options.keepAliveMs);
+    this.keepAlive.unref();
+  }
+
+  private stopKeepAlive(): void {
+    if (this.keepAlive !== undefined) clearTimeout(this.keepAlive);
+    this.keepAlive = undefined;
+  }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# ipmitool processes for every BMC at once (each BMC's own calls still in order).
+# Usage: ipmitool-parallel.sh HOSTS_FILE status|pxe-cycle   (IPMI_USER, IPMI_PASSWORD in the environment)
+set -euo pipefail
+hosts=$1 workload=$2
+one() {
+  local a=$1 p=$2
+  local I=(ipmitool -I lanplus -C 3 -H "$a" -p "$p" -U "${IPMI_USER:-admin}" -E)
+  if [ "$workload" = status ]; then "${I[@]}" chassis power status >/dev/null; return; fi
+  "${I[@]}" raw 0x00 0x08 0x03 0x1f >/dev/null
+  "${I[@]}" chassis bootdev pxe options=persistent,efiboot >/dev/null
+  "${I[@]}" chassis bootparam get 5 >/dev/null
+  if "${I[@]}" chassis power status | grep -q ' on$'; then "${I[@]}" chassis power cycle >/dev/null; else "${I[@]}" chassis power on >/dev/null; fi
+}
+pids=()
+while read -r a p; do one "$a" "$p" & pids+=($!); done < "$hosts"
+rc=0
+for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+exit $rc
