@@ -11,6 +11,11 @@ import type { StateStore } from '../state/state-store.js';
 import type { PowerReader } from '../bmc-poller/poller.js';
 import type { AgentInputs, DependsOn } from './inputs.js';
 import type { JobRunner } from './jobs.js';
+import { RackBus, recordRackEvents } from './wiring/rack-bus.js';
+import { AgentBmc } from './wiring/bmc-control.js';
+import { TokenStore } from './wiring/token-store.js';
+import { BootstrapRunner } from './wiring/bootstrap-runner.js';
+import { bootEntry, dhcpEntry, pxeAddressEntry } from './wiring/network-services.js';
 
 /** What a subsystem gets to build itself from. */
 export interface AgentDeps {
@@ -42,9 +47,29 @@ export interface Subsystems {
 }
 
 /**
- * The subsystems of the shipped agent. Wire new ones here, e.g.
- *   services: [dhcpEntry, bootEntry], powerReader: (d) => bmcPowerReader(d), jobRunner: (d) => new BootstrapRunner(d)
+ * The subsystems of the shipped agent: the PXE interface's addresses, dnsmasq and the boot service
+ * (in that order), the BMC layer for the power poller and the bootstrap, and the bootstrap runner.
+ * The rack bus and the BMC pool are shared by all of them and outlive service restarts.
  */
 export function defaultSubsystems(): Subsystems {
-  return {};
+  let shared: { bus: RackBus; bmc: AgentBmc; tokens: TokenStore } | undefined;
+  const parts = (deps: AgentDeps): NonNullable<typeof shared> => {
+    if (shared === undefined) {
+      const bus = new RackBus(deps.log);
+      recordRackEvents(bus, deps.state, deps.metrics);
+      shared = { bus, bmc: new AgentBmc(deps.inputs, deps.log.child({ component: 'bmc' })), tokens: new TokenStore(deps.inputs().config.paths.stateDir, bus.tokens) };
+    }
+    return shared;
+  };
+  return {
+    services: [
+      pxeAddressEntry(),
+      dhcpEntry((deps) => parts(deps).bus),
+      bootEntry((deps) => parts(deps).bus, (deps) => parts(deps).tokens),
+      // Owns the BMC pool's socket and sessions, closed when the agent stops.
+      { name: 'bmc', dependsOn: { config: [], inventory: false }, create: (deps) => ({ name: 'bmc', start: async () => undefined, stop: () => parts(deps).bmc.close() }) },
+    ],
+    powerReader: (deps) => parts(deps).bmc,
+    jobRunner: (deps) => new BootstrapRunner({ deps, bus: parts(deps).bus, tokens: parts(deps).tokens, control: parts(deps).bmc }),
+  };
 }

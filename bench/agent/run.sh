@@ -11,7 +11,9 @@ agent_pid=
 cleanup() { [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null; rm -rf "$root"; }
 trap cleanup EXIT
 
-# A rack of 64 nodes plus the management node (its secondary MAC is a local interface).
+# A rack of 64 nodes plus the management node (its secondary MAC is a local interface). No dnsmasq
+# (no real PXE interface here); the boot service on loopback; every BMC pinned to a closed port on
+# 127.0.0.1, so the poller works as on a rack whose BMCs do not answer, and nothing leaves loopback.
 mkdir -p "$root"/{oem,etc,state,run,sys/eth1/device}
 {
   echo 'Primary MAC address, BMC MAC address, Secondary MAC address, Node Type, Comments'
@@ -23,6 +25,12 @@ echo 02:cc:00:00:00:00 > "$root/sys/eth1/address"
 cat > "$root/etc/racker.yaml" <<YAML
 paths: { oemDir: $root/oem, etcDir: $root/etc, stateDir: $root/state, runDir: $root/run, sysClassNet: $root/sys }
 agent: { metricsPort: 0 }
+network: { configureInterface: false }
+dhcp: { enabled: false }
+boot: { listenAddress: 127.0.0.1, port: 18469 }
+bmc:
+  nodes:
+$(for i in $(seq 1 64); do printf '    "02:bb:00:00:00:%02x": { address: 127.0.0.1, port: 9 }\n' "$i"; done)
 YAML
 export RACKER_CONFIG="$root/etc/racker.yaml"
 

@@ -18,6 +18,12 @@ export interface FakeRackOptions {
   interfaces?: Record<string, { mac: string; physical?: boolean }>;
   /** Extra configuration YAML (paths are added). */
   configYaml?: string;
+  /**
+   * For running the real agent on a fake rack: no addresses on the (fake) PXE interface, no
+   * dnsmasq, the boot service on 127.0.0.1, and every BMC pinned to a closed port on 127.0.0.1,
+   * so nothing is sent beyond loopback.
+   */
+  isolated?: { bootPort: number };
 }
 
 export const MGMT = { primary: '00:11:22:33:44:00', bmc: '00:11:22:33:44:01', secondary: '00:11:22:33:44:30' };
@@ -62,7 +68,14 @@ export async function writeFakeRack(root: string, o: FakeRackOptions = {}): Prom
     if (physical !== false) await mkdir(join(rack.sysClassNet, name, 'device'), { recursive: true });
   }
   const paths = `paths:\n  oemDir: ${rack.oemDir}\n  etcDir: ${rack.etcDir}\n  stateDir: ${rack.stateDir}\n  runDir: ${rack.runDir}\n  sysClassNet: ${rack.sysClassNet}\n`;
-  await writeFile(rack.configPath, `${paths}${o.configYaml ?? ''}`);
+  const rows = (o.rows ?? DEFAULT_ROWS).map((r) => r.split(',').map((f) => f.trim()));
+  const isolation = o.isolated === undefined ? '' : [
+    'network:\n  configureInterface: false',
+    'dhcp:\n  enabled: false',
+    `boot:\n  listenAddress: 127.0.0.1\n  port: ${o.isolated.bootPort}`,
+    `bmc:\n  nodes:\n${rows.map((f) => `    "${f[1] ?? ''}": { address: 127.0.0.1, port: 9 }`).join('\n')}`,
+  ].join('\n') + '\n';
+  await writeFile(rack.configPath, `${paths}${isolation}${o.configYaml ?? ''}`);
   rack.env = { RACKER_CONFIG: rack.configPath };
   return rack;
 }

@@ -10,7 +10,8 @@ import { DnsmasqSupervisor } from '../../dhcp/supervisor.js';
 import { createBootService } from '../../boot/create.js';
 import { PxeAddressService, pxeAddressPlan } from '../../net/pxe-address.js';
 import type { Service } from '../../lib/service.js';
-import type { ServiceEntry } from '../subsystems.js';
+import type { AgentDeps, ServiceEntry } from '../subsystems.js';
+import type { TokenStore } from './token-store.js';
 import type { RackBus } from './rack-bus.js';
 
 export function pxeAddressEntry(): ServiceEntry {
@@ -26,7 +27,7 @@ export function pxeAddressEntry(): ServiceEntry {
   };
 }
 
-export function dhcpEntry(bus: RackBus): ServiceEntry {
+export function dhcpEntry(busOf: (deps: AgentDeps) => RackBus): ServiceEntry {
   return {
     name: 'dhcp',
     dependsOn: { config: ['dhcp', 'network', 'boot', 'paths'], inventory: true },
@@ -34,19 +35,22 @@ export function dhcpEntry(bus: RackBus): ServiceEntry {
       const { config, inventory } = deps.inputs();
       if (!config.dhcp.enabled) return disabledService('dhcp');
       const service = createDnsmasqService(config, inventory, deps.log);
+      const bus = busOf(deps);
       service.events.on((e) => bus.dhcp.emit(e));
       return service;
     },
     // New reservations reach dnsmasq by SIGHUP; a changed dnsmasq.conf restarts it (apply decides).
     reload: async (service, deps) => {
       const { config, inventory } = deps.inputs();
-      if (service instanceof DnsmasqSupervisor && config.dhcp.enabled) await service.apply(dnsmasqPlan(inventory, config));
-      else throw new Error('dhcp.enabled changed: restart the agent to apply it');
+      const running = service instanceof DnsmasqSupervisor;
+      if (running && config.dhcp.enabled) await service.apply(dnsmasqPlan(inventory, config));
+      else if (running !== config.dhcp.enabled) throw new Error('dhcp.enabled changed: restart the agent to apply it');
     },
   };
 }
 
-export function bootEntry(bus: RackBus): ServiceEntry {
+/** The boot service; the persisted phone-home tokens are loaded before it answers. */
+export function bootEntry(busOf: (deps: AgentDeps) => RackBus, tokensOf: (deps: AgentDeps) => TokenStore): ServiceEntry {
   return {
     name: 'boot',
     dependsOn: { config: ['boot', 'paths'], inventory: true },
@@ -55,13 +59,24 @@ export function bootEntry(bus: RackBus): ServiceEntry {
       if (!config.boot.enabled) return disabledService('boot');
       const reserved = new Map<string, string>();
       for (const n of inventory.workers) if (n.address !== undefined) reserved.set(n.primaryMac, n.address);
-      return createBootService(config, {
+      const bus = busOf(deps);
+      const service = createBootService(config, {
         log: deps.log.child({ component: 'boot' }),
         events: bus.boot,
         reservedAddress: (mac) => reserved.get(mac),
         defaultHost: inventory.plan.managementAddress,
         tokens: bus.tokens,
       });
+      const tokens = tokensOf(deps);
+      return {
+        name: service.name,
+        start: async (signal) => {
+          await tokens.load();
+          await service.start(signal);
+        },
+        stop: () => service.stop(),
+        healthcheck: () => service.healthcheck(),
+      };
     },
   };
 }

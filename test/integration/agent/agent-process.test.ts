@@ -26,7 +26,7 @@ describe('racker agent as a process', function () {
   beforeEach(async () => {
     dir = await makeTempDir();
     metricsPort = await freePort();
-    rack = await writeFakeRack(dir, { configYaml: `agent:\n  metricsPort: ${metricsPort}\n` });
+    rack = await writeFakeRack(dir, { configYaml: `agent:\n  metricsPort: ${metricsPort}\n`, isolated: { bootPort: await freePort() } });
   });
   afterEach(async () => {
     for (const a of agents.splice(0)) await a.kill('SIGKILL');
@@ -86,8 +86,9 @@ describe('racker agent as a process', function () {
     await appendFile(join(rack.oemDir, 'nodes.csv'), '00:11:22:33:44:80, 00:11:22:33:44:81, 00:11:22:33:44:90, red, new server\n');
     a.child.kill('SIGHUP');
     const done = await a.waitForLog((l) => l.msg === 'reload done');
-    expect(done.reloaded).to.deep.equal(['state']);
-    expect(done.unchanged).to.include.members(['metrics', 'jobs', 'control-api']);
+    // Everything built from the inventory is reloaded (dnsmasq by SIGHUP) or restarted; the rest is left alone.
+    expect(done.reloaded).to.deep.equal(['state', 'pxe-address', 'dhcp', 'boot', 'bmc-poller']);
+    expect(done.unchanged).to.deep.equal(['metrics', 'bmc', 'jobs', 'control-api', 'watchdog']);
     const nodes = (await call(socket(), 'GET', '/v1/nodes')).json() as { nodes: { hostname: string; address?: string }[] };
     expect(nodes.nodes.map((n) => n.hostname)).to.deep.equal(['node-01', 'node-02', 'node-03', 'node-04', 'node-05']);
     // Addresses of existing nodes did not move when the row was added.
@@ -98,12 +99,12 @@ describe('racker agent as a process', function () {
     const config = await readFile(rack.configPath, 'utf8');
     await writeFile(rack.configPath, config.replace(`metricsPort: ${metricsPort}`, `metricsPort: ${newPort}`));
     const r = (await call(socket(), 'POST', '/v1/reload')).json() as { reloaded: string[] };
-    expect(r.reloaded).to.deep.equal(['metrics']);
+    expect(r.reloaded).to.deep.equal(['metrics', 'bmc-poller']); // the poller's settings are in the agent section too
     expect((await fetch(`http://127.0.0.1:${newPort}/metrics`)).status).to.equal(200);
     await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(() => { throw new Error('old metrics port still open'); }, () => undefined);
 
     // A broken configuration is refused with its problems; the agent keeps running as it was.
-    await writeFile(rack.configPath, `${config}network:\n  subnet: 10.0.0.0/33\n`);
+    await writeFile(rack.configPath, config.replace('network:\n  configureInterface: false', 'network:\n  configureInterface: false\n  subnet: 10.0.0.0/33'));
     const bad = await call(socket(), 'POST', '/v1/reload');
     expect(bad.status).to.equal(422);
     expect((bad.json() as { problems: { field: string }[] }).problems.map((p) => p.field)).to.deep.equal(['network.subnet']);

@@ -1,0 +1,68 @@
+/**
+ * The BMC layer as the rest of the agent uses it: one BmcPool (one UDP socket, sessions reused,
+ * per-BMC pacing, the fan-out limit) shared by the power poller and the bootstrap. Nodes are
+ * resolved against the current inventory on every call, so a reload that changes an address or a
+ * driver is picked up; the pool is rebuilt when the BMC settings or the credentials change.
+ */
+import { BmcPool } from '../../bmc/pool.js';
+import { nodeBmc } from '../../bmc/targets.js';
+import type { BmcClient } from '../../bmc/bmc-client.js';
+import { ErrorCodes, RackerError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/log.js';
+import type { BootControl, BootDevice, BootDeviceSetting, NodeRef, PowerState } from '../../../bootstrap/ports.js';
+import type { PowerReader, PollTarget } from '../../bmc-poller/poller.js';
+import type { AgentInputs } from '../inputs.js';
+
+export class AgentBmc implements BootControl, PowerReader {
+  private pool: BmcPool | undefined;
+  private poolKey = '';
+
+  constructor(private readonly inputs: () => AgentInputs, private readonly log: Logger) {}
+
+  private client(mac: string): BmcClient {
+    const { config, inventory } = this.inputs();
+    const key = JSON.stringify([config.bmc, inventory.credentials.user, inventory.credentials.password]);
+    if (this.pool === undefined || key !== this.poolKey) {
+      const old = this.pool;
+      this.pool = new BmcPool(config.bmc, { log: this.log });
+      this.poolKey = key;
+      if (old !== undefined) void old.close().catch((err: unknown) => this.log.warn({ err }, 'closing the previous BMC pool failed'));
+    }
+    const node = inventory.workers.find((n) => n.primaryMac === mac || n.bmcMac === mac);
+    if (node === undefined) throw new RackerError(ErrorCodes.notFound, `no node with MAC ${mac} in nodes.csv`, { hint: 'reload the agent after editing nodes.csv' });
+    return this.pool.client(nodeBmc(config, inventory, node));
+  }
+
+  async powerStatus(target: NodeRef | PollTarget): Promise<PowerState> {
+    return this.client(target.mac).powerState();
+  }
+
+  async powerOn(node: NodeRef): Promise<void> {
+    await this.client(node.mac).powerOn();
+  }
+
+  async powerOff(node: NodeRef): Promise<void> {
+    await this.client(node.mac).powerOff();
+  }
+
+  async powerCycle(node: NodeRef): Promise<void> {
+    await this.client(node.mac).powerCycle();
+  }
+
+  /** Sets the override (the client disables the 60 s boot-flag timeout first); the bootstrap reads it back itself. */
+  async setBootDevice(node: NodeRef, device: BootDevice, options: { persistent: boolean; efi: boolean }): Promise<void> {
+    await this.client(node.mac).setBootDevice({ device, persistent: options.persistent, efi: options.efi });
+  }
+
+  async readBootDevice(node: NodeRef): Promise<BootDeviceSetting | undefined> {
+    const f = await this.client(node.mac).bootFlags();
+    if (!f.valid || (f.device !== 'pxe' && f.device !== 'disk')) return undefined;
+    return { device: f.device, persistent: f.persistent, efi: f.efi };
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.close();
+  }
+}
