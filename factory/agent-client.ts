@@ -1,15 +1,14 @@
 /**
  * The factory commands' small client for the agent's control API (HTTP/1.1 + JSON on the unix
- * socket `<runDir>/racker.sock`). The factory works whether or not the agent runs: a missing
+ * socket `<runDir>/agent.sock`). The factory works whether or not the agent runs: a missing
  * socket or a refused connection means "agent not running", which callers report as a fact, not
  * a failure. Anything else (permissions, a hung agent) is an error with a hint.
  */
+import { controlSocketPath } from '../agent/api/control-server.js';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { ErrorCodes, RackerError, isEACCES, isSystemError } from '../agent/lib/errors.js';
 
-export const AGENT_SOCKET_NAME = 'racker.sock';
-export const agentSocketPath = (runDir: string): string => join(runDir, AGENT_SOCKET_NAME);
+export const agentSocketPath = (runDir: string): string => controlSocketPath(runDir);
 
 export type AgentResponse =
   | { running: false; reason: string }

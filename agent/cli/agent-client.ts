@@ -1,13 +1,13 @@
 /**
- * A small client for the agent's control API on its unix socket (<runDir>/racker.sock). It says
+ * A small client for the agent's control API on its unix socket (<runDir>/agent.sock). It says
  * clearly when the agent is not running instead of surfacing a raw ECONNREFUSED.
  */
+import { controlSocketPath } from '../api/control-server.js';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { ErrorCodes, RackerError, isSystemError } from '../lib/errors.js';
 
 export function controlSocket(runDir: string): string {
-  return join(runDir, 'racker.sock');
+  return controlSocketPath(runDir);
 }
 
 export interface ApiResponse {

@@ -78,7 +78,7 @@ describe('racker bootstrap (as a process)', function () {
   it('saves the answers, says clearly that the agent is not running, and a re-run asks nothing new', async () => {
     const r = await runRacker(['bootstrap', '--yes', '--cluster-name', 'prod', '--ssh-key', KEY], rack.env);
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.contain(`the racker agent is not running (nothing listens on ${join(rack.runDir, 'racker.sock')})`);
+    expect(r.stderr).to.contain(`the racker agent is not running (nothing listens on ${join(rack.runDir, 'agent.sock')})`);
     expect(await readFile(join(rack.etcDir, 'bootstrap.yaml'), 'utf8')).to.contain('clusterName: prod');
     const again = await runRacker(['bootstrap', '--dry-run'], rack.env); // no terminal, no --yes: nothing left to ask
     expect(again.code, again.stderr).to.equal(0);
@@ -96,7 +96,7 @@ describe('racker bootstrap (as a process)', function () {
         res.end(JSON.stringify({ id: 'job-42' }));
       });
     });
-    await new Promise<void>((resolve) => server.listen(join(rack.runDir, 'racker.sock'), resolve));
+    await new Promise<void>((resolve) => server.listen(join(rack.runDir, 'agent.sock'), resolve));
     try {
       const r = await runRacker(['bootstrap', '--yes', '--on-failure', 'retry', '--retries', '3', '--power-on-interval', '5', '--ssh-key', KEY], rack.env);
       expect(r.code, r.stderr).to.equal(0);
