@@ -19,10 +19,10 @@ export type BootDevice = 'pxe' | 'disk';
 
 export interface BootDeviceSetting {
   device: BootDevice;
-  /** Keep the override across reboots (so a node that reboots mid-install PXE-boots again). */
-  persistent: boolean;
-  /** UEFI (true) or legacy BIOS (false) boot. */
-  efi: boolean;
+  /** Keep the override across reboots (so a node that reboots mid-install PXE-boots again). Undefined: the BMC does not report it. */
+  persistent?: boolean;
+  /** UEFI (true) or legacy BIOS (false) boot. Undefined: the BMC does not report it. */
+  efi?: boolean;
 }
 
 export type PowerState = 'on' | 'off';

@@ -8,7 +8,7 @@
  * escalates (ESCALATIONS in phases.ts) before the node fails; a failure names the node, the phase,
  * the last observation and what to check. Time comes from the injected Clock only.
  */
-import type { BootControl, BootStore, Clock, NodeRef, Observation } from './ports.js';
+import type { BootDeviceSetting, BootControl, BootStore, Clock, NodeRef, Observation } from './ports.js';
 import { ACTION_PHASES, ESCALATIONS, PHASES, completes, phaseHint, phaseIndex, type Escalation, type Phase } from './phases.js';
 import type { NodeFailure } from './failure.js';
 import { HISTORY_LIMIT, type NodeState } from './job-state.js';
@@ -176,8 +176,10 @@ export class NodeMachine {
     const want = { device, persistent: true, efi: this.state.efi };
     await this.bmc(this.state.phase, `setting boot device ${device}`, () => c.setBootDevice(node, device, { persistent: true, efi: want.efi }));
     const got = await this.bmc(this.state.phase, 'reading the boot device back', () => c.readBootDevice(node));
-    if (got === undefined || got.device !== want.device || got.persistent !== want.persistent || got.efi !== want.efi) {
-      const show = (s: typeof want | undefined): string => (s === undefined ? 'no override' : `${s.device}${s.persistent ? ' persistent' : ' once'} ${s.efi ? 'EFI' : 'legacy'}`);
+    // A flag the BMC does not report (undefined) cannot be checked; the device always is.
+    if (got === undefined || got.device !== want.device || (got.persistent !== undefined && got.persistent !== want.persistent) || (got.efi !== undefined && got.efi !== want.efi)) {
+      const show = (s: BootDeviceSetting | undefined): string => (s === undefined ? 'no override'
+        : `${s.device}${s.persistent === undefined ? '' : s.persistent ? ' persistent' : ' once'}${s.efi === undefined ? '' : s.efi ? ' EFI' : ' legacy'}`);
       throw new PhaseFailure(`the BMC accepted boot device ${show(want)} but reads back ${show(got)}`);
     }
   }

@@ -42,6 +42,8 @@ export function renderRackerConfig(spec: RackSpec, dirs: SimDirs, o: RackerConfi
     network: { subnet: spec.subnet.cidr },
     bmc: {
       cipherSuites: [3],
+      // ipmi_sim with a chassis program reports the boot device but not the valid/persistent/EFI bits.
+      bootFlagsReadBack: 'device-only',
       ...(o.pinBmcAddresses
         ? { nodes: Object.fromEntries(spec.nodes.map((n) => [n.bmcMac, { address: n.bmcAddress, port: 623 }])) }
         : {}),

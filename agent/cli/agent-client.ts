@@ -48,8 +48,9 @@ export async function agentRequest(socketPath: string, method: 'GET' | 'POST', p
 /** Submit a job (POST /v1/jobs); returns its id. */
 export async function submitJob(socketPath: string, job: unknown): Promise<string> {
   const r = await agentRequest(socketPath, 'POST', '/v1/jobs', job);
-  const b = r.body as { id?: unknown; error?: { code?: string; message?: string; hint?: string } } | undefined;
-  if (r.status >= 200 && r.status < 300 && typeof b?.id === 'string') return b.id;
+  const b = r.body as { id?: unknown; job?: { id?: unknown }; error?: { code?: string; message?: string; hint?: string } } | undefined;
+  const id = b?.job?.id ?? b?.id;
+  if (r.status >= 200 && r.status < 300 && typeof id === 'string') return id;
   const message = b?.error?.message ?? (typeof r.body === 'string' ? r.body : `HTTP ${r.status}`);
   throw new RackerError(r.status === 409 ? ErrorCodes.conflict : ErrorCodes.agentUnavailable, `the agent refused the job: ${message}`, { hint: b?.error?.hint });
 }

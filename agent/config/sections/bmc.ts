@@ -28,6 +28,12 @@ export const bmcSection = z.strictObject({
   /** Wait before the first retransmission; each further one waits twice as long. */
   retransmitMs: z.number().int().min(50).max(60_000).default(500),
   /** Minimum gap between two commands to one BMC; fragile BMCs freeze under bursts. */
+  /**
+   * What a BMC reports when the boot flags are read back: `full` (device, valid, persistent and
+   * EFI bits, as the IPMI specification says) or `device-only` (the device only, e.g. OpenIPMI's
+   * ipmi_sim with a chassis program); with device-only, only the device is checked after setting it.
+   */
+  bootFlagsReadBack: z.enum(['full', 'device-only']).default('full'),
   minCommandIntervalMs: z.number().int().min(0).max(10_000).default(20),
   /** How many BMCs are talked to at once. */
   fanout: z.number().int().min(1).max(1024).default(64),

@@ -56,7 +56,9 @@ export class AgentBmc implements BootControl, PowerReader {
 
   async readBootDevice(node: NodeRef): Promise<BootDeviceSetting | undefined> {
     const f = await this.client(node.mac).bootFlags();
-    if (!f.valid || (f.device !== 'pxe' && f.device !== 'disk')) return undefined;
+    if (f.device !== 'pxe' && f.device !== 'disk') return undefined;
+    if (this.inputs().config.bmc.bootFlagsReadBack === 'device-only') return { device: f.device };
+    if (!f.valid) return undefined;
     return { device: f.device, persistent: f.persistent, efi: f.efi };
   }
 

@@ -87,9 +87,11 @@ export class BootstrapRunner implements JobRunner {
     ctx.progress({ message: `provisioning ${prepared.plan.nodes.length} nodes` });
     const result = await runBootstrap({ id: job.id, config, plan: prepared.plan, snippets: prepared.snippets, request, previous }, ports, ctx.signal);
     const nodes = Object.values(result.state.nodes);
-    const failed = nodes.filter((n) => n.status === 'failed');
+    const failed = nodes.filter((n) => n.status === 'failed' || (n.status === 'excluded' && n.failure !== undefined));
     const summary = `${nodes.filter((n) => n.status === 'done' || n.status === 'skipped').length} ready, ${failed.length} failed, ${nodes.filter((n) => n.status === 'excluded').length} excluded`;
     const kube = result.kubeconfig === undefined ? '' : `; ${result.kubeconfig.usage}`;
-    return result.state.status === 'succeeded' ? { state: 'succeeded', message: `${summary}${kube}` } : { state: 'failed', message: `${summary}: ${failed.map((n) => n.failure === undefined ? n.hostname : formatFailure(n.failure)).join('; ')}` };
+    // Succeeded means every node is ready: a node excluded after failing is not provisioned.
+    const allReady = nodes.every((n) => n.status === 'done' || n.status === 'skipped');
+    return result.state.status === 'succeeded' && allReady ? { state: 'succeeded', message: `${summary}${kube}` } : { state: 'failed', message: `${summary}: ${failed.map((n) => n.failure === undefined ? n.hostname : formatFailure(n.failure)).join('; ')}` };
   }
 }

@@ -43,7 +43,7 @@ export function recordRackEvents(bus: RackBus, state: StateStore, metrics: Agent
   });
   const offBoot = bus.boot.on((e) => {
     if (e.type === 'phone-home') {
-      state.event({ type: 'node.phone-home', level: e.status === 'failed' ? 'error' : 'info', node: e.mac, message: `${e.mac} reports ${e.status}${e.reason === undefined ? '' : `: ${e.reason}`}` });
+      state.event({ type: 'node.phone-home', level: e.status === 'failed' ? 'error' : 'info', node: e.mac, message: `${e.mac} reports ${e.status}${e.reason === undefined || e.reason === '' ? '' : `: ${e.reason}`}` });
       return;
     }
     metrics.countBootRequest(e.endpoint, e.status);
