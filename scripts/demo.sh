@@ -1,39 +1,48 @@
 #!/usr/bin/env bash
-# The main job, until the simulated rack can be bootstrapped: set up racker, write an example rack's
-# metadata into a temporary OEM directory (the management node's row uses this machine's own NIC),
-# run `racker factory check` on it, then show what a broken row looks like.
+# The main job, on a simulated rack: install what racker needs, create a 3-node racker-sim rack
+# (QEMU servers with OpenIPMI BMCs and a stand-in OS that follows Flatcar's PXE contract), start
+# the racker agent on its management node, bootstrap every node with Flatcar while showing live
+# progress, print `racker status`, and destroy the rack. Exits 0 only if every node is ready.
+# Needs root (network namespaces). RACKER_DEMO_NODES changes the rack size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-demo=$(mktemp -d /tmp/racker-demo.XXXXXX)
-trap 'rm -rf "$demo"' EXIT
-mkdir -p "$demo/oem" "$demo/etc" "$demo/state" "$demo/run"
-nic=""
-for d in /sys/class/net/*; do
-  if [ -e "$d/device" ]; then nic=$(basename "$d"); break; fi
-done
-[ -n "$nic" ] || nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
-mac=$(cat "/sys/class/net/$nic/address")
-cat > "$demo/oem/nodes.csv" <<CSV
-Primary MAC address, BMC MAC address, Secondary MAC address, Node Type, Comments
-02:00:00:00:00:01, 02:00:00:00:00:02, $mac, mgmt, management node (this machine's $nic)
-02:00:00:00:01:01, 02:00:00:00:01:02, 02:00:00:00:01:03, controller, rack unit 1
-02:00:00:00:02:01, 02:00:00:00:02:02, 02:00:00:00:02:03, worker, rack unit 2
-02:00:00:00:03:01, 02:00:00:00:03:02, 02:00:00:00:03:03, worker, rack unit 3
-CSV
-printf 'admin\n' > "$demo/oem/ipmi_user"
-( umask 077; printf 'demo-password\n' > "$demo/oem/ipmi_password" )
-cat > "$demo/etc/racker.yaml" <<YAML
-paths: { oemDir: $demo/oem, etcDir: $demo/etc, stateDir: $demo/state, runDir: $demo/run }
-YAML
-export RACKER_CONFIG="$demo/etc/racker.yaml"
+name=demo
+nodes=${RACKER_DEMO_NODES:-3}
+agent_pid=
+cleanup() {
+  status=$?
+  if [ -n "$agent_pid" ] && kill -0 "$agent_pid" 2>/dev/null; then
+    kill -TERM "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
+  fi
+  ./bin/racker-sim destroy --name "$name" >/dev/null 2>&1 || true
+  exit "$status"
+}
+trap cleanup EXIT INT TERM
 
-echo "== racker factory check (a valid rack)"
-./bin/racker factory check
-echo
-echo "== racker factory check (the same rack with a typo in a BMC MAC and a duplicated MAC)"
-sed -i -e 's/02:00:00:00:02:02/02:00:00:00:02:0g/' -e 's/02:00:00:00:03:03/02:00:00:00:01:03/' "$demo/oem/nodes.csv"
-if ./bin/racker factory check; then echo "demo: the broken rack passed the check" >&2; exit 1; fi
-echo
-echo "demo: done (the check found the broken rows and changed nothing)"
+if ./bin/racker-sim status --name "$name" >/dev/null 2>&1; then
+  echo "demo: removing the rack a previous demo left behind"
+  ./bin/racker-sim destroy --name "$name"
+fi
+echo "== racker-sim create --nodes $nodes"
+config=$(./bin/racker-sim create --name "$name" --nodes "$nodes")
+mgmt_ns=$(./bin/racker-sim status --name "$name" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).mgmtNetns))')
+log=$(dirname "$config")/../agent.log
+
+echo "== racker agent (in the management node's namespace $mgmt_ns; log: $log)"
+ip netns exec "$mgmt_ns" ./bin/racker agent --config "$config" >"$log" 2>&1 &
+agent_pid=$!
+for _ in $(seq 1 100); do
+  ./bin/racker status --config "$config" --json >/dev/null 2>&1 && break
+  kill -0 "$agent_pid" 2>/dev/null || { echo "demo: the agent stopped:"; tail -n 20 "$log"; exit 1; }
+  sleep 0.2
+done
+
+echo "== racker bootstrap --yes --provision flatcar"
+result=0
+./bin/racker bootstrap --config "$config" --yes --provision flatcar --on-failure exclude || result=$?
+
+echo "== racker status"
+./bin/racker status --config "$config" || true
+exit "$result"

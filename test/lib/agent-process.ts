@@ -20,8 +20,11 @@ export interface AgentProcess {
 
 const SIGNALS: Record<string, number> = { SIGTERM: 15, SIGKILL: 9, SIGINT: 2, SIGHUP: 1 };
 
-export function startAgent(env: Record<string, string>, args: string[] = []): AgentProcess {
-  const child = spawn(process.execPath, [racker, 'agent', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Start the agent; with `netns`, inside that network namespace (`ip netns exec` execs, so the PID is the agent's). */
+export function startAgent(env: Record<string, string>, args: string[] = [], netns?: string): AgentProcess {
+  const argv = [process.execPath, racker, 'agent', ...args];
+  const [file, ...rest] = netns === undefined ? argv : ['ip', 'netns', 'exec', netns, ...argv];
+  const child = spawn(file as string, rest, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   let err = '';
   let waiters: { p: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
