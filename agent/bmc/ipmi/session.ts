@@ -19,7 +19,7 @@ import { CIPHER_SUITES, deriveSessionKeys, rakp2AuthCode, rakp3AuthCode, rakp4Ic
 import { decodeIpmi, encodeV15, encodeV20, PayloadType } from './packet.js';
 import { decodeResponse, describeCompletionCode, encodeRequest, type IpmiRequest, type IpmiResponse } from './message.js';
 import { closeSession, decodeChannelAuthCaps, getChannelAuthCaps, setSessionPrivilege } from './commands.js';
-import { decodeOpenSessionResponse, decodeRakp2, decodeRakp4, describeRmcpStatus, encodeOpenSessionRequest, encodeRakp1, encodeRakp3, isCipherRefusal, isCredentialRefusal, NAME_ONLY_LOOKUP, Privilege } from './rakp.js';
+import { decodeOpenSessionResponse, decodeRakp2, decodeRakp4, describeRmcpStatus, type Rakp4, encodeOpenSessionRequest, encodeRakp1, encodeRakp3, isCipherRefusal, isCredentialRefusal, NAME_ONLY_LOOKUP, Privilege } from './rakp.js';
 import { decodeAsfPong, encodeAsfPing } from './rmcp.js';
 import { resolveEndpoint, type DatagramTransport, type Endpoint } from './transport.js';
 
@@ -157,27 +157,43 @@ export class LanplusSession {
       throw bmcAuthError(this.where, 'RAKP 2', 'the BMC\'s key exchange code does not match the configured password');
     }
     const sik = sessionIntegrityKey(suite, password, inputs);
+    const keys = deriveSessionKeys(suite, sik);
+    // If RAKP 4 is lost, the BMC has activated the session and ignores a repeated RAKP 3. So every
+    // retransmission also carries Set Session Privilege Level inside the new session: an answer
+    // to it passes the integrity check only if the BMC derived the same keys from our password.
+    this.rqSeq = (this.rqSeq + 1) & 0x3f;
+    const probeSeq = this.rqSeq;
+    const probe = encodeRequest(setSessionPrivilege(this.privilege), probeSeq);
+    let sequence = 0;
     tag = this.nextTag();
-    const r4 = await this.exchange('RAKP 3',
-      () => encodeV20({ payloadType: PayloadType.rakp3, sessionId: 0, sequence: 0, payload: encodeRakp3(tag, 0, opened.bmcSessionId, rakp3AuthCode(suite, password, inputs)) }),
-      (d) => {
+    const rakp3 = encodeV20({ payloadType: PayloadType.rakp3, sessionId: 0, sequence: 0, payload: encodeRakp3(tag, 0, opened.bmcSessionId, rakp3AuthCode(suite, password, inputs)) });
+    const answer = await this.exchange('RAKP 3',
+      (attempt) => attempt === 0 ? rakp3 : [rakp3, encodeV20({ payloadType: PayloadType.ipmi, sessionId: opened.bmcSessionId, sequence: ++sequence, payload: probe, keys })],
+      (d): { rakp4: Rakp4 } | { privilege: IpmiResponse } | undefined => {
         const p = this.preSession(d, PayloadType.rakp4);
         const r = p === undefined ? undefined : decodeRakp4(p, suite);
-        return r !== undefined && answers(r, tag, consoleSessionId) ? r : undefined;
+        if (r !== undefined) return answers(r, tag, consoleSessionId) ? { rakp4: r } : undefined;
+        const inSession = decodeIpmi(d, keys);
+        if (!inSession.ok || inSession.version !== '2.0' || inSession.packet.sessionId !== consoleSessionId || !inSession.packet.authenticated) return undefined;
+        const resp = decodeResponse(inSession.packet.payload);
+        return resp !== undefined && resp.rqSeq === probeSeq && resp.command === 0x3b ? { privilege: resp } : undefined;
       });
-    if (r4.status !== 0) {
-      if (isCredentialRefusal(r4.status)) throw bmcAuthError(this.where, 'RAKP 4', describeRmcpStatus(r4.status));
-      throw bmcFailure(this.where, 'RAKP 4', describeRmcpStatus(r4.status));
+    if ('rakp4' in answer) {
+      const r4 = answer.rakp4;
+      if (r4.status !== 0) {
+        if (isCredentialRefusal(r4.status)) throw bmcAuthError(this.where, 'RAKP 4', describeRmcpStatus(r4.status));
+        throw bmcFailure(this.where, 'RAKP 4', describeRmcpStatus(r4.status));
+      }
+      if (!sameCode(rakp4Icv(suite, sik, inputs), r4.icv)) {
+        throw bmcFailure(this.where, 'RAKP 4', 'the integrity check value does not match: the BMC derived other session keys', 'report this BMC model; try cipher suite 3 or the ipmitool driver');
+      }
     }
-    if (!sameCode(rakp4Icv(suite, sik, inputs), r4.icv)) {
-      throw bmcFailure(this.where, 'RAKP 4', 'the integrity check value does not match: the BMC derived other session keys', 'report this BMC model; try cipher suite 3 or the ipmitool driver');
-    }
-    this.keys = deriveSessionKeys(suite, sik);
+    this.keys = keys;
     this.suite = suite;
     this.consoleSessionId = consoleSessionId;
     this.bmcSessionId = opened.bmcSessionId;
-    this.sequence = 0;
-    const priv = await this.command(setSessionPrivilege(this.privilege), 'set session privilege level');
+    this.sequence = sequence;
+    const priv = 'privilege' in answer ? answer.privilege : await this.command(setSessionPrivilege(this.privilege), 'set session privilege level');
     if (priv.completionCode !== 0) {
       this.drop();
       throw bmcFailure(this.where, 'set session privilege level', describeCompletionCode(priv.completionCode), 'give the BMC user administrator privilege on the LAN channel');
@@ -255,7 +271,7 @@ export class LanplusSession {
    * Send what `build` makes and wait for a datagram `match` accepts; retransmit (rebuilt, so each
    * gets a fresh sequence number) after a growing wait until the budget or the retries run out.
    */
-  private async exchange<T>(step: string, build: () => Buffer, match: (d: Buffer) => T | undefined, timeoutMs = this.options.timeoutMs): Promise<T> {
+  private async exchange<T>(step: string, build: (attempt: number) => Buffer | Buffer[], match: (d: Buffer) => T | undefined, timeoutMs = this.options.timeoutMs): Promise<T> {
     const endpoint = await this.attach();
     const started = performance.now();
     const deadline = started + timeoutMs;
@@ -271,7 +287,8 @@ export class LanplusSession {
     try {
       return await withBackoff(async (attempt) => {
         if (answer !== undefined) return answer.value;
-        await this.transport.send(endpoint, build());
+        const datagrams = build(attempt);
+        for (const d of Array.isArray(datagrams) ? datagrams : [datagrams]) await this.transport.send(endpoint, d);
         const wait = Math.min(deadline - performance.now(), backoffDelay(attempt + 1, { minDelayMs: this.options.retransmitMs, maxDelayMs: timeoutMs, jitter: 0.2 }));
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.max(0, wait));
