@@ -166,7 +166,7 @@ export function plainChanges(v: JobView, seen: PlainState, now: Date): { lines: 
       lines.push(`${n.hostname}: ${n.phase.name} (for ${elapsed(now.getTime() - Date.parse(n.phase.since))})`);
     } else {
       let from = findLastIndex(history, (h) => h.at === last.at && h.name === last.name);
-      if (from < 0) from = findLastIndex(history, (h) => h.at <= last.at);
+      if (from < 0) from = findLastIndex(history, (h) => h.at < last.at);
       for (let i = from + 1; i < history.length; i++) {
         const prev = i === 0 ? last : history[i - 1] ?? last;
         const cur = history[i] ?? prev;
