@@ -150,35 +150,38 @@ export interface PlainState {
 export const initialPlainState = (): PlainState => ({ nodes: new Map() });
 
 /**
- * The lines plain mode prints for what changed since `seen`: job state and message, every phase
- * transition in each node's history (a node seen for the first time gets one line with where it
- * is), new problems, and the bar when the counts moved.
+ * The lines plain mode prints for what changed since `seen`: job state and message, then every
+ * phase transition in the nodes' histories (a node seen for the first time gets one line with where
+ * it is) and new problems, in the order they happened, and the bar when the counts moved.
  */
 export function plainChanges(v: JobView, seen: PlainState, now: Date): { lines: string[]; state: PlainState } {
-  const lines: string[] = [];
+  const head: string[] = [];
+  const timed: { at: string; line: string }[] = [];
   const state = { nodes: new Map(seen.nodes), job: v.job.state, message: v.job.message, progress: progressBar(v.job.progress, 0) };
-  if (seen.job !== v.job.state) lines.push(jobHeadline(v.job, now));
-  else if (seen.message !== v.job.message && v.job.message !== undefined) lines.push(`bootstrap ${v.job.id}: ${v.job.message}`);
+  if (seen.job !== v.job.state) head.push(jobHeadline(v.job, now));
+  else if (seen.message !== v.job.message && v.job.message !== undefined) head.push(`bootstrap ${v.job.id}: ${v.job.message}`);
   for (const n of v.nodes) {
     const last = seen.nodes.get(n.mac);
     const history = n.phase.history.length > 0 ? n.phase.history : [{ name: n.phase.name, at: n.phase.since }];
     if (last === undefined) {
-      lines.push(`${n.hostname}: ${n.phase.name} (for ${elapsed(now.getTime() - Date.parse(n.phase.since))})`);
+      timed.push({ at: n.phase.since, line: `${n.hostname}: ${n.phase.name} (for ${elapsed(now.getTime() - Date.parse(n.phase.since))})` });
     } else {
       let from = findLastIndex(history, (h) => h.at === last.at && h.name === last.name);
       if (from < 0) from = findLastIndex(history, (h) => h.at < last.at);
       for (let i = from + 1; i < history.length; i++) {
         const prev = i === 0 ? last : history[i - 1] ?? last;
         const cur = history[i] ?? prev;
-        lines.push(`${n.hostname}: ${prev.name} → ${cur.name} (${elapsed(Date.parse(cur.at) - Date.parse(prev.at))})`);
+        timed.push({ at: cur.at, line: `${n.hostname}: ${prev.name} → ${cur.name} (${elapsed(Date.parse(cur.at) - Date.parse(prev.at))})` });
       }
     }
     const newest = history[history.length - 1] ?? { name: n.phase.name, at: n.phase.since };
     if (n.lastError !== undefined && n.lastError.at !== last?.errorAt && (last !== undefined || n.phase.name === 'failed')) {
-      lines.push(`${n.hostname}: problem in ${problemText(n)}`);
+      timed.push({ at: n.lastError.at, line: `${n.hostname}: problem in ${problemText(n)}` });
     }
     state.nodes.set(n.mac, { name: newest.name, at: newest.at, ...(n.lastError === undefined ? {} : { errorAt: n.lastError.at }) });
   }
+  // In the order things happened across the rack (the sort is stable: one node's lines keep theirs).
+  const lines = [...head, ...timed.sort((a, b) => a.at.localeCompare(b.at)).map((t) => t.line)];
   if (seen.progress !== state.progress) lines.push(progressBar(v.job.progress));
   return { lines, state };
 }

@@ -110,4 +110,11 @@ describe('cli/bootstrap-progress', () => {
     const rolled = node(2, [['kernel', 30], ['install-ignition', 40]], { job: 'job-1' });
     expect(plainChanges({ job: job(), nodes: [rolled] }, s1, NOW).lines).to.deep.equal(['node-02: dhcp → kernel (20s)', 'node-02: kernel → install-ignition (10s)']);
   });
+
+  it('plain mode: transitions of several nodes come in the order they happened', () => {
+    const v = (a: [never, number][], b: [never, number][]) => ({ job: job(), nodes: [node(2, a, { job: 'job-1' }), node(3, b, { job: 'job-1' })] });
+    const s1 = plainChanges(v([['queued', 0]] as [never, number][], [['queued', 0]] as [never, number][]), initialPlainState(), NOW).state;
+    const r = plainChanges(v([['queued', 0], ['bmc-check', 2], ['dhcp', 9]] as [never, number][], [['queued', 0], ['bmc-check', 5]] as [never, number][]), s1, NOW);
+    expect(r.lines).to.deep.equal(['node-02: queued → bmc-check (2s)', 'node-03: queued → bmc-check (5s)', 'node-02: bmc-check → dhcp (7s)']);
+  });
 });
