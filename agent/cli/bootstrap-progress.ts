@@ -84,14 +84,14 @@ function urgency(n: NodeRecord): number {
 
 /**
  * The live screen: a headline, one line per node (host name, phase, time in phase, last problem),
- * the bar, and the open question. No line is wider than `width - 1` (a full-width line would wrap on
+ * the bar, and the open question (unless a prompt asks it). No line is wider than `width - 1` (a full-width line would wrap on
  * some terminals and break redrawing in place); at most `height - 1` lines: when the nodes do not
  * fit, finished and waiting ones give way to a summary line.
  */
-export function renderLive(v: JobView, o: { now: Date; width: number; height: number }): string[] {
+export function renderLive(v: JobView, o: { now: Date; width: number; height: number; question?: boolean }): string[] {
   const width = Math.max(10, o.width - 1);
   const tail = [progressBar(v.job.progress, width >= 60 ? 20 : width >= 40 ? 10 : 0)];
-  if (v.job.question !== undefined) tail.push(...wrap(`? ${v.job.question.text}`, width, 4), `  answer it with: ${answerCommand(v.job.question)}`);
+  if (v.job.question !== undefined && o.question !== false) tail.push(...wrap(`? ${v.job.question.text}`, width, 4), `  answer it with: ${answerCommand(v.job.question)}`);
   const room = Math.max(2, o.height - 1 - 1 - tail.length);
   let shown = [...v.nodes];
   let hidden: NodeRecord[] = [];

@@ -68,7 +68,7 @@ export async function watchJob(o: WatchOptions): Promise<WatchEnd> {
       return;
     }
     const width = o.out.columns ?? 80;
-    const lines = renderLive(v, { now: now(), width, height: o.out.rows ?? 24 });
+    const lines = renderLive(v, { now: now(), width, height: o.out.rows ?? 24, question: o.prompter === undefined });
     // Narrower than before: the old lines have wrapped and their count is unknown; start afresh.
     const back = width < drawnWidth ? '\x1b[H\x1b[2J' : drawn > 0 ? `\x1b[${drawn}A\r` : '';
     o.out.write(`${back}${lines.map((l) => `\x1b[2K${l}\n`).join('')}\x1b[J`);
