@@ -89,6 +89,15 @@ export class ScriptedControlApi {
     return this.held;
   }
 
+  /** Resolves once the script has reached a `hold`. */
+  async reachHold(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.held) {
+      if (Date.now() > deadline) throw new Error(`the script did not reach its hold; job: ${JSON.stringify(this.job)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   private schedule(): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.step(), this.stepMs);

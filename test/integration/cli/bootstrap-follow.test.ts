@@ -33,7 +33,7 @@ describe('racker bootstrap following the job (as a process, against a scripted c
   beforeEach(async () => {
     dir = await makeTempDir('racker-bootstrap-follow-');
     rack = await writeFakeRack(dir);
-    agent = new ScriptedControlApi(join(rack.runDir, 'agent.sock'));
+    agent = new ScriptedControlApi(join(rack.runDir, 'agent.sock'), 40);
     await agent.start();
   });
   afterEach(async () => {
@@ -43,8 +43,13 @@ describe('racker bootstrap following the job (as a process, against a scripted c
   });
 
   it('prints a line per phase change, then the final table, and exits 0 when the job succeeds', async () => {
-    agent.script([...phases(HOSTS, ['bmc-check', 'dhcp', 'kernel', 'provisioned']), { finish: 'succeeded', message: '3 nodes provisioned' }]);
-    const r = await runRacker([...SUBMIT, '--on-failure', 'exclude'], rack.env);
+    // Held until the CLI has seen every node queued, so each transition after is one it must tell.
+    agent.script([{ hold: true }, ...phases(HOSTS, ['bmc-check', 'dhcp', 'kernel', 'provisioned']), { finish: 'succeeded', message: '3 nodes provisioned' }]);
+    const p = spawn([...SUBMIT, '--on-failure', 'exclude']);
+    await p.waitFor(/node-04: queued \(for \d+s\)\n/);
+    await agent.reachHold();
+    agent.release();
+    const r = { code: await p.exited, stdout: p.stdout(), stderr: p.stderr() };
     expect(r.code, r.stderr).to.equal(0);
     expect(agent.requests.filter((q) => q.method === 'POST').map((q) => [q.url, (JSON.parse(q.body) as { onFailure: string }).onFailure])).to.deep.equal([['/v1/jobs', 'exclude']]);
     expect(r.stderr).to.contain('bootstrap job job-1 started in the agent');
@@ -107,7 +112,8 @@ describe('racker bootstrap following the job (as a process, against a scripted c
   it('Ctrl-C detaches (exit 130) and leaves the job running; --attach resumes and follows it to the end', async () => {
     agent.script([...phases(HOSTS, ['bmc-check']), { hold: true }, ...phases(HOSTS, ['dhcp', 'provisioned']), { finish: 'succeeded' }]);
     const first = spawn(SUBMIT);
-    await first.waitFor(/node-04: queued → bmc-check/);
+    await first.waitFor(/node-04: (queued → bmc-check|bmc-check \(for)/);
+    await agent.reachHold();
     first.signal('SIGINT');
     expect(await first.exited).to.equal(130);
     expect(first.stderr()).to.contain(DETACHED);
@@ -117,6 +123,7 @@ describe('racker bootstrap following the job (as a process, against a scripted c
 
     const attached = spawn(['bootstrap', '--attach']);
     await attached.waitFor(/node-02: bmc-check \(for \d+s\)\n/);
+    await agent.reachHold();
     expect(attached.stderr()).to.contain('attached to bootstrap job job-1');
     agent.release();
     expect(await attached.exited).to.equal(0);

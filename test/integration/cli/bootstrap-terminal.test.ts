@@ -48,6 +48,7 @@ describe('racker bootstrap in a terminal (tmux, against a scripted control API)'
     for (const h of HOSTS) expect(screen.match(new RegExp(`${h}\\s+dhcp`, 'g')), screen).to.have.length(1);
     expect(screen).to.contain('[....................] 0/3 ready');
 
+    await agent.reachHold();
     agent.release();
     const asked = await term.waitFor(/answer \(1-3 or a word\) >/);
     expect(asked).to.contain('1) retry').and.contain('2) exclude').and.contain('3) cancel');
@@ -64,6 +65,7 @@ describe('racker bootstrap in a terminal (tmux, against a scripted control API)'
 
   it('Ctrl-C at the question detaches (exit 130) without answering; the job still waits for its answer', async () => {
     await term.waitFor(/node-04\s+dhcp/);
+    await agent.reachHold();
     agent.release();
     await term.waitFor(/answer \(1-3 or a word\) >/);
     await term.keys('C-c');
