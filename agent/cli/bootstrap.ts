@@ -1,15 +1,19 @@
 /**
  * `racker bootstrap`: gather the answers (flags, saved answers, defaults with --yes, or prompts on a
  * terminal), plan the rack, and either print the plan (--dry-run, changes nothing) or save the
- * answers and hand the job to the agent over its control socket. The job runs in the agent, so a
- * dropped SSH session does not stop provisioning.
+ * answers, hand the job to the agent over its control socket and follow it to the end
+ * (bootstrap-control.ts). The job runs in the agent, so a dropped SSH session or Ctrl-C does not
+ * stop provisioning; --attach, --answer and --cancel reach the running job from any shell.
  */
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeLine, type CliContext } from './context.js';
 import { parseCommandArgs } from './args.js';
-import { controlSocket, submitJob } from './agent-client.js';
+import { agentJobs, answerJob, cancelJob, findJob, followJob } from './bootstrap-control.js';
+import { EXIT_DETACHED } from './bootstrap-result.js';
+import { AgentClient } from '../api/client.js';
+import { controlSocketPath } from '../api/control-server.js';
 import { TerminalPrompter } from './prompt.js';
 import { UsageError, isENOENT } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
@@ -21,7 +25,7 @@ import { renderPlanJson, renderPlanText } from '../../bootstrap/plan-render.js';
 import { FAILURE_POLICIES, type FailurePolicy } from '../../bootstrap/job.js';
 import type { BootstrapRequest } from '../../bootstrap/job-request.js';
 
-const USAGE = 'racker bootstrap [--dry-run] [--yes] [question flags] [--exclude NODE]... [--node NODE --reprovision] [--on-failure ask|retry|exclude|cancel] [--retries N] [--parallelism N] [--power-on-interval SECONDS]';
+const USAGE = 'racker bootstrap [--dry-run] [--yes] [question flags] [--exclude NODE]... [--node NODE --reprovision] [--on-failure ask|retry|exclude|cancel] [--retries N] [--parallelism N] [--power-on-interval SECONDS] [--no-wait]\n       racker bootstrap --attach [JOB] | --answer retry|exclude|cancel [JOB] | --cancel [JOB]';
 
 const HELP = `usage: ${USAGE}
 
@@ -44,7 +48,20 @@ Run options:
   --retries N              whole-node retries for retry and exclude (default 2)
   --parallelism N          nodes at once (default 0: all)
   --power-on-interval S    seconds between two power-ons across the rack (default 0)
-  --json                   with --dry-run: the plan as JSON`;
+  --no-wait                submit the job, print its id and return at once
+  --json                   the plan (--dry-run) or the final result as JSON on stdout
+
+Following the job (it runs in the agent; these only watch and steer it):
+  Progress goes to stderr: one line per node redrawn in place on a terminal, else one line per change.
+  Ctrl-C detaches and leaves the job running. With --on-failure ask, a failed node's question is
+  asked on the terminal, or printed with the command that answers it.
+  --attach [JOB]           follow the running job (or JOB; the last one's result when none runs)
+  --answer CHOICE [JOB]    answer the running job's open question: retry, exclude or cancel
+  --cancel [JOB]           cancel the running job
+
+Exit status: 0 the job succeeded; 1 it failed, was cancelled or interrupted (or racker failed);
+2 usage error; ${EXIT_DETACHED} detached with Ctrl-C (the job goes on; its outcome is not known yet).
+--no-wait, --answer and --cancel exit 0 once the agent has taken the request.`;
 
 const OPTIONS = {
   'dry-run': { type: 'boolean' },
@@ -66,7 +83,14 @@ const OPTIONS = {
   domain: { type: 'string' },
   'internal-subnet': { type: 'string' },
   'ssh-key': { type: 'string', multiple: true },
+  'no-wait': { type: 'boolean' },
+  attach: { type: 'boolean' },
+  answer: { type: 'string' },
+  cancel: { type: 'boolean' },
 } as const;
+
+/** Flags that go with --attach, --answer and --cancel (they steer an existing job). */
+const CONTROL_FLAGS = new Set(['attach', 'answer', 'cancel', 'config', 'json', 'debug']);
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
   const { values: v, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
@@ -74,7 +98,10 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     writeLine(ctx.stdout, HELP);
     return 0;
   }
+  const control = (['attach', 'answer', 'cancel'] as const).filter((f) => v[f] !== undefined);
+  if (control.length > 0) return steer(v, control, positionals, ctx);
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, `usage: ${USAGE}`);
+  if (v['no-wait'] === true && v['dry-run'] === true) throw new UsageError('--no-wait goes with a real run, not --dry-run');
   const multi = (x: unknown): string[] => (Array.isArray(x) ? (x as string[]) : []).flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== '');
   const onFailure = v['on-failure'] ?? 'ask';
   if (!(FAILURE_POLICIES as readonly string[]).includes(onFailure)) throw new UsageError(`--on-failure: "${onFailure}" is not one of ${FAILURE_POLICIES.join(', ')}`);
@@ -113,16 +140,41 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     ctx.stdout.write(v.json === true ? renderPlanJson(plan, extras) : renderPlanText(plan, extras));
     return 0;
   }
-  if (v.json === true) throw new UsageError('--json goes with --dry-run');
   await saveAnswers(answersFile(config.paths.etcDir), prepared.answers);
   ctx.stderr.write(`answers saved to ${answersFile(config.paths.etcDir)}; a re-run asks nothing new\n`);
   const request: BootstrapRequest = {
     kind: 'bootstrap', answers: prepared.answers, exclude: multi(v.exclude), nodes, reprovision: v.reprovision === true,
     onFailure: onFailure as FailurePolicy, retries, parallelism, powerOnIntervalMs: powerOnInterval * 1000,
   };
-  const id = await submitJob(controlSocket(config.paths.runDir), request);
-  writeLine(ctx.stdout, `bootstrap job ${id} started in the agent`);
-  return 0;
+  const api = agentJobs(agentClient(config));
+  const job = await api.submit(request);
+  if (v['no-wait'] === true) {
+    writeLine(ctx.stdout, v.json === true ? JSON.stringify({ job }) : `bootstrap job ${job.id} started in the agent; follow it with: racker bootstrap --attach`);
+    return 0;
+  }
+  ctx.stderr.write(`bootstrap job ${job.id} started in the agent (Ctrl-C detaches; the job goes on)\n`);
+  return followJob(api, job.id, ctx, v.json === true);
+}
+
+function agentClient(config: Config): AgentClient {
+  return new AgentClient({ socketPath: controlSocketPath(config.paths.runDir), timeoutMs: 10_000 });
+}
+
+/** --attach, --answer, --cancel: act on a job the agent already runs; nothing is planned or asked. */
+async function steer(v: Record<string, unknown>, control: string[], positionals: string[], ctx: CliContext): Promise<number> {
+  if (control.length > 1) throw new UsageError(`--${control.join(' and --')} do not go together`, `usage: ${USAGE}`);
+  const other = Object.keys(v).filter((k) => v[k] !== undefined && !CONTROL_FLAGS.has(k));
+  if (other.length > 0) throw new UsageError(`--${other[0] ?? ''} does not go with --${control[0] ?? ''}`, `usage: ${USAGE}`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, `usage: ${USAGE}`);
+  const jobId = positionals[0];
+  const json = v.json === true;
+  const config = await loadConfig({ flag: v.config as string | undefined, env: ctx.env });
+  const api = agentJobs(agentClient(config));
+  if (typeof v.answer === 'string') return answerJob(api, v.answer, jobId, ctx, json);
+  if (v.cancel === true) return cancelJob(api, jobId, ctx, json);
+  const job = await findJob(api, jobId, true);
+  ctx.stderr.write(`attached to bootstrap job ${job.id} (Ctrl-C detaches; the job goes on)\n`);
+  return followJob(api, job.id, ctx, json);
 }
 
 function integer(flag: string, text: string | undefined, def: number, max: number): number {

@@ -26,3 +26,33 @@ export class TerminalPrompter implements Prompter {
     this.rl?.close();
   }
 }
+
+/**
+ * Puts the failure policy's question (a job's open question) to the operator: the text, the
+ * choices numbered, an answer by number or by word. Ctrl-C at the prompt detaches like anywhere
+ * else (`onInterrupt`), instead of readline swallowing it.
+ */
+export class TerminalQuestionPrompter {
+  constructor(private readonly input: Readable, private readonly output: Writable, private readonly onInterrupt: () => void) {}
+
+  async ask(q: { text: string; choices: readonly string[]; node?: string }, signal: AbortSignal): Promise<string | undefined> {
+    const rl = createInterface({ input: this.input, output: this.output, terminal: true });
+    rl.on('SIGINT', this.onInterrupt);
+    try {
+      this.output.write(`\n${q.text}\n`);
+      q.choices.forEach((c, i) => this.output.write(`  ${i + 1}) ${c}\n`));
+      for (;;) {
+        const text = (await rl.question(`answer (1-${q.choices.length} or a word) > `, { signal })).trim();
+        const n = Number(text);
+        const answer = Number.isInteger(n) && n >= 1 && n <= q.choices.length ? q.choices[n - 1] : q.choices.find((c) => c === text.toLowerCase());
+        if (answer !== undefined) return answer;
+        this.output.write(`  "${text}" is not one of: ${q.choices.join(', ')}\n`);
+      }
+    } catch (e) {
+      if (signal.aborted) return undefined;
+      throw e;
+    } finally {
+      rl.close();
+    }
+  }
+}

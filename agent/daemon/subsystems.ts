@@ -57,7 +57,7 @@ export function defaultSubsystems(): Subsystems {
     if (shared === undefined) {
       const bus = new RackBus(deps.log);
       recordRackEvents(bus, deps.state, deps.metrics);
-      shared = { bus, bmc: new AgentBmc(deps.inputs, deps.log.child({ component: 'bmc' })), tokens: new TokenStore(deps.inputs().config.paths.stateDir, bus.tokens) };
+      shared = { bus, bmc: new AgentBmc(() => deps.inputs(), deps.log.child({ component: 'bmc' })), tokens: new TokenStore(deps.inputs().config.paths.stateDir, bus.tokens) };
     }
     return shared;
   };

@@ -7,7 +7,6 @@
 import { join } from 'node:path';
 import { bootPaths } from '../../boot/create.js';
 import { parseRequest } from '../../api/requests.js';
-import type { Mac } from '../../inventory/mac.js';
 import { ErrorCodes, RackerError } from '../../lib/errors.js';
 import { bootstrapRequestSchema } from '../../../bootstrap/job-request.js';
 import { prepareBootstrapPlan } from '../../../bootstrap/prepare.js';
@@ -41,7 +40,7 @@ export class BootstrapRunner implements JobRunner {
   constructor(private readonly o: BootstrapRunnerOptions) {
     this.observations = new BusObservations(o.bus, (ip) => {
       const n = o.deps.inputs().inventory.workers.find((w) => w.address === ip);
-      return n?.primaryMac as Mac | undefined;
+      return n?.primaryMac;
     });
   }
 

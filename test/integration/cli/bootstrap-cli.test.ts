@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { createServer, type Server } from 'node:http';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
 import { runRacker } from '../../lib/run-racker.js';
+import { ScriptedControlApi } from '../../lib/scripted-control-api.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { treeHash } from '../../lib/tree-hash.js';
 
@@ -78,34 +78,25 @@ describe('racker bootstrap (as a process)', function () {
   it('saves the answers, says clearly that the agent is not running, and a re-run asks nothing new', async () => {
     const r = await runRacker(['bootstrap', '--yes', '--cluster-name', 'prod', '--ssh-key', KEY], rack.env);
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.contain(`the racker agent is not running (nothing listens on ${join(rack.runDir, 'agent.sock')})`);
+    expect(r.stderr).to.contain(`the racker agent is not running (no one listens on ${join(rack.runDir, 'agent.sock')})`);
     expect(await readFile(join(rack.etcDir, 'bootstrap.yaml'), 'utf8')).to.contain('clusterName: prod');
     const again = await runRacker(['bootstrap', '--dry-run'], rack.env); // no terminal, no --yes: nothing left to ask
     expect(again.code, again.stderr).to.equal(0);
     expect(again.stdout).to.contain('cluster prod');
   });
 
-  it('submits the job to the agent over its control socket', async () => {
-    const received: unknown[] = [];
-    const server: Server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
-      req.on('end', () => {
-        received.push({ method: req.method, url: req.url, body: JSON.parse(body) as unknown });
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ id: 'job-42' }));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(join(rack.runDir, 'agent.sock'), resolve));
+  it('submits the job to the agent over its control socket (--no-wait: and returns with the job id)', async () => {
+    const agent = new ScriptedControlApi(join(rack.runDir, 'agent.sock')).script([{ hold: true }]);
+    await agent.start();
     try {
-      const r = await runRacker(['bootstrap', '--yes', '--on-failure', 'retry', '--retries', '3', '--power-on-interval', '5', '--ssh-key', KEY], rack.env);
+      const r = await runRacker(['bootstrap', '--yes', '--on-failure', 'retry', '--retries', '3', '--power-on-interval', '5', '--ssh-key', KEY, '--no-wait'], rack.env);
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stdout).to.contain('bootstrap job job-42 started in the agent');
-      expect(received).to.have.length(1);
-      expect(received[0]).to.deep.include({ method: 'POST', url: '/v1/jobs' });
-      expect((received[0] as { body: Record<string, unknown> }).body).to.deep.include({ kind: 'bootstrap', onFailure: 'retry', retries: 3, powerOnIntervalMs: 5000, parallelism: 0, reprovision: false });
+      expect(r.stdout).to.contain('bootstrap job job-1 started in the agent');
+      expect(agent.requests).to.have.length(1);
+      expect(agent.requests[0]).to.deep.include({ method: 'POST', url: '/v1/jobs' });
+      expect(JSON.parse(agent.requests[0]?.body ?? '')).to.deep.include({ kind: 'bootstrap', onFailure: 'retry', retries: 3, powerOnIntervalMs: 5000, parallelism: 0, reprovision: false });
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await agent.stop();
     }
   });
 });
