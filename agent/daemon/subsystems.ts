@@ -56,7 +56,7 @@ export function defaultSubsystems(): Subsystems {
   const parts = (deps: AgentDeps): NonNullable<typeof shared> => {
     if (shared === undefined) {
       const bus = new RackBus(deps.log);
-      recordRackEvents(bus, deps.state, deps.metrics);
+      recordRackEvents(bus, deps.state, deps.metrics, (ip) => deps.inputs().inventory.workers.find((w) => w.address === ip)?.primaryMac);
       shared = { bus, bmc: new AgentBmc(() => deps.inputs(), deps.log.child({ component: 'bmc' })), tokens: new TokenStore(deps.inputs().config.paths.stateDir, bus.tokens) };
     }
     return shared;

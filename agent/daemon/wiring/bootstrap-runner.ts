@@ -84,7 +84,11 @@ export class BootstrapRunner implements JobRunner {
     };
     const previous = ctx.resumed ? await loadJobState(stateDir, job.id) : undefined;
     ctx.progress({ message: `provisioning ${prepared.plan.nodes.length} nodes` });
-    const result = await runBootstrap({ id: job.id, config, plan: prepared.plan, snippets: prepared.snippets, request, previous }, ports, ctx.signal);
+    // Resuming this very job: what it already finished stays finished, even when it reprovisions.
+    const effective = previous === undefined ? request : { ...request, reprovision: false };
+    const result = await runBootstrap({ id: job.id, config, plan: prepared.plan, snippets: prepared.snippets, request: effective, previous }, ports, ctx.signal);
+    // Stopped (agent stopping, or cancelled): the job manager decides between resume and cancelled.
+    if (ctx.signal.aborted) throw ctx.signal.reason as Error;
     const nodes = Object.values(result.state.nodes);
     const failed = nodes.filter((n) => n.status === 'failed' || (n.status === 'excluded' && n.failure !== undefined));
     const summary = `${nodes.filter((n) => n.status === 'done' || n.status === 'skipped').length} ready, ${failed.length} failed, ${nodes.filter((n) => n.status === 'excluded').length} excluded`;

@@ -11,7 +11,7 @@ import type { StateStore } from '../../state/state-store.js';
 import type { Phase as RecordPhase } from '../../state/records.js';
 import type { StateSink } from '../../../bootstrap/ports.js';
 import type { JobState, NodeState } from '../../../bootstrap/job-state.js';
-import type { JobContext } from '../jobs.js';
+import { AGENT_STOPPING, type JobContext } from '../jobs.js';
 
 export function jobStatePath(stateDir: string, id: string): string {
   return join(stateDir, 'jobs', `${id}.json`);
@@ -43,9 +43,12 @@ export class JobStateSink implements StateSink {
   private writing: Promise<void> = Promise.resolve();
   private readonly failuresSeen = new Set<string>();
 
-  constructor(private readonly stateDir: string, private readonly store: StateStore, private readonly ctx: Pick<JobContext, 'progress'>) {}
+  constructor(private readonly stateDir: string, private readonly store: StateStore, private readonly ctx: Pick<JobContext, 'progress' | 'signal'>) {}
 
   async save(state: JobState): Promise<void> {
+    // The agent is stopping: the job winds down as "cancelled", but it resumes at the next start
+    // from the last state saved while it ran, so that is what stays on disk.
+    if (this.ctx.signal.aborted && (this.ctx.signal.reason as Error | undefined)?.message === AGENT_STOPPING) return;
     for (const n of Object.values(state.nodes)) {
       const phase = recordPhase(n);
       if (phase !== undefined && this.store.node(n.mac) !== undefined) {

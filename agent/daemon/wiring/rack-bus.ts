@@ -29,7 +29,7 @@ export class RackBus {
  * GET /v1/events show) and into metrics. Only events about a node's progress are logged, not every
  * asset byte range.
  */
-export function recordRackEvents(bus: RackBus, state: StateStore, metrics: AgentMetrics): () => void {
+export function recordRackEvents(bus: RackBus, state: StateStore, metrics: AgentMetrics, macByAddress: (ip: string) => string | undefined): () => void {
   const offDhcp = bus.dhcp.on((e) => {
     if (e.type === 'dhcp') {
       metrics.countDhcpRequest(e.message);
@@ -48,7 +48,9 @@ export function recordRackEvents(bus: RackBus, state: StateStore, metrics: Agent
     }
     metrics.countBootRequest(e.endpoint, e.status);
     if (e.endpoint !== 'assets' && e.endpoint !== 'home' && e.endpoint !== 'other') {
-      state.event({ type: `boot.${e.endpoint}`, level: e.status >= 400 ? 'warn' : 'info', ...(e.mac === undefined ? {} : { node: e.mac }),
+      // iPXE asks for /boot.ipxe without a mac label: the reservation tells whose address it is.
+      const node = e.mac ?? macByAddress(e.clientIp);
+      state.event({ type: `boot.${e.endpoint}`, level: e.status >= 400 ? 'warn' : 'info', ...(node === undefined ? {} : { node }),
         message: `${e.clientIp} GET /${e.endpoint}${e.os === undefined ? '' : ` os=${e.os}`} → ${e.status}${e.group === undefined ? '' : ` (group ${e.group})`}` });
     }
   });
