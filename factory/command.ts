@@ -8,7 +8,9 @@ import { factoryCheck, renderCheckReport } from './check.js';
 import { runFactoryEditor } from './editor.js';
 import { loadInventory } from '../agent/inventory/inventory.js';
 import { exec } from '../agent/lib/exec.js';
-import { IpmitoolProbe, liveCheck, renderLiveReport } from './live-check.js';
+import { BmcLayerProbe, liveCheck, renderLiveReport } from './live-check.js';
+import { BmcPool } from '../agent/bmc/pool.js';
+import { silentLogger } from '../agent/lib/log.js';
 import { leaseFilePath } from './dnsmasq-leases.js';
 import { confirm } from './confirm.js';
 import { describePlan, executeReset, planReset } from './reset.js';
@@ -83,8 +85,8 @@ async function check(args: string[], ctx: CliContext): Promise<number> {
     return report.valid ? 0 : 1;
   }
   const { inventory } = await loadInventory(config);
-  const probe = new IpmitoolProbe(exec, inventory.credentials, { timeoutMs: config.bmc.timeoutMs, retries: config.bmc.retries });
-  const live = await liveCheck(inventory, config, probe, leaseFilePath(config.paths.stateDir));
+  const pool = new BmcPool(config.bmc, { log: silentLogger() });
+  const live = await liveCheck(inventory, config, new BmcLayerProbe(pool, config, inventory), leaseFilePath(config.paths.stateDir)).finally(() => pool.close());
   const ok = live.bmcs.every((b) => b.reachable);
   writeLine(ctx.stdout, values.json === true ? JSON.stringify({ ...report, live }, null, 2) : `${renderCheckReport(report)}\n${renderLiveReport(live)}`);
   return ok ? 0 : 1;

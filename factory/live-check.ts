@@ -7,10 +7,10 @@
  */
 import type { Config } from '../agent/config/schema.js';
 import type { Inventory, RackNode } from '../agent/inventory/inventory.js';
-import type { BmcCredentials } from '../agent/inventory/credentials.js';
 import { normalizeMac } from '../agent/inventory/mac.js';
-import type { Exec } from '../agent/lib/exec.js';
-import { CommandTimeoutError, isRackerError } from '../agent/lib/errors.js';
+import { isRackerError } from '../agent/lib/errors.js';
+import type { BmcPool } from '../agent/bmc/pool.js';
+import { nodeBmc } from '../agent/bmc/targets.js';
 import { readLeases, type Lease } from './dnsmasq-leases.js';
 
 export interface BmcTarget {
@@ -39,30 +39,21 @@ export function bmcTargets(inv: Inventory, config: Config): BmcTarget[] {
   });
 }
 
-/** ipmitool's arguments for one status query; the password goes in the environment (-E). */
-export function ipmitoolStatusArgs(t: { host: string; port: number; user: string; cipherSuite: number; timeoutSec: number; retries: number }): string[] {
-  return ['-I', 'lanplus', '-C', String(t.cipherSuite), '-H', t.host, '-p', String(t.port), '-U', t.user, '-E',
-    '-N', String(t.timeoutSec), '-R', String(t.retries), 'chassis', 'power', 'status'];
-}
-
-export class IpmitoolProbe implements BmcProbe {
-  constructor(private readonly exec: Exec, private readonly credentials: BmcCredentials, private readonly settings: { timeoutMs: number; retries: number }) {}
+/**
+ * Reaches each BMC through the BMC layer (the driver configured per node, the native IPMI client by
+ * default): one power-status query on a session with the rack's credentials.
+ */
+export class BmcLayerProbe implements BmcProbe {
+  constructor(private readonly pool: BmcPool, private readonly config: Config, private readonly inventory: Inventory) {}
 
   async probe(t: BmcTarget): Promise<ProbeResult> {
     if (t.host === undefined) return { reachable: false, detail: 'no address for this BMC' };
-    const timeoutSec = Math.max(1, Math.ceil(this.settings.timeoutMs / 1000));
-    // Cipher suite 3 unless configured per node: every IPMI 2.0 BMC offers it (ipmi_sim refuses 17).
-    const args = ipmitoolStatusArgs({ host: t.host, port: t.port, user: this.credentials.user, cipherSuite: t.cipherSuite ?? 3, timeoutSec, retries: this.settings.retries });
-    // ipmitool's own timeout does not cover every retry of session set-up: cap it from outside.
-    const capMs = timeoutSec * (this.settings.retries + 1) * 1000 + 2_000;
     try {
-      const r = await this.exec('ipmitool', args, { env: { IPMI_PASSWORD: this.credentials.password }, timeoutMs: capMs });
-      return { reachable: true, detail: r.stdout.trim() };
+      const power = await this.pool.client(nodeBmc(this.config, this.inventory, t.node)).powerState();
+      return { reachable: true, detail: `power ${power}` };
     } catch (e) {
-      if (e instanceof CommandTimeoutError) return { reachable: false, detail: `no answer within ${capMs / 1000} s` };
       if (!isRackerError(e)) throw e;
-      const stderr = (e as { stderr?: string }).stderr ?? e.message;
-      return { reachable: false, detail: stderr.trim().split('\n').filter((l) => l.trim() !== '').slice(-2).join(' | ') || e.message };
+      return { reachable: false, detail: e.message };
     }
   }
 }

@@ -92,6 +92,21 @@ export const ROUTES: readonly Route[] = [
   },
   { method: 'GET', path: /^\/v1\/events$/, handle: streamEvents },
   {
+    // MACs the DHCP discovery pool has seen (dhcp.discovery: true), newest sighting per MAC; the
+    // factory editor offers them for new rows.
+    method: 'GET', path: /^\/v1\/discovery$/,
+    async handle({ res, backend }) {
+      const known = new Set(backend.nodes().flatMap((n) => [n.mac, n.bmc.mac, n.secondaryMac]));
+      const latest = new Map<string, { mac: string; ip?: unknown; hostname?: unknown; vendorClass?: unknown; lastSeen: string }>();
+      for (const e of await backend.readEvents({})) {
+        const mac = e.type === 'dhcp.discovery' ? e.data?.mac : undefined;
+        if (typeof mac !== 'string' || known.has(mac)) continue;
+        latest.set(mac, { mac, ip: e.data?.ip, hostname: e.data?.hostname, vendorClass: e.data?.vendorClass, lastSeen: e.at });
+      }
+      sendJson(res, 200, { macs: [...latest.values()] });
+    },
+  },
+  {
     method: 'GET', path: /^\/v1\/jobs$/,
     async handle({ res, backend }) {
       sendJson(res, 200, { jobs: backend.jobs.list() });

