@@ -35,6 +35,10 @@ export function recordRackEvents(bus: RackBus, state: StateStore, metrics: Agent
       metrics.countDhcpRequest(e.message);
       if (e.message === 'ACK') state.event({ type: 'dhcp.ack', level: 'info', node: e.mac, message: `DHCP: ${e.mac} got ${e.ip ?? '?'}${e.bootFile === undefined ? '' : ` and boot file ${e.bootFile}`}` });
       else if (e.status !== undefined && !e.known) state.event({ type: 'dhcp.unknown', level: 'info', message: `DHCP ${e.message} from ${e.mac}, which is not in nodes.csv: ${e.status}`, data: { mac: e.mac } });
+    } else if (e.type === 'tftp') {
+      const node = e.client === undefined ? undefined : macByAddress(e.client);
+      state.event({ type: `tftp.${e.outcome}`, level: e.outcome === 'sent' ? 'info' : 'warn', ...(node === undefined ? {} : { node }),
+        message: `TFTP: ${e.outcome === 'sent' ? 'sent' : e.outcome === 'not-found' ? 'no such file' : 'failed to send'} ${e.file} ${e.outcome === 'sent' ? 'to' : 'for'} ${e.client ?? '?'}` });
     } else if (e.type === 'exited') {
       state.event({ type: 'dhcp.exited', level: 'warn', message: `dnsmasq (pid ${e.pid ?? '?'}) exited (code ${e.code ?? '-'}, signal ${e.signal ?? '-'}); restarting` });
     } else if (e.type === 'discovery') {

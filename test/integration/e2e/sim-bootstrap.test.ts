@@ -7,109 +7,56 @@
  * restart in the middle of a bootstrap, which the restarted agent resumes to ready.
  */
 import { expect } from 'chai';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { startAgent, isReady, type AgentProcess } from '../../lib/agent-process.js';
-import { call } from '../../lib/agent-api.js';
 import { runRacker } from '../../lib/run-racker.js';
-import { runSim, simSkipReason } from '../../lib/run-sim.js';
-import type { JobRecord, NodeRecord } from '../../../agent/state/records.js';
+import { simSkipReason } from '../../lib/run-sim.js';
+import { SimRack, type RackEvent } from '../../lib/sim-rack.js';
 
-const NAME = `e2e${process.pid % 10000}`;
+const PROGRAMS = ['qemu-system-x86_64', 'ipmi_sim', 'dnsmasq', 'ignition-validate', 'sq'];
+
+/** The steps of a PXE install seen on the wire for one node, in order (DHCP from dnsmasq's log may trail HTTP, so it is only required). */
+function expectInstallOnTheWire(events: readonly RackEvent[], mac: string, hostname: string): void {
+  const wire = events.filter((e) => e.node === mac).map((e) => e.type === 'node.phone-home' ? e.message.replace(/^.* reports (\w+).*$/, 'report $1') : e.type)
+    .filter((t) => ['dhcp.ack', 'boot.boot.ipxe', 'boot.ipxe', 'boot.ignition', 'report installed', 'report ready'].includes(t));
+  expect(wire, `${hostname} on the wire`).to.include('dhcp.ack');
+  const order = ['boot.boot.ipxe', 'boot.ipxe', 'boot.ignition', 'report installed', 'boot.ignition', 'report ready'];
+  let at = 0;
+  for (const t of wire) if (t === order[at]) at++;
+  expect(at, `${hostname} on the wire: ${wire.join(' → ')}`).to.equal(order.length);
+}
 
 describe('end to end: bootstrap a simulated rack (SLOW)', function () {
   this.timeout(600_000);
-  let config = '';
-  let socket = '';
-  let mgmtNetns = '';
-  let agent: AgentProcess | undefined;
-
-  const startTheAgent = async (): Promise<AgentProcess> => {
-    const a = startAgent({}, ['--config', config], mgmtNetns);
-    agent = a;
-    await a.waitForLog(isReady, 60_000);
-    return a;
-  };
-  const api = async <T>(method: string, path: string, body?: string): Promise<T> => {
-    const r = await call(socket, method, path, body);
-    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.body}`);
-    return r.json() as T;
-  };
-  const nodes = async (): Promise<NodeRecord[]> => (await api<{ nodes: NodeRecord[] }>('GET', '/v1/nodes')).nodes.filter((n) => !n.isManagement);
-  const job = async (id: string): Promise<JobRecord> => (await api<{ job: JobRecord }>('GET', `/v1/jobs/${id}`)).job;
-  /** Submit through the CLI, as an operator does, and return the job id. */
-  const submit = async (...flags: string[]): Promise<string> => {
-    const r = await runRacker(['bootstrap', '--config', config, '--yes', '--provision', 'flatcar', '--no-wait', ...flags]);
-    expect(r.code, r.stderr).to.equal(0);
-    const jobs = (await api<{ jobs: JobRecord[] }>('GET', '/v1/jobs')).jobs;
-    return (jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1) as JobRecord).id;
-  };
-  const waitFor = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await check();
-      if (v !== undefined) return v;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}; nodes: ${JSON.stringify((await nodes().catch(() => [])).map((n) => [n.hostname, n.phase.name, n.lastError?.message]))}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  };
-  const finished = (id: string): Promise<JobRecord> => waitFor(`job ${id} to finish`, async () => {
-    const j = await job(id);
-    return ['succeeded', 'failed', 'cancelled', 'interrupted'].includes(j.state) ? j : undefined;
-  }, 300_000);
+  const rack = new SimRack(`e2e${process.pid % 10000}`);
 
   before(async function () {
-    const skip = await simSkipReason(['qemu-system-x86_64', 'ipmi_sim', 'dnsmasq', 'ignition-validate', 'sq']);
-    if (skip !== undefined) this.skip();
-    await runSim(['destroy', '--name', NAME]);
-    const created = await runSim(['create', '--name', NAME, '--nodes', '2']);
-    expect(created.code, created.stderr).to.equal(0);
-    config = created.stdout.trim();
-    const status = JSON.parse((await runSim(['status', '--name', NAME, '--json'])).stdout) as { mgmtNetns: string };
-    mgmtNetns = status.mgmtNetns;
-    socket = join(config, '..', '..', 'run', 'agent.sock');
-    await startTheAgent();
+    if (await simSkipReason(PROGRAMS) !== undefined) this.skip();
+    await rack.create(['--nodes', '2']);
+    await rack.startAgent();
   });
-
-  after(async () => {
-    await agent?.kill('SIGTERM');
-    const d = await runSim(['destroy', '--name', NAME]);
-    if (d.code !== 0) throw new Error(`destroy failed: ${d.stderr}`);
-  });
+  after(() => rack.destroy());
 
   it('bootstraps every node to ready through real BMCs, DHCP, TFTP, iPXE and HTTP', async () => {
-    const id = await submit('--on-failure', 'exclude');
-    const j = await finished(id);
+    const j = await rack.finished(await rack.submit('--on-failure', 'exclude'));
     expect(j.state, j.message).to.equal('succeeded');
-    const ns = await nodes();
+    const ns = await rack.nodes();
     expect(ns.map((n) => n.phase.name)).to.deep.equal(['provisioned', 'provisioned']);
-    const events = (await readFile(join(config, '..', '..', 'racker-state', 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; node?: string; message: string });
+    const events = await rack.events();
     for (const n of ns) {
-      // The agent acted through the BMC, then saw every step of a PXE install on the wire, in order.
+      // The agent acted through the BMC, then saw every step of a PXE install on the wire.
       const seen = n.phase.history.map((h) => h.name);
       for (const p of ['bmc-check', 'boot-override', 'power-cycle', 'boot-disk', 'provisioned']) expect(seen, `${n.hostname} phases`).to.include(p);
-      const wire = events.filter((e) => e.node === n.mac).map((e) => e.type === 'node.phone-home' ? e.message.replace(/^.* reports (\w+).*$/, 'report $1') : e.type)
-        .filter((t) => ['dhcp.ack', 'boot.boot.ipxe', 'boot.ipxe', 'boot.ignition', 'report installed', 'report ready'].includes(t));
-      // DHCP events come from dnsmasq's log, which can trail the HTTP requests: present, not ordered.
-      expect(wire, `${n.hostname} on the wire`).to.include('dhcp.ack');
-      const order = ['boot.boot.ipxe', 'boot.ipxe', 'boot.ignition', 'report installed', 'boot.ignition', 'report ready'];
-      let at = 0;
-      for (const t of wire) if (t === order[at]) at++;
-      expect(at, `${n.hostname} on the wire: ${wire.join(' → ')}`).to.equal(order.length);
+      expectInstallOnTheWire(events, n.mac, n.hostname);
       expect(n.power.state).to.equal('on');
     }
-    const status = await runRacker(['status', '--config', config, '--json']);
-    expect(status.code).to.equal(0);
+    expect((await runRacker(['status', '--config', rack.config, '--json'])).code).to.equal(0);
   });
 
   it('fails only the node whose BMC is down, in the BMC check, with a hint; the other node is provisioned', async () => {
-    const fault = await runSim(['fault', 'node-03', 'bmc-down', '--name', NAME]);
-    expect(fault.code, fault.stderr).to.equal(0);
+    await rack.fault('node-03', 'bmc-down');
     try {
-      const id = await submit('--reprovision', '--on-failure', 'exclude', '--retries', '0');
-      const j = await finished(id);
+      const j = await rack.finished(await rack.submit('--reprovision', '--on-failure', 'exclude', '--retries', '0'));
       expect(j.state).to.equal('failed');
-      const [ok, down] = await nodes();
+      const [ok, down] = await rack.nodes();
       expect(ok?.phase.name).to.equal('provisioned');
       expect(down?.phase.name).to.equal('excluded');
       expect(down?.lastError?.step).to.equal('bmc-check');
@@ -117,19 +64,41 @@ describe('end to end: bootstrap a simulated rack (SLOW)', function () {
       expect(down?.lastError?.hint).to.be.a('string').and.match(/BMC|cable|power|address/i);
       expect(j.message).to.contain('node-03');
     } finally {
-      await runSim(['fault', 'node-03', 'clear', '--name', NAME]);
+      await rack.fault('node-03', 'clear');
     }
   });
 
   it('resumes a bootstrap after the agent restarts in the middle of it', async () => {
-    const id = await submit('--reprovision', '--on-failure', 'retry');
+    const id = await rack.submit('--reprovision', '--on-failure', 'retry');
     // Stop the agent once a node is installing (past its power cycle), then start it again.
-    await waitFor('a node to be installing', async () => ((await nodes()).some((n) => ['installing', 'boot-disk', 'reboot'].includes(n.phase.name)) ? true : undefined), 300_000);
-    expect(await agent?.kill('SIGTERM')).to.equal(0);
-    await startTheAgent();
-    const j = await finished(id);
+    await rack.waitFor('a node to be installing', async () => ((await rack.nodes()).some((n) => ['installing', 'boot-disk', 'reboot'].includes(n.phase.name)) ? true : undefined), 300_000);
+    expect(await rack.agent?.kill('SIGTERM')).to.equal(0);
+    await rack.startAgent();
+    const j = await rack.finished(id);
     expect(j.state, j.message).to.equal('succeeded');
-    expect((await nodes()).map((n) => n.phase.name)).to.deep.equal(['provisioned', 'provisioned']);
-    expect(agent?.logs.some((l) => l.msg === 'resuming a job the agent was running when it stopped')).to.equal(true);
+    expect((await rack.nodes()).map((n) => n.phase.name)).to.deep.equal(['provisioned', 'provisioned']);
+    expect(rack.agent?.logs.some((l) => l.msg === 'resuming a job the agent was running when it stopped')).to.equal(true);
+  });
+});
+
+describe('end to end: a UEFI node (OVMF PXE, ipxe.efi over TFTP) (SLOW)', function () {
+  this.timeout(600_000);
+  const rack = new SimRack(`uefi${process.pid % 10000}`);
+
+  before(async function () {
+    if (await simSkipReason(PROGRAMS) !== undefined) this.skip();
+    await rack.create(['--nodes', '1', '--uefi']);
+    await rack.startAgent();
+  });
+  after(() => rack.destroy());
+
+  it('bootstraps it to ready, the firmware having fetched ipxe.efi over TFTP', async () => {
+    const j = await rack.finished(await rack.submit('--on-failure', 'exclude'));
+    expect(j.state, j.message).to.equal('succeeded');
+    const [n] = await rack.nodes();
+    const events = await rack.events();
+    const tftp = events.filter((e) => e.type.startsWith('tftp.')).map((e) => e.message);
+    expect(tftp.some((m) => /^TFTP: sent \S*ipxe\.efi to 172\.24\.213\.2$/.test(m)), `TFTP: ${tftp.join('; ')}`).to.equal(true);
+    expectInstallOnTheWire(events, n?.mac as string, 'node-02');
   });
 });
