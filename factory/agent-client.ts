@@ -4,7 +4,7 @@
  * socket or a refused connection means "agent not running", which callers report as a fact, not
  * a failure. Anything else (permissions, a hung agent) is an error with a hint.
  */
-import { controlSocketPath } from '../agent/api/control-server.js';
+import { controlSocketPath } from '../agent/api/socket-path.js';
 import { request } from 'node:http';
 import { ErrorCodes, RackerError, isEACCES, isSystemError } from '../agent/lib/errors.js';
 

@@ -7,18 +7,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { chmod, chown, mkdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ErrorCodes, RackerError, isENOENT, isSystemError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
 import { errorResponse, sendJson } from './http-util.js';
 import { ROUTES, type ControlBackend } from './routes.js';
 
-export const SOCKET_NAME = 'agent.sock';
-
-export function controlSocketPath(runDir: string): string {
-  return join(runDir, SOCKET_NAME);
-}
+export { SOCKET_NAME, controlSocketPath } from './socket-path.js';
+import { controlSocketPath } from './socket-path.js';
 
 export interface ControlServerOptions {
   runDir: string;

@@ -13,7 +13,7 @@ import { parseCommandArgs } from './args.js';
 import { agentJobs, answerJob, cancelJob, findJob, followJob } from './bootstrap-control.js';
 import { EXIT_DETACHED } from './bootstrap-result.js';
 import { AgentClient } from '../api/client.js';
-import { controlSocketPath } from '../api/control-server.js';
+import { controlSocketPath } from '../api/socket-path.js';
 import { TerminalPrompter } from './prompt.js';
 import { UsageError, isENOENT } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';

@@ -7,7 +7,7 @@ import { parseCommandArgs } from './args.js';
 import { ErrorCodes, RackerError, UsageError } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
 import { AgentClient } from '../api/client.js';
-import { controlSocketPath } from '../api/control-server.js';
+import { controlSocketPath } from '../api/socket-path.js';
 import type { AgentInfo } from '../api/routes.js';
 import type { AgentEvent } from '../state/event-log.js';
 import type { NodeRecord } from '../state/records.js';

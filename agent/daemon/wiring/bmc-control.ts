@@ -33,8 +33,13 @@ export class AgentBmc implements BootControl, PowerReader {
     return this.pool.client(nodeBmc(config, inventory, node));
   }
 
-  async powerStatus(target: NodeRef | PollTarget): Promise<PowerState> {
-    return this.client(target.mac).powerState();
+  /** With a signal (the poller's), gives up when it aborts; the BMC request itself ends on its own timeout. */
+  async powerStatus(target: NodeRef | PollTarget, signal?: AbortSignal): Promise<PowerState> {
+    const query = this.client(target.mac).powerState();
+    if (signal === undefined) return query;
+    signal.throwIfAborted();
+    query.catch(() => undefined); /* abandoned after an abort: its failure is of no interest */
+    return Promise.race([query, new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }))]);
   }
 
   async powerOn(node: NodeRef): Promise<void> {
@@ -62,9 +67,14 @@ export class AgentBmc implements BootControl, PowerReader {
     return { device: f.device, persistent: f.persistent, efi: f.efi };
   }
 
+  /** Closes the sessions; a BMC that does not answer the close does not hold up the agent's stop. */
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
-    await pool?.close();
+    if (pool === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const closed = pool.close().catch((err: unknown) => this.log.warn({ err }, 'closing BMC sessions failed'));
+    await Promise.race([closed, new Promise<void>((resolve) => { timer = setTimeout(() => { this.log.warn('BMC sessions still closing after 3 s; stopping anyway'); resolve(); }, 3_000); })]);
+    clearTimeout(timer);
   }
 }
