@@ -6,7 +6,24 @@
  * state directory (not under /opt/racker, which belongs to the installer and is replaced by
  * updates) and is the only file `reset --racker-version` touches.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../agent/lib/atomic-file.js';
+import { isENOENT } from '../agent/lib/errors.js';
 
 export const VERSION_MARKER_NAME = 'racker-version';
 export const versionMarkerPath = (stateDir: string): string => join(stateDir, VERSION_MARKER_NAME);
+
+/** The recorded version, or undefined when the marker is absent (first use after a hand-over reset). */
+export async function readVersionMarker(stateDir: string): Promise<string | undefined> {
+  try {
+    return (await readFile(versionMarkerPath(stateDir), 'utf8')).trim() || undefined;
+  } catch (e) {
+    if (isENOENT(e)) return undefined;
+    throw e;
+  }
+}
+
+export async function writeVersionMarker(stateDir: string, version: string): Promise<void> {
+  await writeFileAtomic(versionMarkerPath(stateDir), `${version}\n`, { mode: 0o644, mkdirs: true });
+}

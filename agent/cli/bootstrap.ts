@@ -15,7 +15,7 @@ import { EXIT_DETACHED } from './bootstrap-result.js';
 import { AgentClient } from '../api/client.js';
 import { controlSocketPath } from '../api/socket-path.js';
 import { TerminalPrompter } from './prompt.js';
-import { UsageError, isENOENT } from '../lib/errors.js';
+import { ErrorCodes, RackerError, UsageError, isENOENT } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { answersFile, loadAnswers, saveAnswers } from '../../bootstrap/answers.js';
@@ -24,6 +24,8 @@ import { prepareBootstrapPlan } from '../../bootstrap/prepare.js';
 import { renderPlanJson, renderPlanText } from '../../bootstrap/plan-render.js';
 import { FAILURE_POLICIES, type FailurePolicy } from '../../bootstrap/job.js';
 import type { BootstrapRequest } from '../../bootstrap/job-request.js';
+import { readVersionMarker, writeVersionMarker } from '../../factory/version-marker.js';
+import { rackerVersion } from './version.js';
 
 const USAGE = 'racker bootstrap [--dry-run] [--yes] [question flags] [--exclude NODE]... [--node NODE --reprovision] [--on-failure ask|retry|exclude|cancel] [--retries N] [--parallelism N] [--power-on-interval SECONDS] [--no-wait]\n       racker bootstrap --attach [JOB] | --answer retry|exclude|cancel [JOB] | --cancel [JOB]';
 
@@ -140,6 +142,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     ctx.stdout.write(v.json === true ? renderPlanJson(plan, extras) : renderPlanText(plan, extras));
     return 0;
   }
+  await checkVersionMarker(config, ctx);
   await saveAnswers(answersFile(config.paths.etcDir), prepared.answers);
   ctx.stderr.write(`answers saved to ${answersFile(config.paths.etcDir)}; a re-run asks nothing new\n`);
   const request: BootstrapRequest = {
@@ -221,4 +224,20 @@ async function questionContext(config: Config, ctx: CliContext): Promise<Questio
     defaultSubnet: config.network.subnet,
     defaultSshKeys,
   };
+}
+
+/**
+ * The first bootstrap after a factory hand-over (`racker factory reset --racker-version` removed the
+ * version marker) must run on the newest racker: with a release source configured, it asks for
+ * `racker update` first; without one there is nothing newer to get, so it records this version.
+ */
+async function checkVersionMarker(config: Config, ctx: CliContext): Promise<void> {
+  if ((await readVersionMarker(config.paths.stateDir)) !== undefined) return;
+  if (config.installer.source !== undefined) {
+    throw new RackerError(ErrorCodes.conflict, 'this rack was reset for hand-over: its first bootstrap runs on the newest racker release',
+      { hint: 'run `racker update` (it installs the newest release), then `racker bootstrap` again' });
+  }
+  const version = await rackerVersion();
+  await writeVersionMarker(config.paths.stateDir, version);
+  ctx.stderr.write(`first bootstrap on this rack: recorded racker ${version} (no release source is configured to update from)\n`);
 }

@@ -11,6 +11,7 @@ import { rollback } from '../../installer/extractor/rollback.js';
 import { renderSwitch } from '../../installer/extractor/switch-version.js';
 import { isVersion } from '../../installer/versions.js';
 import { parseCommandArgs } from './args.js';
+import { readVersionMarker, writeVersionMarker } from '../../factory/version-marker.js';
 import { writeLine, type CliContext } from './context.js';
 
 export type InstallCommand = 'update' | 'upgrade' | 'get' | 'rollback';
@@ -55,13 +56,20 @@ async function runUnchecked(kind: InstallCommand, args: string[], ctx: CliContex
   const json = values.json === true;
   const say = (line: string): void => { if (!json) writeLine(ctx.stdout, line); };
   const env: InstallerEnv = { config: config.installer, exec, log: createLogger({ mode: 'cli', level: values.debug === true ? 'debug' : 'warn' }), say };
+  const stateDir = config.paths.stateDir;
   if (kind === 'rollback') {
     const r = await rollback(hostInstallDeps(env));
+    await writeVersionMarker(stateDir, r.to);
     writeLine(ctx.stdout, json ? JSON.stringify({ changed: true, version: r.to, from: r.from, restarted: r.restarted }) : renderSwitch(r, config.installer.agentUnit));
     return 0;
   }
-  const request: Request = kind === 'get' ? { kind, version: version as string } : kind === 'update' ? { kind } : { kind };
+  // No version marker: the factory reset this rack for hand-over, and its first update brings it to
+  // the newest release, whatever its major version (factory/version-marker.ts).
+  const firstUse = kind === 'update' && (await readVersionMarker(stateDir)) === undefined;
+  if (firstUse) say('first use after a factory reset (no version marker): installing the newest release');
+  const request: Request = kind === 'get' ? { kind, version: version as string } : kind === 'update' && !firstUse ? { kind } : { kind: 'upgrade' };
   const outcome = await installFromSource(request, env);
+  await writeVersionMarker(stateDir, outcome.version);
   writeLine(ctx.stdout, json ? JSON.stringify(outcome) : outcome.message);
   return 0;
 }

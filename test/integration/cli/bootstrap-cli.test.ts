@@ -85,6 +85,20 @@ describe('racker bootstrap (as a process)', function () {
     expect(again.stdout).to.contain('cluster prod');
   });
 
+  it('records the version on the first bootstrap, and after a hand-over reset asks for `racker update` first when a release source is configured', async () => {
+    const marker = join(rack.stateDir, 'racker-version');
+    const first = await runRacker(['bootstrap', '--yes', '--ssh-key', KEY], rack.env);
+    expect(first.stderr).to.match(/first bootstrap on this rack: recorded racker \d+\.\d+\.\d+/);
+    expect((await readFile(marker, 'utf8')).trim()).to.match(/^\d+\.\d+\.\d+$/);
+    const reset = await runRacker(['factory', 'reset', '--racker-version', '--yes'], rack.env);
+    expect(reset.code, reset.stderr).to.equal(0);
+    await writeFile(rack.configPath, `${await readFile(rack.configPath, 'utf8')}installer:\n  source:\n    type: tarball\n    location: ${join(rack.root, 'releases')}\n    keyring: ${join(rack.root, 'keyring.asc')}\n`);
+    const r = await runRacker(['bootstrap', '--yes', '--ssh-key', KEY], rack.env);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain('this rack was reset for hand-over: its first bootstrap runs on the newest racker release');
+    expect(r.stderr).to.contain('hint: run `racker update` (it installs the newest release), then `racker bootstrap` again');
+  });
+
   it('submits the job to the agent over its control socket (--no-wait: and returns with the job id)', async () => {
     const agent = new ScriptedControlApi(join(rack.runDir, 'agent.sock')).script([{ hold: true }]);
     await agent.start();

@@ -45,7 +45,10 @@ describe('racker get/update/upgrade/version with a tarball source (integration)'
     await writeSiteFiles(root);
     const systemctl = await writeFakeSystemctl(join(dir, `${name}-systemd`), root);
     const config = join(dir, `${name}.yaml`);
-    await writeFile(config, `installer:\n  root: ${root}\n  systemctl: ${systemctl}\n  readyTimeoutSeconds: 5\n  source:\n    type: tarball\n    location: ${location}\n    keyring: ${release.cert}\n`);
+    // racker's own paths (the version marker lives in the state directory) stay out of the root,
+    // whose site files the tests hash, and off the real system.
+    const state = join(dir, `${name}-racker`);
+    await writeFile(config, `paths:\n  stateDir: ${state}/state\n  etcDir: ${state}/etc\n  runDir: ${state}/run\n  oemDir: ${state}/oem\n` + `installer:\n  root: ${root}\n  systemctl: ${systemctl}\n  readyTimeoutSeconds: 5\n  source:\n    type: tarball\n    location: ${location}\n    keyring: ${release.cert}\n`);
     return { root, config };
   }
 
@@ -87,6 +90,23 @@ describe('racker get/update/upgrade/version with a tarball source (integration)'
     expect(r.code, r.err).to.equal(0);
     expect(r.out).to.contain('racker 2.0.0 is now current (was 1.1.0)');
     expect(await readlink(join(root, 'opt/racker/current'))).to.equal('versions/2.0.0');
+  });
+
+  it('after a factory reset for hand-over, the first update installs the newest release across major versions', async () => {
+    const { root, config } = await site('handover', releases);
+    expect((await cli(config, 'get', '1.0.0')).code).to.equal(0);
+    const marker = join(dir, 'handover-racker', 'state', 'racker-version');
+    expect((await readFile(marker, 'utf8')).trim()).to.equal('1.0.0');
+    const reset = await exec(racker, ['factory', 'reset', '--racker-version', '--yes', '--config', config], { okExitCodes: [0, 1, 2] });
+    expect(reset.exitCode, reset.stderr).to.equal(0);
+    let r = await cli(config, 'update');
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.contain('first use after a factory reset');
+    expect(await readlink(join(root, 'opt/racker/current'))).to.equal('versions/2.0.0');
+    expect((await readFile(marker, 'utf8')).trim()).to.equal('2.0.0');
+    // From now on update stays within the major version again (nothing newer in 2.x).
+    r = await cli(config, 'update', '--json');
+    expect(JSON.parse(r.out)).to.include({ changed: false, version: '2.0.0' });
   });
 
   it('installs over HTTP from 127.0.0.1', async () => {
