@@ -155,7 +155,8 @@ describe('installer/extract --root (integration)', function () {
     expect(await versions()).to.deep.equal(['1.1.0', '1.2.0', '1.3.0']);
     expect(await current()).to.equal('versions/1.3.0');
     const config = join(dir, 'racker.yaml');
-    await writeFile(config, `installer:\n  root: ${root}\n  systemctl: ${systemctl}\n  readyTimeoutSeconds: 5\n`);
+    const state = join(dir, 'racker-state'); // racker's own state (the version marker), outside the hashed root
+    await writeFile(config, `paths:\n  stateDir: ${state}\n` + `installer:\n  root: ${root}\n  systemctl: ${systemctl}\n  readyTimeoutSeconds: 5\n`);
     const r = await exec(join(repoRoot, 'bin', 'racker'), ['rollback', '--config', config], { okExitCodes: [0, 1, 2] });
     expect(r.exitCode, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('racker 1.2.0 is now current (was 1.3.0)');
