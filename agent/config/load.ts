@@ -4,7 +4,8 @@
  * "all defaults"; a missing file named by --config or RACKER_CONFIG is an error.
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { yamlLineOf } from '../lib/yaml-lines.js';
 import { configSchema, type Config } from './schema.js';
 import { configFilePath, envPathDefaults, type Env } from './paths.js';
 import { ErrorCodes, RackerError, ValidationError, isENOENT, isEISDIR, type Problem } from '../lib/errors.js';
@@ -52,7 +53,7 @@ export function parseConfig(text: string, file: string | undefined, env: Env = p
       const fullPath = keys.length === 1 ? [...path, keys[0] as string] : path;
       return {
         file: name,
-        line: lineOf(doc.contents, fullPath, lines),
+        line: yamlLineOf(doc.contents, fullPath, lines),
         field: fullPath.length > 0 ? fullPath.join('.') : '(top level)',
         message: issue.code === 'unrecognized_keys' ? `unknown setting${keys.length > 1 ? `s ${keys.join(', ')}` : ''}` : issue.message,
         hint: issue.code === 'unrecognized_keys' ? 'check the spelling against docs/configuration.md' : undefined,
@@ -61,29 +62,6 @@ export function parseConfig(text: string, file: string | undefined, env: Env = p
     throw new ValidationError(ErrorCodes.config, `${name} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
   }
   return deepFreeze({ ...result.data, source: file });
-}
-
-/** The line of the deepest node along `path` that exists in the document. */
-function lineOf(root: unknown, path: readonly string[], lines: LineCounter): number | undefined {
-  let node = root as Node | null | undefined;
-  let line = rangeLine(node, lines);
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === key);
-      if (pair === undefined) break;
-      line = rangeLine(pair.key as Node, lines) ?? line;
-      node = pair.value as Node;
-    } else if (isSeq(node)) {
-      node = node.items[Number(key)] as Node | undefined;
-      line = rangeLine(node, lines) ?? line;
-    } else break;
-  }
-  return line;
-}
-
-function rangeLine(node: Node | null | undefined, lines: LineCounter): number | undefined {
-  const start = (node as { range?: [number, number, number] } | null | undefined)?.range?.[0];
-  return start === undefined ? undefined : lines.linePos(start).line;
 }
 
 function deepFreeze<T>(value: T): T {

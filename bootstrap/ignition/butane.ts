@@ -5,7 +5,8 @@
  * snippet never loses a setting silently; use an Ignition (.ign) snippet for the rest.
  */
 import { z } from 'zod';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node, type ScalarTag, type Tags } from 'yaml';
+import { LineCounter, parseDocument, type ScalarTag, type Tags } from 'yaml';
+import { yamlLineOf } from '../../agent/lib/yaml-lines.js';
 import type { Problem } from '../../agent/lib/errors.js';
 import { dataSource } from './builders.js';
 import { IGNITION_VERSION, type IgnitionConfig, type IgnitionFile, type NodeUser, type Resource } from './types.js';
@@ -71,7 +72,7 @@ export function butaneToIgnition(text: string, file: string): { config?: Ignitio
         const extra = issue.code === 'unrecognized_keys' ? [issue.keys[0] as string] : [];
         const path = [...issue.path.map(String), ...extra];
         return {
-          file, line: lineOf(doc.contents, path, lines), field: path.join('.') || '(top level)',
+          file, line: yamlLineOf(doc.contents, path, lines), field: path.join('.') || '(top level)',
           message: issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')}: not supported in racker's Butane subset` : issue.message,
           hint: issue.code === 'unrecognized_keys' ? 'write this part as an Ignition (.ign) snippet, or check the spelling' : undefined,
         };
@@ -112,26 +113,4 @@ function resourceOf(r: { inline?: string; source?: string; compression?: 'gzip';
 
 function prune<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-function lineOf(root: unknown, path: readonly string[], lines: LineCounter): number | undefined {
-  let node = root as Node | null | undefined;
-  let line = rangeLine(node, lines);
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === key);
-      if (pair === undefined) break;
-      line = rangeLine(pair.key as Node, lines) ?? line;
-      node = pair.value as Node;
-    } else if (isSeq(node)) {
-      node = node.items[Number(key)] as Node | undefined;
-      line = rangeLine(node, lines) ?? line;
-    } else break;
-  }
-  return line;
-}
-
-function rangeLine(node: Node | null | undefined, lines: LineCounter): number | undefined {
-  const start = (node as { range?: [number, number, number] } | null | undefined)?.range?.[0];
-  return start === undefined ? undefined : lines.linePos(start).line;
 }
