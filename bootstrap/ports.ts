@@ -129,3 +129,18 @@ export const systemClock: Clock = {
     return () => clearTimeout(t);
   },
 };
+
+/** Wait `ms` on `clock`; rejects with the signal's reason when it aborts first. */
+export function clockSleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cancel = clock.setTimer(ms, () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    const onAbort = (): void => {
+      cancel();
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

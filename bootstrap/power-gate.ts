@@ -5,7 +5,7 @@
  * INVARIANTS: slots are handed out in request order; each slot starts at least intervalMs after the
  * previous one; a waiter whose signal aborts gives its turn to the next.
  */
-import type { Clock } from './ports.js';
+import { clockSleep, type Clock } from './ports.js';
 
 export class PowerGate {
   private next = 0;
@@ -26,16 +26,6 @@ export class PowerGate {
     const at = Math.max(now, this.next);
     this.next = at + this.intervalMs;
     if (at <= now) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const cancel = this.clock.setTimer(at - now, () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      const onAbort = (): void => {
-        cancel();
-        reject(signal.reason as Error);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return clockSleep(this.clock, at - now, signal);
   }
 }

@@ -8,7 +8,7 @@
  * escalates (ESCALATIONS in phases.ts) before the node fails; a failure names the node, the phase,
  * the last observation and what to check. Time comes from the injected Clock only.
  */
-import type { BootDeviceSetting, BootControl, BootStore, Clock, NodeRef, Observation } from './ports.js';
+import { clockSleep, type BootDeviceSetting, type BootControl, type BootStore, type Clock, type NodeRef, type Observation } from './ports.js';
 import { ACTION_PHASES, ESCALATIONS, PHASES, completes, phaseHint, phaseIndex, type Escalation, type Phase } from './phases.js';
 import type { NodeFailure } from './failure.js';
 import { HISTORY_LIMIT, type NodeState } from './job-state.js';
@@ -222,17 +222,7 @@ export class NodeMachine {
   }
 
   private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const cancel = this.deps.clock.setTimer(ms, () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      const onAbort = (): void => {
-        cancel();
-        reject(signal.reason as Error);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return clockSleep(this.deps.clock, ms, signal);
   }
 
   private observed(o: Observation): void {
