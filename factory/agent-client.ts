@@ -1,12 +1,12 @@
 /**
- * The factory commands' small client for the agent's control API (HTTP/1.1 + JSON on the unix
- * socket `<runDir>/agent.sock`). The factory works whether or not the agent runs: a missing
- * socket or a refused connection means "agent not running", which callers report as a fact, not
- * a failure. Anything else (permissions, a hung agent) is an error with a hint.
+ * What the factory needs from the agent, over the one control API client (agent/api/client.ts).
+ * The factory works whether or not the agent runs: a missing socket or a refused connection means
+ * "agent not running", which callers report as a fact, not a failure. Anything else (permissions,
+ * a hung agent) is the client's error with its hint.
  */
 import { controlSocketPath } from '../agent/api/socket-path.js';
-import { request } from 'node:http';
-import { ErrorCodes, RackerError, isEACCES, isSystemError } from '../agent/lib/errors.js';
+import { AgentClient } from '../agent/api/client.js';
+import { isSystemError } from '../agent/lib/errors.js';
 
 export const agentSocketPath = (runDir: string): string => controlSocketPath(runDir);
 
@@ -20,42 +20,16 @@ export interface AgentRequestOptions {
 }
 
 /** One request to the agent. Resolves `{running: false}` when no agent listens on the socket. */
-export function agentRequest(socketPath: string, method: 'GET' | 'POST', path: string, options: AgentRequestOptions = {}): Promise<AgentResponse> {
-  const timeoutMs = options.timeoutMs ?? 5_000;
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const req = request({
-      socketPath, method, path, timeout: timeoutMs,
-      headers: { accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = text === '' ? undefined : JSON.parse(text);
-        } catch {
-          /* not JSON: keep the text for the message */
-        }
-        resolve({ running: true, status: res.statusCode ?? 0, body });
-      });
-    });
-    req.on('timeout', () => {
-      req.destroy();
-      reject(new RackerError(ErrorCodes.agentUnavailable, `the agent did not answer ${method} ${path} on ${socketPath} within ${timeoutMs} ms`,
-        { hint: 'check it with `systemctl status racker-agent` and its log with `journalctl -u racker-agent`' }));
-    });
-    req.on('error', (e) => {
-      if (isSystemError(e, 'ENOENT')) resolve({ running: false, reason: `no control socket at ${socketPath}` });
-      else if (isSystemError(e, 'ECONNREFUSED')) resolve({ running: false, reason: `nothing listens on ${socketPath}` });
-      else if (isEACCES(e)) reject(new RackerError(ErrorCodes.agentUnavailable, `permission denied on the agent's control socket ${socketPath}`, { hint: 'run as root (or as a member of agent.socketGroup)' }));
-      else if (e instanceof RackerError) reject(e);
-      else reject(new RackerError(ErrorCodes.agentUnavailable, `cannot talk to the agent on ${socketPath}: ${e.message}`, { cause: e }));
-    });
-    req.end(payload);
-  });
+export async function agentRequest(socketPath: string, method: 'GET' | 'POST', path: string, options: AgentRequestOptions = {}): Promise<AgentResponse> {
+  try {
+    const r = await new AgentClient({ socketPath, timeoutMs: options.timeoutMs ?? 5_000 }).request(method, path, options.body);
+    return { running: true, ...r };
+  } catch (e) {
+    const cause = (e as { cause?: unknown }).cause;
+    if (isSystemError(cause, 'ENOENT')) return { running: false, reason: `no control socket at ${socketPath}` };
+    if (isSystemError(cause, 'ECONNREFUSED')) return { running: false, reason: `nothing listens on ${socketPath}` };
+    throw e;
+  }
 }
 
 export type ReloadOutcome =

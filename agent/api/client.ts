@@ -25,6 +25,19 @@ export class AgentClient {
     return this.call<T>('POST', path, body);
   }
 
+  /** One request whose HTTP status the caller judges (a non-JSON body stays text); failing to reach the agent throws as for get/post. */
+  async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    const res = await this.open(method, path, body, undefined, true);
+    const text = await readAll(res);
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      /* not JSON: keep the text for the caller's message */
+    }
+    return { status: res.statusCode ?? 0, body: parsed };
+  }
+
   /** Read GET /v1/events as a stream until it ends, `signal` aborts or the agent goes away. */
   async streamEvents(query: string, onEvent: (e: AgentEvent) => void, signal?: AbortSignal): Promise<void> {
     const res = await this.open('GET', `/v1/events${query === '' ? '' : `?${query}`}`, undefined, signal, false);
