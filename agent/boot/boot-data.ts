@@ -34,7 +34,8 @@ export interface Profile {
 
 /** What `/ignition` serves for a profile's `ignition_id`. */
 export type IgnitionEntry =
-  | { kind: 'json'; body: string }
+  /** Encoded once at load: serving it is a lookup and one write. */
+  | { kind: 'json'; body: Buffer }
   | { kind: 'butane'; template: Template }
   | { kind: 'broken'; status: 500 | 501; reason: string };
 
@@ -135,13 +136,13 @@ export function parseIgnitionEntry(name: string, text: string, file: string, pro
     if (name.endsWith('.ign') || name.endsWith('.ignition')) {
       const checked = parseIgnition(text, file);
       for (const w of checked.warnings) problems.push({ file, message: w });
-      return { kind: 'json', body: encodeIgnition(checked.config) };
+      return { kind: 'json', body: Buffer.from(encodeIgnition(checked.config), 'utf8') };
     }
     if (!text.includes('{{')) {
       // Nothing to render: translate once now, so mistakes show at load time.
       const t = translateButane(text, file);
       for (const w of t.warnings) problems.push({ file, message: w });
-      return { kind: 'json', body: t.json };
+      return { kind: 'json', body: Buffer.from(t.json, 'utf8') };
     }
     return { kind: 'butane', template: Template.parse(file, text) };
   } catch (e) {

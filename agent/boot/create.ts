@@ -7,7 +7,6 @@ import type { Config } from '../config/schema.js';
 import type { Emitter } from '../lib/emitter.js';
 import type { Logger } from '../lib/log.js';
 import type { BootEvent } from './events.js';
-import { allowAll, ReservationAccessPolicy, type ReservedAddressLookup } from './node-access.js';
 import { BootService } from './server.js';
 import type { NodeTokens } from './phone-home.js';
 
@@ -27,7 +26,7 @@ export interface BootDeps {
   log: Logger;
   events: Emitter<BootEvent>;
   /** Reservations (from the address plan): MAC → reserved IPv4. */
-  reservedAddress: ReservedAddressLookup;
+  reserved: ReadonlyMap<string, string>;
   /** Where to listen when boot.listenAddress is not set (the management node's internal address). */
   defaultHost: string;
   /** Phone-home tokens shared with whoever issues them (they outlive a restart of the service). */
@@ -42,10 +41,11 @@ export function createBootService(config: Config, deps: BootDeps): BootService {
     port: b.port,
     log: deps.log,
     events: deps.events,
-    access: b.restrictIgnitionToNode ? new ReservationAccessPolicy(deps.reservedAddress) : allowAll,
+    access: { reserved: b.restrictIgnitionToNode ? [...deps.reserved] : undefined },
     maxHeaderSize: b.maxHeaderSize,
     accessLog: b.accessLog,
     reloadDebounceMs: b.reloadDebounceMs,
     tokens: deps.tokens,
+    workers: b.workers,
   });
 }

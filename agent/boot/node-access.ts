@@ -26,6 +26,20 @@ export function plainClientIp(remote: string | undefined): string {
 
 export const allowAll: NodeAccessPolicy = { check: () => ({ allowed: true }) };
 
+/**
+ * The policy as data, so that the boot service's worker processes apply the same one:
+ * `reserved` lists [MAC, reserved IPv4] pairs; undefined serves every node's data to anyone.
+ */
+export interface AccessRule {
+  reserved: ReadonlyArray<readonly [string, string]> | undefined;
+}
+
+export function accessPolicy(rule: AccessRule): NodeAccessPolicy {
+  if (rule.reserved === undefined) return allowAll;
+  const byMac = new Map(rule.reserved);
+  return new ReservationAccessPolicy((mac) => byMac.get(mac));
+}
+
 export class ReservationAccessPolicy implements NodeAccessPolicy {
   constructor(private readonly lookup: ReservedAddressLookup) {}
 

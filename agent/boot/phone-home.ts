@@ -21,6 +21,7 @@ const STATUSES: ReadonlySet<string> = new Set(['installed', 'ready', 'joined', '
 /** The per-node tokens, held as digests. */
 export class NodeTokens {
   private readonly digests = new Map<string, Buffer>();
+  private readonly listeners = new Set<(mac: string, digest: Buffer | undefined) => void>();
   private static readonly dummy = digest('racker-no-such-node');
 
   /** Register or replace a node's token (MAC in any form Go's ParseMAC accepts). */
@@ -28,12 +29,14 @@ export class NodeTokens {
     const m = parseMac(mac);
     if (m === undefined) throw new Error(`phone-home token for "${mac}": not a MAC address`);
     if (token.length < 16) throw new Error(`phone-home token for ${m}: too short (at least 16 characters)`);
-    this.digests.set(m, digest(token));
+    this.setDigest(m, digest(token));
   }
 
   delete(mac: string): void {
     const m = parseMac(mac);
-    if (m !== undefined) this.digests.delete(m);
+    if (m === undefined) return;
+    this.digests.delete(m);
+    for (const fn of this.listeners) fn(m, undefined);
   }
 
   /** Constant-time check; false for unknown MACs. */
@@ -41,6 +44,25 @@ export class NodeTokens {
     const expected = this.digests.get(mac);
     const ok = timingSafeEqual(expected ?? NodeTokens.dummy, digest(token));
     return ok && expected !== undefined;
+  }
+
+  /**
+   * Digests only, for the boot service's worker processes: they check tokens without ever
+   * holding one. `mac` is normalised (aa:bb:…).
+   */
+  setDigest(mac: string, d: Buffer): void {
+    this.digests.set(mac, d);
+    for (const fn of this.listeners) fn(mac, d);
+  }
+
+  digestEntries(): [string, Buffer][] {
+    return [...this.digests];
+  }
+
+  /** Called on every change (digest undefined: deleted); returns the unsubscribe function. */
+  onChange(fn: (mac: string, digest: Buffer | undefined) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
   }
 }
 

@@ -29,6 +29,8 @@ export interface BootStoreOptions {
   log: Logger;
   /** Wait this long after the last change before reloading. */
   debounceMs?: number;
+  /** Watch the folders (default). Boot workers do not: the agent tells them when to reload. */
+  watch?: boolean;
 }
 
 export class BootStore {
@@ -57,6 +59,7 @@ export class BootStore {
     for (const f of [...DATA_FOLDERS, 'assets']) await mkdir(join(this.options.dataDir, f), { recursive: true });
     signal.throwIfAborted();
     await this.reload();
+    if (this.options.watch === false) return;
     for (const f of DATA_FOLDERS) {
       const w = watch(join(this.options.dataDir, f), { recursive: true }, () => this.schedule());
       w.on('error', (err) => this.options.log.warn({ err, folder: f }, 'cannot watch boot data folder; use reload after changes'));

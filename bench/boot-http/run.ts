@@ -1,7 +1,7 @@
 /**
  * Benchmark: racker's boot service vs nginx (Debian nginx-light) on loopback, in one run.
  *
- *   npm run build && node dist/bench/boot-http/run.js [--duration 8] [--rounds 3] [--asset-mib 512]
+ *   npm run build && node dist/bench/boot-http/run.js [--duration 8] [--rounds 3] [--asset-mib 512] [--workers 1]
  *
  * Data: 1,000 groups in matchbox's layout (500 nodes × two stages: install `{mac}` → Butane
  * template, installed `{mac, os: installed}` → raw .ign). Request rate with wrk (1 thread, 32
@@ -19,7 +19,6 @@ import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { pino } from 'pino';
 import { BootService } from '../../agent/boot/server.js';
-import { allowAll } from '../../agent/boot/node-access.js';
 import { Emitter } from '../../agent/lib/emitter.js';
 import { createLogger } from '../../agent/lib/log.js';
 import { exec } from '../../agent/lib/exec.js';
@@ -33,6 +32,8 @@ const opt = (name: string, dflt: number) => {
 const DURATION = opt('duration', 8);
 const ROUNDS = opt('rounds', 3);
 const ASSET_MIB = opt('asset-mib', 512);
+/** Boot worker processes besides the service's own (boot.workers; the agent's default is 1). */
+const WORKERS = opt('workers', 1);
 const NODES = 500;
 
 const mac = (n: number) => `52:54:00:00:${((n >> 8) & 255).toString(16).padStart(2, '0')}:${(n & 255).toString(16).padStart(2, '0')}`;
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
     const assets = join(dataDir, 'assets');
     await writeAsset(join(assets, 'image.bin'), ASSET_MIB);
     service = new BootService({
-      dataDir, assetsDir: assets, host: '127.0.0.1', port: 0, access: allowAll, events: new Emitter(),
+      dataDir, assetsDir: assets, host: '127.0.0.1', port: 0, access: { reserved: undefined }, events: new Emitter(), workers: WORKERS, workerStdio: 'ignore',
       log: createLogger({ mode: 'daemon', stream: pino.destination({ dest: '/dev/null', sync: false }) }),
     });
     await service.start(new AbortController().signal);
@@ -198,7 +199,7 @@ async function main(): Promise<void> {
       const b = median(r.nginx);
       lines.push(`| ${r.name} | ${a.toFixed(0)} ${r.unit} | ${b.toFixed(0)} ${r.unit} | ${(a / b).toFixed(2)} |`);
     }
-    process.stdout.write(`${lines.join('\n')}\n\nmedian of ${ROUNDS} alternating rounds, wrk ${DURATION}s -t1 -c32; load average at the end: ${cpu}\n`);
+    process.stdout.write(`${lines.join('\n')}\n\nboot workers: ${WORKERS}; median of ${ROUNDS} alternating rounds, wrk ${DURATION}s -t1 -c32; load average at the end: ${cpu}\n`);
     process.stdout.write(`raw: ${JSON.stringify(rows.map((r) => ({ name: r.name, racker: r.racker.map(Math.round), nginx: r.nginx.map(Math.round) })))}\n`);
   } finally {
     if (nginxPid !== undefined) process.kill(nginxPid, 'SIGQUIT');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { BootService } from '../../agent/boot/server.js';
 import type { BootEvent } from '../../agent/boot/events.js';
-import { allowAll, type NodeAccessPolicy } from '../../agent/boot/node-access.js';
+import type { AccessRule } from '../../agent/boot/node-access.js';
 import type { BootData } from '../../agent/boot/boot-data.js';
 import { Emitter } from '../../agent/lib/emitter.js';
 import { createLogger } from '../../agent/lib/log.js';
@@ -30,7 +30,9 @@ export interface BootHarness {
 export interface HarnessOptions {
   /** Copied into the data dir (test/data/matchbox/...). */
   fixture?: string;
-  access?: NodeAccessPolicy;
+  access?: AccessRule;
+  /** Boot worker processes (BootServiceOptions.workers). */
+  workers?: number;
   maxHeaderSize?: number;
 }
 
@@ -51,7 +53,8 @@ export async function startBoot(o: HarnessOptions = {}): Promise<BootHarness> {
   emitter.on((e) => events.push(e));
   const service = new BootService({
     dataDir, assetsDir: join(dataDir, 'assets'), host: '127.0.0.1', port: 0, log: createLogger({ mode: 'daemon', level: 'debug', stream }),
-    events: emitter, access: o.access ?? allowAll, maxHeaderSize: o.maxHeaderSize, reloadDebounceMs: 50,
+    events: emitter, access: o.access ?? { reserved: undefined }, maxHeaderSize: o.maxHeaderSize, reloadDebounceMs: 50,
+    workers: o.workers, workerStdio: 'ignore',
   });
   try {
     await service.start(new AbortController().signal);

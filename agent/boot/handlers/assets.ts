@@ -82,7 +82,7 @@ export async function serveAsset(req: IncomingMessage, res: ServerResponse, rawP
       res.end();
       return 0;
     }
-    if (d.status === 416) return reply.text(res, 416, '416 range not satisfiable\n', { 'Content-Range': `bytes */${st.size}` });
+    if (d.status === 416) return reply.text(res, 416, '416 range not satisfiable\n', ['Content-Range', `bytes */${st.size}`]);
     const length = d.end - d.start + 1;
     const headers: Record<string, string | number> = {
       'Content-Type': assetContentType(p.segments[p.segments.length - 1] ?? ''), 'Content-Length': length,

@@ -9,7 +9,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/log.js';
-import { normalizeName, type BootData, type Profile } from '../boot-data.js';
+import { normalizeName, type BootData, type NetBoot, type Profile } from '../boot-data.js';
 import { translateButane, ButaneUnsupportedError } from '../butane.js';
 import { macLabel, type Labels } from '../labels.js';
 import type { NodeAccessPolicy } from '../node-access.js';
@@ -66,7 +66,7 @@ export function serveSelection(res: ServerResponse, r: SelectionRequest, d: Sele
         d.log.warn({ profile: profile.id }, 'profile has no boot section; nothing to boot');
         result.bytes = reply.notFound(res);
       } else {
-        result.bytes = reply.text(res, 200, r.endpoint === 'ipxe' ? renderIpxe(profile.boot) : renderGrub(profile.boot));
+        result.bytes = reply.text(res, 200, r.endpoint === 'ipxe' ? rendered(ipxeScripts, profile.boot, renderIpxe) : rendered(grubConfigs, profile.boot, renderGrub));
       }
       return result;
     case 'ignition':
@@ -125,6 +125,22 @@ function serveGeneric(res: ServerResponse, r: SelectionRequest, group: Group, pr
   } catch (e) {
     return failure(res, d, 500, `rendering ${profile.genericId} failed`, (e as Error).message);
   }
+}
+
+/**
+ * /ipxe and /grub depend on the profile's boot section alone, so each is rendered and encoded
+ * once per loaded profile (a reload brings new profile objects, and the old entries go with them).
+ */
+const ipxeScripts = new WeakMap<NetBoot, Buffer>();
+const grubConfigs = new WeakMap<NetBoot, Buffer>();
+
+function rendered(cache: WeakMap<NetBoot, Buffer>, boot: NetBoot, render: (b: NetBoot) => string): Buffer {
+  let body = cache.get(boot);
+  if (body === undefined) {
+    body = Buffer.from(render(boot), 'utf8');
+    cache.set(boot, body);
+  }
+  return body;
 }
 
 function normalize(name: string): string {

@@ -19,6 +19,11 @@ export const bootSection = z.strictObject({
   maxHeaderSize: z.number().int().min(1024).max(65536).default(8192),
   /** One log line per request. */
   accessLog: z.boolean().default(true),
+  /**
+   * Extra processes that answer boot requests on the same socket as the agent, so the boot
+   * service uses more than one core (bench/README.md); 0 answers from the agent's process alone.
+   */
+  workers: z.number().int().min(0).max(16).default(1),
   /** Reload the boot data this long after the last change to it. */
   reloadDebounceMs: z.number().int().min(0).max(60000).default(200),
 });

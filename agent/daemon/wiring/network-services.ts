@@ -63,7 +63,7 @@ export function bootEntry(busOf: (deps: AgentDeps) => RackBus, tokensOf: (deps: 
       const service = createBootService(config, {
         log: deps.log.child({ component: 'boot' }),
         events: bus.boot,
-        reservedAddress: (mac) => reserved.get(mac),
+        reserved,
         defaultHost: inventory.plan.managementAddress,
         tokens: bus.tokens,
       });

@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { startBoot, type BootHarness } from '../../lib/boot-harness.js';
 import { http } from '../../lib/http-client.js';
 import { testData } from '../../lib/paths.js';
-import { ReservationAccessPolicy } from '../../../agent/boot/node-access.js';
 
 // Loopback has all of 127.0.0.0/8, so 127.0.0.2 stands in for node 1's reserved address.
 const NODE1 = '52:54:00:00:00:01';
@@ -10,7 +9,7 @@ const reservations = new Map([[NODE1, '127.0.0.2']]);
 
 describe('boot service: a node\'s configuration only goes to its reserved address', function () {
   let b: BootHarness;
-  before(async () => { b = await startBoot({ fixture: testData('matchbox', 'racker'), access: new ReservationAccessPolicy((m) => reservations.get(m)) }); });
+  before(async () => { b = await startBoot({ fixture: testData('matchbox', 'racker'), access: { reserved: [...reservations] } }); });
   after(async () => { await b?.stop(); });
   const get = (path: string, localAddress: string) => http({ port: b.port, path, localAddress });
 

@@ -1,0 +1,180 @@
+/**
+ * The boot service's request handling: matchbox's read-only endpoints and racker's phone-home on
+ * node:http. The same code runs in the agent's process and in every boot worker process
+ * (workers/), each over its own copy of the boot data.
+ *
+ * Robustness: headers are capped (maxHeaderSize → 431), slow clients time out, a bad query or
+ * path is a 400 and an unexpected exception a 500; nothing a client sends can stop the service.
+ * Each request produces one access-log line and one BootRequestEvent when its response ends.
+ *
+ * Cost: a selection request is answered synchronously (no promise per request) from bodies
+ * encoded once per reload; at tens of thousands of requests per second every allocation shows.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from '../lib/log.js';
+import type { BootData } from './boot-data.js';
+import type { BootEvent, Endpoint } from './events.js';
+import { serveAsset } from './handlers/assets.js';
+import { reply } from './handlers/reply.js';
+import { serveSelection, type SelectionEndpoint } from './handlers/selection.js';
+import { LabelError, labelsFromQuery, macLabel, type Labels } from './labels.js';
+import { plainClientIp, type NodeAccessPolicy } from './node-access.js';
+import { PHONE_HOME_PATH, PhoneHomeError, readPhoneHome, type NodeTokens } from './phone-home.js';
+import { HOME, IPXE_BOOTSTRAP } from './render.js';
+
+export interface BootHttpOptions {
+  /** The boot data requests use now (replaced as a whole on reload). */
+  data: () => BootData;
+  /** Served at /assets/; undefined disables it. */
+  assetsDir: string | undefined;
+  access: NodeAccessPolicy;
+  tokens: NodeTokens;
+  /** Where request and phone-home events go. */
+  emit: (e: BootEvent) => void;
+  log: Logger;
+  accessLog: boolean;
+  maxHeaderSize: number;
+}
+
+const SELECTION: ReadonlySet<string> = new Set(['/ipxe', '/grub', '/ignition', '/metadata', '/generic']);
+
+interface Outcome {
+  endpoint: Endpoint;
+  labels?: Labels;
+  group?: string;
+  profile?: string;
+  path?: string;
+  bytes: number;
+}
+
+/** An http.Server that answers the boot endpoints; it does not listen yet. */
+export function createBootHttpServer(o: BootHttpOptions): Server {
+  const handler = new BootHttpHandler(o);
+  const server = createServer({
+    maxHeaderSize: o.maxHeaderSize,
+    headersTimeout: 10_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+  }, (req, res) => handler.handle(req, res));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    o.log.debug({ err: err.message, code: err.code }, 'bad HTTP request');
+    if (!socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+  return server;
+}
+
+/** Closes a server the way the boot service stops: idle connections now, downloads after 2 s. */
+export async function closeBootHttpServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  // Downloads in flight get a moment to finish; then they are cut (the node retries).
+  const timer = setTimeout(() => server.closeAllConnections(), 2000);
+  await closed;
+  clearTimeout(timer);
+}
+
+class BootHttpHandler {
+  /** Access log: fixed fields with no secrets, so it skips the redaction walk (a fifth of a small request's CPU). */
+  private readonly accessLog: Logger;
+
+  constructor(private readonly o: BootHttpOptions) {
+    this.accessLog = o.log.child({}, { redact: [] });
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const started = Date.now();
+    let outcome: Outcome | Promise<Outcome>;
+    try {
+      outcome = this.route(req, res);
+    } catch (err) {
+      return this.failed(req, res, err, started);
+    }
+    if (outcome instanceof Promise) outcome.then((o) => this.finish(req, res, o, started), (err: unknown) => this.failed(req, res, err, started));
+    else this.finish(req, res, outcome, started);
+  }
+
+  private failed(req: IncomingMessage, res: ServerResponse, err: unknown, started: number): void {
+    this.o.log.error({ err, url: req.url }, 'boot request failed');
+    if (!res.headersSent) this.finish(req, res, { endpoint: 'other', bytes: reply.text(res, 500, '500 internal server error\n') }, started);
+    else res.destroy();
+  }
+
+  /** Synchronous for everything but assets and phone-home, which wait for the disk or the body. */
+  private route(req: IncomingMessage, res: ServerResponse): Outcome | Promise<Outcome> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    const method = req.method ?? 'GET';
+    if (path === PHONE_HOME_PATH) return this.phoneHome(req, res, method);
+    const endpoint = endpointOf(path);
+    if (method !== 'GET' && method !== 'HEAD') {
+      return { endpoint, bytes: reply.text(res, 405, '405 method not allowed\n', ['Allow', 'GET, HEAD']) };
+    }
+    if (endpoint === 'assets') {
+      const asset = path.slice(8);
+      return serveAsset(req, res, asset, { dir: this.o.assetsDir }, reply).then((bytes) => ({ endpoint, path: asset, bytes }));
+    }
+    if (endpoint === 'home') return { endpoint, bytes: reply.text(res, 200, HOME) };
+    if (endpoint === 'boot.ipxe') return { endpoint, bytes: reply.text(res, 200, IPXE_BOOTSTRAP) };
+    if (endpoint === 'other') return { endpoint, bytes: reply.notFound(res) };
+    let labels: Labels;
+    try {
+      labels = labelsFromQuery(rawQuery);
+    } catch (e) {
+      if (!(e instanceof LabelError)) throw e;
+      return { endpoint, bytes: reply.text(res, 400, `400 bad request: ${e.message}\n`) };
+    }
+    const r = serveSelection(res, { endpoint: endpoint as SelectionEndpoint, labels, rawQuery, clientIp: plainClientIp(req.socket.remoteAddress) },
+      { data: this.o.data(), access: this.o.access, log: this.o.log });
+    return { endpoint, labels, ...r };
+  }
+
+  private async phoneHome(req: IncomingMessage, res: ServerResponse, method: string): Promise<Outcome> {
+    if (method !== 'POST') return { endpoint: 'events', bytes: reply.text(res, 405, '405 method not allowed\n', ['Allow', 'POST']) };
+    const clientIp = plainClientIp(req.socket.remoteAddress);
+    try {
+      const p = await readPhoneHome(req, this.o.tokens);
+      this.o.log.info({ mac: p.mac, client: clientIp, status: p.status, reason: p.reason }, 'node phoned home');
+      this.o.emit({ type: 'phone-home', at: new Date(), mac: p.mac, clientIp, status: p.status, reason: p.reason });
+      res.writeHead(204);
+      res.end();
+      return { endpoint: 'events', labels: { mac: p.mac }, bytes: 0 };
+    } catch (e) {
+      if (!(e instanceof PhoneHomeError)) throw e;
+      this.o.log.warn({ client: clientIp, status: e.status, reason: e.message }, 'phone-home refused');
+      const extra = e.status === 401 ? ['WWW-Authenticate', 'Bearer realm="racker"'] : [];
+      // The rest of an oversized body is never read, so the connection cannot be reused.
+      if (e.status === 413) extra.push('Connection', 'close');
+      return { endpoint: 'events', bytes: reply.text(res, e.status, `${e.status} ${e.message}\n`, extra) };
+    }
+  }
+
+  private finish(req: IncomingMessage, res: ServerResponse, o: Outcome, started: number): void {
+    // Small answers are written synchronously, before their 'finish' event: only a response
+    // destroyed before it finished (the client went away mid-download) counts as aborted.
+    const aborted = res.destroyed && !res.writableFinished;
+    const mac = o.labels === undefined ? undefined : macLabel(o.labels);
+    const clientIp = plainClientIp(req.socket.remoteAddress);
+    if (this.o.accessLog) {
+      this.accessLog.info({ method: req.method, url: (req.url ?? '').slice(0, 512), status: res.statusCode, client: clientIp, ms: Date.now() - started,
+        bytes: o.bytes, group: o.group, profile: o.profile, aborted: aborted || undefined }, 'http');
+    }
+    if (o.endpoint === 'events') return; // the phone-home event itself was emitted already
+    this.o.emit({
+      type: 'request', at: new Date(started), endpoint: o.endpoint, method: req.method ?? 'GET', mac, os: o.labels?.os, clientIp, status: res.statusCode,
+      group: o.group, profile: o.profile, ...(o.path === undefined ? {} : { path: o.path }), bytes: o.bytes, aborted,
+    });
+  }
+}
+
+function endpointOf(path: string): Endpoint {
+  if (path.startsWith('/assets/')) return 'assets';
+  if (path === '/') return 'home';
+  if (path === '/boot.ipxe' || path === '/boot.ipxe.0') return 'boot.ipxe';
+  if (SELECTION.has(path)) return path.slice(1) as Endpoint;
+  return 'other';
+}

@@ -1,0 +1,101 @@
+/**
+ * A boot worker process: started by the agent (BootWorkers) with the boot service's listening
+ * socket, it answers HTTP exactly as the agent's own process does (http-handler.ts) over its own
+ * copy of the boot data, and sends every event back. It exits when the agent says stop or when
+ * the IPC channel closes (the agent died), so it never outlives the agent.
+ */
+import type { Server } from 'node:http';
+import type { Server as NetServer } from 'node:net';
+import { createLogger, type Logger } from '../../lib/log.js';
+import type { BootEvent } from '../events.js';
+import { closeBootHttpServer, createBootHttpServer } from '../http-handler.js';
+import { accessPolicy } from '../node-access.js';
+import { NodeTokens } from '../phone-home.js';
+import { BootStore } from '../store.js';
+import { toWire, type FromWorker, type ToWorker, type WireEvent, type WorkerInit } from './protocol.js';
+
+let server: Server | undefined;
+let store: BootStore | undefined;
+let log: Logger | undefined;
+const tokens = new NodeTokens();
+let pending: WireEvent[] = [];
+let flushQueued = false;
+let stopping = false;
+
+function send(m: FromWorker): void {
+  if (process.connected) process.send?.(m);
+}
+
+/**
+ * Events leave in one message per turn of the event loop: under load that is hundreds per
+ * message, with no added delay when idle. Phone-home goes at once (it moves a node's state).
+ */
+function emit(e: BootEvent): void {
+  pending.push(toWire(e));
+  if (e.type === 'phone-home') return flush();
+  if (!flushQueued) {
+    flushQueued = true;
+    setImmediate(flush);
+  }
+}
+
+function flush(): void {
+  flushQueued = false;
+  if (pending.length === 0) return;
+  const events = pending;
+  pending = [];
+  send({ type: 'events', events });
+}
+
+async function init(m: WorkerInit, handle: NetServer): Promise<void> {
+  log = createLogger({ mode: 'daemon', level: m.logLevel }).child({ component: 'boot', worker: m.index });
+  for (const [mac, digest] of m.tokenDigests) tokens.setDigest(mac, Buffer.from(digest, 'hex'));
+  // The agent reports the boot data's problems once; a worker only says when it cannot load.
+  store = new BootStore({ dataDir: m.dataDir, log: log.child({}, { level: 'error' }), watch: false });
+  await store.start(new AbortController().signal);
+  const data = store;
+  const s = createBootHttpServer({
+    data: () => data.current, assetsDir: m.assetsDir, access: accessPolicy({ reserved: m.reserved }), tokens, emit, log,
+    accessLog: m.accessLog, maxHeaderSize: m.maxHeaderSize,
+  });
+  s.on('error', (err) => log?.error({ err }, 'boot worker HTTP server error'));
+  await new Promise<void>((resolve) => s.listen(handle, resolve));
+  server = s;
+  send({ type: 'ready' });
+}
+
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (server !== undefined) await closeBootHttpServer(server);
+  await store?.stop();
+  flush();
+  // Disconnect only once the last message is written: closing the channel cancels queued writes.
+  if (process.connected) process.send?.({ type: 'stopped' } satisfies FromWorker, undefined, {}, () => process.disconnect?.());
+}
+
+process.on('message', (m: ToWorker, handle: unknown) => {
+  switch (m.type) {
+    case 'init':
+      init(m, handle as NetServer).catch((err: unknown) => {
+        send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+        process.exitCode = 1;
+        process.disconnect?.();
+      });
+      return;
+    case 'reload':
+      store?.reload().catch((err: unknown) => log?.error({ err }, 'reloading boot data failed; still serving the previous data'));
+      return;
+    case 'token':
+      if (m.digest === undefined) tokens.delete(m.mac);
+      else tokens.setDigest(m.mac, Buffer.from(m.digest, 'hex'));
+      return;
+    case 'stop':
+      void stop();
+      return;
+  }
+});
+// The agent is gone (or closed the channel after 'stopped'): finish what is in flight and exit.
+process.on('disconnect', () => {
+  void stop().finally(() => setImmediate(() => process.exit()));
+});

@@ -1,0 +1,155 @@
+/**
+ * The boot worker processes: `boot.workers` extra Node.js processes that share the boot
+ * service's listening socket with the agent, so that the boot service uses more than one core
+ * (one Node.js thread answers about a third of what nginx's two workers answer; see
+ * bench/README.md). The kernel hands each new connection to whichever process accepts first.
+ *
+ * The agent stays the one owner of state: it tells workers when the boot data changed, which
+ * phone-home tokens exist (as digests), and re-emits their events on its own bus. A worker that
+ * dies is restarted with backoff while the agent and the other workers go on serving.
+ *
+ * INVARIANTS: every started worker is stopped by its PID (SIGKILL after the grace period); a
+ * worker never outlives the agent (it exits when the IPC channel closes).
+ */
+import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { backoffDelay } from '../../lib/backoff.js';
+import { ErrorCodes, RackerError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/log.js';
+import type { BootEvent } from '../events.js';
+import type { NodeTokens } from '../phone-home.js';
+import { fromWire, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+
+const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+const START_TIMEOUT_MS = 15_000;
+const STOP_GRACE_MS = 5_000;
+
+export interface BootWorkersOptions {
+  count: number;
+  /** Everything a worker needs but its index and the current token digests. */
+  init: Omit<WorkerInit, 'type' | 'index' | 'tokenDigests'>;
+  tokens: NodeTokens;
+  emit: (e: BootEvent) => void;
+  log: Logger;
+  /** Workers' stdout/stderr (their log lines): the agent's by default. */
+  stdio?: 'inherit' | 'ignore';
+}
+
+interface Slot {
+  index: number;
+  child: ChildProcess | undefined;
+  /** Crashes in a row; forgiven once a worker has served for a minute. */
+  restarts: number;
+  readyAt: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class BootWorkers {
+  private readonly slots: Slot[];
+  private server: Server | undefined;
+  private stopping = false;
+  private offTokens: (() => void) | undefined;
+
+  constructor(private readonly o: BootWorkersOptions) {
+    this.slots = Array.from({ length: o.count }, (_, i) => ({ index: i + 1, child: undefined, restarts: 0, readyAt: 0, timer: undefined }));
+  }
+
+  /** PIDs of the running workers (tests and `racker status` use them). */
+  pids(): number[] {
+    return this.slots.flatMap((s) => (s.child?.pid === undefined ? [] : [s.child.pid]));
+  }
+
+  /** Start every worker on `server`'s socket; fails if one cannot start (its reason in the error). */
+  async start(server: Server): Promise<void> {
+    this.server = server;
+    this.offTokens = this.o.tokens.onChange((mac, digest) => this.broadcast({ type: 'token', mac, digest: digest?.toString('hex') }));
+    await Promise.all(this.slots.map((s) => this.spawn(s)));
+  }
+
+  /** The boot data changed on disk: workers load it again. */
+  reload(): void {
+    this.broadcast({ type: 'reload' });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.offTokens?.();
+    await Promise.all(this.slots.map(async (s) => {
+      if (s.timer !== undefined) clearTimeout(s.timer);
+      const child = s.child;
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      if (child.connected) child.send({ type: 'stop' } satisfies ToWorker);
+      const timer = setTimeout(() => {
+        this.o.log.warn({ worker: s.index, pid: child.pid }, 'boot worker did not stop in time; killing it');
+        if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+      }, STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    }));
+  }
+
+  private broadcast(m: ToWorker): void {
+    for (const s of this.slots) if (s.child?.connected === true) s.child.send(m);
+  }
+
+  private spawn(slot: Slot): Promise<void> {
+    const stdio: StdioOptions = this.o.stdio === 'ignore' ? ['ignore', 'ignore', 'ignore', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'];
+    // No execArgv: a debugger or profiler flag of the agent must not be copied into every worker.
+    const child = fork(MAIN, [], { stdio, execArgv: [], serialization: 'json' });
+    slot.child = child;
+    const log = this.o.log;
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      const timer = setTimeout(() => fail(`no answer within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        if (started) return;
+        started = true;
+        if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+        reject(new RackerError(ErrorCodes.listen, `boot worker ${slot.index} (pid ${child.pid ?? '?'}) did not start: ${why}`, {
+          hint: 'set boot.workers: 0 to serve from the agent process alone, and report the message above',
+        }));
+      };
+      child.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'ready':
+            clearTimeout(timer);
+            started = true;
+            slot.readyAt = Date.now();
+            log.debug({ worker: slot.index, pid: child.pid }, 'boot worker ready');
+            resolve();
+            return;
+          case 'failed':
+            fail(m.message);
+            return;
+          case 'events':
+            for (const e of m.events) this.o.emit(fromWire(e));
+            return;
+          case 'stopped':
+            return;
+        }
+      });
+      child.on('error', (err) => fail(err.message));
+      child.on('exit', (code, signal) => {
+        if (!started) return fail(`exited (${signal ?? `code ${code ?? '?'}`})`);
+        if (this.stopping) return;
+        // Crashed while serving: the agent and the other workers go on; bring this one back.
+        if (Date.now() - slot.readyAt > 60_000) slot.restarts = 0;
+        const delay = backoffDelay(++slot.restarts, { minDelayMs: 1000, maxDelayMs: 30_000 });
+        log.error({ worker: slot.index, pid: child.pid, code, signal, restartInMs: delay }, 'boot worker exited; restarting it');
+        slot.timer = setTimeout(() => {
+          slot.timer = undefined;
+          if (this.stopping) return;
+          this.spawn(slot).catch((err: unknown) => log.error({ err, worker: slot.index }, 'boot worker restart failed'));
+        }, delay);
+      });
+      const init: WorkerInit = {
+        ...this.o.init, type: 'init', index: slot.index,
+        tokenDigests: this.o.tokens.digestEntries().map(([mac, d]) => [mac, d.toString('hex')]),
+      };
+      child.send(init, this.server);
+    });
+  }
+}

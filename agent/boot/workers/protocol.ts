@@ -1,0 +1,48 @@
+/**
+ * Messages between the agent and its boot worker processes (over the child_process IPC channel,
+ * JSON). The agent owns the boot data's reload timing, the phone-home tokens (workers get SHA-256
+ * digests only, never a token) and the event bus; a worker answers HTTP on the listening socket
+ * the agent hands it and sends back what happened.
+ */
+import type { LevelWithSilent } from 'pino';
+import type { BootEvent } from '../events.js';
+
+export interface WorkerInit {
+  type: 'init';
+  /** 1-based, for log lines. */
+  index: number;
+  dataDir: string;
+  assetsDir: string | undefined;
+  /** [MAC, reserved IPv4] pairs; undefined: every node's data is served to anyone. */
+  reserved: [string, string][] | undefined;
+  /** [MAC, hex SHA-256 of the token] pairs. */
+  tokenDigests: [string, string][];
+  maxHeaderSize: number;
+  accessLog: boolean;
+  logLevel: LevelWithSilent;
+}
+
+/** Agent → worker. `init` comes with the listening server handle. */
+export type ToWorker =
+  | WorkerInit
+  | { type: 'reload' }
+  | { type: 'token'; mac: string; digest: string | undefined }
+  | { type: 'stop' };
+
+/** A BootEvent as JSON: the Date travels as epoch milliseconds. */
+export type WireEvent = Omit<BootEvent, 'at'> & { at: number };
+
+/** Worker → agent. */
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string }
+  | { type: 'events'; events: WireEvent[] }
+  | { type: 'stopped' };
+
+export function toWire(e: BootEvent): WireEvent {
+  return { ...e, at: e.at.getTime() };
+}
+
+export function fromWire(e: WireEvent): BootEvent {
+  return { ...e, at: new Date(e.at) } as BootEvent;
+}
