@@ -42,6 +42,30 @@ describe('boot service /assets/ (real HTTP)', function () {
     expect(ev).to.include({ status: 200, bytes: content.length, aborted: false, path: 'flatcar/3227.2.0/flatcar_production_pxe_image.cpio.gz' });
   });
 
+  it('concurrent downloads and ranges each get their own bytes (read buffers are pooled and reused)', async () => {
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const ranges = [[0, content.length - 1], [1, 3 * 1024 * 1024], [1024 * 1024 - 1, 1024 * 1024 + 1], [5 * 1024 * 1024 + 7, content.length - 1]] as const;
+    const whole = Array.from({ length: 6 }, () => get(path));
+    const parts = ranges.map(([a, z]) => get(path, { Range: `bytes=${a}-${z}` }));
+    // A client that stops reading for a while: the socket holds a chunk for longer than a read takes.
+    const slow = new Promise<Buffer>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: b.port, path, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.pause();
+        setTimeout(() => res.resume(), 300);
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+      }).on('error', reject).end();
+    });
+    for (const r of await Promise.all(whole)) expect(sha(r.body)).to.equal(sha(content));
+    expect(sha(await slow)).to.equal(sha(content));
+    const got = await Promise.all(parts);
+    got.forEach((r, i) => {
+      const [a, z] = ranges[i] as readonly [number, number];
+      expect([r.status, sha(r.body)]).to.deep.equal([206, sha(content.subarray(a, z + 1))]);
+    });
+  });
+
   it('HEAD: headers only', async () => {
     const r = await get(path, {}, 'HEAD');
     expect([r.status, r.body.length, Number(r.headers['content-length'])]).to.deep.equal([200, 0, content.length]);
