@@ -3,9 +3,10 @@
  * server (or a mirror) or from a local directory on air-gapped sites. Every file's OpenPGP signature
  * is verified against Flatcar's image signing key (shipped with racker) before anything is served:
  * files are fetched into a staging directory, verified, and only then moved into the boot service's
- * assets directory as one rename. A verified version is cached and not fetched again.
+ * assets directory as one rename. A verified version is cached and not fetched again. `current`
+ * never resolves below a version already verified for the channel (flatcar-version.ts says why).
  */
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { download, type Progress } from './download.js';
 import { SignatureVerifier } from './signature.js';
 import { PXE_INITRD, PXE_KERNEL } from './groups-profiles.js';
 import { pathExists } from '../agent/lib/path-exists.js';
+import { newestFlatcarVersion, refuseCurrentDowngrade } from './flatcar-version.js';
 
 export const DISK_IMAGE = 'flatcar_production_image.bin.bz2';
 export const FLATCAR_FILES = [PXE_KERNEL, PXE_INITRD, DISK_IMAGE] as const;
@@ -28,6 +30,8 @@ export type AssetSource = { kind: 'url'; base: string } | { kind: 'dir'; dir: st
 
 export interface AssetOptions {
   source: AssetSource;
+  /** The channel (stable, beta, alpha, lts): recorded with a verified version, and what `current` is checked against. */
+  channel: string;
   /** A version like 4081.2.0, or current. */
   version: string;
   /** The boot service's assets root (served at /assets/); files go to <assetsDir>/flatcar/<version>/. */
@@ -65,28 +69,59 @@ async function sha256(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-async function resolveVersion(o: AssetOptions, staging: string): Promise<string> {
-  if (o.version !== 'current') return o.version;
+/** What `current` names, and where that was read (the URL or the local file) for messages. */
+async function resolveCurrent(o: AssetOptions, staging: string): Promise<{ version: string; from: string }> {
   let text: string;
+  let from: string;
   if (o.source.kind === 'dir') {
-    const file = join(o.source.dir, 'current', 'version.txt');
+    from = join(o.source.dir, 'current', 'version.txt');
     try {
-      text = await readFile(file, 'utf8');
+      text = await readFile(from, 'utf8');
     } catch (e) {
-      if (isENOENT(e)) throw new RackerError(ErrorCodes.assets, `${file} is missing, so "current" cannot be resolved`, { hint: 'set bootstrap.flatcar.version to the version in the local directory' });
+      if (isENOENT(e)) throw new RackerError(ErrorCodes.assets, `${from} is missing, so "current" cannot be resolved`, { hint: 'set bootstrap.flatcar.version to the version in the local directory' });
       throw e;
     }
   } else {
+    from = `${o.source.base}/current/version.txt`;
     await mkdir(staging, { recursive: true });
     const dest = join(staging, 'current-version.txt');
     await rm(dest, { force: true });
     await rm(`${dest}.part`, { force: true });
-    await download(`${o.source.base}/current/version.txt`, dest, { signal: o.signal });
+    await download(from, dest, { signal: o.signal });
     text = await readFile(dest, 'utf8');
   }
   const v = parseVersionTxt(text);
-  if (v === undefined) throw new RackerError(ErrorCodes.assets, 'the channel\'s current/version.txt has no FLATCAR_VERSION line', { hint: 'set bootstrap.flatcar.version explicitly' });
-  return v;
+  if (v === undefined) throw new RackerError(ErrorCodes.assets, `${from} has no FLATCAR_VERSION line`, { hint: 'set bootstrap.flatcar.version explicitly' });
+  return { version: v, from };
+}
+
+/**
+ * The newest version in the cache that was verified for `channel`. Versions verified before the
+ * marker recorded a channel do not count: across channels a lower version is no downgrade.
+ */
+export async function newestVerifiedVersion(assetsDir: string, channel: string): Promise<string | undefined> {
+  const root = join(assetsDir, 'flatcar');
+  const dirs = await readdir(root).catch((e: unknown) => {
+    if (isENOENT(e)) return [];
+    throw e;
+  });
+  const versions: string[] = [];
+  for (const d of dirs) {
+    try {
+      const marker = JSON.parse(await readFile(join(root, d, VERIFIED_MARKER), 'utf8')) as { version?: unknown; channel?: unknown };
+      if (marker.channel === channel && marker.version === d) versions.push(d);
+    } catch {
+      /* no marker (never verified, or a leftover) or a damaged one: not a verified version */
+    }
+  }
+  return newestFlatcarVersion(versions);
+}
+
+async function resolveVersion(o: AssetOptions, staging: string): Promise<string> {
+  if (o.version !== 'current') return o.version; // a pin is the operator's explicit choice, older or not
+  const current = await resolveCurrent(o, staging);
+  refuseCurrentDowngrade({ channel: o.channel, resolved: current.version, from: current.from, newestVerified: await newestVerifiedVersion(o.assetsDir, o.channel) });
+  return current.version;
 }
 
 /** Make sure a verified copy of the version is being served; fetch and verify it if not. */
@@ -125,7 +160,7 @@ export async function ensureFlatcarAssets(o: AssetOptions): Promise<AssetResult>
     digests[name] = await sha256(join(staging, name));
   }
   await rm(join(staging, '.racker-signing-key.gpg'), { force: true });
-  await writeFile(join(staging, VERIFIED_MARKER), `${JSON.stringify({ version, key: keyFile, sha256: digests }, null, 2)}\n`);
+  await writeFile(join(staging, VERIFIED_MARKER), `${JSON.stringify({ version, channel: o.channel, key: keyFile, sha256: digests }, null, 2)}\n`);
   await mkdir(join(o.assetsDir, 'flatcar'), { recursive: true });
   await rm(served, { recursive: true, force: true }); // an unverified leftover, never served as such
   await rename(staging, served);

@@ -7,6 +7,7 @@ import { ErrorCodes, RackerError } from '../lib/errors.js';
 import type { HealthReport } from '../daemon/health.js';
 import type { JobRecord, NodeRecord } from '../state/records.js';
 import type { AgentEvent, EventQuery } from '../state/event-log.js';
+import type { DiscoveredMac } from '../state/discovered-macs.js';
 import type { BootstrapRequest } from './requests.js';
 import { answerRequestSchema, bootstrapRequestSchema, parseRequest } from './requests.js';
 import { badRequest, boolParam, intParam, readJsonBody, sendJson } from './http-util.js';
@@ -36,6 +37,8 @@ export interface ControlBackend {
   /** By primary MAC (any spelling) or host name. */
   findNode(id: string): NodeRecord | undefined;
   readEvents(q: EventQuery): Promise<AgentEvent[]>;
+  /** What the discovery pool has seen, kept in memory (agent/state/discovered-macs.ts). */
+  discoveredMacs(): DiscoveredMac[];
   subscribeEvents(listener: (e: AgentEvent) => void): () => void;
   jobs: {
     list(): JobRecord[];
@@ -92,18 +95,12 @@ export const ROUTES: readonly Route[] = [
   },
   { method: 'GET', path: /^\/v1\/events$/, handle: streamEvents },
   {
-    // MACs the DHCP discovery pool has seen (dhcp.discovery: true), newest sighting per MAC; the
-    // factory editor offers them for new rows.
+    // MACs the DHCP discovery pool has seen (dhcp.discovery: true), latest sighting per MAC; the
+    // factory editor offers them for new rows. From memory: the factory polls this.
     method: 'GET', path: /^\/v1\/discovery$/,
     async handle({ res, backend }) {
       const known = new Set(backend.nodes().flatMap((n) => [n.mac, n.bmc.mac, n.secondaryMac]));
-      const latest = new Map<string, { mac: string; ip?: unknown; hostname?: unknown; vendorClass?: unknown; lastSeen: string }>();
-      for (const e of await backend.readEvents({})) {
-        const mac = e.type === 'dhcp.discovery' ? e.data?.mac : undefined;
-        if (typeof mac !== 'string' || known.has(mac)) continue;
-        latest.set(mac, { mac, ip: e.data?.ip, hostname: e.data?.hostname, vendorClass: e.data?.vendorClass, lastSeen: e.at });
-      }
-      sendJson(res, 200, { macs: [...latest.values()] });
+      sendJson(res, 200, { macs: backend.discoveredMacs().filter((m) => !known.has(m.mac)) });
     },
   },
   {

@@ -8,6 +8,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { yamlLineOf } from '../lib/yaml-lines.js';
 import { configSchema, type Config } from './schema.js';
 import { configFilePath, envPathDefaults, type Env } from './paths.js';
+import { defaultIpxeDir } from './ipxe-dir.js';
 import { ErrorCodes, RackerError, ValidationError, isENOENT, isEISDIR, type Problem } from '../lib/errors.js';
 
 export interface LoadConfigOptions {
@@ -45,7 +46,7 @@ export function parseConfig(text: string, file: string | undefined, env: Env = p
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ValidationError(ErrorCodes.config, `${name} is not valid`, [{ file: name, line: 1, message: 'the top level must be a mapping (key: value)' }]);
   }
-  const result = configSchema(envPathDefaults(env)).safeParse(raw);
+  const result = schemaFor(env).safeParse(raw);
   if (!result.success) {
     const problems: Problem[] = result.error.issues.map((issue) => {
       const path = issue.path.map(String);
@@ -62,6 +63,11 @@ export function parseConfig(text: string, file: string | undefined, env: Env = p
     throw new ValidationError(ErrorCodes.config, `${name} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
   }
   return deepFreeze({ ...result.data, source: file });
+}
+
+/** The schema with the defaults of this environment and of the tree racker runs from. */
+function schemaFor(env: Env): ReturnType<typeof configSchema> {
+  return configSchema(envPathDefaults(env), defaultIpxeDir());
 }
 
 function deepFreeze<T>(value: T): T {
@@ -91,7 +97,7 @@ export async function loadConfigLenient(options: LoadConfigOptions = {}): Promis
     const salvaged = Object.fromEntries(Object.entries(raw ?? {}).filter(([k]) => !bad.has(k)));
     let config: Config;
     try {
-      config = deepFreeze({ ...configSchema(envPathDefaults(env)).parse(salvaged), source: path });
+      config = deepFreeze({ ...schemaFor(env).parse(salvaged), source: path });
     } catch {
       config = parseConfig('', undefined, env); // nothing salvageable: all defaults
     }

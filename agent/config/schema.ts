@@ -9,12 +9,14 @@ import { agentSection } from './sections/agent.js';
 import { installerSection } from './sections/installer.js';
 import { bootstrapSection } from './sections/bootstrap.js';
 import type { PathKey } from './paths.js';
+import { DEBIAN_IPXE_DIR } from './ipxe-dir.js';
 
-export function configSchema(pathDefaults: Record<PathKey, string>) {
+/** `ipxeDirDefault`: dhcp.ipxeDir when unset, which depends on where racker runs (../ipxe-dir.ts). */
+export function configSchema(pathDefaults: Record<PathKey, string>, ipxeDirDefault: string = DEBIAN_IPXE_DIR) {
   return z.strictObject({
     paths: pathsSection(pathDefaults).prefault({}),
     network: networkSection.prefault({}),
-    dhcp: dhcpSection.prefault({}),
+    dhcp: dhcpSection(ipxeDirDefault).prefault({}),
     boot: bootSection.prefault({}),
     bmc: bmcSection.prefault({}),
     agent: agentSection.prefault({}),

@@ -1,6 +1,6 @@
 /**
  * The composition root: builds every part of the agent from the configuration and inventory and
- * passes collaborators in. Start order: state → metrics → [DHCP] → [boot] → BMC poller → jobs →
+ * passes collaborators in. Start order: state → discovery → metrics → [DHCP] → [boot] → BMC poller → jobs →
  * control API → watchdog; stop in reverse. A failed start stops what had started and reports the
  * service and the reason. stop() is idempotent. reload() (SIGHUP, POST /v1/reload) reloads the
  * configuration and inventory and reloads or restarts only the services whose inputs changed.
@@ -15,6 +15,7 @@ import { BmcPoller, type PollTarget } from '../bmc-poller/poller.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { EventLog } from '../state/event-log.js';
+import { DiscoveredMacs } from '../state/discovered-macs.js';
 import { StateStore } from '../state/state-store.js';
 import { createControlBackend } from './control-backend.js';
 import { HealthMonitor, Watchdog } from './health.js';
@@ -61,15 +62,17 @@ export class Agent {
     const metrics = createMetrics(state);
     const deps: AgentDeps = { inputs: () => this.current(), state, events, metrics, log };
     this.deps = deps;
+    const discovery = new DiscoveredMacs(events);
     const jobs = new JobManager(state, this.o.subsystems.jobRunner?.(deps), metrics, log.child({ component: 'jobs' }));
     const health = new HealthMonitor(() => this.running.map((r) => r.service));
     const backend = createControlBackend({
-      store: state, events, jobs, health, reload: () => this.reload(),
+      store: state, events, discovery, jobs, health, reload: () => this.reload(),
       info: () => ({ version: this.o.version, pid: process.pid, startedAt: this.startedAt, configFile: this.current().config.source }),
     });
     const fixed = (name: string, service: Service): ServiceEntry => ({ name, dependsOn: { config: [], inventory: false }, create: () => service });
     const entries: ServiceEntry[] = [
       { name: 'state', dependsOn: { config: [], inventory: true }, create: () => state, reload: async () => this.syncState() },
+      fixed('discovery', discovery),
       { name: 'metrics', dependsOn: { config: ['agent'], inventory: false }, create: (d) => new MetricsServer(metrics.registry, d.inputs().config.agent.metricsPort, log.child({ component: 'metrics' })) },
       ...(this.o.subsystems.services ?? []),
       ...this.pollerEntry(),

@@ -4,6 +4,7 @@ import { normalizeMac } from '../inventory/mac.js';
 import type { AgentInfo, ControlBackend, ReloadResult } from '../api/routes.js';
 import type { BootstrapRequest } from '../api/requests.js';
 import type { EventLog } from '../state/event-log.js';
+import type { DiscoveredMacs } from '../state/discovered-macs.js';
 import type { NodeRecord } from '../state/records.js';
 import type { StateStore } from '../state/state-store.js';
 import type { HealthMonitor } from './health.js';
@@ -12,6 +13,7 @@ import type { JobManager } from './jobs.js';
 export interface BackendParts {
   store: StateStore;
   events: EventLog;
+  discovery: DiscoveredMacs;
   jobs: JobManager;
   health: HealthMonitor;
   info: () => Omit<AgentInfo, 'stateGeneration' | 'lastEventSeq'>;
@@ -26,6 +28,7 @@ export function createControlBackend(p: BackendParts): ControlBackend {
     nodes: () => p.store.nodes(),
     findNode,
     readEvents: (q) => p.events.read(q),
+    discoveredMacs: () => p.discovery.list(),
     subscribeEvents: (l) => p.events.subscribe(l),
     jobs: p.jobs,
     countRequestNodes: (request) => countRequestNodes(p.store.nodes(), request),

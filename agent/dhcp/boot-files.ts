@@ -1,11 +1,30 @@
 /** Which of the configured iPXE boot files exist in dhcp.ipxeDir (the TFTP root). */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCodes, RackerError } from '../lib/errors.js';
+import { ErrorCodes, RackerError, isENOENT } from '../lib/errors.js';
 import { missingBootFiles, type DhcpSettings } from './render-config.js';
 
-/** The configured boot files that are regular files (symlinks followed: Debian links ipxe.efi to /boot). */
+/**
+ * What to do about a missing directory or file. The payload's ipxe/ is the default only when racker
+ * runs from a payload; a racker run from a checkout on Flatcar needs the setting.
+ */
+function hint(dhcp: DhcpSettings): string {
+  return `install Debian's ipxe package (apt-get install ipxe), or set dhcp.ipxeDir to a directory holding ${dhcp.biosBootFile} and ${dhcp.uefiBootFile} `
+    + '(an installed racker ships one: /opt/racker/current/ipxe); dhcp.biosBootFile and dhcp.uefiBootFile name the files';
+}
+
+/**
+ * The configured boot files that are regular files (symlinks followed: Debian links ipxe.efi to
+ * /boot). Throws when dhcp.ipxeDir itself is missing: that is a setting to fix, not a file to add.
+ */
 export async function findBootFiles(dhcp: DhcpSettings): Promise<Set<string>> {
+  const dir = await stat(dhcp.ipxeDir).catch((e: unknown) => {
+    if (isENOENT(e)) throw new RackerError(ErrorCodes.dhcp, `dhcp.ipxeDir ${dhcp.ipxeDir} does not exist; nodes could not PXE boot`, { hint: hint(dhcp) });
+    throw new RackerError(ErrorCodes.dhcp, `cannot read dhcp.ipxeDir ${dhcp.ipxeDir}: ${(e as Error).message}`, { cause: e, hint: hint(dhcp) });
+  });
+  if (!dir.isDirectory()) {
+    throw new RackerError(ErrorCodes.dhcp, `dhcp.ipxeDir ${dhcp.ipxeDir} is not a directory; nodes could not PXE boot`, { hint: hint(dhcp) });
+  }
   const found = new Set<string>();
   for (const file of new Set([dhcp.biosBootFile, dhcp.uefiBootFile, dhcp.arm64BootFile])) {
     try {
@@ -21,8 +40,8 @@ export async function findBootFiles(dhcp: DhcpSettings): Promise<Set<string>> {
 export function requireBootFiles(dhcp: DhcpSettings, available: Set<string>): Set<string> {
   const missing = missingBootFiles(dhcp, available);
   if (missing.length > 0) {
-    throw new RackerError(ErrorCodes.dhcp, `the iPXE boot file${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in ${dhcp.ipxeDir}; nodes could not PXE boot`,
-      { hint: 'install Debian\'s ipxe package (apt-get install ipxe), or set dhcp.ipxeDir / dhcp.biosBootFile / dhcp.uefiBootFile' });
+    throw new RackerError(ErrorCodes.dhcp, `the iPXE boot file${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in dhcp.ipxeDir ${dhcp.ipxeDir}; nodes could not PXE boot`,
+      { hint: hint(dhcp) });
   }
   return available;
 }

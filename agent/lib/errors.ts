@@ -38,6 +38,7 @@ export const ErrorCodes = {
   plan: 'RACKER_E_PLAN',
   assets: 'RACKER_E_ASSETS',
   signature: 'RACKER_E_SIGNATURE',
+  flatcarDowngrade: 'RACKER_E_FLATCAR_DOWNGRADE',
   provisioning: 'RACKER_E_PROVISIONING',
   cluster: 'RACKER_E_CLUSTER',
   sim: 'RACKER_E_SIM',

@@ -9,6 +9,7 @@ import { createControlBackend } from '../../agent/daemon/control-backend.js';
 import { HealthMonitor } from '../../agent/daemon/health.js';
 import { JobManager } from '../../agent/daemon/jobs.js';
 import { EventLog } from '../../agent/state/event-log.js';
+import { DiscoveredMacs } from '../../agent/state/discovered-macs.js';
 import { StateStore } from '../../agent/state/state-store.js';
 import { createMetrics } from '../../agent/metrics/metrics.js';
 import { silentLogger } from '../../agent/lib/log.js';
@@ -38,16 +39,18 @@ export async function startInProcessAgent(stateDir: string, runDir: string): Pro
   const store = new StateStore({ stateDir, events, log });
   await store.start(new AbortController().signal);
   store.syncInventory(NODES, () => 'ipmi');
+  const discovery = new DiscoveredMacs(events);
+  await discovery.start(new AbortController().signal);
   const runner = new FakeJobRunner();
   const jobs = new JobManager(store, runner, createMetrics(store, { processMetrics: false }), log);
   await jobs.start(new AbortController().signal);
   const backend = createControlBackend({
-    store, events, jobs, health: new HealthMonitor(() => [store]),
+    store, events, discovery, jobs, health: new HealthMonitor(() => [store]),
     info: () => ({ version: '0.0.0-test', pid: process.pid, startedAt: new Date().toISOString(), configFile: undefined }),
     reload: async () => ({ reloaded: [], unchanged: ['state'], warnings: [] }),
   });
   const server = new ControlServer(backend, { runDir, socketGroup: undefined, lookupGroup: async () => undefined }, log);
   await server.start(new AbortController().signal);
-  return { store, runner, jobs, stop: async () => { await server.stop(); await jobs.stop(); await store.stop(); } };
+  return { store, runner, jobs, stop: async () => { await server.stop(); await jobs.stop(); await discovery.stop(); await store.stop(); } };
 }
 

@@ -72,7 +72,7 @@ export class BootstrapRunner implements JobRunner {
       },
       ensureAssets: async () => {
         ctx.progress({ message: `checking Flatcar ${flatcar.version} (${flatcar.channel}) images` });
-        const r = await ensureFlatcarAssets({ source: assetSource(flatcar), version: flatcar.version, assetsDir, stagingDir: join(stateDir, 'downloads'),
+        const r = await ensureFlatcarAssets({ source: assetSource(flatcar), channel: flatcar.channel, version: flatcar.version, assetsDir, stagingDir: join(stateDir, 'downloads'),
           ...(flatcar.signingKey === undefined ? {} : { signingKey: flatcar.signingKey }), signal: ctx.signal,
           onProgress: (p) => ctx.progress({ message: `downloading Flatcar: ${JSON.stringify(p)}` }) });
         return { version: r.version };

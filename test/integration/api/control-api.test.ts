@@ -8,6 +8,7 @@ import { createControlBackend } from '../../../agent/daemon/control-backend.js';
 import { HealthMonitor } from '../../../agent/daemon/health.js';
 import { JobManager } from '../../../agent/daemon/jobs.js';
 import { EventLog } from '../../../agent/state/event-log.js';
+import { DiscoveredMacs } from '../../../agent/state/discovered-macs.js';
 import { StateStore } from '../../../agent/state/state-store.js';
 import { createMetrics } from '../../../agent/metrics/metrics.js';
 import { ErrorCodes, RackerError } from '../../../agent/lib/errors.js';
@@ -41,6 +42,8 @@ async function harness(o: { socketGroup?: string; runner?: boolean } = {}): Prom
   const store = new StateStore({ stateDir: dir, events, log });
   await store.start(new AbortController().signal);
   store.syncInventory(NODES, () => 'ipmi');
+  const discovery = new DiscoveredMacs(events);
+  await discovery.start(new AbortController().signal);
   const runner = new FakeJobRunner();
   const jobs = new JobManager(store, o.runner === false ? undefined : runner, createMetrics(store, { processMetrics: false }), log);
   await jobs.start(new AbortController().signal);
@@ -48,7 +51,7 @@ async function harness(o: { socketGroup?: string; runner?: boolean } = {}): Prom
   const probe: Service = { name: 'dhcp', start: async () => undefined, stop: async () => undefined, healthcheck: async () => healthy.value };
   let reloads = 0;
   const backend = createControlBackend({
-    store, events, jobs, health: new HealthMonitor(() => [store, probe]),
+    store, events, discovery, jobs, health: new HealthMonitor(() => [store, probe]),
     info: () => ({ version: '0.0.0-test', pid: process.pid, startedAt: '2030-01-01T00:00:00.000Z', configFile: undefined }),
     reload: async () => ({ reloaded: [], unchanged: ['state'], warnings: [`reload ${++reloads}`] }),
   });
@@ -56,7 +59,7 @@ async function harness(o: { socketGroup?: string; runner?: boolean } = {}): Prom
   await server.start(new AbortController().signal);
   return {
     dir, socket: server.socketPath, store, runner, jobs, server, healthy,
-    stop: async () => { await server.stop(); await jobs.stop(); await store.stop(); await removeTempDir(dir); },
+    stop: async () => { await server.stop(); await jobs.stop(); await discovery.stop(); await store.stop(); await removeTempDir(dir); },
   };
 }
 

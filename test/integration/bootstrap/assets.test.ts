@@ -76,7 +76,7 @@ describe('Flatcar assets: download, resume, signature check', function () {
   beforeEach(() => { requests.length = 0; });
 
   const opts = (name: string, over: Record<string, unknown> = {}) => ({
-    source: { kind: 'url' as const, base }, version: 'current', assetsDir: join(dir, name, 'assets'), stagingDir: join(dir, name, 'staging'),
+    source: { kind: 'url' as const, base }, channel: 'stable', version: 'current', assetsDir: join(dir, name, 'assets'), stagingDir: join(dir, name, 'staging'),
     signingKey: join(dir, 'cert.asc'), ...over,
   });
 
@@ -86,6 +86,8 @@ describe('Flatcar assets: download, resume, signature check', function () {
     expect([r.version, r.fetched]).to.deep.equal([VERSION, true]);
     expect((await readdir(r.dir)).sort()).to.deep.equal([VERIFIED_MARKER, ...FLATCAR_FILES.flatMap((f) => [f, `${f}.sig`])].sort());
     for (const f of FLATCAR_FILES) expect(await readFile(join(r.dir, f))).to.deep.equal(await readFile(join(mirror, VERSION, f)));
+    // The channel is recorded: `current` is later checked against what was verified for it.
+    expect(JSON.parse(await readFile(join(r.dir, VERIFIED_MARKER), 'utf8'))).to.deep.include({ version: VERSION, channel: 'stable' });
     const last = progress.filter((p) => p.file === FLATCAR_FILES[2]).pop();
     expect(last).to.deep.equal({ file: FLATCAR_FILES[2], received: 202_000, total: 202_000 });
     requests.length = 0;

@@ -136,7 +136,7 @@ describe('dhcp/supervisor (fake dnsmasq)', () => {
   it('refuses to start without the iPXE boot files, naming them', async () => {
     const s = make('  uefiBootFile: snponly.efi\n');
     const err = await s.start(new AbortController().signal).then(() => undefined, (e: unknown) => e);
-    expect((err as Error).message).to.equal(`the iPXE boot file snponly.efi is not in ${ipxeDir}; nodes could not PXE boot`);
+    expect((err as Error).message).to.equal(`the iPXE boot file snponly.efi is not in dhcp.ipxeDir ${ipxeDir}; nodes could not PXE boot`);
     expect((err as { hint: string }).hint).to.match(/apt-get install ipxe/);
     expect(runner.instances).to.have.length(0);
   });
