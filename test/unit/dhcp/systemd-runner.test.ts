@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { dnsmasqFilePaths } from '../../../agent/dhcp/render-config.js';
+import { repoRoot } from '../../lib/paths.js';
 import { SystemdDnsmasqRunner } from '../../../agent/dhcp/systemd-runner.js';
 import { fakeSpawn } from '../../lib/fake-child.js';
 import { FakeSystemctl } from '../../lib/fake-systemctl.js';
@@ -47,5 +51,18 @@ describe('dhcp/systemd-runner (container mode, fake systemctl)', () => {
     const systemctl = new FakeSystemctl();
     await new SystemdDnsmasqRunner({ unit, exec: systemctl.exec, spawn: fakeSpawn().spawn }).test('/x');
     expect(systemctl.calls).to.deep.equal([]);
+  });
+});
+
+describe('units/racker-dnsmasq.service', function () {
+  it('reads the configuration where the agent writes it, and can write its lease file there', async () => {
+    const text = await readFile(join(repoRoot, 'units', 'racker-dnsmasq.service'), 'utf8');
+    const files = dnsmasqFilePaths('/var/lib/racker');
+    const dir = dirname(files.conf);
+    expect(text).to.contain(` --conf-file=${files.conf}`);
+    expect(dirname(files.leases)).to.equal(dir);
+    // Mounted at the same path and not read-only: dnsmasq rewrites the lease file in place.
+    expect(text).to.match(new RegExp(`--volume ${dir}:${dir} `));
+    expect(text).not.to.match(/\/var\/lib\/racker\/dnsmasq/);
   });
 });
