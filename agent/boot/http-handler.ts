@@ -35,7 +35,18 @@ export interface BootHttpOptions {
   log: Logger;
   accessLog: boolean;
   maxHeaderSize: number;
+  /** Tests shorten node:http's timeouts to see them work. */
+  timeouts?: HttpTimeouts;
 }
+
+export interface HttpTimeouts {
+  headersTimeout?: number;
+  requestTimeout?: number;
+  connectionsCheckingInterval?: number;
+}
+
+/** node:http's timeouts: headers within 10 s, the whole request within 30 s, idle keep-alive 5 s. */
+const HTTP_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 } as const;
 
 const SELECTION: ReadonlySet<string> = new Set(['/ipxe', '/grub', '/ignition', '/metadata', '/generic']);
 
@@ -48,25 +59,37 @@ interface Outcome {
   bytes: number;
 }
 
-/** An http.Server that answers the boot endpoints; it does not listen yet. */
+/**
+ * An http.Server that answers the boot endpoints. It never listens itself: the boot service's
+ * listener accepts and hands each connection to it (`server.emit('connection', socket)`, as
+ * node:http documents) or to a worker process's. node:http arms its header and request timeouts
+ * (slow-loris protection) when a server starts listening, so the server is told it listens; a
+ * test sends headers slowly to the agent's process and to a worker and checks for the 408.
+ */
 export function createBootHttpServer(o: BootHttpOptions): Server {
   const handler = new BootHttpHandler(o);
-  const server = createServer({
-    maxHeaderSize: o.maxHeaderSize,
-    headersTimeout: 10_000,
-    requestTimeout: 30_000,
-    keepAliveTimeout: 5_000,
-  }, (req, res) => handler.handle(req, res));
+  const server = createServer({ maxHeaderSize: o.maxHeaderSize, ...HTTP_TIMEOUTS, ...o.timeouts }, (req, res) => handler.handle(req, res));
+  server.emit('listening');
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     o.log.debug({ err: err.message, code: err.code }, 'bad HTTP request');
     if (!socket.writable) return void socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
   return server;
 }
 
-/** Closes a server the way the boot service stops: idle connections now, downloads after 2 s. */
+/** Give an accepted connection to `server`; the listener accepted it paused. */
+export function serveConnection(server: Server, socket: Socket): void {
+  server.emit('connection', socket);
+  socket.resume();
+}
+
+/**
+ * Closes a server the way the boot service stops: idle connections now, downloads after 2 s.
+ * (close() reports "not running", as the server never listened itself; that is expected.)
+ */
 export async function closeBootHttpServer(server: Server): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();

@@ -2,18 +2,20 @@
  * The boot service: matchbox's read-only HTTP API plus racker's phone-home endpoint
  * (http-handler.ts), as one Service (start/stop). The data comes from a BootStore held in memory.
  *
- * With `workers` > 0 the agent's process and that many worker processes (workers/) accept on
- * the same listening socket; the agent re-emits their events, so for the rest of the agent there
- * is one boot service whichever process answered.
+ * One listener accepts every connection. With `workers` > 0 the connections are handed in turn
+ * to the agent's own HTTP server and to that many worker processes (workers/); the agent
+ * re-emits their events, so for the rest of the agent there is one boot service whichever
+ * process answered.
  */
 import type { Server } from 'node:http';
+import { createServer as createListener, type Server as Listener } from 'node:net';
 import type { LevelWithSilent } from 'pino';
 import { ErrorCodes, RackerError } from '../lib/errors.js';
 import type { Emitter } from '../lib/emitter.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
 import type { BootEvent } from './events.js';
-import { closeBootHttpServer, createBootHttpServer } from './http-handler.js';
+import { closeBootHttpServer, createBootHttpServer, serveConnection, type HttpTimeouts } from './http-handler.js';
 import { accessPolicy, type AccessRule } from './node-access.js';
 import { NodeTokens } from './phone-home.js';
 import { BootStore } from './store.js';
@@ -39,12 +41,15 @@ export interface BootServiceOptions {
   workers?: number;
   /** Where workers' log lines go: the agent's stdout and stderr by default. */
   workerStdio?: 'inherit' | 'ignore';
+  /** Tests shorten node:http's timeouts to see them work. */
+  httpTimeouts?: HttpTimeouts;
 }
 
 export class BootService implements Service {
   readonly name = 'boot';
   readonly store: BootStore;
   readonly tokens: NodeTokens;
+  private listener: Listener | undefined;
   private server: Server | undefined;
   private workers: BootWorkers | undefined;
   private offReload: (() => void) | undefined;
@@ -63,20 +68,7 @@ export class BootService implements Service {
     const accessLog = this.o.accessLog !== false;
     const server = createBootHttpServer({
       data: () => this.store.current, assetsDir: this.o.assetsDir, access: accessPolicy(this.o.access), tokens: this.tokens,
-      emit: (e) => this.o.events.emit(e), log: this.log, accessLog, maxHeaderSize,
-    });
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => {
-        reject(new RackerError(ErrorCodes.listen, `boot service cannot listen on ${this.o.host}:${this.o.port}: ${err.code ?? err.message}`, {
-          hint: err.code === 'EADDRINUSE' ? 'another program (matchbox?) uses the port; stop it or set boot.port' : 'check boot.listenAddress is an address of this machine',
-          cause: err,
-        }));
-      };
-      server.once('error', onError);
-      server.listen({ host: this.o.host, port: this.o.port }, () => {
-        server.off('error', onError);
-        resolve();
-      });
+      emit: (e) => this.o.events.emit(e), log: this.log, accessLog, maxHeaderSize, timeouts: this.o.httpTimeouts,
     });
     server.on('error', (err) => this.log.error({ err }, 'boot HTTP server error'));
     this.server = server;
@@ -86,24 +78,46 @@ export class BootService implements Service {
         count, tokens: this.tokens, emit: (e) => this.o.events.emit(e), log: this.log, stdio: this.o.workerStdio,
         init: {
           dataDir: this.o.dataDir, assetsDir: this.o.assetsDir, reserved: this.o.access.reserved?.map(([m, a]) => [m, a]),
-          maxHeaderSize, accessLog, logLevel: this.log.level as LevelWithSilent,
+          maxHeaderSize, accessLog, logLevel: this.log.level as LevelWithSilent, timeouts: this.o.httpTimeouts,
         },
       });
       this.workers = workers;
       this.offReload = this.store.onReload(() => workers.reload());
       try {
-        await workers.start(server);
+        await workers.start();
       } catch (e) {
         await this.stop();
         throw e;
       }
     }
+    // Accepted paused: a connection handed to a worker must not have been read from here.
+    const listener = createListener({ pauseOnConnect: true }, (socket) => {
+      if (this.workers?.handOff(socket) !== true) serveConnection(server, socket);
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        reject(new RackerError(ErrorCodes.listen, `boot service cannot listen on ${this.o.host}:${this.o.port}: ${err.code ?? err.message}`, {
+          hint: err.code === 'EADDRINUSE' ? 'another program (matchbox?) uses the port; stop it or set boot.port' : 'check boot.listenAddress is an address of this machine',
+          cause: err,
+        }));
+      };
+      listener.once('error', onError);
+      listener.listen({ host: this.o.host, port: this.o.port }, () => {
+        listener.off('error', onError);
+        resolve();
+      });
+    }).catch(async (e: unknown) => {
+      await this.stop();
+      throw e;
+    });
+    listener.on('error', (err) => this.log.error({ err }, 'boot listener error'));
+    this.listener = listener;
     this.log.info({ address: this.address(), workers: count }, 'boot service listening');
   }
 
   /** Host and port actually bound (after start). */
   address(): { host: string; port: number } {
-    const a = this.server?.address();
+    const a = this.listener?.address();
     if (a === null || a === undefined || typeof a === 'string') throw new Error('boot service is not listening');
     return { host: a.address, port: a.port };
   }
@@ -114,6 +128,11 @@ export class BootService implements Service {
   }
 
   async stop(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    // No new connections first (close() stops accepting at once; its callback would wait for the
+    // workers' connections too); then the ones in flight finish or are cut after 2 s.
+    listener?.close();
     const server = this.server;
     this.server = undefined;
     this.offReload?.();
@@ -123,6 +142,6 @@ export class BootService implements Service {
   }
 
   async healthcheck(): Promise<boolean> {
-    return this.server?.listening === true;
+    return this.listener?.listening === true;
   }
 }

@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { BootService } from '../../agent/boot/server.js';
 import type { BootEvent } from '../../agent/boot/events.js';
 import type { AccessRule } from '../../agent/boot/node-access.js';
+import type { HttpTimeouts } from '../../agent/boot/http-handler.js';
 import type { BootData } from '../../agent/boot/boot-data.js';
 import { Emitter } from '../../agent/lib/emitter.js';
 import { createLogger } from '../../agent/lib/log.js';
@@ -33,6 +34,7 @@ export interface HarnessOptions {
   access?: AccessRule;
   /** Boot worker processes (BootServiceOptions.workers). */
   workers?: number;
+  httpTimeouts?: HttpTimeouts;
   maxHeaderSize?: number;
 }
 
@@ -54,7 +56,7 @@ export async function startBoot(o: HarnessOptions = {}): Promise<BootHarness> {
   const service = new BootService({
     dataDir, assetsDir: join(dataDir, 'assets'), host: '127.0.0.1', port: 0, log: createLogger({ mode: 'daemon', level: 'debug', stream }),
     events: emitter, access: o.access ?? { reserved: undefined }, maxHeaderSize: o.maxHeaderSize, reloadDebounceMs: 50,
-    workers: o.workers, workerStdio: 'ignore',
+    workers: o.workers, workerStdio: 'ignore', httpTimeouts: o.httpTimeouts,
   });
   try {
     await service.start(new AbortController().signal);

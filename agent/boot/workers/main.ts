@@ -1,14 +1,14 @@
 /**
- * A boot worker process: started by the agent (BootWorkers) with the boot service's listening
- * socket, it answers HTTP exactly as the agent's own process does (http-handler.ts) over its own
- * copy of the boot data, and sends every event back. It exits when the agent says stop or when
+ * A boot worker process: started by the agent (BootWorkers), it answers HTTP on the connections
+ * the agent hands it exactly as the agent's own process does (http-handler.ts), over its own copy
+ * of the boot data, and sends every event back. It exits when the agent says stop or when
  * the IPC channel closes (the agent died), so it never outlives the agent.
  */
 import type { Server } from 'node:http';
-import type { Server as NetServer } from 'node:net';
+import type { Socket } from 'node:net';
 import { createLogger, type Logger } from '../../lib/log.js';
 import type { BootEvent } from '../events.js';
-import { closeBootHttpServer, createBootHttpServer } from '../http-handler.js';
+import { closeBootHttpServer, createBootHttpServer, serveConnection } from '../http-handler.js';
 import { accessPolicy } from '../node-access.js';
 import { NodeTokens } from '../phone-home.js';
 import { BootStore } from '../store.js';
@@ -47,7 +47,7 @@ function flush(): void {
   send({ type: 'events', events });
 }
 
-async function init(m: WorkerInit, handle: NetServer): Promise<void> {
+async function init(m: WorkerInit): Promise<void> {
   log = createLogger({ mode: 'daemon', level: m.logLevel }).child({ component: 'boot', worker: m.index });
   for (const [mac, digest] of m.tokenDigests) tokens.setDigest(mac, Buffer.from(digest, 'hex'));
   // The agent reports the boot data's problems once; a worker only says when it cannot load.
@@ -56,10 +56,9 @@ async function init(m: WorkerInit, handle: NetServer): Promise<void> {
   const data = store;
   const s = createBootHttpServer({
     data: () => data.current, assetsDir: m.assetsDir, access: accessPolicy({ reserved: m.reserved }), tokens, emit, log,
-    accessLog: m.accessLog, maxHeaderSize: m.maxHeaderSize,
+    accessLog: m.accessLog, maxHeaderSize: m.maxHeaderSize, timeouts: m.timeouts,
   });
   s.on('error', (err) => log?.error({ err }, 'boot worker HTTP server error'));
-  await new Promise<void>((resolve) => s.listen(handle, resolve));
   server = s;
   send({ type: 'ready' });
 }
@@ -74,10 +73,16 @@ async function stop(): Promise<void> {
   if (process.connected) process.send?.({ type: 'stopped' } satisfies FromWorker, undefined, {}, () => process.disconnect?.());
 }
 
-process.on('message', (m: ToWorker, handle: unknown) => {
+process.on('message', (m: ToWorker, socket: Socket | undefined) => {
   switch (m.type) {
+    case 'connection':
+      send({ type: 'took' });
+      if (socket === undefined) return;
+      if (server === undefined || stopping) socket.destroy();
+      else serveConnection(server, socket);
+      return;
     case 'init':
-      init(m, handle as NetServer).catch((err: unknown) => {
+      init(m).catch((err: unknown) => {
         send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
         process.exitCode = 1;
         process.disconnect?.();

@@ -1,8 +1,10 @@
 /**
- * The boot worker processes: `boot.workers` extra Node.js processes that share the boot
- * service's listening socket with the agent, so that the boot service uses more than one core
- * (one Node.js thread answers about a third of what nginx's two workers answer; see
- * bench/README.md). The kernel hands each new connection to whichever process accepts first.
+ * The boot worker processes: `boot.workers` extra Node.js processes that answer boot requests
+ * beside the agent, so that the boot service uses more than one core (one Node.js thread answers
+ * about a third of what nginx's two workers answer; see bench/README.md). The agent accepts every
+ * connection and hands them out in turn (itself, worker 1, worker 2, …), as node:cluster does by
+ * default on Linux: left to the kernel, whichever process woke first took most of a burst of
+ * connections (27 of 32 seen here), and one core idled.
  *
  * The agent stays the one owner of state: it tells workers when the boot data changed, which
  * phone-home tokens exist (as digests), and re-emits their events on its own bus. A worker that
@@ -12,7 +14,7 @@
  * worker never outlives the agent (it exits when the IPC channel closes).
  */
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
-import type { Server } from 'node:net';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { backoffDelay } from '../../lib/backoff.js';
 import { ErrorCodes, RackerError } from '../../lib/errors.js';
@@ -41,30 +43,60 @@ interface Slot {
   child: ChildProcess | undefined;
   /** Crashes in a row; forgiven once a worker has served for a minute. */
   restarts: number;
+  ready: boolean;
   readyAt: number;
+  /** Connections sent, oldest first, that the worker has not yet said it took. */
+  inFlight: Socket[];
   timer: NodeJS.Timeout | undefined;
 }
 
 export class BootWorkers {
   private readonly slots: Slot[];
-  private server: Server | undefined;
   private stopping = false;
+  private turn = 0;
   private offTokens: (() => void) | undefined;
 
   constructor(private readonly o: BootWorkersOptions) {
-    this.slots = Array.from({ length: o.count }, (_, i) => ({ index: i + 1, child: undefined, restarts: 0, readyAt: 0, timer: undefined }));
+    this.slots = Array.from({ length: o.count }, (_, i) => ({ index: i + 1, child: undefined, restarts: 0, ready: false, readyAt: 0, inFlight: [], timer: undefined }));
   }
 
-  /** PIDs of the running workers (tests and `racker status` use them). */
+  /** PIDs of the workers that are running, as far as the agent knows. */
   pids(): number[] {
-    return this.slots.flatMap((s) => (s.child?.pid === undefined ? [] : [s.child.pid]));
+    return this.slots.flatMap((s) => {
+      const c = s.child;
+      return c?.pid === undefined || c.exitCode !== null || c.signalCode !== null ? [] : [c.pid];
+    });
   }
 
-  /** Start every worker on `server`'s socket; fails if one cannot start (its reason in the error). */
-  async start(server: Server): Promise<void> {
-    this.server = server;
+  /** Start every worker; fails if one cannot start (its reason in the error). */
+  async start(): Promise<void> {
     this.offTokens = this.o.tokens.onChange((mac, digest) => this.broadcast({ type: 'token', mac, digest: digest?.toString('hex') }));
     await Promise.all(this.slots.map((s) => this.spawn(s)));
+  }
+
+  /**
+   * Hand an accepted, unread connection to the next worker in turn; false when it is the agent's
+   * own turn or no worker is ready (a restarting one is skipped), and the caller serves it.
+   */
+  handOff(socket: Socket): boolean {
+    const n = this.slots.length + 1;
+    for (let tries = 0; tries < n; tries++) {
+      const k = this.turn++ % n;
+      if (k === 0) return false;
+      const slot = this.slots[k - 1];
+      if (slot === undefined || !slot.ready || slot.child?.connected !== true) continue;
+      // The agent keeps its copy of the connection until the worker says it took its own: a
+      // worker that dies first leaves the agent's copy to close, so the client sees the
+      // connection end (and retries) instead of waiting on a socket nobody serves.
+      slot.inFlight.push(socket);
+      slot.child.send({ type: 'connection' } satisfies ToWorker, socket, { keepOpen: true }, (err) => {
+        if (err === null || err === undefined) return;
+        slot.inFlight.splice(slot.inFlight.indexOf(socket), 1);
+        socket.destroy();
+      });
+      return true;
+    }
+    return false;
   }
 
   /** The boot data changed on disk: workers load it again. */
@@ -117,6 +149,7 @@ export class BootWorkers {
           case 'ready':
             clearTimeout(timer);
             started = true;
+            slot.ready = true;
             slot.readyAt = Date.now();
             log.debug({ worker: slot.index, pid: child.pid }, 'boot worker ready');
             resolve();
@@ -127,12 +160,21 @@ export class BootWorkers {
           case 'events':
             for (const e of m.events) this.o.emit(fromWire(e));
             return;
+          case 'took':
+            // Closes only the agent's file descriptor; the worker's copy keeps the connection.
+            slot.inFlight.shift()?.destroy();
+            return;
           case 'stopped':
             return;
         }
       });
       child.on('error', (err) => fail(err.message));
+      // The channel closes before 'exit' is reported: stop handing connections to this worker now.
+      child.on('disconnect', () => { slot.ready = false; });
       child.on('exit', (code, signal) => {
+        slot.ready = false;
+        // Sent to a worker that died before taking them: closing the agent's copy ends them.
+        for (const socket of slot.inFlight.splice(0)) socket.destroy();
         if (!started) return fail(`exited (${signal ?? `code ${code ?? '?'}`})`);
         if (this.stopping) return;
         // Crashed while serving: the agent and the other workers go on; bring this one back.
@@ -149,7 +191,7 @@ export class BootWorkers {
         ...this.o.init, type: 'init', index: slot.index,
         tokenDigests: this.o.tokens.digestEntries().map(([mac, d]) => [mac, d.toString('hex')]),
       };
-      child.send(init, this.server);
+      child.send(init);
     });
   }
 }

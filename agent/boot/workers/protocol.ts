@@ -1,11 +1,12 @@
 /**
  * Messages between the agent and its boot worker processes (over the child_process IPC channel,
  * JSON). The agent owns the boot data's reload timing, the phone-home tokens (workers get SHA-256
- * digests only, never a token) and the event bus; a worker answers HTTP on the listening socket
- * the agent hands it and sends back what happened.
+ * digests only, never a token) and the event bus; it accepts the connections and hands a share
+ * of them to each worker, which answers HTTP on them and sends back what happened.
  */
 import type { LevelWithSilent } from 'pino';
 import type { BootEvent } from '../events.js';
+import type { HttpTimeouts } from '../http-handler.js';
 
 export interface WorkerInit {
   type: 'init';
@@ -20,11 +21,13 @@ export interface WorkerInit {
   maxHeaderSize: number;
   accessLog: boolean;
   logLevel: LevelWithSilent;
+  timeouts: HttpTimeouts | undefined;
 }
 
-/** Agent → worker. `init` comes with the listening server handle. */
+/** Agent → worker. `connection` comes with an accepted socket that nobody has read from. */
 export type ToWorker =
   | WorkerInit
+  | { type: 'connection' }
   | { type: 'reload' }
   | { type: 'token'; mac: string; digest: string | undefined }
   | { type: 'stop' };
@@ -35,6 +38,8 @@ export type WireEvent = Omit<BootEvent, 'at'> & { at: number };
 /** Worker → agent. */
 export type FromWorker =
   | { type: 'ready' }
+  /** One per `connection`, in order: the worker holds the socket, the agent closes its copy. */
+  | { type: 'took' }
   | { type: 'failed'; message: string }
   | { type: 'events'; events: WireEvent[] }
   | { type: 'stopped' };

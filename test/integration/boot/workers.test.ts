@@ -2,13 +2,13 @@ import { expect } from 'chai';
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { BootEvent } from '../../../agent/boot/events.js';
 import { NodeTokens } from '../../../agent/boot/phone-home.js';
 import { BootWorkers } from '../../../agent/boot/workers/pool.js';
 import { silentLogger } from '../../../agent/lib/log.js';
-import { startBoot } from '../../lib/boot-harness.js';
+import { startBoot, type BootHarness } from '../../lib/boot-harness.js';
 import { http } from '../../lib/http-client.js';
 import { testData, repoRoot } from '../../lib/paths.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
@@ -50,20 +50,24 @@ describe('boot workers: extra processes answering on the boot service\'s socket'
     await cp(testData('matchbox', 'racker'), dataDir, { recursive: true });
     await mkdir(join(dataDir, 'assets'), { recursive: true });
     await writeFile(join(dataDir, 'assets', 'kernel'), Buffer.alloc(3 * 1024 * 1024, 7));
-    listener = createServer();
+    listener = createServer({ pauseOnConnect: true });
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     port = (listener.address() as { port: number }).port;
     workers = new BootWorkers({
       count: 2, tokens, emit: (e) => events.push(e), log: silentLogger(), stdio: 'ignore',
-      init: { dataDir, assetsDir: join(dataDir, 'assets'), reserved: [[NODE1, '127.0.0.2']], maxHeaderSize: 8192, accessLog: true, logLevel: 'info' },
+      init: { dataDir, assetsDir: join(dataDir, 'assets'), reserved: [[NODE1, '127.0.0.2']], maxHeaderSize: 8192, accessLog: true, logLevel: 'info', timeouts: undefined },
     });
-    await workers.start(listener);
-    // From here on only the workers accept: the test's own copy of the socket is closed, theirs stays open.
-    await new Promise<void>((resolve) => listener.close(() => resolve()));
+    await workers.start();
+    // Every connection goes to a worker: where the boot service would serve one itself (handOff
+    // false: its own turn), the test asks again.
+    listener.on('connection', (socket) => {
+      if (!workers.handOff(socket) && !workers.handOff(socket)) socket.destroy();
+    });
   });
 
   after(async () => {
     const pids = workers?.pids() ?? [];
+    listener?.close();
     await workers?.stop();
     for (const pid of pids) expect(alive(pid), `worker ${pid} still running after stop`).to.equal(false);
     await removeTempDir(root);
@@ -134,7 +138,10 @@ describe('boot workers: extra processes answering on the boot service\'s socket'
   it('restarts a worker that dies, with a new PID, while the other goes on serving', async () => {
     const [victim, other] = workers.pids() as [number, number];
     process.kill(victim, 'SIGKILL');
-    expect((await http({ port, path: `/ipxe?mac=${NODE1}` })).status).to.equal(200);
+    // Connections handed to it in the moment between its death and the agent noticing are reset
+    // (the client retries); once the agent knows, its turns go to the other worker.
+    await until('the agent to notice', () => (workers.pids().includes(victim) ? undefined : true));
+    for (let i = 0; i < 4; i++) expect((await http({ port, path: `/ipxe?mac=${NODE1}` })).status).to.equal(200);
     const pids = await until('a replacement worker', () => {
       const now = workers.pids();
       return now.length === 2 && !now.includes(victim) ? now : undefined;
@@ -180,3 +187,48 @@ describe('boot workers never outlive the agent', function () {
     }
   });
 });
+
+describe('boot service with workers: one listener hands connections out in turn', function () {
+  let b: BootHarness;
+  before(async () => {
+    b = await startBoot({ fixture: testData('matchbox', 'racker'), workers: 2, httpTimeouts: { headersTimeout: 500, requestTimeout: 1000, connectionsCheckingInterval: 100 } });
+  });
+  after(async () => { await b?.stop(); });
+
+  it('gives each process (the agent and two workers) an equal share of new connections', async () => {
+    const sockets = await Promise.all(Array.from({ length: 6 }, () => keptAlive(b.port, `/ipxe?mac=${NODE1}`)));
+    try {
+      const { stdout } = await execa('ss', ['-tnpH', 'state', 'established', `( sport = :${b.port} )`]);
+      const perPid = new Map<string, number>();
+      for (const m of stdout.matchAll(/pid=(\d+)/g)) perPid.set(m[1] as string, (perPid.get(m[1] as string) ?? 0) + 1);
+      expect([...perPid.keys()].sort()).to.deep.equal([String(process.pid), ...b.service.workerPids().map(String)].sort());
+      expect([...perPid.values()]).to.deep.equal([2, 2, 2]);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+  });
+
+  it('answers headers sent too slowly with 408 in the agent\'s process and in the workers (node:http\'s timeouts are armed)', async () => {
+    // Three connections in a row: one for each process.
+    for (let i = 0; i < 3; i++) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const c = connect(b.port, '127.0.0.1', () => c.write('GET /ipxe HTTP/1.1\r\nHost: x\r\n'));
+        let got = '';
+        c.on('data', (d: Buffer) => { got += d.toString('latin1'); });
+        c.on('close', () => resolve(got));
+        c.on('error', reject);
+        setTimeout(() => { c.destroy(); resolve(`still open after 5 s: ${got}`); }, 5000);
+      });
+      expect(answer.split('\r\n')[0], `connection ${i + 1}`).to.equal('HTTP/1.1 408 Request Timeout');
+    }
+  });
+});
+
+/** A connection that has had one answer and stays open (keep-alive). */
+function keptAlive(port: number, path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const c = connect(port, '127.0.0.1', () => c.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`));
+    c.once('data', () => resolve(c));
+    c.on('error', reject);
+  });
+}
