@@ -27,6 +27,11 @@ export interface SimConfig {
   chassisControl: string;
   /** Dump every decoded IPMI message to stdout (needs stdin kept open). */
   logMessages: boolean;
+  /**
+   * Serial over LAN: the TCP port on 127.0.0.1 that plays the server's serial port. ipmi_sim
+   * connects to it when a console activates SOL (telnet framing, as with QEMU's telnet serial).
+   */
+  solTcpPort?: number;
 }
 
 export function renderLanConf(c: SimConfig): string {
@@ -37,6 +42,7 @@ export function renderLanConf(c: SimConfig): string {
     lines.push('    guid a123456789abcdefa123456789abcdef', '  endlan');
   });
   lines.push(`  chassis_control "${c.chassisControl}"`);
+  if (c.solTcpPort !== undefined) lines.push(`  sol "telnet:127.0.0.1:${c.solTcpPort}" 115200`);
   for (const u of c.users) lines.push(`  user ${u.id} true "${u.name}" "${u.password}" ${u.privilege} 10 md5 straight`);
   return `${lines.join('\n')}\n`;
 }

@@ -21,6 +21,8 @@ export interface StartSimOptions {
   netns?: string;
   /** Initial power state. */
   power?: 0 | 1;
+  /** Serial over LAN to this TCP port on 127.0.0.1 (see ipmi-sim-config.ts). */
+  solTcpPort?: number;
 }
 
 export const SIM_USER = 'admin';
@@ -65,7 +67,7 @@ export class IpmiSim {
     await writeFile(script, renderChassisScript(state));
     await writeFile(join(state, 'power'), `${o.power ?? 0}\n`);
     const users = o.users ?? [{ id: 2, name: SIM_USER, password: SIM_PASSWORD, privilege: 'admin' }];
-    await writeFile(join(o.dir, 'lan.conf'), renderLanConf({ name: 'racker-test', lans: o.lans, users, chassisControl: chassisControlCommand(script), logMessages: o.logMessages ?? true }));
+    await writeFile(join(o.dir, 'lan.conf'), renderLanConf({ name: 'racker-test', lans: o.lans, users, chassisControl: chassisControlCommand(script), logMessages: o.logMessages ?? true, solTcpPort: o.solTcpPort }));
     await writeFile(join(o.dir, 'bmc.emu'), renderEmu({ logMessages: o.logMessages ?? true, sensors: o.sensors }));
     const args = ['-c', join(o.dir, 'lan.conf'), '-f', join(o.dir, 'bmc.emu'), '-s', join(o.dir, 'persist')];
     // stdin stays an open pipe: ipmi_sim's console (and with it the message log) needs it.
