@@ -65,7 +65,20 @@ function answers(r: { tag: number; status: number; consoleSessionId: number | un
   return r.consoleSessionId === undefined ? r.status !== 0 && r.tag === tag : r.consoleSessionId === consoleSessionId;
 }
 
-export class LanplusSession {
+/** What the client needs from a session (a fake in test/lib stands in for it in unit tests). */
+export interface IpmiSession {
+  readonly isOpen: boolean;
+  readonly cipherSuite: 3 | 17 | undefined;
+  ping(): Promise<boolean>;
+  open(): Promise<void>;
+  command(request: IpmiRequest, step: string, timeoutMs?: number): Promise<IpmiResponse>;
+  close(): Promise<void>;
+  drop(): void;
+  /** Make every exchange in flight fail now with `reason` (the owner is closing). */
+  interrupt(reason: Error): void;
+}
+
+export class LanplusSession implements IpmiSession {
   private keys: SessionKeys | undefined;
   private suite: CipherSuite | undefined;
   private consoleSessionId = 0;
@@ -76,6 +89,7 @@ export class LanplusSession {
   private endpoint: Endpoint | undefined;
   private unregister: (() => void) | undefined;
   private readonly waiters = new Set<(datagram: Buffer) => boolean>();
+  private readonly inFlight = new Set<(reason: Error) => void>();
 
   constructor(private readonly target: BmcTarget, private readonly options: SessionOptions, private readonly transport: DatagramTransport, private readonly log: Logger) {}
 
@@ -280,6 +294,10 @@ export class LanplusSession {
     this.endpoint = undefined;
   }
 
+  interrupt(reason: Error): void {
+    for (const stop of [...this.inFlight]) stop(reason);
+  }
+
   /** Forget the session without telling the BMC (it stopped answering). */
   drop(): void {
     this.keys = undefined;
@@ -326,6 +344,12 @@ export class LanplusSession {
     const deadline = started + timeoutMs;
     let answer: { value: T } | undefined;
     let wake: (() => void) | undefined;
+    let interrupted: Error | undefined;
+    const stop = (reason: Error): void => {
+      interrupted = reason;
+      wake?.();
+    };
+    this.inFlight.add(stop);
     const waiter = (d: Buffer): boolean => {
       const value = match(d);
       if (value === undefined) return false;
@@ -338,6 +362,7 @@ export class LanplusSession {
     try {
       return await withBackoff(async (attempt) => {
         if (answer !== undefined) return answer.value;
+        if (interrupted !== undefined) throw interrupted;
         const datagrams = build(attempt);
         for (const d of Array.isArray(datagrams) ? datagrams : [datagrams]) await this.transport.send(endpoint, d);
         const wait = Math.min(deadline - performance.now(), backoffDelay(attempt + 1, { minDelayMs: this.options.retransmitMs, maxDelayMs: Math.min(timeoutMs, this.options.retransmitMs * MAX_RETRANSMIT_FACTOR), jitter: 0.2 }));
@@ -347,10 +372,12 @@ export class LanplusSession {
             clearTimeout(timer);
             resolve();
           };
+          if (interrupted !== undefined) wake();
         });
         // Assigned by the receiver while we waited (the compiler cannot see that).
         const late = answer as { value: T } | undefined;
         if (late !== undefined) return late.value;
+        if (interrupted !== undefined) throw interrupted as Error;
         throw new NoAnswer(step);
       }, {
         minDelayMs: 0,
@@ -365,6 +392,7 @@ export class LanplusSession {
       throw e;
     } finally {
       this.waiters.delete(waiter);
+      this.inFlight.delete(stop);
     }
   }
 }
