@@ -43,7 +43,7 @@ export class BmcPool {
     if (n.driver === 'ipmi') {
       client = new IpmiBmcClient(n.target, {
         cipherSuites: n.cipherSuites, timeoutMs: s.timeoutMs, retries: s.retries, retransmitMs: s.retransmitMs,
-        minCommandIntervalMs: s.minCommandIntervalMs, keepAliveMs: s.keepAliveMs,
+        minCommandIntervalMs: s.minCommandIntervalMs, keepAliveMs: s.keepAliveMs, idleCloseMs: s.idleCloseMs,
       }, { transport: this.transport, fanout: this.fanout, log });
     } else if (n.driver === 'ipmitool') {
       client = new IpmitoolBmcClient(n.target, {

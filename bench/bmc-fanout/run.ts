@@ -12,6 +12,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { IpmiSim, SIM_PASSWORD, SIM_USER, freeUdpPort, stopAllSims } from '../../test/lib/ipmi-sim.js';
@@ -87,7 +88,14 @@ const sizes = argv.filter((a, i) => /^\d+$/.test(a) && i !== runsAt + 1).map(Num
 const dir = await makeTempDir('racker-bench-bmc-');
 try {
   process.stdout.write('| N | workload | tool | wall ms | wall vs native | CPU ms per BMC | CPU vs native |\n|---|---|---|---|---|---|---|\n');
-  for (const n of sizes.length > 0 ? sizes : [16, 64]) process.stdout.write(`${(await bench(n, runs, dir)).join('\n')}\n`);
+  // The machine is shared: the 1-minute load average before and after each size goes with the figures.
+  const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+  for (const n of sizes.length > 0 ? sizes : [16, 64]) {
+    const before = load();
+    const lines = await bench(n, runs, dir);
+    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stderr.write(`N = ${n}: load average ${before} before, ${load()} after\n`);
+  }
 } finally {
   await stopAllSims();
   await removeTempDir(dir);

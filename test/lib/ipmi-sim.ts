@@ -6,9 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderChassisScript, renderEmu, renderLanConf, type LanEndpoint, type SimSensor, type SimUser } from './ipmi-sim-config.js';
+import { chassisControlCommand, renderChassisScript, renderEmu, renderLanConf, type LanEndpoint, type SimSensor, type SimUser } from './ipmi-sim-config.js';
 
 export interface StartSimOptions {
   dir: string;
@@ -21,6 +21,8 @@ export interface StartSimOptions {
   netns?: string;
   /** Initial power state. */
   power?: 0 | 1;
+  /** Serial over LAN to this TCP port on 127.0.0.1 (see ipmi-sim-config.ts). */
+  solTcpPort?: number;
 }
 
 export const SIM_USER = 'admin';
@@ -63,10 +65,9 @@ export class IpmiSim {
     await mkdir(join(o.dir, 'persist'), { recursive: true });
     const script = join(o.dir, 'chassis-control');
     await writeFile(script, renderChassisScript(state));
-    await chmod(script, 0o755);
     await writeFile(join(state, 'power'), `${o.power ?? 0}\n`);
     const users = o.users ?? [{ id: 2, name: SIM_USER, password: SIM_PASSWORD, privilege: 'admin' }];
-    await writeFile(join(o.dir, 'lan.conf'), renderLanConf({ name: 'racker-test', lans: o.lans, users, chassisControl: script, logMessages: o.logMessages ?? true }));
+    await writeFile(join(o.dir, 'lan.conf'), renderLanConf({ name: 'racker-test', lans: o.lans, users, chassisControl: chassisControlCommand(script), logMessages: o.logMessages ?? true, solTcpPort: o.solTcpPort }));
     await writeFile(join(o.dir, 'bmc.emu'), renderEmu({ logMessages: o.logMessages ?? true, sensors: o.sensors }));
     const args = ['-c', join(o.dir, 'lan.conf'), '-f', join(o.dir, 'bmc.emu'), '-s', join(o.dir, 'persist')];
     // stdin stays an open pipe: ipmi_sim's console (and with it the message log) needs it.

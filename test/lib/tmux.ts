@@ -2,7 +2,8 @@
  * Drive a program in a real terminal: a private tmux server (its own socket, so nothing else's
  * sessions are touched) with one window of a fixed size, keys sent with `send-keys`, the screen
  * read with `capture-pane`. The pane stays after the program exits so its last output and exit
- * status can be read. `stop()` kills only this server.
+ * status can be read. More windows run side programs (e.g. another console on the same BMC).
+ * `stop()` ends the panes' processes and this server by PID.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,6 +33,16 @@ export class TmuxTerminal {
     const wrapper = ['sh', '-c', '"$@"; echo $? > "$STATUS_FILE.tmp" && mv "$STATUS_FILE.tmp" "$STATUS_FILE"', 'sh', ...argv];
     await this.tmux('new-session', '-d', '-s', 'main', '-x', String(size.width), '-y', String(size.height), ...envArgs, '-e', `STATUS_FILE=${this.statusFile}`, ...wrapper);
     this.started = true;
+  }
+
+  /** Another window running `argv` (the environment as given to start()), for a side program. */
+  async addWindow(name: string, argv: readonly string[]): Promise<void> {
+    await this.tmux('new-window', '-d', '-t', 'main', '-n', name, ...argv);
+  }
+
+  /** Another window's screen and scrollback, wrapped lines joined. */
+  async windowTranscript(name: string): Promise<string> {
+    return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-t', `main:${name}`);
   }
 
   /** Keys by tmux name (Enter, Escape, Up, C-s, F2 …). */
@@ -84,6 +95,17 @@ export class TmuxTerminal {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    await this.tmux('kill-server').catch(() => undefined); /* already gone */
+    const pids = await Promise.all([
+      this.tmux('list-panes', '-s', '-t', 'main', '-F', '#{pane_pid}'),
+      this.tmux('display-message', '-p', '#{pid}'),
+    ]).then((out) => out.join('\n').split('\n').filter((l) => /^\d+$/.test(l.trim())).map(Number), () => [] as number[]); // server already gone
+    // Panes first (with remain-on-exit a pane's process may be gone already), the server last.
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // exited meanwhile
+      }
+    }
   }
 }

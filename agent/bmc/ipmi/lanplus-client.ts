@@ -5,14 +5,18 @@
  * INVARIANTS: every operation holds one fan-out slot and runs alone on this BMC (SerialQueue);
  * commands inside it are paced by the minimum command interval. When the first command of a
  * reused session gets no answer (the BMC dropped the session, e.g. after a reboot), the
- * operation is retried once in a fresh session; later failures are reported as they are.
+ * operation is retried once in a fresh session; later failures are reported as they are. A session
+ * without operations for idleCloseMs is closed on the BMC (keep-alives do not count), so a rack of
+ * fragile BMCs does not hold sessions forever; the next operation opens a new one. close() fails
+ * what is queued and what waits for an answer at once, with a "closed" error, instead of letting
+ * each wait out its timeout.
  */
 import type { Logger } from '../../lib/log.js';
 import type { BmcClient, BmcTarget, BmcUser, BootFlags, BootOverride, BootSetResult, ChassisStatus, PowerState, RawResponse, SensorReading } from '../bmc-client.js';
 import { bmcFailure, bmcUnsupportedError, isBmcError, type BmcWhere } from '../errors.js';
 import { ErrorCodes } from '../../lib/errors.js';
 import { SerialQueue, type Semaphore } from '../scheduler.js';
-import { LanplusSession, type SessionOptions } from './session.js';
+import { LanplusSession, type IpmiSession, type SessionOptions } from './session.js';
 import { describeCompletionCode, isUnsupportedCode, type IpmiRequest, type IpmiResponse } from './message.js';
 import * as cmd from './commands.js';
 import { readSensors } from './sensors.js';
@@ -23,13 +27,27 @@ export interface IpmiClientOptions extends SessionOptions {
   minCommandIntervalMs: number;
   /** Send a harmless command this long after the last one, so the BMC keeps the session. 0: never. */
   keepAliveMs: number;
+  /** Close the session on the BMC after this long without an operation. 0 or absent: never. */
+  idleCloseMs?: number;
 }
+
+/** Call fn after ms (not keeping the process alive); returns a cancel function. */
+export type SetTimer = (ms: number, fn: () => void) => () => void;
 
 export interface IpmiClientDeps {
   transport: DatagramTransport;
   fanout: Semaphore;
   log: Logger;
+  /** Unit tests: a scripted session and a clock moved by hand. */
+  session?: IpmiSession;
+  setTimer?: SetTimer;
 }
+
+const unrefTimer: SetTimer = (ms, fn) => {
+  const t = setTimeout(fn, ms);
+  t.unref();
+  return () => clearTimeout(t);
+};
 
 /** Sends one command and returns its data, throwing on a non-zero completion code. */
 export type Run = (request: IpmiRequest, step: string) => Promise<Buffer>;
@@ -38,14 +56,20 @@ export type Send = (request: IpmiRequest, step: string) => Promise<IpmiResponse>
 
 export class IpmiBmcClient implements BmcClient {
   readonly driver = 'ipmi';
-  private readonly session: LanplusSession;
+  private readonly session: IpmiSession;
   private readonly queue: SerialQueue;
-  private keepAlive: NodeJS.Timeout | undefined;
+  private readonly setTimer: SetTimer;
+  private cancelKeepAlive: (() => void) | undefined;
+  private cancelIdleClose: (() => void) | undefined;
+  /** Bumped by every operation, so an idle close queued behind one does not close a session just used. */
+  private idleEpoch = 0;
   private closed = false;
+  private readonly closing = new AbortController();
 
   constructor(private readonly target: BmcTarget, private readonly options: IpmiClientOptions, private readonly deps: IpmiClientDeps) {
-    this.session = new LanplusSession(target, options, deps.transport, deps.log);
+    this.session = deps.session ?? new LanplusSession(target, options, deps.transport, deps.log);
     this.queue = new SerialQueue(options.minCommandIntervalMs);
+    this.setTimer = deps.setTimer ?? unrefTimer;
   }
 
   private get where(): BmcWhere {
@@ -146,9 +170,19 @@ export class IpmiBmcClient implements BmcClient {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    this.stopKeepAlive();
+    if (!this.closed) {
+      this.closed = true;
+      this.stopKeepAlive();
+      this.stopIdleClose();
+      const reason = this.closedError();
+      this.closing.abort(reason); // operations waiting for a fan-out slot
+      this.session.interrupt(reason); // the operation waiting for an answer; queued ones fail as they start
+    }
     await this.queue.run(() => this.session.close());
+  }
+
+  private closedError(): Error {
+    return bmcFailure(this.where, 'operation', 'cancelled: the BMC client was closed (racker is stopping or the node left the rack)');
   }
 
   private async status(run: Run): Promise<ChassisStatus> {
@@ -169,9 +203,12 @@ export class IpmiBmcClient implements BmcClient {
   }
 
   private op<T>(fn: (run: Run, send: Send) => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new Error(`BMC client for ${this.target.node} is closed`));
+    if (this.closed) return Promise.reject(this.closedError());
     return this.deps.fanout.run(() => this.queue.run(async () => {
+      if (this.closed) throw this.closedError(); // queued before close(): do not make close wait for it
       this.stopKeepAlive();
+      this.stopIdleClose();
+      this.idleEpoch++;
       let answered = 0;
       const send: Send = async (request, step) => {
         await this.queue.pace();
@@ -196,14 +233,35 @@ export class IpmiBmcClient implements BmcClient {
         return await fn(run, send);
       } finally {
         this.scheduleKeepAlive();
+        this.scheduleIdleClose();
       }
-    }));
+    }), this.closing.signal);
+  }
+
+  private scheduleIdleClose(): void {
+    const idleMs = this.options.idleCloseMs ?? 0;
+    if (idleMs <= 0 || this.closed || !this.session.isOpen) return;
+    const epoch = this.idleEpoch;
+    this.cancelIdleClose = this.setTimer(idleMs, () => {
+      this.cancelIdleClose = undefined;
+      void this.queue.run(async () => {
+        if (epoch !== this.idleEpoch || this.closed || !this.session.isOpen) return;
+        this.stopKeepAlive();
+        this.deps.log.debug({ node: this.target.node, idleMs }, 'closing an idle BMC session');
+        await this.session.close();
+      });
+    });
+  }
+
+  private stopIdleClose(): void {
+    this.cancelIdleClose?.();
+    this.cancelIdleClose = undefined;
   }
 
   private scheduleKeepAlive(): void {
     if (this.options.keepAliveMs <= 0 || this.closed || !this.session.isOpen) return;
-    this.keepAlive = setTimeout(() => {
-      this.keepAlive = undefined;
+    this.cancelKeepAlive = this.setTimer(this.options.keepAliveMs, () => {
+      this.cancelKeepAlive = undefined;
       void this.queue.run(async () => {
         if (!this.session.isOpen || this.closed) return;
         try {
@@ -214,12 +272,11 @@ export class IpmiBmcClient implements BmcClient {
         }
         this.scheduleKeepAlive();
       });
-    }, this.options.keepAliveMs);
-    this.keepAlive.unref();
+    });
   }
 
   private stopKeepAlive(): void {
-    if (this.keepAlive !== undefined) clearTimeout(this.keepAlive);
-    this.keepAlive = undefined;
+    this.cancelKeepAlive?.();
+    this.cancelKeepAlive = undefined;
   }
 }

@@ -4,10 +4,17 @@
  * Level, then authenticated and encrypted commands with sequence numbers and retransmission, and
  * Close Session.
  *
- * INVARIANTS: the owner runs one exchange at a time (lanplus-client.ts serialises); a response is
- * taken only if it decodes and passes the integrity check with this session's keys and echoes the
- * request's sequence and command, so a late answer to an earlier request is never mistaken for
- * the current one. The password is used only as an HMAC key and never logged.
+ * Session set-up is pipelined where the protocol allows it, because with many BMCs on a busy
+ * machine every round trip costs a scheduling round of every BMC: Get Channel Authentication
+ * Capabilities goes out together with the first Open Session Request, and Set Session Privilege
+ * Level together with RAKP 3 (the BMC handles them in order; a BMC that drops the early one costs
+ * one retransmission, never a failure).
+ *
+ * INVARIANTS: the owner runs one operation at a time (lanplus-client.ts serialises); exchanges in
+ * flight together match disjoint answers. A response is taken only if it decodes and passes the
+ * integrity check with this session's keys and echoes the request's sequence and command, so a
+ * late answer to an earlier request is never mistaken for the current one. The password is used
+ * only as an HMAC key and never logged.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../lib/log.js';
@@ -39,15 +46,39 @@ export interface SessionOptions {
 class NoAnswer extends Error {}
 /** The BMC refused a cipher suite (internal: try the next). */
 class CipherRefused extends Error {}
+/** A session the BMC opened (Open Session Response accepted), before RAKP. */
+interface Opened { bmcSessionId: number; consoleSessionId: number }
+/** What a matcher returns for a datagram that is its own but does not end the exchange. */
+const KEEP = Symbol('keep waiting');
 
 const CLOSE_TIMEOUT_MS = 1000;
+/**
+ * The wait between retransmissions doubles from retransmitMs up to this many times retransmitMs.
+ * Uncapped, a 20 s budget bought only 8 attempts (0.1, 0.2, … 12.8 s): at 25 % loss each way an
+ * attempt fails 44 % of the time, so one exchange in ~750 ran out of budget with retries left,
+ * which failed the loss test in one run out of ten. Capped, the retries are spent, not the clock.
+ */
+const MAX_RETRANSMIT_FACTOR = 4;
 
 /** Whether a handshake response answers our request: our session ID, or (short error responses carry none) our tag. */
 function answers(r: { tag: number; status: number; consoleSessionId: number | undefined }, tag: number, consoleSessionId: number): boolean {
   return r.consoleSessionId === undefined ? r.status !== 0 && r.tag === tag : r.consoleSessionId === consoleSessionId;
 }
 
-export class LanplusSession {
+/** What the client needs from a session (a fake in test/lib stands in for it in unit tests). */
+export interface IpmiSession {
+  readonly isOpen: boolean;
+  readonly cipherSuite: 3 | 17 | undefined;
+  ping(): Promise<boolean>;
+  open(): Promise<void>;
+  command(request: IpmiRequest, step: string, timeoutMs?: number): Promise<IpmiResponse>;
+  close(): Promise<void>;
+  drop(): void;
+  /** Make every exchange in flight fail now with `reason` (the owner is closing). */
+  interrupt(reason: Error): void;
+}
+
+export class LanplusSession implements IpmiSession {
   private keys: SessionKeys | undefined;
   private suite: CipherSuite | undefined;
   private consoleSessionId = 0;
@@ -57,7 +88,8 @@ export class LanplusSession {
   private tag = 0;
   private endpoint: Endpoint | undefined;
   private unregister: (() => void) | undefined;
-  private waiter: ((datagram: Buffer) => boolean) | undefined;
+  private readonly waiters = new Set<(datagram: Buffer) => boolean>();
+  private readonly inFlight = new Set<(reason: Error) => void>();
 
   constructor(private readonly target: BmcTarget, private readonly options: SessionOptions, private readonly transport: DatagramTransport, private readonly log: Logger) {}
 
@@ -92,22 +124,16 @@ export class LanplusSession {
 
   async open(): Promise<void> {
     if (this.isOpen) return;
-    const caps = await this.exchange('get channel authentication capabilities',
-      () => encodeV15(encodeRequest(getChannelAuthCaps(this.privilege), 0)),
-      (d) => {
-        const r = decodeIpmi(d);
-        if (!r.ok || r.version !== '1.5') return undefined;
-        const resp = decodeResponse(r.message);
-        return resp?.command === 0x38 ? resp : undefined;
-      });
-    if (caps.completionCode !== 0) throw bmcFailure(this.where, 'get channel authentication capabilities', describeCompletionCode(caps.completionCode));
-    if (decodeChannelAuthCaps(caps.data)?.ipmi20 !== true) {
-      throw bmcUnsupportedError(this.where, 'get channel authentication capabilities', 'the BMC does not offer IPMI v2.0 (RMCP+)', 'this BMC needs IPMI v1.5; racker supports only v2.0 lanplus');
-    }
     const suites = this.options.cipherSuites;
+    // Both go out at once; the capabilities are still checked before the session is used.
+    const [caps, first] = await Promise.allSettled([this.channelAuthCaps(), this.openSession(CIPHER_SUITES[suites[0] as 3 | 17])]);
+    if (caps.status === 'rejected') throw caps.reason;
     for (const [i, id] of suites.entries()) {
+      const suite = CIPHER_SUITES[id];
       try {
-        await this.handshake(CIPHER_SUITES[id]);
+        if (i === 0 && first.status === 'rejected') throw first.reason;
+        const opened = i === 0 && first.status === 'fulfilled' ? first.value : await this.openSession(suite);
+        await this.authenticate(suite, opened);
         return;
       } catch (e) {
         if (!(e instanceof CipherRefused)) throw e;
@@ -120,11 +146,26 @@ export class LanplusSession {
     }
   }
 
-  private async handshake(suite: CipherSuite): Promise<void> {
+  /** Get Channel Authentication Capabilities: fails unless the BMC offers IPMI v2.0. */
+  private async channelAuthCaps(): Promise<void> {
+    const caps = await this.exchange('get channel authentication capabilities',
+      () => encodeV15(encodeRequest(getChannelAuthCaps(this.privilege), 0)),
+      (d) => {
+        const r = decodeIpmi(d);
+        if (!r.ok || r.version !== '1.5') return undefined;
+        const resp = decodeResponse(r.message);
+        return resp?.command === 0x38 ? resp : undefined;
+      });
+    if (caps.completionCode !== 0) throw bmcFailure(this.where, 'get channel authentication capabilities', describeCompletionCode(caps.completionCode));
+    if (decodeChannelAuthCaps(caps.data)?.ipmi20 !== true) {
+      throw bmcUnsupportedError(this.where, 'get channel authentication capabilities', 'the BMC does not offer IPMI v2.0 (RMCP+)', 'this BMC needs IPMI v1.5; racker supports only v2.0 lanplus');
+    }
+  }
+
+  /** Open Session Request with one cipher suite; CipherRefused when the BMC does not take it. */
+  private async openSession(suite: CipherSuite): Promise<Opened> {
     const consoleSessionId = randomBytes(4).readUInt32LE() || 1;
-    const role = NAME_ONLY_LOOKUP | this.privilege;
-    const password = Buffer.from(this.target.password, 'utf8');
-    let tag = this.nextTag();
+    const tag = this.nextTag();
     const opened = await this.exchange('open session',
       () => encodeV20({ payloadType: PayloadType.openSessionRequest, sessionId: 0, sequence: 0, payload: encodeOpenSessionRequest(tag, consoleSessionId, suite, this.privilege) }),
       (d) => {
@@ -137,8 +178,16 @@ export class LanplusSession {
       if (isCredentialRefusal(opened.status)) throw bmcAuthError(this.where, 'open session', describeRmcpStatus(opened.status));
       throw bmcFailure(this.where, 'open session', describeRmcpStatus(opened.status));
     }
+    return { bmcSessionId: opened.bmcSessionId, consoleSessionId };
+  }
+
+  /** RAKP 1–4 and Set Session Privilege Level on an opened session; the session is usable after. */
+  private async authenticate(suite: CipherSuite, opened: Opened): Promise<void> {
+    const { consoleSessionId } = opened;
+    const role = NAME_ONLY_LOOKUP | this.privilege;
+    const password = Buffer.from(this.target.password, 'utf8');
     const consoleRandom = randomBytes(16);
-    tag = this.nextTag();
+    let tag = this.nextTag();
     const r2 = await this.exchange('RAKP 1',
       () => encodeV20({ payloadType: PayloadType.rakp1, sessionId: 0, sequence: 0, payload: encodeRakp1(tag, opened.bmcSessionId, consoleRandom, role, this.target.user) }),
       (d) => {
@@ -158,42 +207,53 @@ export class LanplusSession {
     }
     const sik = sessionIntegrityKey(suite, password, inputs);
     const keys = deriveSessionKeys(suite, sik);
-    // If RAKP 4 is lost, the BMC has activated the session and ignores a repeated RAKP 3. So every
-    // retransmission also carries Set Session Privilege Level inside the new session: an answer
-    // to it passes the integrity check only if the BMC derived the same keys from our password.
+    // Set Session Privilege Level, inside the new session, goes out with RAKP 3 (one round trip
+    // less) and with every retransmission: if RAKP 4 is lost, the BMC has activated the session and
+    // ignores a repeated RAKP 3, and an answer to the probe passes the integrity check only if the
+    // BMC derived the same keys from our password. The exchange ends with the probe's answer, or
+    // at once with a RAKP 4 that refuses; an accepting RAKP 4 is checked, then we keep waiting.
     this.rqSeq = (this.rqSeq + 1) & 0x3f;
     const probeSeq = this.rqSeq;
     const probe = encodeRequest(setSessionPrivilege(this.privilege), probeSeq);
     let sequence = 0;
+    let accepted: Rakp4 | undefined;
     tag = this.nextTag();
     const rakp3 = encodeV20({ payloadType: PayloadType.rakp3, sessionId: 0, sequence: 0, payload: encodeRakp3(tag, 0, opened.bmcSessionId, rakp3AuthCode(suite, password, inputs)) });
     const answer = await this.exchange('RAKP 3',
-      (attempt) => attempt === 0 ? rakp3 : [rakp3, encodeV20({ payloadType: PayloadType.ipmi, sessionId: opened.bmcSessionId, sequence: ++sequence, payload: probe, keys })],
-      (d): { rakp4: Rakp4 } | { privilege: IpmiResponse } | undefined => {
+      () => {
+        const withProbe = encodeV20({ payloadType: PayloadType.ipmi, sessionId: opened.bmcSessionId, sequence: ++sequence, payload: probe, keys });
+        return accepted === undefined ? [rakp3, withProbe] : [withProbe];
+      },
+      (d): { refused: Rakp4 } | { privilege: IpmiResponse } | typeof KEEP | undefined => {
         const p = this.preSession(d, PayloadType.rakp4);
         const r = p === undefined ? undefined : decodeRakp4(p, suite);
-        if (r !== undefined) return answers(r, tag, consoleSessionId) ? { rakp4: r } : undefined;
+        if (r !== undefined) {
+          if (!answers(r, tag, consoleSessionId)) return undefined;
+          if (accepted !== undefined) return KEEP; // e.g. a BMC that answers a repeated RAKP 3 with an error
+          if (r.status !== 0) return { refused: r };
+          if (!sameCode(rakp4Icv(suite, sik, inputs), r.icv)) return { refused: r };
+          accepted = r;
+          return KEEP;
+        }
         const inSession = decodeIpmi(d, keys);
         if (!inSession.ok || inSession.version !== '2.0' || inSession.packet.sessionId !== consoleSessionId || !inSession.packet.authenticated) return undefined;
         const resp = decodeResponse(inSession.packet.payload);
         return resp !== undefined && resp.rqSeq === probeSeq && resp.command === 0x3b ? { privilege: resp } : undefined;
       });
-    if ('rakp4' in answer) {
-      const r4 = answer.rakp4;
-      if (r4.status !== 0) {
-        if (isCredentialRefusal(r4.status)) throw bmcAuthError(this.where, 'RAKP 4', describeRmcpStatus(r4.status));
-        throw bmcFailure(this.where, 'RAKP 4', describeRmcpStatus(r4.status));
-      }
-      if (!sameCode(rakp4Icv(suite, sik, inputs), r4.icv)) {
+    if ('refused' in answer) {
+      const r4 = answer.refused;
+      if (r4.status === 0) {
         throw bmcFailure(this.where, 'RAKP 4', 'the integrity check value does not match: the BMC derived other session keys', 'report this BMC model; try cipher suite 3 or the ipmitool driver');
       }
+      if (isCredentialRefusal(r4.status)) throw bmcAuthError(this.where, 'RAKP 4', describeRmcpStatus(r4.status));
+      throw bmcFailure(this.where, 'RAKP 4', describeRmcpStatus(r4.status));
     }
     this.keys = keys;
     this.suite = suite;
     this.consoleSessionId = consoleSessionId;
     this.bmcSessionId = opened.bmcSessionId;
     this.sequence = sequence;
-    const priv = 'privilege' in answer ? answer.privilege : await this.command(setSessionPrivilege(this.privilege), 'set session privilege level');
+    const priv = answer.privilege;
     if (priv.completionCode !== 0) {
       this.drop();
       throw bmcFailure(this.where, 'set session privilege level', describeCompletionCode(priv.completionCode), 'give the BMC user administrator privilege on the LAN channel');
@@ -234,6 +294,10 @@ export class LanplusSession {
     this.endpoint = undefined;
   }
 
+  interrupt(reason: Error): void {
+    for (const stop of [...this.inFlight]) stop(reason);
+  }
+
   /** Forget the session without telling the BMC (it stopped answering). */
   drop(): void {
     this.keys = undefined;
@@ -262,7 +326,10 @@ export class LanplusSession {
   private async attach(): Promise<Endpoint> {
     if (this.endpoint !== undefined) return this.endpoint;
     const endpoint = await resolveEndpoint({ address: this.target.address, port: this.target.port });
-    this.unregister = this.transport.register(endpoint, (d) => this.waiter?.(d) === true);
+    this.unregister = this.transport.register(endpoint, (d) => {
+      for (const waiter of this.waiters) if (waiter(d)) return true;
+      return false;
+    });
     this.endpoint = endpoint;
     return endpoint;
   }
@@ -271,35 +338,46 @@ export class LanplusSession {
    * Send what `build` makes and wait for a datagram `match` accepts; retransmit (rebuilt, so each
    * gets a fresh sequence number) after a growing wait until the budget or the retries run out.
    */
-  private async exchange<T>(step: string, build: (attempt: number) => Buffer | Buffer[], match: (d: Buffer) => T | undefined, timeoutMs = this.options.timeoutMs): Promise<T> {
+  private async exchange<T>(step: string, build: (attempt: number) => Buffer | Buffer[], match: (d: Buffer) => T | typeof KEEP | undefined, timeoutMs = this.options.timeoutMs): Promise<T> {
     const endpoint = await this.attach();
     const started = performance.now();
     const deadline = started + timeoutMs;
     let answer: { value: T } | undefined;
     let wake: (() => void) | undefined;
-    this.waiter = (d) => {
+    let interrupted: Error | undefined;
+    const stop = (reason: Error): void => {
+      interrupted = reason;
+      wake?.();
+    };
+    this.inFlight.add(stop);
+    const waiter = (d: Buffer): boolean => {
       const value = match(d);
       if (value === undefined) return false;
+      if (value === KEEP) return true;
       answer ??= { value };
       wake?.();
       return true;
     };
+    this.waiters.add(waiter);
     try {
       return await withBackoff(async (attempt) => {
         if (answer !== undefined) return answer.value;
+        if (interrupted !== undefined) throw interrupted;
         const datagrams = build(attempt);
         for (const d of Array.isArray(datagrams) ? datagrams : [datagrams]) await this.transport.send(endpoint, d);
-        const wait = Math.min(deadline - performance.now(), backoffDelay(attempt + 1, { minDelayMs: this.options.retransmitMs, maxDelayMs: timeoutMs, jitter: 0.2 }));
+        const wait = Math.min(deadline - performance.now(), backoffDelay(attempt + 1, { minDelayMs: this.options.retransmitMs, maxDelayMs: Math.min(timeoutMs, this.options.retransmitMs * MAX_RETRANSMIT_FACTOR), jitter: 0.2 }));
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.max(0, wait));
           wake = () => {
             clearTimeout(timer);
             resolve();
           };
+          if (interrupted !== undefined) wake();
         });
         // Assigned by the receiver while we waited (the compiler cannot see that).
         const late = answer as { value: T } | undefined;
         if (late !== undefined) return late.value;
+        if (interrupted !== undefined) throw interrupted as Error;
         throw new NoAnswer(step);
       }, {
         minDelayMs: 0,
@@ -313,7 +391,8 @@ export class LanplusSession {
       if (isSystemError(e)) throw bmcFailure(this.where, step, `cannot send to the BMC: ${e.code}`, 'check the route to the BMC network (ip route get <address>)');
       throw e;
     } finally {
-      this.waiter = undefined;
+      this.waiters.delete(waiter);
+      this.inFlight.delete(stop);
     }
   }
 }

@@ -25,7 +25,7 @@ export const bmcSection = z.strictObject({
   timeoutMs: z.number().int().min(100).max(120_000).default(5_000),
   /** Retransmissions within that budget. */
   retries: z.number().int().min(0).max(10).default(3),
-  /** Wait before the first retransmission; each further one waits twice as long. */
+  /** Wait before the first retransmission; each further one waits twice as long, up to 4 times this. */
   retransmitMs: z.number().int().min(50).max(60_000).default(500),
   /** Minimum gap between two commands to one BMC; fragile BMCs freeze under bursts. */
   /**
@@ -39,6 +39,11 @@ export const bmcSection = z.strictObject({
   fanout: z.number().int().min(1).max(1024).default(64),
   /** Idle time after which an open session is kept alive with a harmless command; 0 never. */
   keepAliveMs: z.number().int().min(0).max(600_000).default(30_000),
+  /**
+   * Close a native IPMI session on the BMC after this long without an operation (keep-alives do
+   * not count), so fragile BMCs, which have few session slots, are not held forever; 0 never.
+   */
+  idleCloseMs: z.number().int().min(0).max(86_400_000).default(300_000),
   /** The ipmitool program (driver `ipmitool` and the serial console). */
   ipmitool: z.string().min(1).default('ipmitool'),
   redfish: z.strictObject({

@@ -4,7 +4,7 @@
  * log of decoded requests).
  */
 import { expect } from 'chai';
-import { IpmiBmcClient } from '../../../agent/bmc/ipmi/lanplus-client.js';
+import { IpmiBmcClient, type IpmiClientOptions } from '../../../agent/bmc/ipmi/lanplus-client.js';
 import { UdpTransport } from '../../../agent/bmc/ipmi/transport.js';
 import { Semaphore } from '../../../agent/bmc/scheduler.js';
 import { silentLogger } from '../../../agent/lib/log.js';
@@ -41,7 +41,7 @@ describe('native IPMI client against ipmi_sim', function () {
   let transport: UdpTransport;
   let target: BmcTarget;
   const clients: IpmiBmcClient[] = [];
-  const client = (t: Partial<BmcTarget> = {}, o: Partial<typeof OPTIONS> = {}): IpmiBmcClient => {
+  const client = (t: Partial<BmcTarget> = {}, o: Partial<IpmiClientOptions> = {}): IpmiBmcClient => {
     const c = new IpmiBmcClient({ ...target, ...t }, { ...OPTIONS, ...o }, { transport, fanout: new Semaphore(8), log: silentLogger() });
     clients.push(c);
     return c;
@@ -155,6 +155,16 @@ describe('native IPMI client against ipmi_sim', function () {
     await until('two keep-alives', async () => deviceIds() - d0 >= 2, 3000);
     await c.powerState();
     expect(sim.sessionsStarted()).to.equal(s0);
+  });
+
+  it('closes an idle session on the BMC after idleCloseMs, and opens a new one for the next operation', async () => {
+    const c = client({}, { idleCloseMs: 200 });
+    const closes = (): number => sim.requests().filter((r) => r.netFn === 0x06 && r.command === 0x3c).length;
+    await c.powerState();
+    const [s0, c0] = [sim.sessionsStarted(), closes()];
+    await until('Close Session of the idle session logged', async () => closes() - c0 === 1, 3000);
+    expect(await c.powerState()).to.be.oneOf(['on', 'off']);
+    expect(sim.sessionsStarted()).to.equal(s0 + 1);
   });
 
   it('sends raw commands and returns the completion code', async () => {
