@@ -83,7 +83,11 @@ export interface BmcClient {
   readonly driver: string;
   /** Reachability: answers without credentials when the protocol allows (ASF ping, Redfish service root). */
   ping(): Promise<boolean>;
-  powerState(): Promise<PowerState>;
+  /**
+   * `signal`: the caller gave up (a poll's deadline). An operation still waiting for its turn is
+   * then dropped rather than sent late; one already talking to the BMC ends on its own timeout.
+   */
+  powerState(signal?: AbortSignal): Promise<PowerState>;
   chassisStatus(): Promise<ChassisStatus>;
   powerOn(): Promise<void>;
   /** Hard power off. */

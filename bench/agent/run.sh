@@ -44,9 +44,15 @@ ticks() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
 hz=$(getconf CLK_TCK)
 t0=$(ticks); sleep "$IDLE"; t1=$(ticks)
 rss_idle_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$agent_pid/status")
+# The boot service's worker processes (boot.workers, default 1) are the agent's children.
+worker_kb=0
+for w in $(pgrep -P "$agent_pid" -f 'boot/workers/main.js'); do
+  worker_kb=$((worker_kb + $(awk '/^VmRSS/ {print $2}' "/proc/$w/status")))
+done
 echo "nodes: $(($(wc -l < "$root/oem/nodes.csv") - 2)) + management"
 echo "RSS 5 s after start: $((rss_kb / 1024)) MiB ($rss_kb kB)"
 echo "RSS after idling for $IDLE s: $((rss_idle_kb / 1024)) MiB ($rss_idle_kb kB)"
+echo "boot worker processes' RSS then: $((worker_kb / 1024)) MiB ($worker_kb kB); agent + workers $(((rss_idle_kb + worker_kb) / 1024)) MiB"
 awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$IDLE" 'BEGIN { printf "CPU while idle for %d s: %.2f s of CPU (%.3f %% of one core)\n", s, d / hz, 100 * d / hz / s }'
 node bin/racker status | tail -n 3
 hyperfine --warmup 3 --runs 30 --export-markdown "$root/status.md" -N \

@@ -82,15 +82,15 @@ export class IpmiBmcClient implements BmcClient {
   }
 
   async ping(): Promise<boolean> {
-    return this.deps.fanout.run(() => this.queue.run(() => this.session.ping()));
+    return this.queue.run(() => this.deps.fanout.run(() => this.session.ping()));
   }
 
-  async powerState(): Promise<PowerState> {
-    return (await this.chassisStatus()).power;
+  async powerState(signal?: AbortSignal): Promise<PowerState> {
+    return (await this.chassisStatus(signal)).power;
   }
 
-  async chassisStatus(): Promise<ChassisStatus> {
-    return this.op(async (run) => this.status(run));
+  async chassisStatus(signal?: AbortSignal): Promise<ChassisStatus> {
+    return this.op(async (run) => this.status(run), signal);
   }
 
   async powerOn(): Promise<void> {
@@ -202,9 +202,17 @@ export class IpmiBmcClient implements BmcClient {
     return bmcFailure(this.where, step, describeCompletionCode(cc), cc === 0xd4 ? 'give the BMC user administrator privilege' : undefined);
   }
 
-  private op<T>(fn: (run: Run, send: Send) => Promise<T>): Promise<T> {
+  /**
+   * Run one operation: first this BMC's turn (one operation at a time), then a fan-out slot, in
+   * that order so that operations queued behind a slow or dead BMC hold no slot other BMCs need.
+   * `signal` is the caller giving up (a poll's deadline): if it aborts before the operation's turn
+   * comes, the operation is dropped instead of being sent late.
+   */
+  private op<T>(fn: (run: Run, send: Send) => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.closed) return Promise.reject(this.closedError());
-    return this.deps.fanout.run(() => this.queue.run(async () => {
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    const stop = signal === undefined ? this.closing.signal : AbortSignal.any([this.closing.signal, signal]);
+    return this.queue.run(() => this.deps.fanout.run(async () => {
       if (this.closed) throw this.closedError(); // queued before close(): do not make close wait for it
       this.stopKeepAlive();
       this.stopIdleClose();
@@ -235,7 +243,7 @@ export class IpmiBmcClient implements BmcClient {
         this.scheduleKeepAlive();
         this.scheduleIdleClose();
       }
-    }), this.closing.signal);
+    }, stop));
   }
 
   private scheduleIdleClose(): void {

@@ -59,7 +59,8 @@ export class IpmitoolBmcClient implements BmcClient {
     }
   }
 
-  async powerState(): Promise<PowerState> {
+  async powerState(signal?: AbortSignal): Promise<PowerState> {
+    signal?.throwIfAborted();
     return (await this.chassisStatus()).power;
   }
 

@@ -56,7 +56,8 @@ export class RedfishBmcClient implements BmcClient {
     }
   }
 
-  async powerState(): Promise<PowerState> {
+  async powerState(signal?: AbortSignal): Promise<PowerState> {
+    signal?.throwIfAborted();
     return (await this.chassisStatus()).power;
   }
 

@@ -33,9 +33,13 @@ export class AgentBmc implements BootControl, PowerReader {
     return this.pool.client(nodeBmc(config, inventory, node));
   }
 
-  /** With a signal (the poller's), gives up when it aborts; the BMC request itself ends on its own timeout. */
+  /**
+   * With a signal (the poller's), gives up when it aborts: a query still waiting for its turn is
+   * dropped, one already talking to the BMC ends on its own timeout, so polls of a dead BMC do
+   * not pile up.
+   */
   async powerStatus(target: NodeRef | PollTarget, signal?: AbortSignal): Promise<PowerState> {
-    const query = this.client(target.mac).powerState();
+    const query = this.client(target.mac).powerState(signal);
     if (signal === undefined) return query;
     signal.throwIfAborted();
     query.catch(() => undefined); /* abandoned after an abort: its failure is of no interest */

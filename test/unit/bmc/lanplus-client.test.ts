@@ -100,4 +100,36 @@ describe('native IPMI client session lifetime', () => {
     await holding.catch(() => undefined);
     expect(fanout.inUse).to.equal(0);
   });
+
+  it('drops an operation whose caller gave up while it waited for the BMC\'s turn (polls of a dead BMC do not pile up)', async () => {
+    const { client, session } = setup();
+    await client.powerState();
+    session.hold = true;
+    const first = client.powerState();
+    await flush();
+    const gaveUp = new AbortController();
+    const late = client.powerState(gaveUp.signal);
+    await flush();
+    gaveUp.abort(new Error('poll deadline passed'));
+    session.interrupt(new Error('no answer'));
+    const [a, b] = await Promise.allSettled([first, late]);
+    expect(a.status).to.equal('rejected');
+    expect(b.status === 'rejected' && String(b.reason)).to.equal('Error: poll deadline passed');
+    expect(session.steps.filter((s) => s === 'get chassis status'), 'the abandoned query never reached the BMC').to.have.length(2);
+    await client.powerState(AbortSignal.abort(new Error('already late'))).then(() => expect.fail('must refuse'), (e: Error) => expect(e.message).to.equal('already late'));
+  });
+
+  it('operations queued behind a slow BMC hold no fan-out slot that another BMC needs', async () => {
+    const fanout = new Semaphore(2);
+    const slow = setup({}, fanout);
+    const other = setup({}, fanout);
+    slow.session.hold = true;
+    const queued = [slow.client.powerState(), slow.client.powerState(), slow.client.powerState()];
+    await flush();
+    expect(fanout.inUse, 'only the operation talking to the slow BMC holds a slot').to.equal(1);
+    expect(await other.client.powerState()).to.equal('on');
+    await slow.client.close();
+    await Promise.allSettled(queued);
+    expect(fanout.inUse).to.equal(0);
+  });
 });
