@@ -10,7 +10,7 @@
  * Cost: a selection request is answered synchronously (no promise per request) from bodies
  * encoded once per reload; at tens of thousands of requests per second every allocation shows.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../lib/log.js';
 import type { BootData } from './boot-data.js';
@@ -59,14 +59,24 @@ interface Outcome {
   bytes: number;
 }
 
+/** One process's HTTP side of the boot service: it answers the connections it is given. */
+export interface BootHttp {
+  /** Answer an accepted connection; the listener accepted it paused. */
+  serve(socket: Socket): void;
+  /** Stop: idle connections close now, the rest may finish for 2 s and are then cut; resolves when all are closed. */
+  close(): Promise<void>;
+}
+
 /**
  * An http.Server that answers the boot endpoints. It never listens itself: the boot service's
  * listener accepts and hands each connection to it (`server.emit('connection', socket)`, as
  * node:http documents) or to a worker process's. node:http arms its header and request timeouts
  * (slow-loris protection) when a server starts listening, so the server is told it listens; a
- * test sends headers slowly to the agent's process and to a worker and checks for the 408.
+ * test sends headers slowly to the agent's process and to a worker and checks for the 408. For the
+ * same reason close() cannot wait on the server, which counts only connections it accepted
+ * itself: the connections are tracked here.
  */
-export function createBootHttpServer(o: BootHttpOptions): Server {
+export function createBootHttpServer(o: BootHttpOptions): BootHttp {
   const handler = new BootHttpHandler(o);
   const server = createServer({ maxHeaderSize: o.maxHeaderSize, ...HTTP_TIMEOUTS, ...o.timeouts }, (req, res) => handler.handle(req, res));
   server.emit('listening');
@@ -77,26 +87,31 @@ export function createBootHttpServer(o: BootHttpOptions): Server {
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
-  return server;
-}
-
-/** Give an accepted connection to `server`; the listener accepted it paused. */
-export function serveConnection(server: Server, socket: Socket): void {
-  server.emit('connection', socket);
-  socket.resume();
-}
-
-/**
- * Closes a server the way the boot service stops: idle connections now, downloads after 2 s.
- * (close() reports "not running", as the server never listened itself; that is expected.)
- */
-export async function closeBootHttpServer(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  // Downloads in flight get a moment to finish; then they are cut (the node retries).
-  const timer = setTimeout(() => server.closeAllConnections(), 2000);
-  await closed;
-  clearTimeout(timer);
+  const open = new Set<Socket>();
+  let drained: (() => void) | undefined;
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      if (open.size === 0) drained?.();
+    });
+  });
+  return {
+    serve: (socket) => {
+      server.emit('connection', socket);
+      socket.resume();
+    },
+    close: async () => {
+      server.close(); // stops node:http's connection checks
+      server.closeIdleConnections();
+      if (open.size === 0) return;
+      const all = new Promise<void>((resolve) => { drained = resolve; });
+      // Downloads in flight get a moment to finish; then they are cut (the node retries).
+      const timer = setTimeout(() => server.closeAllConnections(), 2000);
+      await all;
+      clearTimeout(timer);
+    },
+  };
 }
 
 class BootHttpHandler {

@@ -7,7 +7,6 @@
  * re-emits their events, so for the rest of the agent there is one boot service whichever
  * process answered.
  */
-import type { Server } from 'node:http';
 import { createServer as createListener, type Server as Listener } from 'node:net';
 import type { LevelWithSilent } from 'pino';
 import { ErrorCodes, RackerError } from '../lib/errors.js';
@@ -15,7 +14,7 @@ import type { Emitter } from '../lib/emitter.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
 import type { BootEvent } from './events.js';
-import { closeBootHttpServer, createBootHttpServer, serveConnection, type HttpTimeouts } from './http-handler.js';
+import { createBootHttpServer, type BootHttp, type HttpTimeouts } from './http-handler.js';
 import { accessPolicy, type AccessRule } from './node-access.js';
 import { NodeTokens } from './phone-home.js';
 import { BootStore } from './store.js';
@@ -50,7 +49,7 @@ export class BootService implements Service {
   readonly store: BootStore;
   readonly tokens: NodeTokens;
   private listener: Listener | undefined;
-  private server: Server | undefined;
+  private http: BootHttp | undefined;
   private workers: BootWorkers | undefined;
   private offReload: (() => void) | undefined;
   private readonly log: Logger;
@@ -66,12 +65,11 @@ export class BootService implements Service {
     signal.throwIfAborted();
     const maxHeaderSize = this.o.maxHeaderSize ?? 8192;
     const accessLog = this.o.accessLog !== false;
-    const server = createBootHttpServer({
+    const http = createBootHttpServer({
       data: () => this.store.current, assetsDir: this.o.assetsDir, access: accessPolicy(this.o.access), tokens: this.tokens,
       emit: (e) => this.o.events.emit(e), log: this.log, accessLog, maxHeaderSize, timeouts: this.o.httpTimeouts,
     });
-    server.on('error', (err) => this.log.error({ err }, 'boot HTTP server error'));
-    this.server = server;
+    this.http = http;
     const count = this.o.workers ?? 0;
     if (count > 0) {
       const workers = new BootWorkers({
@@ -92,7 +90,7 @@ export class BootService implements Service {
     }
     // Accepted paused: a connection handed to a worker must not have been read from here.
     const listener = createListener({ pauseOnConnect: true }, (socket) => {
-      if (this.workers?.handOff(socket) !== true) serveConnection(server, socket);
+      if (this.workers?.handOff(socket) !== true) http.serve(socket);
     });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
@@ -133,10 +131,10 @@ export class BootService implements Service {
     // No new connections first (close() stops accepting at once; its callback would wait for the
     // workers' connections too); then the ones in flight finish or are cut after 2 s.
     listener?.close();
-    const server = this.server;
-    this.server = undefined;
+    const http = this.http;
+    this.http = undefined;
     this.offReload?.();
-    await Promise.all([server === undefined ? undefined : closeBootHttpServer(server), this.workers?.stop()]);
+    await Promise.all([http?.close(), this.workers?.stop()]);
     this.workers = undefined;
     await this.store.stop();
   }

@@ -4,17 +4,16 @@
  * of the boot data, and sends every event back. It exits when the agent says stop or when
  * the IPC channel closes (the agent died), so it never outlives the agent.
  */
-import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { createLogger, type Logger } from '../../lib/log.js';
 import type { BootEvent } from '../events.js';
-import { closeBootHttpServer, createBootHttpServer, serveConnection } from '../http-handler.js';
+import { createBootHttpServer, type BootHttp } from '../http-handler.js';
 import { accessPolicy } from '../node-access.js';
 import { NodeTokens } from '../phone-home.js';
 import { BootStore } from '../store.js';
 import { toWire, type FromWorker, type ToWorker, type WireEvent, type WorkerInit } from './protocol.js';
 
-let server: Server | undefined;
+let http: BootHttp | undefined;
 let store: BootStore | undefined;
 let log: Logger | undefined;
 const tokens = new NodeTokens();
@@ -54,19 +53,17 @@ async function init(m: WorkerInit): Promise<void> {
   store = new BootStore({ dataDir: m.dataDir, log: log.child({}, { level: 'error' }), watch: false });
   await store.start(new AbortController().signal);
   const data = store;
-  const s = createBootHttpServer({
+  http = createBootHttpServer({
     data: () => data.current, assetsDir: m.assetsDir, access: accessPolicy({ reserved: m.reserved }), tokens, emit, log,
     accessLog: m.accessLog, maxHeaderSize: m.maxHeaderSize, timeouts: m.timeouts,
   });
-  s.on('error', (err) => log?.error({ err }, 'boot worker HTTP server error'));
-  server = s;
   send({ type: 'ready' });
 }
 
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  if (server !== undefined) await closeBootHttpServer(server);
+  await http?.close();
   await store?.stop();
   flush();
   // Disconnect only once the last message is written: closing the channel cancels queued writes.
@@ -78,8 +75,8 @@ process.on('message', (m: ToWorker, socket: Socket | undefined) => {
     case 'connection':
       send({ type: 'took' });
       if (socket === undefined) return;
-      if (server === undefined || stopping) socket.destroy();
-      else serveConnection(server, socket);
+      if (http === undefined || stopping) socket.destroy();
+      else http.serve(socket);
       return;
     case 'init':
       init(m).catch((err: unknown) => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { startBoot, type BootHarness } from '../../lib/boot-harness.js';
 import { http, rawHttp } from '../../lib/http-client.js';
@@ -117,5 +117,35 @@ describe('boot service /assets/ (real HTTP)', function () {
     const ev = await b.waitForEvent((e) => e.type === 'request' && e.aborted);
     expect(ev).to.include({ endpoint: 'assets', status: 200 });
     expect(ev.type === 'request' && ev.bytes < 256 * 1024 * 1024).to.equal(true);
+  });
+});
+
+describe('boot service stop with a download in flight', function () {
+  it('cuts a download still running after the grace period, before stop resolves', async () => {
+    const b = await startBoot();
+    try {
+      const size = 256 * 1024 * 1024;
+      await writeFile(join(b.assetsDir, 'big.img'), '');
+      await truncate(join(b.assetsDir, 'big.img'), size);
+      // A client that stops reading after the first bytes, so the download cannot finish before stop.
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: b.port, path: '/assets/big.img', agent: false }, (r) => {
+          r.once('data', () => { r.pause(); resolve(r); });
+        }).on('error', reject).end();
+      });
+      await b.service.stop();
+      // Reading again, the client finds its download cut short rather than completed.
+      let received = 0;
+      const ended = new Promise<void>((resolve) => {
+        res.on('data', (c: Buffer) => { received += c.length; });
+        res.on('close', () => resolve());
+        res.on('error', () => undefined);
+      });
+      res.resume();
+      await ended;
+      expect([res.complete, received < size]).to.deep.equal([false, true]);
+    } finally {
+      await b.stop();
+    }
   });
 });
