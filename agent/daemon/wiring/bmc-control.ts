@@ -39,9 +39,10 @@ export class AgentBmc implements BootControl, PowerReader {
    * not pile up.
    */
   async powerStatus(target: NodeRef | PollTarget, signal?: AbortSignal): Promise<PowerState> {
-    const query = this.client(target.mac).powerState(signal);
-    if (signal === undefined) return query;
+    if (signal === undefined) return this.client(target.mac).powerState();
+    // Before the query exists: thrown after it, its rejection would go unhandled.
     signal.throwIfAborted();
+    const query = this.client(target.mac).powerState(signal);
     query.catch(() => undefined); /* abandoned after an abort: its failure is of no interest */
     return Promise.race([query, new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }))]);
   }
