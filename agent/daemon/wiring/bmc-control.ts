@@ -16,17 +16,24 @@ import type { AgentInputs } from '../inputs.js';
 export class AgentBmc implements BootControl, PowerReader {
   private pool: BmcPool | undefined;
   private poolKey = '';
+  /** The inputs the pool was last checked against: they are replaced, never changed, on reload. */
+  private checked: AgentInputs | undefined;
 
   constructor(private readonly inputs: () => AgentInputs, private readonly log: Logger) {}
 
   private client(mac: string): BmcClient {
-    const { config, inventory } = this.inputs();
-    const key = JSON.stringify([config.bmc, inventory.credentials.user, inventory.credentials.password]);
-    if (this.pool === undefined || key !== this.poolKey) {
-      const old = this.pool;
-      this.pool = new BmcPool(config.bmc, { log: this.log });
-      this.poolKey = key;
-      if (old !== undefined) void old.close().catch((err: unknown) => this.log.warn({ err }, 'closing the previous BMC pool failed'));
+    const inputs = this.inputs();
+    const { config, inventory } = inputs;
+    // Compare settings only after a reload (or a close), not on every poll of every BMC.
+    if (inputs !== this.checked || this.pool === undefined) {
+      this.checked = inputs;
+      const key = JSON.stringify([config.bmc, inventory.credentials.user, inventory.credentials.password]);
+      if (this.pool === undefined || key !== this.poolKey) {
+        const old = this.pool;
+        this.pool = new BmcPool(config.bmc, { log: this.log });
+        this.poolKey = key;
+        if (old !== undefined) void old.close().catch((err: unknown) => this.log.warn({ err }, 'closing the previous BMC pool failed'));
+      }
     }
     const node = inventory.workers.find((n) => n.primaryMac === mac || n.bmcMac === mac);
     if (node === undefined) throw new RackerError(ErrorCodes.notFound, `no node with MAC ${mac} in nodes.csv`, { hint: 'reload the agent after editing nodes.csv' });
