@@ -75,7 +75,7 @@ export class BootService implements Service {
       const workers = new BootWorkers({
         count, tokens: this.tokens, emit: (e) => this.o.events.emit(e), log: this.log, stdio: this.o.workerStdio,
         init: {
-          dataDir: this.o.dataDir, assetsDir: this.o.assetsDir, reserved: this.o.access.reserved?.map(([m, a]) => [m, a]),
+          dataDir: this.o.dataDir, assetsDir: this.o.assetsDir, access: this.o.access,
           maxHeaderSize, accessLog, logLevel: this.log.level as LevelWithSilent, timeouts: this.o.httpTimeouts,
         },
       });

@@ -54,7 +54,7 @@ async function init(m: WorkerInit): Promise<void> {
   await store.start(new AbortController().signal);
   const data = store;
   http = createBootHttpServer({
-    data: () => data.current, assetsDir: m.assetsDir, access: accessPolicy({ reserved: m.reserved }), tokens, emit, log,
+    data: () => data.current, assetsDir: m.assetsDir, access: accessPolicy(m.access), tokens, emit, log,
     accessLog: m.accessLog, maxHeaderSize: m.maxHeaderSize, timeouts: m.timeouts,
   });
   send({ type: 'ready' });

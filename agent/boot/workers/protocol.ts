@@ -7,6 +7,7 @@
 import type { LevelWithSilent } from 'pino';
 import type { BootEvent } from '../events.js';
 import type { HttpTimeouts } from '../http-handler.js';
+import type { AccessRule } from '../node-access.js';
 
 export interface WorkerInit {
   type: 'init';
@@ -14,8 +15,8 @@ export interface WorkerInit {
   index: number;
   dataDir: string;
   assetsDir: string | undefined;
-  /** [MAC, reserved IPv4] pairs; undefined: every node's data is served to anyone. */
-  reserved: [string, string][] | undefined;
+  /** The agent's access rule, applied as it is. */
+  access: AccessRule;
   /** [MAC, hex SHA-256 of the token] pairs. */
   tokenDigests: [string, string][];
   maxHeaderSize: number;

@@ -55,7 +55,7 @@ describe('boot workers: extra processes answering on the boot service\'s socket'
     port = (listener.address() as { port: number }).port;
     workers = new BootWorkers({
       count: 2, tokens, emit: (e) => events.push(e), log: silentLogger(), stdio: 'ignore',
-      init: { dataDir, assetsDir: join(dataDir, 'assets'), reserved: [[NODE1, '127.0.0.2']], maxHeaderSize: 8192, accessLog: true, logLevel: 'info', timeouts: undefined },
+      init: { dataDir, assetsDir: join(dataDir, 'assets'), access: { reserved: [[NODE1, '127.0.0.2']] }, maxHeaderSize: 8192, accessLog: true, logLevel: 'info', timeouts: undefined },
     });
     await workers.start();
     // Every connection goes to a worker: where the boot service would serve one itself (handOff
