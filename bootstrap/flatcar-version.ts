@@ -7,30 +7,26 @@
  * installing an older release stays possible, as an explicit pin.
  */
 import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
+import { compareVersions, newest, parseVersion } from '../installer/versions.js';
+
+// Flatcar versions are racker's version numbers without a pre-release part: one comparison for both.
 
 export type FlatcarVersion = readonly [major: number, minor: number, patch: number];
 
 export function parseFlatcarVersion(text: string): FlatcarVersion | undefined {
-  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  return m === null ? undefined : [Number(m[1]), Number(m[2]), Number(m[3])];
+  const v = parseVersion(text);
+  return v === undefined || v.pre !== undefined ? undefined : [v.major, v.minor, v.patch];
 }
 
 /** Numeric order (4081.10.0 is newer than 4081.9.0); throws on text that is not a version. */
 export function compareFlatcarVersions(a: string, b: string): number {
-  const x = parseFlatcarVersion(a);
-  const y = parseFlatcarVersion(b);
-  if (x === undefined || y === undefined) throw new RangeError(`not a Flatcar version: ${x === undefined ? a : b}`);
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
-  return 0;
+  for (const v of [a, b]) if (parseFlatcarVersion(v) === undefined) throw new RangeError(`not a Flatcar version: ${v}`);
+  return compareVersions(a, b);
 }
 
 /** The newest of `versions`, ignoring text that is not a version. */
 export function newestFlatcarVersion(versions: Iterable<string>): string | undefined {
-  let newest: string | undefined;
-  for (const v of versions) {
-    if (parseFlatcarVersion(v) !== undefined && (newest === undefined || compareFlatcarVersions(v, newest) > 0)) newest = v;
-  }
-  return newest;
+  return newest([...versions]);
 }
 
 export interface CurrentResolution {
