@@ -50,8 +50,8 @@ async function bench(n: number, runs: number, dir: string): Promise<string[]> {
     for (const workload of ['status', 'pxe-cycle']) {
       const t = await hyperfine({
         native: `${process.execPath} ${join(repoRoot, 'dist', 'bench', 'bmc-fanout', 'native.js')} ${hosts} ${workload}`,
-        'ipmitool-serial': `bash ${join(here, 'ipmitool-serial.sh')} ${hosts} ${workload}`,
-        'ipmitool-par': `bash ${join(here, 'ipmitool-parallel.sh')} ${hosts} ${workload}`,
+        'ipmitool-serial': `bash ${join(here, 'ipmitool.sh')} serial ${hosts} ${workload}`,
+        'ipmitool-par': `bash ${join(here, 'ipmitool.sh')} parallel ${hosts} ${workload}`,
         freeipmi: `bash ${join(here, 'freeipmi.sh')} ${conf} ${hosts} ${workload}`,
       }, runs, join(dir, `hf-${n}-${workload}.json`));
       // Warm: the same work inside this already running process, as the agent does it.
