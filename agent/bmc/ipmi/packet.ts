@@ -23,6 +23,7 @@ const AUTH_TYPE_RMCP_PLUS = 0x06;
 const NEXT_HEADER = 0x07;
 const RMCP_LEN = 4;
 const V20_HEADER_LEN = 12; // auth type, payload type, session ID (4), sequence (4), length (2)
+const IPMI_RMCP_HEADER = rmcpHeader(RMCP_CLASS_IPMI);
 
 /** v1.5 wrapper, auth type none, session 0: only for pre-session messages. */
 export function encodeV15(message: Uint8Array): Buffer {
@@ -52,20 +53,28 @@ export interface EncodeV20 {
   iv?: Uint8Array;
 }
 
+/** One allocation per packet: RMCP header, session header, payload, and when secured the trailer and integrity code. */
 export function encodeV20(p: EncodeV20): Buffer {
-  const secured = p.keys !== undefined;
-  const body = secured ? encryptPayload((p.keys as SessionKeys).aesKey, p.payload, p.iv) : Buffer.from(p.payload);
-  const header = Buffer.alloc(V20_HEADER_LEN);
-  header[0] = AUTH_TYPE_RMCP_PLUS;
-  header[1] = (p.payloadType & 0x3f) | (secured ? 0xc0 : 0x00);
-  header.writeUInt32LE(p.sessionId >>> 0, 2);
-  header.writeUInt32LE(p.sequence >>> 0, 6);
-  header.writeUInt16LE(body.length, 10);
-  if (!secured) return Buffer.concat([rmcpHeader(RMCP_CLASS_IPMI), header, body]);
-  // Pad so that auth type … next header is a whole number of 4-byte words.
-  const padLength = (4 - ((V20_HEADER_LEN + body.length + 2) % 4)) % 4;
-  const covered = Buffer.concat([header, body, Buffer.alloc(padLength, 0xff), Buffer.from([padLength, NEXT_HEADER])]);
-  return Buffer.concat([rmcpHeader(RMCP_CLASS_IPMI), covered, integrityCode(p.keys as SessionKeys, covered)]);
+  const keys = p.keys;
+  const body = keys === undefined ? p.payload : encryptPayload(keys.aesKey, p.payload, p.iv);
+  // Secured: pad so that auth type … next header is a whole number of 4-byte words.
+  const padLength = keys === undefined ? 0 : (4 - ((V20_HEADER_LEN + body.length + 2) % 4)) % 4;
+  const bodyAt = RMCP_LEN + V20_HEADER_LEN;
+  const coveredEnd = bodyAt + body.length + (keys === undefined ? 0 : padLength + 2);
+  const out = Buffer.allocUnsafe(coveredEnd + (keys === undefined ? 0 : keys.suite.integrityLength));
+  out.set(IPMI_RMCP_HEADER);
+  out[RMCP_LEN] = AUTH_TYPE_RMCP_PLUS;
+  out[RMCP_LEN + 1] = (p.payloadType & 0x3f) | (keys === undefined ? 0x00 : 0xc0);
+  out.writeUInt32LE(p.sessionId >>> 0, RMCP_LEN + 2);
+  out.writeUInt32LE(p.sequence >>> 0, RMCP_LEN + 6);
+  out.writeUInt16LE(body.length, RMCP_LEN + 10);
+  out.set(body, bodyAt);
+  if (keys === undefined) return out;
+  out.fill(0xff, bodyAt + body.length, coveredEnd - 2);
+  out[coveredEnd - 2] = padLength;
+  out[coveredEnd - 1] = NEXT_HEADER;
+  out.set(integrityCode(keys, out.subarray(RMCP_LEN, coveredEnd)), coveredEnd);
+  return out;
 }
 
 export type DecodeResult =

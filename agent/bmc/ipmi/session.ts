@@ -16,13 +16,12 @@
  * late answer to an earlier request is never mistaken for the current one. The password is used
  * only as an HMAC key and never logged.
  */
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../lib/log.js';
 import { isSystemError } from '../../lib/errors.js';
 import { backoffDelay, withBackoff } from '../../lib/backoff.js';
 import type { BmcTarget } from '../bmc-client.js';
 import { bmcAuthError, bmcFailure, bmcTimeoutError, bmcUnsupportedError, type BmcWhere } from '../errors.js';
-import { CIPHER_SUITES, deriveSessionKeys, rakp2AuthCode, rakp3AuthCode, rakp4Icv, sameCode, sessionIntegrityKey, type CipherSuite, type RakpInputs, type SessionKeys } from './crypto.js';
+import { CIPHER_SUITES, deriveSessionKeys, freshRandom, rakp2AuthCode, rakp3AuthCode, rakp4Icv, sameCode, sessionIntegrityKey, type CipherSuite, type RakpInputs, type SessionKeys } from './crypto.js';
 import { decodeIpmi, encodeV15, encodeV20, PayloadType } from './packet.js';
 import { decodeResponse, describeCompletionCode, encodeRequest, type IpmiRequest, type IpmiResponse } from './message.js';
 import { closeSession, decodeChannelAuthCaps, getChannelAuthCaps, setSessionPrivilege } from './commands.js';
@@ -164,7 +163,7 @@ export class LanplusSession implements IpmiSession {
 
   /** Open Session Request with one cipher suite; CipherRefused when the BMC does not take it. */
   private async openSession(suite: CipherSuite): Promise<Opened> {
-    const consoleSessionId = randomBytes(4).readUInt32LE() || 1;
+    const consoleSessionId = freshRandom(4).readUInt32LE() || 1;
     const tag = this.nextTag();
     const opened = await this.exchange('open session',
       () => encodeV20({ payloadType: PayloadType.openSessionRequest, sessionId: 0, sequence: 0, payload: encodeOpenSessionRequest(tag, consoleSessionId, suite, this.privilege) }),
@@ -186,7 +185,7 @@ export class LanplusSession implements IpmiSession {
     const { consoleSessionId } = opened;
     const role = NAME_ONLY_LOOKUP | this.privilege;
     const password = Buffer.from(this.target.password, 'utf8');
-    const consoleRandom = randomBytes(16);
+    const consoleRandom = freshRandom(16);
     let tag = this.nextTag();
     const r2 = await this.exchange('RAKP 1',
       () => encodeV20({ payloadType: PayloadType.rakp1, sessionId: 0, sequence: 0, payload: encodeRakp1(tag, opened.bmcSessionId, consoleRandom, role, this.target.user) }),

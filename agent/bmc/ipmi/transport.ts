@@ -55,9 +55,12 @@ export class UdpTransport implements DatagramTransport {
     };
   }
 
-  async send(endpoint: Endpoint, datagram: Uint8Array): Promise<void> {
-    const socket = await this.open();
-    await new Promise<void>((resolve, reject) => {
+  send(endpoint: Endpoint, datagram: Uint8Array): Promise<void> {
+    // Once the socket is open (every send but the first), no await in front of the send: a status
+    // poll of a rack makes hundreds of them.
+    const socket = this.socket;
+    if (socket === undefined) return this.open().then(() => this.send(endpoint, datagram));
+    return new Promise<void>((resolve, reject) => {
       socket.send(datagram, endpoint.port, endpoint.address, (err) => (err === null ? resolve() : reject(err)));
     });
   }

@@ -10,7 +10,7 @@
  * 0xa0b0c0d0 (both little-endian on the wire), Rm = 00..0f, Rc = 10..1f, GUID = 20..2f.
  */
 import { expect } from 'chai';
-import { CIPHER_SUITES, additionalKey, decryptPayload, deriveSessionKeys, encryptPayload, rakp2AuthCode, rakp3AuthCode, rakp4Icv, sessionIntegrityKey, type RakpInputs } from '../../../agent/bmc/ipmi/crypto.js';
+import { CIPHER_SUITES, additionalKey, decryptPayload, deriveSessionKeys, encryptPayload, freshRandom, rakp2AuthCode, rakp3AuthCode, rakp4Icv, sessionIntegrityKey, type RakpInputs } from '../../../agent/bmc/ipmi/crypto.js';
 import { decodeIpmi, encodeV20 } from '../../../agent/bmc/ipmi/packet.js';
 import { encodeRequest } from '../../../agent/bmc/ipmi/message.js';
 import { getChassisStatus } from '../../../agent/bmc/ipmi/commands.js';
@@ -91,5 +91,24 @@ describe('AES-CBC-128 payload padding', () => {
 
   it('refuses payloads that are not whole blocks', () => {
     expect(decryptPayload(key, Buffer.alloc(33))).to.equal(undefined);
+  });
+});
+
+describe('freshRandom', () => {
+  it('never hands out the same bytes twice, across pool blocks, and never changes bytes handed out', () => {
+    const first = freshRandom(16);
+    const kept = hex(first);
+    const seen = new Set<string>([kept]);
+    // 16-byte draws and odd sizes across several 4 KiB blocks.
+    for (let i = 0; i < 1000; i++) {
+      const b = freshRandom(i % 7 === 0 ? 5 : 16);
+      expect(b.length).to.equal(i % 7 === 0 ? 5 : 16);
+      if (b.length === 16) {
+        expect(seen.has(hex(b))).to.equal(false);
+        seen.add(hex(b));
+      }
+    }
+    expect(hex(first)).to.equal(kept);
+    expect(freshRandom(5000).length).to.equal(5000);
   });
 });
