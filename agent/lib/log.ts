@@ -33,12 +33,28 @@ export interface LoggerOptions {
   stream?: DestinationStream;
 }
 
+let isoMs = -1;
+let isoField = '';
+
+/**
+ * pino's ISO timestamp, formatted once per millisecond: under a boot storm the access log writes
+ * dozens of lines per millisecond, and formatting the date for each cost a third of a line's CPU.
+ */
+export function isoTimeField(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoField = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return isoField;
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const base = {
     level: options.level ?? 'info',
     redact: { paths: redactPaths(), censor: '[redacted]' },
     base: options.mode === 'daemon' ? { pid: process.pid } : undefined,
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTimeField,
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (options.stream !== undefined) return pino(base, options.stream);

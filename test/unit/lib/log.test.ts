@@ -17,6 +17,20 @@ describe('logging', () => {
     expect(line).to.include({ level: 'info', component: 'dnsmasq', msg: 'started' });
   });
 
+  it('stamps each line with the time of the millisecond it was written, as ISO 8601', async () => {
+    const out = capture();
+    const log = createLogger({ mode: 'daemon', stream: out.stream });
+    const t0 = Date.now();
+    log.info('first');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    log.info('second');
+    const t1 = Date.now();
+    const [first, second] = out.lines().map((l) => l.time as string);
+    for (const t of [first, second]) expect(t).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(first as string)).to.be.within(t0, t1);
+    expect(Date.parse(second as string)).to.be.within(Date.parse(first as string) + 4, t1);
+  });
+
   it('redacts BMC passwords and tokens at any depth we log', () => {
     const out = capture();
     const log = createLogger({ mode: 'daemon', stream: out.stream });
