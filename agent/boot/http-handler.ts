@@ -1,7 +1,8 @@
 /**
- * The boot service's request handling: matchbox's read-only endpoints and racker's phone-home on
- * node:http. The same code runs in the agent's process and in every boot worker process
- * (workers/), each over its own copy of the boot data.
+ * The boot service's request handling: matchbox's read-only endpoints and racker's phone-home.
+ * Plain GET/HEAD requests for what is answered from memory take the fast path (http-fast.ts);
+ * everything else, assets and phone-home included, node:http. The same code runs in the agent's
+ * process and in every boot worker process (workers/), each over its own copy of the boot data.
  *
  * Robustness: headers are capped (maxHeaderSize → 431), slow clients time out, a bad query or
  * path is a 400 and an unexpected exception a 500; nothing a client sends can stop the service.
@@ -16,8 +17,9 @@ import type { Logger } from '../lib/log.js';
 import type { BootData } from './boot-data.js';
 import type { BootEvent, Endpoint } from './events.js';
 import { serveAsset } from './handlers/assets.js';
-import { reply } from './handlers/reply.js';
-import { serveSelection, type SelectionEndpoint } from './handlers/selection.js';
+import { reply, type SmallResponse } from './handlers/reply.js';
+import { serveFast, type FastRequest, type FastResponse } from './http-fast.js';
+import { serveSelection } from './handlers/selection.js';
 import { LabelError, labelsFromQuery, macLabel, type Labels } from './labels.js';
 import { plainClientIp, type NodeAccessPolicy } from './node-access.js';
 import { PHONE_HOME_PATH, PhoneHomeError, readPhoneHome, type NodeTokens } from './phone-home.js';
@@ -42,6 +44,8 @@ export interface BootHttpOptions {
 export interface HttpTimeouts {
   headersTimeout?: number;
   requestTimeout?: number;
+  /** Idle time after which a keep-alive connection is closed, on either path. */
+  keepAliveTimeout?: number;
   connectionsCheckingInterval?: number;
 }
 
@@ -68,8 +72,9 @@ export interface BootHttp {
 }
 
 /**
- * An http.Server that answers the boot endpoints. It never listens itself: the boot service's
- * listener accepts and hands each connection to it (`server.emit('connection', socket)`, as
+ * The boot endpoints on the connections it is given. Each starts on the fast path; node:http's
+ * server takes over when a request needs it. That server never listens itself: the boot service's
+ * listener accepts and hands each connection here (`server.emit('connection', socket)`, as
  * node:http documents) or to a worker process's. node:http arms its header and request timeouts
  * (slow-loris protection) when a server starts listening, so the server is told it listens; a
  * test sends headers slowly to the agent's process and to a worker and checks for the 408. For the
@@ -78,7 +83,8 @@ export interface BootHttp {
  */
 export function createBootHttpServer(o: BootHttpOptions): BootHttp {
   const handler = new BootHttpHandler(o);
-  const server = createServer({ maxHeaderSize: o.maxHeaderSize, ...HTTP_TIMEOUTS, ...o.timeouts }, (req, res) => handler.handle(req, res));
+  const timeouts = { ...HTTP_TIMEOUTS, ...o.timeouts };
+  const server = createServer({ maxHeaderSize: o.maxHeaderSize, ...timeouts }, (req, res) => handler.handle(req, res));
   server.emit('listening');
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     o.log.debug({ err: err.message, code: err.code }, 'bad HTTP request');
@@ -88,30 +94,55 @@ export function createBootHttpServer(o: BootHttpOptions): BootHttp {
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
   const open = new Set<Socket>();
+  /** Connections still on the fast path: between two requests, so idle by construction. */
+  const fast = new Set<Socket>();
   let drained: (() => void) | undefined;
-  server.on('connection', (socket: Socket) => {
-    open.add(socket);
-    socket.once('close', () => {
-      open.delete(socket);
-      if (open.size === 0) drained?.();
-    });
-  });
-  return {
-    serve: (socket) => {
+  const fastOptions = {
+    maxHeaderSize: o.maxHeaderSize,
+    firstRequestTimeoutMs: timeouts.headersTimeout,
+    keepAliveTimeoutMs: timeouts.keepAliveTimeout,
+    handOff: (socket: Socket, unread: Buffer | undefined) => {
+      o.log.debug({ client: plainClientIp(socket.remoteAddress) }, 'connection continues on node:http (a request the fast path does not take)');
+      fast.delete(socket);
+      if (unread !== undefined) socket.unshift(unread);
       server.emit('connection', socket);
       socket.resume();
+    },
+  };
+  return {
+    serve: (socket) => {
+      open.add(socket);
+      fast.add(socket);
+      socket.once('close', () => {
+        open.delete(socket);
+        fast.delete(socket);
+        if (open.size === 0) drained?.();
+      });
+      const clientIp = plainClientIp(socket.remoteAddress);
+      serveFast(socket, { ...fastOptions, answer: (req, res) => handler.fast(req, res, clientIp) });
     },
     close: async () => {
       server.close(); // stops node:http's connection checks
       server.closeIdleConnections();
+      for (const socket of fast) socket.end();
       if (open.size === 0) return;
       const all = new Promise<void>((resolve) => { drained = resolve; });
       // Downloads in flight get a moment to finish; then they are cut (the node retries).
-      const timer = setTimeout(() => server.closeAllConnections(), 2000);
+      const timer = setTimeout(() => {
+        server.closeAllConnections();
+        for (const socket of fast) socket.destroy();
+      }, 2000);
       await all;
       clearTimeout(timer);
     },
   };
+}
+
+/** What the access log and the request event need to know about a request, whichever path answered it. */
+interface RequestLine {
+  method: string;
+  url: string;
+  clientIp: string;
 }
 
 class BootHttpHandler {
@@ -124,41 +155,59 @@ class BootHttpHandler {
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const started = Date.now();
+    const line: RequestLine = { method: req.method ?? 'GET', url: req.url ?? '/', clientIp: plainClientIp(req.socket.remoteAddress) };
     let outcome: Outcome | Promise<Outcome>;
     try {
-      outcome = this.route(req, res);
+      outcome = this.route(req, res, line);
     } catch (err) {
-      return this.failed(req, res, err, started);
+      return this.failed(line, res, err, started);
     }
-    if (outcome instanceof Promise) outcome.then((o) => this.finish(req, res, o, started), (err: unknown) => this.failed(req, res, err, started));
-    else this.finish(req, res, outcome, started);
+    if (outcome instanceof Promise) outcome.then((o) => this.finish(line, res, o, started), (err: unknown) => this.failed(line, res, err, started));
+    else this.finish(line, res, outcome, started);
   }
 
-  private failed(req: IncomingMessage, res: ServerResponse, err: unknown, started: number): void {
-    this.o.log.error({ err, url: req.url }, 'boot request failed');
-    if (!res.headersSent) this.finish(req, res, { endpoint: 'other', bytes: reply.text(res, 500, '500 internal server error\n') }, started);
+  /** The fast path's request: answered here unless it is for an asset or a phone-home (false: node:http's). */
+  fast(req: FastRequest, res: FastResponse, clientIp: string): boolean {
+    const started = Date.now();
+    const { path, rawQuery } = splitTarget(req.url);
+    if (path === PHONE_HOME_PATH) return false;
+    const endpoint = endpointOf(path);
+    if (endpoint === 'assets') return false;
+    const line: RequestLine = { method: req.method, url: req.url, clientIp };
+    try {
+      this.finish(line, res, this.fromMemory(endpoint, rawQuery, clientIp, res), started);
+    } catch (err) {
+      this.failed(line, res, err, started);
+    }
+    return true;
+  }
+
+  private failed(line: RequestLine, res: SmallResponse & { destroy(): unknown }, err: unknown, started: number): void {
+    this.o.log.error({ err, url: line.url }, 'boot request failed');
+    if (!res.headersSent) this.finish(line, res, { endpoint: 'other', bytes: reply.text(res, 500, '500 internal server error\n') }, started);
     else res.destroy();
   }
 
   /** Synchronous for everything but assets and phone-home, which wait for the disk or the body. */
-  private route(req: IncomingMessage, res: ServerResponse): Outcome | Promise<Outcome> {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    const rawQuery = q < 0 ? '' : url.slice(q + 1);
-    const method = req.method ?? 'GET';
-    if (path === PHONE_HOME_PATH) return this.phoneHome(req, res, method);
+  private route(req: IncomingMessage, res: ServerResponse, line: RequestLine): Outcome | Promise<Outcome> {
+    const { path, rawQuery } = splitTarget(line.url);
+    if (path === PHONE_HOME_PATH) return this.phoneHome(req, res, line);
     const endpoint = endpointOf(path);
-    if (method !== 'GET' && method !== 'HEAD') {
+    if (line.method !== 'GET' && line.method !== 'HEAD') {
       return { endpoint, bytes: reply.text(res, 405, '405 method not allowed\n', ['Allow', 'GET, HEAD']) };
     }
     if (endpoint === 'assets') {
       const asset = path.slice(8);
       return serveAsset(req, res, asset, { dir: this.o.assetsDir }, reply).then((bytes) => ({ endpoint, path: asset, bytes }));
     }
+    return this.fromMemory(endpoint, rawQuery, line.clientIp, res);
+  }
+
+  /** The endpoints answered from the boot data in memory: a GET or HEAD of anything but assets and phone-home. */
+  private fromMemory(endpoint: Endpoint, rawQuery: string, clientIp: string, res: SmallResponse): Outcome {
     if (endpoint === 'home') return { endpoint, bytes: reply.text(res, 200, HOME) };
     if (endpoint === 'boot.ipxe') return { endpoint, bytes: reply.text(res, 200, IPXE_BOOTSTRAP) };
-    if (endpoint === 'other') return { endpoint, bytes: reply.notFound(res) };
+    if (endpoint === 'other' || endpoint === 'assets' || endpoint === 'events') return { endpoint, bytes: reply.notFound(res) };
     let labels: Labels;
     try {
       labels = labelsFromQuery(rawQuery);
@@ -166,14 +215,13 @@ class BootHttpHandler {
       if (!(e instanceof LabelError)) throw e;
       return { endpoint, bytes: reply.text(res, 400, `400 bad request: ${e.message}\n`) };
     }
-    const r = serveSelection(res, { endpoint: endpoint as SelectionEndpoint, labels, rawQuery, clientIp: plainClientIp(req.socket.remoteAddress) },
-      { data: this.o.data(), access: this.o.access, log: this.o.log });
+    const r = serveSelection(res, { endpoint, labels, rawQuery, clientIp }, { data: this.o.data(), access: this.o.access, log: this.o.log });
     return { endpoint, labels, ...r };
   }
 
-  private async phoneHome(req: IncomingMessage, res: ServerResponse, method: string): Promise<Outcome> {
-    if (method !== 'POST') return { endpoint: 'events', bytes: reply.text(res, 405, '405 method not allowed\n', ['Allow', 'POST']) };
-    const clientIp = plainClientIp(req.socket.remoteAddress);
+  private async phoneHome(req: IncomingMessage, res: ServerResponse, line: RequestLine): Promise<Outcome> {
+    if (line.method !== 'POST') return { endpoint: 'events', bytes: reply.text(res, 405, '405 method not allowed\n', ['Allow', 'POST']) };
+    const clientIp = line.clientIp;
     try {
       const p = await readPhoneHome(req, this.o.tokens);
       this.o.log.info({ mac: p.mac, client: clientIp, status: p.status, reason: p.reason }, 'node phoned home');
@@ -191,22 +239,26 @@ class BootHttpHandler {
     }
   }
 
-  private finish(req: IncomingMessage, res: ServerResponse, o: Outcome, started: number): void {
+  private finish(line: RequestLine, res: SmallResponse & { destroyed?: boolean; writableFinished?: boolean }, o: Outcome, started: number): void {
     // Small answers are written synchronously, before their 'finish' event: only a response
     // destroyed before it finished (the client went away mid-download) counts as aborted.
-    const aborted = res.destroyed && !res.writableFinished;
+    const aborted = res.destroyed === true && res.writableFinished !== true;
     const mac = o.labels === undefined ? undefined : macLabel(o.labels);
-    const clientIp = plainClientIp(req.socket.remoteAddress);
     if (this.o.accessLog) {
-      this.accessLog.info({ method: req.method, url: (req.url ?? '').slice(0, 512), status: res.statusCode, client: clientIp, ms: Date.now() - started,
+      this.accessLog.info({ method: line.method, url: line.url.slice(0, 512), status: res.statusCode, client: line.clientIp, ms: Date.now() - started,
         bytes: o.bytes, group: o.group, profile: o.profile, aborted: aborted || undefined }, 'http');
     }
     if (o.endpoint === 'events') return; // the phone-home event itself was emitted already
     this.o.emit({
-      type: 'request', at: new Date(started), endpoint: o.endpoint, method: req.method ?? 'GET', mac, os: o.labels?.os, clientIp, status: res.statusCode,
+      type: 'request', at: new Date(started), endpoint: o.endpoint, method: line.method, mac, os: o.labels?.os, clientIp: line.clientIp, status: res.statusCode,
       group: o.group, profile: o.profile, ...(o.path === undefined ? {} : { path: o.path }), bytes: o.bytes, aborted,
     });
   }
+}
+
+function splitTarget(url: string): { path: string; rawQuery: string } {
+  const q = url.indexOf('?');
+  return q < 0 ? { path: url, rawQuery: '' } : { path: url.slice(0, q), rawQuery: url.slice(q + 1) };
 }
 
 function endpointOf(path: string): Endpoint {

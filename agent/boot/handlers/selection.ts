@@ -7,7 +7,6 @@
  * 501, each with the reason in the body and the log (matchbox answers all of these 404 and, for a
  * broken raw Ignition file, even 200 with an empty config).
  */
-import type { ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/log.js';
 import { normalizeName, type BootData, type NetBoot, type Profile } from '../boot-data.js';
 import { translateButane, ButaneUnsupportedError } from '../butane.js';
@@ -15,7 +14,7 @@ import { macLabel, type Labels } from '../labels.js';
 import type { NodeAccessPolicy } from '../node-access.js';
 import { renderGrub, renderIpxe, renderMetadata, templateData } from '../render.js';
 import type { Group } from '../select.js';
-import { reply, JSON_TYPE, TEXT } from './reply.js';
+import { reply, JSON_TYPE, TEXT, type SmallResponse } from './reply.js';
 
 export type SelectionEndpoint = 'ipxe' | 'grub' | 'ignition' | 'metadata' | 'generic';
 
@@ -39,7 +38,7 @@ export interface SelectionDeps {
   log: Logger;
 }
 
-export function serveSelection(res: ServerResponse, r: SelectionRequest, d: SelectionDeps): SelectionResult {
+export function serveSelection(res: SmallResponse, r: SelectionRequest, d: SelectionDeps): SelectionResult {
   const group = d.data.groups.select(r.labels);
   if (group === undefined) {
     d.log.info({ endpoint: r.endpoint, labels: r.labels }, 'no matching group');
@@ -78,7 +77,7 @@ export function serveSelection(res: ServerResponse, r: SelectionRequest, d: Sele
   }
 }
 
-function allowed(res: ServerResponse, r: SelectionRequest, group: Group, d: SelectionDeps, result: SelectionResult): boolean {
+function allowed(res: SmallResponse, r: SelectionRequest, group: Group, d: SelectionDeps, result: SelectionResult): boolean {
   const decision = d.access.check(macLabel(r.labels), group, r.clientIp);
   if (decision.allowed) return true;
   d.log.warn({ endpoint: r.endpoint, group: result.group, client: r.clientIp, reason: decision.reason }, 'refused a node configuration to another address');
@@ -86,12 +85,12 @@ function allowed(res: ServerResponse, r: SelectionRequest, group: Group, d: Sele
   return false;
 }
 
-function failure(res: ServerResponse, d: SelectionDeps, status: number, what: string, reason: string): number {
+function failure(res: SmallResponse, d: SelectionDeps, status: number, what: string, reason: string): number {
   d.log.error({ status, reason }, what);
   return reply.text(res, status, `${status} ${what}: ${reason}\n`);
 }
 
-function serveIgnition(res: ServerResponse, r: SelectionRequest, group: Group, profile: Profile, d: SelectionDeps): number {
+function serveIgnition(res: SmallResponse, r: SelectionRequest, group: Group, profile: Profile, d: SelectionDeps): number {
   const entry = profile.ignitionId === '' ? undefined : d.data.ignition.get(normalize(profile.ignitionId));
   if (entry === undefined) {
     d.log.warn({ profile: profile.id, ignition: profile.ignitionId }, 'profile has no Ignition file');
@@ -113,7 +112,7 @@ function serveIgnition(res: ServerResponse, r: SelectionRequest, group: Group, p
   }
 }
 
-function serveGeneric(res: ServerResponse, r: SelectionRequest, group: Group, profile: Profile, d: SelectionDeps): number {
+function serveGeneric(res: SmallResponse, r: SelectionRequest, group: Group, profile: Profile, d: SelectionDeps): number {
   const entry = profile.genericId === '' ? undefined : d.data.generic.get(normalize(profile.genericId));
   if (entry === undefined) {
     d.log.warn({ profile: profile.id, generic: profile.genericId }, 'profile has no generic file');
