@@ -7,6 +7,11 @@
  *   ipmitool-par    the same calls, every BMC at once
  *   freeipmi        ipmipower (+ ipmi-chassis-config for boot flags), all hosts in one process
  *
+ * plus racker's client inside this running process ("in agent": new sessions every run, like
+ * ipmipower), each of its runs followed by one FreeIPMI run timed the same way ("freeipmi
+ * (alternated)"), and the agent's own way ("in agent, sessions kept": clients and sessions open
+ * between runs): wall time, median of the runs.
+ *
  * Usage: node dist/bench/bmc-fanout/run.js [N …] [--runs R]   (default 16 64, 3 runs; root not needed)
  * Prints a markdown table of ratios; bench/README.md holds a copy of the last results.
  */
@@ -18,7 +23,7 @@ import { promisify } from 'node:util';
 import { IpmiSim, SIM_PASSWORD, SIM_USER, freeUdpPort, stopAllSims } from '../../test/lib/ipmi-sim.js';
 import { makeTempDir, removeTempDir } from '../../test/lib/temp-dir.js';
 import { repoRoot } from '../../test/lib/paths.js';
-import { runWorkload } from './workload.js';
+import { Fleet, runWorkload } from './workload.js';
 
 const run = promisify(execFile);
 const here = join(repoRoot, 'bench', 'bmc-fanout');
@@ -34,50 +39,99 @@ async function hyperfine(commands: Record<string, string>, runs: number, out: st
   return Object.fromEntries(json.results.map((r) => [r.command, { wall: r.mean, cpu: r.user + r.system }]));
 }
 
-async function bench(n: number, runs: number, dir: string): Promise<string[]> {
+/** Start n simulated BMCs, each with its own LAN endpoint on 127.0.0.1. */
+async function startSims(n: number, dir: string): Promise<IpmiSim[]> {
   const sims: IpmiSim[] = [];
-  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const d = join(dir, `bmc-${i}`);
+    await mkdir(d, { recursive: true });
+    sims.push(await IpmiSim.start({ dir: d, lans: [{ address: '127.0.0.1', port: await freeUdpPort() }], logMessages: false }));
+  }
+  return sims;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+
+/**
+ * One workload at one size, on simulators of its own: ipmi_sim keeps every session FreeIPMI opens
+ * (it stops answering new ones after about 15 ipmipower runs), so each workload starts afresh.
+ */
+async function benchWorkload(n: number, workload: string, runs: number, dir: string): Promise<string[]> {
+  const sims = await startSims(n, join(dir, `${workload}-${n}`));
   try {
-    for (let i = 0; i < n; i++) {
-      const d = join(dir, `n${n}-bmc-${i}`);
-      await mkdir(d);
-      sims.push(await IpmiSim.start({ dir: d, lans: [{ address: '127.0.0.1', port: await freeUdpPort() }], logMessages: false }));
-    }
-    const hosts = join(dir, `hosts-${n}`);
+    const hosts = join(dir, `hosts-${workload}-${n}`);
     await writeFile(hosts, sims.map((s) => `127.0.0.1 ${s.port}`).join('\n') + '\n');
     const conf = join(dir, 'freeipmi.conf');
     await writeFile(conf, `driver-type LAN_2_0\nusername ${SIM_USER}\npassword ${SIM_PASSWORD}\ncipher-suite-id 3\nprivilege-level ADMIN\nworkaround-flags opensesspriv\n`, { mode: 0o600 });
-    for (const workload of ['status', 'pxe-cycle']) {
-      const t = await hyperfine({
-        native: `${process.execPath} ${join(repoRoot, 'dist', 'bench', 'bmc-fanout', 'native.js')} ${hosts} ${workload}`,
-        'ipmitool-serial': `bash ${join(here, 'ipmitool.sh')} serial ${hosts} ${workload}`,
-        'ipmitool-par': `bash ${join(here, 'ipmitool.sh')} parallel ${hosts} ${workload}`,
-        freeipmi: `bash ${join(here, 'freeipmi.sh')} ${conf} ${hosts} ${workload}`,
-      }, runs, join(dir, `hf-${n}-${workload}.json`));
-      // Warm: the same work inside this already running process, as the agent does it.
-      let wall = 0;
-      let cpu = 0;
+    const freeipmi = `bash ${join(here, 'freeipmi.sh')} ${conf} ${hosts} ${workload}`;
+    const t = await hyperfine({
+      native: `${process.execPath} ${join(repoRoot, 'dist', 'bench', 'bmc-fanout', 'native.js')} ${hosts} ${workload}`,
+      'ipmitool-serial': `bash ${join(here, 'ipmitool.sh')} serial ${hosts} ${workload}`,
+      'ipmitool-par': `bash ${join(here, 'ipmitool.sh')} parallel ${hosts} ${workload}`,
+      freeipmi,
+    }, runs, join(dir, `hf-${n}-${workload}.json`));
+    // In the agent: the same work inside this already running process. The agent has done it
+    // before (its code is compiled by then), so one untimed round first. Each timed round is
+    // followed by one FreeIPMI run, timed here too: alternating keeps a drift in the machine's
+    // load out of the comparison with ipmipower.
+    const endpoints = sims.map((s) => ({ address: '127.0.0.1', port: s.port }));
+    if (await runWorkload(endpoints, workload, SIM_USER, SIM_PASSWORD) > 0) throw new Error('warm-up native run failed');
+    const agentWalls: number[] = [];
+    const freeipmiWalls: number[] = [];
+    let cpu = 0;
+    for (let r = 0; r < runs; r++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      if (await runWorkload(endpoints, workload, SIM_USER, SIM_PASSWORD) > 0) throw new Error('warm native run failed');
+      agentWalls.push((performance.now() - t0) / 1000);
+      const c1 = process.cpuUsage(c0);
+      cpu += (c1.user + c1.system) / 1e6;
+      const t1 = performance.now();
+      await run('bash', ['-c', freeipmi], { maxBuffer: 1 << 24 });
+      freeipmiWalls.push((performance.now() - t1) / 1000);
+    }
+    t['native (in agent)'] = { wall: median(agentWalls), cpu: cpu / runs };
+    t['freeipmi (alternated)'] = { wall: median(freeipmiWalls), cpu: NaN };
+    // What the agent's poller and bootstrap actually do: clients and their sessions stay open
+    // between operations (kept alive), so an operation needs no session set-up.
+    const fleet = new Fleet(endpoints, SIM_USER, SIM_PASSWORD);
+    try {
+      if (await fleet.run(workload) > 0) throw new Error('native run opening the kept sessions failed');
+      const walls: number[] = [];
+      let keptCpu = 0;
       for (let r = 0; r < runs; r++) {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
-        if (await runWorkload(sims.map((s) => ({ address: '127.0.0.1', port: s.port })), workload, SIM_USER, SIM_PASSWORD) > 0) throw new Error('warm native run failed');
-        wall += (performance.now() - t0) / 1000;
+        if (await fleet.run(workload) > 0) throw new Error('native run in kept sessions failed');
+        walls.push((performance.now() - t0) / 1000);
         const c1 = process.cpuUsage(c0);
-        cpu += (c1.user + c1.system) / 1e6;
+        keptCpu += (c1.user + c1.system) / 1e6;
       }
-      t['native (in agent)'] = { wall: wall / runs, cpu: cpu / runs };
-      const nat = t.native as Timing;
-      for (const [name, v] of Object.entries(t)) {
-        lines.push(`| ${n} | ${workload} | ${name} | ${(v.wall * 1000).toFixed(0)} | ${(v.wall / nat.wall).toFixed(1)}× | ${(v.cpu / n * 1000).toFixed(1)} | ${(v.cpu / nat.cpu).toFixed(1)}× |`);
-      }
+      t['native (in agent, sessions kept)'] = { wall: median(walls), cpu: keptCpu / runs };
+    } finally {
+      await fleet.close();
     }
-    // Sanity: the last workload left every simulated BMC on, with PXE as boot device.
-    const states = await Promise.all(sims.map((s) => s.chassis()));
-    const wrong = states.filter((s) => s.boot !== 'pxe').length;
-    if (wrong > 0) lines.push(`| ${n} | check | ${wrong} BMCs did not end with boot device pxe | | | | |`);
+    const lines: string[] = [];
+    const nat = t.native as Timing;
+    for (const [name, v] of Object.entries(t)) {
+      const cpuCells = Number.isNaN(v.cpu) ? '| — | — |' : `| ${(v.cpu / n * 1000).toFixed(1)} | ${(v.cpu / nat.cpu).toFixed(1)}× |`;
+      lines.push(`| ${n} | ${workload} | ${name} | ${(v.wall * 1000).toFixed(0)} | ${(v.wall / nat.wall).toFixed(1)}× ${cpuCells}`);
+    }
+    if (workload === 'pxe-cycle') {
+      // Sanity: every simulated BMC ended on, with PXE as boot device.
+      const states = await Promise.all(sims.map((s) => s.chassis()));
+      const wrong = states.filter((s) => s.boot !== 'pxe').length;
+      if (wrong > 0) lines.push(`| ${n} | check | ${wrong} BMCs did not end with boot device pxe | | | | |`);
+    }
+    return lines;
   } finally {
     await Promise.all(sims.map((s) => s.stop()));
   }
+}
+
+async function bench(n: number, runs: number, dir: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const workload of ['status', 'pxe-cycle']) lines.push(...await benchWorkload(n, workload, runs, dir));
   return lines;
 }
 

@@ -16,19 +16,41 @@ const quiet: Logger = new Proxy({}, { get: (_t, key) => (key === 'child' ? () =>
 
 export interface Host { address: string; port: number }
 
+/** One client per BMC on one socket, as the agent holds them: sessions stay open between runs. */
+export class Fleet {
+  private readonly transport = new UdpTransport(quiet);
+  private readonly clients: IpmiBmcClient[];
+
+  constructor(hosts: readonly Host[], user: string, password: string) {
+    const fanout = new Semaphore(DEFAULTS.fanout);
+    this.clients = hosts.map((h, i) => new IpmiBmcClient({ node: `bmc-${i + 1}`, address: h.address, port: h.port, user, password }, DEFAULTS, { transport: this.transport, fanout, log: quiet }));
+  }
+
+  /** Run the workload on every BMC at once; returns how many failed (their errors on stderr). */
+  async run(workload: string): Promise<number> {
+    const results = await Promise.allSettled(this.clients.map(async (c) => {
+      if (workload === 'status') return c.powerState();
+      await c.setBootDevice({ device: 'pxe', persistent: true, efi: true });
+      await c.powerCycle();
+      return 'ok';
+    }));
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    for (const f of failed) process.stderr.write(`${String(f.reason)}\n`);
+    return failed.length;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((c) => c.close()));
+    await this.transport.close();
+  }
+}
+
+/** The workload from scratch, as ipmipower does it: open every session, run, close them. */
 export async function runWorkload(hosts: readonly Host[], workload: string, user: string, password: string): Promise<number> {
-  const transport = new UdpTransport(quiet);
-  const fanout = new Semaphore(DEFAULTS.fanout);
-  const clients = hosts.map((h, i) => new IpmiBmcClient({ node: `bmc-${i + 1}`, address: h.address, port: h.port, user, password }, DEFAULTS, { transport, fanout, log: quiet }));
-  const results = await Promise.allSettled(clients.map(async (c) => {
-    if (workload === 'status') return c.powerState();
-    await c.setBootDevice({ device: 'pxe', persistent: true, efi: true });
-    await c.powerCycle();
-    return 'ok';
-  }));
-  await Promise.all(clients.map((c) => c.close()));
-  await transport.close();
-  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  for (const f of failed) process.stderr.write(`${String(f.reason)}\n`);
-  return failed.length;
+  const fleet = new Fleet(hosts, user, password);
+  try {
+    return await fleet.run(workload);
+  } finally {
+    await fleet.close();
+  }
 }
