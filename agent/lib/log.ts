@@ -31,6 +31,61 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Write here instead (tests parse the lines). */
   stream?: DestinationStream;
+  /** Daemon: the file descriptor or file the lines go to (default 1, stdout; benchmarks use /dev/null). */
+  destination?: number | string;
+}
+
+/** What turnBatched needs of pino's destination (sonic-boom). */
+export interface FlushableDestination {
+  write(data: string): unknown;
+  flushSync(): void;
+  flush?(cb?: (err?: Error) => void): void;
+}
+
+const unflushed = new Set<() => void>();
+process.once('exit', () => {
+  for (const flush of unflushed) flush();
+});
+
+/**
+ * The daemon's log lines reach pino's destination once per event-loop turn, joined: sonic-boom
+ * measures the byte length of everything it holds on each write, so under a boot storm (an
+ * access-log line per request, dozens per turn) line-by-line writes cost more than formatting the
+ * lines. Order is kept. Lines still held when the process exits are written synchronously.
+ */
+export function turnBatched(dest: FlushableDestination): DestinationStream {
+  let pending: string[] = [];
+  let queued = false;
+  const flush = (): void => {
+    queued = false;
+    if (pending.length === 0) return;
+    const lines = pending.length === 1 ? pending[0] as string : pending.join('');
+    pending = [];
+    dest.write(lines);
+  };
+  unflushed.add(() => {
+    flush();
+    try {
+      dest.flushSync();
+    } catch {
+      // Not open yet or already closed: nothing more can be written.
+    }
+  });
+  return {
+    write(line: string): void {
+      pending.push(line);
+      if (!queued) {
+        queued = true;
+        setImmediate(flush);
+      }
+    },
+    // logger.flush(): what this turn logged goes to the destination, and on to its file.
+    flush(cb?: (err?: Error) => void): void {
+      flush();
+      if (dest.flush !== undefined) dest.flush(cb);
+      else cb?.();
+    },
+  } as DestinationStream;
 }
 
 let isoMs = -1;
@@ -58,7 +113,7 @@ export function createLogger(options: LoggerOptions): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (options.stream !== undefined) return pino(base, options.stream);
-  if (options.mode === 'daemon') return pino(base, pino.destination({ dest: 1, sync: false }));
+  if (options.mode === 'daemon') return pino(base, turnBatched(pino.destination({ dest: options.destination ?? 1, sync: false })));
   if (process.stderr.isTTY) {
     return pino(base, pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' }));
   }

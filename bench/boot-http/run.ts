@@ -17,7 +17,6 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
-import { pino } from 'pino';
 import { BootService } from '../../agent/boot/server.js';
 import { Emitter } from '../../agent/lib/emitter.js';
 import { createLogger } from '../../agent/lib/log.js';
@@ -155,7 +154,7 @@ async function main(): Promise<void> {
     await writeAsset(join(assets, 'image.bin'), ASSET_MIB);
     service = new BootService({
       dataDir, assetsDir: assets, host: '127.0.0.1', port: 0, access: { reserved: undefined }, events: new Emitter(), workers: WORKERS, workerStdio: 'ignore',
-      log: createLogger({ mode: 'daemon', stream: pino.destination({ dest: '/dev/null', sync: false }) }),
+      log: createLogger({ mode: 'daemon', destination: '/dev/null' }), // the daemon's destination, writing to /dev/null
     });
     await service.start(new AbortController().signal);
     const rp = service.address().port;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../../agent/lib/log.js';
+import { createLogger, turnBatched } from '../../../agent/lib/log.js';
 
 function capture(): { stream: Writable; lines: () => Record<string, unknown>[]; text: () => string } {
   const chunks: string[] = [];
@@ -41,5 +41,35 @@ describe('logging', () => {
     const [line] = out.lines();
     expect((line?.bmc as Record<string, unknown>).user).to.equal('admin');
     expect((line?.bmc as Record<string, unknown>).password).to.equal('[redacted]');
+  });
+});
+
+describe('turnBatched (the daemon\'s log destination)', () => {
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it('hands the lines of one event-loop turn to the destination in one write, in order', async () => {
+    const writes: string[] = [];
+    const out = turnBatched({ write: (d) => writes.push(d), flushSync: () => undefined });
+    out.write('a\n');
+    out.write('b\n');
+    out.write('c\n');
+    expect(writes).to.deep.equal([]);
+    await turn();
+    expect(writes).to.deep.equal(['a\nb\nc\n']);
+    out.write('d\n');
+    await turn();
+    expect(writes).to.deep.equal(['a\nb\nc\n', 'd\n']);
+  });
+
+  it('writes what the turn holds when the logger is flushed', () => {
+    const writes: string[] = [];
+    let flushed = 0;
+    const out = turnBatched({ write: (d) => writes.push(d), flushSync: () => undefined, flush: (cb) => { flushed++; cb?.(); } }) as unknown as { write(s: string): void; flush(cb: () => void): void };
+    out.write('a\n');
+    let called = false;
+    out.flush(() => { called = true; });
+    expect(writes).to.deep.equal(['a\n']);
+    expect(flushed).to.equal(1);
+    expect(called).to.equal(true);
   });
 });
