@@ -142,6 +142,19 @@ function rendered(cache: WeakMap<NetBoot, Buffer>, boot: NetBoot, render: (b: Ne
   return body;
 }
 
+/**
+ * A profile's ignition_id or generic_id as the key of its file, worked out once per name (a path
+ * normalisation and two regular expressions per request showed in the profile of /ignition).
+ * Names come from profiles, so the map stays small; it is emptied should edits ever grow it.
+ */
+const fileKeys = new Map<string, string>();
+
 function normalize(name: string): string {
-  return normalizeName(name) ?? '';
+  let key = fileKeys.get(name);
+  if (key === undefined) {
+    if (fileKeys.size >= 10_000) fileKeys.clear();
+    key = normalizeName(name) ?? '';
+    fileKeys.set(name, key);
+  }
+  return key;
 }
