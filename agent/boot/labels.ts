@@ -25,6 +25,8 @@ export class LabelError extends Error {
  * `xxxx.xxxx.xxxx`; returns the `HardwareAddr.String()` form (`aa:bb:…`) or undefined.
  */
 export function parseMac(s: string): string | undefined {
+  // The usual case, tested once: six octets with one separator throughout (iPXE's ${mac:hexhyp}).
+  if (s.length === 17 && SIX_OCTETS.test(s)) return (s[2] === '-' ? s.replace(/-/g, ':') : s).toLowerCase();
   if (s.length < 14) return undefined;
   const octets: string[] = [];
   if (s[2] === ':' || s[2] === '-') {
@@ -55,6 +57,8 @@ export function parseMac(s: string): string | undefined {
   return octets.join(':');
 }
 
+const SIX_OCTETS = /^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(?:\1[0-9a-fA-F]{2}){4}$/;
+
 function isHexPair(p: string): boolean {
   return /^[0-9a-fA-F]{2}$/.test(p);
 }
@@ -66,20 +70,23 @@ function isHexPair(p: string): boolean {
  */
 export function parseQuery(rawQuery: string): Map<string, string[]> {
   const values = new Map<string, string[]>();
-  if (rawQuery === '') return values;
+  forEachQueryPair(rawQuery, (key, value) => {
+    const list = values.get(key);
+    if (list === undefined) values.set(key, [value]);
+    else list.push(value);
+  });
+  return values;
+}
+
+/** Every decoded `key=value` pair of a raw query, in order; throws LabelError at the first bad one. */
+function forEachQueryPair(rawQuery: string, each: (key: string, value: string) => void): void {
+  if (rawQuery === '') return;
   for (const pair of rawQuery.split('&')) {
     if (pair === '') continue;
     if (pair.includes(';')) throw new LabelError(`query parameter "${truncate(pair)}" contains ";" (use & between parameters)`);
     const eq = pair.indexOf('=');
-    const rawKey = eq < 0 ? pair : pair.slice(0, eq);
-    const rawValue = eq < 0 ? '' : pair.slice(eq + 1);
-    const key = unescapeQuery(rawKey);
-    const value = unescapeQuery(rawValue);
-    const list = values.get(key);
-    if (list === undefined) values.set(key, [value]);
-    else list.push(value);
+    each(unescapeQuery(eq < 0 ? pair : pair.slice(0, eq)), eq < 0 ? '' : unescapeQuery(pair.slice(eq + 1)));
   }
-  return values;
 }
 
 function unescapeQuery(s: string): string {
@@ -98,16 +105,16 @@ function truncate(s: string): string {
 /** Labels from a raw query string (the part after `?`, without it). Throws LabelError. */
 export function labelsFromQuery(rawQuery: string): Labels {
   const labels: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [key, list] of parseQuery(rawQuery)) {
-    const first = list[0] ?? '';
+  forEachQueryPair(rawQuery, (key, value) => {
+    if (key in labels) return; // first value only; later ones are still checked for bad escapes
     if (key.toLowerCase() === 'mac') {
-      const mac = parseMac(first);
-      if (mac === undefined) throw new LabelError(`${key}=${truncate(first)} is not a MAC address (expected e.g. 52-54-00-a1-9c-ae)`);
+      const mac = parseMac(value);
+      if (mac === undefined) throw new LabelError(`${key}=${truncate(value)} is not a MAC address (expected e.g. 52-54-00-a1-9c-ae)`);
       labels[key] = mac;
     } else {
-      labels[key] = first;
+      labels[key] = value;
     }
-  }
+  });
   return labels;
 }
 
