@@ -5,7 +5,7 @@
  * of them to each worker, which answers HTTP on them and sends back what happened.
  */
 import type { LevelWithSilent } from 'pino';
-import type { BootEvent } from '../events.js';
+import type { BootEvent, Endpoint, PhoneHomeEvent } from '../events.js';
 import type { HttpTimeouts } from '../http-handler.js';
 import type { AccessRule } from '../node-access.js';
 
@@ -33,8 +33,17 @@ export type ToWorker =
   | { type: 'token'; mac: string; digest: string | undefined }
   | { type: 'stop' };
 
-/** A BootEvent as JSON: the Date travels as epoch milliseconds. */
-export type WireEvent = Omit<BootEvent, 'at'> & { at: number };
+/**
+ * A request event on the wire: a tuple, not an object, because a boot storm sends one per request
+ * and the keys were most of the JSON both processes write and read (the worker's events cost the
+ * two processes 3–4 µs per request, a sixth of the total, in a wrk run on /ipxe; as tuples about
+ * 1 µs less). The Date travels as epoch milliseconds, absent values as null.
+ */
+export type WireRequest = [at: number, endpoint: Endpoint, method: string, mac: string | null, clientIp: string, status: number,
+  os: string | null, group: string | null, profile: string | null, path: string | null, bytes: number, aborted: 0 | 1];
+/** A phone-home event on the wire (rare: one per node and stage), as an object. */
+export type WirePhoneHome = Omit<PhoneHomeEvent, 'at'> & { at: number };
+export type WireEvent = WireRequest | WirePhoneHome;
 
 /** Worker → agent. */
 export type FromWorker =
@@ -46,9 +55,16 @@ export type FromWorker =
   | { type: 'stopped' };
 
 export function toWire(e: BootEvent): WireEvent {
-  return { ...e, at: e.at.getTime() };
+  if (e.type === 'phone-home') return { ...e, at: e.at.getTime() };
+  return [e.at.getTime(), e.endpoint, e.method, e.mac ?? null, e.clientIp, e.status, e.os ?? null, e.group ?? null, e.profile ?? null,
+    e.path ?? null, e.bytes, e.aborted ? 1 : 0];
 }
 
-export function fromWire(e: WireEvent): BootEvent {
-  return { ...e, at: new Date(e.at) } as BootEvent;
+export function fromWire(w: WireEvent): BootEvent {
+  if (!Array.isArray(w)) return { ...w, at: new Date(w.at) };
+  const [at, endpoint, method, mac, clientIp, status, os, group, profile, path, bytes, aborted] = w;
+  return {
+    type: 'request', at: new Date(at), endpoint, method, mac: mac ?? undefined, os: os ?? undefined, clientIp, status,
+    group: group ?? undefined, profile: profile ?? undefined, ...(path === null ? {} : { path }), bytes, aborted: aborted === 1,
+  };
 }
