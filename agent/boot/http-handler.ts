@@ -169,10 +169,8 @@ class BootHttpHandler {
   /** The fast path's request: answered here unless it is for an asset or a phone-home (false: node:http's). */
   fast(req: FastRequest, res: FastResponse, clientIp: string): boolean {
     const started = Date.now();
-    const { path, rawQuery } = splitTarget(req.url);
-    if (path === PHONE_HOME_PATH) return false;
-    const endpoint = endpointOf(path);
-    if (endpoint === 'assets') return false;
+    const { endpoint, rawQuery } = splitTarget(req.url);
+    if (endpoint === 'assets' || endpoint === 'events') return false;
     const line: RequestLine = { method: req.method, url: req.url, clientIp };
     try {
       this.finish(line, res, this.fromMemory(endpoint, rawQuery, clientIp, res), started);
@@ -190,9 +188,8 @@ class BootHttpHandler {
 
   /** Synchronous for everything but assets and phone-home, which wait for the disk or the body. */
   private route(req: IncomingMessage, res: ServerResponse, line: RequestLine): Outcome | Promise<Outcome> {
-    const { path, rawQuery } = splitTarget(line.url);
-    if (path === PHONE_HOME_PATH) return this.phoneHome(req, res, line);
-    const endpoint = endpointOf(path);
+    const { path, endpoint, rawQuery } = splitTarget(line.url);
+    if (endpoint === 'events') return this.phoneHome(req, res, line);
     if (line.method !== 'GET' && line.method !== 'HEAD') {
       return { endpoint, bytes: reply.text(res, 405, '405 method not allowed\n', ['Allow', 'GET, HEAD']) };
     }
@@ -204,10 +201,10 @@ class BootHttpHandler {
   }
 
   /** The endpoints answered from the boot data in memory: a GET or HEAD of anything but assets and phone-home. */
-  private fromMemory(endpoint: Endpoint, rawQuery: string, clientIp: string, res: SmallResponse): Outcome {
+  private fromMemory(endpoint: Exclude<Endpoint, 'assets' | 'events'>, rawQuery: string, clientIp: string, res: SmallResponse): Outcome {
     if (endpoint === 'home') return { endpoint, bytes: reply.text(res, 200, HOME) };
     if (endpoint === 'boot.ipxe') return { endpoint, bytes: reply.text(res, 200, IPXE_BOOTSTRAP) };
-    if (endpoint === 'other' || endpoint === 'assets' || endpoint === 'events') return { endpoint, bytes: reply.notFound(res) };
+    if (endpoint === 'other') return { endpoint, bytes: reply.notFound(res) };
     let labels: Labels;
     try {
       labels = labelsFromQuery(rawQuery);
@@ -256,13 +253,16 @@ class BootHttpHandler {
   }
 }
 
-function splitTarget(url: string): { path: string; rawQuery: string } {
+/** Path, endpoint and raw query of a request target: the one place that decides which endpoint a request is for. */
+function splitTarget(url: string): { path: string; endpoint: Endpoint; rawQuery: string } {
   const q = url.indexOf('?');
-  return q < 0 ? { path: url, rawQuery: '' } : { path: url.slice(0, q), rawQuery: url.slice(q + 1) };
+  const path = q < 0 ? url : url.slice(0, q);
+  return { path, endpoint: endpointOf(path), rawQuery: q < 0 ? '' : url.slice(q + 1) };
 }
 
 function endpointOf(path: string): Endpoint {
   if (path.startsWith('/assets/')) return 'assets';
+  if (path === PHONE_HOME_PATH) return 'events';
   if (path === '/') return 'home';
   if (path === '/boot.ipxe' || path === '/boot.ipxe.0') return 'boot.ipxe';
   if (SELECTION.has(path)) return path.slice(1) as Endpoint;
