@@ -6,6 +6,7 @@
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
+import { TurnBatch } from './turn-batch.js';
 
 export type { Logger } from 'pino';
 
@@ -54,17 +55,9 @@ process.once('exit', () => {
  * lines. Order is kept. Lines still held when the process exits are written synchronously.
  */
 export function turnBatched(dest: FlushableDestination): DestinationStream {
-  let pending: string[] = [];
-  let queued = false;
-  const flush = (): void => {
-    queued = false;
-    if (pending.length === 0) return;
-    const lines = pending.length === 1 ? pending[0] as string : pending.join('');
-    pending = [];
-    dest.write(lines);
-  };
+  const lines = new TurnBatch<string>((held) => dest.write(held.length === 1 ? held[0] as string : held.join('')));
   unflushed.add(() => {
-    flush();
+    lines.flush();
     try {
       dest.flushSync();
     } catch {
@@ -72,16 +65,10 @@ export function turnBatched(dest: FlushableDestination): DestinationStream {
     }
   });
   return {
-    write(line: string): void {
-      pending.push(line);
-      if (!queued) {
-        queued = true;
-        setImmediate(flush);
-      }
-    },
+    write: (line: string): void => lines.push(line),
     // logger.flush(): what this turn logged goes to the destination, and on to its file.
     flush(cb?: (err?: Error) => void): void {
-      flush();
+      lines.flush();
       if (dest.flush !== undefined) dest.flush(cb);
       else cb?.();
     },

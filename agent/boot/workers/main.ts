@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { createLogger, type Logger } from '../../lib/log.js';
+import { TurnBatch } from '../../lib/turn-batch.js';
 import type { BootEvent } from '../events.js';
 import { createBootHttpServer, type BootHttp } from '../http-handler.js';
 import { accessPolicy } from '../node-access.js';
@@ -17,8 +18,6 @@ let http: BootHttp | undefined;
 let store: BootStore | undefined;
 let log: Logger | undefined;
 const tokens = new NodeTokens();
-let pending: WireEvent[] = [];
-let flushQueued = false;
 let stopping = false;
 
 function send(m: FromWorker): void {
@@ -29,21 +28,11 @@ function send(m: FromWorker): void {
  * Events leave in one message per turn of the event loop: under load that is hundreds per
  * message, with no added delay when idle. Phone-home goes at once (it moves a node's state).
  */
-function emit(e: BootEvent): void {
-  pending.push(toWire(e));
-  if (e.type === 'phone-home') return flush();
-  if (!flushQueued) {
-    flushQueued = true;
-    setImmediate(flush);
-  }
-}
+const events = new TurnBatch<WireEvent>((batch) => send({ type: 'events', events: batch }));
 
-function flush(): void {
-  flushQueued = false;
-  if (pending.length === 0) return;
-  const events = pending;
-  pending = [];
-  send({ type: 'events', events });
+function emit(e: BootEvent): void {
+  events.push(toWire(e));
+  if (e.type === 'phone-home') events.flush();
 }
 
 async function init(m: WorkerInit): Promise<void> {
@@ -65,7 +54,7 @@ async function stop(): Promise<void> {
   stopping = true;
   await http?.close();
   await store?.stop();
-  flush();
+  events.flush();
   // Disconnect only once the last message is written: closing the channel cancels queued writes.
   if (process.connected) process.send?.({ type: 'stopped' } satisfies FromWorker, undefined, {}, () => process.disconnect?.());
 }
