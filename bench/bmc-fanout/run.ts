@@ -53,6 +53,25 @@ async function startSims(n: number, dir: string): Promise<IpmiSim[]> {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 
 /**
+ * `runs` timed calls of `fn` (it returns how many BMCs failed) inside this process: median wall
+ * and mean CPU, in seconds. `after` runs after each call, outside the timing.
+ */
+async function timeHere(runs: number, what: string, fn: () => Promise<number>, after?: () => Promise<void>): Promise<Timing> {
+  const walls: number[] = [];
+  let cpu = 0;
+  for (let r = 0; r < runs; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    if (await fn() > 0) throw new Error(`${what} failed`);
+    walls.push((performance.now() - t0) / 1000);
+    const c1 = process.cpuUsage(c0);
+    cpu += (c1.user + c1.system) / 1e6;
+    await after?.();
+  }
+  return { wall: median(walls), cpu: cpu / runs };
+}
+
+/**
  * One workload at one size, on simulators of its own: ipmi_sim keeps every session FreeIPMI opens
  * (it stops answering new ones after about 15 ipmipower runs), so each workload starts afresh.
  */
@@ -76,38 +95,19 @@ async function benchWorkload(n: number, workload: string, runs: number, dir: str
     // load out of the comparison with ipmipower.
     const endpoints = sims.map((s) => ({ address: '127.0.0.1', port: s.port }));
     if (await runWorkload(endpoints, workload, SIM_USER, SIM_PASSWORD) > 0) throw new Error('warm-up native run failed');
-    const agentWalls: number[] = [];
     const freeipmiWalls: number[] = [];
-    let cpu = 0;
-    for (let r = 0; r < runs; r++) {
-      const c0 = process.cpuUsage();
+    t['native (in agent)'] = await timeHere(runs, 'warm native run', () => runWorkload(endpoints, workload, SIM_USER, SIM_PASSWORD), async () => {
       const t0 = performance.now();
-      if (await runWorkload(endpoints, workload, SIM_USER, SIM_PASSWORD) > 0) throw new Error('warm native run failed');
-      agentWalls.push((performance.now() - t0) / 1000);
-      const c1 = process.cpuUsage(c0);
-      cpu += (c1.user + c1.system) / 1e6;
-      const t1 = performance.now();
       await run('bash', ['-c', freeipmi], { maxBuffer: 1 << 24 });
-      freeipmiWalls.push((performance.now() - t1) / 1000);
-    }
-    t['native (in agent)'] = { wall: median(agentWalls), cpu: cpu / runs };
+      freeipmiWalls.push((performance.now() - t0) / 1000);
+    });
     t['freeipmi (alternated)'] = { wall: median(freeipmiWalls), cpu: NaN };
     // What the agent's poller and bootstrap actually do: clients and their sessions stay open
     // between operations (kept alive), so an operation needs no session set-up.
     const fleet = new Fleet(endpoints, SIM_USER, SIM_PASSWORD);
     try {
       if (await fleet.run(workload) > 0) throw new Error('native run opening the kept sessions failed');
-      const walls: number[] = [];
-      let keptCpu = 0;
-      for (let r = 0; r < runs; r++) {
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        if (await fleet.run(workload) > 0) throw new Error('native run in kept sessions failed');
-        walls.push((performance.now() - t0) / 1000);
-        const c1 = process.cpuUsage(c0);
-        keptCpu += (c1.user + c1.system) / 1e6;
-      }
-      t['native (in agent, sessions kept)'] = { wall: median(walls), cpu: keptCpu / runs };
+      t['native (in agent, sessions kept)'] = await timeHere(runs, 'native run in kept sessions', () => fleet.run(workload));
     } finally {
       await fleet.close();
     }
