@@ -5,6 +5,10 @@
  * `unreachableAfter` polls in a row is reported unreachable, and failing BMCs are polled less
  * often (exponential backoff up to `maxBackoffMs`), because hammering a sick BMC can freeze it.
  *
+ * Sensors (temperatures, fans, voltages, power) are read in the same turn as a power poll, at most
+ * every `sensorsIntervalMs` per BMC and only from a BMC that just answered, so a sick BMC is not
+ * asked for its SDR too; readings go to the metrics only (they change too often for state.json).
+ *
  * INVARIANTS: one timer at a time; a node is never polled twice concurrently; stop() waits for
  * polls in flight (each is bounded by `pollTimeoutMs`).
  */
@@ -14,10 +18,13 @@ import { backoffDelay } from '../lib/backoff.js';
 import { isRackerError } from '../lib/errors.js';
 import type { BmcMetrics } from '../metrics/metrics.js';
 import type { PowerState } from '../state/records.js';
+import type { SensorReading } from '../bmc/bmc-client.js';
 
 /** What the poller needs from the BMC layer. */
 export interface PowerReader {
   powerStatus(target: PollTarget, signal: AbortSignal): Promise<'on' | 'off'>;
+  /** The BMC's sensor readings; a reader without it means sensors are not polled. */
+  sensors?(target: PollTarget, signal: AbortSignal): Promise<SensorReading[]>;
 }
 
 export interface PollTarget {
@@ -39,6 +46,8 @@ export interface PollerOptions {
   jitter: number;
   unreachableAfter: number;
   maxBackoffMs: number;
+  /** Least time between two sensor reads of one BMC; 0 reads none. */
+  sensorsIntervalMs: number;
   concurrency: number;
   pollTimeoutMs: number;
   now?: () => number;
@@ -48,6 +57,8 @@ export interface PollerOptions {
 interface Entry {
   target: PollTarget;
   dueAt: number;
+  /** When this BMC's sensors may be read next. */
+  sensorsDueAt: number;
   failures: number;
   busy: boolean;
 }
@@ -113,7 +124,7 @@ export class BmcPoller implements Service {
         continue;
       }
       // First polls spread over a few seconds: fresh power states soon after start, no burst.
-      this.entries.set(t.mac, { target: t, dueAt: now + this.random() * Math.min(this.o.intervalMs, 5_000), failures: 0, busy: false });
+      this.entries.set(t.mac, { target: t, dueAt: now + this.random() * Math.min(this.o.intervalMs, 5_000), sensorsDueAt: now, failures: 0, busy: false });
     }
   }
 
@@ -128,6 +139,7 @@ export class BmcPoller implements Service {
       if (!this.entries.has(e.target.mac)) return;
       this.recorder.recordBmcPoll(e.target.mac, { ok: true }, this.o.unreachableAfter);
       this.recorder.setPower(e.target.mac, state);
+      await this.readSensors(e, AbortSignal.any(signals));
     } catch (err) {
       if (this.abort === undefined) return; // stopping: not the BMC's fault
       this.metrics.observeBmcCommand('power-status', (this.now() - started) / 1000, false);
@@ -141,6 +153,23 @@ export class BmcPoller implements Service {
     } finally {
       e.busy = false;
       e.dueAt = this.now() + this.nextDelay(e.failures);
+    }
+  }
+
+  /** Sensors of a BMC that just answered, when due; a failure is logged and retried next interval, never counted against the BMC. */
+  private async readSensors(e: Entry, signal: AbortSignal): Promise<void> {
+    const reader = this.reader;
+    if (reader.sensors === undefined || this.o.sensorsIntervalMs === 0 || e.sensorsDueAt > this.now()) return;
+    e.sensorsDueAt = this.now() + this.o.sensorsIntervalMs;
+    const started = this.now();
+    try {
+      const readings = await reader.sensors(e.target, signal);
+      this.metrics.observeBmcCommand('sensors', (this.now() - started) / 1000, true);
+      if (this.entries.has(e.target.mac)) this.metrics.recordSensors(e.target, readings);
+    } catch (err) {
+      if (this.abort === undefined) return;
+      this.metrics.observeBmcCommand('sensors', (this.now() - started) / 1000, false);
+      this.log.debug({ node: e.target.hostname, bmc: e.target.bmcAddress, err: err instanceof Error ? err.message : String(err) }, 'reading BMC sensors failed');
     }
   }
 

@@ -13,6 +13,7 @@ import { ControlServer, assertNoRunningAgent, controlSocketPath } from '../api/c
 import type { ReloadResult } from '../api/routes.js';
 import { BmcPoller, type PollTarget } from '../bmc-poller/poller.js';
 import { createMetrics } from '../metrics/metrics.js';
+import { deadlinesMs } from '../../bootstrap/phases.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { EventLog } from '../state/event-log.js';
 import { DiscoveredMacs } from '../state/discovered-macs.js';
@@ -59,7 +60,10 @@ export class Agent {
     await assertNoRunningAgent(controlSocketPath(config.paths.runDir));
     const events = new EventLog({ dir: config.paths.stateDir, maxBytes: config.agent.events.maxBytes, keep: config.agent.events.keep, log: log.child({ component: 'events' }) });
     const state = new StateStore({ stateDir: config.paths.stateDir, events, log: log.child({ component: 'state' }) });
-    const metrics = createMetrics(state);
+    const metrics = createMetrics(state, {
+      version: this.o.version,
+      phaseDeadlines: () => Object.fromEntries(Object.entries(deadlinesMs(this.current().config.bootstrap.deadlines)).map(([phase, ms]) => [phase, ms / 1000])),
+    });
     const deps: AgentDeps = { inputs: () => this.current(), state, events, metrics, log };
     this.deps = deps;
     const discovery = new DiscoveredMacs(events);
@@ -73,7 +77,7 @@ export class Agent {
     const entries: ServiceEntry[] = [
       { name: 'state', dependsOn: { config: [], inventory: true }, create: () => state, reload: async () => this.syncState() },
       fixed('discovery', discovery),
-      { name: 'metrics', dependsOn: { config: ['agent'], inventory: false }, create: (d) => new MetricsServer(metrics.registry, d.inputs().config.agent.metricsPort, log.child({ component: 'metrics' })) },
+      { name: 'metrics', dependsOn: { config: ['agent'], inventory: false }, create: (d) => new MetricsServer(metrics.registry, d.inputs().config.agent.metricsPort, log.child({ component: 'metrics' }), d.inputs().config.agent.metricsAddress) },
       ...(this.o.subsystems.services ?? []),
       ...this.pollerEntry(),
       fixed('jobs', jobs),

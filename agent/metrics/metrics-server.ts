@@ -1,6 +1,7 @@
 /**
- * Serves the metrics in Prometheus text format on 127.0.0.1 (never on the rack networks) at
- * agent.metricsPort; port 0 turns the endpoint off.
+ * Serves the metrics in Prometheus text format at agent.metricsAddress:agent.metricsPort (loopback
+ * by default; never bind it to the rack's internal network, where every server is untrusted); port
+ * 0 turns the endpoint off.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -41,7 +42,9 @@ export class MetricsServer implements Service {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e) => reject(isSystemError(e, 'EADDRINUSE')
         ? new RackerError(ErrorCodes.conflict, `cannot serve metrics on ${this.host}:${this.port}: the port is in use`, { hint: 'set agent.metricsPort to a free port, or 0 to turn metrics off' })
-        : e));
+        : isSystemError(e, 'EADDRNOTAVAIL')
+          ? new RackerError(ErrorCodes.config, `cannot serve metrics on ${this.host}:${this.port}: no interface of this machine has that address`, { hint: 'set agent.metricsAddress to 127.0.0.1 or to the public NIC\'s address (ip -br addr shows them)' })
+          : e));
       server.listen(this.port, this.host, () => resolve());
     });
     server.keepAliveTimeout = 5_000;

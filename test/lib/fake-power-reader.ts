@@ -1,11 +1,15 @@
 /** A PowerReader (what the BMC poller needs from the BMC layer) with scripted answers and a call log. */
 import type { PollTarget, PowerReader } from '../../agent/bmc-poller/poller.js';
 import { ErrorCodes, RackerError } from '../../agent/lib/errors.js';
+import type { SensorReading } from '../../agent/bmc/bmc-client.js';
 
 export class FakePowerReader implements PowerReader {
   readonly calls: string[] = [];
   /** Power state per BMC address; an address missing here times out. */
   readonly power = new Map<string, 'on' | 'off'>();
+  /** Sensor readings per BMC address; an address missing here fails the read. */
+  readonly sensorReadings = new Map<string, SensorReading[]>();
+  readonly sensorCalls: string[] = [];
   private concurrent = 0;
   maxConcurrent = 0;
   /** Hold every answer until release() (to observe concurrency). */
@@ -24,6 +28,14 @@ export class FakePowerReader implements PowerReader {
     } finally {
       this.concurrent -= 1;
     }
+  }
+
+  async sensors(target: PollTarget, signal: AbortSignal): Promise<SensorReading[]> {
+    this.sensorCalls.push(target.bmcAddress);
+    if (signal.aborted) throw signal.reason as Error;
+    const readings = this.sensorReadings.get(target.bmcAddress);
+    if (readings === undefined) throw new RackerError(ErrorCodes.bmcTimeout, `BMC ${target.bmcAddress} did not answer the SDR read`);
+    return readings;
   }
 
   hold(): void {

@@ -3,8 +3,13 @@ import { z } from 'zod';
 
 export const agentSection = z.strictObject({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
-  /** Prometheus metrics on 127.0.0.1; 0 turns them off. */
+  /** Prometheus metrics port; 0 turns them off. */
   metricsPort: z.number().int().min(0).max(65535).default(9469),
+  /**
+   * Address the metrics endpoint listens on: loopback by default, so nothing on the rack's internal
+   * network can read it; the public NIC's address (or 0.0.0.0) lets a central Prometheus scrape it.
+   */
+  metricsAddress: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address, e.g. 127.0.0.1 or the public NIC\'s address' }).default('127.0.0.1'),
   /** Group allowed to use the control socket (mode 0660); root only (0600) when unset. */
   socketGroup: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, 'must be a group name').optional(),
   /** How the agent keeps every node's power state fresh. */
@@ -17,6 +22,8 @@ export const agentSection = z.strictObject({
     unreachableAfter: z.number().int().min(1).max(100).default(3),
     /** Failing BMCs are polled less often, backing off up to this. */
     maxBackoffMs: z.number().int().min(200).max(3_600_000).default(300_000),
+    /** Least time between two sensor reads of one BMC (for the metrics); 0 reads none. */
+    sensorsIntervalMs: z.union([z.literal(0), z.number().int().min(5_000).max(3_600_000)]).default(60_000),
   }).prefault({}),
   /** The event log in the state directory. */
   events: z.strictObject({

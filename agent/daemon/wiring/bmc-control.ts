@@ -6,7 +6,7 @@
  */
 import { BmcPool } from '../../bmc/pool.js';
 import { nodeBmc } from '../../bmc/targets.js';
-import type { BmcClient } from '../../bmc/bmc-client.js';
+import type { BmcClient, SensorReading } from '../../bmc/bmc-client.js';
 import { ErrorCodes, RackerError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { BootControl, BootDevice, BootDeviceSetting, NodeRef, PowerState } from '../../../bootstrap/ports.js';
@@ -47,11 +47,12 @@ export class AgentBmc implements BootControl, PowerReader {
    */
   async powerStatus(target: NodeRef | PollTarget, signal?: AbortSignal): Promise<PowerState> {
     if (signal === undefined) return this.client(target.mac).powerState();
-    // Before the query exists: thrown after it, its rejection would go unhandled.
-    signal.throwIfAborted();
-    const query = this.client(target.mac).powerState(signal);
-    query.catch(() => undefined); /* abandoned after an abort: its failure is of no interest */
-    return Promise.race([query, new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }))]);
+    return untilAborted(signal, () => this.client(target.mac).powerState(signal));
+  }
+
+  /** Sensor readings for the metrics; the poller's signal bounds the wait as for power status. */
+  async sensors(target: PollTarget, signal: AbortSignal): Promise<SensorReading[]> {
+    return untilAborted(signal, () => this.client(target.mac).sensors());
   }
 
   async powerOn(node: NodeRef): Promise<void> {
@@ -89,4 +90,13 @@ export class AgentBmc implements BootControl, PowerReader {
     await Promise.race([closed, new Promise<void>((resolve) => { timer = setTimeout(() => { this.log.warn('BMC sessions still closing after 3 s; stopping anyway'); resolve(); }, 3_000); })]);
     clearTimeout(timer);
   }
+}
+
+/** The query's answer, or the signal's reason as soon as it aborts (the query is then abandoned). */
+function untilAborted<T>(signal: AbortSignal, start: () => Promise<T>): Promise<T> {
+  // Before the query exists: thrown after it, its rejection would go unhandled.
+  signal.throwIfAborted();
+  const query = start();
+  query.catch(() => undefined); /* abandoned after an abort: its failure is of no interest */
+  return Promise.race([query, new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }))]);
 }

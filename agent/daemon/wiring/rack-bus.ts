@@ -32,7 +32,8 @@ export class RackBus {
 export function recordRackEvents(bus: RackBus, state: StateStore, metrics: AgentMetrics, macByAddress: (ip: string) => string | undefined): () => void {
   const offDhcp = bus.dhcp.on((e) => {
     if (e.type === 'dhcp') {
-      metrics.countDhcpRequest(e.message);
+      metrics.countDhcpMessage(e.message);
+      if (e.status !== undefined && /no address/i.test(e.status)) metrics.countDhcpNoAddress(e.known ? 'inventory' : 'unknown');
       if (e.message === 'ACK') state.event({ type: 'dhcp.ack', level: 'info', node: e.mac, message: `DHCP: ${e.mac} got ${e.ip ?? '?'}${e.bootFile === undefined ? '' : ` and boot file ${e.bootFile}`}` });
       else if (e.status !== undefined && !e.known) state.event({ type: 'dhcp.unknown', level: 'info', message: `DHCP ${e.message} from ${e.mac}, which is not in nodes.csv: ${e.status}`, data: { mac: e.mac } });
     } else if (e.type === 'tftp') {

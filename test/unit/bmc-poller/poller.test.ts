@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { BmcPoller, type PollRecorder, type PollTarget } from '../../../agent/bmc-poller/poller.js';
 import { FakePowerReader } from '../../lib/fake-power-reader.js';
 import { silentLogger } from '../../../agent/lib/log.js';
+import type { SensorReading } from '../../../agent/bmc/bmc-client.js';
 
 const target = (i: number): PollTarget => ({ mac: `m${i}`, hostname: `node-0${i}`, bmcMac: `b${i}`, bmcAddress: `10.0.0.${i}` });
 
@@ -14,19 +15,69 @@ class Recorder implements PollRecorder {
   }
 }
 
-function setup(targets: PollTarget[], extra: { concurrency?: number } = {}) {
+function setup(targets: PollTarget[], extra: { concurrency?: number; sensorsIntervalMs?: number } = {}) {
   let now = 1_000_000;
   const reader = new FakePowerReader();
   const recorder = new Recorder();
   const latencies: boolean[] = [];
-  const poller = new BmcPoller(reader, recorder, { observeBmcCommand: (_c, _s, ok) => latencies.push(ok) }, targets, {
-    intervalMs: 10_000, jitter: 0.2, unreachableAfter: 3, maxBackoffMs: 80_000, concurrency: extra.concurrency ?? 8, pollTimeoutMs: 1000,
+  const commands: string[] = [];
+  const sensors = new Map<string, readonly SensorReading[]>();
+  const metrics = {
+    observeBmcCommand: (c: string, _s: number, ok: boolean) => { commands.push(`${c}:${ok ? 'ok' : 'error'}`); if (c === 'power-status') latencies.push(ok); },
+    recordSensors: (node: { mac: string }, readings: readonly SensorReading[]) => { sensors.set(node.mac, readings); },
+  };
+  const poller = new BmcPoller(reader, recorder, metrics, targets, {
+    intervalMs: 10_000, jitter: 0.2, unreachableAfter: 3, maxBackoffMs: 80_000, sensorsIntervalMs: extra.sensorsIntervalMs ?? 0, concurrency: extra.concurrency ?? 8, pollTimeoutMs: 1000,
     now: () => now, random: () => 0.5,
   }, silentLogger());
-  return { reader, recorder, poller, latencies, advance: (ms: number) => { now += ms; } };
+  return { reader, recorder, poller, latencies, commands, sensors, advance: (ms: number) => { now += ms; } };
 }
 
+const TEMP: SensorReading = { name: 'CPU Temp', type: 'temperature', value: 41, unit: '°C', status: 'ok' };
+
 describe('bmc-poller', () => {
+  it('reads a BMC\'s sensors after a good power poll, at most once per sensorsIntervalMs, and never from a BMC that did not answer', async () => {
+    const t = setup([target(1), target(2)], { sensorsIntervalMs: 60_000 });
+    t.reader.power.set('10.0.0.1', 'on');
+    t.reader.sensorReadings.set('10.0.0.1', [TEMP]);
+    await t.poller.start(new AbortController().signal);
+    t.advance(5_000);
+    await t.poller.pollDue();
+    expect(t.reader.sensorCalls).to.deep.equal(['10.0.0.1']); // 10.0.0.2 timed out: no SDR read of a sick BMC
+    expect(t.sensors.get('m1')).to.deep.equal([TEMP]);
+    t.advance(10_001);
+    await t.poller.pollDue();
+    t.reader.expectPolled('10.0.0.1', 2);
+    expect(t.reader.sensorCalls).to.deep.equal(['10.0.0.1']); // power again, sensors not yet due
+    t.advance(50_000);
+    await t.poller.pollDue();
+    await t.poller.stop();
+    expect(t.reader.sensorCalls).to.deep.equal(['10.0.0.1', '10.0.0.1']);
+  });
+
+  it('logs a failed sensor read without counting it against the BMC\'s reachability', async () => {
+    const t = setup([target(1)], { sensorsIntervalMs: 60_000 });
+    t.reader.power.set('10.0.0.1', 'on'); // no sensor readings: the read fails
+    await t.poller.start(new AbortController().signal);
+    t.advance(5_000);
+    await t.poller.pollDue();
+    await t.poller.stop();
+    expect(t.recorder.polls).to.deep.equal([{ mac: 'm1', ok: true }]);
+    expect(t.commands).to.deep.equal(['power-status:ok', 'sensors:error']);
+    expect(t.sensors.size).to.equal(0);
+  });
+
+  it('reads no sensors when sensorsIntervalMs is 0', async () => {
+    const t = setup([target(1)]);
+    t.reader.power.set('10.0.0.1', 'on');
+    t.reader.sensorReadings.set('10.0.0.1', [TEMP]);
+    await t.poller.start(new AbortController().signal);
+    t.advance(5_000);
+    await t.poller.pollDue();
+    await t.poller.stop();
+    expect(t.reader.sensorCalls).to.deep.equal([]);
+  });
+
   it('polls every node once it is due and records power and reachability', async () => {
     const t = setup([target(1), target(2)]);
     t.reader.power.set('10.0.0.1', 'on');
@@ -110,8 +161,8 @@ describe('bmc-poller', () => {
     const reader = new FakePowerReader();
     reader.power.set('10.0.0.1', 'on');
     const recorder = new Recorder();
-    const poller = new BmcPoller(reader, recorder, { observeBmcCommand: () => undefined }, [target(1)], {
-      intervalMs: 200, jitter: 0, unreachableAfter: 3, maxBackoffMs: 1000, concurrency: 4, pollTimeoutMs: 1000, now: () => (now += 50), random: () => 0,
+    const poller = new BmcPoller(reader, recorder, { observeBmcCommand: () => undefined, recordSensors: () => undefined }, [target(1)], {
+      intervalMs: 200, jitter: 0, unreachableAfter: 3, maxBackoffMs: 1000, sensorsIntervalMs: 0, concurrency: 4, pollTimeoutMs: 1000, now: () => (now += 50), random: () => 0,
     }, silentLogger());
     await poller.start(new AbortController().signal);
     await new Promise((r) => setTimeout(r, 60));
