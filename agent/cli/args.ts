@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../lib/errors.js';
+import { didYouMean } from './suggest.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -21,10 +22,30 @@ export interface ParsedArgs<O extends Options> {
 }
 
 export function parseCommandArgs<O extends Options>(args: readonly string[], options: O, usage: string): ParsedArgs<O> {
+  const all = { ...COMMON_OPTIONS, ...options };
   try {
-    const { values, positionals } = parseArgs({ args: [...args], options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: [...args], options: all, allowPositionals: true, strict: true });
     return { values: values, positionals };
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''), `usage: ${usage}`);
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const unknown = /^Unknown option '(--?[^'=]+)/.exec(message)?.[1];
+    const suggestion = unknown === undefined ? '' : didYouMean(unknown, Object.keys(all).map((name) => `--${name}`));
+    throw new UsageError(message, `${suggestion}usage: ${usage}`);
   }
+}
+
+/**
+ * Options of every command may also come before the command (`racker --config F status`): they are
+ * moved behind it, so each command parses them as its own. Returns argv in command-first order.
+ */
+export function commandFirst(argv: readonly string[]): string[] {
+  const leading: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i += 1) {
+    const a = argv[i] as string;
+    if (a === '--json' || a === '--debug' || a.startsWith('--config=')) leading.push(a);
+    else if (a === '--config' && i + 1 < argv.length) leading.push(a, argv[(i += 1)] as string);
+    else break;
+  }
+  return [...argv.slice(i, i + 1), ...leading, ...argv.slice(i + 1)];
 }
