@@ -37,8 +37,12 @@ if [ "$(node_major)" -lt 20 ]; then
   [ "$(node_major)" -ge 20 ] || { echo "setup: Node.js 20 is still not on PATH" >&2; exit 1; }
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# Installed when the lock file's content differs from the one last installed (a stamp of its hash):
+# modification times change with every git checkout or rebase, the content only with a real change.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -d node_modules ] || [ "$(cat node_modules/.racker-lock-sha256 2>/dev/null)" != "$lock_hash" ]; then
   echo "setup: installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.racker-lock-sha256
 fi
 npm run --silent build
