@@ -25,4 +25,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'get', summary: 'install a given version: racker get VERSION', load: () => import('./get.js') },
   { name: 'rollback', summary: 'return to the previous installed version', load: () => import('./rollback.js') },
   { name: 'ipmi', summary: 'talk to a node\'s BMC (diag, console, power, bootdev, sensors, users, raw), or to all of them', load: () => import('./ipmi.js') },
+  { name: 'completion', summary: 'print the shell completion script: source <(racker completion bash)', load: () => import('./completion.js') },
+  { name: 'man', summary: 'print the manual page, made from every command\'s help: racker man | man -l -', load: () => import('./man.js') },
 ];

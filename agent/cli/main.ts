@@ -1,31 +1,11 @@
 /** `racker`: dispatch to a command; every failure goes through handleError. */
 import { COMMANDS } from './commands.js';
+import { topLevelHelp } from './top-help.js';
 import { processContext, writeLine, type CliContext } from './context.js';
 import { handleError } from './handle-error.js';
 import { UsageError, ExitCode } from '../lib/errors.js';
 import { commandFirst } from './args.js';
 import { didYouMean } from './suggest.js';
-
-export function topLevelHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  return [
-    'usage: racker <command> [options]',
-    '',
-    'racker provisions a bare-metal rack with Flatcar Container Linux from its management node.',
-    '',
-    'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Options for every command (before or after it):',
-    '  --config FILE  configuration file (default $RACKER_CONFIG or /etc/racker/racker.yaml)',
-    '  --json         machine-readable output',
-    '  --debug        show stack traces of internal errors',
-    '  -h, --help     help for the command',
-    '  -V, --version  the same as `racker version`',
-    '',
-    'Run `racker <command> --help` for a command\'s options.',
-  ].join('\n');
-}
 
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
   const [name, ...rest] = commandFirst(argv);
@@ -36,6 +16,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       writeLine(name === undefined ? ctx.stderr : ctx.stdout, topLevelHelp());
       return name === undefined ? ExitCode.usage : ExitCode.ok;
     }
+    // What the script of `racker completion` calls on every TAB: not a command of its own in the help.
+    if (name === 'complete' && rest[0] === '--') return await (await import('./completion.js')).complete(rest.slice(1));
     const entry = COMMANDS.find((c) => c.name === (name === '--version' || name === '-V' ? 'version' : name));
     if (entry === undefined) {
       const names = COMMANDS.map((c) => c.name);

@@ -52,7 +52,7 @@ export class TmuxTerminal {
 
   /** Literal text, as typed (or as a barcode scanner types it). */
   async type(text: string): Promise<void> {
-    await this.tmux('send-keys', '-t', 'main', '-l', text);
+    await this.tmux('send-keys', '-t', 'main', '-l', '--', text);
   }
 
   async screen(): Promise<string> {
