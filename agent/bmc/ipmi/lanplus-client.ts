@@ -13,7 +13,7 @@
  */
 import type { Logger } from '../../lib/log.js';
 import type { BmcClient, BmcTarget, BmcUser, BootFlags, BootOverride, BootSetResult, ChassisStatus, PowerState, RawResponse, SensorReading } from '../bmc-client.js';
-import { bmcFailure, bmcUnsupportedError, isBmcError, type BmcWhere } from '../errors.js';
+import { bmcFailure, bmcUnsupportedError, isBmcError, type BmcWhere, whereOf } from '../errors.js';
 import { ErrorCodes } from '../../lib/errors.js';
 import { SerialQueue, type Semaphore } from '../scheduler.js';
 import { LanplusSession, type IpmiSession, type SessionOptions } from './session.js';
@@ -73,7 +73,7 @@ export class IpmiBmcClient implements BmcClient {
   }
 
   private get where(): BmcWhere {
-    return { node: this.target.node, address: this.target.address, port: this.target.port };
+    return whereOf(this.target, 'ipmi');
   }
 
   /** The cipher suite of the open session (undefined before the first operation). */
