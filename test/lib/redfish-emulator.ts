@@ -57,6 +57,8 @@ export class RedfishEmulator {
   readonly accounts: Account[];
   /** Session logins (POST to Sessions that succeeded). */
   logins = 0;
+  /** Answer 200 to boot overrides and keep the old ones, as some BMCs do. */
+  ignoreBootOverride = false;
   port = 0;
   private readonly sessions = new Map<string, { id: string; uses: number }>();
   private sessionCounter = 0;
@@ -338,7 +340,7 @@ export class RedfishEmulator {
         if (boot.BootSourceOverrideTarget !== undefined && !BOOT_TARGETS.includes(boot.BootSourceOverrideTarget as string)) return error(400, 'Base.1.8.PropertyValueNotInList', 'BootSourceOverrideTarget not allowed');
         if (boot.BootSourceOverrideMode !== undefined && !['UEFI', 'Legacy'].includes(boot.BootSourceOverrideMode as string)) return error(400, 'Base.1.8.PropertyValueNotInList', 'BootSourceOverrideMode not allowed');
         const picked = Object.fromEntries(Object.entries(boot).filter(([k]) => k.startsWith('BootSourceOverride')));
-        if (settings) s.pending = { ...(s.pending ?? {}), ...picked };
+        if (this.ignoreBootOverride) { /* answered 200 below, changed nothing */ } else if (settings) s.pending = { ...(s.pending ?? {}), ...picked };
         else s.boot = { ...s.boot, ...picked };
       }
       if (!settings && typeof body.LocationIndicatorActive === 'boolean' && p.indicator === 'location-indicator') s.locator = body.LocationIndicatorActive;
