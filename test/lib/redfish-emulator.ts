@@ -143,7 +143,7 @@ export class RedfishEmulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    let body: Json = {};
+    let body: Json;
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0] as string;
     this.requests.push(`${method} ${path}`);
@@ -242,7 +242,8 @@ export class RedfishEmulator {
       const sp = this.systemPath(s);
       if (path === sp) return this.system(s, i, read);
       if (path === `${sp}/Settings` && p.bootVia === 'settings') {
-        return { '@odata.id': path, '@odata.type': '#ComputerSystem.v1_20_0.ComputerSystem', Id: 'Settings', Name: 'Pending settings', Boot: { ...(s.pending ?? {}) } };
+        // Like the resource it stands for, with what is pending over what is in force.
+        return { '@odata.id': path, '@odata.type': '#ComputerSystem.v1_20_0.ComputerSystem', Id: 'Settings', Name: 'Pending settings', Boot: { ...s.boot, ...(s.pending ?? {}) } };
       }
       if (path === `${sp}/EthernetInterfaces`) return this.collection(path, 'EthernetInterface', [`${path}/NIC.1`]);
       if (path === `${sp}/EthernetInterfaces/NIC.1`) return { '@odata.id': path, '@odata.type': '#EthernetInterface.v1_6_0.EthernetInterface', Id: 'NIC.1', Name: 'NIC', MACAddress: s.nicMac.toUpperCase() };
@@ -364,7 +365,7 @@ export class RedfishEmulator {
     s.power = wantOff ? 'Off' : 'On';
     if (s.power === 'On' && (before === 'Off' || type !== 'On') && s.pending !== undefined) {
       // A (re)boot applies the pending settings.
-      s.boot = { ...s.boot, ...s.pending } as EmulatedSystem['boot'];
+      s.boot = { ...s.boot, ...s.pending };
       s.pending = undefined;
     }
     if (this.o.profile.transitions && before !== s.power) s.passing = s.power === 'On' ? 'PoweringOn' : 'PoweringOff';

@@ -55,7 +55,7 @@ export class RedfishHttp {
   /** One request; redirects within the BMC's origin are followed (307/308 keep method and body). */
   async send(method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<HttpResponse> {
     const redirects: string[] = [];
-    let m = method;
+    const m = method;
     let p = path;
     const b = body;
     for (;;) {
