@@ -64,21 +64,23 @@ export function parseAction(words: readonly string[], flags: { once?: boolean; l
 
 /** What an action returned, kept as data for --json. */
 export type ActionValue =
-  | { kind: 'power'; power: string; done?: string }
+  | { kind: 'power'; power: string; transition?: 'powering-on' | 'powering-off'; done?: string }
   | { kind: 'bootdev'; result: BootSetResult }
   | { kind: 'sensors'; sensors: SensorReading[] }
   | { kind: 'users'; users: BmcUser[] }
   | { kind: 'identify'; seconds: number }
   | { kind: 'raw'; completionCode: number; data: string }
-  | { kind: 'diag'; reachable: boolean; status?: ChassisStatus; boot?: BootFlags; errors: string[] };
+  | { kind: 'diag'; reachable: boolean; status?: ChassisStatus; boot?: BootFlags; quirks: string[]; errors: string[] };
 
 export async function runAction(c: BmcClient, a: Exclude<Action, { kind: 'console' }>): Promise<ActionValue> {
   switch (a.kind) {
     case 'power': {
-      if (a.op === 'status') return { kind: 'power', power: await c.powerState() };
-      const op = { on: () => c.powerOn(), off: () => c.powerOff(), cycle: () => c.powerCycle(), reset: () => c.reset(), soft: () => c.softOff() }[a.op];
-      await op();
-      return { kind: 'power', power: await c.powerState(), done: a.op };
+      if (a.op !== 'status') {
+        const op = { on: () => c.powerOn(), off: () => c.powerOff(), cycle: () => c.powerCycle(), reset: () => c.reset(), soft: () => c.softOff() }[a.op];
+        await op();
+      }
+      const s = await c.chassisStatus();
+      return { kind: 'power', power: s.power, ...(s.transition === undefined ? {} : { transition: s.transition }), ...(a.op === 'status' ? {} : { done: a.op }) };
     }
     case 'bootdev': return { kind: 'bootdev', result: await c.setBootDevice(a) };
     case 'sensors': return { kind: 'sensors', sensors: await c.sensors() };
@@ -93,7 +95,8 @@ export async function runAction(c: BmcClient, a: Exclude<Action, { kind: 'consol
       const reachable = await c.ping().catch((e: unknown) => { errors.push((e as Error).message); return false; });
       const status = await c.chassisStatus().catch((e: unknown) => { errors.push((e as Error).message); return undefined; });
       const boot = status === undefined ? undefined : await c.bootFlags().catch((e: unknown) => { errors.push((e as Error).message); return undefined; });
-      return { kind: 'diag', reachable, status, boot, errors };
+      const quirks = status === undefined || c.detectQuirks === undefined ? [] : await c.detectQuirks().catch((e: unknown) => { errors.push((e as Error).message); return []; });
+      return { kind: 'diag', reachable, status, boot, quirks, errors };
     }
   }
 }
@@ -101,13 +104,17 @@ export async function runAction(c: BmcClient, a: Exclude<Action, { kind: 'consol
 /** One line for --all. */
 export function summarize(v: ActionValue): string {
   switch (v.kind) {
-    case 'power': return v.done === undefined ? `power ${v.power}` : `${v.done} done, power ${v.power}`;
+    case 'power': {
+      const power = `power ${v.power}${v.transition === undefined ? '' : ` (${v.transition.replace('-', ' ')})`}`;
+      return v.done === undefined ? power : `${v.done} done, ${power}`;
+    }
     case 'bootdev': return `boot ${describeOverride(v.result.requested)}; BMC reports ${describeBootFlags(v.result.readBack)}${v.result.mismatches.length > 0 ? ` (differs: ${v.result.mismatches.join(', ')})` : ''}`;
     case 'sensors': return v.sensors.map((s) => `${s.name}=${s.value ?? s.status}${s.value === undefined ? '' : s.unit}`).join(' ');
     case 'users': return v.users.filter((u) => u.name !== '').map((u) => `${u.id}:${u.name}(${u.privilege}${u.enabled ? '' : ', disabled'})`).join(' ');
     case 'identify': return `identify ${v.seconds} s`;
     case 'raw': return `completion code 0x${v.completionCode.toString(16).padStart(2, '0')}${v.data === '' ? '' : `: ${v.data}`}`;
-    case 'diag': return v.status === undefined ? `unreachable${v.errors[0] === undefined ? '' : `: ${v.errors[0]}`}` : `power ${v.status.power}, ${v.boot === undefined ? 'boot flags unknown' : describeBootFlags(v.boot)}`;
+    case 'diag': return v.status === undefined ? `unreachable${v.errors[0] === undefined ? '' : `: ${v.errors[0]}`}`
+      : `power ${v.status.power}, ${v.boot === undefined ? 'boot flags unknown' : describeBootFlags(v.boot)}${v.quirks.length === 0 ? '' : `; adapted to: ${v.quirks.join('; ')}`}`;
   }
 }
 

@@ -42,7 +42,10 @@ export interface BootSetResult {
 }
 
 export interface ChassisStatus {
+  /** Where the power is or is heading (a system powering on counts as on). */
   power: PowerState;
+  /** Set while the BMC reports the power changing (Redfish PoweringOn/PoweringOff). */
+  transition?: 'powering-on' | 'powering-off';
   /** Power fault, interlock, overload, as the BMC reports them. */
   faults: string[];
   /** Last power event in words ('' when none). */
@@ -112,6 +115,13 @@ export interface BmcClient {
   setUserPassword(id: number, password: string): Promise<void>;
   /** A raw request: netfn, command, data. Not every driver supports it (RACKER_E_BMC_UNSUPPORTED). */
   raw(netFn: number, command: number, data: Uint8Array): Promise<RawResponse>;
+  /**
+   * What the driver detected about this BMC and adapts to, in words ("ETag required", "boot mode
+   * read-only", "cipher suite 17 refused: using 3"), for diag: what earlier operations of this
+   * client found, and what a harmless probe finds (a write of values the BMC already has, at most).
+   * Optional: fakes need not have it.
+   */
+  detectQuirks?(): Promise<string[]>;
   /** Close the session (if any). Idempotent. */
   close(): Promise<void>;
 }
@@ -124,4 +134,12 @@ export interface BmcTarget {
   port: number;
   user: string;
   password: string;
+  /** Where the credentials came from (the configured OEM directory), for hints. */
+  oemDir?: string;
+  /** The BMC's MAC, to pick this server's system when a Redfish service manages several. */
+  bmcMac?: string;
+  /** The server's own MACs (primary, secondary): the same choice by the system's NICs. */
+  hostMacs?: readonly string[];
+  /** A pinned system UUID (bmc.nodes."<BMC MAC>".systemUuid), which wins over the MACs. */
+  systemUuid?: string;
 }

@@ -55,7 +55,10 @@ export function nodeBmc(config: Config, inventory: Inventory, node: RackNode): N
   return {
     node,
     driver,
-    target: { node: node.hostname, address, port, user: inventory.credentials.user, password: inventory.credentials.password },
+    target: {
+      node: node.hostname, address, port, user: inventory.credentials.user, password: inventory.credentials.password,
+      oemDir: config.paths.oemDir, bmcMac: node.bmcMac, hostMacs: [node.primaryMac, node.secondaryMac], systemUuid: override?.systemUuid,
+    },
     cipherSuites: override?.cipherSuite !== undefined ? [override.cipherSuite] : config.bmc.cipherSuites,
     tlsFingerprint: override?.tlsFingerprint,
   };

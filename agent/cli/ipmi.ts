@@ -27,7 +27,9 @@ row number of nodes.csv; --all runs the action on every node in parallel.
 Actions (default diag):
   ${ACTION_USAGE.split(' | ').join('\n  ')}
 
-  diag      MACs, addresses, BMC reachability, power and boot flags in words
+  diag      MACs, addresses, BMC reachability, power and boot flags in words, and the BMC's
+            quirks racker detected and adapts to (Redfish: found with writes of the values the
+            BMC already has, e.g. "ETag required", "boot mode read-only")
   console   serial console (SOL) through ipmitool; drops a dangling session first
   bootdev   persistent and UEFI unless --once / --legacy; read back afterwards
 
@@ -117,10 +119,11 @@ function renderDiag(n: NodeBmc, v: Extract<ActionValue, { kind: 'diag' }>): stri
     `BMC reachable    ${v.reachable ? 'yes' : 'no'}`,
   ];
   if (v.status !== undefined) {
-    lines.push(`power            ${v.status.power}${v.status.faults.length > 0 ? ` (${v.status.faults.join(', ')})` : ''}`);
+    lines.push(`power            ${v.status.power}${v.status.transition === undefined ? '' : ` (${v.status.transition.replace('-', ' ')})`}${v.status.faults.length > 0 ? ` (${v.status.faults.join(', ')})` : ''}`);
     lines.push(`restore policy   ${v.status.restorePolicy}`);
   }
   if (v.boot !== undefined) lines.push(`boot flags       ${describeBootFlags(v.boot)}${v.boot.raw === undefined ? '' : ` [${v.boot.raw}]`}`);
+  if (v.status !== undefined) lines.push(`adapted to       ${v.quirks.length === 0 ? 'nothing (no quirk detected)' : v.quirks[0]}`, ...v.quirks.slice(1).map((q) => `                 ${q}`));
   for (const e of v.errors) lines.push(`error            ${e}`);
   return lines.join('\n');
 }

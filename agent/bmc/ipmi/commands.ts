@@ -59,6 +59,7 @@ export function decodeChassisStatus(d: Buffer): ChassisStatus | undefined {
 
 /** Boot option parameter 3: keep the boot flags valid (no auto-clear on the 60 s timeout, PEF, watchdog, reset, power button). */
 export const disableBootFlagTimeout = (): IpmiRequest => req(NetFn.chassis, 0x08, [0x03, 0x1f]);
+export const getBootFlagTimeout = (): IpmiRequest => req(NetFn.chassis, 0x09, [0x03, 0x00, 0x00]);
 
 /** Device selector values of parameter 5, data byte 2 bits 5:2 (Table 28-14). */
 const DEVICE_SELECTOR: Record<BootDevice, number> = { pxe: 0x1, disk: 0x2, cdrom: 0x5, bios: 0x6 };

@@ -13,7 +13,7 @@
  */
 import type { Logger } from '../../lib/log.js';
 import type { BmcClient, BmcTarget, BmcUser, BootFlags, BootOverride, BootSetResult, ChassisStatus, PowerState, RawResponse, SensorReading } from '../bmc-client.js';
-import { bmcFailure, bmcUnsupportedError, isBmcError, type BmcWhere } from '../errors.js';
+import { bmcFailure, bmcUnsupportedError, isBmcError, type BmcWhere, whereOf } from '../errors.js';
 import { ErrorCodes } from '../../lib/errors.js';
 import { SerialQueue, type Semaphore } from '../scheduler.js';
 import { LanplusSession, type IpmiSession, type SessionOptions } from './session.js';
@@ -22,6 +22,10 @@ import * as cmd from './commands.js';
 import { readSensors } from './sensors.js';
 import { compareBootFlags } from '../boot-flags.js';
 import type { DatagramTransport } from './transport.js';
+import { Quirks } from '../quirks.js';
+
+/** Completion codes of a BMC that does not take a data byte (here: the persistent bit). */
+const REFUSED_DATA = [0xcc, 0xc9];
 
 export interface IpmiClientOptions extends SessionOptions {
   minCommandIntervalMs: number;
@@ -65,6 +69,13 @@ export class IpmiBmcClient implements BmcClient {
   private idleEpoch = 0;
   private closed = false;
   private readonly closing = new AbortController();
+  private readonly found = new Quirks();
+  /**
+   * The persistent override last asked for: many BMCs clear it at the next power cycle, or refuse
+   * "persistent" and keep it for one boot only, so it is read back after each power action and set
+   * again when lost.
+   */
+  private wanted: BootOverride | undefined;
 
   constructor(private readonly target: BmcTarget, private readonly options: IpmiClientOptions, private readonly deps: IpmiClientDeps) {
     this.session = deps.session ?? new LanplusSession(target, options, deps.transport, deps.log);
@@ -73,7 +84,7 @@ export class IpmiBmcClient implements BmcClient {
   }
 
   private get where(): BmcWhere {
-    return { node: this.target.node, address: this.target.address, port: this.target.port };
+    return whereOf(this.target, 'ipmi');
   }
 
   /** The cipher suite of the open session (undefined before the first operation). */
@@ -94,7 +105,10 @@ export class IpmiBmcClient implements BmcClient {
   }
 
   async powerOn(): Promise<void> {
-    await this.op((run) => run(cmd.chassisControl(cmd.ChassisControl.powerUp), 'power on'));
+    await this.op(async (run, send) => {
+      await run(cmd.chassisControl(cmd.ChassisControl.powerUp), 'power on');
+      await this.keepWantedBoot(run, send);
+    });
   }
 
   async powerOff(): Promise<void> {
@@ -106,15 +120,19 @@ export class IpmiBmcClient implements BmcClient {
   }
 
   async powerCycle(): Promise<void> {
-    await this.op(async (run) => {
+    await this.op(async (run, send) => {
       // The spec lets a BMC ignore or refuse a cycle of a machine that is off: power it on instead.
       const on = (await this.status(run)).power === 'on';
       await run(cmd.chassisControl(on ? cmd.ChassisControl.powerCycle : cmd.ChassisControl.powerUp), on ? 'power cycle' : 'power on (was off)');
+      await this.keepWantedBoot(run, send);
     });
   }
 
   async reset(): Promise<void> {
-    await this.op((run) => run(cmd.chassisControl(cmd.ChassisControl.hardReset), 'reset'));
+    await this.op(async (run, send) => {
+      await run(cmd.chassisControl(cmd.ChassisControl.hardReset), 'reset');
+      await this.keepWantedBoot(run, send);
+    });
   }
 
   async identify(seconds: number): Promise<void> {
@@ -123,16 +141,63 @@ export class IpmiBmcClient implements BmcClient {
 
   async setBootDevice(override: BootOverride): Promise<BootSetResult> {
     return this.op(async (run, send) => {
-      // Parameter 3 first, as the original did: without it the flags expire after 60 s.
-      const timer = await send(cmd.disableBootFlagTimeout(), 'disable the boot flag timeout (boot option 3)');
-      if (timer.completionCode !== 0) {
-        if (!isUnsupportedCode(timer.completionCode)) throw this.ccError('disable the boot flag timeout (boot option 3)', timer.completionCode);
-        this.deps.log.warn({ node: this.target.node }, 'BMC has no boot flag timeout setting (boot option 3); the override may expire after 60 s');
-      }
-      await run(cmd.setBootFlags(override), `set boot device ${override.device} (boot option 5)`);
+      await this.writeBootFlags(override, run, send);
       const readBack = await this.bootFlagsIn(run);
-      return compareBootFlags(this.where, override, readBack);
+      const result = compareBootFlags(this.where, override, readBack);
+      this.wanted = override.persistent ? override : undefined;
+      if (override.persistent && result.mismatches.includes('persistent') && readBack.valid) {
+        this.found.add('persistent boot flag not kept (reads back as next boot only): set again after every power action');
+      }
+      return result;
     });
+  }
+
+  /**
+   * What this client found and adapts to; the probe is the session itself (which cipher suite the
+   * BMC took) and Get System Boot Options parameter 3 (is the 60 s flag timeout there to disable?).
+   */
+  async detectQuirks(): Promise<string[]> {
+    await this.op(async (_run, send) => {
+      const first = this.options.cipherSuites[0];
+      if (this.session.cipherSuite !== undefined && first !== undefined && this.session.cipherSuite !== first) {
+        this.found.add(`cipher suite ${first} refused: using ${this.session.cipherSuite}`);
+      }
+      const timer = await send(cmd.getBootFlagTimeout(), 'read the boot flag timeout setting (boot option 3)');
+      if (isUnsupportedCode(timer.completionCode)) this.found.add('no boot flag timeout setting (boot option 3): an override may expire after 60 s');
+    });
+    return this.found.list();
+  }
+
+  /**
+   * Boot option 3 first, as the original did: without it the flags expire after 60 s. A BMC that
+   * refuses the persistent bit (invalid data field) gets the override for the next boot, and the
+   * client sets it again after each power action.
+   */
+  private async writeBootFlags(override: BootOverride, run: Run, send: Send): Promise<void> {
+    const timer = await send(cmd.disableBootFlagTimeout(), 'disable the boot flag timeout (boot option 3)');
+    if (timer.completionCode !== 0) {
+      if (!isUnsupportedCode(timer.completionCode)) throw this.ccError('disable the boot flag timeout (boot option 3)', timer.completionCode);
+      this.found.add('no boot flag timeout setting (boot option 3): an override may expire after 60 s');
+      this.deps.log.warn({ node: this.target.node }, 'BMC has no boot flag timeout setting (boot option 3); the override may expire after 60 s');
+    }
+    const step = `set boot device ${override.device} (boot option 5)`;
+    const r = await send(cmd.setBootFlags(override), step);
+    if (r.completionCode === 0) return;
+    if (!override.persistent || !REFUSED_DATA.includes(r.completionCode)) throw this.ccError(step, r.completionCode);
+    this.found.add(`persistent boot flag refused (${describeCompletionCode(r.completionCode)}): set for the next boot, again after every power action`);
+    await run(cmd.setBootFlags({ ...override, persistent: false }), `${step}, next boot only`);
+  }
+
+  /** After a power action: the persistent override asked for still there? Set it again if not. */
+  private async keepWantedBoot(run: Run, send: Send): Promise<void> {
+    const wanted = this.wanted;
+    if (wanted === undefined) return;
+    const now = await this.bootFlagsIn(run);
+    // The device only: some BMCs (ipmi_sim) keep the device and report the other bits cleared.
+    if (now.device === wanted.device) return;
+    this.found.add('boot flags cleared by a power action: set again');
+    this.deps.log.info({ node: this.target.node, wanted: wanted.device, found: now.device }, 'the BMC dropped the persistent boot override; setting it again');
+    await this.writeBootFlags(wanted, run, send);
   }
 
   async bootFlags(): Promise<BootFlags> {

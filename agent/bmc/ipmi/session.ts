@@ -20,7 +20,7 @@ import type { Logger } from '../../lib/log.js';
 import { isSystemError } from '../../lib/errors.js';
 import { backoffDelay, withBackoff } from '../../lib/backoff.js';
 import type { BmcTarget } from '../bmc-client.js';
-import { bmcAuthError, bmcFailure, bmcTimeoutError, bmcUnsupportedError, type BmcWhere } from '../errors.js';
+import { bmcAuthError, bmcFailure, bmcTimeoutError, bmcUnsupportedError, type BmcWhere, whereOf } from '../errors.js';
 import { CIPHER_SUITES, deriveSessionKeys, freshRandom, rakp2AuthCode, rakp3AuthCode, rakp4Icv, sameCode, sessionIntegrityKey, type CipherSuite, type RakpInputs, type SessionKeys } from './crypto.js';
 import { decodeIpmi, encodeV15, encodeV20, PayloadType } from './packet.js';
 import { decodeResponse, describeCompletionCode, encodeRequest, type IpmiRequest, type IpmiResponse } from './message.js';
@@ -102,7 +102,7 @@ export class LanplusSession implements IpmiSession {
   }
 
   private get where(): BmcWhere {
-    return { node: this.target.node, address: this.target.address, port: this.target.port };
+    return whereOf(this.target, 'ipmi');
   }
 
   private get privilege(): number {

@@ -11,7 +11,7 @@ import type { Exec, ExecResult } from '../../lib/exec.js';
 import type { Logger } from '../../lib/log.js';
 import { isRackerError } from '../../lib/errors.js';
 import type { BmcClient, BmcTarget, BmcUser, BootFlags, BootOverride, BootSetResult, ChassisStatus, PowerState, RawResponse, SensorReading } from '../bmc-client.js';
-import { bmcAuthError, bmcFailure, bmcTimeoutError, bmcUnsupportedError, type BmcWhere } from '../errors.js';
+import { bmcAuthError, bmcFailure, bmcTimeoutError, bmcUnsupportedError, type BmcWhere, whereOf } from '../errors.js';
 import { compareBootFlags } from '../boot-flags.js';
 import { decodeChassisStatus } from '../ipmi/commands.js';
 import type { Semaphore } from '../scheduler.js';
@@ -37,7 +37,7 @@ export class IpmitoolBmcClient implements BmcClient {
   constructor(private readonly target: BmcTarget, private readonly options: IpmitoolOptions, private readonly deps: IpmitoolDeps) {}
 
   private get where(): BmcWhere {
-    return { node: this.target.node, address: this.target.address, port: this.target.port };
+    return whereOf(this.target, 'ipmitool');
   }
 
   /** How ipmitool reaches this BMC (also used for the serial console). */

@@ -1,55 +1,65 @@
 /**
- * BmcClient over Redfish (DMTF DSP0266): service root, Systems discovery, ComputerSystem.Reset
- * with a reset type the BMC advertises, boot override (target, Once/Continuous, UEFI/Legacy) with
- * read-back — some BMCs answer 200 and ignore it — Thermal/Power readings and accounts. A session
- * (X-Auth-Token) is opened when the service offers one, else basic auth is sent.
+ * BmcClient over Redfish (DMTF DSP0266), written for the vendors' differences rather than the
+ * standard alone: resources are found from the service root's links (never built from Ids), the
+ * node's system is chosen among several (system-choice.ts), power is idempotent (power.ts), the
+ * boot override adapts to read-only modes and settings resources and is read back (boot.ts) —
+ * some BMCs answer 200 and ignore it — sessions are renewed once when the BMC forgets them and
+ * every PATCH carries the ETag (connection.ts). What it adapted to is kept as quirks for `diag`.
  */
 import type { Logger } from '../../lib/log.js';
-import type { BmcClient, BmcTarget, BmcUser, BootDevice, BootFlags, BootOverride, BootSetResult, ChassisStatus, PowerState, RawResponse, SensorReading } from '../bmc-client.js';
-import { bmcAuthError, bmcFailure, bmcTimeoutError, bmcUnsupportedError, type BmcWhere } from '../errors.js';
+import type { BmcClient, BmcTarget, BmcUser, BootFlags, BootOverride, BootSetResult, ChassisStatus, PowerState, RawResponse, SensorReading } from '../bmc-client.js';
+import { bmcFailure, bmcUnsupportedError, type BmcWhere } from '../errors.js';
 import { compareBootFlags } from '../boot-flags.js';
+import { Quirks } from '../quirks.js';
 import type { Semaphore } from '../scheduler.js';
-import { RedfishHttp, RedfishTransportError, type HttpResponse } from './client.js';
+import { RedfishConnection, odataId, text, type Json, type RedfishOptions, type Resource } from './connection.js';
+import { TARGETS, bootFlagsOf, probeBootHabits, settingsObject, writeBootOverride, type BootHabits } from './boot.js';
+import { RedfishPower, powerOf } from './power.js';
+import { chooseChassis, chooseSystem, members } from './system-choice.js';
+import { fanReading, powerReadings, sensorReading, thermalMetricsReadings, thermalReadings } from './sensors.js';
 
-export interface RedfishOptions {
-  verifyTls: boolean;
-  tlsFingerprint: string | undefined;
-  useSessions: boolean;
-  timeoutMs: number;
-}
-
-type Json = Record<string, unknown>;
-const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
-const odataId = (v: unknown): string | undefined => (v as { '@odata.id'?: string } | undefined)?.['@odata.id'];
-
-const TARGETS: Record<BootDevice, string> = { pxe: 'Pxe', disk: 'Hdd', bios: 'BiosSetup', cdrom: 'Cd' };
-const RESET_PREFERENCES = {
-  on: ['On', 'ForceOn'],
-  off: ['ForceOff'],
-  soft: ['GracefulShutdown'],
-  cycle: ['PowerCycle', 'ForceRestart'],
-  reset: ['ForceRestart', 'GracefulRestart'],
-} as const;
+export type { RedfishOptions } from './connection.js';
 
 export class RedfishBmcClient implements BmcClient {
   readonly driver = 'redfish';
-  private readonly http: RedfishHttp;
-  private auth: Record<string, string> | undefined;
-  private sessionUri: string | undefined;
+  private readonly conn: RedfishConnection;
+  private readonly power: RedfishPower;
+  private readonly found = new Quirks();
+  private readonly habits: BootHabits = { mode: 'auto', viaSettings: false };
   private systemUri: string | undefined;
+  /** The pending "identify off" of a timed identify, and the promise close() waits for. */
+  private identifyOff: { timer: NodeJS.Timeout; done: Promise<void>; settle: () => void } | undefined;
 
-  constructor(private readonly target: BmcTarget, private readonly options: RedfishOptions, private readonly deps: { fanout: Semaphore; log: Logger }) {
-    this.http = new RedfishHttp({ address: target.address, port: target.port, verifyTls: options.verifyTls, tlsFingerprint: options.tlsFingerprint, timeoutMs: options.timeoutMs });
+  constructor(private readonly target: BmcTarget, options: RedfishOptions, private readonly deps: { fanout: Semaphore; log: Logger }) {
+    this.conn = new RedfishConnection(target, options, { fanout: deps.fanout, log: deps.log, quirks: this.found });
+    this.power = new RedfishPower(this.conn, () => this.system(), this.found);
   }
 
   private get where(): BmcWhere {
-    return { node: this.target.node, address: this.target.address, port: this.target.port };
+    return this.conn.where;
+  }
+
+  /**
+   * What this client adapted to so far, and what a probe finds: the locator and the boot override
+   * rewritten with the values they have (the first without If-Match: is the ETag required?).
+   */
+  async detectQuirks(): Promise<string[]> {
+    const system = await this.system();
+    const modern = typeof system.body.LocationIndicatorActive === 'boolean';
+    if (!modern) this.found.add('no LocationIndicatorActive: identify uses IndicatorLED');
+    if (system.etag !== undefined) {
+      const locator = modern ? { LocationIndicatorActive: system.body.LocationIndicatorActive } : { IndicatorLED: system.body.IndicatorLED };
+      const r = await this.conn.request('PATCH', system.path, 'probe: PATCH without If-Match', locator);
+      if (r.status === 428 || r.status === 412) this.found.add(`ETag required (${r.status} without If-Match)`);
+    }
+    await probeBootHabits(this.conn, await this.system(), this.habits, this.found);
+    return this.found.list();
   }
 
   async ping(): Promise<boolean> {
     try {
-      const r = await this.call('GET', '/redfish/v1', 'service root', undefined, false);
-      return r.status === 200;
+      await this.conn.serviceRoot();
+      return true;
     } catch (e) {
       if ((e as { code?: string }).code === 'RACKER_E_BMC_TIMEOUT') return false;
       throw e;
@@ -62,97 +72,118 @@ export class RedfishBmcClient implements BmcClient {
   }
 
   async chassisStatus(): Promise<ChassisStatus> {
-    const s = await this.system();
-    const led = s.IndicatorLED;
+    const s = (await this.system()).body;
+    const { power, transition } = powerOf(s.PowerState);
+    const lit = typeof s.LocationIndicatorActive === 'boolean' ? s.LocationIndicatorActive : s.IndicatorLED === 'Blinking' || s.IndicatorLED === 'Lit' ? true : s.IndicatorLED === 'Off' ? false : undefined;
     return {
-      power: s.PowerState === 'On' || s.PowerState === 'PoweringOff' ? 'on' : 'off',
+      power,
+      ...(transition === undefined ? {} : { transition }),
       faults: (s.Status as Json | undefined)?.Health === 'Critical' ? ['health critical'] : [],
       lastPowerEvent: '',
       intrusion: false,
-      identify: led === 'Blinking' ? 'indefinite' : led === 'Off' || led === 'Lit' ? 'off' : 'unknown',
+      identify: lit === undefined ? 'unknown' : !lit ? 'off' : this.identifyOff === undefined ? 'indefinite' : 'temporary',
       restorePolicy: s.PowerRestorePolicy === 'AlwaysOn' ? 'always-on' : s.PowerRestorePolicy === 'AlwaysOff' ? 'always-off' : s.PowerRestorePolicy === 'LastState' ? 'previous' : 'unknown',
     };
   }
 
   async powerOn(): Promise<void> {
-    await this.resetAction('on', 'power on');
+    await this.power.act('on', 'power on');
   }
 
   async powerOff(): Promise<void> {
-    await this.resetAction('off', 'power off');
+    await this.power.act('off', 'power off');
   }
 
   async softOff(): Promise<void> {
-    await this.resetAction('soft', 'soft power off');
+    await this.power.act('soft', 'soft power off');
   }
 
   async powerCycle(): Promise<void> {
-    if ((await this.powerState()) === 'off') await this.resetAction('on', 'power on (was off)');
-    else await this.resetAction('cycle', 'power cycle');
+    await this.power.act('cycle', 'power cycle');
   }
 
   async reset(): Promise<void> {
-    await this.resetAction('reset', 'reset');
+    await this.power.act('reset', 'reset');
   }
 
+  /**
+   * Light the locator for `seconds` (0: off). Redfish has no duration, so racker turns it off
+   * itself when the time is up; close() waits for that, so a CLI run keeps its promise.
+   */
   async identify(seconds: number): Promise<void> {
-    await this.expectOk(await this.call('PATCH', await this.systemPath(), 'identify', { IndicatorLED: seconds > 0 ? 'Blinking' : 'Off' }), 'identify');
+    this.cancelIdentifyOff();
+    await this.setIndicator(seconds > 0);
+    if (seconds <= 0) return;
+    let settle = (): void => undefined;
+    const done = new Promise<void>((resolve) => { settle = resolve; });
+    const timer = setTimeout(() => {
+      if (this.identifyOff?.done !== done) return;
+      this.identifyOff = undefined;
+      this.setIndicator(false).catch((e: unknown) => this.deps.log.warn({ err: e, node: this.target.node }, 'could not turn the locator light off')).finally(settle);
+    }, seconds * 1000);
+    timer.unref();
+    this.identifyOff = { timer, done, settle };
   }
 
   async setBootDevice(o: BootOverride): Promise<BootSetResult> {
     const step = `set boot device ${o.device}`;
-    const s = await this.system();
-    const allowed = (s.Boot as Json | undefined)?.['BootSourceOverrideTarget@Redfish.AllowableValues'] as string[] | undefined;
-    if (allowed !== undefined && !allowed.includes(TARGETS[o.device])) {
-      throw bmcUnsupportedError(this.where, step, `the BMC allows boot targets ${allowed.join(', ')}, not ${TARGETS[o.device]}`);
+    const system = await this.system();
+    const allowed = ((system.body.Boot ?? {}) as Json)['BootSourceOverrideTarget@Redfish.AllowableValues'];
+    if (Array.isArray(allowed) && !allowed.includes(TARGETS[o.device])) {
+      throw bmcUnsupportedError(this.where, step, `the BMC allows boot targets ${allowed.map(text).join(', ')}, not ${TARGETS[o.device]}`, 'use another boot device, or the ipmi driver for this node');
     }
-    const boot = { BootSourceOverrideTarget: TARGETS[o.device], BootSourceOverrideEnabled: o.persistent ? 'Continuous' : 'Once', BootSourceOverrideMode: o.efi ? 'UEFI' : 'Legacy' };
-    await this.expectOk(await this.call('PATCH', await this.systemPath(), step, { Boot: boot }), step);
+    await writeBootOverride(this.conn, system, o, this.habits, this.found, step);
     return compareBootFlags(this.where, o, await this.bootFlags());
   }
 
+  /** The override in force, or pending in the settings resource when the BMC takes it there. */
   async bootFlags(): Promise<BootFlags> {
-    const b = ((await this.system()).Boot ?? {}) as Json;
-    const target = b.BootSourceOverrideTarget as string | undefined;
-    const device = (Object.entries(TARGETS).find(([, v]) => v === target)?.[0] as BootDevice | undefined) ?? (target === undefined || target === 'None' ? 'none' : 'other');
-    return { valid: b.BootSourceOverrideEnabled !== 'Disabled' && device !== 'none', device, persistent: b.BootSourceOverrideEnabled === 'Continuous', efi: b.BootSourceOverrideMode === 'UEFI', raw: JSON.stringify(b) };
+    const system = await this.system();
+    const boot = (system.body.Boot ?? {}) as Json;
+    const settings = settingsObject(system.body);
+    if (settings === undefined) return bootFlagsOf(boot);
+    const pending = (await this.conn.get(settings, 'read pending boot settings')).body.Boot as Json | undefined;
+    return bootFlagsOf({ ...boot, ...(pending ?? {}) });
   }
 
   async sensors(): Promise<SensorReading[]> {
-    const chassis = await this.get('/redfish/v1/Chassis', 'list chassis');
-    const first = odataId((chassis.Members as unknown[] | undefined)?.[0]);
-    if (first === undefined) return [];
-    const c = await this.get(first, 'read chassis');
+    const chassisUri = await chooseChassis(this.conn, (await this.system()).body, this.found);
+    if (chassisUri === undefined) return [];
+    const c = (await this.conn.get(chassisUri, 'read chassis')).body;
+    const sensorsUri = odataId(c.Sensors);
+    if (sensorsUri !== undefined) {
+      const out: SensorReading[] = [];
+      for (const m of members((await this.conn.get(sensorsUri, 'list sensors')).body)) out.push(sensorReading((await this.conn.get(m, 'read sensor')).body));
+      if (out.length > 0) return out;
+    }
+    const subsystemUri = odataId(c.ThermalSubsystem);
+    if (subsystemUri !== undefined) {
+      const sub = (await this.conn.get(subsystemUri, 'read thermal subsystem')).body;
+      const out: SensorReading[] = [];
+      const metrics = odataId(sub.ThermalMetrics);
+      if (metrics !== undefined) out.push(...thermalMetricsReadings((await this.conn.get(metrics, 'read thermal metrics')).body));
+      const fans = odataId(sub.Fans);
+      if (fans !== undefined) for (const m of members((await this.conn.get(fans, 'list fans')).body)) out.push(fanReading((await this.conn.get(m, 'read fan')).body));
+      if (out.length > 0) return out;
+    }
     const out: SensorReading[] = [];
     const thermalUri = odataId(c.Thermal);
-    if (thermalUri !== undefined) {
-      const t = await this.get(thermalUri, 'read thermal sensors');
-      for (const x of (t.Temperatures ?? []) as Json[]) out.push(reading(x, 'temperature', x.ReadingCelsius, '°C'));
-      for (const x of (t.Fans ?? []) as Json[]) out.push(reading(x, 'fan', x.Reading, (x.ReadingUnits as string | undefined) ?? 'RPM'));
-    }
+    if (thermalUri !== undefined) out.push(...thermalReadings((await this.conn.get(thermalUri, 'read thermal sensors')).body));
     const powerUri = odataId(c.Power);
-    if (powerUri !== undefined) {
-      const p = await this.get(powerUri, 'read power sensors');
-      for (const x of (p.Voltages ?? []) as Json[]) out.push(reading(x, 'voltage', x.ReadingVolts, 'V'));
-    }
+    if (powerUri !== undefined) out.push(...powerReadings((await this.conn.get(powerUri, 'read power sensors')).body));
     return out;
   }
 
+  /** Accounts, numbered by their Id when it is a number, else by their place in the list (OpenBMC's Ids are names). */
   async users(): Promise<BmcUser[]> {
-    const list = await this.get('/redfish/v1/AccountService/Accounts', 'list accounts');
-    const users: BmcUser[] = [];
-    for (const m of (list.Members ?? []) as unknown[]) {
-      const uri = odataId(m);
-      if (uri === undefined) continue;
-      const a = await this.get(uri, 'read account');
-      users.push({ id: Number(a.Id), name: text(a.UserName), enabled: a.Enabled === true, privilege: text(a.RoleId).toLowerCase() });
-    }
-    return users;
+    return (await this.accounts()).map(({ id, account }) => ({ id, name: text(account.body.UserName), enabled: account.body.Enabled === true, privilege: text(account.body.RoleId).toLowerCase() }));
   }
 
   async setUserPassword(id: number, password: string): Promise<void> {
     const step = `set password of user ${id}`;
-    await this.expectOk(await this.call('PATCH', `/redfish/v1/AccountService/Accounts/${id}`, step, { Password: password }), step);
+    const found = (await this.accounts()).find((a) => a.id === id);
+    if (found === undefined) throw bmcFailure(this.where, step, `the BMC has no account ${id}`, 'racker ipmi <node> users lists them');
+    this.conn.expectOk(await this.conn.patch(found.account.path, step, { Password: password }, found.account), step);
   }
 
   async raw(): Promise<RawResponse> {
@@ -160,105 +191,41 @@ export class RedfishBmcClient implements BmcClient {
   }
 
   async close(): Promise<void> {
-    const uri = this.sessionUri;
-    this.sessionUri = undefined;
-    if (uri !== undefined && this.auth !== undefined) {
-      try {
-        await this.http.send('DELETE', uri, this.auth);
-      } catch (e) {
-        this.deps.log.debug({ err: e }, 'could not delete the Redfish session; the BMC expires it');
-      }
-    }
-    this.auth = undefined;
-    this.http.close();
+    const pending = this.identifyOff;
+    if (pending !== undefined) await pending.done;
+    await this.conn.close();
   }
 
-  private async resetAction(kind: keyof typeof RESET_PREFERENCES, step: string): Promise<void> {
-    const s = await this.system();
-    const action = (s.Actions as Json | undefined)?.['#ComputerSystem.Reset'] as Json | undefined;
-    const target = action?.target as string | undefined;
-    if (target === undefined) throw bmcUnsupportedError(this.where, step, 'the system has no ComputerSystem.Reset action');
-    let allowed = action?.['ResetType@Redfish.AllowableValues'] as string[] | undefined;
-    const info = action?.['@Redfish.ActionInfo'] as string | undefined;
-    if (allowed === undefined && info !== undefined) {
-      const params = (await this.get(info, 'read reset action info')).Parameters as Json[] | undefined;
-      allowed = params?.find((p) => p.Name === 'ResetType')?.AllowableValues as string[] | undefined;
-    }
-    const preferred: readonly string[] = RESET_PREFERENCES[kind];
-    const type = allowed === undefined ? preferred[0] : preferred.find((t) => allowed.includes(t));
-    if (type === undefined) throw bmcUnsupportedError(this.where, step, `the BMC allows reset types ${allowed?.join(', ')}, none of ${preferred.join(', ')}`);
-    await this.expectOk(await this.call('POST', target, step, { ResetType: type }), step);
+  private cancelIdentifyOff(): void {
+    const pending = this.identifyOff;
+    this.identifyOff = undefined;
+    if (pending === undefined) return;
+    clearTimeout(pending.timer);
+    pending.settle();
   }
 
-  private async systemPath(): Promise<string> {
-    if (this.systemUri !== undefined) return this.systemUri;
-    const list = await this.get('/redfish/v1/Systems', 'list systems');
-    const first = odataId((list.Members as unknown[] | undefined)?.[0]);
-    if (first === undefined) throw bmcFailure(this.where, 'list systems', 'the Redfish service lists no ComputerSystem');
-    this.systemUri = first;
-    return first;
+  /** LocationIndicatorActive where the system has it (schema 2020.3+), else the deprecated IndicatorLED. */
+  private async setIndicator(on: boolean): Promise<void> {
+    const system = await this.system();
+    const modern = typeof system.body.LocationIndicatorActive === 'boolean';
+    if (!modern) this.found.add('no LocationIndicatorActive: identify uses IndicatorLED');
+    const step = on ? 'identify' : 'identify off';
+    this.conn.expectOk(await this.conn.patch(system.path, step, modern ? { LocationIndicatorActive: on } : { IndicatorLED: on ? 'Blinking' : 'Off' }, system), step);
   }
 
-  private async system(): Promise<Json> {
-    return this.get(await this.systemPath(), 'read system');
+  private async accounts(): Promise<Array<{ id: number; account: Resource }>> {
+    const service = (await this.conn.get(await this.conn.rootLink('AccountService', 'list accounts'), 'list accounts')).body;
+    const uri = odataId(service.Accounts);
+    if (uri === undefined) throw bmcUnsupportedError(this.where, 'list accounts', 'the AccountService has no Accounts');
+    const read: Resource[] = [];
+    for (const m of members((await this.conn.get(uri, 'list accounts')).body)) read.push(await this.conn.get(m, 'read account'));
+    const numeric = read.every((a) => /^\d+$/.test(text(a.body.Id)));
+    if (!numeric) this.found.add('account Ids are not numbers: users numbered by their place in the list');
+    return read.map((account, i) => ({ id: numeric ? Number(account.body.Id) : i + 1, account }));
   }
 
-  private async get(path: string, step: string): Promise<Json> {
-    const r = await this.call('GET', path, step);
-    await this.expectOk(r, step);
-    return (r.body ?? {}) as Json;
+  private async system(): Promise<Resource> {
+    this.systemUri ??= await chooseSystem(this.conn, this.target, this.deps.log, this.found);
+    return this.conn.get(this.systemUri, 'read system');
   }
-
-  private async expectOk(r: HttpResponse, step: string): Promise<void> {
-    if (r.status >= 200 && r.status < 300) return;
-    if (r.status === 401 || r.status === 403) throw bmcAuthError(this.where, step, `HTTP ${r.status}`);
-    const info = ((r.body as Json | undefined)?.error as Json | undefined)?.['@Message.ExtendedInfo'] as Json[] | undefined;
-    const message = (info?.[0]?.Message as string | undefined) ?? ((r.body as Json | undefined)?.error as Json | undefined)?.message as string | undefined;
-    const text = `HTTP ${r.status}${message === undefined ? '' : `: ${message}`}`;
-    if (r.status === 404 || r.status === 405 || r.status === 501) throw bmcUnsupportedError(this.where, step, text);
-    throw bmcFailure(this.where, step, text);
-  }
-
-  /** One request with authentication (a session is opened on first use when enabled). */
-  private async call(method: string, path: string, step: string, body?: unknown, authenticate = true): Promise<HttpResponse> {
-    return this.deps.fanout.run(async () => {
-      try {
-        const headers = authenticate ? await this.authHeaders() : {};
-        return await this.http.send(method, path, headers, body);
-      } catch (e) {
-        throw this.translate(e, step);
-      }
-    });
-  }
-
-  private async authHeaders(): Promise<Record<string, string>> {
-    if (this.auth !== undefined) return this.auth;
-    const basic = { Authorization: `Basic ${Buffer.from(`${this.target.user}:${this.target.password}`).toString('base64')}` };
-    if (!this.options.useSessions) return (this.auth = basic);
-    const r = await this.http.send('POST', '/redfish/v1/SessionService/Sessions', {}, { UserName: this.target.user, Password: this.target.password });
-    const token = r.headers['x-auth-token'];
-    if (r.status >= 200 && r.status < 300 && typeof token === 'string') {
-      this.sessionUri = typeof r.headers.location === 'string' ? new URL(r.headers.location, 'https://bmc').pathname : undefined;
-      return (this.auth = { 'X-Auth-Token': token });
-    }
-    if (r.status === 401 || r.status === 403) throw bmcAuthError(this.where, 'open Redfish session', `HTTP ${r.status}`);
-    this.deps.log.debug({ status: r.status }, 'no Redfish sessions; using basic auth');
-    return (this.auth = basic);
-  }
-
-  private translate(e: unknown, step: string): Error {
-    if (!(e instanceof RedfishTransportError)) return e as Error;
-    if (e.kind === 'timeout' || e.kind === 'refused') return bmcTimeoutError(this.where, `${step} (${e.message})`, this.options.timeoutMs);
-    if (e.kind === 'tls' || e.kind === 'pin') {
-      return bmcFailure(this.where, step, e.message,
-        `if the BMC's certificate is self-signed, pin it: bmc.nodes."<BMC MAC>".tlsFingerprint from \`openssl s_client -connect ${this.target.address}:${this.target.port} </dev/null | openssl x509 -noout -fingerprint -sha256\``);
-    }
-    return bmcFailure(this.where, step, e.message);
-  }
-}
-
-function reading(x: Json, type: string, value: unknown, unit: string): SensorReading {
-  const health = (x.Status as Json | undefined)?.Health;
-  const v = typeof value === 'number' ? value : undefined;
-  return { name: text(x.Name) || text(x.MemberId), type, value: v, unit, status: v === undefined ? 'unavailable' : health === 'Critical' ? 'critical' : health === 'Warning' ? 'warning' : 'ok' };
 }

@@ -13,8 +13,10 @@ const bmcOverride = z.strictObject({
   port: z.number().int().min(1).max(65535).optional(),
   driver: bmcDriver.optional(),
   cipherSuite: cipherSuite.optional(),
-  /** Redfish: accept exactly this certificate (self-signed BMCs) instead of CA verification. */
+  /** Redfish: accept exactly the BMC certificate with this fingerprint (self-signed or private CA) instead of CA verification. */
   tlsFingerprint: fingerprint.optional(),
+  /** Redfish: the ComputerSystem UUID of this server, when its BMC manages several systems. */
+  systemUuid: z.string().regex(/^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/, 'must be a UUID (8-4-4-4-12 hex digits)').optional(),
 });
 
 export const bmcSection = z.strictObject({

@@ -10,6 +10,9 @@ import { racker } from '../../lib/paths.js';
 import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
 import { IpmiSim, freeUdpPort, stopAllSims } from '../../lib/ipmi-sim.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { RedfishEmulator } from '../../lib/redfish-emulator.js';
+import { profile } from '../../lib/redfish-profiles.js';
+import { selfSignedCertificate } from '../../lib/bmc-certificates.js';
 
 const PASSWORD = 'Rack-Pa55word';
 
@@ -84,6 +87,23 @@ describe('racker ipmi against ipmi_sim', function () {
     expect(r.stdout).to.match(/BMC MAC\s+00:11:22:33:44:21\s+address 127\.0\.0\.1/);
     expect(r.stdout).to.match(/BMC reachable\s+yes/);
     expect(r.stdout).to.match(/boot flags\s+disk/);
+    expect(r.stdout).to.match(/adapted to\s+cipher suite 17 refused: using 3/); // ipmi_sim refuses suite 17
+  });
+
+  it('shows, for a Redfish BMC, what racker detected and adapts to', async () => {
+    const cert = await selfSignedCertificate(dir as string);
+    const bmc = await new RedfishEmulator({ profile: profile('strict-etag'), key: cert.key, cert: cert.chain, user: 'admin', password: PASSWORD }).start();
+    try {
+      const yaml = `bmc:\n  nodes:\n    "00:11:22:33:44:21": { driver: redfish, address: 127.0.0.1, port: ${bmc.port}, tlsFingerprint: "${cert.fingerprint}" }\n`;
+      const redfishRack = await writeFakeRack(join(dir as string, 'redfish'), { password: PASSWORD, configYaml: yaml });
+      const r = await rackerRun(redfishRack.env, 'ipmi', '3', 'diag');
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/\(redfish\)/);
+      expect(r.stdout).to.match(/adapted to\s+no LocationIndicatorActive: identify uses IndicatorLED\n\s+ETag required \(428 without If-Match\)/);
+      expect(bmc.node.boot.BootSourceOverrideTarget).to.equal('None'); // the probe changed nothing
+    } finally {
+      await bmc.stop();
+    }
   });
 
   it('runs --all in parallel: one line per node, a count, exit 1 when one failed', async () => {

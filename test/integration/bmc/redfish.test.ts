@@ -1,126 +1,175 @@
 /**
- * The Redfish driver against the fake DMTF service over real HTTPS with a self-signed certificate
- * made by openssl; the pinned fingerprint is what `openssl x509 -fingerprint -sha256` prints.
+ * The Redfish driver's transport and failure handling over real HTTPS: certificates made by
+ * openssl (self-signed, and a leaf issued by a private CA), the fingerprint an operator pins as
+ * `openssl x509 -fingerprint -sha256` prints it; hostile answers from small servers of our own.
+ * Behaviour per vendor profile is in redfish-profiles.test.ts.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RedfishBmcClient, type RedfishOptions } from '../../../agent/bmc/redfish/driver.js';
+import { MAX_BODY_BYTES } from '../../../agent/bmc/redfish/client.js';
 import { Semaphore } from '../../../agent/bmc/scheduler.js';
+import type { BmcTarget } from '../../../agent/bmc/bmc-client.js';
 import { silentLogger } from '../../../agent/lib/log.js';
-import { FakeRedfish, type FakeRedfishOptions } from '../../lib/fake-redfish.js';
+import { RedfishEmulator } from '../../lib/redfish-emulator.js';
+import { profile } from '../../lib/redfish-profiles.js';
+import { caIssuedCertificate, selfSignedCertificate, type BmcCertificate } from '../../lib/bmc-certificates.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 
-const run = promisify(execFile);
 const USER = 'root';
 const PASSWORD = 'Redfish-Pa55';
+type Failure = { code: string; message: string; hint?: string };
+const failure = (p: Promise<unknown>): Promise<Failure | undefined> => p.then(() => undefined, (x: unknown) => x as Failure);
 
-describe('Redfish driver against a fake DMTF service', function () {
+describe('Redfish driver: TLS, sessions and hostile answers', function () {
   this.timeout(30_000);
   let dir: string | undefined;
-  let key: string;
-  let cert: string;
-  let fingerprint: string;
-  const services: FakeRedfish[] = [];
+  let selfSigned: BmcCertificate;
+  let caIssued: BmcCertificate;
+  const emulators: RedfishEmulator[] = [];
+  const servers: Server[] = [];
   const clients: RedfishBmcClient[] = [];
 
-  const serve = async (o: Partial<FakeRedfishOptions> = {}): Promise<FakeRedfish> => {
-    const s = await new FakeRedfish({ key, cert, user: USER, password: PASSWORD, ...o }).start();
-    services.push(s);
-    return s;
+  const emulate = async (name = 'dmtf', cert = selfSigned): Promise<RedfishEmulator> => {
+    const e = await new RedfishEmulator({ profile: profile(name), key: cert.key, cert: cert.chain, user: USER, password: PASSWORD }).start();
+    emulators.push(e);
+    return e;
   };
-  const client = (s: FakeRedfish, o: Partial<RedfishOptions> = {}, password = PASSWORD): RedfishBmcClient => {
-    const c = new RedfishBmcClient({ node: 'node-9', address: '127.0.0.1', port: s.port, user: USER, password },
-      { verifyTls: true, tlsFingerprint: fingerprint, useSessions: true, timeoutMs: 3000, ...o }, { fanout: new Semaphore(4), log: silentLogger() });
+  /** A server of our own for answers no profile gives. */
+  const serve = async (handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<number> => {
+    const s = createServer({ key: selfSigned.key, cert: selfSigned.chain }, handle);
+    servers.push(s);
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    return (s.address() as { port: number }).port;
+  };
+  const client = (port: number, o: Partial<RedfishOptions> = {}, t: Partial<BmcTarget> = {}): RedfishBmcClient => {
+    const c = new RedfishBmcClient({ node: 'node-9', address: '127.0.0.1', port, user: USER, password: PASSWORD, oemDir: '/srv/oem', ...t },
+      { verifyTls: true, tlsFingerprint: selfSigned.fingerprint, useSessions: true, timeoutMs: 3000, ...o }, { fanout: new Semaphore(4), log: silentLogger() });
     clients.push(c);
     return c;
   };
 
   before(async () => {
     dir = await makeTempDir('racker-redfish-');
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=bmc.example']);
-    key = await readFile(join(dir, 'key.pem'), 'utf8');
-    cert = await readFile(join(dir, 'cert.pem'), 'utf8');
-    const { stdout } = await run('openssl', ['x509', '-noout', '-fingerprint', '-sha256', '-in', join(dir, 'cert.pem')]);
-    fingerprint = stdout.trim().split('=')[1] as string;
+    selfSigned = await selfSignedCertificate(dir);
+    caIssued = await caIssuedCertificate(dir);
   });
 
   after(async () => {
     await Promise.allSettled(clients.map((c) => c.close()));
-    await Promise.allSettled(services.map((s) => s.stop()));
+    await Promise.allSettled(emulators.map((e) => e.stop()));
+    for (const s of servers) s.closeAllConnections();
+    await Promise.allSettled(servers.map((s) => new Promise((resolve) => s.close(resolve))));
     await removeTempDir(dir);
   });
 
   it('verifies TLS by default and refuses a self-signed certificate, saying how to pin it', async () => {
-    const s = await serve();
-    const e = await client(s, { tlsFingerprint: undefined }).powerState().then(() => undefined, (x: unknown) => x as { code: string; message: string; hint: string });
-    expect(e?.code).to.equal('RACKER_E_BMC');
-    expect(e?.message).to.include('certificate not trusted');
-    expect(e?.hint).to.include('tlsFingerprint');
-    expect(s.calls).to.deep.equal([]); // no request, and so no credentials, reached the server
+    const e = await emulate();
+    const f = await failure(client(e.port, { tlsFingerprint: undefined }).powerState());
+    expect(f?.code).to.equal('RACKER_E_BMC');
+    expect(f?.message).to.include('certificate not trusted');
+    expect(f?.hint).to.include('tlsFingerprint');
+    expect(e.requests).to.deep.equal([]); // no request, and so no credentials, reached the server
   });
 
-  it('refuses a certificate that does not match the pin', async () => {
-    const s = await serve();
-    const wrong = fingerprint.replace(/^../, fingerprint.startsWith('00') ? '11' : '00');
-    const e = await client(s, { tlsFingerprint: wrong }).powerState().then(() => undefined, (x: unknown) => x as Error);
-    expect(e?.message).to.include('not the pinned');
-    expect(s.calls).to.deep.equal([]);
+  it('refuses a certificate that does not match the pin, before any request', async () => {
+    const e = await emulate();
+    const wrong = selfSigned.fingerprint.replace(/^../, selfSigned.fingerprint.startsWith('00') ? '11' : '00');
+    const f = await failure(client(e.port, { tlsFingerprint: wrong }).powerState());
+    expect(f?.message).to.include('not the pinned');
+    expect(e.requests).to.deep.equal([]);
   });
 
-  it('powers on and cycles with reset types the BMC advertises, in a session it closes', async () => {
-    const s = await serve({ resetTypes: ['On', 'ForceOff', 'ForceRestart'] });
-    const c = client(s);
-    await c.powerCycle(); // off → On
-    expect(s.power).to.equal('On');
-    await c.powerCycle(); // on → PowerCycle is not offered: ForceRestart
-    await c.powerOff();
-    expect(s.power).to.equal('Off');
-    expect(s.calls.filter((x) => x.startsWith('POST /redfish/v1/Systems'))).to.have.length(3);
-    expect(s.calls[0]).to.equal('POST /redfish/v1/SessionService/Sessions');
-    await c.close();
-    expect(s.calls.at(-1)).to.match(/^DELETE \/redfish\/v1\/SessionService\/Sessions\/1$/);
-    const e = await client(s).softOff().then(() => undefined, (x: unknown) => x as { code: string; message: string });
-    expect(e?.code).to.equal('RACKER_E_BMC_UNSUPPORTED');
-    expect(e?.message).to.include('GracefulShutdown');
-  });
-
-  it('sets the boot override and reads it back', async () => {
-    const s = await serve();
-    const r = await client(s).setBootDevice({ device: 'pxe', persistent: true, efi: true });
-    expect(s.boot).to.deep.include({ BootSourceOverrideTarget: 'Pxe', BootSourceOverrideEnabled: 'Continuous', BootSourceOverrideMode: 'UEFI' });
-    expect(r.mismatches).to.deep.equal([]);
-    expect(r.readBack).to.deep.include({ device: 'pxe', persistent: true, efi: true, valid: true });
-    await client(s).setBootDevice({ device: 'disk', persistent: false, efi: false });
-    expect(s.boot).to.deep.include({ BootSourceOverrideTarget: 'Hdd', BootSourceOverrideEnabled: 'Once', BootSourceOverrideMode: 'Legacy' });
+  it('accepts a CA-issued leaf by its pinned fingerprint, and refuses the CA\'s own fingerprint', async () => {
+    const e = await emulate('dmtf', caIssued);
+    expect(await client(e.port, { tlsFingerprint: caIssued.fingerprint }).powerState()).to.equal('off');
+    const caPin = (await selfSignedCertificate(dir as string)).fingerprint; // any certificate but the leaf
+    expect((await failure(client(e.port, { tlsFingerprint: caPin }).powerState()))?.message).to.include('not the pinned');
   });
 
   it('catches a BMC that answers 200 and ignores the boot override', async () => {
-    const s = await serve({ ignoreBootOverride: true });
-    const e = await client(s).setBootDevice({ device: 'pxe', persistent: true, efi: true }).then(() => undefined, (x: unknown) => x as { code: string; message: string });
-    expect(e?.code).to.equal('RACKER_E_BMC');
-    expect(e?.message).to.include('asked for boot device pxe, the BMC reports none');
+    const e = await emulate();
+    e.ignoreBootOverride = true;
+    const f = await failure(client(e.port).setBootDevice({ device: 'pxe', persistent: true, efi: true }));
+    expect(f?.code).to.equal('RACKER_E_BMC');
+    expect(f?.message).to.include('asked for boot device pxe, the BMC reports none');
   });
 
-  it('reads sensors and accounts, changes the password, and uses basic auth where there are no sessions', async () => {
-    const s = await serve({ sessions: false });
-    const c = client(s);
-    expect((await c.sensors()).map((x) => [x.name, x.value, x.status])).to.deep.equal([['CPU Temp', 40, 'ok'], ['Fan1', 5400, 'ok'], ['12V', 12, 'warning']]);
-    expect(await c.users()).to.deep.equal([{ id: 1, name: USER, enabled: true, privilege: 'administrator' }]);
-    await c.setUserPassword(1, 'Rotated-Pa55');
-    expect(s.passwords.get('1')).to.equal('Rotated-Pa55');
-    expect(s.calls).not.to.include('DELETE /redfish/v1/SessionService/Sessions/1');
+  it('reports a wrong password with the configured OEM files in the hint, and a 403 as missing privilege, not a wrong password', async () => {
+    const e = await emulate();
+    const wrong = await failure(client(e.port, {}, { password: 'Not-It-123' }).powerOff());
+    expect(wrong?.code).to.equal('RACKER_E_BMC_AUTH');
+    expect(wrong?.hint).to.include('/srv/oem/ipmi_user and /srv/oem/ipmi_password');
+    expect(`${wrong?.message} ${wrong?.hint}`).not.to.include('Not-It-123');
+    const port = await serve((req, res) => {
+      res.writeHead(req.url === '/redfish/v1/' ? 200 : 403, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(req.url === '/redfish/v1/' ? { Systems: { '@odata.id': '/redfish/v1/Systems' } } : { error: { message: 'insufficient privilege' } }));
+    });
+    const denied = await failure(client(port).powerOff());
+    expect(denied?.code).to.equal('RACKER_E_BMC');
+    expect(denied?.message).to.include('HTTP 403').and.include('lacks the privilege').and.not.include('wrong user name');
   });
 
-  it('reports wrong credentials as RACKER_E_BMC_AUTH and a closed port as a timeout', async () => {
-    const s = await serve();
-    const e = await client(s, {}, 'wrong-one').powerState().then(() => undefined, (x: unknown) => x as { code: string; message: string });
-    expect(e?.code).to.equal('RACKER_E_BMC_AUTH');
-    expect(e?.message).not.to.include('wrong-one');
-    const closed = new RedfishBmcClient({ node: 'node-9', address: '127.0.0.1', port: 1, user: USER, password: PASSWORD },
-      { verifyTls: true, tlsFingerprint: undefined, useSessions: true, timeoutMs: 1000 }, { fanout: new Semaphore(1), log: silentLogger() });
-    expect(await closed.ping()).to.equal(false);
+  it('logs in again once when the BMC forgets the session, and says so only if the fresh one is refused too', async () => {
+    const e = await emulate();
+    const c = client(e.port);
+    await c.powerOn();
+    e.dropSessions();
+    await c.powerOff();
+    expect(e.logins).to.equal(2);
+    expect(e.node.power).to.equal('Off');
+  });
+
+  it('follows a redirect of the service root within the BMC, never to another origin', async () => {
+    const e = await emulate('mode-required'); // /redfish/v1/ → 308 /redfish/v1
+    expect(await client(e.port).ping()).to.equal(true);
+    expect(e.requests.slice(0, 2)).to.deep.equal(['GET /redfish/v1/', 'GET /redfish/v1']);
+    const port = await serve((_req, res) => {
+      res.writeHead(308, { Location: 'https://127.0.0.2:8443/redfish/v1/' });
+      res.end();
+    });
+    const f = await failure(client(port).powerState());
+    expect(f?.message).to.include('another origin (https://127.0.0.2:8443); not followed');
+  });
+
+  it('ends an answer larger than the bound instead of buffering it (a hostile BMC)', async () => {
+    let written = 0;
+    const port = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const more = (): void => {
+        while (written < 64 * MAX_BODY_BYTES && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      res.on('close', () => { written = Math.max(written, 0); });
+      more();
+    });
+    const f = await failure(client(port).powerState());
+    expect(f?.message).to.include(`larger than ${MAX_BODY_BYTES} bytes`);
+    expect(written).to.be.below(8 * MAX_BODY_BYTES); // the server was stopped long before it was done
+  });
+
+  it('among several systems and no matching MAC, uses the first and names them all', async () => {
+    const e = await emulate('multi-system');
+    const c = client(e.port, {}, { bmcMac: '02:00:00:00:00:99', hostMacs: ['02:00:00:00:00:98'] });
+    expect(await c.powerState()).to.equal('off');
+    const quirks = (await c.detectQuirks()).join('\n');
+    expect(quirks).to.include('several systems, none matched: using /redfish/v1/Systems/Blade1');
+    for (const s of e.systems) expect(quirks).to.include(s.uuid);
+  });
+
+  it('picks the system with the pinned UUID among several', async () => {
+    const e = await emulate('multi-system');
+    const c = client(e.port, {}, { systemUuid: e.systems[2]?.uuid });
+    await c.powerOn();
+    expect(e.systems.map((s) => s.power)).to.deep.equal(['Off', 'Off', 'On']);
+  });
+
+  it('reports a closed port as unreachable', async () => {
+    expect(await client(1, { tlsFingerprint: undefined, timeoutMs: 1000 }).ping()).to.equal(false);
   });
 });

@@ -28,7 +28,15 @@ describe('racker ipmi actions', () => {
     expect(summarize(await runAction(bmc, { kind: 'bootdev', device: 'pxe', persistent: true, efi: true }))).to.equal('boot pxe, persistent, UEFI; BMC reports pxe, persistent, UEFI');
     bmc.expectBoot('pxe', true, true);
     expect(summarize(await runAction(bmc, { kind: 'diag' }))).to.equal('power on, pxe, persistent, UEFI');
-    bmc.expectCalls('powerCycle', 'powerState', 'setBootDevice pxe persistent efi', 'ping', 'chassisStatus', 'bootFlags');
+    // Power is reported from the chassis status, which says when it is still changing.
+    bmc.expectCalls('powerCycle', 'chassisStatus', 'setBootDevice pxe persistent efi', 'ping', 'chassisStatus', 'bootFlags');
+  });
+
+  it('renders a transitional power state and the quirks a driver detected', () => {
+    expect(summarize({ kind: 'power', power: 'on', transition: 'powering-on', done: 'on' })).to.equal('on done, power on (powering on)');
+    const status = { power: 'off' as const, faults: [], lastPowerEvent: '', intrusion: false, identify: 'off' as const, restorePolicy: 'always-off' as const };
+    expect(summarize({ kind: 'diag', reachable: true, status, boot: { valid: false, device: 'none', persistent: false, efi: false }, quirks: ['ETag required (428 without If-Match)', 'boot mode read-only'], errors: [] }))
+      .to.equal('power off, no boot override (flags not valid); adapted to: ETag required (428 without If-Match); boot mode read-only');
   });
 
   it('fails bootdev on a BMC that ignores it', async () => {

@@ -1,0 +1,18 @@
+"""Drives one Redfish system with sushy for racker's cross-check (independent-redfish-clients.ts).
+Reads {url, verify, system, ops} on stdin, applies the ops, prints what sushy then reads as JSON."""
+import json, os, sys, logging
+import sushy
+logging.disable(logging.CRITICAL)
+req = json.load(sys.stdin)
+root = sushy.Sushy(req['url'], username=os.environ['RF_USER'], password=os.environ['RF_PASSWORD'], verify=req['verify'])
+system = root.get_system(req['system'])
+for o in req['ops']:
+    if o['op'] == 'boot':
+        mode = sushy.BootSourceOverrideMode(o['mode']) if 'mode' in o else None
+        system.set_system_boot_options(target=sushy.BootSource(o['target']), enabled=sushy.BootSourceOverrideEnabled(o['enabled']), mode=mode)
+    elif o['op'] == 'reset':
+        system.reset_system(sushy.ResetType(o['type']))
+    system.refresh()
+view = lambda v: None if v is None else str(getattr(v, 'value', v))
+print(json.dumps({'power': view(system.power_state), 'target': view(system.boot.target), 'enabled': view(system.boot.enabled),
+                  'mode': view(system.boot.mode), 'uuid': system.uuid}))
