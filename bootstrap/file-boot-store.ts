@@ -16,10 +16,6 @@ function checkName(kind: string, name: string): string {
   return name;
 }
 
-export function matchboxDataDir(stateDir: string): string {
-  return join(stateDir, 'matchbox');
-}
-
 export class FileBootStore implements BootStore {
   constructor(private readonly dataDir: string) {}
 

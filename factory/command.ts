@@ -11,7 +11,6 @@ import { exec } from '../agent/lib/exec.js';
 import { BmcLayerProbe, liveCheck, renderLiveReport } from './live-check.js';
 import { BmcPool } from '../agent/bmc/pool.js';
 import { silentLogger } from '../agent/lib/log.js';
-import { leaseFilePath } from './dnsmasq-leases.js';
 import { confirm } from './confirm.js';
 import { describePlan, executeReset, planReset } from './reset.js';
 import { generateSshKey } from './ssh-key.js';
@@ -86,7 +85,7 @@ async function check(args: string[], ctx: CliContext): Promise<number> {
   }
   const { inventory } = await loadInventory(config);
   const pool = new BmcPool(config.bmc, { log: silentLogger() });
-  const live = await liveCheck(inventory, config, new BmcLayerProbe(pool, config, inventory), leaseFilePath(config.paths.stateDir)).finally(() => pool.close());
+  const live = await liveCheck(inventory, config, new BmcLayerProbe(pool, config, inventory)).finally(() => pool.close());
   const ok = live.bmcs.every((b) => b.reachable);
   writeLine(ctx.stdout, values.json === true ? JSON.stringify({ ...report, live }, null, 2) : `${renderCheckReport(report)}\n${renderLiveReport(live)}`);
   return ok ? 0 : 1;

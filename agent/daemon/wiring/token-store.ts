@@ -4,7 +4,7 @@
  * token is registered with the boot service's NodeTokens, which checks them in constant time.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stateFiles } from '../../config/paths.js';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { ErrorCodes, RackerError, isENOENT } from '../../lib/errors.js';
@@ -19,7 +19,7 @@ export class TokenStore implements PhoneHomeTokens {
   constructor(private readonly stateDir: string, private readonly registry: NodeTokens) {}
 
   get path(): string {
-    return join(this.stateDir, 'phone-home-tokens.json');
+    return stateFiles(this.stateDir).phoneHomeTokens;
   }
 
   /** Read the persisted tokens and register them; call before the boot service answers. */
