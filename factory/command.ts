@@ -12,7 +12,7 @@ import { BmcLayerProbe, liveCheck, renderLiveReport } from './live-check.js';
 import { BmcPool } from '../agent/bmc/pool.js';
 import { silentLogger } from '../agent/lib/log.js';
 import { confirm } from './confirm.js';
-import { describePlan, executeReset, planReset } from './reset.js';
+import { describePlan, executeReset, planReset, refuseWhileAgentRuns } from './reset.js';
 import { generateSshKey } from './ssh-key.js';
 import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
 
@@ -103,6 +103,7 @@ async function reset(args: string[], ctx: CliContext): Promise<number> {
     throw new UsageError('say what to reset: --nodes, --racker-version, or both', `usage: ${usage}`);
   }
   const { config } = await loadConfigLenient({ flag: values.config, env: ctx.env });
+  if (values.nodes === true) await refuseWhileAgentRuns(config);
   const plan = await planReset(config, { nodes: values.nodes === true, rackerVersion: values['racker-version'] === true });
   for (const l of describePlan(plan)) writeLine(ctx.stdout, l);
   if (plan.steps.length === 0) {

@@ -128,3 +128,44 @@ export type EtcFiles = ReturnType<typeof etcFiles>;
 
 /** Names of the admin kubeconfigs in the configuration directory. */
 export const KUBECONFIG_NAME = /^kubeconfig-[^/]+$/;
+
+/**
+ * Who an entry of the layout belongs to: `rack` is what racker learned or made for the rack it set
+ * up (node state, boot data, tokens, leases, reservations, PKI, kubeconfig, answers), which the
+ * hand-over reset removes; `machine` is this machine's racker (configuration, snippets, the rack SSH
+ * key, downloaded OS images, the version marker), which stays.
+ */
+export interface LayoutEntry {
+  /** A file or folder; with `names`, the folder holding a family of files named so. */
+  path: string;
+  names?: RegExp;
+  what: string;
+  belongsTo: 'rack' | 'machine';
+}
+
+/** Every entry of the state and configuration layout, with what it is and whom it belongs to. */
+export function layoutEntries(paths: { stateDir: string; etcDir: string }, boot: { dataDir?: string; assetsDir?: string }): LayoutEntry[] {
+  const s = stateFiles(paths.stateDir);
+  const e = etcFiles(paths.etcDir);
+  const b = bootDataDirs(paths, boot);
+  const rack = (path: string, what: string, names?: RegExp): LayoutEntry => ({ path, what, belongsTo: 'rack', ...(names === undefined ? {} : { names }) });
+  const machine = (path: string, what: string): LayoutEntry => ({ path, what, belongsTo: 'machine' });
+  return [
+    rack(s.stateDoc, 'node state (phases, history, last errors)'),
+    rack(paths.stateDir, 'the event log', EVENT_LOG_NAME),
+    rack(s.jobsDir, 'bootstrap job records'),
+    rack(s.addressPlan, 'the address plan (internal addresses kept per MAC)'),
+    rack(s.phoneHomeTokens, 'per-node phone-home tokens'),
+    rack(s.dhcpDir, 'DHCP reservations, leases and the dnsmasq configuration'),
+    ...BOOT_DATA_FOLDERS.map((f) => rack(join(b.dataDir, f), `boot data: ${f} (per-node Ignition carries tokens and join secrets)`)),
+    rack(e.answers, 'the saved bootstrap answers'),
+    rack(e.pkiDir, 'Kubernetes cluster secrets (CA keys, tokens)'),
+    rack(paths.etcDir, 'Kubernetes admin kubeconfigs', KUBECONFIG_NAME),
+    machine(e.config, 'the racker configuration'),
+    machine(e.snippetsDir, 'your Butane snippets'),
+    machine(e.sshDir, 'the rack SSH key (racker factory gen-ssh-key)'),
+    ...(b.assetsDir === undefined ? [] : [machine(b.assetsDir, 'downloaded Flatcar images')]),
+    machine(s.downloads, 'Flatcar images being downloaded'),
+    machine(s.versionMarker, 'the racker version marker (--racker-version removes it)'),
+  ];
+}
