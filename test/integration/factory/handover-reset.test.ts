@@ -84,12 +84,12 @@ describe('racker factory reset --nodes: the hand-over leaves nothing of the prev
       await boot.putIgnition(`install-${m.replace(/:/g, '')}.ign`, JSON.stringify({ token }));
       await boot.putGroup({ id: `install-${m.replace(/:/g, '')}`, profile: 'install', selector: { mac: m } });
     }
-    await boot.putProfile({ id: 'install', ignition_id: 'install.ign', boot: { kernel: '/assets/k', initrd: [], args: [] } } as never);
+    await boot.putProfile({ id: 'install', ignition_id: 'install.ign', boot: { kernel: '/assets/k', initrd: [], args: [] } });
     const pki = await ensureClusterSecrets(etcFiles(config.paths.etcDir).clusterPki('prod'));
     secrets.push(pki.token, pki.certificateKey, pki.caKey.split('\n')[1] as string, pki.adminKey.split('\n')[1] as string);
     await writeKubeconfig(config.paths.etcDir, 'prod', renderKubeconfig('prod', 'https://172.24.213.2:6443', pki));
     secrets.push(Buffer.from(pki.adminKey).toString('base64').slice(0, 40));
-    const answers: Answers = { provision: 'kubernetes', clusterName: 'prod', controllers: 1, controllerType: 'any', publicAddressing: 'dhcp', domain: 'rack.localdomain', internalSubnet: config.network.subnet, sshKeys: [] } as Answers;
+    const answers: Answers = { provision: 'kubernetes', clusterName: 'prod', controllers: 1, controllerType: 'any', publicAddressing: 'dhcp', domain: 'rack.localdomain', internalSubnet: config.network.subnet, sshKeys: [] };
     await saveAnswers(etcFiles(config.paths.etcDir).answers, answers);
     // The machine's own files, which stay.
     const assets = bootDataDirs(config.paths, config.boot).assetsDir as string;
