@@ -128,7 +128,7 @@ describe('racker agent as a process', function () {
     for (const m of [kept, ...gone] as Mac[]) {
       for (const id of [installGroupId(m), installedGroupId(m)]) {
         await boot.putGroup({ id, profile: id, selector: { mac: m } });
-        await boot.putProfile({ id, ignition_id: `${id}.ign` } as never);
+        await boot.putProfile({ id, ignition_id: `${id}.ign` });
         await boot.putIgnition(`${id}.ign`, `{"token":"${tokens[m] ?? ''}"}`);
       }
     }
