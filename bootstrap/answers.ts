@@ -4,12 +4,12 @@
  * every problem with its line and field.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { LineCounter, parseDocument, isMap, isScalar, stringify } from 'yaml';
 import { ErrorCodes, ValidationError, isENOENT, type Problem } from '../agent/lib/errors.js';
 import { writeFileAtomic } from '../agent/lib/atomic-file.js';
 import { parseSubnet } from '../agent/lib/ipv4.js';
+import { etcFiles } from '../agent/config/paths.js';
 
 export const PROVISION_TYPES = ['flatcar', 'kubernetes'] as const;
 export type ProvisionType = (typeof PROVISION_TYPES)[number];
@@ -70,7 +70,7 @@ export type Answers = z.output<typeof answersSchema>;
 export type AnswerKey = keyof Answers;
 
 export function answersFile(etcDir: string): string {
-  return join(etcDir, 'bootstrap.yaml');
+  return etcFiles(etcDir).answers;
 }
 
 /** Load saved answers; a missing file means none saved. Partial files are allowed (a re-run asks the rest). */

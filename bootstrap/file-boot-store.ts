@@ -16,10 +16,6 @@ function checkName(kind: string, name: string): string {
   return name;
 }
 
-export function matchboxDataDir(stateDir: string): string {
-  return join(stateDir, 'matchbox');
-}
-
 export class FileBootStore implements BootStore {
   constructor(private readonly dataDir: string) {}
 
@@ -37,8 +33,21 @@ export class FileBootStore implements BootStore {
   }
 
   async removeGroup(id: string): Promise<void> {
+    await this.remove('groups', `${checkName('group', id)}.json`);
+  }
+
+  /** Everything racker wrote for one node (groups, profiles, Ignition by id): a retired server boots nothing of it. */
+  async removeNode(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      await this.remove('groups', `${checkName('group', id)}.json`);
+      await this.remove('profiles', `${checkName('profile', id)}.json`);
+      await this.remove('ignition', `${checkName('ignition', id)}.ign`);
+    }
+  }
+
+  private async remove(dir: string, name: string): Promise<void> {
     try {
-      await unlink(join(this.dataDir, 'groups', `${checkName('group', id)}.json`));
+      await unlink(join(this.dataDir, dir, name));
     } catch (e) {
       if (!isENOENT(e)) throw e; /* already gone: removing is idempotent */
     }

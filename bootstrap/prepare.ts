@@ -1,11 +1,11 @@
 /**
- * From configuration and answers to a checked plan: the inventory (with the answered internal
- * subnet), the static public addresses file, the user snippets and the plan itself, every problem
+ * From configuration and answers to a checked plan: the inventory, the static public addresses file, the user snippets and the plan itself, every problem
  * of each collected and reported together with file, line and field. Used by the CLI (--dry-run)
  * and by the agent before it starts a job, so both refuse the same inputs.
  */
 import { readFile } from 'node:fs/promises';
-import { ErrorCodes, ValidationError, formatProblem, isENOENT, type Problem } from '../agent/lib/errors.js';
+import { ErrorCodes, RackerError, ValidationError, formatProblem, isENOENT, type Problem } from '../agent/lib/errors.js';
+import { etcFiles } from '../agent/config/paths.js';
 import type { Config } from '../agent/config/schema.js';
 import { loadInventory, type Inventory } from '../agent/inventory/inventory.js';
 import type { Mac } from '../agent/inventory/mac.js';
@@ -26,14 +26,20 @@ export interface PreparedBootstrap {
   warnings: string[];
 }
 
-/** The configuration as the bootstrap sees it: the answered internal subnet replaces network.subnet. */
-export function effectiveConfig(config: Config, answers: Answers): Config {
-  if (answers.internalSubnet === config.network.subnet) return config;
-  return { ...config, network: { ...config.network, subnet: answers.internalSubnet } };
+/**
+ * The internal subnet is the agent's (network.subnet): its dnsmasq and boot listener serve it. An
+ * answer that differs would change Ignition and boot URLs but not them, so it is refused with the
+ * way to apply it to the agent first.
+ */
+export function checkInternalSubnet(config: Config, answers: Answers): void {
+  if (answers.internalSubnet === config.network.subnet) return;
+  throw new RackerError(ErrorCodes.plan, `the internal subnet ${answers.internalSubnet} is not the one the agent serves (network.subnet: ${config.network.subnet})`,
+    { hint: `to use ${answers.internalSubnet}, set \`network: { subnet: ${answers.internalSubnet} }\` in the racker configuration (${etcFiles(config.paths.etcDir).config}), apply it with \`systemctl reload racker-agent\`, then run racker bootstrap again; to keep ${config.network.subnet}, leave out --internal-subnet (or pass --internal-subnet ${config.network.subnet})` });
 }
 
 export async function prepareBootstrapPlan(config: Config, answers: Answers, exclude: readonly string[]): Promise<PreparedBootstrap> {
-  const cfg = effectiveConfig(config, answers);
+  checkInternalSubnet(config, answers);
+  const cfg = config;
   const { inventory, warnings: inventoryWarnings } = await loadInventory(cfg);
   const problems: Problem[] = [];
   let staticAddresses: Map<Mac, StaticAddressing> | undefined;

@@ -119,6 +119,8 @@ export const QUESTIONS: readonly Question[] = [
   {
     key: 'internalSubnet', flag: 'internal-subnet', message: 'Rack-internal subnet (change only if it clashes with the public network)',
     defaultText: (ctx) => ctx.defaultSubnet, applies: () => true, parse: text(checkSubnet),
+    // A saved subnet the agent no longer serves (network.subnet changed since) is asked again.
+    stillValid: (v, ctx) => v === ctx.defaultSubnet,
   } satisfies Question<'internalSubnet'>,
   {
     key: 'sshKeys', flag: 'ssh-key', message: 'SSH public keys for user core (comma-separated; empty for none)',

@@ -11,9 +11,8 @@ import { exec } from '../agent/lib/exec.js';
 import { BmcLayerProbe, liveCheck, renderLiveReport } from './live-check.js';
 import { BmcPool } from '../agent/bmc/pool.js';
 import { silentLogger } from '../agent/lib/log.js';
-import { leaseFilePath } from './dnsmasq-leases.js';
 import { confirm } from './confirm.js';
-import { describePlan, executeReset, planReset } from './reset.js';
+import { describePlan, executeReset, planReset, refuseWhileAgentRuns } from './reset.js';
 import { generateSshKey } from './ssh-key.js';
 import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
 
@@ -86,7 +85,7 @@ async function check(args: string[], ctx: CliContext): Promise<number> {
   }
   const { inventory } = await loadInventory(config);
   const pool = new BmcPool(config.bmc, { log: silentLogger() });
-  const live = await liveCheck(inventory, config, new BmcLayerProbe(pool, config, inventory), leaseFilePath(config.paths.stateDir)).finally(() => pool.close());
+  const live = await liveCheck(inventory, config, new BmcLayerProbe(pool, config, inventory)).finally(() => pool.close());
   const ok = live.bmcs.every((b) => b.reachable);
   writeLine(ctx.stdout, values.json === true ? JSON.stringify({ ...report, live }, null, 2) : `${renderCheckReport(report)}\n${renderLiveReport(live)}`);
   return ok ? 0 : 1;
@@ -104,6 +103,7 @@ async function reset(args: string[], ctx: CliContext): Promise<number> {
     throw new UsageError('say what to reset: --nodes, --racker-version, or both', `usage: ${usage}`);
   }
   const { config } = await loadConfigLenient({ flag: values.config, env: ctx.env });
+  if (values.nodes === true) await refuseWhileAgentRuns(config);
   const plan = await planReset(config, { nodes: values.nodes === true, rackerVersion: values['racker-version'] === true });
   for (const l of describePlan(plan)) writeLine(ctx.stdout, l);
   if (plan.steps.length === 0) {

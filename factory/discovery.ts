@@ -8,8 +8,10 @@
  * `{"macs": [{"mac", "ip"?, "hostname"?, "vendorClass"?, "lastSeen"?}]}`.
  */
 import { normalizeMac, type Mac } from '../agent/inventory/mac.js';
-import { agentRequest } from './agent-client.js';
-import { readLeases } from './dnsmasq-leases.js';
+import type { Config } from '../agent/config/schema.js';
+import { stateFiles } from '../agent/config/paths.js';
+import { agentRequest, agentSocketPath } from './agent-client.js';
+import { readLeaseFile } from '../agent/dhcp/leases.js';
 import { vendorOf } from './oui.js';
 
 export interface DiscoveredMac {
@@ -35,9 +37,15 @@ export function discovered(mac: Mac, extra: Partial<Omit<DiscoveredMac, 'mac' | 
   return { mac, ip: extra.ip, hostname: extra.hostname, vendor: vendorOf(mac), kind: extra.kind, lastSeen: extra.lastSeen };
 }
 
-/** The real source: the agent's control socket, then the lease file. Never throws. */
+/** The real source: the agent's control socket, then the lease file its dnsmasq writes. Never throws. */
 export class AgentDiscoverySource implements DiscoverySource {
-  constructor(private readonly socketPath: string, private readonly leaseFile: string) {}
+  private readonly socketPath: string;
+  private readonly leaseFile: string;
+
+  constructor(paths: Pick<Config['paths'], 'runDir' | 'stateDir'>) {
+    this.socketPath = agentSocketPath(paths.runDir);
+    this.leaseFile = stateFiles(paths.stateDir).dhcp.leases;
+  }
 
   async snapshot(): Promise<DiscoverySnapshot> {
     let agentNote: string;
@@ -49,7 +57,7 @@ export class AgentDiscoverySource implements DiscoverySource {
       agentNote = (e as Error).message;
     }
     try {
-      const leases = await readLeases(this.leaseFile);
+      const leases = await readLeaseFile(this.leaseFile);
       if (leases !== undefined && leases.length > 0) {
         return { available: true, source: `${agentNote}; from ${this.leaseFile}`, macs: leases.map((l) => discovered(l.mac, { ip: l.ip, hostname: l.hostname })) };
       }

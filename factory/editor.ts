@@ -15,7 +15,6 @@ import { listLocalInterfaces } from '../agent/inventory/local-interfaces.js';
 import { UsageError, isENOENT } from '../agent/lib/errors.js';
 import { agentSocketPath, requestReload } from './agent-client.js';
 import { AgentDiscoverySource } from './discovery.js';
-import { leaseFilePath } from './dnsmasq-leases.js';
 import { saveMetadata } from './save.js';
 import { emptyTable, importCsv, tableToCsv, type Table } from './table-model.js';
 import { initialState, isDirty, type SessionState, type Status } from './session.js';
@@ -33,7 +32,7 @@ export async function runFactoryEditor(config: Config, ctx: CliContext): Promise
     save: (s) => saveMetadata(config.paths.oemDir, { nodesCsv: tableToCsv(s.table), user: s.creds.user, password: s.creds.password },
       { reload: () => requestReload(socket) }),
     importFile: async (path) => importCsv(await readFile(expandHome(path, ctx.env.HOME))),
-    discovery: new AgentDiscoverySource(socket, leaseFilePath(config.paths.stateDir)),
+    discovery: new AgentDiscoverySource(config.paths),
   });
   if (isDirty(final)) writeLine(ctx.stdout, 'racker factory: left without saving the last changes');
   else if (final.lastSave !== undefined) writeLine(ctx.stdout, `racker factory: saved to ${config.paths.oemDir}; check it with \`racker factory check\``);

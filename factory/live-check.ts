@@ -11,7 +11,8 @@ import { normalizeMac } from '../agent/inventory/mac.js';
 import { isRackerError } from '../agent/lib/errors.js';
 import type { BmcPool } from '../agent/bmc/pool.js';
 import { nodeBmc } from '../agent/bmc/targets.js';
-import { readLeases, type Lease } from './dnsmasq-leases.js';
+import { readLeaseFile, type Lease } from '../agent/dhcp/leases.js';
+import { stateFiles } from '../agent/config/paths.js';
 
 export interface BmcTarget {
   node: RackNode;
@@ -107,8 +108,10 @@ export function dhcpReport(inv: Inventory, leases: readonly Lease[] | undefined,
   };
 }
 
-export async function liveCheck(inv: Inventory, config: Config, probe: BmcProbe, leaseFile: string): Promise<LiveReport> {
-  const [bmcs, leases] = await Promise.all([probeAll(bmcTargets(inv, config), probe, config.bmc.fanout), readLeases(leaseFile)]);
+/** Every BMC probed, and the leases of the agent's dnsmasq (the lease file in the state layout). */
+export async function liveCheck(inv: Inventory, config: Config, probe: BmcProbe): Promise<LiveReport> {
+  const leaseFile = stateFiles(config.paths.stateDir).dhcp.leases;
+  const [bmcs, leases] = await Promise.all([probeAll(bmcTargets(inv, config), probe, config.bmc.fanout), readLeaseFile(leaseFile)]);
   return { bmcs, dhcp: dhcpReport(inv, leases, leaseFile) };
 }
 

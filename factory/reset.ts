@@ -1,37 +1,25 @@
 /**
  * `racker factory reset`: undo the factory's test run before hand-over, and only that.
- *   --nodes           nodes.csv back to its header (the old one kept as a backup) and racker's
- *                     per-node state in the state directory removed (NODE_STATE below; downloaded
- *                     OS images and anything racker does not own are kept);
+ *   --nodes           nodes.csv back to its header (the old one kept as a backup) and everything the
+ *                     state and configuration layout says belongs to the rack removed (node state,
+ *                     boot data, tokens, leases, reservations, PKI, kubeconfigs, answers; see
+ *                     layoutEntries in agent/config/paths.ts); what belongs to the machine (the
+ *                     configuration, snippets, the rack SSH key, OS images) and anything racker does
+ *                     not own are kept and listed;
  *   --racker-version  the version marker removed (see version-marker.ts).
- * The plan is computed first and shown exactly; nothing happens until it is confirmed.
+ * The plan is computed first and shown exactly; nothing happens until it is confirmed. The agent
+ * must be stopped first: it (and its dnsmasq) would write back what it holds in memory.
  */
 import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Config } from '../agent/config/schema.js';
-import { oemFiles } from '../agent/config/paths.js';
+import { bootDataDirs, layoutEntries, oemFiles, type LayoutEntry } from '../agent/config/paths.js';
 import { NODES_CSV_HEADER } from '../agent/inventory/nodes-csv.js';
-import { isENOENT } from '../agent/lib/errors.js';
+import { ErrorCodes, RackerError, isENOENT } from '../agent/lib/errors.js';
+import { agentRequest, agentSocketPath } from './agent-client.js';
 import { backupStamp, replaceKeepingBackup, NODES_MODE } from './save.js';
 import { versionMarkerPath } from './version-marker.js';
 import { pathExists } from '../agent/lib/path-exists.js';
-
-/**
- * What racker keeps per node in the state directory, by entry name, with what it is. Every
- * subsystem that stores node state adds its entry here (the reset is only as complete as this list).
- */
-export const NODE_STATE: readonly { name: string | RegExp; what: string }[] = [
-  { name: 'address-plan.json', what: 'the address plan (addresses kept per MAC)' },
-  { name: 'nodes', what: 'per-node provisioning state' },
-  { name: 'jobs', what: 'bootstrap job records' },
-  { name: /^events\.ndjson(\.\d+)?$/, what: 'the event log' },
-  { name: 'dnsmasq', what: 'DHCP leases and reservations' },
-  { name: 'groups', what: 'boot groups (per-node boot selection)' },
-  { name: 'profiles', what: 'boot profiles' },
-  { name: 'ignition', what: 'rendered Ignition configs' },
-  { name: 'generic', what: 'rendered boot data' },
-  { name: 'tokens', what: 'per-node phone-home tokens' },
-];
 
 export interface ResetStep {
   kind: 'truncate-nodes' | 'remove';
@@ -41,34 +29,73 @@ export interface ResetStep {
 
 export interface ResetPlan {
   steps: ResetStep[];
-  /** Entries of the state directory that are kept (for the operator's peace of mind). */
-  kept: string[];
+  /** What is kept, with what it is (for the operator's peace of mind). */
+  kept: { path: string; what: string }[];
   /** Asked for but absent: said so, not an error. */
   absent: string[];
 }
 
+async function names(dir: string): Promise<string[]> {
+  return readdir(dir).then((n) => n.sort(), (e: unknown) => {
+    if (isENOENT(e)) return [] as string[];
+    throw e;
+  });
+}
+
+/** A file an atomic write of `path` left behind when it was interrupted (atomic-file.ts names them so). */
+const tempOf = (path: string, name: string): boolean => name.startsWith(`.${basename(path)}.`) && name.endsWith('.tmp');
+
+/** The existing paths of one layout entry: the entry itself, its family's files, interrupted writes of it. */
+async function existing(entry: LayoutEntry): Promise<string[]> {
+  if (entry.names !== undefined) return (await names(entry.path)).filter((n) => entry.names?.test(n) === true).map((n) => join(entry.path, n));
+  const temps = (await names(dirname(entry.path))).filter((n) => tempOf(entry.path, n)).map((n) => join(dirname(entry.path), n));
+  return [...((await pathExists(entry.path)) ? [entry.path] : []), ...temps];
+}
+
+/** The agent holds node state, tokens and (in its dnsmasq) leases in memory and would write them back. */
+export async function refuseWhileAgentRuns(config: Config): Promise<void> {
+  const socket = agentSocketPath(config.paths.runDir);
+  const r = await agentRequest(socket, 'GET', '/v1/health', { timeoutMs: 3_000 });
+  if (r.running) {
+    throw new RackerError(ErrorCodes.conflict, `the racker agent is running (it answers on ${socket}): it would write back the node state, tokens and leases it holds`,
+      { hint: 'stop it first (systemctl stop racker-agent), then run racker factory reset again; nothing was changed' });
+  }
+}
+
 export async function planReset(config: Config, o: { nodes: boolean; rackerVersion: boolean }): Promise<ResetPlan> {
   const plan: ResetPlan = { steps: [], kept: [], absent: [] };
-  const stateDir = config.paths.stateDir;
+  const marker = versionMarkerPath(config.paths.stateDir);
   if (o.nodes) {
     const nodesCsv = oemFiles(config.paths.oemDir).nodesCsv;
     if (await pathExists(nodesCsv)) plan.steps.push({ kind: 'truncate-nodes', path: nodesCsv, what: 'every node row (the header stays; the old file is kept as a backup)' });
     else plan.absent.push(nodesCsv);
-    const entries = await readdir(stateDir).catch((e: unknown) => {
-      if (isENOENT(e)) return [] as string[];
-      throw e;
-    });
-    for (const name of entries.sort()) {
-      const kind = NODE_STATE.find((n) => (typeof n.name === 'string' ? n.name === name : n.name.test(name)));
-      if (kind !== undefined) plan.steps.push({ kind: 'remove', path: join(stateDir, name), what: kind.what });
-      else if (join(stateDir, name) !== versionMarkerPath(stateDir)) plan.kept.push(join(stateDir, name));
+    const entries = layoutEntries(config.paths, config.boot);
+    const claimed = new Set<string>();
+    for (const entry of entries) {
+      const found = await existing(entry);
+      for (const path of found) claimed.add(path);
+      if (entry.names === undefined) claimed.add(entry.path);
+      if (entry.path === marker) continue; // --racker-version's business
+      for (const path of found) {
+        if (entry.belongsTo === 'rack') plan.steps.push({ kind: 'remove', path, what: entry.what });
+        else plan.kept.push({ path, what: entry.what });
+      }
+    }
+    // Whatever else is in the folders racker keeps things in is not racker's: kept, and listed.
+    const folders = new Set([config.paths.stateDir, config.paths.etcDir, bootDataDirs(config.paths, config.boot).dataDir]);
+    const ancestors = (p: string): string[] => (dirname(p) === p ? [] : [dirname(p), ...ancestors(dirname(p))]);
+    for (const p of [...claimed]) for (const a of ancestors(p)) claimed.add(a);
+    for (const folder of [...folders].sort()) {
+      for (const name of await names(folder)) {
+        const path = join(folder, name);
+        if (!claimed.has(path) && path !== marker) plan.kept.push({ path, what: 'not racker\'s' });
+      }
     }
   }
   if (o.rackerVersion) {
-    const marker = versionMarkerPath(stateDir);
     if (await pathExists(marker)) plan.steps.push({ kind: 'remove', path: marker, what: 'the racker version marker: the next bootstrap updates racker to the newest release first' });
     else plan.absent.push(marker);
-  } else if (await pathExists(versionMarkerPath(stateDir))) plan.kept.push(versionMarkerPath(stateDir));
+  } else if (await pathExists(marker)) plan.kept.push({ path: marker, what: 'the racker version marker' });
   return plan;
 }
 
@@ -79,7 +106,10 @@ export function describePlan(plan: ResetPlan): string[] {
     for (const s of plan.steps) out.push(s.kind === 'truncate-nodes' ? `  empty ${s.path}: ${s.what}` : `  remove ${s.path}: ${s.what}`);
   }
   for (const a of plan.absent) out.push(`  (${a} does not exist: nothing to do there)`);
-  if (plan.kept.length > 0) out.push(`and keep: ${plan.kept.join(', ')}`);
+  if (plan.kept.length > 0) {
+    out.push('and keep:');
+    for (const k of plan.kept) out.push(`  ${k.path}: ${k.what}`);
+  }
   return out;
 }
 
@@ -97,4 +127,3 @@ export async function executeReset(plan: ResetPlan, now: Date = new Date()): Pro
   }
   return done;
 }
-

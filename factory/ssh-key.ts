@@ -4,15 +4,14 @@
  * --force: it may already be installed on servers or handed over.
  */
 import { chmod, mkdir, readFile, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { etcFiles } from '../agent/config/paths.js';
 import type { Exec } from '../agent/lib/exec.js';
 import { ErrorCodes, RackerError, isENOENT } from '../agent/lib/errors.js';
 
-export const sshKeyPaths = (etcDir: string): { dir: string; privateKey: string; publicKey: string } => ({
-  dir: join(etcDir, 'ssh'),
-  privateKey: join(etcDir, 'ssh', 'id_ed25519'),
-  publicKey: join(etcDir, 'ssh', 'id_ed25519.pub'),
-});
+export const sshKeyPaths = (etcDir: string): { dir: string; privateKey: string; publicKey: string } => {
+  const f = etcFiles(etcDir);
+  return { dir: f.sshDir, privateKey: f.sshPrivateKey, publicKey: f.sshPublicKey };
+};
 
 /** ssh-keygen's arguments: no passphrase (the agent uses the key unattended), comment "racker". */
 export function sshKeygenArgs(privateKeyPath: string): string[] {

@@ -7,12 +7,11 @@
  * updates) and is the only file `reset --racker-version` touches.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stateFiles } from '../agent/config/paths.js';
 import { writeFileAtomic } from '../agent/lib/atomic-file.js';
 import { isENOENT } from '../agent/lib/errors.js';
 
-export const VERSION_MARKER_NAME = 'racker-version';
-export const versionMarkerPath = (stateDir: string): string => join(stateDir, VERSION_MARKER_NAME);
+export const versionMarkerPath = (stateDir: string): string => stateFiles(stateDir).versionMarker;
 
 /** The recorded version, or undefined when the marker is absent (first use after a hand-over reset). */
 export async function readVersionMarker(stateDir: string): Promise<string | undefined> {

@@ -2,7 +2,7 @@
  * Building the boot service from the configuration, for the agent's composition root. Pure apart
  * from the objects it constructs (constructors do no I/O).
  */
-import { join } from 'node:path';
+import { bootDataDirs, type BootDataDirs } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import type { Emitter } from '../lib/emitter.js';
 import type { Logger } from '../lib/log.js';
@@ -10,16 +10,10 @@ import type { BootEvent } from './events.js';
 import { BootService } from './server.js';
 import type { NodeTokens } from './phone-home.js';
 
-export interface BootPaths {
-  dataDir: string;
-  /** undefined: /assets/ is off. */
-  assetsDir: string | undefined;
-}
+export type BootPaths = BootDataDirs;
 
 export function bootPaths(config: Config): BootPaths {
-  const dataDir = config.boot.dataDir ?? join(config.paths.stateDir, 'matchbox');
-  const a = config.boot.assetsDir;
-  return { dataDir, assetsDir: a === '' ? undefined : a ?? join(dataDir, 'assets') };
+  return bootDataDirs(config.paths, config.boot);
 }
 
 export interface BootDeps {

@@ -20,9 +20,10 @@ import {
   emptyBootData, ProblemError, parseGenericEntry, parseGroup, parseIgnitionEntry, parseProfile,
   type BootData, type GenericEntry, type IgnitionEntry, type Profile,
 } from './boot-data.js';
+import { BOOT_DATA_FOLDERS } from '../config/paths.js';
 import { GroupIndex, type Group } from './select.js';
 
-export const DATA_FOLDERS = ['groups', 'profiles', 'ignition', 'generic'] as const;
+export const DATA_FOLDERS = BOOT_DATA_FOLDERS;
 
 export interface BootStoreOptions {
   dataDir: string;

@@ -17,6 +17,7 @@ import { controlSocketPath } from '../api/socket-path.js';
 import { TerminalPrompter } from './prompt.js';
 import { ErrorCodes, RackerError, UsageError, isENOENT } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
+import { etcFiles } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import { answersFile, loadAnswers, saveAnswers } from '../../bootstrap/answers.js';
 import { resolveAnswers, QUESTIONS, type QuestionContext } from '../../bootstrap/questions.js';
@@ -37,7 +38,8 @@ Answers come from flags, else from the saved answers (<etc>/bootstrap.yaml), els
 
 Questions:
 ${QUESTIONS.map((q) => `  --${q.flag.padEnd(20)} ${q.message}`).join('\n')}
-  (--ssh-key takes a public key or a .pub file and may be repeated)
+  (--ssh-key takes a public key or a .pub file and may be repeated; the default is the rack key
+   from racker factory gen-ssh-key and your own ~/.ssh key; --ssh-key '' provisions without any)
 
 Run options:
   --dry-run                print the plan (roles, names, addresses, what each node gets); change nothing
@@ -138,10 +140,19 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const { plan, extras, warnings } = prepared;
   for (const w of warnings) ctx.stderr.write(`warning: ${w}\n`);
 
+  // Nodes without a key can be reached on their console only: a real run needs that asked for.
+  const keyless = prepared.answers.sshKeys.length === 0 && extras.answerSources.sshKeys === 'default';
+  const keylessText = `no SSH key for the nodes: there is no rack key (${etcFiles(config.paths.etcDir).sshPublicKey}) and none in ~/.ssh`;
+  const keylessHint = "create the rack key with `racker factory gen-ssh-key`, give one with --ssh-key KEY|FILE, or pass --ssh-key '' to provision without SSH access";
   if (v['dry-run'] === true) {
+    if (keyless) ctx.stderr.write(`warning: ${keylessText}; a real run refuses this (${keylessHint})\n`);
     ctx.stdout.write(v.json === true ? renderPlanJson(plan, extras) : renderPlanText(plan, extras));
     return 0;
   }
+  if (keyless) throw new UsageError(keylessText, keylessHint);
+  // Nothing is saved for a run that cannot start: the agent must answer first.
+  const client = agentClient(config);
+  await client.request('GET', '/v1/health');
   await checkVersionMarker(config, ctx);
   await saveAnswers(answersFile(config.paths.etcDir), prepared.answers);
   ctx.stderr.write(`answers saved to ${answersFile(config.paths.etcDir)}; a re-run asks nothing new\n`);
@@ -149,7 +160,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     kind: 'bootstrap', answers: prepared.answers, exclude: multi(v.exclude), nodes, reprovision: v.reprovision === true,
     onFailure: onFailure as FailurePolicy, retries, parallelism, powerOnIntervalMs: powerOnInterval * 1000,
   };
-  const api = agentJobs(agentClient(config));
+  const api = agentJobs(client);
   const job = await api.submit(request);
   if (v['no-wait'] === true) {
     writeLine(ctx.stdout, v.json === true ? JSON.stringify({ job }) : `bootstrap job ${job.id} started in the agent; follow it with: racker bootstrap --attach`);
@@ -190,6 +201,7 @@ function integer(flag: string, text: string | undefined, def: number, max: numbe
 async function readSshKeys(values: string[], ctx: CliContext): Promise<string[]> {
   const keys: string[] = [];
   for (const value of values) {
+    if (value.trim() === '') continue; // --ssh-key '': no key, on purpose
     if (/^(ssh-|ecdsa-|sk-)/.test(value.trim())) {
       keys.push(value.trim());
       continue;
@@ -210,12 +222,14 @@ async function questionContext(config: Config, ctx: CliContext): Promise<Questio
   const { inventory } = await loadInventory(config);
   const home = ctx.env.HOME ?? homedir();
   const defaultSshKeys: string[] = [];
-  for (const name of ['id_ed25519.pub', 'id_ecdsa.pub', 'id_rsa.pub']) {
+  // The rack key (`racker factory gen-ssh-key`) first, then the invoking user's own key.
+  const candidates = [etcFiles(config.paths.etcDir).sshPublicKey, ...['id_ed25519.pub', 'id_ecdsa.pub', 'id_rsa.pub'].map((n) => join(home, '.ssh', n))];
+  for (const path of candidates) {
     try {
-      defaultSshKeys.push((await readFile(join(home, '.ssh', name), 'utf8')).trim());
-      break;
+      defaultSshKeys.push((await readFile(path, 'utf8')).trim());
+      if (path !== candidates[0]) break; // one of the user's keys is enough
     } catch (e) {
-      if (!isENOENT(e)) throw e; /* no key of this kind: try the next */
+      if (!isENOENT(e)) throw e; /* no key there: try the next */
     }
   }
   return {

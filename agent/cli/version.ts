@@ -54,7 +54,7 @@ export function renderVersionReport(r: VersionReport): string {
   const lines = [`racker ${r.version}`];
   const i = r.installed;
   if (i !== undefined) {
-    if (i.current === undefined) lines.push('installed: none');
+    if (i.current === undefined) lines.push('installed: none (racker is not installed on this machine)');
     else {
       lines.push(`current:   ${i.current}${i.previous === undefined ? '' : ` (previous: ${i.previous})`}`);
       lines.push(`installed: ${i.installed.join(', ')}`);

@@ -16,6 +16,7 @@ import { AgentBmc } from './wiring/bmc-control.js';
 import { TokenStore } from './wiring/token-store.js';
 import { BootstrapRunner } from './wiring/bootstrap-runner.js';
 import { bootEntry, dhcpEntry, pxeAddressEntry } from './wiring/network-services.js';
+import { retireEntry } from './wiring/retire-nodes.js';
 
 /** What a subsystem gets to build itself from. */
 export interface AgentDeps {
@@ -66,6 +67,7 @@ export function defaultSubsystems(): Subsystems {
       pxeAddressEntry(),
       dhcpEntry((deps) => parts(deps).bus),
       bootEntry((deps) => parts(deps).bus, (deps) => parts(deps).tokens),
+      retireEntry((deps) => parts(deps).tokens),
       // Owns the BMC pool's socket and sessions, closed when the agent stops.
       { name: 'bmc', dependsOn: { config: [], inventory: false }, create: (deps) => ({ name: 'bmc', start: async () => undefined, stop: () => parts(deps).bmc.close() }) },
     ],

@@ -42,6 +42,19 @@ export function parseLeases(text: string): Lease[] {
   return leases;
 }
 
+/**
+ * The leases in the file, or undefined when there is none (dnsmasq has not served DHCP here yet).
+ * For readers outside the agent (`racker factory check --live`, the factory's discovery list).
+ */
+export async function readLeaseFile(path: string): Promise<Lease[] | undefined> {
+  try {
+    return parseLeases(await readFile(path, 'utf8'));
+  } catch (e) {
+    if (isENOENT(e)) return undefined;
+    throw e;
+  }
+}
+
 /** What changed between two readings, keyed by MAC. */
 export function diffLeases(before: readonly Lease[], after: readonly Lease[]): LeaseEvent[] {
   const old = new Map(before.map((l) => [l.mac, l]));

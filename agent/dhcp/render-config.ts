@@ -7,6 +7,7 @@
  * a third: an addn-hosts file with the same names, also re-read on SIGHUP.
  */
 import type { Config } from '../config/schema.js';
+import { stateFiles } from '../config/paths.js';
 import type { Inventory } from '../inventory/inventory.js';
 import type { Mac } from '../inventory/mac.js';
 import { ErrorCodes, RackerError } from '../lib/errors.js';
@@ -63,12 +64,11 @@ export interface RenderedDnsmasq {
 const MAX_LABEL = 63;
 
 /**
- * The files under `<stateDir>/dhcp`. dnsmasq drops root for `nobody` and re-reads the hosts files
+ * The files under `<stateDir>/dhcp` (named in config/paths.ts). dnsmasq drops root for `nobody` and re-reads the hosts files
  * on SIGHUP as that user, so this directory and its parents must be searchable by others.
  */
 export function dnsmasqFilePaths(stateDir: string): DnsmasqFilePaths {
-  const dir = `${stateDir.replace(/\/+$/, '')}/dhcp`;
-  return { conf: `${dir}/dnsmasq.conf`, reservations: `${dir}/reservations`, dnsHosts: `${dir}/hosts`, leases: `${dir}/dnsmasq.leases` };
+  return stateFiles(stateDir).dhcp;
 }
 
 /** One reservation for every worker's primary MAC and BMC MAC; the management node serves, it gets none. */

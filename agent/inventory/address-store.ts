@@ -1,12 +1,12 @@
 /** Loads and saves the persisted address plan (`address-plan.json` in the state directory). */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stateFiles } from '../config/paths.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import { ErrorCodes, RackerError, isENOENT } from '../lib/errors.js';
 import type { PersistedPlan } from './address-plan.js';
 
 export function addressPlanPath(stateDir: string): string {
-  return join(stateDir, 'address-plan.json');
+  return stateFiles(stateDir).addressPlan;
 }
 
 export async function loadPersistedPlan(stateDir: string): Promise<PersistedPlan | undefined> {

@@ -10,7 +10,7 @@
  * event when it is appended, possibly before it reaches the disk.
  */
 import { open, readFile, rename, stat, truncate, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { eventLogFile } from '../config/paths.js';
 import { Emitter } from '../lib/emitter.js';
 import { isENOENT } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
@@ -51,8 +51,6 @@ export interface EventLogOptions {
   now?: () => Date;
 }
 
-export const EVENTS_FILE = 'events.ndjson';
-
 export class EventLog {
   private readonly emitter: Emitter<AgentEvent>;
   private handle: FileHandle | undefined;
@@ -70,7 +68,7 @@ export class EventLog {
   }
 
   filePath(index = 0): string {
-    return join(this.o.dir, index === 0 ? EVENTS_FILE : `events.${index}.ndjson`);
+    return eventLogFile(this.o.dir, index);
   }
 
   /** Cut a torn last line left by a crash, find the last sequence number, open for appending. */

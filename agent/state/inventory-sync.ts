@@ -1,7 +1,9 @@
 /**
  * Pure: bring node records in line with the inventory. New rows get a record in phase `new`;
- * identity fields (host name, row, type, addresses, BMC) follow nodes.csv and the address plan;
- * rows that left are kept with `inInventory: false`, so their history stays visible.
+ * identity fields (host name, row, type, addresses, BMC) follow nodes.csv and the address plan.
+ * A server that left (its row deleted, or its MACs changed: another server in the same row) is
+ * retired: its record goes (its history stays in the event log) and the caller retires its token and
+ * boot data (daemon/wiring/retire-nodes.ts). A new server in a retired one's row is its replacement.
  */
 import type { NodeRecord } from './records.js';
 
@@ -21,14 +23,17 @@ export interface InventoryNode {
 export interface SyncResult {
   nodes: Record<string, NodeRecord>;
   added: string[];
-  removed: string[];
+  /** Records of the servers that left nodes.csv (no longer in `nodes`). */
+  removed: NodeRecord[];
+  /** New server (primary MAC) → the retired record whose row it took. */
+  replaces: Map<string, NodeRecord>;
   changed: boolean;
 }
 
 export function applyInventory(current: Readonly<Record<string, NodeRecord>>, nodes: readonly InventoryNode[], bmcDriver: (bmcMac: string) => string, now: string): SyncResult {
   const out: Record<string, NodeRecord> = {};
   const added: string[] = [];
-  const removed: string[] = [];
+  const removed: NodeRecord[] = [];
   const seen = new Set<string>();
   for (const n of nodes) {
     seen.add(n.primaryMac);
@@ -58,13 +63,14 @@ export function applyInventory(current: Readonly<Record<string, NodeRecord>>, no
     };
     dropUndefined(out[n.primaryMac]?.bmc as Record<string, unknown>);
   }
-  for (const [mac, old] of Object.entries(current)) {
-    if (seen.has(mac)) continue;
-    if (old.inInventory) removed.push(mac);
-    out[mac] = { ...old, inInventory: false };
+  for (const [mac, old] of Object.entries(current)) if (!seen.has(mac)) removed.push(old);
+  const replaces = new Map<string, NodeRecord>();
+  for (const mac of added) {
+    const gone = removed.find((r) => r.row === out[mac]?.row && !r.isManagement);
+    if (gone !== undefined) replaces.set(mac, gone);
   }
   const changed = canonical(out) !== canonical(current);
-  return { nodes: out, added, removed, changed };
+  return { nodes: out, added, removed, replaces, changed };
 }
 
 function dropUndefined(o: Record<string, unknown>): void {

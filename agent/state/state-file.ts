@@ -4,15 +4,16 @@
  * snapshot, never a torn one; read back with validation so damage is reported by field.
  */
 import { readFile, readdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { stateFiles } from '../config/paths.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import { ErrorCodes, RackerError, ValidationError, isENOENT } from '../lib/errors.js';
 import { stateDocumentSchema, type StateDocument } from './records.js';
 
-export const STATE_FILE = 'state.json';
+const STATE_FILE = basename(stateFiles('/').stateDoc);
 
 export function stateFilePath(stateDir: string): string {
-  return join(stateDir, STATE_FILE);
+  return stateFiles(stateDir).stateDoc;
 }
 
 /** The persisted state, or undefined when there is none yet. Throws when the file is damaged. */

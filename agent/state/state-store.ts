@@ -83,15 +83,25 @@ export class StateStore implements Service {
     return this.changes.on(listener);
   }
 
-  /** Bring records in line with nodes.csv: add new rows, refresh identity, mark rows that left. */
-  syncInventory(nodes: readonly InventoryNode[], bmcDriver: (bmcMac: string) => string): void {
+  /**
+   * Bring records in line with nodes.csv: add new rows, refresh identity, drop the servers that left
+   * (told in the event log, which keeps their history). Returns the MACs of those retired servers,
+   * whose token and boot data the caller retires (daemon/wiring/retire-nodes.ts).
+   */
+  syncInventory(nodes: readonly InventoryNode[], bmcDriver: (bmcMac: string) => string): string[] {
     const now = this.nowIso();
     const result = applyInventory(this.doc.nodes, nodes, bmcDriver, now);
-    if (!result.changed) return;
+    if (!result.changed) return [];
     this.doc.nodes = result.nodes;
-    for (const mac of result.added) this.event({ type: 'node.added', level: 'info', node: mac, message: `${this.label(mac)} is in nodes.csv` });
-    for (const mac of result.removed) this.event({ type: 'node.removed', level: 'warn', node: mac, message: `${this.label(mac)} is no longer in nodes.csv; its record is kept` });
+    for (const r of result.removed) {
+      this.event({ type: 'node.removed', level: 'warn', node: r.mac, message: `${r.hostname} (${r.mac}) left nodes.csv (row ${r.row}): retired; its history stays in this log` });
+    }
+    for (const mac of result.added) {
+      const old = result.replaces.get(mac);
+      this.event({ type: 'node.added', level: 'info', node: mac, message: old === undefined ? `${this.label(mac)} is in nodes.csv` : `${this.label(mac)} replaces ${old.hostname} (${old.mac}) in row ${old.row}: a new server` });
+    }
     this.touch();
+    return result.removed.map((r) => r.mac);
   }
 
   setPhase(mac: string, phase: Phase, options: { job?: string; message?: string } = {}): void {

@@ -13,6 +13,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isENOENT, type Problem } from '../../agent/lib/errors.js';
+import { etcFiles } from '../../agent/config/paths.js';
 import { dnsSafe } from '../../agent/inventory/hostnames.js';
 import { macHex } from '../../agent/inventory/mac.js';
 import type { PlannedNode } from '../plan.js';
@@ -36,7 +37,7 @@ const BUTANE = /\.(bu|ya?ml)$/;
 const IGNITION = /\.(ign|json)$/;
 
 export function snippetsDir(etcDir: string): string {
-  return join(etcDir, 'snippets');
+  return etcFiles(etcDir).snippetsDir;
 }
 
 export async function loadSnippets(dir: string): Promise<SnippetLibrary> {

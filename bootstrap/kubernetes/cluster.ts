@@ -4,7 +4,7 @@
  * CA), then write the admin kubeconfig 0600 to the configuration directory.
  */
 import { request } from 'node:https';
-import { join } from 'node:path';
+import { etcFiles } from '../../agent/config/paths.js';
 import { ErrorCodes, RackerError } from '../../agent/lib/errors.js';
 import { writeFileAtomic } from '../../agent/lib/atomic-file.js';
 import type { Clock } from '../ports.js';
@@ -80,7 +80,7 @@ export async function waitForCluster(api: KubeApi, expected: readonly string[], 
 
 /** Write the admin kubeconfig 0600 into the configuration directory; returns its path. */
 export async function writeKubeconfig(etcDir: string, clusterName: string, text: string): Promise<string> {
-  const path = join(etcDir, `kubeconfig-${clusterName}`);
+  const path = etcFiles(etcDir).kubeconfig(clusterName);
   await writeFileAtomic(path, text, { mode: 0o600, mkdirs: true });
   return path;
 }

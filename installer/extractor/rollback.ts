@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { ErrorCodes, RackerError } from '../../agent/lib/errors.js';
+import { pathExists } from '../../agent/lib/path-exists.js';
 import { verifyTree } from '../manifest.js';
 import { acquireInstallLock } from './lock.js';
 import { holdReboots } from './reboot-hold.js';
@@ -14,6 +15,10 @@ import type { InstallDeps } from './install.js';
 
 export async function rollback(d: Omit<InstallDeps, 'exec'>): Promise<SwitchResult> {
   const store = new VersionStore(d.host);
+  if (!(await pathExists(store.base))) {
+    throw new RackerError(ErrorCodes.notFound, `racker is not installed on this machine (${store.base} does not exist): there is nothing to roll back`,
+      { hint: 'install racker first (docs/installer.md); `racker version` shows what is installed' });
+  }
   const lock = await acquireInstallLock(join(store.base, '.lock'));
   try {
     const previous = await store.previous();

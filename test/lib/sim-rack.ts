@@ -69,7 +69,7 @@ export class SimRack {
 
   /** Submit through the CLI, as an operator does, and return the job id. */
   async submit(...flags: string[]): Promise<string> {
-    const r = await runRacker(['bootstrap', '--config', this.config, '--yes', '--provision', 'flatcar', '--no-wait', ...flags]);
+    const r = await runRacker(['bootstrap', '--config', this.config, '--yes', '--provision', 'flatcar', '--ssh-key', '', '--no-wait', ...flags]);
     expect(r.code, r.stderr).to.equal(0);
     const jobs = (await this.api<{ jobs: JobRecord[] }>('GET', '/v1/jobs')).jobs;
     return (jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1) as JobRecord).id;

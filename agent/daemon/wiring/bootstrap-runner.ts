@@ -4,7 +4,7 @@
  * layer, the rack bus's observations, the boot service's file store, persisted phone-home tokens,
  * and the job state sink.
  */
-import { join } from 'node:path';
+import { etcFiles, stateFiles } from '../../config/paths.js';
 import { bootPaths } from '../../boot/create.js';
 import { parseRequest } from '../../api/requests.js';
 import { ErrorCodes, RackerError } from '../../lib/errors.js';
@@ -72,12 +72,12 @@ export class BootstrapRunner implements JobRunner {
       },
       ensureAssets: async () => {
         ctx.progress({ message: `checking Flatcar ${flatcar.version} (${flatcar.channel}) images` });
-        const r = await ensureFlatcarAssets({ source: assetSource(flatcar), channel: flatcar.channel, version: flatcar.version, assetsDir, stagingDir: join(stateDir, 'downloads'),
+        const r = await ensureFlatcarAssets({ source: assetSource(flatcar), channel: flatcar.channel, version: flatcar.version, assetsDir, stagingDir: stateFiles(stateDir).downloads,
           ...(flatcar.signingKey === undefined ? {} : { signingKey: flatcar.signingKey }), signal: ctx.signal,
           onProgress: (p) => ctx.progress({ message: `downloading Flatcar: ${JSON.stringify(p)}` }) });
         return { version: r.version };
       },
-      clusterSecrets: () => ensureClusterSecrets(join(config.paths.etcDir, 'pki', prepared.plan.clusterName)),
+      clusterSecrets: () => ensureClusterSecrets(etcFiles(config.paths.etcDir).clusterPki(prepared.plan.clusterName)),
       kubernetesManifests: () => readKubernetesManifests(config.bootstrap.kubernetes),
       kubeApi: (server, secrets) => new HttpsKubeApi(server, secrets),
       saveKubeconfig: (text) => writeKubeconfig(config.paths.etcDir, prepared.plan.clusterName, text),

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stateFiles } from '../../config/paths.js';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { isENOENT } from '../../lib/errors.js';
 import type { StateStore } from '../../state/state-store.js';
@@ -14,7 +15,7 @@ import type { JobState, NodeState } from '../../../bootstrap/job-state.js';
 import { AGENT_STOPPING, type JobContext } from '../jobs.js';
 
 export function jobStatePath(stateDir: string, id: string): string {
-  return join(stateDir, 'jobs', `${id}.json`);
+  return join(stateFiles(stateDir).jobsDir, `${id}.json`);
 }
 
 export async function loadJobState(stateDir: string, id: string): Promise<JobState | undefined> {

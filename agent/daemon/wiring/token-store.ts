@@ -4,7 +4,7 @@
  * token is registered with the boot service's NodeTokens, which checks them in constant time.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stateFiles } from '../../config/paths.js';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { ErrorCodes, RackerError, isENOENT } from '../../lib/errors.js';
@@ -19,7 +19,7 @@ export class TokenStore implements PhoneHomeTokens {
   constructor(private readonly stateDir: string, private readonly registry: NodeTokens) {}
 
   get path(): string {
-    return join(this.stateDir, 'phone-home-tokens.json');
+    return stateFiles(this.stateDir).phoneHomeTokens;
   }
 
   /** Read the persisted tokens and register them; call before the boot service answers. */
@@ -48,9 +48,27 @@ export class TokenStore implements PhoneHomeTokens {
     const token = randomBytes(24).toString('base64url');
     tokens.set(mac, token);
     this.registry.set(mac, token);
+    await this.save(tokens);
+    return token;
+  }
+
+  /** The MACs that hold a token. */
+  async macs(): Promise<Mac[]> {
+    await this.load();
+    return [...(this.tokens as Map<string, string>).keys()] as Mac[];
+  }
+
+  /** A retired server's token: no longer accepted, no longer on disk. */
+  async forget(mac: Mac): Promise<void> {
+    await this.load();
+    const tokens = this.tokens as Map<string, string>;
+    this.registry.delete(mac);
+    if (tokens.delete(mac)) await this.save(tokens);
+  }
+
+  private async save(tokens: Map<string, string>): Promise<void> {
     const snapshot = JSON.stringify(Object.fromEntries(tokens), null, 2);
     this.writing = this.writing.then(() => writeFileAtomic(this.path, `${snapshot}\n`, { mode: 0o600, mkdirs: true }));
     await this.writing;
-    return token;
   }
 }

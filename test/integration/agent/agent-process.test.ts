@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
@@ -7,6 +7,10 @@ import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { freePort, isReady, runRacker, startAgent, type AgentProcess } from '../../lib/agent-process.js';
 import { NotifyListener } from '../../lib/notify-listener.js';
 import { call } from '../../lib/agent-api.js';
+import { bootDataDirs, stateFiles } from '../../../agent/config/paths.js';
+import type { Mac } from '../../../agent/inventory/mac.js';
+import { FileBootStore } from '../../../bootstrap/file-boot-store.js';
+import { installGroupId, installedGroupId } from '../../../bootstrap/groups-profiles.js';
 
 describe('racker agent as a process', function () {
   this.timeout(60_000);
@@ -87,7 +91,7 @@ describe('racker agent as a process', function () {
     a.child.kill('SIGHUP');
     const done = await a.waitForLog((l) => l.msg === 'reload done');
     // Everything built from the inventory is reloaded (dnsmasq by SIGHUP) or restarted; the rest is left alone.
-    expect(done.reloaded).to.deep.equal(['state', 'pxe-address', 'dhcp', 'boot', 'bmc-poller']);
+    expect(done.reloaded).to.deep.equal(['state', 'pxe-address', 'dhcp', 'boot', 'retire', 'bmc-poller']);
     expect(done.unchanged).to.deep.equal(['discovery', 'metrics', 'bmc', 'jobs', 'control-api', 'watchdog']);
     const nodes = (await call(socket(), 'GET', '/v1/nodes')).json() as { nodes: { hostname: string; address?: string }[] };
     expect(nodes.nodes.map((n) => n.hostname)).to.deep.equal(['node-01', 'node-02', 'node-03', 'node-04', 'node-05']);
@@ -109,6 +113,48 @@ describe('racker agent as a process', function () {
     expect(bad.status).to.equal(422);
     expect((bad.json() as { problems: { field: string }[] }).problems.map((p) => p.field)).to.deep.equal(['network.subnet']);
     expect((await call(socket(), 'GET', '/v1/health')).status).to.equal(200);
+    expect(await a.kill('SIGTERM')).to.equal(0);
+  });
+
+  // Journeys 3 and 4 in the agent: what a bootstrap left for node-03 and node-04 (tokens, boot data) is
+  // on disk; node-03's row is deleted and node-04's row gets a new server's MACs, then SIGHUP.
+  it('retires a removed and a replaced server on reload: record, token and boot data go; the replacement is told', async () => {
+    const gone = ['00:11:22:33:44:20', '00:11:22:33:44:60'];
+    const kept = '00:11:22:33:44:10';
+    const tokens = Object.fromEntries([kept, ...gone].map((m, i) => [m, `token-${i}-${'x'.repeat(24)}`]));
+    const files = stateFiles(rack.stateDir);
+    await writeFile(files.phoneHomeTokens, JSON.stringify(tokens), { mode: 0o600 });
+    const boot = new FileBootStore(bootDataDirs(rack, {}).dataDir);
+    for (const m of [kept, ...gone] as Mac[]) {
+      for (const id of [installGroupId(m), installedGroupId(m)]) {
+        await boot.putGroup({ id, profile: id, selector: { mac: m } });
+        await boot.putProfile({ id, ignition_id: `${id}.ign` });
+        await boot.putIgnition(`${id}.ign`, `{"token":"${tokens[m] ?? ''}"}`);
+      }
+    }
+    const a = start();
+    await a.waitForLog(isReady);
+    const csvPath = join(rack.oemDir, 'nodes.csv');
+    // Replace first (same row, new server), then remove (a deleted row moves the rows below it up).
+    await writeFile(csvPath, (await readFile(csvPath, 'utf8')).replace('00:11:22:33:44:60, 00:11:22:33:44:61, 00:11:22:33:44:70', '00:11:22:33:44:a0, 00:11:22:33:44:a1, 00:11:22:33:44:b0'));
+    a.child.kill('SIGHUP');
+    await a.waitForLog((l) => l.msg === 'reload done');
+    await writeFile(csvPath, (await readFile(csvPath, 'utf8')).replace(/^00:11:22:33:44:20,.*\n/m, ''));
+    a.child.kill('SIGHUP');
+    await a.waitForLog((l) => l.msg === 'reload done' && a.logs.filter((x) => x.msg === 'reload done').length === 2);
+    const nodes = (await call(socket(), 'GET', '/v1/nodes')).json() as { nodes: { hostname: string; mac: string; row: number }[] };
+    expect(nodes.nodes.map((n) => [n.hostname, n.mac])).to.deep.equal([['node-01', '00:11:22:33:44:00'], ['node-02', kept], ['node-03', '00:11:22:33:44:a0']]);
+    const status = await runRacker(['status'], rack.env);
+    for (const m of gone) expect(status.stdout).to.not.contain(m);
+    const events = (await call(socket(), 'GET', '/v1/events?follow=false')).body.trim().split('\n').map((l) => JSON.parse(l) as { type: string; message: string });
+    const told = events.filter((e) => e.type === 'node.removed' || e.type === 'node.added').map((e) => e.message);
+    expect(told).to.include('node-03 (00:11:22:33:44:20) left nodes.csv (row 3): retired; its history stays in this log');
+    expect(told).to.include('node-04 (00:11:22:33:44:60) left nodes.csv (row 4): retired; its history stays in this log');
+    expect(told).to.include('node-04 (00:11:22:33:44:a0) replaces node-04 (00:11:22:33:44:60) in row 4: a new server');
+    expect(Object.keys(JSON.parse(await readFile(files.phoneHomeTokens, 'utf8')) as object)).to.deep.equal([kept]);
+    const groups = await readdir(join(bootDataDirs(rack, {}).dataDir, 'groups'));
+    expect(groups.sort()).to.deep.equal([`${installGroupId(kept as Mac)}.json`, `${installedGroupId(kept as Mac)}.json`]);
+    for (const folder of ['profiles', 'ignition']) expect(await readdir(join(bootDataDirs(rack, {}).dataDir, folder))).to.have.length(2);
     expect(await a.kill('SIGTERM')).to.equal(0);
   });
 

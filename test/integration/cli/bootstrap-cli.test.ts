@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
 import { runRacker } from '../../lib/run-racker.js';
@@ -75,19 +75,73 @@ describe('racker bootstrap (as a process)', function () {
     expect(r.stderr).to.contain('site.bu:4: storage.disks: disks: not supported in racker\'s Butane subset');
   });
 
-  it('saves the answers, says clearly that the agent is not running, and a re-run asks nothing new', async () => {
+  it('refuses an internal subnet the agent does not serve, with the command that applies it, before anything is saved', async () => {
+    const before = await treeHash(rack.root);
+    for (const args of [['--dry-run'], []]) {
+      const r = await runRacker(['bootstrap', '--yes', '--ssh-key', KEY, '--internal-subnet', '10.1.0.0/24', ...args], rack.env);
+      expect(r.code, args.join(' ')).to.equal(1);
+      expect(r.stderr).to.contain('the internal subnet 10.1.0.0/24 is not the one the agent serves (network.subnet: 172.24.213.0/24)');
+      expect(r.stderr).to.contain(`set \`network: { subnet: 10.1.0.0/24 }\` in the racker configuration (${join(rack.etcDir, 'racker.yaml')}), apply it with \`systemctl reload racker-agent\``);
+    }
+    expect(await treeHash(rack.root)).to.equal(before);
+  });
+
+  it('says clearly that the agent is not running, and saves neither the answers nor the version marker', async () => {
+    const before = await treeHash(rack.root);
     const r = await runRacker(['bootstrap', '--yes', '--cluster-name', 'prod', '--ssh-key', KEY], rack.env);
     expect(r.code).to.equal(1);
     expect(r.stderr).to.contain(`the racker agent is not running (no one listens on ${join(rack.runDir, 'agent.sock')})`);
+    expect(await treeHash(rack.root)).to.equal(before);
+  });
+
+  it('saves the answers once the agent has taken the job, and a re-run asks nothing new', async () => {
+    const agent = new ScriptedControlApi(join(rack.runDir, 'agent.sock')).script([{ hold: true }]);
+    await agent.start();
+    try {
+      const r = await runRacker(['bootstrap', '--yes', '--cluster-name', 'prod', '--ssh-key', KEY, '--no-wait'], rack.env);
+      expect(r.code, r.stderr).to.equal(0);
+    } finally {
+      await agent.stop();
+    }
     expect(await readFile(join(rack.etcDir, 'bootstrap.yaml'), 'utf8')).to.contain('clusterName: prod');
     const again = await runRacker(['bootstrap', '--dry-run'], rack.env); // no terminal, no --yes: nothing left to ask
     expect(again.code, again.stderr).to.equal(0);
     expect(again.stdout).to.contain('cluster prod');
   });
 
+  it('without any SSH key, a real run needs --ssh-key \'\' (and warns); the rack key is the default', async () => {
+    const env = { ...rack.env, HOME: join(rack.root, 'home') }; // a user without ~/.ssh
+    const agent = new ScriptedControlApi(join(rack.runDir, 'agent.sock')).script([{ hold: true }, { hold: true }]);
+    await agent.start();
+    try {
+      const refused = await runRacker(['bootstrap', '--yes', '--no-wait'], env);
+      expect(refused.code).to.equal(2);
+      expect(refused.stderr).to.contain(`no SSH key for the nodes: there is no rack key (${join(rack.etcDir, 'ssh', 'id_ed25519.pub')}) and none in ~/.ssh`);
+      expect(refused.stderr).to.contain("pass --ssh-key '' to provision without SSH access");
+      expect(agent.requests.filter((q) => q.method === 'POST')).to.have.length(0);
+      const dry = await runRacker(['bootstrap', '--yes', '--dry-run'], env);
+      expect(dry.code, dry.stderr).to.equal(0);
+      expect(dry.stderr).to.contain('warning: no SSH key for the nodes');
+      const keyless = await runRacker(['bootstrap', '--yes', '--ssh-key', '', '--no-wait'], env);
+      expect(keyless.code, keyless.stderr).to.equal(0);
+      expect(keyless.stderr).to.contain('warning: no SSH keys: the nodes can be reached on their console only');
+      await mkdir(join(rack.etcDir, 'ssh'));
+      await writeFile(join(rack.etcDir, 'ssh', 'id_ed25519.pub'), `${KEY.replace('op@example', 'racker')}\n`);
+      await rm(join(rack.etcDir, 'bootstrap.yaml')); // a rack whose first bootstrap is still to come
+      const withRackKey = await runRacker(['bootstrap', '--yes', '--dry-run', '--json'], env);
+      expect(withRackKey.code, withRackKey.stderr).to.equal(0);
+      expect((JSON.parse(withRackKey.stdout) as { plan: { sshKeys: string[] } }).plan.sshKeys).to.deep.equal([KEY.replace('op@example', 'racker')]);
+    } finally {
+      await agent.stop();
+    }
+  });
+
   it('records the version on the first bootstrap, and after a hand-over reset asks for `racker update` first when a release source is configured', async () => {
     const marker = join(rack.stateDir, 'racker-version');
-    const first = await runRacker(['bootstrap', '--yes', '--ssh-key', KEY], rack.env);
+    const agent = new ScriptedControlApi(join(rack.runDir, 'agent.sock')).script([{ hold: true }]);
+    await agent.start();
+    after(() => agent.stop());
+    const first = await runRacker(['bootstrap', '--yes', '--ssh-key', KEY, '--no-wait'], rack.env);
     expect(first.stderr).to.match(/first bootstrap on this rack: recorded racker \d+\.\d+\.\d+/);
     expect((await readFile(marker, 'utf8')).trim()).to.match(/^\d+\.\d+\.\d+$/);
     const reset = await runRacker(['factory', 'reset', '--racker-version', '--yes'], rack.env);
@@ -106,9 +160,10 @@ describe('racker bootstrap (as a process)', function () {
       const r = await runRacker(['bootstrap', '--yes', '--on-failure', 'retry', '--retries', '3', '--power-on-interval', '5', '--ssh-key', KEY, '--no-wait'], rack.env);
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.contain('bootstrap job job-1 started in the agent');
-      expect(agent.requests).to.have.length(1);
-      expect(agent.requests[0]).to.deep.include({ method: 'POST', url: '/v1/jobs' });
-      expect(JSON.parse(agent.requests[0]?.body ?? '')).to.deep.include({ kind: 'bootstrap', onFailure: 'retry', retries: 3, powerOnIntervalMs: 5000, parallelism: 0, reprovision: false });
+      const posts = agent.requests.filter((q) => q.method === 'POST');
+      expect(posts).to.have.length(1);
+      expect(posts[0]).to.deep.include({ method: 'POST', url: '/v1/jobs' });
+      expect(JSON.parse(posts[0]?.body ?? '')).to.deep.include({ kind: 'bootstrap', onFailure: 'retry', retries: 3, powerOnIntervalMs: 5000, parallelism: 0, reprovision: false });
     } finally {
       await agent.stop();
     }

@@ -22,6 +22,8 @@ import { captureLog } from '../../lib/log-capture.js';
 import { TestNetwork } from '../../lib/netns.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { requestLease } from '../../lib/udhcpc.js';
+import { liveCheck, type BmcProbe } from '../../../factory/live-check.js';
+import { AgentDiscoverySource } from '../../../factory/discovery.js';
 
 const PXE = 'br-rack';
 const NODE2 = { mac: '00:11:22:33:44:10', bmc: '00:11:22:33:44:11' };
@@ -103,6 +105,18 @@ describe('dhcp: real dnsmasq in a network namespace', function () {
       expect(await ack).to.deep.include({ ip: want, clientArch: 0, known: true, bootFile: 'undionly.kpxe', hostname: 'node-02', vendorClass: 'PXEClient:Arch:00000:UNDI:002001' });
       expect(await lease).to.deep.include({ type: 'lease', change: 'added' });
       expect(await readFile(join(config.paths.stateDir, 'dhcp', 'dnsmasq.leases'), 'utf8')).to.contain(` ${NODE2.mac} ${want} node-02 `);
+    });
+
+    // Journey 8: the factory finds the lease dnsmasq wrote, through the same configuration (no agent runs here).
+    it('is the lease `racker factory check --live` and the factory discovery list see', async () => {
+      const want = inventory.plan.byMac.get(NODE2.mac as Mac);
+      const noBmc: BmcProbe = { probe: () => Promise.resolve({ reachable: false, detail: 'not probed in this test' }) };
+      const live = await liveCheck(inventory, config, noBmc);
+      expect(live.dhcp.available).to.equal(true);
+      expect(live.dhcp.nodes.find((n) => n.hostname === 'node-02')?.primarySeen).to.equal(want);
+      const seen = await new AgentDiscoverySource(config.paths).snapshot();
+      expect(seen.available, JSON.stringify(seen)).to.equal(true);
+      if (seen.available) expect(seen.macs.map((m) => [m.mac, m.ip])).to.deep.include([NODE2.mac, want]);
     });
 
     it('gives x86-64 UEFI its EFI boot file', async () => {

@@ -12,6 +12,9 @@ import { racker } from '../../lib/paths.js';
 import { exec } from '../../../agent/lib/exec.js';
 import { NODES_CSV_HEADER } from '../../../agent/inventory/nodes-csv.js';
 import { TmuxTerminal } from '../../lib/tmux.js';
+import { stateFiles } from '../../../agent/config/paths.js';
+import { FakeAgentApi } from '../../lib/fake-agent-api.js';
+import { agentSocketPath } from '../../../factory/agent-client.js';
 
 const run = (rack: FakeRack, ...args: string[]) =>
   exec(process.execPath, [racker, 'factory', ...args], { env: { RACKER_CONFIG: rack.configPath }, okExitCodes: [0, 1, 2], timeoutMs: 60_000 });
@@ -39,8 +42,8 @@ describe('racker factory check --live (ipmi_sim, through the BMC layer)', functi
         `    "00:11:22:33:44:21": { address: 127.0.0.1, port: ${wrongPassword.port} }\n` +
         `    "00:11:22:33:44:61": { address: 127.0.0.1, port: ${silent} }\n`,
     });
-    await mkdir(join(rack.stateDir, 'dnsmasq'));
-    await writeFile(join(rack.stateDir, 'dnsmasq', 'dnsmasq.leases'), '1706702462 00:11:22:33:44:11 172.24.213.5 * *\n1706702462 0c:c4:7a:00:00:99 172.24.213.241 * *\n');
+    await mkdir(join(rack.stateDir, 'dhcp'));
+    await writeFile(stateFiles(rack.stateDir).dhcp.leases, '1706702462 00:11:22:33:44:11 172.24.213.5 * *\n1706702462 0c:c4:7a:00:00:99 172.24.213.241 * *\n');
 
     const r = await run(rack, 'check', '--live');
     expect(r.exitCode).to.equal(1);
@@ -85,10 +88,10 @@ describe('racker factory reset', function () {
     dir = await makeTempDir();
     rack = await writeFakeRack(join(dir, 'rack'));
     await writeFile(join(rack.stateDir, 'address-plan.json'), '{}');
-    await mkdir(join(rack.stateDir, 'dnsmasq'));
-    await writeFile(join(rack.stateDir, 'dnsmasq', 'dnsmasq.leases'), '');
-    await mkdir(join(rack.stateDir, 'assets'));
-    await writeFile(join(rack.stateDir, 'assets', 'flatcar.img'), 'image');
+    await mkdir(join(rack.stateDir, 'dhcp'));
+    await writeFile(join(rack.stateDir, 'dhcp', 'dnsmasq.leases'), '');
+    await mkdir(join(rack.stateDir, 'matchbox', 'assets'), { recursive: true });
+    await writeFile(join(rack.stateDir, 'matchbox', 'assets', 'flatcar.img'), 'image');
     await writeFile(join(rack.stateDir, 'racker-version'), '0.1.0\n');
   });
   afterEach(async () => { await removeTempDir(dir); });
@@ -108,11 +111,24 @@ describe('racker factory reset', function () {
     expect(r.exitCode).to.equal(1);
     expect(r.stdout).to.include(`empty ${join(rack.oemDir, 'nodes.csv')}`);
     expect(r.stdout).to.include(`remove ${join(rack.stateDir, 'address-plan.json')}`);
-    expect(r.stdout).to.include(`remove ${join(rack.stateDir, 'dnsmasq')}`);
-    expect(r.stdout).to.match(/and keep: .*assets, .*racker-version/);
+    expect(r.stdout).to.include(`remove ${join(rack.stateDir, 'dhcp')}`);
+    expect(r.stdout).to.match(/and keep:\n[\s\S]*matchbox\/assets: downloaded Flatcar images\n.*racker-version: the racker version marker/);
     expect(r.stderr).to.match(/stdin is not a terminal.*\n.*pass --yes/);
     expect(await readFile(join(rack.oemDir, 'nodes.csv'), 'utf8')).to.equal(before);
     expect(await exists(join(rack.stateDir, 'address-plan.json'))).to.equal(true);
+  });
+
+  it('--nodes refuses while the agent runs (it would write its state back), changing nothing', async () => {
+    const agent = new FakeAgentApi(agentSocketPath(rack.runDir), () => ({ status: 200, body: { ok: true } }));
+    await agent.start();
+    try {
+      const r = await run(rack, 'reset', '--nodes', '--yes');
+      expect(r.exitCode).to.equal(1);
+      expect(r.stderr).to.match(/the racker agent is running .*\n.*systemctl stop racker-agent/);
+      expect(await exists(join(rack.stateDir, 'address-plan.json'))).to.equal(true);
+    } finally {
+      await agent.stop();
+    }
   });
 
   it('asks in a terminal: "n" changes nothing (exit 1), "y" resets', async () => {
@@ -141,7 +157,8 @@ describe('racker factory reset', function () {
     const backups = (await readdir(rack.oemDir)).filter((n) => n.startsWith('nodes.csv.') && n.endsWith('.bak'));
     expect(backups).to.have.length(1);
     expect(await readFile(join(rack.oemDir, backups[0] as string), 'utf8')).to.equal(before);
-    expect((await readdir(rack.stateDir)).sort()).to.deep.equal(['assets', 'racker-version']);
+    expect((await readdir(rack.stateDir)).sort()).to.deep.equal(['matchbox', 'racker-version']);
+    expect(await readdir(join(rack.stateDir, 'matchbox'))).to.deep.equal(['assets']);
     expect(await readFile(join(rack.oemDir, 'ipmi_password'), 'utf8')).to.equal('s3cret-Pa55\n');
   });
 
@@ -149,7 +166,7 @@ describe('racker factory reset', function () {
     const r = await run(rack, 'reset', '--racker-version', '--yes');
     expect(r.exitCode).to.equal(0);
     expect(r.stdout).to.include(`✓ removed ${join(rack.stateDir, 'racker-version')}`);
-    expect((await readdir(rack.stateDir)).sort()).to.deep.equal(['address-plan.json', 'assets', 'dnsmasq']);
+    expect((await readdir(rack.stateDir)).sort()).to.deep.equal(['address-plan.json', 'dhcp', 'matchbox']);
     const again = await run(rack, 'reset', '--racker-version', '--yes');
     expect(again.exitCode).to.equal(0);
     expect(again.stdout).to.match(/racker-version does not exist: nothing to do there\)\nnothing to reset/);

@@ -1,13 +1,13 @@
 import { expect } from 'chai';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { FakeAgentApi } from '../../lib/fake-agent-api.js';
 import { AgentDiscoverySource } from '../../../factory/discovery.js';
 import { agentSocketPath } from '../../../factory/agent-client.js';
-import { leaseFilePath } from '../../../factory/dnsmasq-leases.js';
 
-describe('factory discovery source (real unix socket and lease file)', () => {
+// The lease-file fallback is tested against the real dnsmasq in test/integration/dhcp/dnsmasq.test.ts.
+describe('factory discovery source (real unix socket)', () => {
   let dir: string;
   let agent: FakeAgentApi | undefined;
   beforeEach(async () => {
@@ -19,20 +19,10 @@ describe('factory discovery source (real unix socket and lease file)', () => {
     agent = undefined;
     await removeTempDir(dir);
   });
-  const source = () => new AgentDiscoverySource(agentSocketPath(join(dir, 'run')), leaseFilePath(join(dir, 'state')));
+  const source = () => new AgentDiscoverySource({ runDir: join(dir, 'run'), stateDir: join(dir, 'state') });
 
   it('says the agent is not running and there is no data when there is neither socket nor lease file', async () => {
     expect(await source().snapshot()).to.deep.equal({ available: false, message: 'agent not running: no discovery data' });
-  });
-
-  it('falls back to the dnsmasq lease file when the agent is not running', async () => {
-    await mkdir(join(dir, 'state', 'dnsmasq'), { recursive: true });
-    await writeFile(leaseFilePath(join(dir, 'state')), '1706702462 0c:c4:7a:01:02:03 172.24.213.240 * *\n');
-    const s = await source().snapshot();
-    expect(s.available).to.equal(true);
-    if (!s.available) return;
-    expect(s.source).to.match(/^agent not running; from .*dnsmasq\.leases$/);
-    expect(s.macs).to.deep.equal([{ mac: '0c:c4:7a:01:02:03', ip: '172.24.213.240', hostname: undefined, vendor: 'Supermicro', kind: undefined, lastSeen: undefined }]);
   });
 
   it('lists what the agent\'s discovery pool reports, ignoring malformed entries', async () => {

@@ -50,11 +50,18 @@ describe('bootstrap questions', () => {
 
   it('asks only what flags and saved answers leave open, and re-asks until valid', async () => {
     const p = scripted({ 'cluster-name': ['Bad_Name', 'prod'], 'public-addressing': ['static'], 'static-addresses': ['relative.yaml', '/etc/racker/public.yaml'] });
-    const r = await resolveAnswers(input({ prompter: p, flags: { provision: 'flatcar' }, saved: { domain: 'saved.example.com', internalSubnet: '10.9.0.0/24', sshKeys: [KEY] } }));
+    const r = await resolveAnswers(input({ prompter: p, flags: { provision: 'flatcar' }, saved: { domain: 'saved.example.com', internalSubnet: '172.24.213.0/24', sshKeys: [KEY] } }));
     expect(p.asked).to.deep.equal(['cluster-name', 'cluster-name', 'public-addressing', 'static-addresses', 'static-addresses']);
     expect(p.errors).to.have.length(2);
-    expect(r.answers).to.include({ clusterName: 'prod', publicAddressing: 'static', staticAddressesFile: '/etc/racker/public.yaml', domain: 'saved.example.com', internalSubnet: '10.9.0.0/24' });
+    expect(r.answers).to.include({ clusterName: 'prod', publicAddressing: 'static', staticAddressesFile: '/etc/racker/public.yaml', domain: 'saved.example.com', internalSubnet: '172.24.213.0/24' });
     expect(r.sources.domain).to.equal('saved');
+  });
+
+  it('asks again for a saved internal subnet the agent no longer serves (network.subnet changed)', async () => {
+    const full = { provision: 'flatcar' as const, clusterName: 'prod', publicAddressing: 'dhcp' as const, domain: 'rack.localdomain', internalSubnet: '10.9.0.0/24', sshKeys: [KEY] };
+    const r = await resolveAnswers(input({ yes: true, saved: full }));
+    expect(r.answers.internalSubnet).to.equal('172.24.213.0/24');
+    expect(r.sources.internalSubnet).to.equal('default');
   });
 
   it('asks nothing on a re-run with complete saved answers', async () => {

@@ -25,7 +25,7 @@ describe('factory commands (pure parts)', () => {
 
   it('reports which node and BMC MACs have leases, and leases for MACs not in nodes.csv', () => {
     const inv = { nodes: [node(1), node(2)], workers: [node(1), node(2)] } as unknown as Inventory;
-    const leases = [{ mac: node(1).bmcMac, ip: '10.0.1.1', hostname: undefined, expires: undefined }, { mac: '0c:c4:7a:00:00:01' as Mac, ip: '10.0.0.99', hostname: undefined, expires: undefined }];
+    const leases = [{ mac: node(1).bmcMac, ip: '10.0.1.1', hostname: undefined, expiresAt: undefined }, { mac: '0c:c4:7a:00:00:01' as Mac, ip: '10.0.0.99', hostname: undefined, expiresAt: undefined }];
     expect(dhcpReport(inv, leases, '/l')).to.deep.equal({
       leaseFile: '/l', available: true,
       nodes: [{ row: 1, hostname: 'node-01', primarySeen: undefined, bmcSeen: '10.0.1.1' }, { row: 2, hostname: 'node-02', primarySeen: undefined, bmcSeen: undefined }],

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { passwordStrength } from '../../../factory/password-strength.js';
 import { validateCredentials } from '../../../factory/credentials-input.js';
-import { parseLeases } from '../../../factory/dnsmasq-leases.js';
 import { vendorOf } from '../../../factory/oui.js';
 import type { Mac } from '../../../agent/inventory/mac.js';
 
@@ -28,16 +27,6 @@ describe('factory inputs', () => {
         { field: 'user', message: 'the user name must not contain spaces' },
         { field: 'confirm', message: 'the two passwords differ' }]);
       expect(validateCredentials({ user: 'a'.repeat(17), password: 'p'.repeat(21), confirm: 'p'.repeat(21) }).map((p) => p.field)).to.deep.equal(['user', 'password']);
-    });
-  });
-
-  describe('parseLeases', () => {
-    it('reads dnsmasq lease lines, skipping DHCPv6 duid lines and junk', () => {
-      const text = '1706702462 52:54:00:12:34:56 172.24.213.200 pxe-client 01:52:54:00:12:34:56\n0 AA:BB:CC:DD:EE:FF 172.24.213.2 * *\nduid 00:01:00:01:2c:1f\nbroken line\n';
-      expect(parseLeases(text)).to.deep.equal([
-        { mac: '52:54:00:12:34:56', ip: '172.24.213.200', hostname: 'pxe-client', expires: new Date(1706702462000) },
-        { mac: 'aa:bb:cc:dd:ee:ff', ip: '172.24.213.2', hostname: undefined, expires: undefined },
-      ]);
     });
   });
 

@@ -28,7 +28,7 @@ describe('installer reports', () => {
       '  racker upgrade would install 2.0.0',
     ].join('\n'));
     expect(renderVersionReport({ version: '1.0.0', installed: { current: undefined, previous: undefined, installed: [] }, problems: ['x'] }))
-      .to.equal('racker 1.0.0\ninstalled: none\nnote: x');
+      .to.equal('racker 1.0.0\ninstalled: none (racker is not installed on this machine)\nnote: x');
   });
 
   it('the installer\'s error codes are documented in docs/errors.md', () => {

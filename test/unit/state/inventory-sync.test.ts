@@ -40,13 +40,24 @@ describe('state/inventory-sync', () => {
     expect(after?.bmc.reachable).to.equal(true);
   });
 
-  it('forgets BMC reachability when the BMC changed, and keeps rows that left nodes.csv as out of inventory', () => {
+  it('forgets BMC reachability when the BMC changed, and drops the records of rows that left nodes.csv', () => {
     const first = applyInventory({}, [node(1), node(2)], () => 'ipmi', T0).nodes;
     (first['02:00:00:00:00:01'] as { bmc: { reachable: boolean | null } }).bmc.reachable = true;
     const r = applyInventory(first, [node(1, { bmcAddress: '10.0.0.200' })], () => 'redfish', T1);
-    expect(r.removed).to.deep.equal(['02:00:00:00:00:02']);
-    expect(r.nodes['02:00:00:00:00:02']?.inInventory).to.equal(false);
+    expect(r.removed.map((n) => n.mac)).to.deep.equal(['02:00:00:00:00:02']);
+    expect(r.nodes).to.not.have.property('02:00:00:00:00:02');
     expect(r.nodes['02:00:00:00:00:01']?.bmc).to.include({ reachable: null, address: '10.0.0.200', driver: 'redfish' });
     expect(applyInventory(r.nodes, [node(1, { bmcAddress: '10.0.0.200' })], () => 'redfish', T1).removed).to.deep.equal([]);
+  });
+
+  it('a row whose MACs changed is a new server replacing the old one: the old record goes, the new one starts at new', () => {
+    const first = applyInventory({}, [node(1), node(2)], () => 'ipmi', T0).nodes;
+    const swapped = node(2, { primaryMac: '02:00:00:00:00:09', bmcMac: '02:00:00:00:01:09', secondaryMac: '02:00:00:00:02:09' });
+    const r = applyInventory(first, [node(1), swapped], () => 'ipmi', T1);
+    expect(r.added).to.deep.equal(['02:00:00:00:00:09']);
+    expect(r.removed.map((n) => n.mac)).to.deep.equal(['02:00:00:00:00:02']);
+    expect(r.replaces.get('02:00:00:00:00:09')?.mac).to.equal('02:00:00:00:00:02');
+    expect(Object.keys(r.nodes).sort()).to.deep.equal(['02:00:00:00:00:01', '02:00:00:00:00:09']);
+    expect(r.nodes['02:00:00:00:00:09']?.phase.name).to.equal('new');
   });
 });
