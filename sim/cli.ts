@@ -12,6 +12,7 @@ A QEMU + OpenIPMI simulated rack for developing and testing racker (needs root).
 
 Commands:
   create [--nodes N] [--uefi] [--no-vm] [--flatcar DIR] [--name X]   build a simulated rack; prints its racker configuration
+         [--agent systemd|manual] [--payload FILE]                    (with VMs the management node runs the payload under systemd)
   status [--json]                                                     the rack's nodes, BMCs and power state
   exec -- COMMAND...                                                  run a command in the management node (racker, journalctl, ...)
   fault <node> <fault>|clear                                          inject a failure (bmc-down, bmc-slow, wrong-password,

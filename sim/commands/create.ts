@@ -99,7 +99,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const state: SimState = {
     version: 1, name: ref.name, dir: ref.dir, createdAt: new Date().toISOString(), phase: 'creating',
     options: { nodes, uefi: values.uefi === true, vm, pinBmcAddresses: pin, flatcarDir: values.flatcar, agent, payload },
-    accel: undefined, netns: [], configPath: dirs.configPath, os: undefined,
+    // With --agent systemd the configuration that counts is the node's /etc/racker/racker.yaml.
+    accel: undefined, netns: [], configPath: agent === 'systemd' ? join(mgmtPaths(ref.dir).root, 'etc', 'racker', 'racker.yaml') : dirs.configPath, os: undefined,
   };
   const progress = (line: string): void => writeLine(ctx.stderr, `racker-sim: ${line}`);
   let step = 'writing the state file';
@@ -167,11 +168,13 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       const flatcar = signed === undefined || osDir === undefined ? undefined
         : { localDir: join(OS_MOUNT, 'signed'), signingKey: join(OS_MOUNT, 'standin-signing-cert.asc'), version: signed.version };
       await writeMgmtFiles(p, {
+        // racker's default paths: the unit runs `racker agent` without --config.
         config: renderRackerConfig(spec, undefined, { pinBmcAddresses: pin, flatcar, uefi: state.options.uefi }),
         nodesCsv: await readFile(join(dirs.oemDir, 'nodes.csv'), 'utf8'),
         ipmiUser: await readFile(join(dirs.oemDir, 'ipmi_user'), 'utf8'),
         ipmiPassword: await readFile(join(dirs.oemDir, 'ipmi_password'), 'utf8'),
       });
+      await loadConfig({ flag: state.configPath, env: {} });
       const pid1 = await bootNode(exec, p, nspawnArgs(p, spec.mgmtNetns, `racker-sim-${ref.name}`, osDir));
       await writeSystemctlShim(p);
       step = `installing ${payload} into the management node with installer/extract`;
@@ -191,7 +194,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (values.json === true) writeLine(ctx.stdout, JSON.stringify(status, null, 2));
   else {
     writeLine(ctx.stderr, renderStatus(status));
-    writeLine(ctx.stdout, dirs.configPath);
+    writeLine(ctx.stdout, state.configPath);
   }
   return 0;
 }

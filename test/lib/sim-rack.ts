@@ -16,7 +16,7 @@ import { runRacker } from './run-racker.js';
 import { runSim, type SimRunResult } from './run-sim.js';
 import type { JobRecord, NodeRecord } from '../../agent/state/records.js';
 
-export interface RackEvent { type: string; node?: string; message: string; at: string }
+export interface RackEvent { type: string; node?: string; message: string; at: string; data?: { hint?: string } }
 
 interface MgmtNodeStatus { root: string; pid1: number }
 
