@@ -105,8 +105,8 @@ export class SimRack {
 
   /** Submit through the CLI on the management node, as an operator does, and return the job id. */
   async submit(...flags: string[]): Promise<string> {
-    const args = ['bootstrap', '--yes', '--provision', 'flatcar', '--ssh-key', '', '--no-wait', ...flags];
-    const r = this.node === undefined ? await runRacker(['--config', this.config, ...args]) : await this.exec('racker', ...args);
+    const args = ['--yes', '--provision', 'flatcar', '--ssh-key', '', '--no-wait', ...flags];
+    const r = this.node === undefined ? await runRacker(['bootstrap', '--config', this.config, ...args]) : await this.exec('racker', 'bootstrap', ...args);
     expect(r.code, r.stderr).to.equal(0);
     const jobs = (await this.api<{ jobs: JobRecord[] }>('GET', '/v1/jobs')).jobs;
     return (jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1) as JobRecord).id;
