@@ -12,7 +12,9 @@ A QEMU + OpenIPMI simulated rack for developing and testing racker (needs root).
 
 Commands:
   create [--nodes N] [--uefi] [--no-vm] [--flatcar DIR] [--name X]   build a simulated rack; prints its racker configuration
+         [--agent systemd|manual] [--payload FILE]                    (with VMs the management node runs the payload under systemd)
   status [--json]                                                     the rack's nodes, BMCs and power state
+  exec -- COMMAND...                                                  run a command in the management node (racker, journalctl, ...)
   fault <node> <fault>|clear                                          inject a failure (bmc-down, bmc-slow, wrong-password,
                                                                       drop-boot-flag, no-dhcp, packet-loss PERCENT)
   destroy                                                             remove everything create made
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   status: () => import('./commands/status.js'),
   destroy: () => import('./commands/destroy.js'),
   fault: () => import('./commands/fault.js'),
+  exec: () => import('./commands/exec.js'),
 };
 
 export async function main(argv: readonly string[], ctx: CliContext = processContext()): Promise<void> {

@@ -30,15 +30,18 @@ export interface RackerConfigOptions {
   uefi?: boolean;
 }
 
-export function renderRackerConfig(spec: RackSpec, dirs: SimDirs, o: RackerConfigOptions): string {
+/** `dirs` undefined: the management node's own configuration (/etc/racker/racker.yaml), with racker's default paths. */
+export function renderRackerConfig(spec: RackSpec, dirs: SimDirs | undefined, o: RackerConfigOptions): string {
   const config: Record<string, unknown> = {
-    paths: {
-      oemDir: dirs.oemDir,
-      etcDir: dirs.etcDir,
-      stateDir: dirs.stateDir,
-      runDir: dirs.runDir,
-      sysClassNet: dirs.sysClassNet,
-    },
+    ...(dirs === undefined ? {} : {
+      paths: {
+        oemDir: dirs.oemDir,
+        etcDir: dirs.etcDir,
+        stateDir: dirs.stateDir,
+        runDir: dirs.runDir,
+        sysClassNet: dirs.sysClassNet,
+      },
+    }),
     network: { subnet: spec.subnet.cidr },
     bmc: {
       cipherSuites: [3],
@@ -61,8 +64,8 @@ export function renderRackerConfig(spec: RackSpec, dirs: SimDirs, o: RackerConfi
       },
     }),
   };
-  const header = `# racker configuration for the simulated rack "${spec.name}", written by racker-sim create.\n` +
-    `# Run the agent inside the management node's namespace:\n` +
-    `#   ip netns exec ${spec.mgmtNetns} racker agent --config ${dirs.configPath}\n`;
+  const header = `# racker configuration for the simulated rack "${spec.name}", written by racker-sim create.\n` + (dirs === undefined
+    ? `# The management node's racker-agent.service reads it; run racker there: racker-sim exec --name ${spec.name} -- racker status\n`
+    : `# Run the agent inside the management node's namespace:\n#   ip netns exec ${spec.mgmtNetns} racker agent --config ${dirs.configPath}\n`);
   return header + stringify(config);
 }

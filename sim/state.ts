@@ -21,6 +21,14 @@ export interface SimOptions {
   pinBmcAddresses: boolean;
   /** Directory of real Flatcar PXE images, when not using the stand-in OS. */
   flatcarDir: string | undefined;
+  /**
+   * `systemd`: the management node is an nspawn container running the payload's racker-agent.service
+   * under real systemd (sim/mgmt-node.ts). `manual`: only its namespace; you run `racker agent`.
+   * Absent in racks made before the option existed: manual.
+   */
+  agent?: 'systemd' | 'manual';
+  /** The payload installed into a systemd management node. */
+  payload?: string;
 }
 
 export interface SimState {

@@ -6,6 +6,7 @@
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
+import { fstatSync } from 'node:fs';
 import { TurnBatch } from './turn-batch.js';
 
 export type { Logger } from 'pino';
@@ -91,8 +92,31 @@ export function isoTimeField(): string {
   return isoField;
 }
 
+/** syslog priorities, which journald reads from a `<N>` prefix on a line (SyslogLevelPrefix=yes, its default). */
+const SYSLOG_PRIORITY: Readonly<Record<string, number>> = { fatal: 2, error: 3, warn: 4, info: 6, debug: 7, trace: 7 };
+
+/** A JSON log line with its level as journald's priority prefix, so `journalctl -p err` finds errors. */
+export function journalLine(line: string): string {
+  const label = /^\{"level":"(\w+)"/.exec(line)?.[1];
+  const priority = label === undefined ? undefined : SYSLOG_PRIORITY[label];
+  return priority === undefined ? line : `<${priority}>${line}`;
+}
+
+/** Whether fd 1 is the journal stream systemd gave us (JOURNAL_STREAM is "device:inode" of it). */
+function stdoutIsJournal(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  if (env.JOURNAL_STREAM === undefined) return false;
+  try {
+    const st = fstatSync(1);
+    return env.JOURNAL_STREAM === `${st.dev}:${st.ino}`;
+  } catch {
+    return false;
+  }
+}
+
 export function createLogger(options: LoggerOptions): Logger {
+  const journal = options.mode === 'daemon' && options.stream === undefined && options.destination === undefined && stdoutIsJournal();
   const base = {
+    ...(journal ? { hooks: { streamWrite: journalLine } } : {}),
     level: options.level ?? 'info',
     redact: { paths: redactPaths(), censor: '[redacted]' },
     base: options.mode === 'daemon' ? { pid: process.pid } : undefined,

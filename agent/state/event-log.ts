@@ -92,6 +92,8 @@ export class EventLog {
     const event: AgentEvent = { seq: this.seq, at: (this.o.now?.() ?? new Date()).toISOString(), ...e };
     this.queue.push(`${JSON.stringify(event)}\n`);
     this.writing ??= this.drain();
+    // Errors also go to the daemon's log, so `journalctl -u racker-agent -p err` names the node and the hint.
+    if (e.level === 'error') this.o.log.error({ event: e.type, node: e.node, job: e.job, hint: e.data?.hint }, e.message);
     this.emitter.emit(event);
     return event;
   }

@@ -6,7 +6,8 @@
  */
 import { signStandinAssets, type SignedAssets } from '../standin-signing.js';
 import { dirname, join } from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { writeLine, type CliContext } from '../../agent/cli/context.js';
 import { parseCommandArgs } from '../../agent/cli/args.js';
 import { exec } from '../../agent/lib/exec.js';
@@ -22,9 +23,14 @@ import { OVMF_VARS, QEMU, prepareVm, probeAccel } from '../vm-setup.js';
 import { RACK_OPTIONS, rackRef, requireRoot } from './common.js';
 import { destroyRack } from './destroy.js';
 import { rackStatus, renderStatus } from './status.js';
+import { bootNode, ensureMgmtOs, installPayload, mgmtPaths, mountNetnsSysfs, mountRoot, nspawnArgs, OS_MOUNT, startAgentUnit, writeMgmtFiles, writeSystemctlShim } from '../mgmt-node.js';
+import { renderRackerConfig } from '../racker-config.js';
+import { payloadFileName } from '../../installer/archive.js';
+import { pathExists } from '../../agent/lib/path-exists.js';
 
 const BMC_START_BATCH = 8;
-const USAGE = 'racker-sim create [--nodes N] [--uefi] [--no-vm] [--pin-bmc-addresses] [--flatcar DIR] [--name NAME] [--root DIR] [--json]';
+const USAGE = 'racker-sim create [--nodes N] [--uefi] [--no-vm] [--pin-bmc-addresses] [--flatcar DIR] [--agent systemd|manual] [--payload FILE] [--name NAME] [--root DIR] [--json]';
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const HELP = `usage: ${USAGE}
 
 Build a simulated rack: network namespaces racker-sim-NAME (the rack: internal and public bridges,
@@ -37,8 +43,20 @@ configuration. Prints the configuration's path.
   --no-vm                BMCs only: power and boot device are recorded, no QEMU; BMC addresses pinned
   --pin-bmc-addresses    BMCs on fixed addresses (in the configuration) instead of DHCP leases
   --flatcar DIR          boot real Flatcar PXE images from DIR instead of the stand-in OS
+  --agent systemd        (default with VMs) the management node is a systemd-nspawn container: the
+                         payload is installed by installer/extract and racker-agent.service runs
+                         under systemd; run racker there with: racker-sim exec -- racker status
+  --agent manual         (default with --no-vm) only the management namespace; run the agent yourself
+  --payload FILE         the payload for --agent systemd (default: build/racker-<version>-linux-x64.tar.gz,
+                         made by npm run payload)
   --name NAME            rack name (default "rack")
   --root DIR             where racks live (default /var/lib/racker-sim, or RACKER_SIM_ROOT)`;
+
+/** What `npm run payload` builds from this checkout. */
+async function defaultPayload(): Promise<string> {
+  const version = (JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+  return join(REPO, 'build', payloadFileName(version));
+}
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, {
@@ -48,6 +66,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     'no-vm': { type: 'boolean' },
     'pin-bmc-addresses': { type: 'boolean' },
     flatcar: { type: 'string' },
+    agent: { type: 'string' },
+    payload: { type: 'string' },
   }, USAGE);
   if (values.help === true) {
     writeLine(ctx.stdout, HELP);
@@ -57,6 +77,13 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const vm = values['no-vm'] !== true;
   if (!vm && values.flatcar !== undefined) throw new UsageError('--flatcar needs VMs; drop --no-vm');
   if (!vm && values.uefi === true) throw new UsageError('--uefi needs VMs; drop --no-vm');
+  const agent = values.agent ?? (vm ? 'systemd' : 'manual');
+  if (agent !== 'systemd' && agent !== 'manual') throw new UsageError(`--agent must be systemd or manual, not "${agent}"`, `usage: ${USAGE}`);
+  if (agent === 'manual' && values.payload !== undefined) throw new UsageError('--payload is for --agent systemd');
+  const payload = agent === 'systemd' ? values.payload ?? await defaultPayload() : undefined;
+  if (payload !== undefined && !(await pathExists(payload))) {
+    throw new RackerError(ErrorCodes.sim, `the payload ${payload} does not exist`, { hint: 'build it with: npm run payload (or give --payload FILE, or --agent manual)' });
+  }
   const ref = rackRef(values, ctx);
   const spec = rackSpec(ref.name, nodes);
   requireRoot();
@@ -71,8 +98,9 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const pin = !vm || values['pin-bmc-addresses'] === true;
   const state: SimState = {
     version: 1, name: ref.name, dir: ref.dir, createdAt: new Date().toISOString(), phase: 'creating',
-    options: { nodes, uefi: values.uefi === true, vm, pinBmcAddresses: pin, flatcarDir: values.flatcar },
-    accel: undefined, netns: [], configPath: dirs.configPath, os: undefined,
+    options: { nodes, uefi: values.uefi === true, vm, pinBmcAddresses: pin, flatcarDir: values.flatcar, agent, payload },
+    // With --agent systemd the configuration that counts is the node's /etc/racker/racker.yaml.
+    accel: undefined, netns: [], configPath: agent === 'systemd' ? join(mgmtPaths(ref.dir).root, 'etc', 'racker', 'racker.yaml') : dirs.configPath, os: undefined,
   };
   const progress = (line: string): void => writeLine(ctx.stderr, `racker-sim: ${line}`);
   let step = 'writing the state file';
@@ -91,6 +119,11 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       step = 'probing KVM';
       state.accel = await probeAccel(exec, os.kernel, ref.dir);
       await writeState(state);
+    }
+    let mgmtRootfs: string | undefined;
+    if (agent === 'systemd') {
+      step = 'preparing the management node\'s rootfs';
+      mgmtRootfs = await ensureMgmtOs(exec, cacheDir(ctx.env), progress);
     }
     step = 'writing the OEM files and the racker configuration';
     await writeRackFiles(spec, dirs, { vm, qemu: QEMU, ovmfVarsTemplate: state.options.uefi ? OVMF_VARS : undefined, password: newBmcPassword(), pinBmcAddresses: pin, flatcar: signed, uefi: state.options.uefi });
@@ -125,6 +158,30 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       step = 'checking the BMCs run';
       await checkBmcsRunning(ref.dir, spec.nodes);
     }
+    if (mgmtRootfs !== undefined && payload !== undefined) {
+      step = 'starting the management node';
+      progress('starting the management node (systemd-nspawn) and installing racker into it');
+      const p = mgmtPaths(ref.dir);
+      await mountRoot(exec, p, mgmtRootfs);
+      await mountNetnsSysfs(exec, p, spec.mgmtNetns);
+      const osDir = signed === undefined ? undefined : dirname(signed.localDir);
+      const flatcar = signed === undefined || osDir === undefined ? undefined
+        : { localDir: join(OS_MOUNT, 'signed'), signingKey: join(OS_MOUNT, 'standin-signing-cert.asc'), version: signed.version };
+      await writeMgmtFiles(p, {
+        // racker's default paths: the unit runs `racker agent` without --config.
+        config: renderRackerConfig(spec, undefined, { pinBmcAddresses: pin, flatcar, uefi: state.options.uefi }),
+        nodesCsv: await readFile(join(dirs.oemDir, 'nodes.csv'), 'utf8'),
+        ipmiUser: await readFile(join(dirs.oemDir, 'ipmi_user'), 'utf8'),
+        ipmiPassword: await readFile(join(dirs.oemDir, 'ipmi_password'), 'utf8'),
+      });
+      await loadConfig({ flag: state.configPath, env: {} });
+      const pid1 = await bootNode(exec, p, nspawnArgs(p, spec.mgmtNetns, `racker-sim-${ref.name}`, osDir));
+      await writeSystemctlShim(p);
+      step = `installing ${payload} into the management node with installer/extract`;
+      await installPayload(exec, p, payload);
+      step = 'starting racker-agent.service in the management node';
+      await startAgentUnit(exec, pid1);
+    }
     state.phase = 'ready';
     await writeState(state);
   } catch (e) {
@@ -137,7 +194,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (values.json === true) writeLine(ctx.stdout, JSON.stringify(status, null, 2));
   else {
     writeLine(ctx.stderr, renderStatus(status));
-    writeLine(ctx.stdout, dirs.configPath);
+    writeLine(ctx.stdout, state.configPath);
   }
   return 0;
 }

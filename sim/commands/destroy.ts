@@ -11,6 +11,7 @@ import { exec } from '../../agent/lib/exec.js';
 import { sleep } from '../../agent/lib/backoff.js';
 import { deleteNetns } from '../netns.js';
 import { readState } from '../state.js';
+import { mgmtPaths, stopNode } from '../mgmt-node.js';
 import { RACK_OPTIONS, rackRef, requireRoot, type RackRef } from './common.js';
 
 const USAGE = 'racker-sim destroy [--name NAME] [--root DIR]';
@@ -26,6 +27,9 @@ export async function destroyRack(ref: RackRef, progress: (line: string) => void
   const state = await readState(ref.dir).catch(() => undefined); // damaged: fall back to the names
   const names = new Set([...(state?.netns ?? []), `racker-sim-${ref.name}`, `racker-sim-${ref.name}-mgmt`]);
   const result: DestroyResult = { namespaces: [], processes: 0, removedDir: false };
+  // The management node first (a clean poweroff, then its overlay root is unmounted), from its
+  // pid files, so this works without the state file too.
+  await stopNode(exec, mgmtPaths(ref.dir)).catch((e: unknown) => progress(`stopping the management node failed: ${(e as Error).message}`));
   for (const ns of names) {
     const r = await deleteNetns(exec, ns, sleep).catch((e: unknown) => {
       // Reported, and the rest is still removed; a second destroy finds what is left by name.

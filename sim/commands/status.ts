@@ -11,6 +11,7 @@ import { processState, readPid } from '../bmc.js';
 import { nodeDir, simDirs } from '../sim-files.js';
 import type { SimState } from '../state.js';
 import { RACK_OPTIONS, loadRack, rackRef, type LoadedRack } from './common.js';
+import { AGENT_UNIT, mgmtPaths, readPidFile } from '../mgmt-node.js';
 
 const USAGE = 'racker-sim status [--name NAME] [--root DIR] [--json]';
 
@@ -45,8 +46,10 @@ export interface RackStatus {
   subnet: string;
   managementAddress: string;
   pxeInterface: string;
-  /** How to start the agent for this rack. */
+  /** How to start the agent for this rack (with --agent systemd: systemd runs it; this starts it again). */
   agentCommand: string[];
+  /** The management node container (--agent systemd): its root on this machine, its systemd's PID, how to run racker there. */
+  mgmtNode: { root: string; pid1: number | undefined; consoleLog: string; exec: string[]; payload: string | undefined } | undefined;
   /** OEM files (the password file is 0600 and never printed). */
   oem: { nodesCsv: string; ipmiUser: string; ipmiPassword: string };
   bmcAddressing: 'dhcp' | 'pinned';
@@ -59,6 +62,8 @@ export interface RackStatus {
 
 export async function rackStatus({ ref, state, spec }: LoadedRack): Promise<RackStatus> {
   const dirs = simDirs(ref.dir);
+  const systemd = state.options.agent === 'systemd';
+  const mgmt = mgmtPaths(ref.dir);
   const nodes: NodeStatus[] = [];
   for (const n of spec.nodes) {
     const d = nodeDir(ref.dir, n);
@@ -95,7 +100,12 @@ export async function rackStatus({ ref, state, spec }: LoadedRack): Promise<Rack
     subnet: spec.subnet.cidr,
     managementAddress: spec.managementAddress,
     pxeInterface: spec.mgmt.pxeIface,
-    agentCommand: ['ip', 'netns', 'exec', spec.mgmtNetns, 'racker', 'agent', '--config', state.configPath],
+    agentCommand: systemd
+      ? ['racker-sim', 'exec', '--name', state.name, '--', 'systemctl', 'start', AGENT_UNIT]
+      : ['ip', 'netns', 'exec', spec.mgmtNetns, 'racker', 'agent', '--config', state.configPath],
+    mgmtNode: systemd
+      ? { root: mgmt.root, pid1: await readPidFile(mgmt.pid1), consoleLog: mgmt.consoleLog, exec: ['racker-sim', 'exec', '--name', state.name, '--'], payload: state.options.payload }
+      : undefined,
     oem: { nodesCsv: join(dirs.oemDir, 'nodes.csv'), ipmiUser: join(dirs.oemDir, 'ipmi_user'), ipmiPassword: join(dirs.oemDir, 'ipmi_password') },
     bmcAddressing: state.options.pinBmcAddresses ? 'pinned' : 'dhcp',
     options: state.options,
@@ -110,7 +120,10 @@ export function renderStatus(s: RackStatus): string {
     `rack ${s.name}: ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}, ${s.options.vm ? `VMs (${s.accel ?? '?'}${s.options.uefi ? ', UEFI' : ''}, ${s.os?.kind ?? '?'} OS)` : 'BMCs only (--no-vm)'}, BMC addresses ${s.bmcAddressing === 'pinned' ? 'pinned' : 'from DHCP'}`,
     `  configuration:   ${s.config}`,
     `  management node: namespace ${s.mgmtNetns}, ${s.pxeInterface} ${s.managementAddress} on ${s.subnet}`,
-    `  run the agent:   ${s.agentCommand.join(' ')}`,
+    ...(s.mgmtNode === undefined
+      ? [`  run the agent:   ${s.agentCommand.join(' ')}`]
+      : [`  the agent:       ${AGENT_UNIT} under systemd in the management node (root ${s.mgmtNode.root})`,
+        `  run racker:      ${s.mgmtNode.exec.join(' ')} racker status`]),
   ];
   if (s.os !== undefined) lines.push(`  OS assets:       ${s.os.assetsDir} (Flatcar's file names)`);
   lines.push('', '  NODE     BMC ADDRESS       BMC               POWER  BOOT     VM       FAULTS');

@@ -1,38 +1,61 @@
 /**
- * A simulated rack for end-to-end tests: racker-sim creates it, the real agent runs in its
- * management namespace (stopped by PID), and the test talks to the agent's control socket and to
- * `racker` as an operator would. destroy() removes the rack and everything in it.
+ * A simulated rack for end-to-end tests, as an operator has it: racker-sim creates it with its
+ * management node under real systemd (the payload installed by installer/extract, racker-agent.service
+ * started by systemd), and the test acts as an operator logged into that node would: `racker …`,
+ * `systemctl …` and `journalctl …` through `racker-sim exec`, and the agent's control socket
+ * (reached through the node's root). A rack made with `--agent manual` has no such node: the test
+ * runs the checkout's agent in the management namespace (startAgent, stopped by PID) and racker with
+ * --config. destroy() removes the rack and everything in it.
  */
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { startAgent, isReady, type AgentProcess } from './agent-process.js';
 import { call } from './agent-api.js';
+import { startAgent, isReady, type AgentProcess } from './agent-process.js';
 import { runRacker } from './run-racker.js';
-import { runSim } from './run-sim.js';
+import { runSim, type SimRunResult } from './run-sim.js';
 import type { JobRecord, NodeRecord } from '../../agent/state/records.js';
 
-export interface RackEvent { type: string; node?: string; message: string }
+export interface RackEvent { type: string; node?: string; message: string; at: string; data?: { hint?: string } }
+
+interface MgmtNodeStatus { root: string; pid1: number }
 
 export class SimRack {
   config = '';
+  mgmtNetns = '';
+  node: MgmtNodeStatus | undefined;
+  /** The checkout's agent, for racks made with --agent manual. */
   agent: AgentProcess | undefined;
-  private mgmtNetns = '';
 
   constructor(readonly name: string) {}
 
+  private get mgmt(): MgmtNodeStatus {
+    if (this.node === undefined) throw new Error(`rack ${this.name} has no management node`);
+    return this.node;
+  }
+
+  /** The agent's control socket, reached through the node's root as the host sees it. */
   get socket(): string {
-    return join(this.config, '..', '..', 'run', 'agent.sock');
+    if (this.node === undefined) return join(this.config, '..', '..', 'run', 'agent.sock');
+    return join('/proc', String(this.mgmt.pid1), 'root', 'run', 'racker', 'agent.sock');
+  }
+
+  /** The node's root on this machine (its /var/lib/racker, /opt/racker, …). */
+  get root(): string {
+    return this.mgmt.root;
   }
 
   async create(args: readonly string[]): Promise<void> {
     await runSim(['destroy', '--name', this.name]);
-    const created = await runSim(['create', '--name', this.name, ...args]);
+    const created = await runSim(['create', '--name', this.name, ...args], {}, 900_000);
     expect(created.code, created.stderr).to.equal(0);
     this.config = created.stdout.trim();
-    this.mgmtNetns = (JSON.parse((await runSim(['status', '--name', this.name, '--json'])).stdout) as { mgmtNetns: string }).mgmtNetns;
+    const status = JSON.parse((await runSim(['status', '--name', this.name, '--json'])).stdout) as { mgmtNetns: string; mgmtNode?: MgmtNodeStatus };
+    this.mgmtNetns = status.mgmtNetns;
+    this.node = status.mgmtNode;
   }
 
+  /** --agent manual: run the checkout's agent in the management namespace. */
   async startAgent(): Promise<AgentProcess> {
     const a = startAgent({}, ['--config', this.config], this.mgmtNetns);
     this.agent = a;
@@ -45,6 +68,18 @@ export class SimRack {
     if (this.config === '') return;
     const d = await runSim(['destroy', '--name', this.name]);
     if (d.code !== 0) throw new Error(`destroy failed: ${d.stderr}`);
+  }
+
+  /** A command inside the management node (racker-sim exec). */
+  exec(...argv: string[]): Promise<SimRunResult> {
+    return runSim(['exec', '--name', this.name, '--', ...argv], {}, 600_000);
+  }
+
+  /** The agent's journal inside the node (`journalctl -u racker-agent`, extra flags such as `-p err`). */
+  async journal(...flags: string[]): Promise<string> {
+    const r = await this.exec('journalctl', '--no-pager', '--quiet', '-o', 'cat', '-u', 'racker-agent', ...flags);
+    expect(r.code, r.stderr).to.equal(0);
+    return r.stdout;
   }
 
   async fault(node: string, ...fault: string[]): Promise<void> {
@@ -63,13 +98,15 @@ export class SimRack {
   }
 
   async events(): Promise<RackEvent[]> {
-    const text = await readFile(join(this.config, '..', '..', 'racker-state', 'events.ndjson'), 'utf8');
+    const stateDir = this.node === undefined ? join(this.config, '..', '..', 'racker-state') : join(this.root, 'var', 'lib', 'racker');
+    const text = await readFile(join(stateDir, 'events.ndjson'), 'utf8');
     return text.trim().split('\n').map((l) => JSON.parse(l) as RackEvent);
   }
 
-  /** Submit through the CLI, as an operator does, and return the job id. */
+  /** Submit through the CLI on the management node, as an operator does, and return the job id. */
   async submit(...flags: string[]): Promise<string> {
-    const r = await runRacker(['bootstrap', '--config', this.config, '--yes', '--provision', 'flatcar', '--ssh-key', '', '--no-wait', ...flags]);
+    const args = ['--yes', '--provision', 'flatcar', '--ssh-key', '', '--no-wait', ...flags];
+    const r = this.node === undefined ? await runRacker(['bootstrap', '--config', this.config, ...args]) : await this.exec('racker', 'bootstrap', ...args);
     expect(r.code, r.stderr).to.equal(0);
     const jobs = (await this.api<{ jobs: JobRecord[] }>('GET', '/v1/jobs')).jobs;
     return (jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1) as JobRecord).id;
@@ -87,8 +124,8 @@ export class SimRack {
 
   finished(id: string): Promise<JobRecord> {
     return this.waitFor(`job ${id} to finish`, async () => {
-      const j = (await this.api<{ job: JobRecord }>('GET', `/v1/jobs/${id}`)).job;
-      return ['succeeded', 'failed', 'cancelled', 'interrupted'].includes(j.state) ? j : undefined;
-    }, 300_000);
+      const j = (await this.api<{ job: JobRecord }>('GET', `/v1/jobs/${id}`).catch(() => undefined))?.job;
+      return j !== undefined && ['succeeded', 'failed', 'cancelled', 'interrupted'].includes(j.state) ? j : undefined;
+    }, 420_000);
   }
 }

@@ -68,5 +68,20 @@ describe('units: systemd-analyze verify', function () {
     expect(value('ExecReload')).to.deep.equal(['/bin/kill -HUP $MAINPID']);
     expect(value('CapabilityBoundingSet')[0]?.split(' ').sort()).to.deep.equal(
       ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_ADMIN', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID']);
+    // dnsmasq drops to nobody and must reach <state>/dhcp: the state directory is searchable by others (0700 stopped it).
+    expect(value('StateDirectoryMode')).to.deep.equal(['0711']);
+    // @system-service kills Node.js 20 with SIGSYS (pkey_alloc).
+    expect(value('SystemCallFilter')).to.deep.equal([]);
+  });
+
+  it('points Documentation= at a file every payload carries', async () => {
+    const conf = await readFile(join(repoRoot, 'conf.yaml'), 'utf8');
+    expect(conf).to.match(/\{type: file, path: docs\}/);
+    for (const u of UNITS) {
+      const text = await readFile(join(repoRoot, 'units', u), 'utf8');
+      const doc = /^Documentation=file:\/opt\/racker\/current\/(.*)$/m.exec(text)?.[1];
+      expect(doc, u).to.equal('docs/agent.md');
+      await readFile(join(repoRoot, doc as string)); // exists in the tree the payload copies
+    }
   });
 });

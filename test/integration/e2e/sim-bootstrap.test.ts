@@ -1,17 +1,30 @@
 /**
- * End to end on a simulated rack (SLOW: QEMU under TCG, about 4 minutes on 2 cores): racker-sim
- * builds two servers with OpenIPMI BMCs and the stand-in OS; the real agent runs in the
- * management node's namespace with real dnsmasq, TFTP, iPXE and the boot service, and drives the
- * BMCs over IPMI lanplus. Three runs: a bootstrap to ready; a fault run with one BMC down, where
- * that node fails in the BMC check with a hint and the other is provisioned; and an agent
- * restart in the middle of a bootstrap, which the restarted agent resumes to ready.
+ * End to end on a simulated rack (SLOW: QEMU under TCG, 10–15 minutes on 2 cores): racker-sim
+ * builds two servers with OpenIPMI BMCs and the stand-in OS, and a management node under real
+ * systemd (systemd-nspawn) into which the payload `npm run payload` builds is installed by
+ * installer/extract; racker-agent.service runs there exactly as shipped, with real dnsmasq, TFTP,
+ * iPXE and the boot service, and drives the BMCs over IPMI lanplus. The test acts as an operator on
+ * that node (racker, systemctl, journalctl):
+ *  - a bootstrap to provisioned, with nothing at priority err in the agent's journal and no
+ *    EROFS/EACCES/SIGSYS anywhere in the node's journal (what the unit's sandbox would cause);
+ *  - a fault run with one BMC down: that node fails in the BMC check with a hint, which
+ *    `journalctl -u racker-agent -p err` shows; the other node is provisioned;
+ *  - the watchdog: the agent stopped (SIGSTOP) mid-bootstrap is killed and restarted by systemd
+ *    after WatchdogSec, resumes the job to success, and installs no node twice;
+ *  - `systemctl stop racker-agent` ends dnsmasq and every child; `start` brings the rack back;
+ *  - an update with installer/extract inside the node switches versions and restarts the agent
+ *    under systemd, and a version whose agent fails to become ready is rolled back.
  */
 import { expect } from 'chai';
-import { runRacker } from '../../lib/run-racker.js';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { exec } from '../../../agent/lib/exec.js';
 import { simSkipReason } from '../../lib/run-sim.js';
+import { buildCheckoutPayload, derivePayload } from '../../lib/sim-payload.js';
 import { SimRack, type RackEvent } from '../../lib/sim-rack.js';
 
-const PROGRAMS = ['qemu-system-x86_64', 'ipmi_sim', 'dnsmasq', 'ignition-validate', 'sq'];
+const PROGRAMS = ['qemu-system-x86_64', 'ipmi_sim', 'dnsmasq', 'ignition-validate', 'sq', 'systemd-nspawn', 'mmdebstrap'];
 
 /** The steps of a PXE install seen on the wire for one node, in order (DHCP from dnsmasq's log may trail HTTP, so it is only required). */
 function expectInstallOnTheWire(events: readonly RackEvent[], mac: string, hostname: string): void {
@@ -24,71 +37,167 @@ function expectInstallOnTheWire(events: readonly RackEvent[], mac: string, hostn
   expect(at, `${hostname} on the wire: ${wire.join(' → ')}`).to.equal(order.length);
 }
 
-describe('end to end: bootstrap a simulated rack (SLOW)', function () {
-  this.timeout(600_000);
+/** Names of the processes running in a namespace, seen from this machine. */
+async function processNames(netns: string): Promise<string[]> {
+  const pids = (await exec('ip', ['netns', 'pids', netns])).stdout.split('\n').filter((l) => l.trim() !== '');
+  const names = await Promise.all(pids.map((p) => readFile(`/proc/${p.trim()}/comm`, 'utf8').then((c) => c.trim(), () => '')));
+  return names.filter((n) => n !== '');
+}
+
+let payloadDir = '';
+let payload: string | undefined;
+
+/** The checkout's payload, built once for every rack of this file. */
+async function checkoutPayload(): Promise<string> {
+  if (payload === undefined) {
+    payloadDir = await mkdtemp(join(tmpdir(), 'racker-e2e-payload-'));
+    payload = await buildCheckoutPayload(payloadDir);
+  }
+  return payload;
+}
+
+after(async () => {
+  if (payloadDir !== '') await rm(payloadDir, { recursive: true, force: true });
+});
+
+describe('end to end: bootstrap a simulated rack through the systemd-managed agent (SLOW)', function () {
+  this.timeout(900_000);
   const rack = new SimRack(`e2e${process.pid % 10000}`);
+  let version = '';
 
   before(async function () {
     if (await simSkipReason(PROGRAMS) !== undefined) this.skip();
-    await rack.create(['--nodes', '2']);
-    await rack.startAgent();
+    const file = await checkoutPayload();
+    version = /racker-(.*)-linux-x64\.tar\.gz$/.exec(basename(file))?.[1] as string;
+    await rack.create(['--nodes', '2', '--payload', file]);
   });
   after(() => rack.destroy());
 
-  it('bootstraps every node to ready through real BMCs, DHCP, TFTP, iPXE and HTTP', async () => {
+  it('runs racker-agent.service from the installed payload under systemd', async () => {
+    const r = await rack.exec('systemctl', 'show', '-p', 'ActiveState,SubState,FragmentPath,ExecMainStatus', 'racker-agent');
+    expect(r.stdout).to.contain('ActiveState=active').and.contain('SubState=running').and.contain('FragmentPath=/etc/systemd/system/racker-agent.service');
+    const v = JSON.parse((await rack.exec('racker', 'version', '--json', '--offline')).stdout) as { version: string };
+    expect(v.version).to.equal(version);
+    // The unit as shipped: the file systemd loaded is the payload's, byte for byte.
+    expect(await readFile(join(rack.root, 'etc', 'systemd', 'system', 'racker-agent.service'), 'utf8'))
+      .to.equal(await readFile(join(rack.root, 'opt', 'racker', 'versions', version, 'units', 'racker-agent.service'), 'utf8'));
+    // Its Documentation= exists in the payload.
+    expect((await rack.exec('test', '-f', '/opt/racker/current/docs/agent.md')).code).to.equal(0);
+  });
+
+  it('bootstraps every node to provisioned through real BMCs, DHCP, TFTP, iPXE and HTTP, with a clean journal', async () => {
     const j = await rack.finished(await rack.submit('--on-failure', 'exclude'));
     expect(j.state, j.message).to.equal('succeeded');
     const ns = await rack.nodes();
     expect(ns.map((n) => n.phase.name)).to.deep.equal(['provisioned', 'provisioned']);
     const events = await rack.events();
     for (const n of ns) {
-      // The agent acted through the BMC, then saw every step of a PXE install on the wire.
       const seen = n.phase.history.map((h) => h.name);
       for (const p of ['bmc-check', 'boot-override', 'power-cycle', 'boot-disk', 'provisioned']) expect(seen, `${n.hostname} phases`).to.include(p);
       expectInstallOnTheWire(events, n.mac, n.hostname);
       expect(n.power.state).to.equal('on');
     }
-    expect((await runRacker(['status', '--config', rack.config, '--json'])).code).to.equal(0);
+    expect((await rack.exec('racker', 'status')).code).to.equal(0);
+    expect(await rack.journal('-p', 'err')).to.equal('');
+    const all = await rack.exec('journalctl', '--no-pager', '-o', 'cat');
+    expect(all.stdout).to.not.match(/EROFS|EACCES|SIGSYS|Read-only file system|Permission denied|status=31\/SYS/);
   });
 
-  it('fails only the node whose BMC is down, in the BMC check, with a hint; the other node is provisioned', async () => {
+  it('fails only the node whose BMC is down, in the BMC check, with a hint the agent\'s journal shows at priority err', async () => {
     await rack.fault('node-03', 'bmc-down');
     try {
+      const submitted = new Date().toISOString();
       const j = await rack.finished(await rack.submit('--reprovision', '--on-failure', 'exclude', '--retries', '0'));
       expect(j.state).to.equal('failed');
       const [ok, down] = await rack.nodes();
       expect(ok?.phase.name).to.equal('provisioned');
       expect(down?.phase.name).to.equal('excluded');
-      expect(down?.lastError?.step).to.equal('bmc-check');
-      expect(down?.lastError?.message).to.match(/172\.24\.213\.5|BMC|answer/);
-      expect(down?.lastError?.hint).to.be.a('string').and.match(/BMC|cable|power|address/i);
       expect(j.message).to.contain('node-03');
+      // The job's failure (the BMC poller may record its own error on the node later, so read the events).
+      const failures = (await rack.events()).filter((e) => e.at >= submitted && e.type === 'node.error' && e.node === down?.mac);
+      const check = failures.find((e) => / bmc-check: /.test(e.message));
+      expect(check, JSON.stringify(failures)).to.not.equal(undefined);
+      expect(check?.data?.hint).to.be.a('string').and.match(/BMC|cable|power|address/i);
+      const errors = (await rack.journal('-p', 'err')).split('\n').flatMap((l) => {
+        try {
+          return [JSON.parse(l) as { msg?: string; hint?: string }];
+        } catch {
+          return [];
+        }
+      });
+      expect(errors.some((l) => l.msg === check?.message && l.hint === check?.data?.hint), JSON.stringify(errors)).to.equal(true);
     } finally {
       await rack.fault('node-03', 'clear');
     }
   });
 
-  it('resumes a bootstrap after the agent restarts in the middle of it', async () => {
+  it('is restarted by systemd\'s watchdog when it stalls mid-bootstrap, and the restarted agent finishes the job without installing a node twice', async () => {
+    const before = (await rack.exec('systemctl', 'show', '-p', 'MainPID', '--value', 'racker-agent')).stdout.trim();
     const id = await rack.submit('--reprovision', '--on-failure', 'retry');
-    // Stop the agent once a node is installing (past its power cycle), then start it again.
-    await rack.waitFor('a node to be installing', async () => ((await rack.nodes()).some((n) => ['installing', 'boot-disk', 'reboot'].includes(n.phase.name)) ? true : undefined), 300_000);
-    expect(await rack.agent?.kill('SIGTERM')).to.equal(0);
-    await rack.startAgent();
+    const submitted = new Date().toISOString();
+    await rack.waitFor('a node to be installing', async () => ((await rack.nodes()).some((n) => ['installing', 'boot-disk', 'reboot'].includes(n.phase.name)) ? true : undefined), 420_000);
+    expect((await rack.exec('systemctl', 'kill', '--kill-whom=main', '--signal=SIGSTOP', 'racker-agent')).code).to.equal(0);
+    // WatchdogSec=30s: systemd aborts the stalled agent and starts it again (Restart=on-failure).
+    await rack.waitFor('systemd to restart the agent', async () => {
+      const r = await rack.exec('systemctl', 'show', '-p', 'MainPID,ActiveState', 'racker-agent');
+      const pid = /MainPID=(\d+)/.exec(r.stdout)?.[1];
+      return pid !== undefined && pid !== '0' && pid !== before && r.stdout.includes('ActiveState=active') ? true : undefined;
+    }, 180_000);
     const j = await rack.finished(id);
     expect(j.state, j.message).to.equal('succeeded');
     expect((await rack.nodes()).map((n) => n.phase.name)).to.deep.equal(['provisioned', 'provisioned']);
-    expect(rack.agent?.logs.some((l) => l.msg === 'resuming a job the agent was running when it stopped')).to.equal(true);
+    const journal = await rack.journal();
+    expect(journal).to.match(/watchdog timeout/i);
+    expect(journal).to.contain('resuming a job the agent was running when it stopped');
+    const installs = (await rack.events()).filter((e) => e.at >= submitted && e.type === 'node.phone-home' && / reports installed/.test(e.message));
+    for (const n of await rack.nodes()) expect(installs.filter((e) => e.node === n.mac), `${n.hostname} installs`).to.have.length(1);
+  });
+
+  it('systemctl stop ends the agent, dnsmasq and every child; start brings the rack back', async () => {
+    expect(await processNames(rack.mgmtNetns)).to.include('dnsmasq');
+    expect((await rack.exec('systemctl', 'stop', 'racker-agent')).code).to.equal(0);
+    const left = await processNames(rack.mgmtNetns);
+    expect(left).to.not.include('dnsmasq');
+    expect(left).to.not.include('node');
+    expect((await rack.exec('systemctl', 'start', 'racker-agent')).code).to.equal(0);
+    expect(await processNames(rack.mgmtNetns)).to.include('dnsmasq');
+    const status = await rack.exec('racker', 'status', '--json');
+    expect(status.code, status.stderr).to.equal(0);
+    expect((await rack.nodes()).map((n) => n.phase.name)).to.deep.equal(['provisioned', 'provisioned']);
+  });
+
+  it('switches to a new version installed by installer/extract inside the node, and rolls back one whose agent never becomes ready', async () => {
+    const dir = join(rack.root, 'var', 'tmp');
+    const next = await derivePayload(await checkoutPayload(), payloadDir, '99.0.0');
+    const broken = await derivePayload(await checkoutPayload(), payloadDir, '99.0.1',
+      (unit) => unit.replace('[Service]\n', '[Service]\nEnvironment=RACKER_CONFIG=/etc/racker/missing.yaml\n'));
+    for (const f of [next, broken]) await copyFile(f, join(dir, basename(f)));
+    const extract = (f: string): Promise<{ code: number; stdout: string; stderr: string }> =>
+      rack.exec('/opt/racker/current/node/bin/node', '/opt/racker/current/dist/installer/extractor/entry.js', '--payload', `/var/tmp/${basename(f)}`, '--ready-timeout', '60');
+
+    const up = await extract(next);
+    expect(up.code, up.stderr).to.equal(0);
+    expect(up.stdout).to.contain(`racker 99.0.0 is now current (was ${version})`).and.contain('racker-agent.service restarted and ready');
+    expect((JSON.parse((await rack.exec('racker', 'version', '--json', '--offline')).stdout) as { version: string }).version).to.equal('99.0.0');
+    expect((await rack.exec('systemctl', 'show', '-p', 'ExecMainStartTimestampMonotonic,ActiveState', 'racker-agent')).stdout).to.contain('ActiveState=active');
+    expect((await rack.events()).some((e) => e.type === 'agent.started' && e.message.startsWith('racker agent 99.0.0 started'))).to.equal(true);
+
+    const bad = await extract(broken);
+    expect(bad.code).to.not.equal(0);
+    expect(bad.stderr).to.contain('racker 99.0.1 did not become ready').and.contain('rolled back to 99.0.0, which is running again');
+    expect((await rack.exec('readlink', '/opt/racker/current')).stdout.trim()).to.match(/99\.0\.0$/);
+    expect((await rack.exec('systemctl', 'is-active', 'racker-agent')).stdout.trim()).to.equal('active');
+    expect((await rack.exec('racker', 'status')).code).to.equal(0);
   });
 });
 
 describe('end to end: a UEFI node (OVMF PXE, ipxe.efi over TFTP) (SLOW)', function () {
-  this.timeout(600_000);
+  this.timeout(900_000);
   const rack = new SimRack(`uefi${process.pid % 10000}`);
 
   before(async function () {
     if (await simSkipReason(PROGRAMS) !== undefined) this.skip();
-    await rack.create(['--nodes', '1', '--uefi']);
-    await rack.startAgent();
+    await rack.create(['--nodes', '1', '--uefi', '--payload', await checkoutPayload()]);
   });
   after(() => rack.destroy());
 

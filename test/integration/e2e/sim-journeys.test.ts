@@ -40,7 +40,8 @@ describe('end to end: add, remove, hand-over on one simulated rack (SLOW)', func
 
   before(async function () {
     if (await simSkipReason(PROGRAMS) !== undefined) this.skip();
-    await rack.create(['--nodes', '2']);
+    // --agent manual: this test edits nodes.csv and runs the checkout's agent itself.
+    await rack.create(['--nodes', '2', '--agent', 'manual']);
     config = await loadConfig({ flag: rack.config });
     nodesCsv = oemFiles(config.paths.oemDir).nodesCsv;
     const lines = (await readFile(nodesCsv, 'utf8')).split('\n');

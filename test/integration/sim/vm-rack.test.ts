@@ -30,7 +30,8 @@ describe('racker-sim VM with the stand-in OS [SLOW: QEMU/TCG, ~2 min]', function
     const why = await simSkipReason(['qemu-system-x86_64', 'ipmi_sim', 'ipmitool', 'dnsmasq', 'apt-get']);
     if (why !== undefined) this.skip();
     root = await makeTempDir('racker-sim-vm-');
-    const created = await runSim(['create', '--nodes', '1', '--name', name, '--root', root], {}, 900_000);
+    // --agent manual: this test runs its own minimal boot service in the management namespace.
+    const created = await runSim(['create', '--nodes', '1', '--agent', 'manual', '--name', name, '--root', root], {}, 900_000);
     expect(created.code, created.stderr).to.equal(0);
     status = JSON.parse((await runSim(['status', '--json', '--name', name, '--root', root])).stdout) as RackStatus;
   });

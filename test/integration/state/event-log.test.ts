@@ -33,6 +33,17 @@ describe('state/event-log', () => {
     expect(JSON.parse(lines[0] as string)).to.include({ seq: 1, type: 'node.phase', node: 'm1' });
   });
 
+  it('puts error events in the daemon\'s log too (journalctl -p err names the node and the hint), and nothing else', async () => {
+    const captured = captureLog();
+    const log = new EventLog({ dir: dir as string, maxBytes: 1 << 20, keep: 2, log: captured.log });
+    await log.open();
+    log.append({ type: 'node.phase', level: 'info', message: 'node-02: installing', node: 'm2' });
+    log.append({ type: 'node.removed', level: 'warn', message: 'node-04 is no longer in nodes.csv', node: 'm4' });
+    log.append({ type: 'node.error', level: 'error', message: 'node-03 (m3): bmc-check: no answer', node: 'm3', data: { hint: 'check the BMC cable' } });
+    await log.close();
+    expect(captured.lines.map((l) => [l.level, l.msg, l.node, l.hint])).to.deep.equal([['error', 'node-03 (m3): bmc-check: no answer', 'm3', 'check the BMC cable']]);
+  });
+
   it('rotates by size, keeps `keep` old files, and continues the sequence across rotations and restarts', async () => {
     const log = mk(600, 2);
     await log.open();

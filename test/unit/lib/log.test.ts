@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
-import { createLogger, turnBatched } from '../../../agent/lib/log.js';
+import { createLogger, journalLine, turnBatched } from '../../../agent/lib/log.js';
 
 function capture(): { stream: Writable; lines: () => Record<string, unknown>[]; text: () => string } {
   const chunks: string[] = [];
@@ -71,5 +71,14 @@ describe('turnBatched (the daemon\'s log destination)', () => {
     expect(writes).to.deep.equal(['a\n']);
     expect(flushed).to.equal(1);
     expect(called).to.equal(true);
+  });
+
+  it('gives journald each line\'s level as a syslog priority prefix, so journalctl -p err finds the errors', () => {
+    expect(journalLine('{"level":"error","msg":"x"}\n')).to.equal('<3>{"level":"error","msg":"x"}\n');
+    expect(journalLine('{"level":"fatal"}')).to.match(/^<2>/);
+    expect(journalLine('{"level":"warn"}')).to.match(/^<4>/);
+    expect(journalLine('{"level":"info"}')).to.match(/^<6>/);
+    expect(journalLine('{"level":"debug"}')).to.match(/^<7>/);
+    expect(journalLine('not a log line')).to.equal('not a log line');
   });
 });

@@ -20,4 +20,12 @@ describe('sim/racker-config', () => {
     const c = parseConfig(renderRackerConfig(spec, dirs, { pinBmcAddresses: true }), 'racker.yaml', {});
     expect(c.bmc.nodes).to.deep.equal(Object.fromEntries(spec.nodes.map((n) => [n.bmcMac, { address: n.bmcAddress, port: 623 }])));
   });
+
+  it('gives the systemd management node racker\'s default paths (its unit runs `racker agent` without --config)', () => {
+    const text = renderRackerConfig(spec, undefined, { pinBmcAddresses: false, flatcar: { localDir: '/srv/racker-sim/os/signed', signingKey: '/srv/racker-sim/os/cert.asc', version: '0.0.0' } });
+    expect(text).to.not.match(/^paths:/m);
+    const c = parseConfig(text, 'racker.yaml', {});
+    expect(c.paths).to.deep.equal({ oemDir: '/usr/share/oem', etcDir: '/etc/racker', stateDir: '/var/lib/racker', runDir: '/run/racker', sysClassNet: '/sys/class/net' });
+    expect(c.bootstrap.flatcar.localDir).to.equal('/srv/racker-sim/os/signed');
+  });
 });
