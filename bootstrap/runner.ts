@@ -11,10 +11,10 @@ import type { BootControl, BootStore, Clock, FailureAsker, PhoneHomeTokens, Prog
 import { activeNodes, type BootstrapPlan } from './plan.js';
 import { endpoints as endpointsFor } from './endpoints.js';
 import { nodeConfigs } from './node-configs.js';
-import { nodeBootData, writeNodeBootData } from './groups-profiles.js';
+import { installGroupId, installedOnly, nodeBootData, writeNodeBootData } from './groups-profiles.js';
 import { BootstrapJob, type JobNode } from './job.js';
 import type { JobState } from './job-state.js';
-import { deadlinesMs } from './phases.js';
+import { deadlinesMs, phaseIndex } from './phases.js';
 import type { BootstrapRequest } from './job-request.js';
 import type { SnippetLibrary } from './ignition/snippets.js';
 import { kubernetesPart, type KubernetesInputs } from './kubernetes/kubeadm.js';
@@ -47,7 +47,10 @@ export interface RunnerInput {
   plan: BootstrapPlan;
   snippets: SnippetLibrary;
   request: BootstrapRequest;
-  previous: JobState | undefined;
+  /** This job's last saved state when the agent resumes it after a restart (job.ts JobStart). */
+  resumed?: JobState;
+  /** Nodes an earlier job provisioned, from the agent's node records, with why they are skipped. */
+  provisioned?: ReadonlyMap<string, string>;
 }
 
 export interface RunnerResult {
@@ -77,7 +80,8 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
   const job = new BootstrapJob(input.id, nodes, {
     parallelism: request.parallelism, powerOnIntervalMs: request.powerOnIntervalMs, onFailure: request.onFailure, retries: request.retries,
     deadlines: deadlinesMs(b.deadlines), efi: b.bootMode === 'efi', kubernetes, reprovision: request.reprovision, only: selectNodes(plan, request.nodes),
-  }, { control: ports.control, observations: ports.observations, store: ports.store, sink: ports.sink, clock: ports.clock, asker: ports.asker, bootBase: ep.base }, input.previous);
+  }, { control: ports.control, observations: ports.observations, store: ports.store, sink: ports.sink, clock: ports.clock, asker: ports.asker, bootBase: ep.base },
+  { resumed: input.resumed, provisioned: input.provisioned });
 
   const { version } = await ports.ensureAssets();
   const tokens = new Map<string, string>();
@@ -95,9 +99,17 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
     kubernetesPart: kube === undefined ? undefined : (n) => kubernetesPart(n, kube) });
   const running = new Set(job.toRun.map((n) => n.mac as string));
   for (const c of configs) {
-    // Only nodes this run provisions get an install group: a finished node must never PXE-install again.
+    // Only nodes this run provisions get an install group: a finished node must never PXE-install again,
+    // and neither must one resumed past its install (it gets the installed system's data only).
     if (!running.has(c.node.mac)) continue;
-    await writeNodeBootData(ports.store, nodeBootData(c.node, ep, { flatcarVersion: version, console: b.console, kernelArgs: b.kernelArgs }, c.install, c.installed));
+    const data = nodeBootData(c.node, ep, { flatcarVersion: version, console: b.console, kernelArgs: b.kernelArgs }, c.install, c.installed);
+    const at = job.state.nodes[c.node.mac]?.phase ?? 'bmc-check';
+    if (phaseIndex(at) >= phaseIndex('boot-disk')) {
+      await writeNodeBootData(ports.store, installedOnly(data, c.node.mac));
+      await ports.store.removeGroup(installGroupId(c.node.mac));
+    } else {
+      await writeNodeBootData(ports.store, data);
+    }
   }
 
   const state = await job.run(signal);

@@ -19,6 +19,8 @@ import { installGroupId } from './groups-profiles.js';
 export interface NodeSpec extends NodeRef {
   /** The last phase: `joined` for Kubernetes nodes, `ready` otherwise. */
   finalPhase: 'ready' | 'joined';
+  /** Resumed after an agent restart in the phase its state names: that phase goes on (its deadline runs from when it was entered). */
+  resumed?: boolean;
 }
 
 export interface MachineDeps {
@@ -49,12 +51,16 @@ const POWER_OFF_SETTLE_MS = 30_000;
 const POWER_POLL_MS = 2_000;
 
 export class NodeMachine {
+  private resuming: boolean;
+
   constructor(
     private readonly spec: NodeSpec,
     private readonly state: NodeState,
     private readonly inbox: ObservationInbox,
     private readonly deps: MachineDeps,
-  ) {}
+  ) {
+    this.resuming = spec.resumed === true;
+  }
 
   /** Run from state.phase to the final phase. Aborting the signal stops between steps (the result is then a failure). */
   async run(signal: AbortSignal): Promise<MachineResult> {
@@ -62,7 +68,8 @@ export class NodeMachine {
     this.state.status = 'running';
     try {
       while (phase !== undefined) {
-        await this.enter(phase);
+        if (this.resuming) this.resuming = false; // already in it: no new entry, the deadline keeps running
+        else await this.enter(phase);
         phase = await this.step(phase, signal);
       }
       this.state.status = 'done';
@@ -117,8 +124,10 @@ export class NodeMachine {
 
   private async wait(phase: Phase, signal: AbortSignal): Promise<Phase | undefined> {
     const want = phaseIndex(phase);
+    // From when the phase was entered: a resumed phase keeps the time it had left, no more.
+    const left = Math.min(this.deps.deadlines[phase], Math.max(0, this.state.phaseStartedAt + this.deps.deadlines[phase] - this.deps.clock.now()));
     const o = await this.inbox.waitFor((x) => isFailureReport(x) || (completes(x) !== undefined && phaseIndex(completes(x) as Phase) >= want),
-      this.deps.deadlines[phase], signal);
+      left, signal);
     signal.throwIfAborted();
     if (o === undefined) return this.escalate(phase, signal);
     this.observed(o);

@@ -60,6 +60,13 @@ export class ScriptedNodes {
     };
   }
 
+  /** A node that was already booting before this rig existed (the agent restarted): the rest of its PXE steps, from `kind`. */
+  resumeFrom(mac: string, kind: ObservationKind): void {
+    const gen = (this.generation.get(mac) ?? 0) + 1;
+    this.generation.set(mac, gen);
+    this.emitSteps(mac, gen, PXE_STEPS.slice(PXE_STEPS.findIndex((s) => s.kind === kind)));
+  }
+
   private boot(mac: string, device: 'pxe' | 'disk', efi: boolean): void {
     const n = (this.boots.get(mac) ?? 0) + 1;
     this.boots.set(mac, n);
@@ -76,6 +83,10 @@ export class ScriptedNodes {
     } else {
       steps = b.diskSteps ?? [...DISK_STEPS, ...(b.joins === true ? [JOIN_STEP] : [])];
     }
+    this.emitSteps(mac, gen, steps);
+  }
+
+  private emitSteps(mac: string, gen: number, steps: readonly Step[]): void {
     steps.forEach((s, i) => {
       this.clock.setTimer((i + 1) * this.stepMs, () => {
         if (this.generation.get(mac) !== gen) return; // powered off or rebooted since
