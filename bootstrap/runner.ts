@@ -5,7 +5,7 @@
  * the admin kubeconfig. Everything outside is a port, so the lead's adapters plug in here.
  */
 import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
-import { normalizeMac } from '../agent/inventory/mac.js';
+import { nodesNamed } from '../agent/inventory/node-ref.js';
 import type { Config } from '../agent/config/schema.js';
 import type { BootControl, BootStore, Clock, FailureAsker, PhoneHomeTokens, ProgressObservations, StateSink } from './ports.js';
 import { activeNodes, type BootstrapPlan } from './plan.js';
@@ -58,13 +58,12 @@ export interface RunnerResult {
   kubeconfig?: { path: string; usage: string };
 }
 
-/** --node tokens → primary MACs; each must name a planned node. */
+/** --node tokens → primary MACs; each must name a planned node (inventory/node-ref.ts rules). */
 export function selectNodes(plan: BootstrapPlan, tokens: readonly string[]): Set<string> | undefined {
   if (tokens.length === 0) return undefined;
   const out = new Set<string>();
   for (const t of tokens) {
-    const mac = normalizeMac(t);
-    const n = activeNodes(plan).find((x) => (mac !== undefined ? [x.mac, x.bmcMac, x.secondaryMac].includes(mac) : x.hostname === t.toLowerCase()));
+    const n = nodesNamed(activeNodes(plan), t, (x) => ({ macs: [x.mac, x.bmcMac, x.secondaryMac], hostname: x.hostname, row: x.row }))[0];
     if (n === undefined) throw new RackerError(ErrorCodes.plan, `--node ${t} names no node being provisioned`, { hint: 'give a MAC or host name as racker bootstrap --dry-run lists them' });
     out.add(n.mac);
   }

@@ -6,6 +6,7 @@
  * phase history holds, so a phase shorter than the poll interval is still reported.
  */
 import type { JobRecord, NodeRecord } from '../state/records.js';
+import { namesNode } from '../inventory/node-ref.js';
 
 export interface JobView {
   job: JobRecord;
@@ -46,14 +47,8 @@ export function jobNodes(job: JobRecord, nodes: readonly NodeRecord[]): NodeReco
     || (!n.isManagement && n.inInventory && (only.length === 0 || only.some((r) => names(n, r))) && !exclude.some((r) => names(n, r))));
 }
 
-const macKey = (s: string): string => s.toLowerCase().replace(/[^0-9a-f]/g, '');
-
-/** Whether a reference (host name or any of the node's MACs, any spelling) names the node. */
-function names(n: NodeRecord, ref: string): boolean {
-  if (ref === n.hostname) return true;
-  const key = macKey(ref);
-  return key.length === 12 && [n.mac, n.bmc.mac, n.secondaryMac].some((m) => macKey(m) === key);
-}
+/** Whether a reference names the node (inventory/node-ref.ts, the agent's own rules). */
+const names = (n: NodeRecord, ref: string): boolean => namesNode({ macs: [n.mac, n.bmc.mac, n.secondaryMac], hostname: n.hostname, row: n.row }, ref);
 
 /** `[###==xx.............] 3/11 ready, 2 skipped, 2 failed`: '#' ready, '=' skipped (provisioned earlier), 'x' failed or excluded. */
 export function progressBar(p: JobRecord['progress'], barWidth = 20): string {

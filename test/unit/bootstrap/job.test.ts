@@ -220,7 +220,7 @@ describe('bootstrap state machine and job', () => {
 
   it('re-running skips the nodes the records say are provisioned, naming why; --reprovision redoes them; --node limits the job to one', async () => {
     await rig(2).finish();
-    const provisioned = new Map([[mac(1) as string, 'already provisioned by job j0'], [mac(2) as string, 'already provisioned by job j0']]);
+    const provisioned = new Map<string, string>([[mac(1), 'already provisioned by job j0'], [mac(2), 'already provisioned by job j0']]);
     const again = rig(2, {}, {}, { provisioned });
     const s = await again.finish();
     expect(Object.values(s.nodes).map((n) => [n.status, n.skipped])).to.deep.equal([['skipped', 'already provisioned by job j0'], ['skipped', 'already provisioned by job j0']]);
