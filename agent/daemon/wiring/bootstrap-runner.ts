@@ -51,8 +51,9 @@ export class BootstrapRunner implements JobRunner {
 
   async run(job: Readonly<JobRecord>, ctx: JobContext): Promise<JobOutcome> {
     const request = parseRequest(bootstrapRequestSchema, job.request, 'bootstrap');
-    const { config } = this.o.deps.inputs();
-    const prepared = await prepareBootstrapPlan(config, request.answers, request.exclude);
+    // The agent's current inventory and configuration: nodes.csv is not read again for the job.
+    const { config, inventory } = this.o.deps.inputs();
+    const prepared = await prepareBootstrapPlan(config, request.answers, request.exclude, inventory);
     const stateDir = config.paths.stateDir;
     const paths = bootPaths(config);
     if (paths.assetsDir === undefined) throw new RackerError(ErrorCodes.config, 'boot.assetsDir is empty, so the boot service serves no images to install from', { hint: 'remove boot.assetsDir from the configuration' });
