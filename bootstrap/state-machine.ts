@@ -9,7 +9,7 @@
  * the last observation and what to check. Time comes from the injected Clock only.
  */
 import { clockSleep, type BootDeviceSetting, type BootControl, type BootStore, type Clock, type NodeRef, type Observation } from './ports.js';
-import { ACTION_PHASES, ESCALATIONS, PHASES, completes, phaseHint, phaseIndex, type Escalation, type Phase } from './phases.js';
+import { ACTION_PHASES, ESCALATIONS, PHASES, completes, phaseHint, phaseIndex, reportedHint, type Escalation, type Phase } from './phases.js';
 import type { NodeFailure } from './failure.js';
 import { HISTORY_LIMIT, type NodeState } from './job-state.js';
 import type { ObservationInbox } from './observation-inbox.js';
@@ -40,7 +40,8 @@ export interface MachineDeps {
 export type MachineResult = { ok: true } | { ok: false; failure: NodeFailure };
 
 class PhaseFailure extends Error {
-  constructor(message: string) {
+  /** @param report the node's own failure report, when the failure is one */
+  constructor(message: string, readonly report?: Observation) {
     super(message);
     this.name = 'PhaseFailure';
   }
@@ -78,9 +79,12 @@ export class NodeMachine {
       return { ok: true };
     } catch (e) {
       const message = signal.aborted ? 'cancelled' : e instanceof PhaseFailure ? e.message : `${(e as Error).message}`;
+      const report = e instanceof PhaseFailure && !signal.aborted ? e.report : undefined;
+      const where = { hostname: this.spec.hostname, mac: this.spec.mac, bootBase: this.deps.bootBase };
       const failure: NodeFailure = {
-        mac: this.spec.mac, hostname: this.spec.hostname, phase: this.state.phase, message,
-        lastObserved: this.describeLast(), hint: phaseHint(this.state.phase, { hostname: this.spec.hostname, mac: this.spec.mac, bootBase: this.deps.bootBase }),
+        mac: this.spec.mac, hostname: this.spec.hostname, phase: this.state.phase, message: report?.output === undefined ? message : `${message}; its output ends: ${lastLines(report.output)}`,
+        lastObserved: this.describeLast(), hint: report === undefined ? phaseHint(this.state.phase, where) : reportedHint(this.state.phase, where),
+        ...(report?.output === undefined ? {} : { output: report.output }),
       };
       this.state.failure = failure;
       this.state.status = signal.aborted ? 'cancelled' : 'failed';
@@ -131,7 +135,7 @@ export class NodeMachine {
     signal.throwIfAborted();
     if (o === undefined) return this.escalate(phase, signal);
     this.observed(o);
-    if (isFailureReport(o)) throw new PhaseFailure(`the node reported failure: ${o.reason ?? '(no reason given)'}`);
+    if (isFailureReport(o)) throw new PhaseFailure(`the node reported failure: ${o.reason ?? '(no reason given)'}`, o);
     return this.after(phase, completes(o) as Phase);
   }
 
@@ -247,6 +251,11 @@ export class NodeMachine {
     const ago = Math.max(0, Math.round((this.deps.clock.now() - l.at) / 1000));
     return `${l.kind}${l.detail !== undefined ? ` ${l.detail}` : ''} ${ago}s ago`;
   }
+}
+
+/** The last few lines of a step's output, on one line. */
+function lastLines(output: string): string {
+  return output.trimEnd().split('\n').slice(-3).map((l) => l.trim()).filter((l) => l !== '').join(' | ');
 }
 
 function isFailureReport(o: Observation): boolean {

@@ -150,6 +150,14 @@ describe('bootstrap state machine and job', () => {
     expect([n.phase, n.failure?.message]).to.deep.equal(['installing', 'the node reported failure: no install disk']);
   });
 
+  it('a failure the installer reports carries the command as run and its output\'s last lines, and a hint that says the installer reported', async () => {
+    const r = rig(1, {}, { 1: { installFails: 'install step failed (line 17): flatcar-install -d /dev/vda -V 4081.2.0', installOutput: 'Downloading\nChecking\nError: /dev/vda is not a block device\n' } });
+    const n = stateOf(await r.finish(), 1);
+    expect(n.failure?.message).to.equal('the node reported failure: install step failed (line 17): flatcar-install -d /dev/vda -V 4081.2.0; its output ends: Downloading | Checking | Error: /dev/vda is not a block device');
+    expect(n.failure?.hint).to.match(/^the installer reported this failure itself/).and.not.match(/did not report/);
+    expect(n.failure?.output).to.contain('/dev/vda is not a block device');
+  });
+
   it('retry really retries the node from the start, and succeeds', async () => {
     const r = rig(1, { onFailure: 'retry', retries: 2 }, { 1: { installFails: 'disk busy', times: 1 } });
     const s = await r.finish();
