@@ -69,6 +69,9 @@ export class NodeMachine {
     this.state.status = 'running';
     try {
       while (phase !== undefined) {
+        // Installed: the install group goes before the new phase is saved, so that no PXE boot from
+        // here on (not even one while the agent is down and restarting) can install the node again.
+        if (phase === 'boot-disk') await this.deps.store?.removeGroup(installGroupId(this.spec.mac));
         if (this.resuming) this.resuming = false; // already in it: no new entry, the deadline keeps running
         else await this.enter(phase);
         phase = await this.step(phase, signal);
@@ -119,7 +122,6 @@ export class NodeMachine {
         return 'dhcp';
       case 'boot-disk':
         await this.setBoot('disk');
-        await this.deps.store?.removeGroup(installGroupId(node.mac));
         return 'reboot';
       default:
         return this.wait(phase, signal);

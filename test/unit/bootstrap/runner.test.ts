@@ -62,6 +62,18 @@ describe('bootstrap runner', () => {
     expect(Object.values(r.state.nodes).map((n) => n.status)).to.deep.equal(['skipped', 'skipped']);
   });
 
+  it('drops a node\'s install group before it saves the node as installed (a kill right after cannot leave it to a PXE boot)', async () => {
+    const clock = new FakeClock();
+    const p = ports(clock);
+    const early: string[] = [];
+    p.sink = { save: async (s) => { for (const n of Object.values(s.nodes)) if (n.phase === 'boot-disk' && !p.store.removed.includes(`racker-install-${n.mac.replace(/:/g, '')}`)) early.push(n.hostname); } };
+    const plan = fakePlan(['a', 'b']);
+    const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers() });
+    const r = await drive(clock, runBootstrap({ id: 'j1', config, plan, snippets: { snippets: [], problems: [] }, request }, p));
+    expect(r.state.status).to.equal('succeeded');
+    expect(early, 'saved at boot-disk while the install group was still there').to.deep.equal([]);
+  });
+
   it('resuming a node past its install writes no install group for it (and removes one left over)', async () => {
     const clock = new FakeClock();
     const plan = fakePlan(['a', 'b']);
