@@ -109,12 +109,12 @@ describe('agent lifecycle (in process, fake subsystems)', function () {
     trace.length = 0;
     expect((await a.reload()).reloaded).to.deep.equal([]);
     await appendFile(join(rack.oemDir, 'nodes.csv'), '00:11:22:33:44:80, 00:11:22:33:44:81, 00:11:22:33:44:90, red, new\n');
-    // The BMC poller (always there, as in the shipped agent) restarts with the new node list.
-    expect((await a.reload()).reloaded).to.deep.equal(['state', 'dhcp', 'bmc-poller']);
+    // As in the shipped agent: the retiring of left servers sweeps, the BMC poller restarts with the new node list.
+    expect((await a.reload()).reloaded).to.deep.equal(['state', 'dhcp', 'retire', 'bmc-poller']);
     expect(trace).to.deep.equal(['reload dhcp']);
     trace.length = 0;
     await writeFile(rack.configPath, `${await readFile(rack.configPath, 'utf8')}boot:\n  port: 8081\n`);
-    expect((await a.reload()).reloaded).to.deep.equal(['boot']);
+    expect((await a.reload()).reloaded).to.deep.equal(['boot', 'retire']); // retire sweeps the boot data directory
     expect(trace).to.deep.equal(['stop boot#1', 'start boot#2']);
     expect(sent.filter((d) => d.startsWith('RELOADING=1'))).to.have.length(3);
     expect(sent.filter((d) => d.startsWith('READY=1'))).to.have.length(4);
