@@ -11,6 +11,8 @@ export interface NodeFailure {
   /** The last thing observed from the node, with how long ago. */
   lastObserved: string;
   hint: string;
+  /** The node reported the failure itself: the last lines of the failing step's output. */
+  output?: string;
 }
 
 export function formatFailure(f: NodeFailure): string {

@@ -60,6 +60,16 @@ export function nodeBootData(node: PlannedNode, e: Endpoints, o: BootOptions, in
   };
 }
 
+/** The installed system's part of a node's data, for a node already past its install. */
+export function installedOnly(data: NodeBootData, mac: Mac): NodeBootData {
+  const id = installGroupId(mac);
+  return {
+    ignition: data.ignition.filter((i) => i.name !== `${id}.ign`),
+    profiles: data.profiles.filter((p) => p.id !== id),
+    groups: data.groups.filter((g) => g.id !== id),
+  };
+}
+
 /** Write a node's data: Ignition and profiles before the groups that point at them. */
 export async function writeNodeBootData(store: BootStore, data: NodeBootData): Promise<void> {
   for (const i of data.ignition) await store.putIgnition(i.name, i.content);

@@ -23,6 +23,8 @@ export interface NodeState {
   efi: boolean;
   lastObserved?: { kind: ObservationKind; at: number; detail?: string };
   failure?: NodeFailure;
+  /** Why this run leaves the node alone (status `skipped`), e.g. an earlier job provisioned it. */
+  skipped?: string;
   /** Recent transitions, oldest first, bounded. */
   history: { phase: Phase; at: number; note?: string }[];
 }
@@ -43,15 +45,19 @@ export function newNodeState(mac: string, hostname: string, efi: boolean, now: n
   return { mac, hostname, status: 'pending', phase: 'bmc-check', phaseStartedAt: now, attempt: 1, escalations: {}, efi, history: [] };
 }
 
+/** Node statuses a resumed job runs again: the node was between steps when the agent died. */
+export const UNFINISHED: readonly NodeStatus[] = ['pending', 'running', 'cancelled'];
+
 /**
- * Where a node resumes after an agent restart. Before the installer reports, the install restarts
- * from the BMC check (nothing is lost by PXE-booting again); while installing, the wait resumes; once
- * installed, the disk boot override is set again (idempotent) and the wait for the installed system
- * resumes.
+ * Where a node resumes after an agent restart: observe before acting. Before any BMC command took
+ * effect the node starts from the BMC check; one whose power cycle may have been sent does it again
+ * (nothing can have installed yet). Past the power cycle the node is on its way, so the wait resumes
+ * in the same phase with the time it had left, and only a missed deadline escalates: it is never
+ * power-cycled again on the agent's account. Once installed, the disk boot override is set again
+ * (idempotent, no power action) and the wait for the installed system resumes.
  */
 export function resumePhase(p: Phase): Phase {
-  if (p === 'installing') return 'installing';
+  if (p === 'bmc-check' || p === 'boot-override') return 'bmc-check';
   if (p === 'boot-disk' || p === 'reboot') return 'boot-disk';
-  if (p === 'ready' || p === 'joined') return p;
-  return 'bmc-check';
+  return p;
 }

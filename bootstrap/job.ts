@@ -1,9 +1,9 @@
 /**
  * The bootstrap job: every node's state machine with bounded parallelism and staggered power-on,
  * the failure policy (ask, retry, exclude, cancel; `retry` really retries, the original excluded,
- * original-racker.md §8.8), and the state persisted after every transition. Given the state of an
- * earlier run it resumes: finished nodes are skipped (unless reprovisioning), interrupted ones
- * continue where that is safe (job-state.ts resumePhase).
+ * original-racker.md §8.8), and the state persisted after every transition. A new job skips the
+ * nodes an earlier job provisioned (unless reprovisioning); a job resumed after an agent restart
+ * keeps its decisions and continues interrupted nodes where that is safe (job-state.ts resumePhase).
  *
  * INVARIANTS: saves are serialised in call order, so the last save is the newest state; a node is
  * run by at most one machine at a time; cancel aborts every machine and no node starts afterwards.
@@ -11,7 +11,7 @@
 import type { BootControl, BootStore, Clock, FailureAsker, NodeRef, ProgressObservations, StateSink } from './ports.js';
 import type { Phase } from './phases.js';
 import type { NodeFailure } from './failure.js';
-import { newNodeState, resumePhase, type JobState, type NodeState } from './job-state.js';
+import { UNFINISHED, newNodeState, resumePhase, type JobState, type NodeState } from './job-state.js';
 import { NodeMachine } from './state-machine.js';
 import { ObservationInbox } from './observation-inbox.js';
 import { PowerGate } from './power-gate.js';
@@ -51,6 +51,17 @@ export interface JobDeps {
   bootBase: string;
 }
 
+/** Where this run starts from. */
+export interface JobStart {
+  /** This very job's last saved state, when the agent resumes it after a restart: its decisions stand. */
+  resumed?: JobState;
+  /**
+   * Nodes an earlier job provisioned, from the agent's node records (state.json), with why they are
+   * skipped; `reprovision` overrides it.
+   */
+  provisioned?: ReadonlyMap<string, string>;
+}
+
 type Decision = 'retry' | 'exclude' | 'fail' | 'cancel';
 
 /** What the policy does with a failed node (pure; `ask` is resolved by the caller). */
@@ -65,27 +76,35 @@ export class BootstrapJob {
   /** The nodes this run provisions (the rest are finished or not selected). */
   readonly toRun: JobNode[] = [];
   private saving: Promise<void> = Promise.resolve();
+  /** Nodes resumed in the phase they were in: their first wait continues rather than restarts. */
+  private readonly resumed = new Set<string>();
   private readonly abort = new AbortController();
 
-  constructor(id: string, private readonly nodes: readonly JobNode[], private readonly options: JobOptions, private readonly deps: JobDeps, previous?: JobState) {
+  constructor(id: string, private readonly nodes: readonly JobNode[], private readonly options: JobOptions, private readonly deps: JobDeps, start: JobStart = {}) {
     const now = deps.clock.now();
     this.state = { id, startedAt: now, status: 'running', nodes: {} };
     for (const n of nodes) {
-      const prev = previous?.nodes[n.mac];
-      const selected = options.only === undefined || options.only.has(n.mac);
-      if (!selected) {
-        this.state.nodes[n.mac] = prev !== undefined ? structuredClone(prev) : { ...newNodeState(n.mac, n.hostname, options.efi, now), status: 'skipped' };
-        continue;
-      }
-      if (prev?.status === 'done' && !options.reprovision) {
+      // Not selected (--node): not part of this job at all, so it is neither run nor counted.
+      if (options.only !== undefined && !options.only.has(n.mac)) continue;
+      const prev = start.resumed?.nodes[n.mac];
+      if (prev !== undefined && !UNFINISHED.includes(prev.status)) {
+        // Resuming: what the job decided (done, skipped, failed, excluded) stands.
         this.state.nodes[n.mac] = structuredClone(prev);
         continue;
       }
       let s: NodeState;
-      if (prev !== undefined && (prev.status === 'running' || prev.status === 'pending') && !options.reprovision) {
-        s = { ...structuredClone(prev), status: 'pending', phase: resumePhase(prev.phase), escalations: {} };
+      if (prev !== undefined) {
+        const phase = resumePhase(prev.phase);
+        // Same phase: its deadline keeps running from when the node entered it; escalations already used stay used.
+        s = { ...structuredClone(prev), status: 'pending', phase, phaseStartedAt: phase === prev.phase ? prev.phaseStartedAt : now, ...(phase === prev.phase ? {} : { escalations: {} }) };
         s.history.push({ phase: s.phase, at: now, note: `resumed after an agent restart in ${prev.phase}` });
+        if (phase === prev.phase) this.resumed.add(n.mac);
       } else {
+        const why = options.reprovision ? undefined : start.provisioned?.get(n.mac);
+        if (why !== undefined) {
+          this.state.nodes[n.mac] = { ...newNodeState(n.mac, n.hostname, options.efi, now), status: 'skipped', skipped: why };
+          continue;
+        }
         s = newNodeState(n.mac, n.hostname, options.efi, now);
       }
       this.state.nodes[n.mac] = s;
@@ -136,7 +155,7 @@ export class BootstrapJob {
 
   private async runNode(n: JobNode, inbox: ObservationInbox, gate: PowerGate): Promise<void> {
     const s = this.nodeState(n);
-    const machine = new NodeMachine({ ...n, finalPhase: this.options.kubernetes ? 'joined' : 'ready' }, s, inbox, {
+    const machine = new NodeMachine({ ...n, finalPhase: this.options.kubernetes ? 'joined' : 'ready', resumed: this.resumed.delete(n.mac) }, s, inbox, {
       control: this.deps.control, clock: this.deps.clock, gate, store: this.deps.store,
       deadlines: this.options.deadlines, bootBase: this.deps.bootBase, onTransition: async () => this.save(),
     });

@@ -13,6 +13,8 @@ export interface PlanExtras {
   snippets: ReadonlyMap<string, readonly string[]>;
   answersFile: string;
   answerSources: Readonly<Record<string, string>>;
+  /** Nodes the run leaves alone, primary MAC → why (rerun.ts); set by the dry run from the agent's records. */
+  skipped?: ReadonlyMap<string, string>;
 }
 
 export function publicText(n: PlannedNode): string {
@@ -39,11 +41,12 @@ function table(rows: string[][]): string[] {
 export function renderPlanText(plan: BootstrapPlan, x: PlanExtras): string {
   const active = plan.nodes.filter((n) => n.excludedBy === undefined);
   const controllers = active.filter((n) => n.role === 'controller');
+  const skippedCount = active.filter((n) => x.skipped?.has(n.mac) === true).length;
   const lines = [
     'racker bootstrap plan (dry run: nothing was changed)',
     '',
     `  provision      ${plan.provision === 'kubernetes' ? `Kubernetes ${x.kubernetesVersion ?? ''} (kubeadm on Flatcar), cluster ${plan.clusterName}, API ${plan.apiName ?? ''} on ${controllers.length} controller${controllers.length === 1 ? '' : 's'}` : `Flatcar Container Linux, cluster ${plan.clusterName}`}`,
-    `  nodes          ${active.length} to provision${plan.nodes.length > active.length ? `, ${plan.nodes.length - active.length} excluded` : ''}`,
+    `  nodes          ${active.length - skippedCount} to provision${skippedCount > 0 ? `, ${skippedCount} skipped (already provisioned)` : ''}${plan.nodes.length > active.length ? `, ${plan.nodes.length - active.length} excluded` : ''}`,
     `  domain         ${plan.domain}`,
     `  internal       ${plan.subnet}, management node ${plan.managementAddress}, boot service ${x.endpoints.base}`,
     `  flatcar        ${x.flatcar.channel} ${x.flatcar.version}${x.flatcar.version === 'current' ? ' (resolved when the images are fetched)' : ''}, from ${x.endpoints.flatcarAssets}`,
@@ -57,6 +60,11 @@ export function renderPlanText(plan: BootstrapPlan, x: PlanExtras): string {
   for (const n of plan.nodes) rows.push([n.fqdn, roleText(n), n.nodeType || '-', n.mac, n.internalAddress, n.bmcAddress, n.excludedBy !== undefined ? `(excluded by --exclude ${n.excludedBy})` : publicText(n)]);
   lines.push(...table(rows).map((l) => `  ${l}`), '', 'What each node gets:');
   for (const n of active) {
+    const skip = x.skipped?.get(n.mac);
+    if (skip !== undefined) {
+      lines.push(`  ${n.hostname}: skipped: ${skip}`);
+      continue;
+    }
     const snippets = x.snippets.get(n.mac) ?? [];
     lines.push(`  ${n.hostname}: installer (flatcar-install, grub.cfg console and Ignition URL, reports installed); installed system (host name, /etc/hosts, internal ${n.internalAddress}/${plan.prefix}, public ${n.public === undefined ? 'DHCP' : 'static'}, ${plan.sshKeys.length} SSH key${plan.sshKeys.length === 1 ? '' : 's'}${kubeText(plan, n)}${snippets.length > 0 ? `, snippets ${snippets.join(' ')}` : ''}, reports ready)`);
   }
@@ -67,5 +75,6 @@ export function renderPlanJson(plan: BootstrapPlan, x: PlanExtras): string {
   return `${JSON.stringify({
     plan, endpoints: x.endpoints, flatcar: x.flatcar, installDisk: x.installDisk ?? null, minDiskGiB: x.minDiskGiB, console: x.console,
     kubernetesVersion: x.kubernetesVersion ?? null, snippets: Object.fromEntries(x.snippets), answersFile: x.answersFile, answerSources: x.answerSources,
+    skipped: Object.fromEntries(x.skipped ?? []),
   }, null, 2)}\n`;
 }

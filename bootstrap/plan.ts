@@ -5,8 +5,9 @@
  * types matched inside other fields, original-racker.md §8.11).
  */
 import { ErrorCodes, ValidationError, type Problem } from '../agent/lib/errors.js';
-import { normalizeMac, type Mac } from '../agent/inventory/mac.js';
-import type { Inventory, RackNode } from '../agent/inventory/inventory.js';
+import type { Mac } from '../agent/inventory/mac.js';
+import type { Inventory } from '../agent/inventory/inventory.js';
+import { nodesNamed, rackNodeNames, refMac } from '../agent/inventory/node-ref.js';
 import type { Answers, ProvisionType } from './answers.js';
 import type { StaticAddressing } from './static-addresses.js';
 
@@ -51,7 +52,7 @@ export interface BootstrapPlan {
 export interface PlanInput {
   answers: Answers;
   inventory: Inventory;
-  /** --exclude tokens: MAC (any of the three) or host name, exact. */
+  /** --exclude tokens: MAC (any of the three), host name or row (inventory/node-ref.ts). */
   exclude: readonly string[];
   /** Parsed static addresses (publicAddressing static), keyed by secondary MAC. */
   staticAddresses: ReadonlyMap<Mac, StaticAddressing> | undefined;
@@ -124,13 +125,9 @@ function resolveExcludes(tokens: readonly string[], inventory: Inventory, proble
   for (const raw of tokens) {
     const token = raw.trim();
     if (token === '') continue;
-    const mac = normalizeMac(token);
-    const matches = (n: RackNode): boolean => mac !== undefined
-      ? n.primaryMac === mac || n.bmcMac === mac || n.secondaryMac === mac
-      : n.hostname === token.toLowerCase();
-    const hit = inventory.nodes.find(matches);
+    const hit = nodesNamed(inventory.nodes, token, rackNodeNames)[0];
     if (hit === undefined) {
-      problems.push({ file: '--exclude', field: token, message: `no node has this ${mac !== undefined ? 'MAC' : 'host name'}`, hint: 'give a primary, BMC or secondary MAC or a host name exactly as `racker status` shows it' });
+      problems.push({ file: '--exclude', field: token, message: `no node has this ${refMac(token) !== undefined ? 'MAC' : /^\d+$/.test(token) ? 'row number' : 'host name'}`, hint: 'give a primary, BMC or secondary MAC, a host name or a row number as `racker status` shows them' });
     } else if (hit.isManagement) {
       problems.push({ file: '--exclude', field: token, message: 'is the management node, which is never provisioned' });
     } else {

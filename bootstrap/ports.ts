@@ -60,6 +60,8 @@ export interface Observation {
   status?: PhoneHomeStatus;
   /** For `phone-home` with status `failed`: what the node says went wrong. */
   reason?: string;
+  /** For `phone-home` with status `failed`: the last lines of the failing step's output. */
+  output?: string;
 }
 
 /**

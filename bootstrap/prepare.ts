@@ -37,10 +37,14 @@ export function checkInternalSubnet(config: Config, answers: Answers): void {
     { hint: `to use ${answers.internalSubnet}, set \`network: { subnet: ${answers.internalSubnet} }\` in the racker configuration (${etcFiles(config.paths.etcDir).config}), apply it with \`systemctl reload racker-agent\`, then run racker bootstrap again; to keep ${config.network.subnet}, leave out --internal-subnet (or pass --internal-subnet ${config.network.subnet})` });
 }
 
-export async function prepareBootstrapPlan(config: Config, answers: Answers, exclude: readonly string[]): Promise<PreparedBootstrap> {
+/**
+ * `agentInventory`: the agent's own, already loaded (the agent passes it, so a job plans against
+ * exactly what its DHCP and boot service serve and nodes.csv is not read again); the CLI loads it here.
+ */
+export async function prepareBootstrapPlan(config: Config, answers: Answers, exclude: readonly string[], agentInventory?: Inventory): Promise<PreparedBootstrap> {
   checkInternalSubnet(config, answers);
   const cfg = config;
-  const { inventory, warnings: inventoryWarnings } = await loadInventory(cfg);
+  const { inventory, warnings: inventoryWarnings } = agentInventory !== undefined ? { inventory: agentInventory, warnings: [] } : await loadInventory(cfg);
   const problems: Problem[] = [];
   let staticAddresses: Map<Mac, StaticAddressing> | undefined;
   if (answers.publicAddressing === 'static' && answers.staticAddressesFile !== undefined) {

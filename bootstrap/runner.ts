@@ -5,16 +5,16 @@
  * the admin kubeconfig. Everything outside is a port, so the lead's adapters plug in here.
  */
 import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
-import { normalizeMac } from '../agent/inventory/mac.js';
+import { nodesNamed } from '../agent/inventory/node-ref.js';
 import type { Config } from '../agent/config/schema.js';
 import type { BootControl, BootStore, Clock, FailureAsker, PhoneHomeTokens, ProgressObservations, StateSink } from './ports.js';
 import { activeNodes, type BootstrapPlan } from './plan.js';
 import { endpoints as endpointsFor } from './endpoints.js';
 import { nodeConfigs } from './node-configs.js';
-import { nodeBootData, writeNodeBootData } from './groups-profiles.js';
+import { installGroupId, installedOnly, nodeBootData, writeNodeBootData } from './groups-profiles.js';
 import { BootstrapJob, type JobNode } from './job.js';
 import type { JobState } from './job-state.js';
-import { deadlinesMs } from './phases.js';
+import { deadlinesMs, phaseIndex } from './phases.js';
 import type { BootstrapRequest } from './job-request.js';
 import type { SnippetLibrary } from './ignition/snippets.js';
 import { kubernetesPart, type KubernetesInputs } from './kubernetes/kubeadm.js';
@@ -47,7 +47,10 @@ export interface RunnerInput {
   plan: BootstrapPlan;
   snippets: SnippetLibrary;
   request: BootstrapRequest;
-  previous: JobState | undefined;
+  /** This job's last saved state when the agent resumes it after a restart (job.ts JobStart). */
+  resumed?: JobState;
+  /** Nodes an earlier job provisioned, from the agent's node records, with why they are skipped. */
+  provisioned?: ReadonlyMap<string, string>;
 }
 
 export interface RunnerResult {
@@ -55,13 +58,12 @@ export interface RunnerResult {
   kubeconfig?: { path: string; usage: string };
 }
 
-/** --node tokens → primary MACs; each must name a planned node. */
+/** --node tokens → primary MACs; each must name a planned node (inventory/node-ref.ts rules). */
 export function selectNodes(plan: BootstrapPlan, tokens: readonly string[]): Set<string> | undefined {
   if (tokens.length === 0) return undefined;
   const out = new Set<string>();
   for (const t of tokens) {
-    const mac = normalizeMac(t);
-    const n = activeNodes(plan).find((x) => (mac !== undefined ? [x.mac, x.bmcMac, x.secondaryMac].includes(mac) : x.hostname === t.toLowerCase()));
+    const n = nodesNamed(activeNodes(plan), t, (x) => ({ macs: [x.mac, x.bmcMac, x.secondaryMac], hostname: x.hostname, row: x.row }))[0];
     if (n === undefined) throw new RackerError(ErrorCodes.plan, `--node ${t} names no node being provisioned`, { hint: 'give a MAC or host name as racker bootstrap --dry-run lists them' });
     out.add(n.mac);
   }
@@ -77,7 +79,8 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
   const job = new BootstrapJob(input.id, nodes, {
     parallelism: request.parallelism, powerOnIntervalMs: request.powerOnIntervalMs, onFailure: request.onFailure, retries: request.retries,
     deadlines: deadlinesMs(b.deadlines), efi: b.bootMode === 'efi', kubernetes, reprovision: request.reprovision, only: selectNodes(plan, request.nodes),
-  }, { control: ports.control, observations: ports.observations, store: ports.store, sink: ports.sink, clock: ports.clock, asker: ports.asker, bootBase: ep.base }, input.previous);
+  }, { control: ports.control, observations: ports.observations, store: ports.store, sink: ports.sink, clock: ports.clock, asker: ports.asker, bootBase: ep.base },
+  { resumed: input.resumed, provisioned: input.provisioned });
 
   const { version } = await ports.ensureAssets();
   const tokens = new Map<string, string>();
@@ -95,9 +98,17 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
     kubernetesPart: kube === undefined ? undefined : (n) => kubernetesPart(n, kube) });
   const running = new Set(job.toRun.map((n) => n.mac as string));
   for (const c of configs) {
-    // Only nodes this run provisions get an install group: a finished node must never PXE-install again.
+    // Only nodes this run provisions get an install group: a finished node must never PXE-install again,
+    // and neither must one resumed past its install (it gets the installed system's data only).
     if (!running.has(c.node.mac)) continue;
-    await writeNodeBootData(ports.store, nodeBootData(c.node, ep, { flatcarVersion: version, console: b.console, kernelArgs: b.kernelArgs }, c.install, c.installed));
+    const data = nodeBootData(c.node, ep, { flatcarVersion: version, console: b.console, kernelArgs: b.kernelArgs }, c.install, c.installed);
+    const at = job.state.nodes[c.node.mac]?.phase ?? 'bmc-check';
+    if (phaseIndex(at) >= phaseIndex('boot-disk')) {
+      await writeNodeBootData(ports.store, installedOnly(data, c.node.mac));
+      await ports.store.removeGroup(installGroupId(c.node.mac));
+    } else {
+      await writeNodeBootData(ports.store, data);
+    }
   }
 
   const state = await job.run(signal);

@@ -9,7 +9,7 @@
  * the last observation and what to check. Time comes from the injected Clock only.
  */
 import { clockSleep, type BootDeviceSetting, type BootControl, type BootStore, type Clock, type NodeRef, type Observation } from './ports.js';
-import { ACTION_PHASES, ESCALATIONS, PHASES, completes, phaseHint, phaseIndex, type Escalation, type Phase } from './phases.js';
+import { ACTION_PHASES, ESCALATIONS, PHASES, completes, phaseHint, phaseIndex, reportedHint, type Escalation, type Phase } from './phases.js';
 import type { NodeFailure } from './failure.js';
 import { HISTORY_LIMIT, type NodeState } from './job-state.js';
 import type { ObservationInbox } from './observation-inbox.js';
@@ -19,6 +19,8 @@ import { installGroupId } from './groups-profiles.js';
 export interface NodeSpec extends NodeRef {
   /** The last phase: `joined` for Kubernetes nodes, `ready` otherwise. */
   finalPhase: 'ready' | 'joined';
+  /** Resumed after an agent restart in the phase its state names: that phase goes on (its deadline runs from when it was entered). */
+  resumed?: boolean;
 }
 
 export interface MachineDeps {
@@ -38,7 +40,8 @@ export interface MachineDeps {
 export type MachineResult = { ok: true } | { ok: false; failure: NodeFailure };
 
 class PhaseFailure extends Error {
-  constructor(message: string) {
+  /** @param report the node's own failure report, when the failure is one */
+  constructor(message: string, readonly report?: Observation) {
     super(message);
     this.name = 'PhaseFailure';
   }
@@ -49,12 +52,16 @@ const POWER_OFF_SETTLE_MS = 30_000;
 const POWER_POLL_MS = 2_000;
 
 export class NodeMachine {
+  private resuming: boolean;
+
   constructor(
     private readonly spec: NodeSpec,
     private readonly state: NodeState,
     private readonly inbox: ObservationInbox,
     private readonly deps: MachineDeps,
-  ) {}
+  ) {
+    this.resuming = spec.resumed === true;
+  }
 
   /** Run from state.phase to the final phase. Aborting the signal stops between steps (the result is then a failure). */
   async run(signal: AbortSignal): Promise<MachineResult> {
@@ -62,7 +69,11 @@ export class NodeMachine {
     this.state.status = 'running';
     try {
       while (phase !== undefined) {
-        await this.enter(phase);
+        // Installed: the install group goes before the new phase is saved, so that no PXE boot from
+        // here on (not even one while the agent is down and restarting) can install the node again.
+        if (phase === 'boot-disk') await this.deps.store?.removeGroup(installGroupId(this.spec.mac));
+        if (this.resuming) this.resuming = false; // already in it: no new entry, the deadline keeps running
+        else await this.enter(phase);
         phase = await this.step(phase, signal);
       }
       this.state.status = 'done';
@@ -71,9 +82,12 @@ export class NodeMachine {
       return { ok: true };
     } catch (e) {
       const message = signal.aborted ? 'cancelled' : e instanceof PhaseFailure ? e.message : `${(e as Error).message}`;
+      const report = e instanceof PhaseFailure && !signal.aborted ? e.report : undefined;
+      const where = { hostname: this.spec.hostname, mac: this.spec.mac, bootBase: this.deps.bootBase };
       const failure: NodeFailure = {
-        mac: this.spec.mac, hostname: this.spec.hostname, phase: this.state.phase, message,
-        lastObserved: this.describeLast(), hint: phaseHint(this.state.phase, { hostname: this.spec.hostname, mac: this.spec.mac, bootBase: this.deps.bootBase }),
+        mac: this.spec.mac, hostname: this.spec.hostname, phase: this.state.phase, message: report?.output === undefined ? message : `${message}; its output ends: ${lastLines(report.output)}`,
+        lastObserved: this.describeLast(), hint: report === undefined ? phaseHint(this.state.phase, where) : reportedHint(this.state.phase, where),
+        ...(report?.output === undefined ? {} : { output: report.output }),
       };
       this.state.failure = failure;
       this.state.status = signal.aborted ? 'cancelled' : 'failed';
@@ -108,7 +122,6 @@ export class NodeMachine {
         return 'dhcp';
       case 'boot-disk':
         await this.setBoot('disk');
-        await this.deps.store?.removeGroup(installGroupId(node.mac));
         return 'reboot';
       default:
         return this.wait(phase, signal);
@@ -117,12 +130,14 @@ export class NodeMachine {
 
   private async wait(phase: Phase, signal: AbortSignal): Promise<Phase | undefined> {
     const want = phaseIndex(phase);
+    // From when the phase was entered: a resumed phase keeps the time it had left, no more.
+    const left = Math.min(this.deps.deadlines[phase], Math.max(0, this.state.phaseStartedAt + this.deps.deadlines[phase] - this.deps.clock.now()));
     const o = await this.inbox.waitFor((x) => isFailureReport(x) || (completes(x) !== undefined && phaseIndex(completes(x) as Phase) >= want),
-      this.deps.deadlines[phase], signal);
+      left, signal);
     signal.throwIfAborted();
     if (o === undefined) return this.escalate(phase, signal);
     this.observed(o);
-    if (isFailureReport(o)) throw new PhaseFailure(`the node reported failure: ${o.reason ?? '(no reason given)'}`);
+    if (isFailureReport(o)) throw new PhaseFailure(`the node reported failure: ${o.reason ?? '(no reason given)'}`, o);
     return this.after(phase, completes(o) as Phase);
   }
 
@@ -238,6 +253,11 @@ export class NodeMachine {
     const ago = Math.max(0, Math.round((this.deps.clock.now() - l.at) / 1000));
     return `${l.kind}${l.detail !== undefined ? ` ${l.detail}` : ''} ${ago}s ago`;
   }
+}
+
+/** The last few lines of a step's output, on one line. */
+function lastLines(output: string): string {
+  return output.trimEnd().split('\n').slice(-3).map((l) => l.trim()).filter((l) => l !== '').join(' | ');
 }
 
 function isFailureReport(o: Observation): boolean {

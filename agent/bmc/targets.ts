@@ -4,6 +4,7 @@
  * DHCP reservation), unless bmc.nodes pins address, port, driver or cipher suite by BMC MAC.
  */
 import type { Inventory, RackNode } from '../inventory/inventory.js';
+import { nodesNamed, rackNodeNames } from '../inventory/node-ref.js';
 import { normalizeMac } from '../inventory/mac.js';
 import { ErrorCodes, RackerError } from '../lib/errors.js';
 import type { Config } from '../config/schema.js';
@@ -20,21 +21,9 @@ export interface NodeBmc {
   tlsFingerprint: string | undefined;
 }
 
-/** Find a node by MAC (primary, BMC or secondary, any format), host name or row number. */
+/** Find a node by MAC (primary, BMC or secondary, any format), host name or row number (inventory/node-ref.ts). */
 export function findNode(inventory: Inventory, text: string): RackNode {
-  const t = text.trim();
-  // aa:bb:…, aa-bb-…, aabbccddeeff and Cisco's aabb.ccdd.eeff all name the same MAC.
-  const bare = t.replace(/\./g, '');
-  const mac = normalizeMac(t) ?? (/^[0-9a-f]{12}$/i.test(bare) ? normalizeMac(bare.replace(/(..)(?!$)/g, '$1:')) : undefined);
-  let found: RackNode | undefined;
-  if (mac !== undefined) {
-    found = inventory.nodes.find((n) => n.primaryMac === mac || n.bmcMac === mac || n.secondaryMac === mac);
-  } else if (/^\d+$/.test(t)) {
-    found = inventory.nodes.find((n) => n.row === Number(t));
-  } else {
-    const name = t.toLowerCase();
-    found = inventory.nodes.find((n) => n.hostname.toLowerCase() === name || n.hostname.toLowerCase().split('.')[0] === name);
-  }
+  const found = nodesNamed(inventory.nodes, text, rackNodeNames)[0];
   if (found === undefined) {
     throw new RackerError(ErrorCodes.notFound, `no node "${text}" in ${inventory.nodesFile}`,
       { hint: 'name a node by a MAC address of its row (primary, BMC or secondary), its host name or its row number (racker status lists them)' });

@@ -39,6 +39,8 @@ export interface PhoneHomeEvent {
   status: PhoneHomeStatus;
   /** Why, for `failed` (free text from the node, truncated). */
   reason: string | undefined;
+  /** For `failed`: the last lines of the failing step's output, as the node sent them (bounded). */
+  output?: string;
 }
 
 export type BootEvent = BootRequestEvent | PhoneHomeEvent;

@@ -2,7 +2,7 @@
  * `POST /racker/v1/events`: a node reports `installed`, `ready` or `failed` (with a reason).
  *
  *   Authorization: Bearer <the node's token>        Content-Type: application/json
- *   {"mac": "52:54:00:a1:9c:ae", "status": "failed", "reason": "flatcar-install: no disk"}
+ *   {"mac": "52:54:00:a1:9c:ae", "status": "failed", "reason": "flatcar-install: no disk", "output": "last lines\n"}
  *
  * The agent registers one random token per node and puts it in that node's Ignition. Tokens are
  * compared as SHA-256 digests with timingSafeEqual, and an unknown MAC costs the same comparison,
@@ -16,6 +16,8 @@ import type { PhoneHomeStatus } from './events.js';
 export const PHONE_HOME_PATH = '/racker/v1/events';
 const MAX_BODY = 4096;
 const MAX_REASON = 512;
+/** The failing step's last output lines a node may send with `failed` (the report script sends at most 1500 bytes). */
+const MAX_OUTPUT = 2048;
 const STATUSES: ReadonlySet<string> = new Set(['installed', 'ready', 'joined', 'failed']);
 
 /** The per-node tokens, held as digests. */
@@ -74,6 +76,8 @@ export interface PhoneHome {
   mac: string;
   status: PhoneHomeStatus;
   reason: string | undefined;
+  /** For `failed`: the last lines of the failing step's output (printable characters and newlines only). */
+  output: string | undefined;
 }
 
 /** An HTTP status and message for a refused phone-home. */
@@ -108,7 +112,10 @@ export async function readPhoneHome(req: IncomingMessage, tokens: NodeTokens): P
   if (typeof o.status !== 'string' || !STATUSES.has(o.status)) throw new PhoneHomeError(400, 'status must be installed, ready, joined or failed');
   if (o.reason !== undefined && typeof o.reason !== 'string') throw new PhoneHomeError(400, 'reason must be a string');
   const reason = typeof o.reason === 'string' ? o.reason.slice(0, MAX_REASON) : undefined;
-  return { mac, status: o.status as PhoneHomeStatus, reason };
+  if (o.output !== undefined && typeof o.output !== 'string') throw new PhoneHomeError(400, 'output must be a string');
+  // Kept to printable text and newlines: it is shown on the operator's terminal.
+  const output = typeof o.output === 'string' && o.output !== '' ? o.output.slice(-MAX_OUTPUT).replace(/[^\n\x20-\x7e]/g, '') : undefined;
+  return { mac, status: o.status as PhoneHomeStatus, reason, output };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

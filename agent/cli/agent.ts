@@ -21,12 +21,12 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, `usage: ${USAGE}`);
-  const [{ runDaemon }, { defaultSubsystems }] = await Promise.all([import('../daemon/main.js'), import('../daemon/subsystems.js')]);
+  const { runDaemon } = await import('../daemon/main.js');
   // A clean stop closes every handle and the process ends by itself; if something still holds the
   // event loop after stopping (or stopping failed), do not hang until systemd's stop timeout.
   let code = 1;
   try {
-    code = await runDaemon({ configFlag: values.config, env: ctx.env, subsystems: defaultSubsystems(), version: await rackerVersion() });
+    code = await runDaemon({ configFlag: values.config, env: ctx.env, version: await rackerVersion() });
     return code;
   } finally {
     setTimeout(() => process.exit(code), 2_000).unref();

@@ -6,6 +6,7 @@
  * phase history holds, so a phase shorter than the poll interval is still reported.
  */
 import type { JobRecord, NodeRecord } from '../state/records.js';
+import { namesNode } from '../inventory/node-ref.js';
 
 export interface JobView {
   job: JobRecord;
@@ -36,7 +37,7 @@ export function clip(text: string, width: number): string {
 
 /**
  * The nodes a job covers: those whose phase names the job, and, as the request selects them, those
- * an earlier run finished (the job skips them but counts them as ready).
+ * an earlier run finished (the job skips them and counts them as skipped).
  */
 export function jobNodes(job: JobRecord, nodes: readonly NodeRecord[]): NodeRecord[] {
   const refs = (key: string): string[] => (Array.isArray(job.request[key]) ? (job.request[key] as unknown[]).filter((x): x is string => typeof x === 'string') : []);
@@ -46,22 +47,18 @@ export function jobNodes(job: JobRecord, nodes: readonly NodeRecord[]): NodeReco
     || (!n.isManagement && n.inInventory && (only.length === 0 || only.some((r) => names(n, r))) && !exclude.some((r) => names(n, r))));
 }
 
-const macKey = (s: string): string => s.toLowerCase().replace(/[^0-9a-f]/g, '');
+/** Whether a reference names the node (inventory/node-ref.ts, the agent's own rules). */
+const names = (n: NodeRecord, ref: string): boolean => namesNode({ macs: [n.mac, n.bmc.mac, n.secondaryMac], hostname: n.hostname, row: n.row }, ref);
 
-/** Whether a reference (host name or any of the node's MACs, any spelling) names the node. */
-function names(n: NodeRecord, ref: string): boolean {
-  if (ref === n.hostname) return true;
-  const key = macKey(ref);
-  return key.length === 12 && [n.mac, n.bmc.mac, n.secondaryMac].some((m) => macKey(m) === key);
-}
-
-/** `[######xx............] 3/11 ready, 2 failed`: '#' ready, 'x' failed or excluded. */
+/** `[###==xx.............] 3/11 ready, 2 skipped, 2 failed`: '#' ready, '=' skipped (provisioned earlier), 'x' failed or excluded. */
 export function progressBar(p: JobRecord['progress'], barWidth = 20): string {
-  const total = Math.max(p.total, p.ready + p.failed + p.excluded, 1);
+  const skipped = p.skipped ?? 0;
+  const total = Math.max(p.total, p.ready + skipped + p.failed + p.excluded, 1);
   const ready = Math.round((p.ready / total) * barWidth);
-  const lost = Math.min(barWidth - ready, Math.round(((p.failed + p.excluded) / total) * barWidth));
-  const bar = barWidth > 0 ? `[${'#'.repeat(ready)}${'x'.repeat(lost)}${'.'.repeat(barWidth - ready - lost)}] ` : '';
-  return `${bar}${p.ready}/${p.total} ready${p.failed > 0 ? `, ${p.failed} failed` : ''}${p.excluded > 0 ? `, ${p.excluded} excluded` : ''}`;
+  const skip = Math.min(barWidth - ready, Math.round((skipped / total) * barWidth));
+  const lost = Math.min(barWidth - ready - skip, Math.round(((p.failed + p.excluded) / total) * barWidth));
+  const bar = barWidth > 0 ? `[${'#'.repeat(ready)}${'='.repeat(skip)}${'x'.repeat(lost)}${'.'.repeat(barWidth - ready - skip - lost)}] ` : '';
+  return `${bar}${p.ready}/${p.total} ready${skipped > 0 ? `, ${skipped} skipped` : ''}${p.failed > 0 ? `, ${p.failed} failed` : ''}${p.excluded > 0 ? `, ${p.excluded} excluded` : ''}`;
 }
 
 export function jobHeadline(job: JobRecord, now: Date): string {

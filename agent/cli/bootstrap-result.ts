@@ -9,7 +9,7 @@ import { jobHeadline, type JobView } from './bootstrap-progress.js';
 /** Exit status when Ctrl-C detaches: the job goes on, its outcome is unknown (128 + SIGINT, as a shell reports an interrupted command). */
 export const EXIT_DETACHED = 130;
 
-export type NodeResult = 'ready' | 'failed' | 'excluded' | 'cancelled' | 'unfinished';
+export type NodeResult = 'ready' | 'skipped' | 'failed' | 'excluded' | 'cancelled' | 'unfinished';
 
 export interface NodeOutcome {
   hostname: string;
@@ -20,7 +20,9 @@ export interface NodeOutcome {
   problem?: { step: string; message: string; hint?: string };
 }
 
-export function nodeResult(n: NodeRecord): NodeResult {
+/** For job `jobId`: a node another job provisioned was skipped by this one. */
+export function nodeResult(n: NodeRecord, jobId?: string): NodeResult {
+  if (jobId !== undefined && n.phase.name === 'provisioned' && n.phase.job !== jobId) return 'skipped';
   switch (n.phase.name) {
     case 'provisioned': case 'ready': case 'joined': return 'ready';
     case 'failed': return 'failed';
@@ -30,10 +32,10 @@ export function nodeResult(n: NodeRecord): NodeResult {
   }
 }
 
-export function nodeOutcomes(nodes: readonly NodeRecord[]): NodeOutcome[] {
+export function nodeOutcomes(nodes: readonly NodeRecord[], jobId?: string): NodeOutcome[] {
   return nodes.map((n) => {
-    const result = nodeResult(n);
-    const problem = n.lastError !== undefined && result !== 'ready'
+    const result = nodeResult(n, jobId);
+    const problem = n.lastError !== undefined && result !== 'ready' && result !== 'skipped'
       ? { step: n.lastError.step, message: n.lastError.message, ...(n.lastError.hint === undefined ? {} : { hint: n.lastError.hint }) }
       : undefined;
     return { hostname: n.hostname, mac: n.mac, result, phase: problem?.step ?? n.phase.name, ...(problem === undefined ? {} : { problem }) };
@@ -49,9 +51,9 @@ export const isFinished = (job: JobRecord): boolean => FINISHED_JOB_STATES.inclu
 
 /** The final table (NODE RESULT PHASE HINT), the problems in full, and the job's outcome. */
 export function renderResult(v: JobView, now: Date): string {
-  const outcomes = nodeOutcomes(v.nodes);
+  const outcomes = nodeOutcomes(v.nodes, v.job.id);
   const header = ['NODE', 'RESULT', 'PHASE', 'HINT'];
-  const rows = outcomes.map((o) => [o.hostname, o.result, o.phase, o.problem === undefined ? '' : o.problem.hint ?? 'see the problem below']);
+  const rows = outcomes.map((o) => [o.hostname, o.result, o.phase, o.problem === undefined ? (o.result === 'skipped' ? 'provisioned by an earlier job; --reprovision reinstalls it' : '') : o.problem.hint ?? 'see the problem below']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   const out = [line(header), ...rows.map(line)];
@@ -61,7 +63,7 @@ export function renderResult(v: JobView, now: Date): string {
     for (const o of problems) out.push(`  ${o.hostname} (${o.mac}), ${o.problem?.step ?? ''}: ${o.problem?.message ?? ''}`);
   }
   const count = (r: NodeResult): number => outcomes.filter((o) => o.result === r).length;
-  const parts = (['ready', 'failed', 'excluded', 'cancelled', 'unfinished'] as const).filter((r) => count(r) > 0 || r === 'ready').map((r) => `${count(r)} ${r}`);
+  const parts = (['ready', 'skipped', 'failed', 'excluded', 'cancelled', 'unfinished'] as const).filter((r) => count(r) > 0 || r === 'ready').map((r) => `${count(r)} ${r}`);
   out.push('', `${outcomes.length} node${outcomes.length === 1 ? '' : 's'}: ${parts.join(', ')}.`);
   out.push(jobHeadline(v.job, now));
   if (v.job.error !== undefined) {
@@ -80,5 +82,5 @@ function nextStep(job: JobRecord, failed: number): string {
 
 /** The --json form of the result. */
 export function resultJson(v: JobView): string {
-  return JSON.stringify({ job: v.job, nodes: nodeOutcomes(v.nodes), exitCode: isFinished(v.job) ? exitCodeFor(v.job) : EXIT_DETACHED });
+  return JSON.stringify({ job: v.job, nodes: nodeOutcomes(v.nodes, v.job.id), exitCode: isFinished(v.job) ? exitCodeFor(v.job) : EXIT_DETACHED });
 }

@@ -22,6 +22,8 @@ import type { Config } from '../config/schema.js';
 import { answersFile, loadAnswers, saveAnswers } from '../../bootstrap/answers.js';
 import { resolveAnswers, QUESTIONS, type QuestionContext } from '../../bootstrap/questions.js';
 import { prepareBootstrapPlan } from '../../bootstrap/prepare.js';
+import { provisionedNodes } from '../../bootstrap/rerun.js';
+import type { NodeRecord } from '../state/records.js';
 import { renderPlanJson, renderPlanText } from '../../bootstrap/plan-render.js';
 import { FAILURE_POLICIES, type FailurePolicy } from '../../bootstrap/job.js';
 import type { BootstrapRequest } from '../../bootstrap/job-request.js';
@@ -146,6 +148,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const keylessHint = "create the rack key with `racker factory gen-ssh-key`, give one with --ssh-key KEY|FILE, or pass --ssh-key '' to provision without SSH access";
   if (v['dry-run'] === true) {
     if (keyless) ctx.stderr.write(`warning: ${keylessText}; a real run refuses this (${keylessHint})\n`);
+    // What the agent's node records say an earlier job provisioned: the run skips those (rerun.ts).
+    if (v.reprovision !== true) extras.skipped = await provisionedByAgent(config, ctx);
     ctx.stdout.write(v.json === true ? renderPlanJson(plan, extras) : renderPlanText(plan, extras));
     return 0;
   }
@@ -168,6 +172,17 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   ctx.stderr.write(`bootstrap job ${job.id} started in the agent (Ctrl-C detaches; the job goes on)\n`);
   return followJob(api, job.id, ctx, v.json === true);
+}
+
+/** The nodes the agent's records say are provisioned (none when the agent is not running: then nothing was provisioned by it yet that we can know of). */
+async function provisionedByAgent(config: Config, ctx: CliContext): Promise<Map<string, string>> {
+  try {
+    const { nodes } = await agentClient(config).get<{ nodes: NodeRecord[] }>('/v1/nodes');
+    return provisionedNodes(nodes);
+  } catch (e) {
+    ctx.stderr.write(`note: the agent did not answer (${e instanceof Error ? e.message : String(e)}), so the plan cannot say which nodes are already provisioned\n`);
+    return new Map();
+  }
 }
 
 function agentClient(config: Config): AgentClient {

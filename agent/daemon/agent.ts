@@ -1,38 +1,31 @@
 /**
- * The composition root: builds every part of the agent from the configuration and inventory and
- * passes collaborators in. Start order: state → discovery → metrics → [DHCP] → [boot] → BMC poller → jobs →
- * control API → watchdog; stop in reverse. A failed start stops what had started and reports the
- * service and the reason. stop() is idempotent. reload() (SIGHUP, POST /v1/reload) reloads the
- * configuration and inventory and reloads or restarts only the services whose inputs changed.
+ * The agent's lifecycle over what compose.ts builds: load the configuration and inventory, compose,
+ * start every service in order (state → discovery → metrics → network services → bmc → BMC poller →
+ * jobs → control API → watchdog), stop in reverse. A failed start stops what had started and
+ * reports the service and the reason. stop() is idempotent. reload() (SIGHUP, POST /v1/reload)
+ * reloads the configuration and inventory and reloads or restarts only the services whose inputs
+ * changed.
  */
 import type { Env } from '../config/paths.js';
 import { ErrorCodes, RackerError, isRackerError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
-import { ControlServer, assertNoRunningAgent, controlSocketPath } from '../api/control-server.js';
+import { assertNoRunningAgent, controlSocketPath } from '../api/control-server.js';
 import type { ReloadResult } from '../api/routes.js';
-import { BmcPoller, type PollTarget } from '../bmc-poller/poller.js';
-import { createMetrics } from '../metrics/metrics.js';
-import { deadlinesMs } from '../../bootstrap/phases.js';
-import { MetricsServer } from '../metrics/metrics-server.js';
-import { EventLog } from '../state/event-log.js';
-import { DiscoveredMacs } from '../state/discovered-macs.js';
-import { StateStore } from '../state/state-store.js';
-import { createControlBackend } from './control-backend.js';
-import { HealthMonitor, Watchdog } from './health.js';
 import { changedInputs, loadInputs, type AgentInputs } from './inputs.js';
-import { JobManager } from './jobs.js';
 import type { SdNotifier } from './sd-notify.js';
 import { statusLine } from './status-line.js';
-import type { AgentDeps, ServiceEntry, Subsystems } from './subsystems.js';
+import type { AgentDeps, ServiceEntry } from './subsystems.js';
+import { compose, type Composition, type Overrides } from './compose.js';
 
 export interface AgentOptions {
   configFlag?: string;
   env: Env;
   log: Logger;
   notifier: SdNotifier;
-  subsystems: Subsystems;
   version: string;
+  /** Tests only: hardware and external daemons (compose.ts Overrides). */
+  overrides?: Overrides;
 }
 
 interface Running {
@@ -43,10 +36,10 @@ interface Running {
 export class Agent {
   private inputs: AgentInputs | undefined;
   private deps: AgentDeps | undefined;
+  private composition: Composition | undefined;
   private running: Running[] = [];
   private stopping: Promise<boolean> | undefined;
   private reloading: Promise<ReloadResult> | undefined;
-  private readonly startedAt = new Date().toISOString();
   private statusTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: AgentOptions) {}
@@ -58,35 +51,17 @@ export class Agent {
     const { config } = this.inputs;
     log.level = config.agent.logLevel;
     await assertNoRunningAgent(controlSocketPath(config.paths.runDir));
-    const events = new EventLog({ dir: config.paths.stateDir, maxBytes: config.agent.events.maxBytes, keep: config.agent.events.keep, log: log.child({ component: 'events' }) });
-    const state = new StateStore({ stateDir: config.paths.stateDir, events, log: log.child({ component: 'state' }) });
-    const metrics = createMetrics(state, {
-      version: this.o.version,
-      phaseDeadlines: () => Object.fromEntries(Object.entries(deadlinesMs(this.current().config.bootstrap.deadlines)).map(([phase, ms]) => [phase, ms / 1000])),
-    });
-    const deps: AgentDeps = { inputs: () => this.current(), state, events, metrics, log };
-    this.deps = deps;
-    const discovery = new DiscoveredMacs(events);
-    const jobs = new JobManager(state, this.o.subsystems.jobRunner?.(deps), metrics, log.child({ component: 'jobs' }));
-    const health = new HealthMonitor(() => this.running.map((r) => r.service));
-    const backend = createControlBackend({
-      store: state, events, discovery, jobs, health, reload: () => this.reload(),
-      info: () => ({ version: this.o.version, pid: process.pid, startedAt: this.startedAt, configFile: this.current().config.source }),
-    });
-    const fixed = (name: string, service: Service): ServiceEntry => ({ name, dependsOn: { config: [], inventory: false }, create: () => service });
-    const entries: ServiceEntry[] = [
-      { name: 'state', dependsOn: { config: [], inventory: true }, create: () => state, reload: async () => this.syncState() },
-      fixed('discovery', discovery),
-      { name: 'metrics', dependsOn: { config: ['agent'], inventory: false }, create: (d) => new MetricsServer(metrics.registry, d.inputs().config.agent.metricsPort, log.child({ component: 'metrics' }), d.inputs().config.agent.metricsAddress) },
-      ...(this.o.subsystems.services ?? []),
-      ...this.pollerEntry(),
-      fixed('jobs', jobs),
-      fixed('control-api', new ControlServer(backend, { runDir: config.paths.runDir, socketGroup: config.agent.socketGroup }, log.child({ component: 'api' }))),
-      fixed('watchdog', new Watchdog(this.o.notifier, health, log.child({ component: 'watchdog' }))),
-    ];
+    const parts = compose({
+      inputs: () => this.current(), log, notifier: this.o.notifier, version: this.o.version,
+      running: () => this.running.map((r) => r.service), reload: () => this.reload(),
+    }, this.o.overrides);
+    this.composition = parts;
+    this.deps = parts.deps;
+    const state = parts.deps.state;
+    const entries = parts.entries;
     for (const entry of entries) {
       if (signal.aborted) break;
-      const service = entry.create(deps);
+      const service = entry.create(parts.deps);
       try {
         await service.start(signal);
       } catch (err) {
@@ -95,7 +70,7 @@ export class Agent {
         throw startFailure(entry.name, err);
       }
       this.running.push({ entry, service });
-      if (service === state) this.syncState();
+      if (service === state) parts.syncState();
     }
     if (signal.aborted) {
       await this.stopRunning();
@@ -106,6 +81,12 @@ export class Agent {
     state.onChange(() => this.scheduleStatus());
     log.info({ services: this.running.map((r) => r.entry.name), status: this.statusLine() }, 'racker agent ready');
     return true;
+  }
+
+  /** What compose.ts built for this start (tests look at the state and jobs through it). */
+  composed(): Composition {
+    if (this.composition === undefined) throw new Error('the agent has not started');
+    return this.composition;
   }
 
   /** Stop every service in reverse order; true when all stopped cleanly. Safe to call many times. */
@@ -170,35 +151,6 @@ export class Agent {
     } finally {
       this.o.notifier.ready(this.statusLine());
     }
-  }
-
-  private pollerEntry(): ServiceEntry[] {
-    const factory = this.o.subsystems.powerReader;
-    if (factory === undefined) {
-      this.o.log.warn('no BMC driver in this build: power states are not polled');
-      return [];
-    }
-    return [{
-      name: 'bmc-poller',
-      dependsOn: { config: ['agent', 'bmc'], inventory: true },
-      create: (d) => {
-        const { agent, bmc } = d.inputs().config;
-        return new BmcPoller(factory(d), d.state, d.metrics, this.pollTargets(), {
-          ...agent.bmcPoll, concurrency: bmc.fanout, pollTimeoutMs: bmc.timeoutMs * (bmc.retries + 1) * bmc.cipherSuites.length,
-        }, d.log.child({ component: 'bmc-poller' }));
-      },
-    }];
-  }
-
-  private pollTargets(): PollTarget[] {
-    return (this.deps?.state.nodes() ?? [])
-      .filter((n) => n.inInventory && !n.isManagement && n.bmc.address !== undefined)
-      .map((n) => ({ mac: n.mac, hostname: n.hostname, bmcMac: n.bmc.mac, bmcAddress: n.bmc.address as string }));
-  }
-
-  private syncState(): void {
-    const { config, inventory } = this.current();
-    (this.deps as AgentDeps).state.syncInventory(inventory.nodes, (bmcMac) => config.bmc.nodes[bmcMac]?.driver ?? config.bmc.driver);
   }
 
   private async stopRunning(): Promise<boolean> {

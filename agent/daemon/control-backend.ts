@@ -1,6 +1,6 @@
 /** The agent as the control API sees it (routes.ts ControlBackend), over the agent's parts. */
 import { ErrorCodes, RackerError, ValidationError, type Problem } from '../lib/errors.js';
-import { normalizeMac } from '../inventory/mac.js';
+import { nodesNamed, type NodeNames } from '../inventory/node-ref.js';
 import type { AgentInfo, ControlBackend, ReloadResult } from '../api/routes.js';
 import type { BootstrapRequest } from '../api/requests.js';
 import type { EventLog } from '../state/event-log.js';
@@ -36,10 +36,12 @@ export function createControlBackend(p: BackendParts): ControlBackend {
   };
 }
 
-/** By primary MAC in any spelling, or by host name; nodes still in nodes.csv win. */
+/** What a node record can be named by (inventory/node-ref.ts). */
+export const recordNames = (n: NodeRecord): NodeNames => ({ macs: [n.mac, n.bmc.mac, n.secondaryMac], hostname: n.hostname, row: n.row });
+
+/** By any of its MACs in any spelling, host name or row (inventory/node-ref.ts); nodes still in nodes.csv win. */
 export function findNodeIn(nodes: readonly NodeRecord[], id: string): NodeRecord | undefined {
-  const mac = normalizeMac(id);
-  const matches = nodes.filter((n) => (mac !== undefined ? n.mac === mac : n.hostname === id.toLowerCase()));
+  const matches = nodesNamed(nodes, id, recordNames);
   return matches.find((n) => n.inInventory) ?? matches[0];
 }
 

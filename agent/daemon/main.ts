@@ -8,12 +8,10 @@ import { ErrorCodes, RackerError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { Agent } from './agent.js';
 import { SdNotifier } from './sd-notify.js';
-import type { Subsystems } from './subsystems.js';
 
 export interface DaemonOptions {
   configFlag?: string;
   env: Env;
-  subsystems: Subsystems;
   version: string;
   log?: Logger;
   /** Longest a stop may take before we exit anyway (the configuration may say otherwise once loaded). */
@@ -23,7 +21,7 @@ export interface DaemonOptions {
 export async function runDaemon(o: DaemonOptions): Promise<number> {
   const log = o.log ?? createLogger({ mode: 'daemon' });
   const notifier = new SdNotifier({ env: o.env, log });
-  const agent = new Agent({ configFlag: o.configFlag, env: o.env, log, notifier, subsystems: o.subsystems, version: o.version });
+  const agent = new Agent({ configFlag: o.configFlag, env: o.env, log, notifier, version: o.version });
   const startAbort = new AbortController();
   let requestStop: (signal: string) => void = () => undefined;
   const stopRequested = new Promise<string>((resolve) => { requestStop = resolve; });

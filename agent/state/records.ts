@@ -95,7 +95,8 @@ export const jobRecordSchema = z.object({
   finishedAt: iso.optional(),
   /** The validated request, as submitted. */
   request: z.record(z.string(), z.unknown()),
-  progress: z.object({ total: z.number().int(), ready: z.number().int(), failed: z.number().int(), excluded: z.number().int() }),
+  /** `skipped`: nodes the job leaves alone because an earlier job provisioned them (absent in older files). */
+  progress: z.object({ total: z.number().int(), ready: z.number().int(), failed: z.number().int(), excluded: z.number().int(), skipped: z.number().int().optional() }),
   /** The latest human line about the job. */
   message: z.string().optional(),
   /** An open question from the failure policy, waiting for POST /v1/jobs/:id/answer. */

@@ -43,10 +43,21 @@ export function installScript(e: Endpoints, node: PlannedNode, o: InstallOptions
   const minBytes = o.minDiskGiB * 1024 ** 3;
   return `#!/bin/bash
 # racker installer for ${node.hostname} (${node.mac}): generated, do not edit.
-set -euo pipefail
+# -E: the ERR trap also fires inside run(), where the step is known.
+set -Eeuo pipefail
 report=${REPORT_SCRIPT}
 oemdir=/run/racker-oem
-trap '"$report" failed "install step failed (line $LINENO): $BASH_COMMAND" || true' ERR
+steplog=/run/racker-install-step.log
+step=""
+# A failure reports the step as it ran (arguments expanded) with the last lines of its output.
+trap '"$report" failed "install step failed (line $LINENO): \${step:-$BASH_COMMAND}" "" "$steplog" || true' ERR
+# Run one step: its output goes to the console (journal) and to $steplog for the report.
+run() {
+  step="$*"
+  "$@" 2>&1 | tee "$steplog"
+  step=""
+  : > "$steplog"
+}
 disk=${shQuote(o.installDisk ?? '')}
 if [ -z "$disk" ]; then
   # The smallest whole disk that is not removable, not read-only and large enough.
@@ -57,15 +68,15 @@ if [ -z "$disk" ]; then
   exit 1
 fi
 echo "racker: installing Flatcar ${o.flatcarVersion} to $disk"
-flatcar-install -d "$disk" -b ${shQuote(e.flatcarAssets)} -V ${shQuote(o.flatcarVersion)} -o ''
-udevadm settle
+run flatcar-install -d "$disk" -b ${shQuote(e.flatcarAssets)} -V ${shQuote(o.flatcarVersion)} -o ''
+run udevadm settle
 oem="$(blkid -t LABEL=OEM -o device "$disk"* | head -n 1)"
 mkdir -p "$oemdir"
-mount "$oem" "$oemdir"
+run mount "$oem" "$oemdir"
 cat >> "$oemdir/grub.cfg" <<'RACKER_GRUB'
 ${oemGrubCfg(e, node, o).trimEnd()}
 RACKER_GRUB
-umount "$oemdir"
+run umount "$oemdir"
 sync
 "$report" installed
 # The agent now sets the boot device to disk; give it time before the reboot.

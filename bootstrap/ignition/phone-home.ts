@@ -10,16 +10,24 @@ import type { IgnitionFile } from './types.js';
 
 export const REPORT_SCRIPT = '/opt/racker/bin/racker-report';
 export const HEADERS_FILE = '/etc/racker/phone-home.headers';
+/** How much of a failing step's output a report carries: its last lines, at most this many bytes. */
+export const OUTPUT_LINES = 15;
+export const OUTPUT_BYTES = 1500;
 
 export function reportScript(url: string, mac: string, headersFile = HEADERS_FILE): string {
   return `#!/bin/bash
-# Report progress to the racker agent: racker-report <status> [reason] [payload-file]
+# Report progress to the racker agent: racker-report <status> [reason] [payload-file] [output-file]
+# output-file: the failing step's output; its last lines go with the report (bounded, safe characters).
 set -euo pipefail
 status="$1"
 reason="$(printf '%s' "\${2:-}" | tr -cd '[:alnum:] ._:/()=,+-' | cut -c1-400)"
 payload=""
 if [ -n "\${3:-}" ]; then payload="$(base64 -w0 < "$3")"; fi
-printf '{"mac":"%s","status":"%s","reason":"%s","payload":"%s"}' ${shQuote(mac)} "$status" "$reason" "$payload" |
+output=""
+if [ -n "\${4:-}" ] && [ -s "$4" ]; then
+  output="$(tail -n ${OUTPUT_LINES} "$4" | tail -c ${OUTPUT_BYTES} | tr -cd '[:print:]\\n' | tr -d '"\\\\' | awk '{ printf "%s\\\\n", $0 }')"
+fi
+printf '{"mac":"%s","status":"%s","reason":"%s","payload":"%s","output":"%s"}' ${shQuote(mac)} "$status" "$reason" "$payload" "$output" |
   curl --fail --silent --show-error --retry 60 --retry-delay 5 --retry-all-errors --max-time 30 \\
     -H @${headersFile} -H 'Content-Type: application/json' --data-binary @- ${shQuote(url)}
 `;

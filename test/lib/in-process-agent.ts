@@ -1,19 +1,19 @@
 /**
- * The agent's real control API (ControlServer, control backend, StateStore, JobManager) in the
- * test process, on `<runDir>/agent.sock`, with a FakeJobRunner in place of the bootstrap: for
- * checking a client (the CLI as a process) against the real request schemas, response shapes,
- * question ids and cancel semantics, without BMCs or a network.
+ * The agent as `racker agent` composes it (agent/daemon/compose.ts), in the test process, on
+ * `<runDir>/agent.sock`: the real control API, state store, job manager and event log over the fake
+ * rack's nodes.csv. Replaced: the network services and the BMC layer (no traffic leaves the test),
+ * and the bootstrap by a scripted runner, for checking a client (the CLI as a process) against the
+ * real request schemas, response shapes, question ids and cancel semantics.
  */
-import { ControlServer } from '../../agent/api/control-server.js';
-import { createControlBackend } from '../../agent/daemon/control-backend.js';
-import { HealthMonitor } from '../../agent/daemon/health.js';
-import { JobManager } from '../../agent/daemon/jobs.js';
-import { EventLog } from '../../agent/state/event-log.js';
-import { DiscoveredMacs } from '../../agent/state/discovered-macs.js';
-import { StateStore } from '../../agent/state/state-store.js';
-import { createMetrics } from '../../agent/metrics/metrics.js';
-import { silentLogger } from '../../agent/lib/log.js';
+import { appendFile } from 'node:fs/promises';
+import { Agent } from '../../agent/daemon/agent.js';
+import { SdNotifier } from '../../agent/daemon/sd-notify.js';
+import type { JobManager } from '../../agent/daemon/jobs.js';
+import type { StateStore } from '../../agent/state/state-store.js';
+import { captureLog } from './capture-log.js';
 import { FakeJobRunner } from './fake-job-runner.js';
+import { fakeBmcLayer } from './fake-bmc-layer.js';
+import type { FakeRack } from './fake-rack.js';
 
 export interface InProcessAgent {
   store: StateStore;
@@ -22,35 +22,19 @@ export interface InProcessAgent {
   stop: () => Promise<void>;
 }
 
-/** Nodes as the fake rack (test/lib/fake-rack.ts DEFAULT_ROWS) has them. */
-const NODES = [
-  ['00:11:22:33:44:00', '00:11:22:33:44:01', '00:11:22:33:44:30', 'mgmt'],
-  ['00:11:22:33:44:10', '00:11:22:33:44:11', '00:11:22:33:44:40', 'red'],
-  ['00:11:22:33:44:20', '00:11:22:33:44:21', '00:11:22:33:44:50', 'purple'],
-  ['00:11:22:33:44:60', '00:11:22:33:44:61', '00:11:22:33:44:70', 'purple'],
-].map(([primaryMac, bmcMac, secondaryMac, nodeType], i) => ({
-  primaryMac: primaryMac ?? '', bmcMac: bmcMac ?? '', secondaryMac: secondaryMac ?? '', nodeType: nodeType ?? '', row: i + 1,
-  hostname: `node-0${i + 1}`, address: undefined, bmcAddress: undefined, isManagement: i === 0,
-}));
-
-export async function startInProcessAgent(stateDir: string, runDir: string): Promise<InProcessAgent> {
-  const log = silentLogger();
-  const events = new EventLog({ dir: stateDir, maxBytes: 1 << 20, keep: 1, log });
-  const store = new StateStore({ stateDir, events, log });
-  await store.start(new AbortController().signal);
-  store.syncInventory(NODES, () => 'ipmi');
-  const discovery = new DiscoveredMacs(events);
-  await discovery.start(new AbortController().signal);
+export async function startInProcessAgent(rack: FakeRack): Promise<InProcessAgent> {
+  await appendFile(rack.configPath, 'agent:\n  metricsPort: 0\n');
+  const { log } = captureLog('warn');
   const runner = new FakeJobRunner();
-  const jobs = new JobManager(store, runner, createMetrics(store, { processMetrics: false }), log);
-  await jobs.start(new AbortController().signal);
-  const backend = createControlBackend({
-    store, events, discovery, jobs, health: new HealthMonitor(() => [store]),
-    info: () => ({ version: '0.0.0-test', pid: process.pid, startedAt: new Date().toISOString(), configFile: undefined }),
-    reload: async () => ({ reloaded: [], unchanged: ['state'], warnings: [] }),
+  const agent = new Agent({
+    env: rack.env, log, notifier: new SdNotifier({ env: {}, log }), version: '0.0.0-test',
+    overrides: {
+      networkServices: () => [],
+      bmc: () => fakeBmcLayer(),
+      jobRunner: () => runner,
+    },
   });
-  const server = new ControlServer(backend, { runDir, socketGroup: undefined, lookupGroup: async () => undefined }, log);
-  await server.start(new AbortController().signal);
-  return { store, runner, jobs, stop: async () => { await server.stop(); await jobs.stop(); await discovery.stop(); await store.stop(); } };
+  await agent.start(new AbortController().signal);
+  const composed = agent.composed();
+  return { store: composed.deps.state, runner, jobs: composed.jobs, stop: async () => { await agent.stop(); } };
 }
-

@@ -8,7 +8,7 @@ import type { Clock, Observation, ObservationKind, PhoneHomeStatus, ProgressObse
 import type { Mac } from '../../agent/inventory/mac.js';
 import type { FakeBmc } from './fake-bmc.js';
 
-export type Step = { kind: ObservationKind; os?: 'installed'; status?: PhoneHomeStatus; reason?: string };
+export type Step = { kind: ObservationKind; os?: 'installed'; status?: PhoneHomeStatus; reason?: string; output?: string };
 
 export const PXE_STEPS: Step[] = [
   { kind: 'dhcp-ack' }, { kind: 'boot.ipxe' }, { kind: 'ipxe' }, { kind: 'kernel' }, { kind: 'initrd' },
@@ -25,6 +25,8 @@ export interface Behaviour {
   onlyEfi?: boolean;
   /** Report `failed` instead of `installed` (for the first `times` boots, default always). */
   installFails?: string;
+  /** With installFails: the failing step's output the report carries. */
+  installOutput?: string;
   /** Booting from disk: the steps emitted (default: installed Ignition, ready, and joined when `joins`). */
   diskSteps?: Step[];
   /** Kubernetes: report joined after ready. */
@@ -60,6 +62,13 @@ export class ScriptedNodes {
     };
   }
 
+  /** A node that was already booting before this rig existed (the agent restarted): the rest of its PXE steps, from `kind`. */
+  resumeFrom(mac: string, kind: ObservationKind): void {
+    const gen = (this.generation.get(mac) ?? 0) + 1;
+    this.generation.set(mac, gen);
+    this.emitSteps(mac, gen, PXE_STEPS.slice(PXE_STEPS.findIndex((s) => s.kind === kind)));
+  }
+
   private boot(mac: string, device: 'pxe' | 'disk', efi: boolean): void {
     const n = (this.boots.get(mac) ?? 0) + 1;
     this.boots.set(mac, n);
@@ -71,11 +80,15 @@ export class ScriptedNodes {
       if (b.onlyEfi !== undefined && b.onlyEfi !== efi) return;
       steps = [...PXE_STEPS];
       const now = b.times === undefined || n <= b.times;
-      if (b.installFails !== undefined && now) steps[steps.length - 1] = { kind: 'phone-home', status: 'failed', reason: b.installFails };
+      if (b.installFails !== undefined && now) steps[steps.length - 1] = { kind: 'phone-home', status: 'failed', reason: b.installFails, ...(b.installOutput === undefined ? {} : { output: b.installOutput }) };
       if (b.stallBefore !== undefined && now) steps = steps.slice(0, steps.findIndex((s) => s.kind === b.stallBefore));
     } else {
       steps = b.diskSteps ?? [...DISK_STEPS, ...(b.joins === true ? [JOIN_STEP] : [])];
     }
+    this.emitSteps(mac, gen, steps);
+  }
+
+  private emitSteps(mac: string, gen: number, steps: readonly Step[]): void {
     steps.forEach((s, i) => {
       this.clock.setTimer((i + 1) * this.stepMs, () => {
         if (this.generation.get(mac) !== gen) return; // powered off or rebooted since

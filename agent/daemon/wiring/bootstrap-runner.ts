@@ -24,7 +24,8 @@ import type { JobRecord } from '../../state/records.js';
 import type { RackBus } from './rack-bus.js';
 import { BusObservations } from './observations.js';
 import { TokenStore } from './token-store.js';
-import { JobStateSink, loadJobState } from './job-state-sink.js';
+import { JobStateSink, jobSummary, loadJobState } from './job-state-sink.js';
+import { provisionedNodes } from '../../../bootstrap/rerun.js';
 
 export interface BootstrapRunnerOptions {
   deps: AgentDeps;
@@ -50,8 +51,9 @@ export class BootstrapRunner implements JobRunner {
 
   async run(job: Readonly<JobRecord>, ctx: JobContext): Promise<JobOutcome> {
     const request = parseRequest(bootstrapRequestSchema, job.request, 'bootstrap');
-    const { config } = this.o.deps.inputs();
-    const prepared = await prepareBootstrapPlan(config, request.answers, request.exclude);
+    // The agent's current inventory and configuration: nodes.csv is not read again for the job.
+    const { config, inventory } = this.o.deps.inputs();
+    const prepared = await prepareBootstrapPlan(config, request.answers, request.exclude, inventory);
     const stateDir = config.paths.stateDir;
     const paths = bootPaths(config);
     if (paths.assetsDir === undefined) throw new RackerError(ErrorCodes.config, 'boot.assetsDir is empty, so the boot service serves no images to install from', { hint: 'remove boot.assetsDir from the configuration' });
@@ -82,16 +84,17 @@ export class BootstrapRunner implements JobRunner {
       kubeApi: (server, secrets) => new HttpsKubeApi(server, secrets),
       saveKubeconfig: (text) => writeKubeconfig(config.paths.etcDir, prepared.plan.clusterName, text),
     };
-    const previous = ctx.resumed ? await loadJobState(stateDir, job.id) : undefined;
+    // Resuming this very job: its own saved state decides (what it finished or excluded stays so).
+    // A new job: the agent's node records decide which nodes an earlier job already provisioned.
+    const resumed = ctx.resumed ? await loadJobState(stateDir, job.id) : undefined;
+    const provisioned = resumed === undefined ? provisionedNodes(this.o.deps.state.nodes()) : undefined;
     ctx.progress({ message: `provisioning ${prepared.plan.nodes.length} nodes` });
-    // Resuming this very job: what it already finished stays finished, even when it reprovisions.
-    const effective = previous === undefined ? request : { ...request, reprovision: false };
-    const result = await runBootstrap({ id: job.id, config, plan: prepared.plan, snippets: prepared.snippets, request: effective, previous }, ports, ctx.signal);
+    const result = await runBootstrap({ id: job.id, config, plan: prepared.plan, snippets: prepared.snippets, request, resumed, provisioned }, ports, ctx.signal);
     // Stopped (agent stopping, or cancelled): the job manager decides between resume and cancelled.
     if (ctx.signal.aborted) throw ctx.signal.reason as Error;
     const nodes = Object.values(result.state.nodes);
     const failed = nodes.filter((n) => n.status === 'failed' || (n.status === 'excluded' && n.failure !== undefined));
-    const summary = `${nodes.filter((n) => n.status === 'done' || n.status === 'skipped').length} ready, ${failed.length} failed, ${nodes.filter((n) => n.status === 'excluded').length} excluded`;
+    const summary = jobSummary(result.state);
     const kube = result.kubeconfig === undefined ? '' : `; ${result.kubeconfig.usage}`;
     // Succeeded means every node is ready: a node excluded after failing is not provisioned.
     const allReady = nodes.every((n) => n.status === 'done' || n.status === 'skipped');

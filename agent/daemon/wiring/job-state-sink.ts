@@ -40,6 +40,21 @@ export function recordPhase(n: NodeState): RecordPhase | undefined {
   }
 }
 
+/** The job's counts as the progress bar shows them: every node in exactly one (or none while it runs). */
+export function jobCounts(state: JobState): { ready: number; failed: number; excluded: number; skipped: number } {
+  const nodes = Object.values(state.nodes);
+  const count = (status: NodeState['status']): number => nodes.filter((n) => n.status === status).length;
+  return { ready: count('done'), failed: count('failed'), excluded: count('excluded'), skipped: count('skipped') };
+}
+
+/** "1 ready, 0 failed, 0 excluded, 2 skipped (node-02, node-03: already provisioned …)": what the table shows. */
+export function jobSummary(state: JobState): string {
+  const c = jobCounts(state);
+  const skipped = Object.values(state.nodes).filter((n) => n.status === 'skipped');
+  const why = skipped.length === 0 ? '' : ` (${skipped.map((n) => n.hostname).join(', ')}: already provisioned; --reprovision reinstalls)`;
+  return `${c.ready} ready, ${c.failed} failed, ${c.excluded} excluded${c.skipped > 0 ? `, ${c.skipped} skipped${why}` : ''}`;
+}
+
 export class JobStateSink implements StateSink {
   private writing: Promise<void> = Promise.resolve();
   private readonly failuresSeen = new Set<string>();
@@ -51,6 +66,10 @@ export class JobStateSink implements StateSink {
     // from the last state saved while it ran, so that is what stays on disk.
     if (this.ctx.signal.aborted && (this.ctx.signal.reason as Error | undefined)?.message === AGENT_STOPPING) return;
     for (const n of Object.values(state.nodes)) {
+      if (n.status === 'skipped' && !this.failuresSeen.has(`${n.mac}/skipped`) && this.store.node(n.mac) !== undefined) {
+        this.failuresSeen.add(`${n.mac}/skipped`);
+        this.store.event({ type: 'node.skipped', level: 'info', node: n.mac, message: `${n.hostname}: skipped by job ${state.id}: ${n.skipped ?? 'not selected'}` });
+      }
       const phase = recordPhase(n);
       if (phase !== undefined && this.store.node(n.mac) !== undefined) {
         this.store.setPhase(n.mac, phase, { job: state.id, message: `${n.hostname}: ${phase}${n.lastObserved === undefined ? '' : ` (last seen: ${n.lastObserved.kind})`}` });
@@ -62,12 +81,7 @@ export class JobStateSink implements StateSink {
         }
       }
     }
-    const nodes = Object.values(state.nodes);
-    this.ctx.progress({
-      ready: nodes.filter((n) => n.status === 'done' || n.status === 'skipped').length,
-      failed: nodes.filter((n) => n.status === 'failed').length,
-      excluded: nodes.filter((n) => n.status === 'excluded').length,
-    });
+    this.ctx.progress(jobCounts(state));
     const text = `${JSON.stringify(state, null, 2)}\n`;
     this.writing = this.writing.then(() => writeFileAtomic(jobStatePath(this.stateDir, state.id), text, { mode: 0o600, mkdirs: true }));
     await Promise.all([this.writing, this.store.persisted()]);

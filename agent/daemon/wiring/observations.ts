@@ -24,7 +24,7 @@ export function bootObservation(e: BootEvent, macByAddress: MacByAddress): Obser
   const at = e.at.getTime();
   if (e.type === 'phone-home') {
     const mac = normalizeMac(e.mac);
-    return mac === undefined ? undefined : { mac, kind: 'phone-home', at, status: e.status, ...(e.reason === undefined ? {} : { reason: e.reason }) };
+    return mac === undefined ? undefined : { mac, kind: 'phone-home', at, status: e.status, ...(e.reason === undefined ? {} : { reason: e.reason }), ...(e.output === undefined ? {} : { output: e.output }) };
   }
   if (e.status >= 400 || e.aborted) return undefined;
   const mac = (e.mac === undefined ? undefined : normalizeMac(e.mac)) ?? macByAddress(e.clientIp);

@@ -3,7 +3,9 @@ import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent } from '../../../agent/daemon/agent.js';
 import { SdNotifier } from '../../../agent/daemon/sd-notify.js';
-import type { ServiceEntry, Subsystems } from '../../../agent/daemon/subsystems.js';
+import type { ServiceEntry } from '../../../agent/daemon/subsystems.js';
+import type { Overrides } from '../../../agent/daemon/compose.js';
+import { fakeBmcLayer } from '../../lib/fake-bmc-layer.js';
 import type { Service } from '../../../agent/lib/service.js';
 import { isRackerError } from '../../../agent/lib/errors.js';
 import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
@@ -43,10 +45,12 @@ describe('agent lifecycle (in process, fake subsystems)', function () {
   let sent: string[];
   let agent: Agent | undefined;
 
-  const make = (subsystems: Subsystems): Agent => {
+  /** The agent as compose.ts builds it, with the network services and the BMC layer replaced (never the real rack's addresses). */
+  const make = (o: { services?: ServiceEntry[]; powerReader?: () => FakePowerReader }): Agent => {
+    const overrides: Overrides = { networkServices: () => o.services ?? [], bmc: () => fakeBmcLayer(o.powerReader?.()) };
     const cap = captureLog('warn');
     const notifier = new SdNotifier({ env: { NOTIFY_SOCKET: '/fake' }, log: cap.log, send: (_a, p) => { sent.push(p.toString()); } });
-    agent = new Agent({ env: rack.env, log: cap.log, notifier, subsystems, version: 'test' });
+    agent = new Agent({ env: rack.env, log: cap.log, notifier, overrides, version: 'test' });
     return agent;
   };
 
@@ -105,11 +109,12 @@ describe('agent lifecycle (in process, fake subsystems)', function () {
     trace.length = 0;
     expect((await a.reload()).reloaded).to.deep.equal([]);
     await appendFile(join(rack.oemDir, 'nodes.csv'), '00:11:22:33:44:80, 00:11:22:33:44:81, 00:11:22:33:44:90, red, new\n');
-    expect((await a.reload()).reloaded).to.deep.equal(['state', 'dhcp']);
+    // As in the shipped agent: the retiring of left servers sweeps, the BMC poller restarts with the new node list.
+    expect((await a.reload()).reloaded).to.deep.equal(['state', 'dhcp', 'retire', 'bmc-poller']);
     expect(trace).to.deep.equal(['reload dhcp']);
     trace.length = 0;
     await writeFile(rack.configPath, `${await readFile(rack.configPath, 'utf8')}boot:\n  port: 8081\n`);
-    expect((await a.reload()).reloaded).to.deep.equal(['boot']);
+    expect((await a.reload()).reloaded).to.deep.equal(['boot', 'retire']); // retire sweeps the boot data directory
     expect(trace).to.deep.equal(['stop boot#1', 'start boot#2']);
     expect(sent.filter((d) => d.startsWith('RELOADING=1'))).to.have.length(3);
     expect(sent.filter((d) => d.startsWith('READY=1'))).to.have.length(4);

@@ -26,6 +26,16 @@ describe('boot service phone-home (POST /racker/v1/events)', function () {
     ]);
   });
 
+  it('carries the failing step\'s output with a failure, bounded and kept to printable text', async () => {
+    const output = `${'x'.repeat(3000)}\nError: /dev/vda is not a block device\u001b[0m\n`;
+    expect((await post({ mac: MAC, status: 'failed', reason: 'install step failed', output })).status).to.equal(204);
+    const e = b.events.filter((x) => x.type === 'phone-home').at(-1);
+    const got = e?.type === 'phone-home' ? e.output ?? '' : '';
+    expect(got.length).to.be.at.most(2048);
+    expect(got.endsWith('Error: /dev/vda is not a block device[0m\n')).to.equal(true);
+    expect((await post({ mac: MAC, status: 'failed', output: 5 })).status).to.equal(400);
+  });
+
   it('refuses missing, wrong or another node\'s tokens with 401', async () => {
     const noAuth = await post({ mac: MAC, status: 'ready' }, { 'Content-Type': 'application/json' });
     expect([noAuth.status, noAuth.headers['www-authenticate']]).to.deep.equal([401, 'Bearer realm="racker"']);

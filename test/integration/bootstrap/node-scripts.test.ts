@@ -61,7 +61,7 @@ describe('node scripts (bash, curl)', function () {
     expect(Buffer.from(body.payload ?? '', 'base64').toString()).to.equal('apiVersion: v1\nkind: Config\n');
   });
 
-  async function runInstaller(lsblkOutput: string, installDisk?: string): Promise<{ code: number; log: string; grub: string; posts: string[] }> {
+  async function runInstaller(lsblkOutput: string, installDisk?: string, failing: Record<string, string> = {}): Promise<{ code: number; log: string; grub: string; posts: string[] }> {
     const d = dir as string;
     const bin = join(d, 'bin');
     const oem = join(d, 'oem');
@@ -75,7 +75,7 @@ describe('node scripts (bash, curl)', function () {
       await chmod(join(bin, name), 0o755);
     };
     await fake('lsblk', `cat <<'EOF'\n${lsblkOutput}\nEOF`);
-    for (const n of ['flatcar-install', 'udevadm', 'mount', 'umount', 'sync', 'systemctl', 'sleep']) await fake(n, 'exit 0');
+    for (const n of ['flatcar-install', 'udevadm', 'mount', 'umount', 'sync', 'systemctl', 'sleep']) await fake(n, failing[n] ?? 'exit 0');
     await fake('blkid', 'echo /dev/fake6');
     const e = endpoints('172.24.213.1', 8080);
     const plan = fakePlan(['a']);
@@ -109,10 +109,24 @@ describe('node scripts (bash, curl)', function () {
     expect(r.log.trimEnd().split('\n').slice(-2)).to.deep.equal(['sleep 1', 'systemctl reboot']);
   });
 
+  it('a failing step reports the command as it ran, the last lines of its output, and does not reboot', async () => {
+    const noise = Array.from({ length: 30 }, (_, i) => `echo "progress line ${i}"`).join('\n');
+    const r = await runInstaller('', '/dev/vda', { 'flatcar-install': `${noise}\necho 'Error: "/dev/vda" is not a block device' >&2\nexit 1` });
+    expect(r.code).to.not.equal(0);
+    const [post, ...more] = r.posts.map((p) => JSON.parse(p) as { status: string; reason: string; output: string });
+    expect(more).to.deep.equal([]);
+    expect(post?.status).to.equal('failed');
+    expect(post?.reason).to.match(/^install step failed \(line \d+\): flatcar-install -d \/dev\/vda -b http:\/\/172\.24\.213\.1:8080\/assets\/flatcar -V 4081\.2\.0 -o $/);
+    const lines = post?.output.trimEnd().split('\n') ?? [];
+    expect(lines.at(-1)).to.equal('Error: /dev/vda is not a block device');
+    expect(lines).to.have.length(15);
+    expect(r.log).to.not.contain('systemctl reboot');
+  });
+
   it('reports failed, with the reason, when no disk qualifies, and does not reboot', async () => {
     const r = await runInstaller(`/dev/sdb ${64 * 1024 ** 3} 1 0 disk`);
     expect(r.code).to.equal(1);
-    expect(r.posts.map((p) => JSON.parse(p) as { status: string; reason: string })).to.deep.equal([{ mac: '02:00:00:00:01:00', status: 'failed', reason: 'no install disk: none configured and no non-removable disk of at least 10 GiB', payload: '' }]);
+    expect(r.posts.map((p) => JSON.parse(p) as { status: string; reason: string })).to.deep.equal([{ mac: '02:00:00:00:01:00', status: 'failed', reason: 'no install disk: none configured and no non-removable disk of at least 10 GiB', payload: '', output: '' }]);
     expect(r.log).to.not.contain('systemctl reboot').and.not.contain('flatcar-install');
   });
 });

@@ -17,7 +17,7 @@ describe('racker bootstrap against the agent\'s real control API and job manager
   beforeEach(async () => {
     dir = await makeTempDir('racker-bootstrap-api-');
     rack = await writeFakeRack(dir);
-    agent = await startInProcessAgent(rack.stateDir, rack.runDir);
+    agent = await startInProcessAgent(rack);
   });
   afterEach(async () => {
     for (const p of procs.splice(0)) await p.kill();

@@ -25,7 +25,7 @@ interface Rig {
   finish: (budgetMs?: number) => Promise<JobState>;
 }
 
-function rig(count: number, options: Partial<JobOptions> = {}, behaviour: Record<number, Behaviour> = {}, extra: { previous?: JobState; asker?: FailureAsker; essential?: number[]; start?: boolean } = {}): Rig {
+function rig(count: number, options: Partial<JobOptions> = {}, behaviour: Record<number, Behaviour> = {}, extra: { resumed?: JobState; provisioned?: Map<string, string>; asker?: FailureAsker; essential?: number[]; start?: boolean } = {}): Rig {
   const clock = new FakeClock();
   const bmc = new FakeBmc(() => clock.now());
   const observations = new FakeObservations();
@@ -34,7 +34,7 @@ function rig(count: number, options: Partial<JobOptions> = {}, behaviour: Record
   const sink = new MemorySink();
   const opts: JobOptions = { parallelism: 0, powerOnIntervalMs: 0, onFailure: 'retry', retries: 0, deadlines: DEADLINES, efi: true, kubernetes: false, reprovision: false, only: undefined, ...options };
   const list = Array.from({ length: count }, (_, i) => node(i + 1, extra.essential?.includes(i + 1) ?? false));
-  const job = new BootstrapJob('job-1', list, opts, { control: bmc, observations, store: undefined, sink, clock, asker: extra.asker, bootBase: 'http://172.24.213.1:8080' }, extra.previous);
+  const job = new BootstrapJob('job-1', list, opts, { control: bmc, observations, store: undefined, sink, clock, asker: extra.asker, bootBase: 'http://172.24.213.1:8080' }, { resumed: extra.resumed, provisioned: extra.provisioned });
   let done = false;
   const result = job.run().then((s) => { done = true; return s; });
   return {
@@ -150,6 +150,14 @@ describe('bootstrap state machine and job', () => {
     expect([n.phase, n.failure?.message]).to.deep.equal(['installing', 'the node reported failure: no install disk']);
   });
 
+  it('a failure the installer reports carries the command as run and its output\'s last lines, and a hint that says the installer reported', async () => {
+    const r = rig(1, {}, { 1: { installFails: 'install step failed (line 17): flatcar-install -d /dev/vda -V 4081.2.0', installOutput: 'Downloading\nChecking\nError: /dev/vda is not a block device\n' } });
+    const n = stateOf(await r.finish(), 1);
+    expect(n.failure?.message).to.equal('the node reported failure: install step failed (line 17): flatcar-install -d /dev/vda -V 4081.2.0; its output ends: Downloading | Checking | Error: /dev/vda is not a block device');
+    expect(n.failure?.hint).to.match(/^the installer reported this failure itself/).and.not.match(/did not report/);
+    expect(n.failure?.output).to.contain('/dev/vda is not a block device');
+  });
+
   it('retry really retries the node from the start, and succeeds', async () => {
     const r = rig(1, { onFailure: 'retry', retries: 2 }, { 1: { installFails: 'disk busy', times: 1 } });
     const s = await r.finish();
@@ -203,7 +211,7 @@ describe('bootstrap state machine and job', () => {
     first.job.cancel(); // the old agent dies
     await first.clock.advance(1000);
 
-    const second = rig(2, {}, {}, { previous: snapshot, start: true });
+    const second = rig(2, {}, {}, { resumed: snapshot, start: true });
     second.bmc.boot.set(mac(2), { device: 'pxe', persistent: true, efi: true });
     second.bmc.power.set(mac(2), 'on');
     await second.clock.advance(10_000);
@@ -218,15 +226,63 @@ describe('bootstrap state machine and job', () => {
     expect(stateOf(s, 2).history.some((h) => h.note === 'resumed after an agent restart in installing')).to.equal(true);
   });
 
-  it('re-running skips ready nodes; --reprovision redoes them; --node limits it to one', async () => {
-    const first = await rig(2).finish();
-    const again = rig(2, {}, {}, { previous: first });
-    expect(Object.values((await again.finish()).nodes).map((n) => n.status)).to.deep.equal(['done', 'done']);
+  it('re-running skips the nodes the records say are provisioned, naming why; --reprovision redoes them; --node limits the job to one', async () => {
+    await rig(2).finish();
+    const provisioned = new Map<string, string>([[mac(1), 'already provisioned by job j0'], [mac(2), 'already provisioned by job j0']]);
+    const again = rig(2, {}, {}, { provisioned });
+    const s = await again.finish();
+    expect(Object.values(s.nodes).map((n) => [n.status, n.skipped])).to.deep.equal([['skipped', 'already provisioned by job j0'], ['skipped', 'already provisioned by job j0']]);
     expect(again.bmc.calls).to.deep.equal([]);
-    const one = rig(2, { reprovision: true, only: new Set([mac(2)]) }, {}, { previous: first });
-    await one.finish();
+    const one = rig(2, { reprovision: true, only: new Set([mac(2)]) }, {}, { provisioned });
+    const o = await one.finish();
+    expect(Object.keys(o.nodes), 'a node --node leaves out is not part of the job').to.deep.equal([mac(2)]);
     expect(one.bmc.callsFor(mac(1))).to.deep.equal([]);
     expect(one.bmc.callsFor(mac(2))).to.include('powerOn');
+    const all = rig(2, { reprovision: true }, {}, { provisioned });
+    await all.finish();
+    expect([all.bmc.callsFor(mac(1)), all.bmc.callsFor(mac(2))].map((c) => c.includes('powerOn'))).to.deep.equal([true, true]);
+  });
+
+  it('a resumed job keeps its decisions: an excluded node stays excluded, a failed one failed, a done one done', async () => {
+    const r = rig(3, { onFailure: 'exclude' });
+    r.bmc.fail('powerStatus', mac(2), 'no route to host');
+    const first = await r.finish();
+    expect(stateOf(first, 2).status).to.equal('excluded');
+    const resumed: JobState = structuredClone(first);
+    resumed.status = 'running';
+    (resumed.nodes[mac(3)] as NodeState).status = 'failed';
+    const second = rig(3, {}, {}, { resumed });
+    const s = await second.finish();
+    expect([1, 2, 3].map((i) => stateOf(s, i).status)).to.deep.equal(['done', 'excluded', 'failed']);
+    expect(second.bmc.calls).to.deep.equal([]);
+  });
+
+  it('a node resumed past its power cycle is not power-cycled again while its deadline runs; it goes on when the node is heard from', async () => {
+    const first = rig(1, {}, { 1: { stallBefore: 'kernel' } });
+    await first.clock.runUntil(() => first.sink.last !== undefined && stateOf(first.sink.last, 1).phase === 'ipxe', 3600_000);
+    const snapshot = structuredClone(first.sink.last as JobState);
+    first.job.cancel();
+    const second = rig(1, {}, {}, { resumed: snapshot });
+    await second.clock.advance(DEADLINES.ipxe / 2);
+    expect(second.bmc.calls, 'nothing sent to the BMC while the phase deadline runs').to.deep.equal([]);
+    // The node, still booting, fetches its kernel and goes on to the end; the agent never power-cycles it.
+    second.nodes.observations.emit({ mac: mac(1), kind: 'initrd', at: second.clock.now() });
+    second.nodes.resumeFrom(mac(1), 'ignition');
+    const s = await second.finish();
+    expect(stateOf(s, 1).status).to.equal('done');
+    expect(second.bmc.callsFor(mac(1)).filter((c) => /power/.test(c))).to.deep.equal([]);
+  });
+
+  it('a node resumed past its power cycle that stays silent is escalated only once the phase deadline has passed', async () => {
+    const first = rig(1, {}, { 1: { stallBefore: 'kernel' } });
+    await first.clock.runUntil(() => first.sink.last !== undefined && stateOf(first.sink.last, 1).phase === 'ipxe', 3600_000);
+    const snapshot = structuredClone(first.sink.last as JobState);
+    first.job.cancel();
+    const second = rig(1, {}, { 1: { stallBefore: 'kernel' } }, { resumed: snapshot });
+    await second.clock.advance(DEADLINES.ipxe - 1000);
+    expect(second.bmc.calls).to.deep.equal([]);
+    await second.clock.advance(DEADLINES.ipxe);
+    expect(second.bmc.callsFor(mac(1))).to.include('powerOff');
   });
 
   it('runs at most --parallelism nodes at once', async () => {

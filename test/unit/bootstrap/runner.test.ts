@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { runBootstrap, selectNodes, type RunnerPorts } from '../../../bootstrap/runner.js';
+import { provisionedNodes } from '../../../bootstrap/rerun.js';
 import { parseConfig } from '../../../agent/config/load.js';
 import { bootstrapRequestSchema } from '../../../bootstrap/job-request.js';
 import type { KubeApi } from '../../../bootstrap/kubernetes/cluster.js';
@@ -41,7 +42,7 @@ describe('bootstrap runner', () => {
     const p = ports(clock);
     const plan = fakePlan(['a', 'b']);
     const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers() });
-    const r = await drive(clock, runBootstrap({ id: 'j1', config, plan, snippets: { snippets: [], problems: [] }, request, previous: undefined }, p));
+    const r = await drive(clock, runBootstrap({ id: 'j1', config, plan, snippets: { snippets: [], problems: [] }, request }, p));
     expect(r.state.status).to.equal('succeeded');
     expect([...p.store.groups.keys()].sort()).to.deep.equal(['racker-installed-020000000100', 'racker-installed-020000000200']);
     expect(p.store.removed.sort()).to.deep.equal(['racker-install-020000000100', 'racker-install-020000000200']);
@@ -49,16 +50,45 @@ describe('bootstrap runner', () => {
     expect(p.store.ignition.get('racker-install-020000000100.ign')).to.contain('Bearer%20tok-020000000100');
   });
 
-  it('re-running gives finished nodes no install group again', async () => {
+  it('re-running gives the nodes the records say are provisioned no install group and no BMC command', async () => {
     const clock = new FakeClock();
-    const first = ports(clock);
     const plan = fakePlan(['a', 'b']);
     const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers() });
-    const done = await drive(clock, runBootstrap({ id: 'j1', config, plan, snippets: { snippets: [], problems: [] }, request, previous: undefined }, first));
     const second = ports(clock);
-    await drive(clock, runBootstrap({ id: 'j2', config, plan, snippets: { snippets: [], problems: [] }, request, previous: done.state }, second));
+    const provisioned = provisionedNodes(plan.nodes.map((n) => ({ mac: n.mac, phase: { name: 'provisioned' as const, since: '2026-01-01T00:00:00Z', job: 'j1', history: [] } })));
+    const r = await drive(clock, runBootstrap({ id: 'j2', config, plan, snippets: { snippets: [], problems: [] }, request, provisioned }, second));
     expect(second.store.groups.size).to.equal(0);
     expect(second.bmc.calls).to.deep.equal([]);
+    expect(Object.values(r.state.nodes).map((n) => n.status)).to.deep.equal(['skipped', 'skipped']);
+  });
+
+  it('drops a node\'s install group before it saves the node as installed (a kill right after cannot leave it to a PXE boot)', async () => {
+    const clock = new FakeClock();
+    const p = ports(clock);
+    const early: string[] = [];
+    p.sink = { save: async (s) => { for (const n of Object.values(s.nodes)) if (n.phase === 'boot-disk' && !p.store.removed.includes(`racker-install-${n.mac.replace(/:/g, '')}`)) early.push(n.hostname); } };
+    const plan = fakePlan(['a', 'b']);
+    const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers() });
+    const r = await drive(clock, runBootstrap({ id: 'j1', config, plan, snippets: { snippets: [], problems: [] }, request }, p));
+    expect(r.state.status).to.equal('succeeded');
+    expect(early, 'saved at boot-disk while the install group was still there').to.deep.equal([]);
+  });
+
+  it('resuming a node past its install writes no install group for it (and removes one left over)', async () => {
+    const clock = new FakeClock();
+    const plan = fakePlan(['a', 'b']);
+    const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers() });
+    const first = ports(clock);
+    const done = await drive(clock, runBootstrap({ id: 'j1', config, plan, snippets: { snippets: [], problems: [] }, request }, first));
+    const resumed = structuredClone(done.state);
+    resumed.status = 'running';
+    const n1 = resumed.nodes[nodeMac(1)];
+    if (n1 !== undefined) Object.assign(n1, { status: 'running', phase: 'ready' });
+    const second = ports(clock);
+    clock.setTimer(5000, () => second.scripted.observations.emit({ mac: nodeMac(1), kind: 'phone-home', status: 'ready', at: clock.now() }));
+    await drive(clock, runBootstrap({ id: 'j1', config, plan, snippets: { snippets: [], problems: [] }, request, resumed }, second));
+    expect([...second.store.groups.keys()]).to.deep.equal(['racker-installed-020000000100']);
+    expect(second.store.removed).to.deep.equal(['racker-install-020000000100']);
   });
 
   it('forms a Kubernetes cluster: waits for every node Ready through the API, then saves the admin kubeconfig', async () => {
@@ -71,7 +101,7 @@ describe('bootstrap runner', () => {
     const plan = fakePlan(['a', 'a', 'a'], { provision: 'kubernetes', controllers: 1, controllerType: 'a' });
     const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers({ provision: 'kubernetes', controllers: 1, controllerType: 'a' }), onFailure: 'cancel' });
     clock.setTimer(300_000, () => { apiUp = true; }); // the API answers a while after the nodes joined
-    const r = await drive(clock, runBootstrap({ id: 'k', config, plan, snippets: { snippets: [], problems: [] }, request, previous: undefined }, p));
+    const r = await drive(clock, runBootstrap({ id: 'k', config, plan, snippets: { snippets: [], problems: [] }, request }, p));
     expect(r.state.status).to.equal('succeeded');
     expect(r.kubeconfig?.usage).to.contain('export KUBECONFIG=/etc/racker/kubeconfig-racker');
     expect(saved[0]).to.contain('server: https://172.24.213.2:6443').and.contain(`client-key-data: ${Buffer.from('ADMKEY').toString('base64')}`);

@@ -27,6 +27,9 @@ describe('cli/bootstrap-progress', () => {
     expect(progressBar({ total: 2, ready: 1, failed: 0, excluded: 1 }, 4)).to.equal('[##xx] 1/2 ready, 1 excluded');
     expect(progressBar({ total: 0, ready: 0, failed: 0, excluded: 0 }, 4)).to.equal('[....] 0/0 ready');
     expect(progressBar({ total: 3, ready: 3, failed: 0, excluded: 0 }, 0)).to.equal('3/3 ready');
+    // Skipped nodes (provisioned by an earlier job) are counted as skipped, never as ready.
+    expect(progressBar({ total: 3, ready: 1, failed: 0, excluded: 0, skipped: 2 }, 6)).to.equal('[##====] 1/3 ready, 2 skipped');
+    expect(progressBar({ total: 1, ready: 1, failed: 0, excluded: 0, skipped: 0 }, 0)).to.equal('1/1 ready');
   });
 
   it('takes the job\'s nodes: those it ran, and those its request selects, never the management node', () => {

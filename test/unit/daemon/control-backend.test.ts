@@ -5,6 +5,8 @@ import { bootstrapRequestSchema } from '../../../agent/api/requests.js';
 import { bootstrapBody } from '../../lib/bootstrap-request.js';
 import { ValidationError } from '../../../agent/lib/errors.js';
 import type { NodeRecord } from '../../../agent/state/records.js';
+import { selectNodes } from '../../../bootstrap/runner.js';
+import { fakePlan, nodeMac } from '../../lib/bootstrap-fixtures.js';
 
 const T = '2030-01-01T00:00:00.000Z';
 const nodes: NodeRecord[] = Object.values(applyInventory({}, [0, 1, 2, 3].map((i) => ({
@@ -19,6 +21,16 @@ describe('daemon/control-backend', () => {
     expect(findNodeIn(nodes, '02:00:00:00:00:03'.toUpperCase())?.hostname).to.equal('node-03');
     expect(findNodeIn(nodes, 'NODE-01')?.mac).to.equal('02:00:00:00:00:01');
     expect(findNodeIn(nodes, 'node-09')).to.equal(undefined);
+  });
+
+  it('names a node as every command does (inventory/node-ref.ts): a BMC or secondary MAC, Cisco spelling, short host name or row', () => {
+    const plan = fakePlan(['a', 'b', 'c']);
+    // --node <BMC MAC>: the API counts it, and the job selects the same node.
+    expect(countRequestNodes(nodes, req({ nodes: ['02:00:00:00:01:02'] }))).to.equal(1);
+    expect(findNodeIn(nodes, '0200.0000.0102')?.hostname).to.equal('node-02');
+    expect(findNodeIn(nodes, '02:00:00:00:02:03')?.hostname).to.equal('node-03');
+    expect(findNodeIn(nodes, '1')?.hostname).to.equal('node-01');
+    expect([...(selectNodes(plan, [nodeMac(2, 1)]) ?? [])]).to.deep.equal([nodeMac(2)]);
   });
 
   it('counts the nodes a bootstrap covers: all but the management node by default, minus exclusions', () => {
