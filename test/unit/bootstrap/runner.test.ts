@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { runBootstrap, selectNodes, type RunnerPorts } from '../../../bootstrap/runner.js';
-import { parseConfig } from '../../../agent/config/load.js';
+import { parseConfig } from '../../../agent/config/parse.js';
 import { bootstrapRequestSchema } from '../../../bootstrap/job-request.js';
 import type { KubeApi } from '../../../bootstrap/kubernetes/cluster.js';
 import type { ClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';

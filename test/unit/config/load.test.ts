@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseConfig } from '../../../agent/config/load.js';
+import { parseConfig } from '../../../agent/config/parse.js';
 import { configFilePath, envPathDefaults } from '../../../agent/config/paths.js';
 import { runtimePins } from '../../../agent/config/pins.js';
 import { ValidationError, formatProblem } from '../../../agent/lib/errors.js';
