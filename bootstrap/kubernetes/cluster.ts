@@ -1,10 +1,10 @@
 /**
  * The agent's side of forming the cluster: wait until the API answers and every node is Ready,
  * talking to the API with the admin credentials the agent minted (mutual TLS against the cluster
- * CA), then write the admin kubeconfig 0600 to the configuration directory.
+ * CA), then write the admin kubeconfig 0600 into the cluster's directory under the state directory.
  */
 import { request } from 'node:https';
-import { etcFiles } from '../../agent/config/paths.js';
+import { stateFiles } from '../../agent/config/paths.js';
 import { ErrorCodes, RackerError } from '../../agent/lib/errors.js';
 import { writeFileAtomic } from '../../agent/lib/atomic-file.js';
 import type { Clock } from '../ports.js';
@@ -78,9 +78,14 @@ export async function waitForCluster(api: KubeApi, expected: readonly string[], 
   }
 }
 
-/** Write the admin kubeconfig 0600 into the configuration directory; returns its path. */
-export async function writeKubeconfig(etcDir: string, clusterName: string, text: string): Promise<string> {
-  const path = etcFiles(etcDir).kubeconfig(clusterName);
+/** Where a cluster's files live (agent/config/paths.ts stateFiles: under the state directory, see there why). */
+export function clusterDir(stateDir: string, clusterName: string): string {
+  return stateFiles(stateDir).cluster(clusterName);
+}
+
+/** Write the admin kubeconfig 0600 into the cluster's directory; returns its path. */
+export async function writeKubeconfig(stateDir: string, clusterName: string, text: string): Promise<string> {
+  const path = stateFiles(stateDir).kubeconfig(clusterName);
   await writeFileAtomic(path, text, { mode: 0o600, mkdirs: true });
   return path;
 }

@@ -48,14 +48,22 @@ export function caArgs(keyFile: string, outFile: string): string[] {
 
 /**
  * The secrets of a cluster, created once and kept in `dir` (0700; files 0600) so that every render
- * of the Ignition configs and every later run use the same ones.
+ * of the Ignition configs and every later run use the same ones. `formerDir`: where an earlier
+ * racker kept them; found there, they are copied to `dir` (the cluster keeps its CA).
  */
-export async function ensureClusterSecrets(dir: string, exec: Exec = realExec): Promise<ClusterSecrets> {
+export async function ensureClusterSecrets(dir: string, exec: Exec = realExec, formerDir?: string): Promise<ClusterSecrets> {
   const file = join(dir, 'secrets.json');
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as ClusterSecrets;
-  } catch (e) {
-    if (!isENOENT(e)) throw e;
+  for (const f of formerDir === undefined ? [file] : [file, join(formerDir, 'secrets.json')]) {
+    try {
+      const text = await readFile(f, 'utf8');
+      if (f !== file) {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await writeFileAtomic(file, text, { mode: 0o600 });
+      }
+      return JSON.parse(text) as ClusterSecrets;
+    } catch (e) {
+      if (!isENOENT(e)) throw e;
+    }
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const work = join(dir, `.work-${randomBytes(4).toString('hex')}`);

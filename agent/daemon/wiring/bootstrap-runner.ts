@@ -16,7 +16,7 @@ import { assetSource, ensureFlatcarAssets } from '../../../bootstrap/assets.js';
 import { systemClock, type BootControl } from '../../../bootstrap/ports.js';
 import { ensureClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
 import { readKubernetesManifests } from '../../../bootstrap/kubernetes/manifests.js';
-import { HttpsKubeApi, writeKubeconfig } from '../../../bootstrap/kubernetes/cluster.js';
+import { clusterDir, HttpsKubeApi, writeKubeconfig } from '../../../bootstrap/kubernetes/cluster.js';
 import { formatFailure } from '../../../bootstrap/failure.js';
 import type { AgentDeps } from '../subsystems.js';
 import type { JobContext, JobOutcome, JobRunner } from '../jobs.js';
@@ -77,10 +77,11 @@ export class BootstrapRunner implements JobRunner {
           onProgress: (p) => ctx.progress({ message: `downloading Flatcar: ${JSON.stringify(p)}` }) });
         return { version: r.version };
       },
-      clusterSecrets: () => ensureClusterSecrets(etcFiles(config.paths.etcDir).clusterPki(prepared.plan.clusterName)),
+      // Earlier versions kept the secrets in <etc>/pki/<cluster>: a cluster made then keeps its CA.
+      clusterSecrets: () => ensureClusterSecrets(clusterDir(stateDir, prepared.plan.clusterName), undefined, etcFiles(config.paths.etcDir).clusterPki(prepared.plan.clusterName)),
       kubernetesManifests: () => readKubernetesManifests(config.bootstrap.kubernetes),
       kubeApi: (server, secrets) => new HttpsKubeApi(server, secrets),
-      saveKubeconfig: (text) => writeKubeconfig(config.paths.etcDir, prepared.plan.clusterName, text),
+      saveKubeconfig: (text) => writeKubeconfig(stateDir, prepared.plan.clusterName, text),
     };
     const previous = ctx.resumed ? await loadJobState(stateDir, job.id) : undefined;
     ctx.progress({ message: `provisioning ${prepared.plan.nodes.length} nodes` });

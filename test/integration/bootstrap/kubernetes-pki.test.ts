@@ -105,8 +105,19 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
     expect(e?.message).to.equal(`the CNI manifest ${join(dir, 'nope.yaml')} does not exist`);
   });
 
-  it('writes the admin kubeconfig 0600', async () => {
-    const path = await writeKubeconfig(join(dir, 'etc'), 'prod', 'apiVersion: v1\n');
+  it('writes the admin kubeconfig 0600 under the state directory', async () => {
+    const path = await writeKubeconfig(join(dir, 'state'), 'prod', 'apiVersion: v1\n');
+    expect(path).to.equal(join(dir, 'state', 'kubernetes', 'prod', 'kubeconfig'));
     expect((await stat(path)).mode & 0o777).to.equal(0o600);
+  });
+
+  it('takes over the secrets an earlier racker kept under the configuration directory', async () => {
+    const former = join(dir, 'etc', 'pki', 'old');
+    await mkdir(former, { recursive: true });
+    await writeFile(join(former, 'secrets.json'), JSON.stringify(secrets));
+    const now = join(dir, 'state', 'kubernetes', 'old');
+    expect(await ensureClusterSecrets(now, undefined, former)).to.deep.equal(secrets);
+    expect(JSON.parse(await readFile(join(now, 'secrets.json'), 'utf8'))).to.deep.equal(secrets);
+    expect((await stat(join(now, 'secrets.json'))).mode & 0o777).to.equal(0o600);
   });
 });
