@@ -51,7 +51,7 @@ export class BootstrapRunner implements JobRunner {
   async run(job: Readonly<JobRecord>, ctx: JobContext): Promise<JobOutcome> {
     const request = parseRequest(bootstrapRequestSchema, job.request, 'bootstrap');
     const { config } = this.o.deps.inputs();
-    const prepared = await prepareBootstrapPlan(config, request.answers, request.exclude);
+    const prepared = await prepareBootstrapPlan(config, request.answers, request.exclude, { noCni: request.noCni });
     const stateDir = config.paths.stateDir;
     const paths = bootPaths(config);
     if (paths.assetsDir === undefined) throw new RackerError(ErrorCodes.config, 'boot.assetsDir is empty, so the boot service serves no images to install from', { hint: 'remove boot.assetsDir from the configuration' });

@@ -23,7 +23,7 @@ describe('racker bootstrap (as a process)', function () {
 
   it('--dry-run --yes prints roles, names, addresses and what each node gets, and changes nothing', async () => {
     const before = await treeHash(rack.root);
-    const r = await runRacker(['bootstrap', '--dry-run', '--yes', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY, '--exclude', '00:11:22:33:44:11'], rack.env);
+    const r = await runRacker(['bootstrap', '--dry-run', '--yes', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY, '--exclude', '00:11:22:33:44:11', '--no-cni'], rack.env);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('dry run: nothing was changed');
     expect(r.stdout).to.match(/node-02\.rack\.localdomain\s+excluded\s+red/);
@@ -43,7 +43,7 @@ describe('racker bootstrap (as a process)', function () {
 
   it('with no bootstrap settings, plans the Flatcar and Kubernetes versions conf.yaml pins; the configuration overrides them', async () => {
     const { pins } = await loadBuildConf(join(repoRoot, 'conf.yaml'));
-    const args = ['bootstrap', '--dry-run', '--yes', '--json', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY];
+    const args = ['bootstrap', '--dry-run', '--yes', '--json', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY, '--no-cni'];
     let r = await runRacker(args, rack.env);
     expect(r.code, r.stderr).to.equal(0);
     let out = JSON.parse(r.stdout) as { flatcar: { channel: string; version: string }; kubernetesVersion: string };
@@ -56,6 +56,22 @@ describe('racker bootstrap (as a process)', function () {
     expect(r.code, r.stderr).to.equal(0);
     out = JSON.parse(r.stdout) as typeof out;
     expect([out.flatcar, out.kubernetesVersion]).to.deep.equal([{ channel: 'beta', version: '4628.1.0' }, 'v1.34.1']);
+  });
+
+  it('refuses a Kubernetes plan without a CNI manifest unless --no-cni, naming the setting; a configured manifest passes', async () => {
+    const args = ['bootstrap', '--dry-run', '--yes', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY];
+    let r = await runRacker(args, rack.env);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain(`${rack.configPath}: bootstrap.kubernetes.cniManifest: no CNI manifest is configured`).and.contain('--no-cni');
+    r = await runRacker([...args, '--no-cni'], rack.env);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.contain('warning: no CNI (--no-cni)');
+    const cni = join(dir as string, 'cni.yaml');
+    await writeFile(cni, 'kind: DaemonSet\n');
+    await writeFile(rack.configPath, `${await readFile(rack.configPath, 'utf8')}\nbootstrap:\n  kubernetes:\n    cniManifest: ${cni}\n`);
+    r = await runRacker(args, rack.env);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.not.contain('CNI');
   });
 
   it('without a terminal and without --yes, names the missing flags and exits 2', async () => {
