@@ -12,9 +12,8 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, RackerError, isENOENT } from '../agent/lib/errors.js';
-import type { Exec } from '../agent/lib/exec.js';
 import { download, type Progress } from './download.js';
-import { SignatureVerifier } from './signature.js';
+import { verifyImageSignature } from './signature.js';
 import { PXE_INITRD, PXE_KERNEL } from './groups-profiles.js';
 import { pathExists } from '../agent/lib/path-exists.js';
 import { newestFlatcarVersion, refuseCurrentDowngrade } from './flatcar-version.js';
@@ -42,7 +41,6 @@ export interface AssetOptions {
   signingKey?: string;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
-  exec?: Exec;
 }
 
 export interface AssetResult {
@@ -134,7 +132,6 @@ export async function ensureFlatcarAssets(o: AssetOptions): Promise<AssetResult>
   const staging = join(stagingRoot, version);
   await mkdir(staging, { recursive: true, mode: 0o755 });
   const keyFile = o.signingKey ?? FLATCAR_SIGNING_KEY;
-  const verifier = await SignatureVerifier.prepare(await readFile(keyFile, 'utf8'), keyFile, staging, o.exec);
   const digests: Record<string, string> = {};
   for (const name of FLATCAR_FILES) {
     for (const f of [name, `${name}.sig`]) {
@@ -150,7 +147,7 @@ export async function ensureFlatcarAssets(o: AssetOptions): Promise<AssetResult>
       }
     }
     try {
-      await verifier.verify(join(staging, name), join(staging, `${name}.sig`), staging);
+      await verifyImageSignature(join(staging, name), join(staging, `${name}.sig`), keyFile);
     } catch (e) {
       // Drop the bad pair so the next run fetches it again; nothing of this version is served.
       await rm(join(staging, name), { force: true });
@@ -159,7 +156,6 @@ export async function ensureFlatcarAssets(o: AssetOptions): Promise<AssetResult>
     }
     digests[name] = await sha256(join(staging, name));
   }
-  await rm(join(staging, '.racker-signing-key.gpg'), { force: true });
   await writeFile(join(staging, VERIFIED_MARKER), `${JSON.stringify({ version, channel: o.channel, key: keyFile, sha256: digests }, null, 2)}\n`);
   await mkdir(join(o.assetsDir, 'flatcar'), { recursive: true });
   await rm(served, { recursive: true, force: true }); // an unverified leftover, never served as such

@@ -14,6 +14,8 @@ export const bootstrapRequestSchema = z.strictObject({
   /** Only these nodes (MAC or host name); empty means all. */
   nodes: z.array(z.string()).default([]),
   reprovision: z.boolean().default(false),
+  /** Kubernetes without bootstrap.kubernetes.cniManifest: the operator brings the CNI (--no-cni). */
+  noCni: z.boolean().default(false),
   onFailure: z.enum(FAILURE_POLICIES).default('ask'),
   retries: z.number().int().min(0).max(20).default(2),
   /** 0 = all nodes at once. */

@@ -37,14 +37,20 @@ export function checkInternalSubnet(config: Config, answers: Answers): void {
     { hint: `to use ${answers.internalSubnet}, set \`network: { subnet: ${answers.internalSubnet} }\` in the racker configuration (${etcFiles(config.paths.etcDir).config}), apply it with \`systemctl reload racker-agent\`, then run racker bootstrap again; to keep ${config.network.subnet}, leave out --internal-subnet (or pass --internal-subnet ${config.network.subnet})` });
 }
 
-/**
- * `agentInventory`: the agent's own, already loaded (the agent passes it, so a job plans against
- * exactly what its DHCP and boot service serve and nodes.csv is not read again); the CLI loads it here.
- */
-export async function prepareBootstrapPlan(config: Config, answers: Answers, exclude: readonly string[], agentInventory?: Inventory): Promise<PreparedBootstrap> {
+export interface PrepareOptions {
+  /** --no-cni: a Kubernetes plan without a CNI manifest is the operator's choice, not a mistake. */
+  noCni?: boolean;
+  /**
+   * The agent's own inventory, already loaded (the agent passes it, so a job plans against exactly
+   * what its DHCP and boot service serve and nodes.csv is not read again); the CLI loads it here.
+   */
+  agentInventory?: Inventory;
+}
+
+export async function prepareBootstrapPlan(config: Config, answers: Answers, exclude: readonly string[], o: PrepareOptions = {}): Promise<PreparedBootstrap> {
   checkInternalSubnet(config, answers);
   const cfg = config;
-  const { inventory, warnings: inventoryWarnings } = agentInventory !== undefined ? { inventory: agentInventory, warnings: [] } : await loadInventory(cfg);
+  const { inventory, warnings: inventoryWarnings } = o.agentInventory !== undefined ? { inventory: o.agentInventory, warnings: [] } : await loadInventory(cfg);
   const problems: Problem[] = [];
   let staticAddresses: Map<Mac, StaticAddressing> | undefined;
   if (answers.publicAddressing === 'static' && answers.staticAddressesFile !== undefined) {
@@ -60,6 +66,11 @@ export async function prepareBootstrapPlan(config: Config, answers: Answers, exc
   }
   const snippets = await loadSnippets(snippetsDir(cfg.paths.etcDir));
   problems.push(...snippets.problems);
+  // Without a CNI no node ever becomes Ready and the run would only fail at its very end.
+  if (answers.provision === 'kubernetes' && cfg.bootstrap.kubernetes.cniManifest === undefined && o.noCni !== true) {
+    problems.push({ file: cfg.source ?? '(defaults)', field: 'bootstrap.kubernetes.cniManifest', message: 'no CNI manifest is configured: the nodes would join but never become Ready',
+      hint: 'set bootstrap.kubernetes.cniManifest to a CNI manifest (Flannel, Calico, Cilium ...), or pass --no-cni and apply one yourself' });
+  }
   if (problems.length > 0) throw new ValidationError(ErrorCodes.plan, `the bootstrap inputs have ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
 
   const plan = planBootstrap({ answers, inventory, exclude, staticAddresses });
@@ -73,6 +84,7 @@ export async function prepareBootstrapPlan(config: Config, answers: Answers, exc
     if (without.length > 0) warnings.push(`no static address for ${without.join(', ')}: they use DHCP on the public network`);
   }
   if (answers.sshKeys.length === 0) warnings.push('no SSH keys: the nodes can be reached on their console only (--ssh-key)');
+  if (answers.provision === 'kubernetes' && cfg.bootstrap.kubernetes.cniManifest === undefined) warnings.push('no CNI (--no-cni): the nodes stay NotReady until you apply one, and the run waits for Ready');
   const b = cfg.bootstrap;
   const extras: PlanExtras = {
     endpoints: endpoints(plan.managementAddress, cfg.boot.port),

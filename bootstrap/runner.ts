@@ -18,7 +18,7 @@ import { deadlinesMs, phaseIndex } from './phases.js';
 import type { BootstrapRequest } from './job-request.js';
 import type { SnippetLibrary } from './ignition/snippets.js';
 import { kubernetesPart, type KubernetesInputs } from './kubernetes/kubeadm.js';
-import { renderKubeconfig, type ClusterSecrets } from './kubernetes/pki.js';
+import { freshJoinCredentials, renderKubeconfig, type ClusterSecrets, type StoredClusterSecrets } from './kubernetes/pki.js';
 import { waitForCluster, kubeconfigUsage, type KubeApi } from './kubernetes/cluster.js';
 
 export interface RunnerPorts {
@@ -32,7 +32,7 @@ export interface RunnerPorts {
   /** Make sure verified images of the configured version are served; returns the concrete version. */
   ensureAssets(): Promise<{ version: string }>;
   /** Kubernetes: the cluster's secrets (kubernetes/pki.ts ensureClusterSecrets). */
-  clusterSecrets?(): Promise<ClusterSecrets>;
+  clusterSecrets?(): Promise<StoredClusterSecrets>;
   /** Kubernetes: CNI manifest and the manifests to apply, read from the configured paths. */
   kubernetesManifests?(): Promise<{ cni: string | undefined; manifests: { name: string; content: string }[] }>;
   /** Kubernetes: an API client for a server URL. */
@@ -89,7 +89,7 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
   let kube: KubernetesInputs | undefined;
   if (kubernetes) {
     if (ports.clusterSecrets === undefined || ports.kubernetesManifests === undefined) throw new Error('Kubernetes ports are not wired');
-    secrets = await ports.clusterSecrets();
+    secrets = { ...await ports.clusterSecrets(), ...freshJoinCredentials() };
     const m = await ports.kubernetesManifests();
     kube = { plan, secrets, settings: b.kubernetes, cniManifest: m.cni, manifests: m.manifests };
   }
@@ -97,6 +97,7 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
   const configs = nodeConfigs({ plan, endpoints: ep, tokens: tokens as Map<never, string>, install, snippets: input.snippets,
     kubernetesPart: kube === undefined ? undefined : (n) => kubernetesPart(n, kube) });
   const running = new Set(job.toRun.map((n) => n.mac as string));
+  if (secrets !== undefined) await registerJoinToken(plan, running, secrets, ports, b.deadlines.joined * 1000);
   for (const c of configs) {
     // Only nodes this run provisions get an install group: a finished node must never PXE-install again,
     // and neither must one resumed past its install (it gets the installed system's data only).
@@ -120,4 +121,25 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
   await waitForCluster(ports.kubeApi(server, secrets), joined, ports.clock, b.deadlines.joined * 1000, 10_000, signal);
   const path = await ports.saveKubeconfig(renderKubeconfig(plan.clusterName, server, secrets));
   return { state, kubeconfig: { path, usage: kubeconfigUsage(path) } };
+}
+
+/**
+ * When the cluster exists already (its first controller is not provisioned in this run), the
+ * joining nodes' fresh token is registered through the API, as `kubeadm token create` would, valid
+ * for the run's join deadline plus a day. A controller cannot join such a cluster: it also needs
+ * the control-plane certificates uploaded under a fresh certificate key, which only a controller
+ * can do, so that is refused before anything is touched.
+ */
+async function registerJoinToken(plan: BootstrapPlan, running: ReadonlySet<string>, secrets: ClusterSecrets, ports: RunnerPorts, joinMs: number): Promise<void> {
+  const init = activeNodes(plan).find((n) => n.initController);
+  if (init === undefined || running.has(init.mac)) return; // kubeadm init creates the token and uploads the certificates
+  const joining = activeNodes(plan).filter((n) => running.has(n.mac));
+  if (joining.length === 0) return;
+  const controllers = joining.filter((n) => n.role === 'controller');
+  if (controllers.length > 0) {
+    throw new RackerError(ErrorCodes.cluster, `${controllers.map((n) => n.hostname).join(', ')} would join the existing cluster ${plan.clusterName} as control-plane node${controllers.length === 1 ? '' : 's'}, which needs its certificates uploaded by a controller`,
+      { hint: `on a running controller run \`kubeadm init phase upload-certs --upload-certs\` and join the node by hand with the key it prints, or reprovision ${init.hostname} in the same run to form the cluster anew` });
+  }
+  if (ports.kubeApi === undefined) throw new Error('Kubernetes ports are not wired');
+  await ports.kubeApi(`https://${init.internalAddress}:6443`, secrets).createBootstrapToken(secrets.token, new Date(ports.clock.now() + joinMs + 86_400_000));
 }

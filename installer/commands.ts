@@ -47,7 +47,7 @@ export function configuredSource(e: InstallerEnv): TarballSource | ImageSource |
   const s = e.config.source;
   if (s === undefined) return undefined;
   return s.type === 'tarball'
-    ? new TarballSource({ location: s.location, keyring: s.keyring, exec: e.exec })
+    ? new TarballSource({ location: s.location, keyring: s.keyring })
     : new ImageSource({ image: s.image, runtime: s.runtime, exec: e.exec });
 }
 

@@ -5,12 +5,15 @@
  * refuses a version whose tree differs from it in any way (changed, missing or extra file, or
  * anything that is not a plain file or directory).
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
+
+// As a CommonJS module: importing node:crypto as an ES module reads all its exports, which loads
+// WebCrypto; every command pays for this module (agent/config/ipxe-dir.ts names MANIFEST_FILE).
+const { createHash } = process.getBuiltinModule('node:crypto');
 
 export const MANIFEST_FILE = 'MANIFEST';
 

@@ -1,6 +1,7 @@
 // Compiles racker's one native piece, the unix datagram sender behind the systemd notify client
 // (agent/daemon/native/notify-socket.c; the file says why it exists). Node-API only, so the result
-// works with any Node.js >= 20 on the machine. Run by `npm run build`; a no-op when up to date.
+// keeps working when the machine's Node.js is upgraded (racker needs >= 24). Run by `npm run build`;
+// a no-op when up to date.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const { existsSync, mkdirSync, statSync } = require('node:fs');

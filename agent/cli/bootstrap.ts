@@ -30,7 +30,7 @@ import type { BootstrapRequest } from '../../bootstrap/job-request.js';
 import { readVersionMarker, writeVersionMarker } from '../../factory/version-marker.js';
 import { rackerVersion } from './version.js';
 
-const USAGE = 'racker bootstrap [--dry-run] [--yes] [question flags] [--exclude NODE]... [--node NODE --reprovision] [--on-failure ask|retry|exclude|cancel] [--retries N] [--parallelism N] [--power-on-interval SECONDS] [--no-wait]\n       racker bootstrap --attach [JOB] | --answer retry|exclude|cancel [JOB] | --cancel [JOB]';
+const USAGE = 'racker bootstrap [--dry-run] [--yes] [question flags] [--exclude NODE]... [--node NODE --reprovision] [--no-cni] [--on-failure ask|retry|exclude|cancel] [--retries N] [--parallelism N] [--power-on-interval SECONDS] [--no-wait]\n       racker bootstrap --attach [JOB] | --answer retry|exclude|cancel [JOB] | --cancel [JOB]';
 
 const HELP = `usage: ${USAGE}
 
@@ -50,6 +50,8 @@ Run options:
   --exclude NODE           leave a node out (primary, BMC or secondary MAC, or host name; exact); repeatable
   --node NODE              only this node (with --reprovision: reinstall one node); repeatable
   --reprovision            provision nodes again even if an earlier run finished them
+  --no-cni                 Kubernetes without bootstrap.kubernetes.cniManifest (you apply a CNI;
+                           without this flag such a plan is refused)
   --on-failure POLICY      ask (default), retry, exclude or cancel
   --retries N              whole-node retries for retry and exclude (default 2)
   --parallelism N          nodes at once (default 0: all)
@@ -76,6 +78,7 @@ const OPTIONS = {
   exclude: { type: 'string', multiple: true },
   node: { type: 'string', multiple: true },
   reprovision: { type: 'boolean' },
+  'no-cni': { type: 'boolean' },
   'on-failure': { type: 'string' },
   retries: { type: 'string' },
   parallelism: { type: 'string' },
@@ -134,7 +137,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   try {
     const qctx = await questionContext(config, ctx);
     const resolved = await resolveAnswers({ flags, saved, yes: v.yes === true, reconfigure: v.reconfigure === true, prompter, ctx: qctx });
-    prepared = await prepareBootstrapPlan(config, resolved.answers, multi(v.exclude));
+    prepared = await prepareBootstrapPlan(config, resolved.answers, multi(v.exclude), { noCni: v['no-cni'] === true });
     prepared.extras.answerSources = resolved.sources;
   } finally {
     prompter?.close();
@@ -161,7 +164,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   await saveAnswers(answersFile(config.paths.etcDir), prepared.answers);
   ctx.stderr.write(`answers saved to ${answersFile(config.paths.etcDir)}; a re-run asks nothing new\n`);
   const request: BootstrapRequest = {
-    kind: 'bootstrap', answers: prepared.answers, exclude: multi(v.exclude), nodes, reprovision: v.reprovision === true,
+    kind: 'bootstrap', answers: prepared.answers, exclude: multi(v.exclude), nodes, reprovision: v.reprovision === true, noCni: v['no-cni'] === true,
     onFailure: onFailure as FailurePolicy, retries, parallelism, powerOnIntervalMs: powerOnInterval * 1000,
   };
   const api = agentJobs(client);

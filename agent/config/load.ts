@@ -1,15 +1,18 @@
 /**
- * Load the configuration: read the YAML, validate it against the schema collecting every problem
- * (each located by file, line and path), and return it frozen. A missing default file means
- * "all defaults"; a missing file named by --config or RACKER_CONFIG is an error.
+ * Load the configuration: read the file and return it validated and frozen (parse.ts validates,
+ * collecting every problem with file, line and path). A missing default file means "all defaults";
+ * a missing file named by --config or RACKER_CONFIG is an error.
+ *
+ * Validation needs yaml and zod, which cost more to load than a short command like `racker status`
+ * spends on everything else (bench/agent). So a file that validated once is remembered in a
+ * snapshot next to it (checked-config.ts), and later runs with the same text, environment and
+ * racker code take the snapshot without loading either.
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
-import { yamlLineOf } from '../lib/yaml-lines.js';
-import { configSchema, type Config } from './schema.js';
-import { configFilePath, envPathDefaults, type Env } from './paths.js';
-import { defaultIpxeDir } from './ipxe-dir.js';
-import { ErrorCodes, RackerError, ValidationError, isENOENT, isEISDIR, type Problem } from '../lib/errors.js';
+import type { Config } from './schema.js';
+import { configFilePath, type Env } from './paths.js';
+import { readCheckedConfig, writeCheckedConfig } from './checked-config.js';
+import { ErrorCodes, RackerError, isENOENT, isEISDIR } from '../lib/errors.js';
 
 export interface LoadConfigOptions {
   /** Value of --config. */
@@ -29,78 +32,12 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     else if (isEISDIR(e)) throw new RackerError(ErrorCodes.config, `configuration file ${path} is a directory`);
     else throw new RackerError(ErrorCodes.config, `cannot read configuration file ${path}: ${(e as Error).message}`, { cause: e });
   }
-  return parseConfig(text ?? '', text === undefined ? undefined : path, env);
-}
-
-/** Validate configuration text. Exported for tests and for `factory check`. */
-export function parseConfig(text: string, file: string | undefined, env: Env = process.env): Config {
-  const name = file ?? '(defaults)';
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ValidationError(ErrorCodes.config, `${name} is not valid YAML`, doc.errors.map((err) => ({
-      file: name, line: lines.linePos(err.pos[0]).line, message: err.message.split('\n')[0] ?? err.message,
-    })));
+  if (text !== undefined) {
+    const checked = await readCheckedConfig(path, text, env);
+    if (checked !== undefined) return checked;
   }
-  const raw: unknown = doc.toJS() ?? {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ValidationError(ErrorCodes.config, `${name} is not valid`, [{ file: name, line: 1, message: 'the top level must be a mapping (key: value)' }]);
-  }
-  const result = schemaFor(env).safeParse(raw);
-  if (!result.success) {
-    const problems: Problem[] = result.error.issues.map((issue) => {
-      const path = issue.path.map(String);
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-      const fullPath = keys.length === 1 ? [...path, keys[0] as string] : path;
-      return {
-        file: name,
-        line: yamlLineOf(doc.contents, fullPath, lines),
-        field: fullPath.length > 0 ? fullPath.join('.') : '(top level)',
-        message: issue.code === 'unrecognized_keys' ? `unknown setting${keys.length > 1 ? `s ${keys.join(', ')}` : ''}` : issue.message,
-        hint: issue.code === 'unrecognized_keys' ? 'check the spelling against docs/configuration.md' : undefined,
-      };
-    });
-    throw new ValidationError(ErrorCodes.config, `${name} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
-  }
-  return deepFreeze({ ...result.data, source: file });
-}
-
-/** The schema with the defaults of this environment and of the tree racker runs from. */
-function schemaFor(env: Env): ReturnType<typeof configSchema> {
-  return configSchema(envPathDefaults(env), defaultIpxeDir());
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
-/**
- * For checkers that must report every problem: load the configuration, and when it is invalid,
- * return its problems together with a usable configuration in which each invalid top-level section
- * is replaced by its defaults, so the other checks can still run.
- */
-export async function loadConfigLenient(options: LoadConfigOptions = {}): Promise<{ config: Config; problems: Problem[] }> {
-  try {
-    return { config: await loadConfig(options), problems: [] };
-  } catch (e) {
-    if (!(e instanceof ValidationError)) throw e;
-    const env = options.env ?? process.env;
-    const { path } = configFilePath(options.flag, env);
-    const text = await readFile(path, 'utf8');
-    const doc = parseDocument(text);
-    const raw = (doc.errors.length === 0 ? doc.toJS() : {}) as Record<string, unknown> | null;
-    const bad = new Set(e.problems.map((p) => (p.field ?? '').split('.')[0] ?? ''));
-    const salvaged = Object.fromEntries(Object.entries(raw ?? {}).filter(([k]) => !bad.has(k)));
-    let config: Config;
-    try {
-      config = deepFreeze({ ...schemaFor(env).parse(salvaged), source: path });
-    } catch {
-      config = parseConfig('', undefined, env); // nothing salvageable: all defaults
-    }
-    return { config, problems: [...e.problems] };
-  }
+  const { parseConfig } = await import('./parse.js');
+  const config = parseConfig(text ?? '', text === undefined ? undefined : path, env);
+  if (text !== undefined) await writeCheckedConfig(path, text, env, config);
+  return config;
 }

@@ -75,6 +75,14 @@ export function stateFiles(stateDir: string) {
     downloads: join(stateDir, 'downloads'),
     /** The racker version this rack was last set up with (factory/version-marker.ts). */
     versionMarker: join(stateDir, 'racker-version'),
+    /**
+     * Kubernetes: one folder per cluster (0700) with its secrets (CA and admin keys) and admin
+     * kubeconfig (0600). Under the state directory: the agent's unit (ProtectSystem=strict) makes
+     * /etc read-only to it.
+     */
+    kubernetesDir: join(stateDir, 'kubernetes'),
+    cluster: (clusterName: string) => join(stateDir, 'kubernetes', clusterName),
+    kubeconfig: (clusterName: string) => join(stateDir, 'kubernetes', clusterName, 'kubeconfig'),
   };
 }
 
@@ -116,10 +124,10 @@ export function etcFiles(etcDir: string) {
     sshDir: join(etcDir, 'ssh'),
     sshPrivateKey: join(etcDir, 'ssh', 'id_ed25519'),
     sshPublicKey: join(etcDir, 'ssh', 'id_ed25519.pub'),
-    /** Kubernetes: one folder of cluster secrets (CA keys, tokens) per cluster. */
+    /** Kubernetes, where earlier versions kept them (now stateFiles' cluster folders): cluster secrets, taken over from here. */
     pkiDir: join(etcDir, 'pki'),
     clusterPki: (clusterName: string) => join(etcDir, 'pki', clusterName),
-    /** Kubernetes: the admin kubeconfig of each cluster (0600). */
+    /** Kubernetes, where earlier versions wrote it: the admin kubeconfig of each cluster (0600). */
     kubeconfig: (clusterName: string) => join(etcDir, `kubeconfig-${clusterName}`),
   };
 }
@@ -159,8 +167,9 @@ export function layoutEntries(paths: { stateDir: string; etcDir: string }, boot:
     rack(s.dhcpDir, 'DHCP reservations, leases and the dnsmasq configuration'),
     ...BOOT_DATA_FOLDERS.map((f) => rack(join(b.dataDir, f), `boot data: ${f} (per-node Ignition carries tokens and join secrets)`)),
     rack(e.answers, 'the saved bootstrap answers'),
-    rack(e.pkiDir, 'Kubernetes cluster secrets (CA keys, tokens)'),
-    rack(paths.etcDir, 'Kubernetes admin kubeconfigs', KUBECONFIG_NAME),
+    rack(s.kubernetesDir, 'Kubernetes cluster secrets (CA and admin keys) and admin kubeconfigs'),
+    rack(e.pkiDir, 'Kubernetes cluster secrets kept by earlier racker versions'),
+    rack(paths.etcDir, 'Kubernetes admin kubeconfigs written by earlier racker versions', KUBECONFIG_NAME),
     machine(e.config, 'the racker configuration'),
     machine(e.snippetsDir, 'your Butane snippets'),
     machine(e.sshDir, 'the rack SSH key (racker factory gen-ssh-key)'),

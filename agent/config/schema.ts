@@ -10,9 +10,13 @@ import { installerSection } from './sections/installer.js';
 import { bootstrapSection } from './sections/bootstrap.js';
 import type { PathKey } from './paths.js';
 import { DEBIAN_IPXE_DIR } from './ipxe-dir.js';
+import { runtimePins, type Pins } from './pins.js';
 
-/** `ipxeDirDefault`: dhcp.ipxeDir when unset, which depends on where racker runs (../ipxe-dir.ts). */
-export function configSchema(pathDefaults: Record<PathKey, string>, ipxeDirDefault: string = DEBIAN_IPXE_DIR) {
+/**
+ * `ipxeDirDefault`: dhcp.ipxeDir when unset, which depends on where racker runs (../ipxe-dir.ts).
+ * `pins`: conf.yaml's pinned versions, the bootstrap defaults (./pins.ts); called only if needed.
+ */
+export function configSchema(pathDefaults: Record<PathKey, string>, ipxeDirDefault: string = DEBIAN_IPXE_DIR, pins: () => Pins = () => runtimePins()) {
   return z.strictObject({
     paths: pathsSection(pathDefaults).prefault({}),
     network: networkSection.prefault({}),
@@ -21,7 +25,7 @@ export function configSchema(pathDefaults: Record<PathKey, string>, ipxeDirDefau
     bmc: bmcSection.prefault({}),
     agent: agentSection.prefault({}),
     installer: installerSection.prefault({}),
-    bootstrap: bootstrapSection.prefault({}),
+    bootstrap: bootstrapSection(pins).prefault({}),
   });
 }
 

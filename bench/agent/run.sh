@@ -2,7 +2,7 @@
 # Agent benchmark: idle RSS after start with 64 nodes in nodes.csv, CPU while idle for a minute,
 # and `racker status` end to end (process start, config, socket request, render) with 64 nodes,
 # next to `node -e ''` (the floor for any Node.js CLI). Everything runs on temp paths; the agent
-# is stopped by its PID. Needs: npm run build, hyperfine. Usage: bash bench/agent/run.sh [idle-seconds]
+# is stopped by its PID. Needs: npm run build, hyperfine, python3. Usage: bash bench/agent/run.sh [idle-seconds]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 IDLE=${1:-60}
@@ -60,3 +60,6 @@ hyperfine --warmup 3 --runs 30 --export-markdown "$root/status.md" -N \
   "node bin/racker status" \
   "node bin/racker status --json"
 cat "$root/status.md"
+# The same three taking turns (hyperfine runs each command's runs in one block, so a change in the
+# machine's load between blocks skews its ratio): the figure the start-up target is judged by.
+python3 bench/agent/side-by-side.py 30 "node -e ''" "node bin/racker status" "node bin/racker status --json"

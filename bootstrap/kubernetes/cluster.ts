@@ -1,10 +1,10 @@
 /**
  * The agent's side of forming the cluster: wait until the API answers and every node is Ready,
  * talking to the API with the admin credentials the agent minted (mutual TLS against the cluster
- * CA), then write the admin kubeconfig 0600 to the configuration directory.
+ * CA), then write the admin kubeconfig 0600 into the cluster's directory under the state directory.
  */
 import { request } from 'node:https';
-import { etcFiles } from '../../agent/config/paths.js';
+import { stateFiles } from '../../agent/config/paths.js';
 import { ErrorCodes, RackerError } from '../../agent/lib/errors.js';
 import { writeFileAtomic } from '../../agent/lib/atomic-file.js';
 import type { Clock } from '../ports.js';
@@ -14,16 +14,35 @@ export interface KubeApi {
   /** Whether /readyz answers ok. */
   ready(): Promise<boolean>;
   nodes(): Promise<{ name: string; ready: boolean }[]>;
+  /** Register a kubeadm bootstrap token for node joins (the Secret `kubeadm token create` makes). */
+  createBootstrapToken(token: string, expires: Date): Promise<void>;
+}
+
+/** The Secret kubeadm's bootstrap-token authenticator reads, as `kubeadm token create` makes it (pure). */
+export function bootstrapTokenSecret(token: string, expires: Date): object {
+  const [id, secret] = token.split('.');
+  const b64 = (t: string): string => Buffer.from(t).toString('base64');
+  return {
+    apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token',
+    metadata: { name: `bootstrap-token-${id ?? ''}`, namespace: 'kube-system' },
+    data: {
+      'token-id': b64(id ?? ''), 'token-secret': b64(secret ?? ''), expiration: b64(expires.toISOString().replace(/\.\d{3}Z$/, 'Z')),
+      'usage-bootstrap-authentication': b64('true'), 'usage-bootstrap-signing': b64('true'),
+      'auth-extra-groups': b64('system:bootstrappers:kubeadm:default-node-token'),
+      description: b64('racker: nodes joining in one bootstrap run'),
+    },
+  };
 }
 
 /** The API over HTTPS with client certificates; never skips server verification. */
 export class HttpsKubeApi implements KubeApi {
   constructor(private readonly server: string, private readonly s: Pick<ClusterSecrets, 'caCert' | 'adminCert' | 'adminKey'>, private readonly servername?: string) {}
 
-  private get(path: string): Promise<{ status: number; body: string }> {
+  private get(path: string, method = 'GET', body?: string): Promise<{ status: number; body: string }> {
     const url = new URL(path, this.server);
     return new Promise((resolve, reject) => {
-      const req = request(url, { ca: this.s.caCert, cert: this.s.adminCert, key: this.s.adminKey, servername: this.servername, timeout: 10_000 }, (res) => {
+      const headers = body === undefined ? undefined : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const req = request(url, { method, headers, ca: this.s.caCert, cert: this.s.adminCert, key: this.s.adminKey, servername: this.servername, timeout: 10_000 }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => { body += c; });
@@ -31,7 +50,7 @@ export class HttpsKubeApi implements KubeApi {
       });
       req.on('timeout', () => req.destroy(new Error('timed out')));
       req.on('error', reject);
-      req.end();
+      req.end(body);
     });
   }
 
@@ -52,6 +71,14 @@ export class HttpsKubeApi implements KubeApi {
       name: i.metadata?.name ?? '',
       ready: (i.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
     }));
+  }
+
+  async createBootstrapToken(token: string, expires: Date): Promise<void> {
+    const r = await this.get('/api/v1/namespaces/kube-system/secrets', 'POST', JSON.stringify(bootstrapTokenSecret(token, expires)));
+    if (r.status !== 201) {
+      throw new RackerError(ErrorCodes.cluster, `the cluster refused the join token (POST kube-system secrets answered HTTP ${r.status})`,
+        { hint: 'check that the cluster is up and that the admin certificate in the cluster secrets still belongs to it' });
+    }
   }
 }
 
@@ -78,9 +105,14 @@ export async function waitForCluster(api: KubeApi, expected: readonly string[], 
   }
 }
 
-/** Write the admin kubeconfig 0600 into the configuration directory; returns its path. */
-export async function writeKubeconfig(etcDir: string, clusterName: string, text: string): Promise<string> {
-  const path = etcFiles(etcDir).kubeconfig(clusterName);
+/** Where a cluster's files live (agent/config/paths.ts stateFiles: under the state directory, see there why). */
+export function clusterDir(stateDir: string, clusterName: string): string {
+  return stateFiles(stateDir).cluster(clusterName);
+}
+
+/** Write the admin kubeconfig 0600 into the cluster's directory; returns its path. */
+export async function writeKubeconfig(stateDir: string, clusterName: string, text: string): Promise<string> {
+  const path = stateFiles(stateDir).kubeconfig(clusterName);
   await writeFileAtomic(path, text, { mode: 0o600, mkdirs: true });
   return path;
 }

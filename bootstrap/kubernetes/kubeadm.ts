@@ -11,6 +11,7 @@ import { config, file, unit } from '../ignition/builders.js';
 import { REPORT_SCRIPT } from '../ignition/phone-home.js';
 import type { IgnitionConfig, IgnitionFile } from '../ignition/types.js';
 import type { ClusterSecrets } from './pki.js';
+import { dnsSafe } from '../../agent/inventory/hostnames.js';
 
 export interface KubernetesSettings {
   version: string;
@@ -37,6 +38,24 @@ export function sysextPath(version: string): string {
   return `/opt/extensions/kubernetes/kubernetes-${version}-x86-64.raw`;
 }
 
+/** The API group of racker's node labels. */
+export const LABEL_PREFIX = 'racker.io';
+
+/**
+ * Labels a node's kubelet registers it with: its role and its node type from nodes.csv (in the
+ * DNS-safe form snippets use, at most 63 characters as label values must be). kubelets may not
+ * set labels under kubernetes.io, hence racker's own prefix.
+ */
+export function nodeLabels(node: PlannedNode): string {
+  const type = dnsSafe(node.nodeType).slice(0, 63).replace(/-+$/, '');
+  return [`${LABEL_PREFIX}/role=${node.role}`, ...(type === '' ? [] : [`${LABEL_PREFIX}/node-type=${type}`])].join(',');
+}
+
+/**
+ * kubeadm's configuration (kubeadm.k8s.io/v1beta4, what Kubernetes 1.31 and later read; its
+ * extra arguments are lists of name/value pairs). The control-plane certificates last one year
+ * and the CA ten (kubeadm's defaults, spelled out); docs/bootstrap.md says how they are renewed.
+ */
 export function kubeadmConfig(node: PlannedNode, x: KubernetesInputs): string {
   const plan = x.plan;
   const controllers = activeNodes(plan).filter((n) => n.role === 'controller');
@@ -44,10 +63,13 @@ export function kubeadmConfig(node: PlannedNode, x: KubernetesInputs): string {
   const registration = `nodeRegistration:
   name: ${node.hostname}
   kubeletExtraArgs:
-    node-ip: ${node.internalAddress}
+  - name: node-ip
+    value: ${node.internalAddress}
+  - name: node-labels
+    value: ${nodeLabels(node)}
 `;
   if (node.initController) {
-    return `apiVersion: kubeadm.k8s.io/v1beta3
+    return `apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
 bootstrapTokens:
 - token: ${x.secrets.token}
@@ -57,11 +79,13 @@ localAPIEndpoint:
   advertiseAddress: ${node.internalAddress}
   bindPort: ${API_PORT}
 ${registration}---
-apiVersion: kubeadm.k8s.io/v1beta3
+apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
 kubernetesVersion: ${x.settings.version}
 clusterName: ${plan.clusterName}
 controlPlaneEndpoint: ${endpoint}
+certificateValidityPeriod: 8760h0m0s
+caCertificateValidityPeriod: 87600h0m0s
 apiServer:
   certSANs:
   - ${plan.apiName ?? ''}
@@ -71,8 +95,9 @@ networking:
   serviceSubnet: ${x.settings.serviceSubnet}
 controllerManager:
   extraArgs:
-    # /usr is read-only on Flatcar
-    flex-volume-plugin-dir: /opt/libexec/kubernetes/kubelet-plugins/volume/exec/
+  # /usr is read-only on Flatcar
+  - name: flex-volume-plugin-dir
+    value: /opt/libexec/kubernetes/kubelet-plugins/volume/exec/
 `;
   }
   const controlPlane = node.role === 'controller' ? `controlPlane:
@@ -81,7 +106,7 @@ controllerManager:
     advertiseAddress: ${node.internalAddress}
     bindPort: ${API_PORT}
 ` : '';
-  return `apiVersion: kubeadm.k8s.io/v1beta3
+  return `apiVersion: kubeadm.k8s.io/v1beta4
 kind: JoinConfiguration
 discovery:
   bootstrapToken:

@@ -11,11 +11,26 @@ import { isENOENT } from '../../agent/lib/errors.js';
 import { exec as realExec, type Exec } from '../../agent/lib/exec.js';
 import { writeFileAtomic } from '../../agent/lib/atomic-file.js';
 
-export interface ClusterSecrets {
+/**
+ * What nodes join with, made fresh for every bootstrap run and never stored: kubeadm keeps a
+ * bootstrap token 24 hours and the uploaded control-plane certificates 2 hours, so credentials
+ * from an earlier run would be dead by the time a later run (a new node, a reprovisioned one) uses them.
+ */
+export interface JoinCredentials {
   /** kubeadm bootstrap token, `[a-z0-9]{6}.[a-z0-9]{16}`. */
   token: string;
   /** kubeadm certificate key (hex, 32 bytes) for the control-plane certificates shared through the API. */
   certificateKey: string;
+}
+
+export function freshJoinCredentials(): JoinCredentials {
+  return { token: bootstrapToken(), certificateKey: randomBytes(32).toString('hex') };
+}
+
+/** The cluster's lasting secrets (stored) and this run's join credentials. */
+export interface ClusterSecrets extends StoredClusterSecrets, JoinCredentials {}
+
+export interface StoredClusterSecrets {
   caCert: string;
   caKey: string;
   /** `sha256:<hex>` of the CA's public key, what joining nodes pin. */
@@ -48,14 +63,24 @@ export function caArgs(keyFile: string, outFile: string): string[] {
 
 /**
  * The secrets of a cluster, created once and kept in `dir` (0700; files 0600) so that every render
- * of the Ignition configs and every later run use the same ones.
+ * of the Ignition configs and every later run use the same ones. `formerDir`: where an earlier
+ * racker kept them; found there, they are copied to `dir` (the cluster keeps its CA).
  */
-export async function ensureClusterSecrets(dir: string, exec: Exec = realExec): Promise<ClusterSecrets> {
+export async function ensureClusterSecrets(dir: string, exec: Exec = realExec, formerDir?: string): Promise<StoredClusterSecrets> {
   const file = join(dir, 'secrets.json');
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as ClusterSecrets;
-  } catch (e) {
-    if (!isENOENT(e)) throw e;
+  for (const f of formerDir === undefined ? [file] : [file, join(formerDir, 'secrets.json')]) {
+    try {
+      const text = await readFile(f, 'utf8');
+      if (f !== file) {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await writeFileAtomic(file, text, { mode: 0o600 });
+      }
+      // Files from earlier versions also hold a token and certificate key: long dead, never used.
+      const { caCert, caKey, caCertHash, adminCert, adminKey } = JSON.parse(text) as StoredClusterSecrets;
+      return { caCert, caKey, caCertHash, adminCert, adminKey };
+    } catch (e) {
+      if (!isENOENT(e)) throw e;
+    }
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const work = join(dir, `.work-${randomBytes(4).toString('hex')}`);
@@ -70,8 +95,7 @@ export async function ensureClusterSecrets(dir: string, exec: Exec = realExec): 
   await exec('openssl', ['x509', '-req', '-in', join(work, 'admin.csr'), '-CA', join(work, 'ca.crt'), '-CAkey', join(work, 'ca.key'),
     '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', '3650', '-sha256', '-extfile', join(work, 'admin.ext'), '-out', join(work, 'admin.crt')]);
   const caCert = await readFile(join(work, 'ca.crt'), 'utf8');
-  const secrets: ClusterSecrets = {
-    token: bootstrapToken(), certificateKey: randomBytes(32).toString('hex'),
+  const secrets: StoredClusterSecrets = {
     caCert, caKey, caCertHash: caCertHash(caCert), adminCert: await readFile(join(work, 'admin.crt'), 'utf8'), adminKey,
   };
   await writeFileAtomic(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });

@@ -64,7 +64,11 @@ const pinsSchema = z.strictObject({
     signingKey: relative,
     signingKeyFingerprint: z.string().regex(/^[0-9A-F]{40}$/),
   }),
-  kubernetes: z.strictObject({ version: z.string().regex(/^v\d+\.\d+\.\d+$/) }),
+  kubernetes: z.strictObject({
+    version: z.string().regex(/^v\d+\.\d+\.\d+$/),
+    /** Where Flatcar's Kubernetes system extension of that version comes from; {version} is replaced. */
+    sysextUrl: z.string().regex(/^https:\/\/\S+\{version\}\S*$/, 'must be an https:// URL containing {version}'),
+  }),
   ipxe: z.strictObject({ bios: relative, efi: relative, snp: relative.optional() }),
 });
 

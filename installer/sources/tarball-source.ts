@@ -7,12 +7,11 @@
  */
 import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Exec } from '../../agent/lib/exec.js';
 import { ErrorCodes, RackerError, isENOENT } from '../../agent/lib/errors.js';
 import { payloadFileName } from '../archive.js';
 import { sha256File } from '../manifest.js';
 import { isVersion } from '../versions.js';
-import { verifySignature, type Verifier } from './signature.js';
+import { verifySignature } from './signature.js';
 
 export const SUMS_FILE = 'SHA256SUMS';
 
@@ -38,9 +37,7 @@ export function parseSha256Sums(text: string, where: string): Map<string, Releas
 export interface TarballSourceOptions {
   location: string;
   keyring: string;
-  exec: Exec;
   fetch?: typeof fetch;
-  verifiers?: readonly Verifier[];
 }
 
 export class TarballSource {
@@ -79,7 +76,7 @@ export class TarballSource {
         throw new RackerError(ErrorCodes.verify, `${release.file} has sha256 ${got}, ${SUMS_FILE} says ${release.sha256}`,
           { hint: 'the payload was refused and nothing was changed; the download is damaged or the release was altered' });
       }
-      await verifySignature({ file: payload, sig, keyring: this.o.keyring, exec: this.o.exec, tools: this.o.verifiers });
+      await verifySignature({ file: payload, sig, keyring: this.o.keyring });
       return payload;
     } catch (e) {
       await rm(payload, { force: true });

@@ -1,5 +1,5 @@
 /** Plans and settings for DHCP tests: the default rack of test/lib/fake-rack.ts, as dnsmasq sees it. */
-import { parseConfig } from '../../agent/config/load.js';
+import { parseConfig } from '../../agent/config/parse.js';
 import type { Config } from '../../agent/config/schema.js';
 import type { DnsmasqFilePaths, DnsmasqPlan, DnsmasqRenderInput, Reservation } from '../../agent/dhcp/render-config.js';
 import { normalizeMac, type Mac } from '../../agent/inventory/mac.js';

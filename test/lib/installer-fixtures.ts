@@ -13,7 +13,7 @@ import { buildPayload } from '../../installer/payload/build.js';
 
 export const FIXTURE_PINS = {
   flatcar: { channel: 'stable', version: '4593.2.5', signingKey: 'keys/key.asc', signingKeyFingerprint: 'F88CFEDEFF29A5B4D9523864E25D9AED0593B34A' },
-  kubernetes: { version: 'v1.33.2' },
+  kubernetes: { version: 'v1.33.2', sysextUrl: 'https://extensions.example/kubernetes-{version}-x86-64.raw' },
   ipxe: { bios: 'ipxe/undionly.kpxe', efi: 'ipxe/ipxe.efi' },
 };
 

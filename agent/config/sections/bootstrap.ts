@@ -1,5 +1,6 @@
 /** `bootstrap:` how `racker bootstrap` installs Flatcar (and Kubernetes) on the nodes. */
 import { z } from 'zod';
+import type { Pins } from '../pins.js';
 
 const absolute = z.string().regex(/^\//, 'must be an absolute path');
 const seconds = (def: number) => z.number().int().min(1).max(86_400).default(def);
@@ -21,11 +22,12 @@ const deadlines = z.strictObject({
   joined: seconds(1200),
 });
 
-export const bootstrapSection = z.strictObject({
+/** Versions, channel and sysext default to what conf.yaml pins (../pins.ts): read only when a setting is unset. */
+export const bootstrapSection = (pins: () => Pins) => z.strictObject({
   flatcar: z.strictObject({
-    channel: z.enum(['stable', 'beta', 'alpha', 'lts']).default('stable'),
+    channel: z.enum(['stable', 'beta', 'alpha', 'lts']).default(() => pins().flatcar.channel),
     /** A version like 4081.2.0, or `current` (resolved through the channel's version.txt). */
-    version: z.string().regex(/^(current|\d+\.\d+\.\d+)$/, 'must be current or a version like 4081.2.0').default('current'),
+    version: z.string().regex(/^(current|\d+\.\d+\.\d+)$/, 'must be current or a version like 4081.2.0').default(() => pins().flatcar.version),
     /** Where images come from; {channel} is replaced. */
     baseUrl: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://{channel}.release.flatcar-linux.net/amd64-usr'),
     /** Air-gapped sites: a directory holding <version>/<files> (and current/version.txt) instead of baseUrl. */
@@ -46,10 +48,10 @@ export const bootstrapSection = z.strictObject({
   /** Seconds the installer waits after reporting `installed` before it reboots (the agent sets disk boot meanwhile). */
   rebootDelaySeconds: z.number().int().min(0).max(600).default(15),
   kubernetes: z.strictObject({
-    /** Kubernetes version of the Flatcar sysext (sysext-bakery naming). */
-    version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must be a version like v1.30.4').default('v1.30.4'),
+    /** Kubernetes version of the Flatcar sysext (extensions.flatcar.org naming). */
+    version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must be a version like v1.33.2').default(() => pins().kubernetes.version),
     /** Where the sysext image comes from; {version} is replaced. */
-    sysextUrl: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://github.com/flatcar/sysext-bakery/releases/download/latest/kubernetes-{version}-x86-64.raw'),
+    sysextUrl: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').default(() => pins().kubernetes.sysextUrl),
     podSubnet: z.string().default('10.244.0.0/16'),
     serviceSubnet: z.string().default('10.96.0.0/12'),
     /** CNI manifest applied right after `kubeadm init`; without it nodes stay NotReady until one is applied. */

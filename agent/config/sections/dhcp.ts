@@ -13,8 +13,11 @@ export function dhcpSection(ipxeDirDefault: string) {
   return z.strictObject({
     /** Serve DHCP/TFTP on the internal network; off where the site's own DHCP server points nodes at racker. */
     enabled: z.boolean().default(true),
-    /** `binary`: dnsmasq as a child process; `container`: through its systemd unit (Flatcar). */
-    mode: z.enum(['binary', 'container']).default('binary'),
+    /**
+     * `binary`: dnsmasq as a child process; `container`: through its systemd unit (Flatcar, which
+     * ships no dnsmasq); `auto`: binary when dnsmasqPath is an executable (found on PATH), else container.
+     */
+    mode: z.enum(['auto', 'binary', 'container']).default('auto'),
     /** dnsmasq executable for binary mode. */
     dnsmasqPath: z.string().default('dnsmasq'),
     /** systemd unit that runs the dnsmasq container (container mode); it must read racker's dnsmasq.conf. */

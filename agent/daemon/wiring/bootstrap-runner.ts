@@ -16,7 +16,7 @@ import { assetSource, ensureFlatcarAssets } from '../../../bootstrap/assets.js';
 import { systemClock, type BootControl } from '../../../bootstrap/ports.js';
 import { ensureClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
 import { readKubernetesManifests } from '../../../bootstrap/kubernetes/manifests.js';
-import { HttpsKubeApi, writeKubeconfig } from '../../../bootstrap/kubernetes/cluster.js';
+import { clusterDir, HttpsKubeApi, writeKubeconfig } from '../../../bootstrap/kubernetes/cluster.js';
 import { formatFailure } from '../../../bootstrap/failure.js';
 import type { AgentDeps } from '../subsystems.js';
 import type { JobContext, JobOutcome, JobRunner } from '../jobs.js';
@@ -53,7 +53,7 @@ export class BootstrapRunner implements JobRunner {
     const request = parseRequest(bootstrapRequestSchema, job.request, 'bootstrap');
     // The agent's current inventory and configuration: nodes.csv is not read again for the job.
     const { config, inventory } = this.o.deps.inputs();
-    const prepared = await prepareBootstrapPlan(config, request.answers, request.exclude, inventory);
+    const prepared = await prepareBootstrapPlan(config, request.answers, request.exclude, { agentInventory: inventory, noCni: request.noCni });
     const stateDir = config.paths.stateDir;
     const paths = bootPaths(config);
     if (paths.assetsDir === undefined) throw new RackerError(ErrorCodes.config, 'boot.assetsDir is empty, so the boot service serves no images to install from', { hint: 'remove boot.assetsDir from the configuration' });
@@ -79,10 +79,11 @@ export class BootstrapRunner implements JobRunner {
           onProgress: (p) => ctx.progress({ message: `downloading Flatcar: ${JSON.stringify(p)}` }) });
         return { version: r.version };
       },
-      clusterSecrets: () => ensureClusterSecrets(etcFiles(config.paths.etcDir).clusterPki(prepared.plan.clusterName)),
+      // Earlier versions kept the secrets in <etc>/pki/<cluster>: a cluster made then keeps its CA.
+      clusterSecrets: () => ensureClusterSecrets(clusterDir(stateDir, prepared.plan.clusterName), undefined, etcFiles(config.paths.etcDir).clusterPki(prepared.plan.clusterName)),
       kubernetesManifests: () => readKubernetesManifests(config.bootstrap.kubernetes),
       kubeApi: (server, secrets) => new HttpsKubeApi(server, secrets),
-      saveKubeconfig: (text) => writeKubeconfig(config.paths.etcDir, prepared.plan.clusterName, text),
+      saveKubeconfig: (text) => writeKubeconfig(stateDir, prepared.plan.clusterName, text),
     };
     // Resuming this very job: its own saved state decides (what it finished or excluded stays so).
     // A new job: the agent's node records decide which nodes an earlier job already provisioned.

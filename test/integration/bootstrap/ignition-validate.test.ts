@@ -10,7 +10,7 @@ import { fakePlan, nodeMac } from '../../lib/bootstrap-fixtures.js';
 import { ignitionValidate } from '../../lib/ignition-validate.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { kubernetesPart } from '../../../bootstrap/kubernetes/kubeadm.js';
-import { ensureClusterSecrets, type ClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
+import { ensureClusterSecrets, freshJoinCredentials, type ClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
 import { join } from 'node:path';
 
 const iface = (s: string): Interface => parseInterface(s) as Interface;
@@ -46,7 +46,7 @@ describe('generated Ignition passes ignition-validate', function () {
   let secrets: ClusterSecrets;
   before(async () => {
     dir = await makeTempDir('racker-ign-');
-    secrets = await ensureClusterSecrets(join(dir, 'pki'));
+    secrets = { ...await ensureClusterSecrets(join(dir, 'pki')), ...freshJoinCredentials() };
   });
   after(async () => { await removeTempDir(dir); });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import { execa } from 'execa';
-import { ensureClusterSecrets, type ClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
+import { bootstrapToken, ensureClusterSecrets, type StoredClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
 import { HttpsKubeApi, waitForCluster, writeKubeconfig } from '../../../bootstrap/kubernetes/cluster.js';
 import { systemClock } from '../../../bootstrap/ports.js';
 import { readKubernetesManifests } from '../../../bootstrap/kubernetes/manifests.js';
@@ -19,7 +19,8 @@ import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
   this.timeout(60_000);
   let dir = '';
-  let secrets: ClusterSecrets;
+  let secrets: StoredClusterSecrets;
+  const posted: { url: string; method: string; body: string }[] = [];
   let server: Server | undefined;
   let base = '';
   let readyNodes: string[] = [];
@@ -39,6 +40,12 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
     server = createServer({ key, cert: await readFile(join(dir, 'srv.crt'), 'utf8'), ca: secrets.caCert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
       clientCNs.push(String((req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN));
       if (req.url === '/readyz') { res.end('ok'); return; }
+      if (req.method === 'POST' && req.url === '/api/v1/namespaces/kube-system/secrets') {
+        let body = '';
+        req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
+        req.on('end', () => { posted.push({ url: req.url ?? '', method: req.method ?? '', body }); res.statusCode = 201; res.end('{}'); });
+        return;
+      }
       if (req.url === '/api/v1/nodes') {
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ items: ['node-01', 'node-02'].map((name) => ({ metadata: { name }, status: { conditions: [{ type: 'Ready', status: readyNodes.includes(name) ? 'True' : 'False' }] } })) }));
@@ -105,8 +112,33 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
     expect(e?.message).to.equal(`the CNI manifest ${join(dir, 'nope.yaml')} does not exist`);
   });
 
-  it('writes the admin kubeconfig 0600', async () => {
-    const path = await writeKubeconfig(join(dir, 'etc'), 'prod', 'apiVersion: v1\n');
+  it('registers a join token as the bootstrap-token Secret kubeadm reads', async () => {
+    const token = bootstrapToken();
+    const expires = new Date('2026-12-07T10:00:00.000Z');
+    await new HttpsKubeApi(base, secrets).createBootstrapToken(token, expires);
+    const secret = JSON.parse(posted.at(-1)?.body ?? '{}') as { type: string; metadata: { name: string; namespace: string }; data: Record<string, string> };
+    const [id, part] = token.split('.');
+    expect(secret.type).to.equal('bootstrap.kubernetes.io/token');
+    expect(secret.metadata).to.deep.equal({ name: `bootstrap-token-${id ?? ''}`, namespace: 'kube-system' });
+    const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+    expect(data).to.include({ 'token-id': id, 'token-secret': part, expiration: '2026-12-07T10:00:00Z', 'usage-bootstrap-authentication': 'true', 'usage-bootstrap-signing': 'true', 'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token' });
+    const anonymous = new HttpsKubeApi(base, { caCert: secrets.caCert, adminCert: '', adminKey: '' });
+    expect(await anonymous.createBootstrapToken(token, expires).then(() => 'created', (e: Error) => e.message)).to.not.equal('created');
+  });
+
+  it('writes the admin kubeconfig 0600 under the state directory', async () => {
+    const path = await writeKubeconfig(join(dir, 'state'), 'prod', 'apiVersion: v1\n');
+    expect(path).to.equal(join(dir, 'state', 'kubernetes', 'prod', 'kubeconfig'));
     expect((await stat(path)).mode & 0o777).to.equal(0o600);
+  });
+
+  it('takes over the secrets an earlier racker kept under the configuration directory', async () => {
+    const former = join(dir, 'etc', 'pki', 'old');
+    await mkdir(former, { recursive: true });
+    await writeFile(join(former, 'secrets.json'), JSON.stringify(secrets));
+    const now = join(dir, 'state', 'kubernetes', 'old');
+    expect(await ensureClusterSecrets(now, undefined, former)).to.deep.equal(secrets);
+    expect(JSON.parse(await readFile(join(now, 'secrets.json'), 'utf8'))).to.deep.equal(secrets);
+    expect((await stat(join(now, 'secrets.json'))).mode & 0o777).to.equal(0o600);
   });
 });

@@ -6,6 +6,8 @@ import { runRacker } from '../../lib/run-racker.js';
 import { ScriptedControlApi } from '../../lib/scripted-control-api.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { treeHash } from '../../lib/tree-hash.js';
+import { loadBuildConf } from '../../../installer/payload/conf.js';
+import { repoRoot } from '../../lib/paths.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHn7p6SH2Z9mR1oGqZpXkq3Jm0ZbWq1dYp6sQ3oG9xJ3 op@example';
 
@@ -21,7 +23,7 @@ describe('racker bootstrap (as a process)', function () {
 
   it('--dry-run --yes prints roles, names, addresses and what each node gets, and changes nothing', async () => {
     const before = await treeHash(rack.root);
-    const r = await runRacker(['bootstrap', '--dry-run', '--yes', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY, '--exclude', '00:11:22:33:44:11'], rack.env);
+    const r = await runRacker(['bootstrap', '--dry-run', '--yes', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY, '--exclude', '00:11:22:33:44:11', '--no-cni'], rack.env);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('dry run: nothing was changed');
     expect(r.stdout).to.match(/node-02\.rack\.localdomain\s+excluded\s+red/);
@@ -37,6 +39,39 @@ describe('racker bootstrap (as a process)', function () {
     const out = JSON.parse(r.stdout) as { plan: { nodes: { hostname: string; role: string }[] }; answerSources: Record<string, string> };
     expect(out.plan.nodes.map((n) => [n.hostname, n.role])).to.deep.equal([['node-02', 'node'], ['node-03', 'node'], ['node-04', 'node']]);
     expect(out.answerSources.provision).to.equal('default');
+  });
+
+  it('with no bootstrap settings, plans the Flatcar and Kubernetes versions conf.yaml pins; the configuration overrides them', async () => {
+    const { pins } = await loadBuildConf(join(repoRoot, 'conf.yaml'));
+    const args = ['bootstrap', '--dry-run', '--yes', '--json', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY, '--no-cni'];
+    let r = await runRacker(args, rack.env);
+    expect(r.code, r.stderr).to.equal(0);
+    let out = JSON.parse(r.stdout) as { flatcar: { channel: string; version: string }; kubernetesVersion: string };
+    expect(out.flatcar).to.deep.equal({ channel: pins.flatcar.channel, version: pins.flatcar.version });
+    expect(out.kubernetesVersion).to.equal(pins.kubernetes.version);
+    expect([pins.flatcar.version, pins.kubernetes.version]).to.deep.equal(['4593.2.5', 'v1.33.2']);
+
+    await writeFile(rack.configPath, `${await readFile(rack.configPath, 'utf8')}\nbootstrap:\n  flatcar:\n    channel: beta\n    version: 4628.1.0\n  kubernetes:\n    version: v1.34.1\n`);
+    r = await runRacker(args, rack.env);
+    expect(r.code, r.stderr).to.equal(0);
+    out = JSON.parse(r.stdout) as typeof out;
+    expect([out.flatcar, out.kubernetesVersion]).to.deep.equal([{ channel: 'beta', version: '4628.1.0' }, 'v1.34.1']);
+  });
+
+  it('refuses a Kubernetes plan without a CNI manifest unless --no-cni, naming the setting; a configured manifest passes', async () => {
+    const args = ['bootstrap', '--dry-run', '--yes', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY];
+    let r = await runRacker(args, rack.env);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain(`${rack.configPath}: bootstrap.kubernetes.cniManifest: no CNI manifest is configured`).and.contain('--no-cni');
+    r = await runRacker([...args, '--no-cni'], rack.env);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.contain('warning: no CNI (--no-cni)');
+    const cni = join(dir as string, 'cni.yaml');
+    await writeFile(cni, 'kind: DaemonSet\n');
+    await writeFile(rack.configPath, `${await readFile(rack.configPath, 'utf8')}\nbootstrap:\n  kubernetes:\n    cniManifest: ${cni}\n`);
+    r = await runRacker(args, rack.env);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.not.contain('CNI');
   });
 
   it('without a terminal and without --yes, names the missing flags and exits 2', async () => {

@@ -85,9 +85,10 @@ describe('racker factory reset --nodes: the hand-over leaves nothing of the prev
       await boot.putGroup({ id: `install-${m.replace(/:/g, '')}`, profile: 'install', selector: { mac: m } });
     }
     await boot.putProfile({ id: 'install', ignition_id: 'install.ign', boot: { kernel: '/assets/k', initrd: [], args: [] } });
-    const pki = await ensureClusterSecrets(etcFiles(config.paths.etcDir).clusterPki('prod'));
-    secrets.push(pki.token, pki.certificateKey, pki.caKey.split('\n')[1] as string, pki.adminKey.split('\n')[1] as string);
-    await writeKubeconfig(config.paths.etcDir, 'prod', renderKubeconfig('prod', 'https://172.24.213.2:6443', pki));
+    // Where the agent keeps them (join tokens are made per run and live only in the boot data above).
+    const pki = await ensureClusterSecrets(files.cluster('prod'));
+    secrets.push(pki.caKey.split('\n')[1] as string, pki.adminKey.split('\n')[1] as string);
+    await writeKubeconfig(config.paths.stateDir, 'prod', renderKubeconfig('prod', 'https://172.24.213.2:6443', pki));
     secrets.push(Buffer.from(pki.adminKey).toString('base64').slice(0, 40));
     const answers: Answers = { provision: 'kubernetes', clusterName: 'prod', controllers: 1, controllerType: 'any', publicAddressing: 'dhcp', domain: 'rack.localdomain', internalSubnet: config.network.subnet, sshKeys: [] };
     await saveAnswers(etcFiles(config.paths.etcDir).answers, answers);
@@ -106,7 +107,7 @@ describe('racker factory reset --nodes: the hand-over leaves nothing of the prev
     expect(r.exitCode, r.stderr).to.equal(0);
     const removed = [files.stateDoc, join(config.paths.stateDir, 'events.ndjson'), files.addressPlan, files.phoneHomeTokens, files.dhcpDir,
       ...['groups', 'profiles', 'ignition'].map((f) => join(bootDataDirs(config.paths, config.boot).dataDir, f)),
-      etcFiles(config.paths.etcDir).answers, etcFiles(config.paths.etcDir).pkiDir, etcFiles(config.paths.etcDir).kubeconfig('prod')];
+      etcFiles(config.paths.etcDir).answers, files.kubernetesDir];
     for (const p of removed) expect(r.stdout, p).to.include(`  remove ${p}: `);
     for (const p of [assets, etcFiles(config.paths.etcDir).sshDir, etcFiles(config.paths.etcDir).config, files.versionMarker]) expect(r.stdout, p).to.match(new RegExp(`and keep:[\\s\\S]*  ${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
     for (const p of removed) expect(await stat(p).then(() => 'exists', () => 'gone'), p).to.equal('gone');

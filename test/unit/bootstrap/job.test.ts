@@ -4,7 +4,7 @@ import { deadlinesMs, type Phase } from '../../../bootstrap/phases.js';
 import type { JobState, NodeState } from '../../../bootstrap/job-state.js';
 import type { FailureAsker } from '../../../bootstrap/ports.js';
 import type { Mac } from '../../../agent/inventory/mac.js';
-import { parseConfig } from '../../../agent/config/load.js';
+import { parseConfig } from '../../../agent/config/parse.js';
 import { FakeClock } from '../../lib/fake-clock.js';
 import { FakeBmc } from '../../lib/fake-bmc.js';
 import { FakeObservations, ScriptedNodes, type Behaviour } from '../../lib/scripted-nodes.js';

@@ -1,12 +1,14 @@
 import { expect } from 'chai';
 import { runBootstrap, selectNodes, type RunnerPorts } from '../../../bootstrap/runner.js';
 import { provisionedNodes } from '../../../bootstrap/rerun.js';
-import { parseConfig } from '../../../agent/config/load.js';
+import { parseConfig } from '../../../agent/config/parse.js';
 import { bootstrapRequestSchema } from '../../../bootstrap/job-request.js';
 import type { KubeApi } from '../../../bootstrap/kubernetes/cluster.js';
 import type { ClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
 import { fakePlan, answers, nodeMac } from '../../lib/bootstrap-fixtures.js';
 import { FakeClock } from '../../lib/fake-clock.js';
+import { decodeDataSource } from '../../../bootstrap/ignition/builders.js';
+import type { IgnitionConfig } from '../../../bootstrap/ignition/types.js';
 import { FakeBmc } from '../../lib/fake-bmc.js';
 import { FakeObservations, ScriptedNodes } from '../../lib/scripted-nodes.js';
 import { MemorySink } from '../../lib/memory-sink.js';
@@ -94,7 +96,7 @@ describe('bootstrap runner', () => {
   it('forms a Kubernetes cluster: waits for every node Ready through the API, then saves the admin kubeconfig', async () => {
     const clock = new FakeClock();
     let apiUp = false;
-    const api: KubeApi = { ready: async () => apiUp, nodes: async () => ['node-01', 'node-02', 'node-03'].map((name) => ({ name, ready: true })) };
+    const api: KubeApi = { ready: async () => apiUp, nodes: async () => ['node-01', 'node-02', 'node-03'].map((name) => ({ name, ready: true })), createBootstrapToken: async () => { throw new Error('kubeadm init makes the token'); } };
     const saved: string[] = [];
     const p = ports(clock, { api, saved });
     for (const i of [1, 2, 3]) p.scripted.behaviour.set(nodeMac(i), { joins: true });
@@ -106,6 +108,46 @@ describe('bootstrap runner', () => {
     expect(r.kubeconfig?.usage).to.contain('export KUBECONFIG=/etc/racker/kubeconfig-racker');
     expect(saved[0]).to.contain('server: https://172.24.213.2:6443').and.contain(`client-key-data: ${Buffer.from('ADMKEY').toString('base64')}`);
     expect(p.store.ignition.get('racker-installed-020000000100.ign')).to.contain('kubeadm');
+  });
+
+  it('joins with a token and certificate key made fresh for every run, registered through the API when the cluster exists', async () => {
+    const tokenOf = (ign: string | undefined): string => {
+      const files = (JSON.parse(ign ?? '{}') as IgnitionConfig).storage?.files ?? [];
+      const kubeadm = decodeDataSource(files.find((f) => f.path === '/etc/racker/kubeadm.yaml')?.contents);
+      return /token: ([a-z0-9]{6}\.[a-z0-9]{16})/.exec(kubeadm ?? '')?.[1] ?? '';
+    };
+    const plan = fakePlan(['a', 'a', 'a'], { provision: 'kubernetes', controllers: 1, controllerType: 'a' });
+    const tokens: string[] = [];
+    const created: { token: string; expires: number }[] = [];
+    for (const only of [[], [nodeMac(3)]]) {
+      const clock = new FakeClock();
+      const api: KubeApi = { ready: async () => true, nodes: async () => ['node-01', 'node-02', 'node-03'].map((name) => ({ name, ready: true })),
+        createBootstrapToken: async (token, expires) => { created.push({ token, expires: expires.getTime() - clock.now() }); } };
+      const p = ports(clock, { api, saved: [] });
+      for (const i of [1, 2, 3]) p.scripted.behaviour.set(nodeMac(i), { joins: true });
+      const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers({ provision: 'kubernetes', controllers: 1, controllerType: 'a' }), onFailure: 'cancel', nodes: only, reprovision: only.length > 0 });
+      const r = await drive(clock, runBootstrap({ id: 'k', config, plan, snippets: { snippets: [], problems: [] }, request }, p));
+      expect(r.state.status).to.equal('succeeded');
+      tokens.push(tokenOf(p.store.ignition.get('racker-installed-020000000300.ign')));
+    }
+    expect(tokens[0]).to.match(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    expect(tokens[1]).to.match(/^[a-z0-9]{6}\.[a-z0-9]{16}$/).and.not.equal(tokens[0]);
+    expect(tokens).to.not.include(SECRETS.token); // never the stored one
+    // The first run's kubeadm init made its token; the second (node-03 only) registered its own.
+    expect(created.map((c) => c.token)).to.deep.equal([tokens[1]]);
+    expect(created[0]?.expires).to.equal((config.bootstrap.deadlines.joined + 86_400) * 1000);
+  });
+
+  it('refuses a controller joining an existing cluster before touching anything', async () => {
+    const clock = new FakeClock();
+    const p = ports(clock, { api: { ready: async () => true, nodes: async () => [], createBootstrapToken: async () => undefined }, saved: [] });
+    const plan = fakePlan(['a', 'a', 'a', 'a'], { provision: 'kubernetes', controllers: 3, controllerType: 'a' });
+    const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers({ provision: 'kubernetes', controllers: 3, controllerType: 'a' }), onFailure: 'cancel', nodes: [nodeMac(2)], reprovision: true });
+    const e = await runBootstrap({ id: 'k', config, plan, snippets: { snippets: [], problems: [] }, request }, p).then(() => undefined, (err: Error & { code?: string }) => err);
+    expect(e?.code).to.equal('RACKER_E_CLUSTER');
+    expect(e?.message).to.contain('node-02 would join the existing cluster');
+    expect(p.store.groups.size).to.equal(0);
+    expect(p.bmc.calls).to.deep.equal([]);
   });
 
   it('resolves --node by MAC or host name and rejects unknown ones', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseConfig } from '../../../agent/config/load.js';
+import { parseConfig } from '../../../agent/config/parse.js';
 import { envPathDefaults } from '../../../agent/config/paths.js';
 import { configSchema } from '../../../agent/config/schema.js';
 import { DEBIAN_IPXE_DIR, codeRoot, defaultIpxeDir } from '../../../agent/config/ipxe-dir.js';

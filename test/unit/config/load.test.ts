@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { parseConfig } from '../../../agent/config/load.js';
+import { parseConfig } from '../../../agent/config/parse.js';
 import { configFilePath, envPathDefaults } from '../../../agent/config/paths.js';
+import { runtimePins } from '../../../agent/config/pins.js';
 import { ValidationError, formatProblem } from '../../../agent/lib/errors.js';
 
 const problemsOf = (text: string): string[] => {
@@ -21,6 +22,16 @@ describe('configuration', () => {
     expect(c.dhcp.dns).to.equal(false);
     expect(c.bmc.driver).to.equal('ipmi');
     expect(c.source).to.equal(undefined);
+  });
+
+  it('takes the bootstrap versions and the sysext URL from conf.yaml\'s pins when unset', () => {
+    const pins = runtimePins();
+    const c = parseConfig('', undefined, {});
+    expect(c.bootstrap.flatcar).to.include({ channel: pins.flatcar.channel, version: pins.flatcar.version });
+    expect(c.bootstrap.kubernetes).to.include({ version: pins.kubernetes.version, sysextUrl: pins.kubernetes.sysextUrl });
+    expect(pins.kubernetes.sysextUrl).to.equal('https://extensions.flatcar.org/extensions/kubernetes-{version}-x86-64.raw');
+    const set = parseConfig('bootstrap:\n  flatcar: {version: current}\n  kubernetes: {version: v1.34.1}\n', 'f', {});
+    expect([set.bootstrap.flatcar.version, set.bootstrap.kubernetes.version]).to.deep.equal(['current', 'v1.34.1']);
   });
 
   it('takes path defaults from the environment, and the file wins over both', () => {

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ESCALATIONS, PHASES, deadlinesMs } from '../../../bootstrap/phases.js';
-import { parseConfig } from '../../../agent/config/load.js';
+import { parseConfig } from '../../../agent/config/parse.js';
 import { repoRoot } from '../../lib/paths.js';
 
 describe('docs/troubleshooting.md', () => {

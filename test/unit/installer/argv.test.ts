@@ -5,7 +5,6 @@ import { nsenterArgs } from '../../../installer/extractor/host.js';
 import { systemctlArgs } from '../../../installer/extractor/service-manager.js';
 import { dockerRunLine } from '../../../installer/extractor/container.js';
 import { imageArgs, imageTag } from '../../../installer/sources/image-source.js';
-import { verifyArgs } from '../../../installer/sources/signature.js';
 
 describe('installer argument lists', () => {
   it('tar packs reproducibly: sorted, mtime 0, owner 0, normalised modes', () => {
@@ -37,11 +36,5 @@ describe('installer argument lists', () => {
     expect(imageTag({ kind: 'update', current: '3.4.5' })).to.equal('3');
     expect(imageTag({ kind: 'upgrade' })).to.equal('latest');
     expect(imageTag({ kind: 'get', version: '1.0.0' })).to.equal('1.0.0');
-  });
-
-  it('signature verifiers', () => {
-    expect(verifyArgs('sqv', '/k.pgp', '/p.sig', '/p')).to.deep.equal(['--keyring', '/k.pgp', '--', '/p.sig', '/p']);
-    expect(verifyArgs('sq', '/k.pgp', '/p.sig', '/p')).to.deep.equal(['verify', '--signer-cert', '/k.pgp', '--detached', '/p.sig', '/p']);
-    expect(verifyArgs('gpgv', '/k.gpg', '/p.sig', '/p')).to.deep.equal(['--keyring', '/k.gpg', '--', '/p.sig', '/p']);
   });
 });

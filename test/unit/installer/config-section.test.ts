@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseConfig } from '../../../agent/config/load.js';
+import { parseConfig } from '../../../agent/config/parse.js';
 
 describe('installer configuration section', () => {
   it('defaults: root /, keep three versions, hold locksmithd and update-engine, no source', () => {

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { parseSha256Sums } from '../../../installer/sources/tarball-source.js';
-import { dearmor } from '../../../installer/sources/signature.js';
 
 const A = 'a'.repeat(64);
 
@@ -13,15 +12,5 @@ describe('tarball source SHA256SUMS', () => {
 
   it('refuses a malformed line, naming it', () => {
     expect(() => parseSha256Sums(`${A}  ok\nnot a line\n`, 'https://r/SHA256SUMS')).to.throw('https://r/SHA256SUMS:2: not a "<sha256>  <file>" line');
-  });
-});
-
-describe('OpenPGP dearmor (for gpgv)', () => {
-  it('decodes every armored block and leaves binary input alone', () => {
-    const one = Buffer.from([0x99, 0x01, 0x02, 0x03]);
-    const two = Buffer.from([0xb4, 0x05]);
-    const armor = (b: Buffer) => `-----BEGIN PGP PUBLIC KEY BLOCK-----\nComment: test\n\n${b.toString('base64')}\n=AbCd\n-----END PGP PUBLIC KEY BLOCK-----\n`;
-    expect(dearmor(Buffer.from(armor(one) + armor(two)))).to.deep.equal(Buffer.concat([one, two]));
-    expect(dearmor(one)).to.equal(one);
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseConfig } from '../../../agent/config/load.js';
+import { parseConfig } from '../../../agent/config/parse.js';
 import { rackSpec } from '../../../sim/rack-spec.js';
 import { renderRackerConfig } from '../../../sim/racker-config.js';
 import { simDirs } from '../../../sim/sim-files.js';
