@@ -18,6 +18,8 @@ let http: BootHttp | undefined;
 let store: BootStore | undefined;
 let log: Logger | undefined;
 const tokens = new NodeTokens();
+/** The connections this worker serves, by the agent's id (for `drop`). */
+const connections = new Map<number, Socket>();
 let stopping = false;
 
 function send(m: FromWorker): void {
@@ -44,7 +46,7 @@ async function init(m: WorkerInit): Promise<void> {
   const data = store;
   http = createBootHttpServer({
     data: () => data.current, assetsDir: m.assetsDir, access: accessPolicy(m.access), tokens, emit, log,
-    accessLog: m.accessLog, maxHeaderSize: m.maxHeaderSize, timeouts: m.timeouts,
+    accessLog: m.accessLog, maxHeaderSize: m.maxHeaderSize, timeouts: m.timeouts, limits: m.limits,
   });
   send({ type: 'ready' });
 }
@@ -63,9 +65,20 @@ process.on('message', (m: ToWorker, socket: Socket | undefined) => {
   switch (m.type) {
     case 'connection':
       send({ type: 'took' });
-      if (socket === undefined) return;
-      if (http === undefined || stopping) socket.destroy();
-      else http.serve(socket);
+      if (socket === undefined) return void send({ type: 'closed', id: m.id });
+      if (http === undefined || stopping) {
+        socket.destroy();
+        send({ type: 'closed', id: m.id });
+        return;
+      }
+      connections.set(m.id, socket);
+      http.serve(socket, (cut) => {
+        connections.delete(m.id);
+        send(cut === undefined ? { type: 'closed', id: m.id } : { type: 'closed', id: m.id, cut });
+      });
+      return;
+    case 'drop':
+      connections.get(m.id)?.destroy();
       return;
     case 'init':
       init(m).catch((err: unknown) => {

@@ -6,7 +6,7 @@
  */
 import type { LevelWithSilent } from 'pino';
 import type { BootEvent, Endpoint, PhoneHomeEvent } from '../events.js';
-import type { HttpTimeouts } from '../http-handler.js';
+import type { ConnectionBounds, CutReason, HttpTimeouts } from '../http-handler.js';
 import type { AccessRule } from '../node-access.js';
 
 export interface WorkerInit {
@@ -23,12 +23,17 @@ export interface WorkerInit {
   accessLog: boolean;
   logLevel: LevelWithSilent;
   timeouts: HttpTimeouts | undefined;
+  limits: ConnectionBounds;
 }
 
-/** Agent → worker. `connection` comes with an accepted socket that nobody has read from. */
+/**
+ * Agent → worker. `connection` comes with an accepted socket that nobody has read from; `drop`
+ * closes one (the agent's connection limits made room for another client).
+ */
 export type ToWorker =
   | WorkerInit
-  | { type: 'connection' }
+  | { type: 'connection'; id: number }
+  | { type: 'drop'; id: number }
   | { type: 'reload' }
   | { type: 'token'; mac: string; digest: string | undefined }
   | { type: 'stop' };
@@ -50,6 +55,8 @@ export type FromWorker =
   | { type: 'ready' }
   /** One per `connection`, in order: the worker holds the socket, the agent closes its copy. */
   | { type: 'took' }
+  /** A connection is gone; `cut` says why when the worker closed it itself. */
+  | { type: 'closed'; id: number; cut?: CutReason }
   | { type: 'failed'; message: string }
   | { type: 'events'; events: WireEvent[] }
   | { type: 'stopped' };

@@ -8,7 +8,7 @@ import type { BootEvent } from '../../../agent/boot/events.js';
 import { NodeTokens } from '../../../agent/boot/phone-home.js';
 import { BootWorkers } from '../../../agent/boot/workers/pool.js';
 import { silentLogger } from '../../../agent/lib/log.js';
-import { startBoot, type BootHarness } from '../../lib/boot-harness.js';
+import { defaultBootLimits, startBoot, type BootHarness } from '../../lib/boot-harness.js';
 import { http } from '../../lib/http-client.js';
 import { testData, repoRoot } from '../../lib/paths.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
@@ -54,14 +54,15 @@ describe('boot workers: extra processes answering on the boot service\'s socket'
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     port = (listener.address() as { port: number }).port;
     workers = new BootWorkers({
-      count: 2, tokens, emit: (e) => events.push(e), log: silentLogger(), stdio: 'ignore',
-      init: { dataDir, assetsDir: join(dataDir, 'assets'), access: { reserved: [[NODE1, '127.0.0.2']] }, maxHeaderSize: 8192, accessLog: true, logLevel: 'info', timeouts: undefined },
+      count: 2, tokens, emit: (e) => events.push(e), log: silentLogger(), stdio: 'ignore', closed: () => undefined,
+      init: { dataDir, assetsDir: join(dataDir, 'assets'), access: { reserved: [[NODE1, '127.0.0.2']] }, maxHeaderSize: 8192, accessLog: true, logLevel: 'info', timeouts: undefined, limits: defaultBootLimits() },
     });
     await workers.start();
     // Every connection goes to a worker: where the boot service would serve one itself (handOff
-    // false: its own turn), the test asks again.
+    // undefined: its own turn), the test asks again.
     listener.on('connection', (socket) => {
-      if (!workers.handOff(socket) && !workers.handOff(socket)) socket.destroy();
+      const lease = { address: '127.0.0.1', drop: () => undefined };
+      if (workers.handOff(socket, lease) === undefined && workers.handOff(socket, lease) === undefined) socket.destroy();
     });
   });
 
@@ -165,7 +166,8 @@ describe('boot workers never outlive the agent', function () {
       `import { Emitter } from ${JSON.stringify(join(repoRoot, 'dist/agent/lib/emitter.js'))};`,
       `import { silentLogger } from ${JSON.stringify(join(repoRoot, 'dist/agent/lib/log.js'))};`,
       `const s = new BootService({ dataDir: ${JSON.stringify(join(root, 'matchbox'))}, assetsDir: undefined, host: '127.0.0.1', port: 0,`,
-      `  log: silentLogger(), events: new Emitter(), access: { reserved: undefined }, workers: 2, workerStdio: 'ignore' });`,
+      `  log: silentLogger(), events: new Emitter(), access: { reserved: undefined }, workers: 2, workerStdio: 'ignore',`,
+      `  limits: ${JSON.stringify(defaultBootLimits())} });`,
       'await s.start(new AbortController().signal);',
       'console.log(JSON.stringify(s.workerPids()));',
       'setInterval(() => undefined, 1000);',
