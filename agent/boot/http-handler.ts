@@ -54,7 +54,7 @@ export interface ConnectionBounds {
 }
 
 /** Why the service closed a connection itself (counted in the agent's metrics). */
-export type CutReason = 'buffered' | 'idle';
+export type CutReason = 'pipelined' | 'buffered' | 'idle';
 
 export interface HttpTimeouts {
   headersTimeout?: number;
@@ -121,14 +121,26 @@ export function createBootHttpServer(o: BootHttpOptions): BootHttp {
   let drained: (() => void) | undefined;
   return {
     serve: (socket, closed) => {
-      open.set(socket, { waiting: 0, cut: undefined });
+      const c: Connection = { waiting: 0, cut: undefined };
+      open.set(socket, c);
       socket.once('close', () => {
-        const c = open.get(socket);
         open.delete(socket);
-        closed?.(c?.cut);
+        closed?.(c.cut);
         if (open.size === 0) drained?.();
       });
       server.emit('connection', socket);
+      // Runs before node:http's parser sees a read (and makes node:http read through 'data').
+      socket.prependListener('data', (chunk: Buffer) => {
+        if (requestHeads(chunk, MAX_REQUESTS_PER_READ + 1) <= MAX_REQUESTS_PER_READ) return;
+        if (c.cut === undefined) {
+          c.cut = 'pipelined';
+          o.log.warn({ client: plainClientIp(socket.remoteAddress) }, `closing a boot connection that sent more than ${MAX_REQUESTS_PER_READ} requests at once`);
+        }
+        // node:http's own listener still gets this chunk; zeroed, it stops at the first byte
+        // (a NUL is a parse error anywhere but in a body, and bodies here are a few KiB at most).
+        chunk.fill(0);
+        socket.destroy();
+      });
       socket.resume();
     },
     close: async () => {
@@ -154,6 +166,21 @@ interface Connection {
   waiting: number;
   cut: CutReason | undefined;
 }
+
+/**
+ * Requests one read may carry. node:http parses a whole read (up to 64 KiB: a thousand small
+ * GETs) before it can pause, making a request and a response object for each; a flood of those
+ * on a few hundred connections was 350 MB of heap here. No boot client pipelines at all.
+ */
+const MAX_REQUESTS_PER_READ = 16;
+
+/** How many request heads (blank lines) `chunk` holds, counting up to `max`. */
+function requestHeads(chunk: Buffer, max: number): number {
+  let n = 0;
+  for (let at = chunk.indexOf(BLANK_LINE); at >= 0 && n < max; at = chunk.indexOf(BLANK_LINE, at + 4)) n++;
+  return n;
+}
+const BLANK_LINE = Buffer.from('\r\n\r\n', 'latin1');
 
 /**
  * What a waiting answer costs besides its body (its head and node:http's objects), roughly: so

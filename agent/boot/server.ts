@@ -68,7 +68,7 @@ export class BootService implements Service {
   private offReload: (() => void) | undefined;
   private readonly log: Logger;
   private readonly limits: ConnectionLimits;
-  private readonly cut: Record<CutReason, number> = { buffered: 0, idle: 0 };
+  private readonly cut: Record<CutReason, number> = { pipelined: 0, buffered: 0, idle: 0 };
 
   constructor(private readonly o: BootServiceOptions) {
     this.log = o.log.child({ component: 'boot' });

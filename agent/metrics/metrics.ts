@@ -180,13 +180,13 @@ export function createMetrics(source: NodeSource, options: MetricsOptions = {}):
     },
   });
   new Gauge({
-    name: 'racker_boot_connections_closed', help: 'Boot connections the service refused or closed itself since it started, by reason (refused, evicted, buffered, idle).',
+    name: 'racker_boot_connections_closed', help: 'Boot connections the service refused or closed itself since it started, by reason (refused, evicted, pipelined, buffered, idle).',
     labelNames: ['reason'], registers: [registry],
     collect() {
       this.reset();
       const r = bootConnections();
       if (r === undefined) return;
-      for (const [reason, n] of [['refused', r.refused], ['evicted', r.evicted], ['buffered', r.cut.buffered], ['idle', r.cut.idle]] as const) this.set({ reason }, n);
+      for (const [reason, n] of [['refused', r.refused], ['evicted', r.evicted], ['pipelined', r.cut.pipelined], ['buffered', r.cut.buffered], ['idle', r.cut.idle]] as const) this.set({ reason }, n);
     },
   });
 

@@ -106,9 +106,9 @@ export async function serveAsset(req: IncomingMessage, res: ServerResponse, rawP
 
 const CHUNK = 1024 * 1024;
 /** Downloads beyond POOL_MAX at once: what each holds, about what one socket write takes. */
-const SMALL_CHUNK = 64 * 1024;
+const SMALL_CHUNK = 32 * 1024;
 /** 1 MiB buffers at most, in use or free. */
-const POOL_MAX = 16;
+const POOL_MAX = 8;
 const pool: Buffer[] = [];
 let lent = 0;
 
