@@ -8,8 +8,7 @@ function limiter(maxConnections: number, maxPerClient: number) {
   let n = 0;
   const admit = (address: string): Lease | undefined => {
     const name = `${address}#${++n}`;
-    let lease: Lease | undefined;
-    lease = limits.admit(address, () => {
+    const lease = limits.admit(address, () => {
       dropped.push(name);
       if (lease !== undefined) limits.release(lease);
     });
