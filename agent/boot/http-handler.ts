@@ -285,7 +285,7 @@ class BootHttpHandler {
     if (line.method !== 'POST') return { endpoint: 'events', bytes: reply.text(res, 405, '405 method not allowed\n', ['Allow', 'POST']) };
     const clientIp = line.clientIp;
     try {
-      const p = await readPhoneHome(req, this.o.tokens);
+      const p = await readPhoneHome(req, this.o.tokens, clientIp);
       this.o.log.info({ mac: p.mac, client: clientIp, status: p.status, reason: p.reason }, 'node phoned home');
       this.o.emit({ type: 'phone-home', at: new Date(), mac: p.mac, clientIp, status: p.status, reason: p.reason, ...(p.output === undefined ? {} : { output: p.output }) });
       res.writeHead(204);

@@ -12,7 +12,7 @@ import { createBootHttpServer, type BootHttp } from '../http-handler.js';
 import { accessPolicy } from '../node-access.js';
 import { NodeTokens } from '../phone-home.js';
 import { BootStore } from '../store.js';
-import { toWire, type FromWorker, type ToWorker, type WireEvent, type WorkerInit } from './protocol.js';
+import { toWire, tokenFromWire, type FromWorker, type ToWorker, type WireEvent, type WorkerInit } from './protocol.js';
 
 let http: BootHttp | undefined;
 let store: BootStore | undefined;
@@ -39,7 +39,7 @@ function emit(e: BootEvent): void {
 
 async function init(m: WorkerInit): Promise<void> {
   log = createLogger({ mode: 'daemon', level: m.logLevel }).child({ component: 'boot', worker: m.index });
-  for (const [mac, digest] of m.tokenDigests) tokens.setDigest(mac, Buffer.from(digest, 'hex'));
+  for (const [mac, entry] of m.tokens) tokens.setEntry(mac, tokenFromWire(entry));
   // The agent reports the boot data's problems once; a worker only says when it cannot load.
   store = new BootStore({ dataDir: m.dataDir, log: log.child({}, { level: 'error' }), watch: false });
   await store.start(new AbortController().signal);
@@ -91,8 +91,8 @@ process.on('message', (m: ToWorker, socket: Socket | undefined) => {
       store?.reload().catch((err: unknown) => log?.error({ err }, 'reloading boot data failed; still serving the previous data'));
       return;
     case 'token':
-      if (m.digest === undefined) tokens.delete(m.mac);
-      else tokens.setDigest(m.mac, Buffer.from(m.digest, 'hex'));
+      if (m.entry === undefined) tokens.delete(m.mac);
+      else tokens.setEntry(m.mac, tokenFromWire(m.entry));
       return;
     case 'stop':
       void stop();

@@ -23,7 +23,7 @@ import type { Lease } from '../connection-limits.js';
 import type { BootEvent } from '../events.js';
 import type { CutReason } from '../http-handler.js';
 import type { NodeTokens } from '../phone-home.js';
-import { fromWire, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import { fromWire, tokenToWire, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
@@ -31,8 +31,8 @@ const STOP_GRACE_MS = 5_000;
 
 export interface BootWorkersOptions {
   count: number;
-  /** Everything a worker needs but its index and the current token digests. */
-  init: Omit<WorkerInit, 'type' | 'index' | 'tokenDigests'>;
+  /** Everything a worker needs but its index and the current tokens. */
+  init: Omit<WorkerInit, 'type' | 'index' | 'tokens'>;
   tokens: NodeTokens;
   emit: (e: BootEvent) => void;
   log: Logger;
@@ -77,7 +77,7 @@ export class BootWorkers {
 
   /** Start every worker; fails if one cannot start (its reason in the error). */
   async start(): Promise<void> {
-    this.offTokens = this.o.tokens.onChange((mac, digest) => this.broadcast({ type: 'token', mac, digest: digest?.toString('hex') }));
+    this.offTokens = this.o.tokens.onChange((mac, entry) => this.broadcast({ type: 'token', mac, entry: entry === undefined ? undefined : tokenToWire(entry) }));
     await Promise.all(this.slots.map((s) => this.spawn(s)));
   }
 
@@ -181,7 +181,16 @@ export class BootWorkers {
             fail(m.message);
             return;
           case 'events':
-            for (const e of m.events) this.o.emit(fromWire(e));
+            for (const w of m.events) {
+              const e = fromWire(w);
+              // The worker checked the report against its copy of the tokens; the agent's copy
+              // decides whether it was made already (a replay racing to another process).
+              if (e.type === 'phone-home' && !this.o.tokens.consume(e.mac, e.status)) {
+                log.warn({ mac: e.mac, status: e.status, worker: slot.index }, 'phone-home replayed through another boot process; ignored');
+                continue;
+              }
+              this.o.emit(e);
+            }
             return;
           case 'took':
             // Closes only the agent's file descriptor; the worker's copy keeps the connection.
@@ -217,7 +226,7 @@ export class BootWorkers {
       });
       const init: WorkerInit = {
         ...this.o.init, type: 'init', index: slot.index,
-        tokenDigests: this.o.tokens.digestEntries().map(([mac, d]) => [mac, d.toString('hex')]),
+        tokens: this.o.tokens.all().map(([mac, e]) => [mac, tokenToWire(e)]),
       };
       child.send(init);
     });

@@ -106,22 +106,29 @@ describe('boot workers: extra processes answering on the boot service\'s socket'
   });
 
   it('checks phone-home tokens registered after the workers started (workers hold digests only), and forgets deleted ones', async () => {
-    const post = () => http({
-      port, path: '/racker/v1/events', method: 'POST', body: JSON.stringify({ mac: NODE1, status: 'installed' }),
+    const post = (status = 'failed') => http({
+      port, path: '/racker/v1/events', method: 'POST', body: JSON.stringify({ mac: NODE1, status, reason: 'test' }), localAddress: '127.0.0.2',
       headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
     });
     expect((await post()).status).to.equal(401);
-    tokens.set(NODE1, TOKEN);
+    tokens.set(NODE1, TOKEN, { address: '127.0.0.2', expiresAt: Date.now() + 3600_000 });
     // Each connection may land on either worker; both must know the token.
     const accepted = await until('both workers to know the token', async () => {
-      const statuses = await Promise.all(Array.from({ length: 8 }, post));
+      const statuses = await Promise.all(Array.from({ length: 8 }, () => post()));
       return statuses.every((r) => r.status === 204) ? statuses : undefined;
     });
     expect(accepted).to.have.length(8);
-    await until('the phone-home event', () => events.find((e) => e.type === 'phone-home' && e.mac === NODE1 && e.status === 'installed'));
+    await until('the phone-home event', () => events.find((e) => e.type === 'phone-home' && e.mac === NODE1 && e.status === 'failed'));
+    // ready is made once: the worker that took it tells the agent, which tells every worker.
+    expect((await post('ready')).status).to.equal(204);
+    await until('both workers to refuse the replayed ready', async () => {
+      const statuses = await Promise.all(Array.from({ length: 8 }, () => post('ready')));
+      return statuses.every((r) => r.status === 409) ? true : undefined;
+    });
+    expect(events.filter((e) => e.type === 'phone-home' && e.status === 'ready')).to.have.length(1);
     tokens.delete(NODE1);
     await until('both workers to forget the token', async () => {
-      const statuses = await Promise.all(Array.from({ length: 8 }, post));
+      const statuses = await Promise.all(Array.from({ length: 8 }, () => post()));
       return statuses.every((r) => r.status === 401) ? true : undefined;
     });
   });
