@@ -156,7 +156,8 @@ async function main(): Promise<void> {
     await writeAsset(join(assets, 'image.bin'), ASSET_MIB);
     service = new BootService({
       dataDir, assetsDir: assets, host: '127.0.0.1', port: 0, access: { reserved: undefined }, events: new Emitter(), workers: WORKERS, workerStdio: 'ignore',
-      limits: bootLimits(bootSection.parse({})),
+      // wrk's 32 connections all come from 127.0.0.1; a boot client holds one or two (default 16 per address).
+      limits: { ...bootLimits(bootSection.parse({})), maxConnectionsPerClient: 64 },
       log: createLogger({ mode: 'daemon', destination: '/dev/null' }), // the daemon's destination, writing to /dev/null
     });
     await service.start(new AbortController().signal);
