@@ -54,8 +54,9 @@ describe('boot service under 1,000 hostile clients (real agent process)', functi
     metricsPort = await freePort();
     rack = await writeFakeRack(dir, {
       configYaml: `agent:\n  metricsPort: ${metricsPort}\n`,
-      // The defaults but a short idle timeout, so the never-reading downloads are cut within the test.
-      isolated: { bootPort, boot: '  idleTimeoutSeconds: 3\n  accessLog: false' },
+      // The defaults but a short idle timeout, so the never-reading downloads are cut within the test
+      // (not too short: on a loaded machine a stalled worker could let it cut the well-behaved node).
+      isolated: { bootPort, boot: '  idleTimeoutSeconds: 6\n  accessLog: false' },
     });
     const data = join(rack.stateDir, 'matchbox');
     for (const d of ['groups', 'profiles', 'ignition', 'assets']) await mkdir(join(data, d), { recursive: true });
