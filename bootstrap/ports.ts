@@ -101,10 +101,10 @@ export interface BootStore {
   removeIgnition(name: string): Promise<void>;
 }
 
-/** Which job a token is for and the node's reserved address, the only one it is accepted from. */
+/** Which job a token is for and the node's reserved address, the only one it is accepted from (undefined: any, boot.restrictIgnitionToNode off). */
 export interface TokenRequest {
   job: string;
-  address: string;
+  address: string | undefined;
 }
 
 /** Per-job, per-node secrets the phone-home endpoint accepts. The token never appears in argv or logs. */

@@ -84,7 +84,10 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
 
   const { version } = await ports.ensureAssets();
   const tokens = new Map<string, string>();
-  for (const n of activeNodes(plan)) tokens.set(n.mac, await ports.tokens.tokenFor(n.mac, { job: input.id, address: n.internalAddress }));
+  for (const n of activeNodes(plan)) tokens.set(n.mac, await ports.tokens.tokenFor(n.mac, {
+    // Bound to the node's reserved address, as its Ignition is, unless requests arrive through a proxy.
+    job: input.id, address: config.boot.restrictIgnitionToNode ? n.internalAddress : undefined,
+  }));
   let secrets: ClusterSecrets | undefined;
   let kube: KubernetesInputs | undefined;
   if (kubernetes) {

@@ -23,7 +23,8 @@ export const TOKEN_LIFETIME_MS = 24 * 3600_000;
 interface Issued {
   token: string;
   job: string;
-  address: string;
+  /** Absent where boot.restrictIgnitionToNode is off (requests arrive through a proxy). */
+  address?: string;
   expiresAt: number;
 }
 
@@ -53,7 +54,7 @@ export class TokenStore implements PhoneHomeTokens {
       }
     }
     this.tokens = tokens;
-    for (const [mac, t] of tokens) this.registry.set(mac, t.token, t);
+    for (const [mac, t] of tokens) this.registry.set(mac, t.token, { address: t.address, expiresAt: t.expiresAt });
   }
 
   /** The token of this job for this node: the same one while the job runs (a resumed job's nodes carry it), a new one for another job. */
@@ -62,9 +63,9 @@ export class TokenStore implements PhoneHomeTokens {
     const tokens = this.tokens as Map<string, Issued>;
     const existing = tokens.get(mac);
     if (existing !== undefined && existing.job === r.job && existing.address === r.address && existing.expiresAt > this.now()) return existing.token;
-    const issued: Issued = { token: randomBytes(24).toString('base64url'), job: r.job, address: r.address, expiresAt: this.now() + TOKEN_LIFETIME_MS };
+    const issued: Issued = { token: randomBytes(24).toString('base64url'), job: r.job, ...(r.address === undefined ? {} : { address: r.address }), expiresAt: this.now() + TOKEN_LIFETIME_MS };
     tokens.set(mac, issued);
-    this.registry.set(mac, issued.token, issued);
+    this.registry.set(mac, issued.token, { address: issued.address, expiresAt: issued.expiresAt });
     await this.save();
     return issued.token;
   }
@@ -97,5 +98,5 @@ export class TokenStore implements PhoneHomeTokens {
 function isIssued(v: unknown): v is Issued {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
-  return typeof o.token === 'string' && typeof o.job === 'string' && typeof o.address === 'string' && typeof o.expiresAt === 'number';
+  return typeof o.token === 'string' && typeof o.job === 'string' && (o.address === undefined || typeof o.address === 'string') && typeof o.expiresAt === 'number';
 }
