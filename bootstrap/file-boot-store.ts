@@ -45,6 +45,10 @@ export class FileBootStore implements BootStore {
     }
   }
 
+  async removeIgnition(name: string): Promise<void> {
+    await this.remove('ignition', checkName('ignition', name));
+  }
+
   private async remove(dir: string, name: string): Promise<void> {
     try {
       await unlink(join(this.dataDir, dir, name));

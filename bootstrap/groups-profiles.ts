@@ -29,6 +29,16 @@ export interface NodeBootData {
 export const installGroupId = (mac: Mac): string => `racker-install-${macHex(mac)}`;
 export const installedGroupId = (mac: Mac): string => `racker-installed-${macHex(mac)}`;
 
+/**
+ * A stage is over for a node (install: it booted from disk; installed: it reported ready): its
+ * group goes, so it is not served again, and its Ignition with it, which carries the node's
+ * phone-home token and, for the first controller, the cluster's CA key.
+ */
+export async function retireStage(store: BootStore, groupId: string): Promise<void> {
+  await store.removeGroup(groupId);
+  await store.removeIgnition(`${groupId}.ign`);
+}
+
 /** The installer's kernel command line. `initrd=` is needed for UEFI so the kernel finds iPXE's initrd by name. */
 export function installKernelArgs(e: Endpoints, o: BootOptions): string[] {
   return [`initrd=${PXE_INITRD}`, `ignition.config.url=${installIgnitionUrl(e)}`, 'flatcar.first_boot=yes', ...o.console, ...o.kernelArgs];

@@ -98,12 +98,21 @@ export interface BootStore {
   putGroup(group: MatchboxGroup): Promise<void>;
   putIgnition(name: string, content: string): Promise<void>;
   removeGroup(id: string): Promise<void>;
+  removeIgnition(name: string): Promise<void>;
 }
 
-/** Per-node secrets the phone-home endpoint accepts. The token never appears in argv or logs. */
+/** Which job a token is for and the node's reserved address, the only one it is accepted from (undefined: any, boot.restrictIgnitionToNode off). */
+export interface TokenRequest {
+  job: string;
+  address: string | undefined;
+}
+
+/** Per-job, per-node secrets the phone-home endpoint accepts. The token never appears in argv or logs. */
 export interface PhoneHomeTokens {
-  /** The token for a node, creating it when there is none (stable across calls until revoked). */
-  tokenFor(mac: Mac): Promise<string>;
+  /** The node's token for this job, created on first use (the same on every call of the job until it expires or is revoked). */
+  tokenFor(mac: Mac, r: TokenRequest): Promise<string>;
+  /** The node is done: its token is no longer accepted. */
+  revoke(mac: Mac): Promise<void>;
 }
 
 /** Timers, injectable so the state machine runs under a fake clock in unit tests. */

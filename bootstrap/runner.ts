@@ -11,7 +11,7 @@ import type { BootControl, BootStore, Clock, FailureAsker, PhoneHomeTokens, Prog
 import { activeNodes, type BootstrapPlan } from './plan.js';
 import { endpoints as endpointsFor } from './endpoints.js';
 import { nodeConfigs } from './node-configs.js';
-import { installGroupId, installedOnly, nodeBootData, writeNodeBootData } from './groups-profiles.js';
+import { installGroupId, installedGroupId, installedOnly, nodeBootData, retireStage, writeNodeBootData } from './groups-profiles.js';
 import { BootstrapJob, type JobNode } from './job.js';
 import type { JobState } from './job-state.js';
 import { deadlinesMs, phaseIndex } from './phases.js';
@@ -84,7 +84,10 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
 
   const { version } = await ports.ensureAssets();
   const tokens = new Map<string, string>();
-  for (const n of activeNodes(plan)) tokens.set(n.mac, await ports.tokens.tokenFor(n.mac));
+  for (const n of activeNodes(plan)) tokens.set(n.mac, await ports.tokens.tokenFor(n.mac, {
+    // Bound to the node's reserved address, as its Ignition is, unless requests arrive through a proxy.
+    job: input.id, address: config.boot.restrictIgnitionToNode ? n.internalAddress : undefined,
+  }));
   let secrets: ClusterSecrets | undefined;
   let kube: KubernetesInputs | undefined;
   if (kubernetes) {
@@ -104,15 +107,21 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
     if (!running.has(c.node.mac)) continue;
     const data = nodeBootData(c.node, ep, { flatcarVersion: version, console: b.console, kernelArgs: b.kernelArgs }, c.install, c.installed);
     const at = job.state.nodes[c.node.mac]?.phase ?? 'bmc-check';
-    if (phaseIndex(at) >= phaseIndex('boot-disk')) {
+    if (phaseIndex(at) > phaseIndex('ready')) {
+      // Resumed after it reported ready: it needs neither stage again (their secrets stay retired).
+      await retireStage(ports.store, installGroupId(c.node.mac));
+      await retireStage(ports.store, installedGroupId(c.node.mac));
+    } else if (phaseIndex(at) >= phaseIndex('boot-disk')) {
       await writeNodeBootData(ports.store, installedOnly(data, c.node.mac));
-      await ports.store.removeGroup(installGroupId(c.node.mac));
+      await retireStage(ports.store, installGroupId(c.node.mac));
     } else {
       await writeNodeBootData(ports.store, data);
     }
   }
 
   const state = await job.run(signal);
+  // A finished node reports nothing more: its token goes (a captured one is of no use).
+  for (const n of job.toRun) if (state.nodes[n.mac]?.status === 'done') await ports.tokens.revoke(n.mac);
   if (!kubernetes || state.status !== 'succeeded' || secrets === undefined) return { state };
   const init = activeNodes(plan).find((n) => n.initController);
   if (init === undefined || ports.kubeApi === undefined || ports.saveKubeconfig === undefined) throw new Error('Kubernetes ports are not wired');

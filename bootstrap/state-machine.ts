@@ -14,7 +14,7 @@ import type { NodeFailure } from './failure.js';
 import { HISTORY_LIMIT, type NodeState } from './job-state.js';
 import type { ObservationInbox } from './observation-inbox.js';
 import type { PowerGate } from './power-gate.js';
-import { installGroupId } from './groups-profiles.js';
+import { installGroupId, installedGroupId, retireStage } from './groups-profiles.js';
 
 export interface NodeSpec extends NodeRef {
   /** The last phase: `joined` for Kubernetes nodes, `ready` otherwise. */
@@ -27,7 +27,10 @@ export interface MachineDeps {
   control: BootControl;
   clock: Clock;
   gate: PowerGate;
-  /** To drop the install group once installed, so a node that PXE-boots again cannot reinstall. */
+  /**
+   * To drop the install group once installed, so a node that PXE-boots again cannot reinstall,
+   * and the installed one once ready: their Ignition carries secrets the node no longer needs.
+   */
   store: BootStore | undefined;
   /** Deadline per phase in milliseconds. */
   deadlines: Readonly<Record<Phase, number>>;
@@ -71,7 +74,8 @@ export class NodeMachine {
       while (phase !== undefined) {
         // Installed: the install group goes before the new phase is saved, so that no PXE boot from
         // here on (not even one while the agent is down and restarting) can install the node again.
-        if (phase === 'boot-disk') await this.deps.store?.removeGroup(installGroupId(this.spec.mac));
+        // Its Ignition (which carries the node's token) goes with it.
+        if (phase === 'boot-disk' && this.deps.store !== undefined) await retireStage(this.deps.store, installGroupId(this.spec.mac));
         if (this.resuming) this.resuming = false; // already in it: no new entry, the deadline keeps running
         else await this.enter(phase);
         phase = await this.step(phase, signal);
@@ -138,7 +142,9 @@ export class NodeMachine {
     if (o === undefined) return this.escalate(phase, signal);
     this.observed(o);
     if (isFailureReport(o)) throw new PhaseFailure(`the node reported failure: ${o.reason ?? '(no reason given)'}`, o);
-    return this.after(phase, completes(o) as Phase);
+    const done = completes(o) as Phase;
+    if (phaseIndex(done) >= phaseIndex('ready') && this.deps.store !== undefined) await retireStage(this.deps.store, installedGroupId(this.spec.mac));
+    return this.after(phase, done);
   }
 
   /** The phase after `done`, never skipping an action phase between `from` and there; undefined past the final phase. */

@@ -7,13 +7,21 @@ import type { Config } from '../config/schema.js';
 import type { Emitter } from '../lib/emitter.js';
 import type { Logger } from '../lib/log.js';
 import type { BootEvent } from './events.js';
-import { BootService } from './server.js';
+import { BootService, type BootLimits } from './server.js';
 import type { NodeTokens } from './phone-home.js';
 
 export type BootPaths = BootDataDirs;
 
 export function bootPaths(config: Config): BootPaths {
   return bootDataDirs(config.paths, config.boot);
+}
+
+/** The hostile-client limits of the configuration, as the boot service takes them. */
+export function bootLimits(b: Config['boot']): BootLimits {
+  return {
+    maxConnections: b.maxConnections, maxConnectionsPerClient: b.maxConnectionsPerClient,
+    maxBufferedBytes: b.maxBufferedBytes, idleTimeoutMs: b.idleTimeoutSeconds * 1000,
+  };
 }
 
 export interface BootDeps {
@@ -41,5 +49,6 @@ export function createBootService(config: Config, deps: BootDeps): BootService {
     reloadDebounceMs: b.reloadDebounceMs,
     tokens: deps.tokens,
     workers: b.workers,
+    limits: bootLimits(b),
   });
 }

@@ -1,11 +1,15 @@
 /**
- * The boot service's request handling: matchbox's read-only endpoints and racker's phone-home.
- * Plain GET/HEAD requests for what is answered from memory take the fast path (http-fast.ts);
- * everything else, assets and phone-home included, node:http. The same code runs in the agent's
- * process and in every boot worker process (workers/), each over its own copy of the boot data.
+ * The boot service's request handling: matchbox's read-only endpoints and racker's phone-home,
+ * on node:http. The same code runs in the agent's process and in every boot worker process
+ * (workers/), each over its own copy of the boot data.
  *
  * Robustness: headers are capped (maxHeaderSize → 431), slow clients time out, a bad query or
  * path is a 400 and an unexpected exception a 500; nothing a client sends can stop the service.
+ * Every client is taken to be hostile, so what one connection can make this process hold is
+ * bounded: node:http stops reading a connection whose answers are not draining, and a request
+ * that arrives while more than `maxBufferedBytes` of answers wait on its connection (a client
+ * pipelining without reading) closes the connection instead of adding to them; a connection on
+ * which no byte moves for `idleTimeoutMs` (a client that stopped reading a download) is closed.
  * Each request produces one access-log line and one BootRequestEvent when its response ends.
  *
  * Cost: a selection request is answered synchronously (no promise per request) from bodies
@@ -18,7 +22,6 @@ import type { BootData } from './boot-data.js';
 import type { BootEvent, Endpoint } from './events.js';
 import { serveAsset } from './handlers/assets.js';
 import { reply, type SmallResponse } from './handlers/reply.js';
-import { serveFast, type FastRequest, type FastResponse } from './http-fast.js';
 import { serveSelection } from './handlers/selection.js';
 import { LabelError, labelsFromQuery, macLabel, type Labels } from './labels.js';
 import { plainClientIp, type NodeAccessPolicy } from './node-access.js';
@@ -39,12 +42,24 @@ export interface BootHttpOptions {
   maxHeaderSize: number;
   /** Tests shorten node:http's timeouts to see them work. */
   timeouts?: HttpTimeouts;
+  /** Bounds on what one connection may make this process hold (boot.* in the configuration). */
+  limits: ConnectionBounds;
 }
+
+export interface ConnectionBounds {
+  /** Answers waiting on one connection beyond which its next request closes it instead. */
+  maxBufferedBytes: number;
+  /** A connection on which nothing is read or written for this long is closed. */
+  idleTimeoutMs: number;
+}
+
+/** Why the service closed a connection itself (counted in the agent's metrics). */
+export type CutReason = 'pipelined' | 'buffered' | 'idle';
 
 export interface HttpTimeouts {
   headersTimeout?: number;
   requestTimeout?: number;
-  /** Idle time after which a keep-alive connection is closed, on either path. */
+  /** Idle time after which a keep-alive connection is closed. */
   keepAliveTimeout?: number;
   connectionsCheckingInterval?: number;
 }
@@ -65,26 +80,36 @@ interface Outcome {
 
 /** One process's HTTP side of the boot service: it answers the connections it is given. */
 export interface BootHttp {
-  /** Answer an accepted connection; the listener accepted it paused. */
-  serve(socket: Socket): void;
+  /**
+   * Answer an accepted connection (the listener accepted it paused); `closed` is called once
+   * when it is gone, with the reason if the service cut it.
+   */
+  serve(socket: Socket, closed?: (cut: CutReason | undefined) => void): void;
   /** Stop: idle connections close now, the rest may finish for 2 s and are then cut; resolves when all are closed. */
   close(): Promise<void>;
 }
 
 /**
- * The boot endpoints on the connections it is given. Each starts on the fast path; node:http's
- * server takes over when a request needs it. That server never listens itself: the boot service's
- * listener accepts and hands each connection here (`server.emit('connection', socket)`, as
- * node:http documents) or to a worker process's. node:http arms its header and request timeouts
- * (slow-loris protection) when a server starts listening, so the server is told it listens; a
- * test sends headers slowly to the agent's process and to a worker and checks for the 408. For the
- * same reason close() cannot wait on the server, which counts only connections it accepted
- * itself: the connections are tracked here.
+ * The boot endpoints on the connections it is given. node:http's server never listens itself: the
+ * boot service's listener accepts and hands each connection here (`server.emit('connection',
+ * socket)`, as node:http documents) or to a worker process's. node:http arms its header and
+ * request timeouts (slow-loris protection) when a server starts listening, so the server is told
+ * it listens; a test sends headers slowly to the agent's process and to a worker and checks for
+ * the 408. For the same reason close() cannot wait on the server, which counts only connections
+ * it accepted itself: the connections are tracked here.
  */
 export function createBootHttpServer(o: BootHttpOptions): BootHttp {
-  const handler = new BootHttpHandler(o);
+  const open = new Map<Socket, Connection>();
+  const handler = new BootHttpHandler(o, (socket) => open.get(socket));
   const timeouts = { ...HTTP_TIMEOUTS, ...o.timeouts };
   const server = createServer({ maxHeaderSize: o.maxHeaderSize, ...timeouts }, (req, res) => handler.handle(req, res));
+  // node:http's socket timeout: no byte read or written for this long. Between requests the
+  // shorter keep-alive timeout applies; this one cuts a client that stops reading an answer.
+  server.setTimeout(o.limits.idleTimeoutMs, (socket: Socket) => {
+    const c = open.get(socket);
+    if (c !== undefined) c.cut ??= 'idle';
+    socket.destroy();
+  });
   server.emit('listening');
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     o.log.debug({ err: err.message, code: err.code }, 'bad HTTP request');
@@ -93,50 +118,75 @@ export function createBootHttpServer(o: BootHttpOptions): BootHttp {
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
-  const open = new Set<Socket>();
-  /** Connections still on the fast path: between two requests, so idle by construction. */
-  const fast = new Set<Socket>();
   let drained: (() => void) | undefined;
-  const fastOptions = {
-    maxHeaderSize: o.maxHeaderSize,
-    firstRequestTimeoutMs: timeouts.headersTimeout,
-    keepAliveTimeoutMs: timeouts.keepAliveTimeout,
-    handOff: (socket: Socket, unread: Buffer | undefined) => {
-      o.log.debug({ client: plainClientIp(socket.remoteAddress) }, 'connection continues on node:http (a request the fast path does not take)');
-      fast.delete(socket);
-      if (unread !== undefined) socket.unshift(unread);
-      server.emit('connection', socket);
-      socket.resume();
-    },
-  };
   return {
-    serve: (socket) => {
-      open.add(socket);
-      fast.add(socket);
+    serve: (socket, closed) => {
+      const c: Connection = { waiting: 0, cut: undefined };
+      open.set(socket, c);
       socket.once('close', () => {
         open.delete(socket);
-        fast.delete(socket);
+        closed?.(c.cut);
         if (open.size === 0) drained?.();
       });
-      const clientIp = plainClientIp(socket.remoteAddress);
-      serveFast(socket, { ...fastOptions, answer: (req, res) => handler.fast(req, res, clientIp) });
+      server.emit('connection', socket);
+      // Runs before node:http's parser sees a read (and makes node:http read through 'data').
+      socket.prependListener('data', (chunk: Buffer) => {
+        if (requestHeads(chunk, MAX_REQUESTS_PER_READ + 1) <= MAX_REQUESTS_PER_READ) return;
+        if (c.cut === undefined) {
+          c.cut = 'pipelined';
+          o.log.warn({ client: plainClientIp(socket.remoteAddress) }, `closing a boot connection that sent more than ${MAX_REQUESTS_PER_READ} requests at once`);
+        }
+        // node:http's own listener still gets this chunk; zeroed, it stops at the first byte
+        // (a NUL is a parse error anywhere but in a body, and bodies here are a few KiB at most).
+        chunk.fill(0);
+        socket.destroy();
+      });
+      socket.resume();
     },
     close: async () => {
       server.close(); // stops node:http's connection checks
       server.closeIdleConnections();
-      for (const socket of fast) socket.end();
       if (open.size === 0) return;
       const all = new Promise<void>((resolve) => { drained = resolve; });
       // Downloads in flight get a moment to finish; then they are cut (the node retries).
-      const timer = setTimeout(() => {
-        server.closeAllConnections();
-        for (const socket of fast) socket.destroy();
-      }, 2000);
+      const timer = setTimeout(() => server.closeAllConnections(), 2000);
       await all;
       clearTimeout(timer);
     },
   };
 }
+
+/** What this process holds for one open connection. */
+interface Connection {
+  /**
+   * Bytes of the answers not yet handed to the kernel, as far as they are known: pipelined
+   * answers queue in node:http behind an unfinished one (a download's bytes are in the socket's
+   * buffer, counted there).
+   */
+  waiting: number;
+  cut: CutReason | undefined;
+}
+
+/**
+ * Requests one read may carry. node:http parses a whole read (up to 64 KiB: a thousand small
+ * GETs) before it can pause, making a request and a response object for each; a flood of those
+ * on a few hundred connections was 350 MB of heap here. No boot client pipelines at all.
+ */
+const MAX_REQUESTS_PER_READ = 16;
+
+/** How many request heads (blank lines) `chunk` holds, counting up to `max`. */
+function requestHeads(chunk: Buffer, max: number): number {
+  let n = 0;
+  for (let at = chunk.indexOf(BLANK_LINE); at >= 0 && n < max; at = chunk.indexOf(BLANK_LINE, at + 4)) n++;
+  return n;
+}
+const BLANK_LINE = Buffer.from('\r\n\r\n', 'latin1');
+
+/**
+ * What a waiting answer costs besides its body (its head and node:http's objects), roughly: so
+ * that a flood of HEAD requests or empty answers is bounded too.
+ */
+const ANSWER_OVERHEAD = 512;
 
 /** What the access log and the request event need to know about a request, whichever path answered it. */
 interface RequestLine {
@@ -149,12 +199,14 @@ class BootHttpHandler {
   /** Access log: fixed fields with no secrets, so it skips the redaction walk (a fifth of a small request's CPU). */
   private readonly accessLog: Logger;
 
-  constructor(private readonly o: BootHttpOptions) {
+  constructor(private readonly o: BootHttpOptions, private readonly connection: (socket: Socket) => Connection | undefined) {
     this.accessLog = o.log.child({}, { redact: [] });
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const started = Date.now();
+    const c = this.admit(req.socket);
+    if (c === false) return;
     const line: RequestLine = { method: req.method ?? 'GET', url: req.url ?? '/', clientIp: plainClientIp(req.socket.remoteAddress) };
     let outcome: Outcome | Promise<Outcome>;
     try {
@@ -163,21 +215,34 @@ class BootHttpHandler {
       return this.failed(line, res, err, started);
     }
     if (outcome instanceof Promise) outcome.then((o) => this.finish(line, res, o, started), (err: unknown) => this.failed(line, res, err, started));
-    else this.finish(line, res, outcome, started);
+    else {
+      this.finish(line, res, outcome, started);
+      if (c !== undefined && !res.writableFinished) {
+        // Written but not yet taken by the kernel (or queued behind an earlier answer).
+        const bytes = outcome.bytes + ANSWER_OVERHEAD;
+        c.waiting += bytes;
+        res.once('close', () => { c.waiting -= bytes; });
+      }
+    }
   }
 
-  /** The fast path's request: answered here unless it is for an asset or a phone-home (false: node:http's). */
-  fast(req: FastRequest, res: FastResponse, clientIp: string): boolean {
-    const started = Date.now();
-    const { endpoint, rawQuery } = splitTarget(req.url);
-    if (endpoint === 'assets' || endpoint === 'events') return false;
-    const line: RequestLine = { method: req.method, url: req.url, clientIp };
-    try {
-      this.finish(line, res, this.fromMemory(endpoint, rawQuery, clientIp, res), started);
-    } catch (err) {
-      this.failed(line, res, err, started);
+  /**
+   * A connection whose answers pile up (the client sends requests but does not read) is closed
+   * rather than given one more: its waiting answers are what a flood would make this process hold.
+   */
+  private admit(socket: Socket): Connection | undefined | false {
+    const c = this.connection(socket);
+    if (c === undefined) return undefined;
+    if (socket.writableLength + c.waiting > this.o.limits.maxBufferedBytes) {
+      if (c.cut === undefined) {
+        c.cut = 'buffered';
+        this.o.log.warn({ client: plainClientIp(socket.remoteAddress), buffered: socket.writableLength + c.waiting },
+          'closing a boot connection that sends requests without reading the answers');
+      }
+      socket.destroy();
+      return false;
     }
-    return true;
+    return c;
   }
 
   private failed(line: RequestLine, res: SmallResponse & { destroy(): unknown }, err: unknown, started: number): void {
@@ -220,7 +285,7 @@ class BootHttpHandler {
     if (line.method !== 'POST') return { endpoint: 'events', bytes: reply.text(res, 405, '405 method not allowed\n', ['Allow', 'POST']) };
     const clientIp = line.clientIp;
     try {
-      const p = await readPhoneHome(req, this.o.tokens);
+      const p = await readPhoneHome(req, this.o.tokens, clientIp);
       this.o.log.info({ mac: p.mac, client: clientIp, status: p.status, reason: p.reason }, 'node phoned home');
       this.o.emit({ type: 'phone-home', at: new Date(), mac: p.mac, clientIp, status: p.status, reason: p.reason, ...(p.output === undefined ? {} : { output: p.output }) });
       res.writeHead(204);

@@ -4,9 +4,11 @@
  *   Authorization: Bearer <the node's token>        Content-Type: application/json
  *   {"mac": "52:54:00:a1:9c:ae", "status": "failed", "reason": "flatcar-install: no disk", "output": "last lines\n"}
  *
- * The agent registers one random token per node and puts it in that node's Ignition. Tokens are
- * compared as SHA-256 digests with timingSafeEqual, and an unknown MAC costs the same comparison,
- * so timing tells an attacker neither the token nor which MACs exist. Tokens are never logged.
+ * The agent registers one random token per job and node and puts it in that node's Ignition. A
+ * token is good only from the node's reserved address and until it expires, and makes each of
+ * `installed`, `ready` and `joined` once (a replay gets 409). Tokens are compared as SHA-256
+ * digests with timingSafeEqual, and an unknown MAC costs the same comparison, so timing tells an
+ * attacker neither the token nor which MACs exist. Tokens are never logged.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -20,49 +22,83 @@ const MAX_REASON = 512;
 const MAX_OUTPUT = 2048;
 const STATUSES: ReadonlySet<string> = new Set(['installed', 'ready', 'joined', 'failed']);
 
-/** The per-node tokens, held as digests. */
+/**
+ * What a token is good for: from which address (the node's reservation; undefined: any, for
+ * setups without reservations) and until when (epoch milliseconds).
+ */
+export interface TokenGrant {
+  address: string | undefined;
+  expiresAt: number;
+}
+
+/** A token as the worker processes hold it: its digest, grant, and the one-time reports already made. */
+export interface TokenEntry extends TokenGrant {
+  digest: Buffer;
+  used: PhoneHomeStatus[];
+}
+
+/** Reports a token makes once: a replayed one is refused (`failed` may come again, with another reason). */
+const ONCE: ReadonlySet<PhoneHomeStatus> = new Set(['installed', 'ready', 'joined']);
+
+/** The per-node tokens, held as digests with their grants. */
 export class NodeTokens {
-  private readonly digests = new Map<string, Buffer>();
-  private readonly listeners = new Set<(mac: string, digest: Buffer | undefined) => void>();
+  private readonly entries = new Map<string, TokenEntry>();
+  private readonly listeners = new Set<(mac: string, entry: TokenEntry | undefined) => void>();
   private static readonly dummy = digest('racker-no-such-node');
 
   /** Register or replace a node's token (MAC in any form Go's ParseMAC accepts). */
-  set(mac: string, token: string): void {
+  set(mac: string, token: string, grant: TokenGrant): void {
     const m = parseMac(mac);
     if (m === undefined) throw new Error(`phone-home token for "${mac}": not a MAC address`);
     if (token.length < 16) throw new Error(`phone-home token for ${m}: too short (at least 16 characters)`);
-    this.setDigest(m, digest(token));
+    this.setEntry(m, { digest: digest(token), address: grant.address, expiresAt: grant.expiresAt, used: [] });
   }
 
   delete(mac: string): void {
     const m = parseMac(mac);
     if (m === undefined) return;
-    this.digests.delete(m);
+    this.entries.delete(m);
     for (const fn of this.listeners) fn(m, undefined);
   }
 
-  /** Constant-time check; false for unknown MACs. */
-  verify(mac: string, token: string): boolean {
-    const expected = this.digests.get(mac);
-    const ok = timingSafeEqual(expected ?? NodeTokens.dummy, digest(token));
-    return ok && expected !== undefined;
+  /**
+   * Check a report: the token (in constant time; an unknown MAC costs the same), then its expiry,
+   * the client's address and whether this report was made already. Throws PhoneHomeError.
+   */
+  check(mac: string, token: string, clientIp: string, status: PhoneHomeStatus, now = Date.now()): void {
+    const e = this.entries.get(mac);
+    const ok = timingSafeEqual(e?.digest ?? NodeTokens.dummy, digest(token));
+    if (!ok || e === undefined) throw new PhoneHomeError(401, 'token not valid for this mac');
+    if (now >= e.expiresAt) throw new PhoneHomeError(401, 'token expired');
+    if (e.address !== undefined && e.address !== clientIp) throw new PhoneHomeError(403, "token not valid from this address (only from the node's reserved address)");
+    if (e.used.includes(status)) throw new PhoneHomeError(409, `${status} was already reported with this token`);
+  }
+
+  /** Record a report made; false when it was made already (a replay: ignore it). */
+  consume(mac: string, status: PhoneHomeStatus): boolean {
+    const e = this.entries.get(mac);
+    if (e === undefined) return false;
+    if (!ONCE.has(status)) return true;
+    if (e.used.includes(status)) return false;
+    this.setEntry(mac, { ...e, used: [...e.used, status] });
+    return true;
   }
 
   /**
-   * Digests only, for the boot service's worker processes: they check tokens without ever
-   * holding one. `mac` is normalised (aa:bb:…).
+   * For the boot service's worker processes: they check tokens holding digests only, never a
+   * token. `mac` is normalised (aa:bb:…).
    */
-  setDigest(mac: string, d: Buffer): void {
-    this.digests.set(mac, d);
-    for (const fn of this.listeners) fn(mac, d);
+  setEntry(mac: string, entry: TokenEntry): void {
+    this.entries.set(mac, entry);
+    for (const fn of this.listeners) fn(mac, entry);
   }
 
-  digestEntries(): [string, Buffer][] {
-    return [...this.digests];
+  all(): [string, TokenEntry][] {
+    return [...this.entries];
   }
 
-  /** Called on every change (digest undefined: deleted); returns the unsubscribe function. */
-  onChange(fn: (mac: string, digest: Buffer | undefined) => void): () => void {
+  /** Called on every change (entry undefined: deleted); returns the unsubscribe function. */
+  onChange(fn: (mac: string, entry: TokenEntry | undefined) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
@@ -89,7 +125,7 @@ export class PhoneHomeError extends Error {
 }
 
 /** Read, authenticate and parse a phone-home request. Throws PhoneHomeError. */
-export async function readPhoneHome(req: IncomingMessage, tokens: NodeTokens): Promise<PhoneHome> {
+export async function readPhoneHome(req: IncomingMessage, tokens: NodeTokens, clientIp: string): Promise<PhoneHome> {
   const auth = req.headers.authorization ?? '';
   const m = /^Bearer ([\x21-\x7e]+)$/.exec(auth);
   if (m === null || m[1] === undefined) throw new PhoneHomeError(401, 'missing bearer token');
@@ -108,14 +144,16 @@ export async function readPhoneHome(req: IncomingMessage, tokens: NodeTokens): P
   const o = v as Record<string, unknown>;
   const mac = typeof o.mac === 'string' ? parseMac(o.mac) : undefined;
   if (mac === undefined) throw new PhoneHomeError(400, 'mac is missing or not a MAC address');
-  if (!tokens.verify(mac, m[1])) throw new PhoneHomeError(401, 'token not valid for this mac');
   if (typeof o.status !== 'string' || !STATUSES.has(o.status)) throw new PhoneHomeError(400, 'status must be installed, ready, joined or failed');
   if (o.reason !== undefined && typeof o.reason !== 'string') throw new PhoneHomeError(400, 'reason must be a string');
+  const status = o.status as PhoneHomeStatus;
+  tokens.check(mac, m[1], clientIp, status);
+  tokens.consume(mac, status);
   const reason = typeof o.reason === 'string' ? o.reason.slice(0, MAX_REASON) : undefined;
   if (o.output !== undefined && typeof o.output !== 'string') throw new PhoneHomeError(400, 'output must be a string');
   // Kept to printable text and newlines: it is shown on the operator's terminal.
   const output = typeof o.output === 'string' && o.output !== '' ? o.output.slice(-MAX_OUTPUT).replace(/[^\n\x20-\x7e]/g, '') : undefined;
-  return { mac, status: o.status as PhoneHomeStatus, reason, output };
+  return { mac, status, reason, output };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

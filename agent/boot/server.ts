@@ -5,7 +5,8 @@
  * One listener accepts every connection. With `workers` > 0 the connections are handed in turn
  * to the agent's own HTTP server and to that many worker processes (workers/); the agent
  * re-emits their events, so for the rest of the agent there is one boot service whichever
- * process answered.
+ * process answered. The listener admits each connection first (connection-limits.ts: a cap and a
+ * fair share per client address), wherever it is then served.
  */
 import { createServer as createListener, type Server as Listener } from 'node:net';
 import type { LevelWithSilent } from 'pino';
@@ -14,8 +15,9 @@ import type { Emitter } from '../lib/emitter.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
 import type { BootEvent } from './events.js';
-import { createBootHttpServer, type BootHttp, type HttpTimeouts } from './http-handler.js';
-import { accessPolicy, type AccessRule } from './node-access.js';
+import { ConnectionLimits, type ConnectionCounts, type Lease } from './connection-limits.js';
+import { createBootHttpServer, type BootHttp, type ConnectionBounds, type CutReason, type HttpTimeouts } from './http-handler.js';
+import { accessPolicy, plainClientIp, type AccessRule } from './node-access.js';
 import { NodeTokens } from './phone-home.js';
 import { BootStore } from './store.js';
 import { BootWorkers } from './workers/pool.js';
@@ -42,6 +44,18 @@ export interface BootServiceOptions {
   workerStdio?: 'inherit' | 'ignore';
   /** Tests shorten node:http's timeouts to see them work. */
   httpTimeouts?: HttpTimeouts;
+  /** What hostile clients may make the service hold (boot.* in the configuration). */
+  limits: BootLimits;
+}
+
+export interface BootLimits extends ConnectionBounds {
+  maxConnections: number;
+  maxConnectionsPerClient: number;
+}
+
+/** The service's connections now, and how many it closed itself since it started (metrics). */
+export interface ConnectionReport extends ConnectionCounts {
+  cut: Record<CutReason, number>;
 }
 
 export class BootService implements Service {
@@ -53,11 +67,23 @@ export class BootService implements Service {
   private workers: BootWorkers | undefined;
   private offReload: (() => void) | undefined;
   private readonly log: Logger;
+  private readonly limits: ConnectionLimits;
+  private readonly cut: Record<CutReason, number> = { pipelined: 0, buffered: 0, idle: 0 };
 
   constructor(private readonly o: BootServiceOptions) {
     this.log = o.log.child({ component: 'boot' });
     this.store = new BootStore({ dataDir: o.dataDir, log: this.log, debounceMs: o.reloadDebounceMs });
     this.tokens = o.tokens ?? new NodeTokens();
+    this.limits = new ConnectionLimits({ maxConnections: o.limits.maxConnections, maxPerClient: o.limits.maxConnectionsPerClient });
+  }
+
+  connections(): ConnectionReport {
+    return { ...this.limits.counts(), cut: { ...this.cut } };
+  }
+
+  private closed(lease: Lease, cut: CutReason | undefined): void {
+    this.limits.release(lease);
+    if (cut !== undefined) this.cut[cut]++;
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -67,16 +93,17 @@ export class BootService implements Service {
     const accessLog = this.o.accessLog !== false;
     const http = createBootHttpServer({
       data: () => this.store.current, assetsDir: this.o.assetsDir, access: accessPolicy(this.o.access), tokens: this.tokens,
-      emit: (e) => this.o.events.emit(e), log: this.log, accessLog, maxHeaderSize, timeouts: this.o.httpTimeouts,
+      emit: (e) => this.o.events.emit(e), log: this.log, accessLog, maxHeaderSize, timeouts: this.o.httpTimeouts, limits: this.o.limits,
     });
     this.http = http;
     const count = this.o.workers ?? 0;
     if (count > 0) {
       const workers = new BootWorkers({
         count, tokens: this.tokens, emit: (e) => this.o.events.emit(e), log: this.log, stdio: this.o.workerStdio,
+        closed: (lease, cut) => this.closed(lease, cut),
         init: {
           dataDir: this.o.dataDir, assetsDir: this.o.assetsDir, access: this.o.access,
-          maxHeaderSize, accessLog, logLevel: this.log.level as LevelWithSilent, timeouts: this.o.httpTimeouts,
+          maxHeaderSize, accessLog, logLevel: this.log.level as LevelWithSilent, timeouts: this.o.httpTimeouts, limits: this.o.limits,
         },
       });
       this.workers = workers;
@@ -90,7 +117,18 @@ export class BootService implements Service {
     }
     // Accepted paused: a connection handed to a worker must not have been read from here.
     const listener = createListener({ pauseOnConnect: true }, (socket) => {
-      if (this.workers?.handOff(socket) !== true) http.serve(socket);
+      const address = plainClientIp(socket.remoteAddress);
+      // Dropped before a worker has it, the agent's copy is closed; after, the worker is told.
+      let drop = (): void => { socket.destroy(); };
+      const lease = this.limits.admit(address, () => drop());
+      if (lease === undefined) {
+        this.log.debug({ client: address }, 'boot service full: refused a connection from a client that has its share');
+        socket.destroy();
+        return;
+      }
+      const handed = this.workers?.handOff(socket, lease);
+      if (handed !== undefined) drop = handed;
+      else http.serve(socket, (cut) => this.closed(lease, cut));
     });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {

@@ -13,6 +13,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PHASES, POWER_STATES, type NodeRecord } from '../state/records.js';
 import type { SensorReading } from '../bmc/bmc-client.js';
+import type { ConnectionReport } from '../boot/server.js';
 
 export interface BmcMetrics {
   /** One BMC command (power status, set boot device ...), how long it took and whether it worked. */
@@ -31,6 +32,8 @@ export interface DhcpMetrics {
 export interface BootMetrics {
   /** One request to the boot service, by endpoint (/boot.ipxe, /ipxe, /ignition, /assets ...) and HTTP status. */
   countBootRequest(endpoint: string, status: number): void;
+  /** Where the boot service's connection figures are read at scrape time (undefined: not running). */
+  watchBootConnections(report: () => ConnectionReport | undefined): void;
 }
 
 export interface JobMetrics {
@@ -165,8 +168,31 @@ export function createMetrics(source: NodeSource, options: MetricsOptions = {}):
     buckets: [30, 60, 120, 300, 600, 1200, 1800, 3600, 7200], registers: [registry],
   });
 
+  let bootConnections: () => ConnectionReport | undefined = () => undefined;
+  new Gauge({
+    name: 'racker_boot_connections', help: 'Boot service connections open now, and the most one client address holds.', labelNames: ['of'], registers: [registry],
+    collect() {
+      this.reset();
+      const r = bootConnections();
+      if (r === undefined) return;
+      this.set({ of: 'all' }, r.open);
+      this.set({ of: 'largest-client' }, r.largestShare);
+    },
+  });
+  new Gauge({
+    name: 'racker_boot_connections_closed', help: 'Boot connections the service refused or closed itself since it started, by reason (refused, evicted, pipelined, buffered, idle).',
+    labelNames: ['reason'], registers: [registry],
+    collect() {
+      this.reset();
+      const r = bootConnections();
+      if (r === undefined) return;
+      for (const [reason, n] of [['refused', r.refused], ['evicted', r.evicted], ['pipelined', r.cut.pipelined], ['buffered', r.cut.buffered], ['idle', r.cut.idle]] as const) this.set({ reason }, n);
+    },
+  });
+
   return {
     registry,
+    watchBootConnections: (report) => { bootConnections = report; },
     observeBmcCommand: (command, seconds, ok) => bmcLatency.observe({ command, outcome: ok ? 'ok' : 'error' }, seconds),
     recordSensors: (node, readings) => { sensors.set(node.mac, readings); },
     countDhcpMessage: (type) => dhcp.inc({ type, direction: DHCP_REPLIES.has(type.toUpperCase()) ? 'sent' : 'received' }),

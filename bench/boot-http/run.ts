@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { BootService } from '../../agent/boot/server.js';
+import { bootLimits } from '../../agent/boot/create.js';
+import { bootSection } from '../../agent/config/sections/boot.js';
 import { Emitter } from '../../agent/lib/emitter.js';
 import { createLogger } from '../../agent/lib/log.js';
 import { exec } from '../../agent/lib/exec.js';
@@ -154,6 +156,8 @@ async function main(): Promise<void> {
     await writeAsset(join(assets, 'image.bin'), ASSET_MIB);
     service = new BootService({
       dataDir, assetsDir: assets, host: '127.0.0.1', port: 0, access: { reserved: undefined }, events: new Emitter(), workers: WORKERS, workerStdio: 'ignore',
+      // wrk's 32 connections all come from 127.0.0.1; a boot client holds one or two (default 16 per address).
+      limits: { ...bootLimits(bootSection.parse({})), maxConnectionsPerClient: 64 },
       log: createLogger({ mode: 'daemon', destination: '/dev/null' }), // the daemon's destination, writing to /dev/null
     });
     await service.start(new AbortController().signal);

@@ -5,7 +5,9 @@
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { BootService } from '../../agent/boot/server.js';
+import { BootService, type BootLimits } from '../../agent/boot/server.js';
+import { bootLimits } from '../../agent/boot/create.js';
+import { bootSection } from '../../agent/config/sections/boot.js';
 import type { BootEvent } from '../../agent/boot/events.js';
 import type { AccessRule } from '../../agent/boot/node-access.js';
 import type { HttpTimeouts } from '../../agent/boot/http-handler.js';
@@ -36,7 +38,12 @@ export interface HarnessOptions {
   workers?: number;
   httpTimeouts?: HttpTimeouts;
   maxHeaderSize?: number;
+  /** The configuration's defaults where not given. */
+  limits?: Partial<BootLimits>;
 }
+
+/** The boot service's limits as the default configuration has them. */
+export const defaultBootLimits = (): BootLimits => bootLimits(bootSection.parse({}));
 
 export async function startBoot(o: HarnessOptions = {}): Promise<BootHarness> {
   const root = await makeTempDir('racker-boot-');
@@ -56,7 +63,7 @@ export async function startBoot(o: HarnessOptions = {}): Promise<BootHarness> {
   const service = new BootService({
     dataDir, assetsDir: join(dataDir, 'assets'), host: '127.0.0.1', port: 0, log: createLogger({ mode: 'daemon', level: 'debug', stream }),
     events: emitter, access: o.access ?? { reserved: undefined }, maxHeaderSize: o.maxHeaderSize, reloadDebounceMs: 50,
-    workers: o.workers, workerStdio: 'ignore', httpTimeouts: o.httpTimeouts,
+    workers: o.workers, workerStdio: 'ignore', httpTimeouts: o.httpTimeouts, limits: { ...defaultBootLimits(), ...o.limits },
   });
   try {
     await service.start(new AbortController().signal);

@@ -23,7 +23,7 @@ export interface FakeRackOptions {
    * dnsmasq, the boot service on 127.0.0.1, and every BMC pinned to a closed port on 127.0.0.1,
    * so nothing is sent beyond loopback.
    */
-  isolated?: { bootPort: number };
+  isolated?: { bootPort: number; /** More `boot:` settings, YAML lines indented two spaces. */ boot?: string };
 }
 
 export const MGMT = { primary: '00:11:22:33:44:00', bmc: '00:11:22:33:44:01', secondary: '00:11:22:33:44:30' };
@@ -72,7 +72,7 @@ export async function writeFakeRack(root: string, o: FakeRackOptions = {}): Prom
   const isolation = o.isolated === undefined ? '' : [
     'network:\n  configureInterface: false',
     'dhcp:\n  enabled: false',
-    `boot:\n  listenAddress: 127.0.0.1\n  port: ${o.isolated.bootPort}`,
+    `boot:\n  listenAddress: 127.0.0.1\n  port: ${o.isolated.bootPort}${o.isolated.boot === undefined ? '' : `\n${o.isolated.boot}`}`,
     `bmc:\n  nodes:\n${rows.map((f) => `    "${f[1] ?? ''}": { address: 127.0.0.1, port: 9 }`).join('\n')}`,
   ].join('\n') + '\n';
   await writeFile(rack.configPath, `${paths}${isolation}${o.configYaml ?? ''}`);

@@ -6,6 +6,8 @@
  * taken a chunk before reading the next into the same buffer. A read stream allocates a fresh
  * buffer per read instead, which costs more than the copy itself at disk-cache speed: reusing
  * buffers took 8 concurrent downloads from about 1.1 to about 1.9 GB/s here (bench/README.md).
+ * There are POOL_MAX such buffers in all; a download beyond them reads in 64 KiB, so clients
+ * that start downloads and never read them hold at most that much each (until the idle timeout).
  *
  * Path rules (docs/boot-service.md): `..` segments, NUL and backslashes → 400 (Go's FileServer
  * answers `..` with 400 too); dot files (partial downloads) → 404; directories → 404 (no
@@ -103,9 +105,31 @@ export async function serveAsset(req: IncomingMessage, res: ServerResponse, rawP
 }
 
 const CHUNK = 1024 * 1024;
-/** Free buffers kept for the next downloads; more concurrent downloads allocate and drop extras. */
-const POOL_MAX = 16;
+/** Downloads beyond POOL_MAX at once: what each holds, about what one socket write takes. */
+const SMALL_CHUNK = 32 * 1024;
+/** 1 MiB buffers at most, in use or free. */
+const POOL_MAX = 8;
 const pool: Buffer[] = [];
+let lent = 0;
+
+function borrow(): Buffer {
+  const free = pool.pop();
+  if (free !== undefined) {
+    lent++;
+    return free;
+  }
+  if (lent + pool.length < POOL_MAX) {
+    lent++;
+    return Buffer.allocUnsafeSlow(CHUNK);
+  }
+  return Buffer.allocUnsafe(SMALL_CHUNK);
+}
+
+function giveBack(buf: Buffer): void {
+  if (buf.length !== CHUNK) return;
+  lent--;
+  pool.push(buf);
+}
 
 /**
  * Write bytes start..end (inclusive) of `fh` to `res` and end it. Returns the bytes the socket
@@ -113,20 +137,20 @@ const pool: Buffer[] = [];
  * client sees a short body rather than a wrong one).
  */
 async function sendRange(fh: FileHandle, res: ServerResponse, start: number, end: number): Promise<number> {
-  const buf = pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
+  const buf = borrow();
   let pos = start;
   try {
     while (pos <= end) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, end - pos + 1), pos);
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos + 1), pos);
       if (bytesRead === 0) break;
       // The buffer is reused for the next read, so wait until the socket has taken this chunk.
-      if (!(await written(res, bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead)))) break;
+      if (!(await written(res, bytesRead === buf.length ? buf : buf.subarray(0, bytesRead)))) break;
       pos += bytesRead;
     }
   } catch {
     // The disk failed mid-file; the event records the short count.
   } finally {
-    if (pool.length < POOL_MAX) pool.push(buf);
+    giveBack(buf);
   }
   if (pos > end) res.end();
   else res.destroy();

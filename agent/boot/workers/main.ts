@@ -12,12 +12,14 @@ import { createBootHttpServer, type BootHttp } from '../http-handler.js';
 import { accessPolicy } from '../node-access.js';
 import { NodeTokens } from '../phone-home.js';
 import { BootStore } from '../store.js';
-import { toWire, type FromWorker, type ToWorker, type WireEvent, type WorkerInit } from './protocol.js';
+import { toWire, tokenFromWire, type FromWorker, type ToWorker, type WireEvent, type WorkerInit } from './protocol.js';
 
 let http: BootHttp | undefined;
 let store: BootStore | undefined;
 let log: Logger | undefined;
 const tokens = new NodeTokens();
+/** The connections this worker serves, by the agent's id (for `drop`). */
+const connections = new Map<number, Socket>();
 let stopping = false;
 
 function send(m: FromWorker): void {
@@ -37,14 +39,14 @@ function emit(e: BootEvent): void {
 
 async function init(m: WorkerInit): Promise<void> {
   log = createLogger({ mode: 'daemon', level: m.logLevel }).child({ component: 'boot', worker: m.index });
-  for (const [mac, digest] of m.tokenDigests) tokens.setDigest(mac, Buffer.from(digest, 'hex'));
+  for (const [mac, entry] of m.tokens) tokens.setEntry(mac, tokenFromWire(entry));
   // The agent reports the boot data's problems once; a worker only says when it cannot load.
   store = new BootStore({ dataDir: m.dataDir, log: log.child({}, { level: 'error' }), watch: false });
   await store.start(new AbortController().signal);
   const data = store;
   http = createBootHttpServer({
     data: () => data.current, assetsDir: m.assetsDir, access: accessPolicy(m.access), tokens, emit, log,
-    accessLog: m.accessLog, maxHeaderSize: m.maxHeaderSize, timeouts: m.timeouts,
+    accessLog: m.accessLog, maxHeaderSize: m.maxHeaderSize, timeouts: m.timeouts, limits: m.limits,
   });
   send({ type: 'ready' });
 }
@@ -63,9 +65,20 @@ process.on('message', (m: ToWorker, socket: Socket | undefined) => {
   switch (m.type) {
     case 'connection':
       send({ type: 'took' });
-      if (socket === undefined) return;
-      if (http === undefined || stopping) socket.destroy();
-      else http.serve(socket);
+      if (socket === undefined) return void send({ type: 'closed', id: m.id });
+      if (http === undefined || stopping) {
+        socket.destroy();
+        send({ type: 'closed', id: m.id });
+        return;
+      }
+      connections.set(m.id, socket);
+      http.serve(socket, (cut) => {
+        connections.delete(m.id);
+        send(cut === undefined ? { type: 'closed', id: m.id } : { type: 'closed', id: m.id, cut });
+      });
+      return;
+    case 'drop':
+      connections.get(m.id)?.destroy();
       return;
     case 'init':
       init(m).catch((err: unknown) => {
@@ -78,8 +91,8 @@ process.on('message', (m: ToWorker, socket: Socket | undefined) => {
       store?.reload().catch((err: unknown) => log?.error({ err }, 'reloading boot data failed; still serving the previous data'));
       return;
     case 'token':
-      if (m.digest === undefined) tokens.delete(m.mac);
-      else tokens.setDigest(m.mac, Buffer.from(m.digest, 'hex'));
+      if (m.entry === undefined) tokens.delete(m.mac);
+      else tokens.setEntry(m.mac, tokenFromWire(m.entry));
       return;
     case 'stop':
       void stop();

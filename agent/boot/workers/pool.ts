@@ -19,9 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { backoffDelay } from '../../lib/backoff.js';
 import { ErrorCodes, RackerError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
+import type { Lease } from '../connection-limits.js';
 import type { BootEvent } from '../events.js';
+import type { CutReason } from '../http-handler.js';
 import type { NodeTokens } from '../phone-home.js';
-import { fromWire, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import { fromWire, tokenToWire, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
@@ -29,13 +31,15 @@ const STOP_GRACE_MS = 5_000;
 
 export interface BootWorkersOptions {
   count: number;
-  /** Everything a worker needs but its index and the current token digests. */
-  init: Omit<WorkerInit, 'type' | 'index' | 'tokenDigests'>;
+  /** Everything a worker needs but its index and the current tokens. */
+  init: Omit<WorkerInit, 'type' | 'index' | 'tokens'>;
   tokens: NodeTokens;
   emit: (e: BootEvent) => void;
   log: Logger;
   /** Workers' stdout/stderr (their log lines): the agent's by default. */
   stdio?: 'inherit' | 'ignore';
+  /** A connection handed to a worker is closed (with the reason if the worker cut it), or its worker died. */
+  closed: (lease: Lease, cut: CutReason | undefined) => void;
 }
 
 interface Slot {
@@ -47,6 +51,8 @@ interface Slot {
   readyAt: number;
   /** Connections sent, oldest first, that the worker has not yet said it took. */
   inFlight: Socket[];
+  /** Connections the worker serves (or is being sent), by id: their admission, released when the worker says closed. */
+  leases: Map<number, Lease>;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -54,10 +60,11 @@ export class BootWorkers {
   private readonly slots: Slot[];
   private stopping = false;
   private turn = 0;
+  private nextId = 1;
   private offTokens: (() => void) | undefined;
 
   constructor(private readonly o: BootWorkersOptions) {
-    this.slots = Array.from({ length: o.count }, (_, i) => ({ index: i + 1, child: undefined, restarts: 0, ready: false, readyAt: 0, inFlight: [], timer: undefined }));
+    this.slots = Array.from({ length: o.count }, (_, i) => ({ index: i + 1, child: undefined, restarts: 0, ready: false, readyAt: 0, inFlight: [], leases: new Map(), timer: undefined }));
   }
 
   /** PIDs of the workers that are running, as far as the agent knows. */
@@ -70,33 +77,49 @@ export class BootWorkers {
 
   /** Start every worker; fails if one cannot start (its reason in the error). */
   async start(): Promise<void> {
-    this.offTokens = this.o.tokens.onChange((mac, digest) => this.broadcast({ type: 'token', mac, digest: digest?.toString('hex') }));
+    this.offTokens = this.o.tokens.onChange((mac, entry) => this.broadcast({ type: 'token', mac, entry: entry === undefined ? undefined : tokenToWire(entry) }));
     await Promise.all(this.slots.map((s) => this.spawn(s)));
   }
 
   /**
-   * Hand an accepted, unread connection to the next worker in turn; false when it is the agent's
-   * own turn or no worker is ready (a restarting one is skipped), and the caller serves it.
+   * Hand an accepted, unread connection to the next worker in turn and return how to close it
+   * there; undefined when it is the agent's own turn or no worker is ready (a restarting one is
+   * skipped), and the caller serves it.
    */
-  handOff(socket: Socket): boolean {
+  handOff(socket: Socket, lease: Lease): (() => void) | undefined {
     const n = this.slots.length + 1;
     for (let tries = 0; tries < n; tries++) {
       const k = this.turn++ % n;
-      if (k === 0) return false;
+      if (k === 0) return undefined;
       const slot = this.slots[k - 1];
-      if (slot === undefined || !slot.ready || slot.child?.connected !== true) continue;
+      const child = slot?.child;
+      if (slot === undefined || child === undefined || !slot.ready || !child.connected) continue;
+      const id = this.nextId++;
+      slot.leases.set(id, lease);
       // The agent keeps its copy of the connection until the worker says it took its own: a
       // worker that dies first leaves the agent's copy to close, so the client sees the
       // connection end (and retries) instead of waiting on a socket nobody serves.
       slot.inFlight.push(socket);
-      slot.child.send({ type: 'connection' } satisfies ToWorker, socket, { keepOpen: true }, (err) => {
+      child.send({ type: 'connection', id } satisfies ToWorker, socket, { keepOpen: true }, (err) => {
         if (err === null || err === undefined) return;
         slot.inFlight.splice(slot.inFlight.indexOf(socket), 1);
         socket.destroy();
+        this.release(slot, id, undefined);
       });
-      return true;
+      return () => {
+        // Not yet taken: closing the agent's copy ends it; taken: the worker closes its own.
+        if (slot.inFlight.includes(socket)) socket.destroy();
+        if (child.connected) child.send({ type: 'drop', id } satisfies ToWorker);
+      };
     }
-    return false;
+    return undefined;
+  }
+
+  private release(slot: Slot, id: number, cut: CutReason | undefined): void {
+    const lease = slot.leases.get(id);
+    if (lease === undefined) return;
+    slot.leases.delete(id);
+    this.o.closed(lease, cut);
   }
 
   /** The boot data changed on disk: workers load it again. */
@@ -158,11 +181,23 @@ export class BootWorkers {
             fail(m.message);
             return;
           case 'events':
-            for (const e of m.events) this.o.emit(fromWire(e));
+            for (const w of m.events) {
+              const e = fromWire(w);
+              // The worker checked the report against its copy of the tokens; the agent's copy
+              // decides whether it was made already (a replay racing to another process).
+              if (e.type === 'phone-home' && !this.o.tokens.consume(e.mac, e.status)) {
+                log.warn({ mac: e.mac, status: e.status, worker: slot.index }, 'phone-home replayed through another boot process; ignored');
+                continue;
+              }
+              this.o.emit(e);
+            }
             return;
           case 'took':
             // Closes only the agent's file descriptor; the worker's copy keeps the connection.
             slot.inFlight.shift()?.destroy();
+            return;
+          case 'closed':
+            this.release(slot, m.id, m.cut);
             return;
           case 'stopped':
             return;
@@ -175,6 +210,8 @@ export class BootWorkers {
         slot.ready = false;
         // Sent to a worker that died before taking them: closing the agent's copy ends them.
         for (const socket of slot.inFlight.splice(0)) socket.destroy();
+        // Whatever it served died with it.
+        for (const id of [...slot.leases.keys()]) this.release(slot, id, undefined);
         if (!started) return fail(`exited (${signal ?? `code ${code ?? '?'}`})`);
         if (this.stopping) return;
         // Crashed while serving: the agent and the other workers go on; bring this one back.
@@ -189,7 +226,7 @@ export class BootWorkers {
       });
       const init: WorkerInit = {
         ...this.o.init, type: 'init', index: slot.index,
-        tokenDigests: this.o.tokens.digestEntries().map(([mac, d]) => [mac, d.toString('hex')]),
+        tokens: this.o.tokens.all().map(([mac, e]) => [mac, tokenToWire(e)]),
       };
       child.send(init);
     });

@@ -1,13 +1,14 @@
 /**
  * Messages between the agent and its boot worker processes (over the child_process IPC channel,
  * JSON). The agent owns the boot data's reload timing, the phone-home tokens (workers get SHA-256
- * digests only, never a token) and the event bus; it accepts the connections and hands a share
+ * digests and grants only, never a token) and the event bus; it accepts the connections and hands a share
  * of them to each worker, which answers HTTP on them and sends back what happened.
  */
 import type { LevelWithSilent } from 'pino';
 import type { BootEvent, Endpoint, PhoneHomeEvent } from '../events.js';
-import type { HttpTimeouts } from '../http-handler.js';
+import type { ConnectionBounds, CutReason, HttpTimeouts } from '../http-handler.js';
 import type { AccessRule } from '../node-access.js';
+import type { TokenEntry } from '../phone-home.js';
 
 export interface WorkerInit {
   type: 'init';
@@ -17,20 +18,25 @@ export interface WorkerInit {
   assetsDir: string | undefined;
   /** The agent's access rule, applied as it is. */
   access: AccessRule;
-  /** [MAC, hex SHA-256 of the token] pairs. */
-  tokenDigests: [string, string][];
+  /** [MAC, token entry] pairs (the entry's digest as hex). */
+  tokens: [string, WireToken][];
   maxHeaderSize: number;
   accessLog: boolean;
   logLevel: LevelWithSilent;
   timeouts: HttpTimeouts | undefined;
+  limits: ConnectionBounds;
 }
 
-/** Agent → worker. `connection` comes with an accepted socket that nobody has read from. */
+/**
+ * Agent → worker. `connection` comes with an accepted socket that nobody has read from; `drop`
+ * closes one (the agent's connection limits made room for another client).
+ */
 export type ToWorker =
   | WorkerInit
-  | { type: 'connection' }
+  | { type: 'connection'; id: number }
+  | { type: 'drop'; id: number }
   | { type: 'reload' }
-  | { type: 'token'; mac: string; digest: string | undefined }
+  | { type: 'token'; mac: string; entry: WireToken | undefined }
   | { type: 'stop' };
 
 /**
@@ -50,9 +56,17 @@ export type FromWorker =
   | { type: 'ready' }
   /** One per `connection`, in order: the worker holds the socket, the agent closes its copy. */
   | { type: 'took' }
+  /** A connection is gone; `cut` says why when the worker closed it itself. */
+  | { type: 'closed'; id: number; cut?: CutReason }
   | { type: 'failed'; message: string }
   | { type: 'events'; events: WireEvent[] }
   | { type: 'stopped' };
+
+/** A phone-home token's entry on the wire: the digest as hex, never the token. */
+export type WireToken = Omit<TokenEntry, 'digest'> & { digest: string };
+
+export const tokenToWire = (e: TokenEntry): WireToken => ({ ...e, digest: e.digest.toString('hex') });
+export const tokenFromWire = (w: WireToken): TokenEntry => ({ ...w, digest: Buffer.from(w.digest, 'hex') });
 
 export function toWire(e: BootEvent): WireEvent {
   if (e.type === 'phone-home') return { ...e, at: e.at.getTime() };

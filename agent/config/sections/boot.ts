@@ -24,6 +24,20 @@ export const bootSection = z.strictObject({
    * service uses more than one core (bench/README.md); 0 answers from the agent's process alone.
    */
   workers: z.number().int().min(0).max(16).default(1),
+  /*
+   * What hostile clients may make the boot service hold (docs/boot-service.md, "Hostile
+   * clients"). A rack's nodes hold one or two connections each while they boot; with the
+   * defaults 1,000 clients that never read grew the agent and its worker by about 40 MiB
+   * (bench/README.md).
+   */
+  /** Open connections at most; when full, the address holding the most gives up its oldest. */
+  maxConnections: z.number().int().min(1).max(65536).default(128),
+  /** Open connections one client address may hold; a new one closes its oldest. */
+  maxConnectionsPerClient: z.number().int().min(1).max(65536).default(16),
+  /** Bytes of answers that may wait on one connection; a request beyond that closes it (a client that sends but never reads). */
+  maxBufferedBytes: z.number().int().min(16384).max(64 * 1024 * 1024).default(128 * 1024),
+  /** A connection on which no byte is read or written for this long is closed (a client that stopped reading a download). */
+  idleTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
   /** Reload the boot data this long after the last change to it. */
   reloadDebounceMs: z.number().int().min(0).max(60000).default(200),
 });

@@ -68,6 +68,7 @@ export function bootEntry(busOf: (deps: AgentDeps) => RackBus, tokensOf: (deps: 
         tokens: bus.tokens,
       });
       const tokens = tokensOf(deps);
+      bus.bootConnections = () => service.connections();
       return {
         name: service.name,
         start: async (signal) => {

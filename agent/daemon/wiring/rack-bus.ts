@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/log.js';
 import type { DhcpEvent } from '../../dhcp/events.js';
 import type { BootEvent } from '../../boot/events.js';
 import { NodeTokens } from '../../boot/phone-home.js';
+import type { ConnectionReport } from '../../boot/server.js';
 import type { AgentMetrics } from '../../metrics/metrics.js';
 import type { StateStore } from '../../state/state-store.js';
 
@@ -17,6 +18,8 @@ export class RackBus {
   readonly boot: Emitter<BootEvent>;
   /** Checked by the boot service on every phone-home; filled from the persisted tokens. */
   readonly tokens = new NodeTokens();
+  /** The running boot service's connection figures, for the metrics (set when it is created). */
+  bootConnections: (() => ConnectionReport) | undefined;
 
   constructor(log: Logger) {
     this.dhcp = new Emitter<DhcpEvent>((err) => log.error({ err }, 'a DHCP event listener failed'));
@@ -30,6 +33,7 @@ export class RackBus {
  * asset byte range.
  */
 export function recordRackEvents(bus: RackBus, state: StateStore, metrics: AgentMetrics, macByAddress: (ip: string) => string | undefined): () => void {
+  metrics.watchBootConnections(() => bus.bootConnections?.());
   const offDhcp = bus.dhcp.on((e) => {
     if (e.type === 'dhcp') {
       metrics.countDhcpMessage(e.message);

@@ -1,7 +1,9 @@
 /**
- * Phone-home tokens, one per node, kept in `<stateDir>/phone-home-tokens.json` (0600) so that a
- * restarted agent still accepts the reports of nodes whose Ignition carries the old token. Every
- * token is registered with the boot service's NodeTokens, which checks them in constant time.
+ * Phone-home tokens, one per job and node, kept in `<stateDir>/phone-home-tokens.json` (0600) so
+ * that a restarted agent still accepts the reports of nodes whose Ignition carries the token. A
+ * token is good from the node's reserved address only, for TOKEN_LIFETIME_MS from its issue, and
+ * is revoked once the node is done. Every token is registered with the boot service's NodeTokens,
+ * which checks them in constant time.
  */
 import { readFile } from 'node:fs/promises';
 import { stateFiles } from '../../config/paths.js';
@@ -10,13 +12,27 @@ import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { ErrorCodes, RackerError, isENOENT } from '../../lib/errors.js';
 import type { Mac } from '../../inventory/mac.js';
 import type { NodeTokens } from '../../boot/phone-home.js';
-import type { PhoneHomeTokens } from '../../../bootstrap/ports.js';
+import type { PhoneHomeTokens, TokenRequest } from '../../../bootstrap/ports.js';
+
+/**
+ * How long a token is good: a node reports within a job's deadlines (minutes to a few hours),
+ * so a captured token is of no use a day later.
+ */
+export const TOKEN_LIFETIME_MS = 24 * 3600_000;
+
+interface Issued {
+  token: string;
+  job: string;
+  /** Absent where boot.restrictIgnitionToNode is off (requests arrive through a proxy). */
+  address?: string;
+  expiresAt: number;
+}
 
 export class TokenStore implements PhoneHomeTokens {
-  private tokens: Map<string, string> | undefined;
+  private tokens: Map<string, Issued> | undefined;
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly stateDir: string, private readonly registry: NodeTokens) {}
+  constructor(private readonly stateDir: string, private readonly registry: NodeTokens, private readonly now: () => number = Date.now) {}
 
   get path(): string {
     return stateFiles(this.stateDir).phoneHomeTokens;
@@ -25,11 +41,12 @@ export class TokenStore implements PhoneHomeTokens {
   /** Read the persisted tokens and register them; call before the boot service answers. */
   async load(): Promise<void> {
     if (this.tokens !== undefined) return;
-    const tokens = new Map<string, string>();
+    const tokens = new Map<string, Issued>();
     try {
       const data = JSON.parse(await readFile(this.path, 'utf8')) as unknown;
       if (typeof data !== 'object' || data === null) throw new Error('not a JSON object');
-      for (const [mac, token] of Object.entries(data as Record<string, unknown>)) if (typeof token === 'string') tokens.set(mac, token);
+      // Entries of another shape (tokens of an older racker, which never expired) are dropped.
+      for (const [mac, v] of Object.entries(data as Record<string, unknown>)) if (isIssued(v) && v.expiresAt > this.now()) tokens.set(mac, v);
     } catch (e) {
       if (!isENOENT(e)) {
         throw new RackerError(ErrorCodes.state, `${this.path} is damaged: ${(e as Error).message}`,
@@ -37,38 +54,49 @@ export class TokenStore implements PhoneHomeTokens {
       }
     }
     this.tokens = tokens;
-    for (const [mac, token] of tokens) this.registry.set(mac, token);
+    for (const [mac, t] of tokens) this.registry.set(mac, t.token, { address: t.address, expiresAt: t.expiresAt });
   }
 
-  async tokenFor(mac: Mac): Promise<string> {
+  /** The token of this job for this node: the same one while the job runs (a resumed job's nodes carry it), a new one for another job. */
+  async tokenFor(mac: Mac, r: TokenRequest): Promise<string> {
     await this.load();
-    const tokens = this.tokens as Map<string, string>;
+    const tokens = this.tokens as Map<string, Issued>;
     const existing = tokens.get(mac);
-    if (existing !== undefined) return existing;
-    const token = randomBytes(24).toString('base64url');
-    tokens.set(mac, token);
-    this.registry.set(mac, token);
-    await this.save(tokens);
-    return token;
+    if (existing !== undefined && existing.job === r.job && existing.address === r.address && existing.expiresAt > this.now()) return existing.token;
+    const issued: Issued = { token: randomBytes(24).toString('base64url'), job: r.job, ...(r.address === undefined ? {} : { address: r.address }), expiresAt: this.now() + TOKEN_LIFETIME_MS };
+    tokens.set(mac, issued);
+    this.registry.set(mac, issued.token, { address: issued.address, expiresAt: issued.expiresAt });
+    await this.save();
+    return issued.token;
   }
 
   /** The MACs that hold a token. */
   async macs(): Promise<Mac[]> {
     await this.load();
-    return [...(this.tokens as Map<string, string>).keys()] as Mac[];
+    return [...(this.tokens as Map<string, Issued>).keys()] as Mac[];
   }
 
-  /** A retired server's token: no longer accepted, no longer on disk. */
+  /** A retired server's token, or a finished node's: no longer accepted, no longer on disk. */
   async forget(mac: Mac): Promise<void> {
     await this.load();
-    const tokens = this.tokens as Map<string, string>;
     this.registry.delete(mac);
-    if (tokens.delete(mac)) await this.save(tokens);
+    if ((this.tokens as Map<string, Issued>).delete(mac)) await this.save();
   }
 
-  private async save(tokens: Map<string, string>): Promise<void> {
-    const snapshot = JSON.stringify(Object.fromEntries(tokens), null, 2);
+  /** The node is done (the bootstrap's port): its token goes. */
+  async revoke(mac: Mac): Promise<void> {
+    await this.forget(mac);
+  }
+
+  private async save(): Promise<void> {
+    const snapshot = JSON.stringify(Object.fromEntries(this.tokens ?? []), null, 2);
     this.writing = this.writing.then(() => writeFileAtomic(this.path, `${snapshot}\n`, { mode: 0o600, mkdirs: true }));
     await this.writing;
   }
+}
+
+function isIssued(v: unknown): v is Issued {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.token === 'string' && typeof o.job === 'string' && (o.address === undefined || typeof o.address === 'string') && typeof o.expiresAt === 'number';
 }

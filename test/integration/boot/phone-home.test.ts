@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { startBoot, type BootHarness } from '../../lib/boot-harness.js';
 import { http } from '../../lib/http-client.js';
+import { readFile } from 'node:fs/promises';
+import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { TOKEN_LIFETIME_MS, TokenStore } from '../../../agent/daemon/wiring/token-store.js';
+import type { Mac } from '../../../agent/inventory/mac.js';
 
 const MAC = '52:54:00:00:00:01';
 const TOKEN = 'tok-3f9a1c7e5b2d4f60a8e1';
@@ -9,8 +13,9 @@ describe('boot service phone-home (POST /racker/v1/events)', function () {
   let b: BootHarness;
   before(async () => {
     b = await startBoot();
-    b.service.tokens.set(MAC, TOKEN);
-    b.service.tokens.set('52:54:00:00:00:02', 'tok-other-node-0000000001');
+    const grant = { address: '127.0.0.1', expiresAt: Date.now() + 3600_000 };
+    b.service.tokens.set(MAC, TOKEN, grant);
+    b.service.tokens.set('52:54:00:00:00:02', 'tok-other-node-0000000001', grant);
   });
   after(async () => { await b?.stop(); });
 
@@ -55,6 +60,41 @@ describe('boot service phone-home (POST /racker/v1/events)', function () {
     const big = await post({ mac: MAC, status: 'failed', reason: 'x'.repeat(10_000) });
     expect(big.status).to.equal(413);
     expect((await http({ port: b.port, path: '/racker/v1/events' })).status).to.equal(405);
+  });
+
+  describe('tokens as the agent issues them (per job and node, bound to the reserved address, expiring)', () => {
+    let dir: string;
+    before(async () => { dir = await makeTempDir('racker-tokens-'); });
+    after(async () => { await removeTempDir(dir); });
+    const report = (mac: string, token: string, status: string, localAddress = '127.0.0.1') => http({
+      port: b.port, path: '/racker/v1/events', method: 'POST', localAddress,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ mac, status }),
+    });
+
+    it('refuses a replayed ready, a token from another address, one of an earlier job and an expired one', async () => {
+      const store = new TokenStore(dir, b.service.tokens);
+      const node = '52:54:00:00:00:11' as Mac;
+      const token = await store.tokenFor(node, { job: 'j1', address: '127.0.0.1' });
+      expect(await store.tokenFor(node, { job: 'j1', address: '127.0.0.1' })).to.equal(token); // a resumed job's node carries it
+      expect((await report(node, token, 'installed', '127.0.0.2')).status).to.equal(403);
+      expect((await report(node, token, 'ready')).status).to.equal(204);
+      const replay = await report(node, token, 'ready');
+      expect([replay.status, replay.text]).to.deep.equal([409, '409 ready was already reported with this token\n']);
+      expect(b.events.filter((e) => e.type === 'phone-home' && e.mac === node && e.status === 'ready')).to.have.length(1);
+
+      const next = await store.tokenFor(node, { job: 'j2', address: '127.0.0.1' });
+      expect(next).to.not.equal(token);
+      expect((await report(node, token, 'installed')).status).to.equal(401);
+      expect((await report(node, next, 'installed')).status).to.equal(204);
+      await store.revoke(node); // the node is done
+      expect((await report(node, next, 'joined')).status).to.equal(401);
+      expect(await readFile(store.path, 'utf8')).to.not.include(next);
+
+      const lateStore = new TokenStore(dir, b.service.tokens, () => Date.now() - TOKEN_LIFETIME_MS - 1000);
+      const old = await lateStore.tokenFor('52:54:00:00:00:12' as Mac, { job: 'j3', address: '127.0.0.1' });
+      const expired = await report('52:54:00:00:00:12', old, 'installed');
+      expect([expired.status, expired.text]).to.deep.equal([401, '401 token expired\n']);
+    });
   });
 
   it('never logs the token', () => {

@@ -8,7 +8,7 @@ import type { BootEvent } from '../../../agent/boot/events.js';
 import { NodeTokens } from '../../../agent/boot/phone-home.js';
 import { BootWorkers } from '../../../agent/boot/workers/pool.js';
 import { silentLogger } from '../../../agent/lib/log.js';
-import { startBoot, type BootHarness } from '../../lib/boot-harness.js';
+import { defaultBootLimits, startBoot, type BootHarness } from '../../lib/boot-harness.js';
 import { http } from '../../lib/http-client.js';
 import { testData, repoRoot } from '../../lib/paths.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
@@ -54,14 +54,15 @@ describe('boot workers: extra processes answering on the boot service\'s socket'
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     port = (listener.address() as { port: number }).port;
     workers = new BootWorkers({
-      count: 2, tokens, emit: (e) => events.push(e), log: silentLogger(), stdio: 'ignore',
-      init: { dataDir, assetsDir: join(dataDir, 'assets'), access: { reserved: [[NODE1, '127.0.0.2']] }, maxHeaderSize: 8192, accessLog: true, logLevel: 'info', timeouts: undefined },
+      count: 2, tokens, emit: (e) => events.push(e), log: silentLogger(), stdio: 'ignore', closed: () => undefined,
+      init: { dataDir, assetsDir: join(dataDir, 'assets'), access: { reserved: [[NODE1, '127.0.0.2']] }, maxHeaderSize: 8192, accessLog: true, logLevel: 'info', timeouts: undefined, limits: defaultBootLimits() },
     });
     await workers.start();
     // Every connection goes to a worker: where the boot service would serve one itself (handOff
-    // false: its own turn), the test asks again.
+    // undefined: its own turn), the test asks again.
     listener.on('connection', (socket) => {
-      if (!workers.handOff(socket) && !workers.handOff(socket)) socket.destroy();
+      const lease = { address: '127.0.0.1', drop: () => undefined };
+      if (workers.handOff(socket, lease) === undefined && workers.handOff(socket, lease) === undefined) socket.destroy();
     });
   });
 
@@ -105,22 +106,29 @@ describe('boot workers: extra processes answering on the boot service\'s socket'
   });
 
   it('checks phone-home tokens registered after the workers started (workers hold digests only), and forgets deleted ones', async () => {
-    const post = () => http({
-      port, path: '/racker/v1/events', method: 'POST', body: JSON.stringify({ mac: NODE1, status: 'installed' }),
+    const post = (status = 'failed') => http({
+      port, path: '/racker/v1/events', method: 'POST', body: JSON.stringify({ mac: NODE1, status, reason: 'test' }), localAddress: '127.0.0.2',
       headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
     });
     expect((await post()).status).to.equal(401);
-    tokens.set(NODE1, TOKEN);
+    tokens.set(NODE1, TOKEN, { address: '127.0.0.2', expiresAt: Date.now() + 3600_000 });
     // Each connection may land on either worker; both must know the token.
     const accepted = await until('both workers to know the token', async () => {
-      const statuses = await Promise.all(Array.from({ length: 8 }, post));
+      const statuses = await Promise.all(Array.from({ length: 8 }, () => post()));
       return statuses.every((r) => r.status === 204) ? statuses : undefined;
     });
     expect(accepted).to.have.length(8);
-    await until('the phone-home event', () => events.find((e) => e.type === 'phone-home' && e.mac === NODE1 && e.status === 'installed'));
+    await until('the phone-home event', () => events.find((e) => e.type === 'phone-home' && e.mac === NODE1 && e.status === 'failed'));
+    // ready is made once: the worker that took it tells the agent, which tells every worker.
+    expect((await post('ready')).status).to.equal(204);
+    await until('both workers to refuse the replayed ready', async () => {
+      const statuses = await Promise.all(Array.from({ length: 8 }, () => post('ready')));
+      return statuses.every((r) => r.status === 409) ? true : undefined;
+    });
+    expect(events.filter((e) => e.type === 'phone-home' && e.status === 'ready')).to.have.length(1);
     tokens.delete(NODE1);
     await until('both workers to forget the token', async () => {
-      const statuses = await Promise.all(Array.from({ length: 8 }, post));
+      const statuses = await Promise.all(Array.from({ length: 8 }, () => post()));
       return statuses.every((r) => r.status === 401) ? true : undefined;
     });
   });
@@ -165,7 +173,8 @@ describe('boot workers never outlive the agent', function () {
       `import { Emitter } from ${JSON.stringify(join(repoRoot, 'dist/agent/lib/emitter.js'))};`,
       `import { silentLogger } from ${JSON.stringify(join(repoRoot, 'dist/agent/lib/log.js'))};`,
       `const s = new BootService({ dataDir: ${JSON.stringify(join(root, 'matchbox'))}, assetsDir: undefined, host: '127.0.0.1', port: 0,`,
-      `  log: silentLogger(), events: new Emitter(), access: { reserved: undefined }, workers: 2, workerStdio: 'ignore' });`,
+      `  log: silentLogger(), events: new Emitter(), access: { reserved: undefined }, workers: 2, workerStdio: 'ignore',`,
+      `  limits: ${JSON.stringify(defaultBootLimits())} });`,
       'await s.start(new AbortController().signal);',
       'console.log(JSON.stringify(s.workerPids()));',
       'setInterval(() => undefined, 1000);',

@@ -78,8 +78,8 @@ describe('racker factory reset --nodes: the hand-over leaves nothing of the prev
     const tokens = new TokenStore(config.paths.stateDir, new NodeTokens());
     const secrets: string[] = [];
     const boot = new FileBootStore(bootDataDirs(config.paths, config.boot).dataDir);
-    for (const m of macs) {
-      const token = await tokens.tokenFor(m);
+    for (const [i, m] of macs.entries()) {
+      const token = await tokens.tokenFor(m, { job: 'j1', address: `172.24.213.${i + 2}` });
       secrets.push(token);
       await boot.putIgnition(`install-${m.replace(/:/g, '')}.ign`, JSON.stringify({ token }));
       await boot.putGroup({ id: `install-${m.replace(/:/g, '')}`, profile: 'install', selector: { mac: m } });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ReservationAccessPolicy, plainClientIp } from '../../../agent/boot/node-access.js';
-import { NodeTokens } from '../../../agent/boot/phone-home.js';
+import { NodeTokens, PhoneHomeError } from '../../../agent/boot/phone-home.js';
 import type { Group } from '../../../agent/boot/select.js';
 
 const g = (selector: Record<string, string>): Group => ({ key: 'k', id: 'g', name: '', profile: 'p', selector, metadata: undefined });
@@ -30,15 +30,41 @@ describe('boot node access and phone-home tokens', () => {
     expect(plainClientIp('::1')).to.equal('::1');
   });
 
-  it('verifies tokens per MAC, refuses unknown MACs and short tokens', () => {
+  const grant = { address: '10.0.0.11', expiresAt: 10_000 };
+  const refusal = (fn: () => void): number | undefined => {
+    try {
+      fn();
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof PhoneHomeError)) throw e;
+      return e.status;
+    }
+  };
+
+  it('checks tokens per MAC, refuses unknown MACs and short tokens', () => {
     const t = new NodeTokens();
-    t.set('52-54-00-00-00-01', 'a-long-enough-token-1');
-    expect(t.verify('52:54:00:00:00:01', 'a-long-enough-token-1')).to.equal(true);
-    expect(t.verify('52:54:00:00:00:01', 'a-long-enough-token-2')).to.equal(false);
-    expect(t.verify('52:54:00:00:00:02', 'a-long-enough-token-1')).to.equal(false);
-    expect(() => t.set('52:54:00:00:00:03', 'short')).to.throw(/too short/);
-    expect(() => t.set('nope', 'a-long-enough-token-1')).to.throw(/not a MAC/);
+    t.set('52-54-00-00-00-01', 'a-long-enough-token-1', grant);
+    expect(refusal(() => t.check('52:54:00:00:00:01', 'a-long-enough-token-1', '10.0.0.11', 'installed', 0))).to.equal(undefined);
+    expect(refusal(() => t.check('52:54:00:00:00:01', 'a-long-enough-token-2', '10.0.0.11', 'installed', 0))).to.equal(401);
+    expect(refusal(() => t.check('52:54:00:00:00:02', 'a-long-enough-token-1', '10.0.0.11', 'installed', 0))).to.equal(401);
+    expect(() => t.set('52:54:00:00:00:03', 'short', grant)).to.throw(/too short/);
+    expect(() => t.set('nope', 'a-long-enough-token-1', grant)).to.throw(/not a MAC/);
     t.delete('52:54:00:00:00:01');
-    expect(t.verify('52:54:00:00:00:01', 'a-long-enough-token-1')).to.equal(false);
+    expect(refusal(() => t.check('52:54:00:00:00:01', 'a-long-enough-token-1', '10.0.0.11', 'installed', 0))).to.equal(401);
+  });
+
+  it('refuses a token after it expires, from another address, and a report it made already', () => {
+    const t = new NodeTokens();
+    const mac = '52:54:00:00:00:01';
+    t.set(mac, 'a-long-enough-token-1', grant);
+    expect(refusal(() => t.check(mac, 'a-long-enough-token-1', '10.0.0.11', 'ready', 10_000))).to.equal(401);
+    expect(refusal(() => t.check(mac, 'a-long-enough-token-1', '10.0.0.12', 'ready', 0))).to.equal(403);
+    expect(t.consume(mac, 'ready')).to.equal(true);
+    expect(t.consume(mac, 'ready')).to.equal(false);
+    expect(refusal(() => t.check(mac, 'a-long-enough-token-1', '10.0.0.11', 'ready', 0))).to.equal(409);
+    // failed may come again (with another reason); joined once too.
+    expect(t.consume(mac, 'failed') && t.consume(mac, 'failed')).to.equal(true);
+    expect(refusal(() => t.check(mac, 'a-long-enough-token-1', '10.0.0.11', 'failed', 0))).to.equal(undefined);
+    expect(refusal(() => t.check(mac, 'a-long-enough-token-1', '10.0.0.11', 'joined', 0))).to.equal(undefined);
   });
 });

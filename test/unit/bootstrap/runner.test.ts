@@ -39,17 +39,21 @@ async function drive<T>(clock: FakeClock, p: Promise<T>): Promise<T> {
 }
 
 describe('bootstrap runner', () => {
-  it('writes each node\'s groups, profiles and Ignition with the resolved version, runs the job, drops install groups once installed', async () => {
+  it('writes each node\'s groups, profiles and Ignition with the resolved version, runs the job, drops each stage\'s group and Ignition once it is over, revokes the tokens', async () => {
     const clock = new FakeClock();
     const p = ports(clock);
     const plan = fakePlan(['a', 'b']);
     const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers() });
     const r = await drive(clock, runBootstrap({ id: 'j1', config, plan, snippets: { snippets: [], problems: [] }, request }, p));
     expect(r.state.status).to.equal('succeeded');
-    expect([...p.store.groups.keys()].sort()).to.deep.equal(['racker-installed-020000000100', 'racker-installed-020000000200']);
-    expect(p.store.removed.sort()).to.deep.equal(['racker-install-020000000100', 'racker-install-020000000200']);
+    // Nothing that carries a token is left to serve: the install stage went at the disk boot, the installed one at ready.
+    expect([...p.store.groups.keys()]).to.deep.equal([]);
+    expect([...p.store.ignition.keys()]).to.deep.equal([]);
+    expect(p.store.removed.sort()).to.deep.equal(['racker-install-020000000100', 'racker-install-020000000100.ign', 'racker-install-020000000200', 'racker-install-020000000200.ign',
+      'racker-installed-020000000100', 'racker-installed-020000000100.ign', 'racker-installed-020000000200', 'racker-installed-020000000200.ign']);
+    expect((p.tokens as CountingTokens).revoked.sort()).to.deep.equal(['02:00:00:00:01:00', '02:00:00:00:02:00']);
     expect(p.store.profiles.get('racker-install-020000000100')?.boot?.kernel).to.equal('/assets/flatcar/4081.2.0/flatcar_production_pxe.vmlinuz');
-    expect(p.store.ignition.get('racker-install-020000000100.ign')).to.contain('Bearer%20tok-020000000100');
+    expect(p.store.written.get('racker-install-020000000100.ign')).to.contain('Bearer%20tok-020000000100');
   });
 
   it('re-running gives the nodes the records say are provisioned no install group and no BMC command', async () => {
@@ -89,8 +93,11 @@ describe('bootstrap runner', () => {
     const second = ports(clock);
     clock.setTimer(5000, () => second.scripted.observations.emit({ mac: nodeMac(1), kind: 'phone-home', status: 'ready', at: clock.now() }));
     await drive(clock, runBootstrap({ id: 'j1', config, plan, snippets: { snippets: [], problems: [] }, request, resumed }, second));
-    expect([...second.store.groups.keys()]).to.deep.equal(['racker-installed-020000000100']);
-    expect(second.store.removed).to.deep.equal(['racker-install-020000000100']);
+    // It got its installed stage again (it was waiting for ready), then that went at ready too.
+    expect(second.store.written.has('racker-installed-020000000100.ign')).to.equal(true);
+    expect(second.store.written.has('racker-install-020000000100.ign')).to.equal(false);
+    expect([...second.store.groups.keys()]).to.deep.equal([]);
+    expect(second.store.removed).to.deep.equal(['racker-install-020000000100', 'racker-install-020000000100.ign', 'racker-installed-020000000100', 'racker-installed-020000000100.ign']);
   });
 
   it('forms a Kubernetes cluster: waits for every node Ready through the API, then saves the admin kubeconfig', async () => {
@@ -107,7 +114,9 @@ describe('bootstrap runner', () => {
     expect(r.state.status).to.equal('succeeded');
     expect(r.kubeconfig?.usage).to.contain('export KUBECONFIG=/etc/racker/kubeconfig-racker');
     expect(saved[0]).to.contain('server: https://172.24.213.2:6443').and.contain(`client-key-data: ${Buffer.from('ADMKEY').toString('base64')}`);
-    expect(p.store.ignition.get('racker-installed-020000000100.ign')).to.contain('kubeadm');
+    // The first controller's installed Ignition carried the CA key until the node was ready; it is gone now.
+    expect(p.store.written.get('racker-installed-020000000100.ign')).to.contain('kubeadm').and.contain('/etc/kubernetes/pki/ca.key');
+    expect([...p.store.ignition.keys()]).to.deep.equal([]);
   });
 
   it('joins with a token and certificate key made fresh for every run, registered through the API when the cluster exists', async () => {
