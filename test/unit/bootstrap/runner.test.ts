@@ -137,7 +137,7 @@ describe('bootstrap runner', () => {
       const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers({ provision: 'kubernetes', controllers: 1, controllerType: 'a' }), onFailure: 'cancel', nodes: only, reprovision: only.length > 0 });
       const r = await drive(clock, runBootstrap({ id: 'k', config, plan, snippets: { snippets: [], problems: [] }, request }, p));
       expect(r.state.status).to.equal('succeeded');
-      tokens.push(tokenOf(p.store.ignition.get('racker-installed-020000000300.ign')));
+      tokens.push(tokenOf(p.store.written.get('racker-installed-020000000300.ign'))); // removed once the node is ready: what was served
     }
     expect(tokens[0]).to.match(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
     expect(tokens[1]).to.match(/^[a-z0-9]{6}\.[a-z0-9]{16}$/).and.not.equal(tokens[0]);
