@@ -51,13 +51,14 @@ async function processTree(pid: number): Promise<number[]> {
 
 describe('end to end: re-run and resume on a simulated rack (SLOW)', function () {
   this.timeout(1_500_000);
-  const rack = new SimRack(`jrn${process.pid % 10000}`);
+  const rack = new SimRack(`rsm${process.pid % 10000}`);
   let simNodes: SimNode[] = [];
   const stateDir = (): string => join(rack.config, '..', '..', 'racker-state');
 
   before(async function () {
     if (await simSkipReason(PROGRAMS) !== undefined) this.skip();
-    await rack.create(['--nodes', '2']);
+    // --agent manual: this test kills and restarts the checkout's agent itself.
+    await rack.create(['--nodes', '2', '--agent', 'manual']);
     // Shorter waits than a real rack needs, so that a node that lost its boot to the kill is escalated
     // (power off and on) within the test's time; the installer and the installed system keep long ones.
     const config = parse(await readFile(rack.config, 'utf8')) as { bootstrap: Record<string, unknown> };
