@@ -10,7 +10,7 @@ import { chmod, chown, mkdir, unlink } from 'node:fs/promises';
 import { ErrorCodes, RackerError, isENOENT, isSystemError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
-import { errorResponse, sendJson } from './http-util.js';
+import { badRequest, errorResponse, sendJson } from './http-util.js';
 import { ROUTES, type ControlBackend } from './routes.js';
 
 export { SOCKET_NAME, controlSocketPath } from './socket-path.js';
@@ -76,19 +76,25 @@ export class ControlServer implements Service {
     return this.server?.listening === true;
   }
 
+  /**
+   * The one error boundary: whatever a request holds (a request line `new URL` cannot parse, bad
+   * JSON, a body too large, a handler's bug), it becomes an error response on that request and
+   * never an exception that reaches the event loop and ends the agent.
+   */
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://agent');
-    const matching = ROUTES.filter((r) => r.path.test(url.pathname));
-    const route = matching.find((r) => r.method === req.method);
-    const cleanups: (() => void)[] = [];
-    const closeAll = (): void => {
-      for (const c of cleanups.splice(0)) {
-        c();
-        this.closers.delete(c);
-      }
-    };
-    res.on('close', closeAll);
+    let closeAll = (): void => undefined;
     const run = async (): Promise<void> => {
+      const url = requestUrl(req.url);
+      const matching = ROUTES.filter((r) => r.path.test(url.pathname));
+      const route = matching.find((r) => r.method === req.method);
+      const cleanups: (() => void)[] = [];
+      closeAll = (): void => {
+        for (const c of cleanups.splice(0)) {
+          c();
+          this.closers.delete(c);
+        }
+      };
+      res.on('close', closeAll);
       if (route === undefined) {
         if (matching.length > 0) {
           res.setHeader('allow', matching.map((r) => r.method).join(', '));
@@ -108,12 +114,25 @@ export class ControlServer implements Service {
         },
       });
     };
-    run().catch((err: unknown) => {
-      const { status, body } = errorResponse(err);
-      if (status >= 500) this.log.error({ err, method: req.method, url: req.url }, 'control API request failed');
-      if (res.headersSent) res.end();
-      else sendJson(res, status, body);
-    });
+    const fail = (err: unknown): void => {
+      try {
+        const { status, body } = errorResponse(err);
+        if (status >= 500) this.log.error({ err, method: req.method, url: req.url }, 'control API request failed');
+        // A body the agent stopped reading (too large) must not be parsed as the next request.
+        if (status === 413) res.shouldKeepAlive = false;
+        if (res.headersSent) res.end();
+        else sendJson(res, status, body);
+      } catch (e) {
+        this.log.error({ err: e }, 'control API could not answer a failed request');
+        closeAll();
+        res.destroy();
+      }
+    };
+    try {
+      run().catch(fail);
+    } catch (err) {
+      fail(err);
+    }
   }
 
   /** A socket file left by an agent that died is removed (one that answers is refused first). */
@@ -141,6 +160,17 @@ export async function assertNoRunningAgent(socketPath: string): Promise<void> {
   });
   if (alive) {
     throw new RackerError(ErrorCodes.conflict, `another racker agent is already running: it answers on ${socketPath}`, { hint: 'stop it first (systemctl stop racker-agent), or give this one other paths.runDir and paths.stateDir' });
+  }
+}
+
+/** The request target as a URL on this agent; anything `new URL` refuses is a bad request. */
+function requestUrl(target: string | undefined): URL {
+  const text = target ?? '/';
+  if (!text.startsWith('/')) throw badRequest('the request target must be a path such as /v1/health', 'see docs/api.md');
+  try {
+    return new URL(text, 'http://agent');
+  } catch {
+    throw badRequest('the request target is not a valid path', 'see docs/api.md');
   }
 }
 

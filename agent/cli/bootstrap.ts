@@ -26,7 +26,9 @@ import { provisionedNodes } from '../../bootstrap/rerun.js';
 import type { NodeRecord } from '../state/records.js';
 import { renderPlanJson, renderPlanText } from '../../bootstrap/plan-render.js';
 import { FAILURE_POLICIES, type FailurePolicy } from '../../bootstrap/job.js';
-import type { BootstrapRequest } from '../../bootstrap/job-request.js';
+import { STATIC_ADDRESSES_MAX_BYTES, type BootstrapRequest } from '../../bootstrap/job-request.js';
+import type { Answers } from '../../bootstrap/answers.js';
+import { readBoundedFile } from '../lib/bounded-file.js';
 import { readVersionMarker, writeVersionMarker } from '../../factory/version-marker.js';
 import { rackerVersion } from './version.js';
 
@@ -134,10 +136,12 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const interactive = ctx.stdin.isTTY === true && ctx.stderr.isTTY === true && v.json !== true;
   const prompter = interactive && v.yes !== true ? new TerminalPrompter(ctx.stdin, ctx.stderr) : undefined;
   let prepared;
+  let staticAddresses: string | undefined;
   try {
     const qctx = await questionContext(config, ctx);
     const resolved = await resolveAnswers({ flags, saved, yes: v.yes === true, reconfigure: v.reconfigure === true, prompter, ctx: qctx });
-    prepared = await prepareBootstrapPlan(config, resolved.answers, multi(v.exclude), { noCni: v['no-cni'] === true });
+    staticAddresses = await readStaticAddresses(resolved.answers);
+    prepared = await prepareBootstrapPlan(config, resolved.answers, multi(v.exclude), { noCni: v['no-cni'] === true, staticAddressesText: staticAddresses });
     prepared.extras.answerSources = resolved.sources;
   } finally {
     prompter?.close();
@@ -164,7 +168,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   await saveAnswers(answersFile(config.paths.etcDir), prepared.answers);
   ctx.stderr.write(`answers saved to ${answersFile(config.paths.etcDir)}; a re-run asks nothing new\n`);
   const request: BootstrapRequest = {
-    kind: 'bootstrap', answers: prepared.answers, exclude: multi(v.exclude), nodes, reprovision: v.reprovision === true, noCni: v['no-cni'] === true,
+    kind: 'bootstrap', answers: prepared.answers, ...(staticAddresses === undefined ? {} : { staticAddresses }), exclude: multi(v.exclude), nodes, reprovision: v.reprovision === true, noCni: v['no-cni'] === true,
     onFailure: onFailure as FailurePolicy, retries, parallelism, powerOnIntervalMs: powerOnInterval * 1000,
   };
   const api = agentJobs(client);
@@ -186,6 +190,15 @@ async function provisionedByAgent(config: Config, ctx: CliContext): Promise<Map<
     ctx.stderr.write(`note: the agent did not answer (${e instanceof Error ? e.message : String(e)}), so the plan cannot say which nodes are already provisioned\n`);
     return new Map();
   }
+}
+
+/** The static addresses file's text, read here as the user running racker: the agent opens no file a request names. */
+async function readStaticAddresses(answers: Answers): Promise<string | undefined> {
+  if (answers.publicAddressing !== 'static' || answers.staticAddressesFile === undefined) return undefined;
+  return readBoundedFile(answers.staticAddressesFile, {
+    maxBytes: STATIC_ADDRESSES_MAX_BYTES, what: 'the static addresses file',
+    hint: 'write the static addresses file (see docs/bootstrap.md) or choose --public-addressing dhcp',
+  });
 }
 
 function agentClient(config: Config): AgentClient {
