@@ -182,7 +182,8 @@ export class JobManager implements Service {
         if (this.active === active) this.active = undefined;
         const final = this.get(job.id).state;
         if (FINISHED_JOB_STATES.includes(final)) this.metrics.observeJob(job.kind, final, (this.now().getTime() - started.getTime()) / 1000);
-        await this.store.persisted();
+        // Nobody may be waiting for `done`: a failed write is logged (the state store retries it with the next change).
+        await this.store.persisted().catch((err: unknown) => this.log.error({ err, job: job.id }, 'the job\'s final state is not on disk yet'));
       }
     })();
   }

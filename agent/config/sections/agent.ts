@@ -31,6 +31,8 @@ export const agentSection = z.strictObject({
     maxBytes: z.number().int().min(4096).max(1 << 30).default(4 * 1024 * 1024),
     /** Rotated files kept. */
     keep: z.number().int().min(0).max(20).default(3),
+    /** Events any client on the rack network can cause (boot, TFTP, DHCP requests) logged one by one per second; the rest are counted in one summary event. */
+    networkPerSecond: z.number().int().min(1).max(10_000).default(50),
   }).prefault({}),
   /** Longest a graceful stop may take before the agent gives up waiting and exits. */
   stopTimeoutMs: z.number().int().min(1000).max(600_000).default(20_000),
