@@ -20,6 +20,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.plan]: 422,
   [ErrorCodes.inventory]: 422,
   [ErrorCodes.addressPlan]: 422,
+  [ErrorCodes.forbidden]: 403,
   [ErrorCodes.notFound]: 404,
   [ErrorCodes.conflict]: 409,
   [ErrorCodes.notImplemented]: 501,

@@ -13,7 +13,7 @@ import { parseCommandArgs } from './args.js';
 import { agentJobs, answerJob, cancelJob, findJob, followJob } from './bootstrap-control.js';
 import { EXIT_DETACHED } from './bootstrap-result.js';
 import { AgentClient } from '../api/client.js';
-import { controlSocketPath } from '../api/socket-path.js';
+import { controlSocketPath, readSocketPath } from '../api/socket-path.js';
 import { TerminalPrompter } from './prompt.js';
 import { ErrorCodes, RackerError, UsageError, isENOENT } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
@@ -202,7 +202,7 @@ async function readStaticAddresses(answers: Answers): Promise<string | undefined
 }
 
 function agentClient(config: Config): AgentClient {
-  return new AgentClient({ socketPath: controlSocketPath(config.paths.runDir), timeoutMs: 10_000 });
+  return new AgentClient({ socketPath: controlSocketPath(config.paths.runDir), readSocketPath: readSocketPath(config.paths.runDir), timeoutMs: 10_000 });
 }
 
 /** --attach, --answer, --cancel: act on a job the agent already runs; nothing is planned or asked. */

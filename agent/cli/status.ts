@@ -4,10 +4,10 @@
  */
 import { writeLine, type CliContext } from './context.js';
 import { parseCommandArgs } from './args.js';
-import { ErrorCodes, RackerError, UsageError } from '../lib/errors.js';
+import { ErrorCodes, RackerError, UsageError, isSystemError } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
 import { AgentClient } from '../api/client.js';
-import { controlSocketPath } from '../api/socket-path.js';
+import { readSocketPath } from '../api/socket-path.js';
 import type { AgentInfo } from '../api/routes.js';
 import type { AgentEvent } from '../state/event-log.js';
 import type { NodeRecord } from '../state/records.js';
@@ -38,7 +38,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, `usage: ${USAGE}`);
   const config = await loadConfig({ flag: values.config, env: ctx.env });
-  const source: StatusSource = { client: new AgentClient({ socketPath: controlSocketPath(config.paths.runDir), timeoutMs: 3_000 }), stateDir: config.paths.stateDir };
+  const source: StatusSource = { client: new AgentClient({ socketPath: readSocketPath(config.paths.runDir), timeoutMs: 3_000 }), stateDir: config.paths.stateDir };
   const options = { full: values.full === true, json: values.json === true };
   if (values.watch === true) return watchStatus(source, options, ctx);
   writeLine(ctx.stdout, formatView(await collectStatus(source, options.full), options));
@@ -67,6 +67,8 @@ export async function collectStatus(s: StatusSource, full: boolean): Promise<Sta
     return view;
   } catch (e) {
     if (!(e instanceof RackerError) || e.code !== ErrorCodes.agentUnavailable) throw e;
+    // Refused by the socket's permissions: the agent runs, and its state file is root's too.
+    if (isSystemError(e.cause, 'EACCES')) throw e;
     return persistedStatus(s.stateDir, e.message.replace(/^the racker agent is not running \((.*)\)$/, '$1'), full);
   }
 }

@@ -139,7 +139,7 @@ export function compose(c: ComposeInputs, overrides: Overrides = {}): Compositio
       },
     },
     fixed('jobs', jobs),
-    fixed('control-api', new ControlServer(backend, { runDir: config.paths.runDir, socketGroup: config.agent.socketGroup }, log.child({ component: 'api' }))),
+    fixed('control-api', new ControlServer(backend, { runDir: config.paths.runDir, socketGroup: config.agent.socketGroup, controlGroup: config.agent.controlGroup }, log.child({ component: 'api' }))),
     fixed('watchdog', new Watchdog(c.notifier, health, log.child({ component: 'watchdog' }))),
   ];
   return { deps, network, bmc, jobs, entries, syncState };

@@ -10,8 +10,10 @@ export const agentSection = z.strictObject({
    * network can read it; the public NIC's address (or 0.0.0.0) lets a central Prometheus scrape it.
    */
   metricsAddress: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address, e.g. 127.0.0.1 or the public NIC\'s address' }).default('127.0.0.1'),
-  /** Group allowed to use the control socket (mode 0660); root only (0600) when unset. */
+  /** Group allowed on the read socket, status.sock (status, events; mode 0660); root only (0600) when unset. */
   socketGroup: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, 'must be a group name').optional(),
+  /** Group allowed on the control socket, agent.sock (jobs, answers, cancel, reload; mode 0660); root only (0600) when unset. */
+  controlGroup: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, 'must be a group name').optional(),
   /** How the agent keeps every node's power state fresh. */
   bmcPoll: z.strictObject({
     /** Time between two polls of one BMC. */
