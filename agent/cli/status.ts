@@ -13,6 +13,7 @@ import type { AgentEvent } from '../state/event-log.js';
 import type { NodeRecord } from '../state/records.js';
 import type { Logger } from '../lib/log.js';
 import { renderStatus, type StatusView } from './status-render.js';
+import { terminalSafe } from './terminal-text.js';
 import { watchStatus } from './status-watch.js';
 
 const USAGE = 'racker status [--full] [--json] [--watch] [--config FILE]';
@@ -51,7 +52,7 @@ export interface StatusSource {
 }
 
 export function formatView(view: StatusView, o: { full: boolean; json: boolean }): string {
-  return o.json ? JSON.stringify({ agentRunning: view.source === 'agent', ...view }) : renderStatus(view, { full: o.full, now: new Date() });
+  return o.json ? JSON.stringify({ agentRunning: view.source === 'agent', ...view }) : renderStatus(terminalSafe(view), { full: o.full, now: new Date() });
 }
 
 /** Ask the agent; when it is not running, read what it last persisted. */
