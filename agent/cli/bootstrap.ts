@@ -163,7 +163,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (keyless) throw new UsageError(keylessText, keylessHint);
   // Nothing is saved for a run that cannot start: the agent must answer first.
   const client = agentClient(config);
-  await client.request('GET', '/v1/health');
+  // On the control socket: the job goes there, so that is the socket that must answer (and let this user in).
+  await new AgentClient({ socketPath: controlSocketPath(config.paths.runDir), timeoutMs: 10_000 }).request('GET', '/v1/health');
   await checkVersionMarker(config, ctx);
   await saveAnswers(answersFile(config.paths.etcDir), prepared.answers);
   ctx.stderr.write(`answers saved to ${answersFile(config.paths.etcDir)}; a re-run asks nothing new\n`);
