@@ -15,7 +15,7 @@ describe('racker status: what nodes and the network said reaches the terminal es
   beforeEach(async () => {
     dir = await makeTempDir('racker-escapes-');
     rack = await writeFakeRack(dir);
-    agent = await startInProcessAgent(rack.stateDir, rack.runDir);
+    agent = await startInProcessAgent(rack);
   });
   afterEach(async () => {
     await agent.stop();
