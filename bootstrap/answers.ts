@@ -10,6 +10,7 @@ import { ErrorCodes, ValidationError, isENOENT, type Problem } from '../agent/li
 import { writeFileAtomic } from '../agent/lib/atomic-file.js';
 import { parseSubnet } from '../agent/lib/ipv4.js';
 import { etcFiles } from '../agent/config/paths.js';
+import { yamlToJs } from '../agent/lib/yaml-lines.js';
 
 export const PROVISION_TYPES = ['flatcar', 'kubernetes'] as const;
 export type ProvisionType = (typeof PROVISION_TYPES)[number];
@@ -87,7 +88,7 @@ export async function loadAnswers(file: string): Promise<Partial<Answers>> {
   if (doc.errors.length > 0) {
     throw new ValidationError(ErrorCodes.config, `${file} is not valid YAML`, doc.errors.map((err) => ({ file, line: lines.linePos(err.pos[0]).line, message: err.message.split('\n')[0] ?? err.message })));
   }
-  const raw: unknown = doc.toJS() ?? {};
+  const raw: unknown = yamlToJs(doc, file, ErrorCodes.config) ?? {};
   const result = answerFields.partial().safeParse(raw);
   if (!result.success) {
     const problems: Problem[] = result.error.issues.map((issue) => {

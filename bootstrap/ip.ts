@@ -21,14 +21,14 @@ export function ipFamily(text: string): Family | undefined {
   return undefined;
 }
 
-/** Parse `address/prefix` of either family. */
+/** Parse `address/prefix` of either family. The error never repeats text that did not parse (see static-addresses.ts). */
 export function parseInterface(text: string): Interface | string {
   const m = /^([^/\s]+)\/(\d{1,3})$/.exec(text.trim());
-  if (m === null) return `"${text}" is not an address with a prefix length, like 203.0.113.10/24 or 2001:db8::10/64`;
+  if (m === null) return 'is not an address with a prefix length, like 203.0.113.10/24 or 2001:db8::10/64';
   const address = (m[1] as string).toLowerCase();
   const prefix = Number(m[2]);
   const family = ipFamily(address);
-  if (family === undefined) return `"${m[1]}" is neither an IPv4 nor an IPv6 address`;
+  if (family === undefined) return 'the address before the prefix length is neither IPv4 nor IPv6';
   const max = family === 4 ? 32 : 128;
   if (prefix < 1 || prefix > max) return `prefix length /${prefix} is outside 1..${max} for IPv${family}`;
   if (family === 4 && prefix <= 30) {

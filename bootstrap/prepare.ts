@@ -1,10 +1,10 @@
 /**
  * From configuration and answers to a checked plan: the inventory, the static public addresses file, the user snippets and the plan itself, every problem
  * of each collected and reported together with file, line and field. Used by the CLI (--dry-run)
- * and by the agent before it starts a job, so both refuse the same inputs.
+ * and by the agent before it accepts a job, so both refuse the same inputs. Nothing here opens a
+ * file a request names: the static addresses come as text (the CLI reads the file).
  */
-import { readFile } from 'node:fs/promises';
-import { ErrorCodes, RackerError, ValidationError, formatProblem, isENOENT, type Problem } from '../agent/lib/errors.js';
+import { ErrorCodes, RackerError, ValidationError, formatProblem, type Problem } from '../agent/lib/errors.js';
 import { etcFiles } from '../agent/config/paths.js';
 import type { Config } from '../agent/config/schema.js';
 import { loadInventory, type Inventory } from '../agent/inventory/inventory.js';
@@ -45,6 +45,8 @@ export interface PrepareOptions {
    * what its DHCP and boot service serve and nodes.csv is not read again); the CLI loads it here.
    */
   agentInventory?: Inventory;
+  /** The static addresses file's text, with answers.publicAddressing static (the CLI reads the file). */
+  staticAddressesText?: string;
 }
 
 export async function prepareBootstrapPlan(config: Config, answers: Answers, exclude: readonly string[], o: PrepareOptions = {}): Promise<PreparedBootstrap> {
@@ -53,15 +55,14 @@ export async function prepareBootstrapPlan(config: Config, answers: Answers, exc
   const { inventory, warnings: inventoryWarnings } = o.agentInventory !== undefined ? { inventory: o.agentInventory, warnings: [] } : await loadInventory(cfg);
   const problems: Problem[] = [];
   let staticAddresses: Map<Mac, StaticAddressing> | undefined;
-  if (answers.publicAddressing === 'static' && answers.staticAddressesFile !== undefined) {
-    const file = answers.staticAddressesFile;
-    try {
-      const parsed = parseStaticAddresses(await readFile(file, 'utf8'), file, macDirectory(inventory));
+  if (answers.publicAddressing === 'static') {
+    const file = answers.staticAddressesFile ?? 'static addresses';
+    if (o.staticAddressesText === undefined) {
+      problems.push({ file, message: 'its contents were not given', hint: 'racker bootstrap reads the file and sends its text' });
+    } else {
+      const parsed = parseStaticAddresses(o.staticAddressesText, file, macDirectory(inventory));
       problems.push(...parsed.problems);
       staticAddresses = parsed.byMac;
-    } catch (e) {
-      if (!isENOENT(e)) throw e;
-      problems.push({ file, message: 'does not exist', hint: 'write the static addresses file (see docs/bootstrap.md) or choose --public-addressing dhcp' });
     }
   }
   const snippets = await loadSnippets(snippetsDir(cfg.paths.etcDir));

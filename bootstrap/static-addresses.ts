@@ -42,7 +42,11 @@ export interface ParsedStaticAddresses {
 const ENTRY_KEYS = ['addresses', 'gateway4', 'gateway6', 'dns'] as const;
 const DEFAULT_KEYS = ['gateway4', 'gateway6', 'dns'] as const;
 
-/** Parse and validate the file's text. Never throws for bad content. */
+/**
+ * Parse and validate the file's text. Never throws for bad content. Problems say where (line and
+ * field) and what is wrong, and never repeat text from the file that did not validate: the text
+ * reaches the agent's answers and logs, and may not be an addresses file at all.
+ */
 export function parseStaticAddresses(text: string, file: string, macs: MacDirectory): ParsedStaticAddresses {
   const problems: Problem[] = [];
   const byMac = new Map<Mac, StaticAddressing>();
@@ -56,7 +60,7 @@ export function parseStaticAddresses(text: string, file: string, macs: MacDirect
     problems.push({ file, line: lineOf(n), field, message, hint });
   };
   if (doc.errors.length > 0) {
-    for (const err of doc.errors) problems.push({ file, line: lines.linePos(err.pos[0]).line, message: `not valid YAML: ${err.message.split('\n')[0] ?? err.message}` });
+    for (const err of doc.errors) problems.push({ file, line: lines.linePos(err.pos[0]).line, message: `not valid YAML: ${yamlReason(err.message)}` });
     return { byMac, problems };
   }
   const root = doc.contents;
@@ -74,7 +78,7 @@ export function parseStaticAddresses(text: string, file: string, macs: MacDirect
     const key = keyText(pair);
     if (key === 'defaults') defaults = readSettings(pair.value, 'defaults', DEFAULT_KEYS, at);
     else if (key === 'nodes') nodes = pair.value as Node;
-    else at(pair, key, 'unknown key; the top level has "defaults" and "nodes"');
+    else at(pair, undefined, 'unknown key; the top level has "defaults" and "nodes"');
   }
   if (nodes === undefined || (isScalar(nodes) && nodes.value === null)) {
     at(root, 'nodes', 'no "nodes:" mapping; list each node\'s secondary MAC under it');
@@ -89,17 +93,17 @@ export function parseStaticAddresses(text: string, file: string, macs: MacDirect
     const key = keyText(pair);
     const mac = normalizeMac(key);
     if (mac === undefined) {
-      at(pair, key, 'is not a MAC address', 'key each entry by the node\'s secondary MAC, like 00:11:22:33:44:40');
+      at(pair, 'nodes', 'a key is not a MAC address', 'key each entry by the node\'s secondary MAC, like 00:11:22:33:44:40');
       continue;
     }
     if (!macs.secondary.has(mac)) {
       const other = macs.other.get(mac);
-      at(pair, key, other !== undefined ? `is the ${other}, not the secondary MAC of a node being provisioned` : 'is not the secondary MAC of any node in nodes.csv',
+      at(pair, mac, other !== undefined ? `is the ${other}, not the secondary MAC of a node being provisioned` : 'is not the secondary MAC of any node in nodes.csv',
         'use the Secondary MAC address column of the node\'s row');
       continue;
     }
     const before = problems.length;
-    const entry = readSettings(pair.value as Node, key, ENTRY_KEYS, at);
+    const entry = readSettings(pair.value as Node, mac, ENTRY_KEYS, at);
     const settings: StaticAddressing = {
       addresses: entry.addresses ?? [],
       gateway4: entry.gateway4 ?? defaults.gateway4,
@@ -108,19 +112,24 @@ export function parseStaticAddresses(text: string, file: string, macs: MacDirect
     };
     if (problems.length > before) continue;
     if (settings.addresses.length === 0) {
-      at(pair, `${key}.addresses`, 'no addresses given', 'give at least one address/prefix, or remove the entry to use DHCP');
+      at(pair, `${mac}.addresses`, 'no addresses given', 'give at least one address/prefix, or remove the entry to use DHCP');
       continue;
     }
-    checkGateway(settings, 4, pair, key, at);
-    checkGateway(settings, 6, pair, key, at);
+    checkGateway(settings, 4, pair, mac, at);
+    checkGateway(settings, 6, pair, mac, at);
     for (const a of settings.addresses) {
       const twin = owner.get(a.address);
-      if (twin !== undefined) at(pair, `${key}.addresses`, `${a.address} is also given to ${twin}`, 'every node needs its own address');
-      else owner.set(a.address, key);
+      if (twin !== undefined) at(pair, `${mac}.addresses`, `${a.address} is also given to ${twin}`, 'every node needs its own address');
+      else owner.set(a.address, mac);
     }
     if (problems.length === before) byMac.set(mac, settings);
   }
   return { byMac, problems };
+}
+
+/** The reason of a YAML error, without the part some messages add that quotes the source. */
+function yamlReason(message: string): string {
+  return (message.split('\n')[0] ?? message).split(':')[0] ?? message;
 }
 
 type At = (n: Node | Pair | null | undefined, field: string | undefined, message: string, hint?: string) => void;
@@ -144,7 +153,7 @@ function readSettings(node: Node | null, path: string, allowed: readonly string[
     const field = `${path}.${key}`;
     const value = pair.value as Node | null;
     if (!allowed.includes(key)) {
-      at(pair, field, `unknown key; allowed here: ${allowed.join(', ')}`);
+      at(pair, path, `unknown key; allowed here: ${allowed.join(', ')}`);
       continue;
     }
     if (key === 'addresses') {
@@ -157,13 +166,13 @@ function readSettings(node: Node | null, path: string, allowed: readonly string[
     } else if (key === 'dns') {
       out.dns = [];
       for (const item of listItems(value, field, at)) {
-        if (ipFamily(item.text) === undefined) at(item.node, field, `"${item.text}" is not an IPv4 or IPv6 address`);
+        if (ipFamily(item.text) === undefined) at(item.node, field, 'is not an IPv4 or IPv6 address');
         else out.dns.push(item.text.toLowerCase());
       }
     } else {
       const text = isScalar(value) && value.value !== null ? scalarText(value.value) : '';
       const want = key === 'gateway4' ? 4 : 6;
-      if (ipFamily(text) !== want) at(value ?? pair, field, `"${text}" is not an IPv${want} address`);
+      if (ipFamily(text) !== want) at(value ?? pair, field, `is not an IPv${want} address`);
       else if (key === 'gateway4') out.gateway4 = text;
       else out.gateway6 = text.toLowerCase();
     }

@@ -47,8 +47,8 @@ export function configuredSource(e: InstallerEnv): TarballSource | ImageSource |
   const s = e.config.source;
   if (s === undefined) return undefined;
   return s.type === 'tarball'
-    ? new TarballSource({ location: s.location, keyring: s.keyring })
-    : new ImageSource({ image: s.image, runtime: s.runtime, exec: e.exec });
+    ? new TarballSource({ location: s.location, keyring: s.keyring, exec: e.exec })
+    : new ImageSource({ image: s.image, runtime: s.runtime, keyring: s.keyring, exec: e.exec });
 }
 
 export interface InstalledState {
@@ -64,9 +64,10 @@ export async function installedState(e: InstallerEnv): Promise<InstalledState> {
 
 export type Outcome = { changed: false; version: string; message: string } | { changed: true; version: string; message: string };
 
+/** What the operator asked for: `update` and `upgrade` pick a newer version, `get` names one (older only with allowDowngrade). */
+export type Request = { kind: 'update' } | { kind: 'upgrade' } | { kind: 'get'; version: string; allowDowngrade?: boolean };
+
 /** Install what `want` names from the configured source; nothing happens when it is already current. */
-/** What the operator asked for: `update` and `upgrade` pick a version, `get` names one. */
-export type Request = { kind: 'update' } | { kind: 'upgrade' } | { kind: 'get'; version: string };
 
 export async function installFromSource(want: Request, e: InstallerEnv): Promise<Outcome> {
   const source = configuredSource(e);
@@ -78,30 +79,44 @@ export async function installFromSource(want: Request, e: InstallerEnv): Promise
     throw new RackerError(ErrorCodes.notFound, `racker is not installed under ${join(e.config.root, 'opt/racker')}, so there is nothing to update`,
       { hint: 'install a version with `racker get VERSION` or `racker upgrade`' });
   }
-  const resolved: Want = want.kind === 'update' ? { kind: 'update', current: current as string } : want;
-  if (source instanceof ImageSource) {
-    const { ref, version } = await source.pull(resolved);
-    if (isNotNewer(resolved, version, current)) return { changed: false, version, message: `racker ${current} is current; ${ref} carries ${version}` };
-    e.say(`installing racker ${version} from ${ref}`);
-    return { changed: true, version, message: (await source.install(ref)).trim() };
-  }
-  const versions = await source.versions();
-  const target = resolved.kind === 'get' ? resolved.version : newest(versions, { sameMajorAs: resolved.kind === 'update' ? resolved.current : undefined });
-  if (target === undefined) {
-    const scope = resolved.kind === 'update' ? `with major version ${parseVersion(resolved.current)?.major}` : '';
-    throw new RackerError(ErrorCodes.notFound, `no release ${scope} in ${source.describe}`.replace('  ', ' '), { hint: 'run `racker version` to see what is available' });
-  }
-  if (isNotNewer(resolved, target, current)) return { changed: false, version: target, message: `racker ${current} is current; the newest available is ${target}` };
+  const resolved: Want = want.kind === 'update' ? { kind: 'update', current: current as string } : want.kind === 'get' ? { kind: 'get', version: want.version } : want;
+  if (want.kind === 'get' && want.allowDowngrade !== true) refuseDowngrade(want.version, current);
   const dir = await mkdtemp(join(tmpdir(), 'racker-download-'));
   try {
-    e.say(`fetching racker ${target} from ${source.describe}`);
-    const payload = await source.fetchVerified(target, dir);
-    e.say(`racker ${target}: sha256 and signature check out`);
+    let target: string;
+    let payload: string;
+    if (source instanceof ImageSource) {
+      const image = await source.pull(resolved);
+      target = image.version;
+      if (isNotNewer(resolved, target, current)) return { changed: false, version: target, message: `racker ${current} is current; ${image.ref} carries ${target}` };
+      e.say(`fetching racker ${target} from ${image.ref}`);
+      payload = await source.fetchVerified(image, dir);
+      e.say(`racker ${target}: signature and VERSION check out`);
+    } else {
+      const versions = await source.versions();
+      const chosen = resolved.kind === 'get' ? resolved.version : newest(versions, { sameMajorAs: resolved.kind === 'update' ? resolved.current : undefined });
+      if (chosen === undefined) {
+        const scope = resolved.kind === 'update' ? `with major version ${parseVersion(resolved.current)?.major}` : '';
+        throw new RackerError(ErrorCodes.notFound, `no release ${scope} in ${source.describe}`.replace('  ', ' '), { hint: 'run `racker version` to see what is available' });
+      }
+      target = chosen;
+      if (isNotNewer(resolved, target, current)) return { changed: false, version: target, message: `racker ${current} is current; the newest available is ${target}` };
+      e.say(`fetching racker ${target} from ${source.describe}`);
+      payload = await source.fetchVerified(target, dir);
+      e.say(`racker ${target}: sha256 and signature check out`);
+    }
     const r = await installPayload(payload, hostInstallDeps(e));
     return { changed: r.from !== r.to, version: target, message: renderSwitch(r, e.config.agentUnit) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** `get` of a version older than the current one is a downgrade: only on purpose. */
+function refuseDowngrade(version: string, current: string | undefined): void {
+  if (current === undefined || compareVersions(version, current) >= 0) return;
+  throw new RackerError(ErrorCodes.conflict, `racker ${version} is older than the current ${current}`,
+    { hint: `install it on purpose with \`racker get ${version} --allow-downgrade\`; \`racker rollback\` returns to the previous installed version` });
 }
 
 /** update/upgrade never go backwards or reinstall; `get` installs exactly what it is told (already current: nothing to do). */

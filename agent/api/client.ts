@@ -3,6 +3,8 @@
  * reach the agent become RACKER_E_AGENT_UNAVAILABLE with what to do; error responses keep the
  * agent's code and hint.
  */
+import { basename } from 'node:path';
+import { READ_SOCKET_NAME } from './socket-path.js';
 import { createInterface } from 'node:readline';
 import { ErrorCodes, RackerError, isSystemError, type ErrorCode } from '../lib/errors.js';
 import type { AgentEvent } from '../state/event-log.js';
@@ -13,7 +15,10 @@ import type { AgentEvent } from '../state/event-log.js';
 const { request } = process.getBuiltinModule('node:http');
 
 export interface AgentClientOptions {
+  /** The control socket (agent.sock): every request goes here unless readSocketPath is given. */
   socketPath: string;
+  /** The read socket (status.sock): GET requests go here when given, so agent.socketGroup members can follow a job. */
+  readSocketPath?: string;
   /** For one request/response (not for event streams). Default 5 s. */
   timeoutMs?: number;
 }
@@ -65,27 +70,28 @@ export class AgentClient {
   private open(method: string, path: string, body: unknown, signal: AbortSignal | undefined, timed: boolean): Promise<import('node:http').IncomingMessage> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
+      const socketPath = method === 'GET' ? this.o.readSocketPath ?? this.o.socketPath : this.o.socketPath;
       const req = request({
-        socketPath: this.o.socketPath, method, path, signal,
+        socketPath, method, path, signal,
         headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
       }, resolve);
       if (timed) {
         req.setTimeout(this.o.timeoutMs ?? 5_000, () => req.destroy(new RackerError(ErrorCodes.agentUnavailable,
           `the racker agent did not answer ${method} ${path} within ${this.o.timeoutMs ?? 5_000} ms`, { hint: 'check it with `systemctl status racker-agent` and `journalctl -u racker-agent`' })));
       }
-      req.once('error', (e) => reject(this.unavailable(e)));
+      req.once('error', (e) => reject(this.unavailable(e, socketPath)));
       req.end(payload);
     });
   }
 
-  private unavailable(e: unknown): Error {
+  private unavailable(e: unknown, where: string): Error {
     if (e instanceof RackerError) return e;
-    const where = this.o.socketPath;
     if (isSystemError(e, 'ENOENT') || isSystemError(e, 'ECONNREFUSED')) {
       return new RackerError(ErrorCodes.agentUnavailable, `the racker agent is not running (no one listens on ${where})`, { hint: 'start it with `systemctl start racker-agent`', cause: e });
     }
     if (isSystemError(e, 'EACCES')) {
-      return new RackerError(ErrorCodes.agentUnavailable, `permission denied on ${where}`, { hint: 'run as root (sudo), or be in the group named by agent.socketGroup', cause: e });
+      const group = where === this.o.readSocketPath || basename(where) === READ_SOCKET_NAME ? 'agent.socketGroup' : 'agent.controlGroup';
+      return new RackerError(ErrorCodes.agentUnavailable, `permission denied on ${where}`, { hint: `run as root (sudo), or be in the group named by ${group}`, cause: e });
     }
     if (isSystemError(e)) return new RackerError(ErrorCodes.agentUnavailable, `cannot reach the racker agent on ${where}: ${e.code}`, { cause: e });
     return e instanceof Error ? e : new Error(String(e));

@@ -2,8 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCodes, RackerError, ValidationError, isRackerError, type ErrorCode, type Problem } from '../lib/errors.js';
 
-/** Largest request body accepted; job requests are small. */
-export const MAX_BODY_BYTES = 64 * 1024;
+/** Largest request body accepted: a job request with a static addresses file (64 KiB) fits. */
+export const MAX_BODY_BYTES = 256 * 1024;
 
 /** The error body every failed request gets. */
 export interface ApiErrorBody {
@@ -17,8 +17,10 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.badRequest]: 400,
   [ErrorCodes.usage]: 400,
   [ErrorCodes.config]: 422,
+  [ErrorCodes.plan]: 422,
   [ErrorCodes.inventory]: 422,
   [ErrorCodes.addressPlan]: 422,
+  [ErrorCodes.forbidden]: 403,
   [ErrorCodes.notFound]: 404,
   [ErrorCodes.conflict]: 409,
   [ErrorCodes.notImplemented]: 501,
@@ -27,6 +29,14 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
 
 export function badRequest(message: string, hint?: string): RackerError {
   return new RackerError(ErrorCodes.badRequest, message, { hint });
+}
+
+/** A body over MAX_BODY_BYTES: answered 413, and the connection is closed rather than read on. */
+export class BodyTooLargeError extends RackerError {
+  constructor() {
+    super(ErrorCodes.badRequest, `the request body is larger than ${MAX_BODY_BYTES} bytes`, { hint: 'job requests are a few KiB; see docs/api.md' });
+    this.name = 'BodyTooLargeError';
+  }
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -41,7 +51,7 @@ export function errorResponse(err: unknown): { status: number; body: ApiErrorBod
     const body: ApiErrorBody = { code: err.code, message: err.message };
     if (err.hint !== undefined) body.hint = err.hint;
     if (err instanceof ValidationError) body.problems = [...err.problems];
-    return { status: STATUS_BY_CODE[err.code] ?? 500, body };
+    return { status: err instanceof BodyTooLargeError ? 413 : STATUS_BY_CODE[err.code] ?? 500, body };
   }
   return { status: 500, body: { code: 'RACKER_E_INTERNAL', message: `internal error: ${err instanceof Error ? err.message : String(err)}`, hint: 'this is a bug in racker; the agent log has the details' } };
 }
@@ -49,11 +59,13 @@ export function errorResponse(err: unknown): { status: number; body: ApiErrorBod
 /** The request body as JSON; an empty body is `{}`. */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new BodyTooLargeError();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw badRequest(`the request body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError();
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');

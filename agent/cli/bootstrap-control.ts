@@ -9,6 +9,7 @@ import type { AgentClient } from '../api/client.js';
 import type { JobRecord, NodeRecord } from '../state/records.js';
 import { watchJob, type JobApi } from './bootstrap-watch.js';
 import { EXIT_DETACHED, exitCodeFor, isFinished, renderResult, resultJson } from './bootstrap-result.js';
+import { terminalSafe } from './terminal-text.js';
 import { jobHeadline } from './bootstrap-progress.js';
 import { TerminalQuestionPrompter } from './prompt.js';
 
@@ -61,7 +62,7 @@ export async function followJob(api: JobApi, jobId: string, ctx: CliContext, jso
       if (json && end.view !== undefined) writeLine(ctx.stdout, resultJson(end.view));
       return EXIT_DETACHED;
     }
-    writeLine(ctx.stdout, json ? resultJson(end.view) : `\n${renderResult(end.view, new Date())}`);
+    writeLine(ctx.stdout, json ? resultJson(end.view) : `\n${renderResult(terminalSafe(end.view), new Date())}`);
     return exitCodeFor(end.view.job);
   } finally {
     process.off('SIGINT', onSigint);

@@ -12,6 +12,7 @@ import type { Writable } from 'node:stream';
 import { ErrorCodes, isRackerError } from '../lib/errors.js';
 import { sleep } from '../lib/backoff.js';
 import type { JobQuestion, JobRecord, NodeRecord } from '../state/records.js';
+import { escapeControlsKeepLines, terminalSafe } from './terminal-text.js';
 import { answerCommand, initialPlainState, jobNodes, plainChanges, renderLive, type JobView } from './bootstrap-progress.js';
 import { isFinished } from './bootstrap-result.js';
 
@@ -81,7 +82,7 @@ export async function watchJob(o: WatchOptions): Promise<WatchEnd> {
       view = await fetchView();
     } catch (e) {
       if (!isRackerError(e) || e.code !== ErrorCodes.agentUnavailable) throw e;
-      if (!agentAway) o.out.write(`the agent does not answer (${e.message}); the job resumes when it is back; still watching (Ctrl-C to detach)\n`);
+      if (!agentAway) o.out.write(`the agent does not answer (${escapeControlsKeepLines(e.message)}); the job resumes when it is back; still watching (Ctrl-C to detach)\n`);
       agentAway = true;
       drawn = 0;
       await sleep(interval * 2, o.detach).catch(() => undefined);
@@ -89,9 +90,9 @@ export async function watchJob(o: WatchOptions): Promise<WatchEnd> {
     }
     if (agentAway) o.out.write('the agent answers again\n');
     agentAway = false;
-    draw(view);
+    draw(terminalSafe(view));
     if (isFinished(view.job)) return { kind: 'finished', view };
-    const q = view.job.question;
+    const q = view.job.question === undefined ? undefined : terminalSafe(view.job.question);
     if (q !== undefined && q.id !== handled) {
       handled = q.id;
       if (o.prompter !== undefined) {
@@ -134,7 +135,7 @@ async function putQuestion(o: WatchOptions, q: JobQuestion, interval: number): P
       o.out.write(`answered: ${answer}\n`);
     } catch (e) {
       if (!isRackerError(e) || e.code !== ErrorCodes.conflict) throw e;
-      o.out.write(`the agent did not take the answer: ${e.message}\n`);
+      o.out.write(`the agent did not take the answer: ${escapeControlsKeepLines(e.message)}\n`);
     }
   } finally {
     withdraw.abort();

@@ -13,7 +13,7 @@ import { parseCommandArgs } from './args.js';
 import { agentJobs, answerJob, cancelJob, findJob, followJob } from './bootstrap-control.js';
 import { EXIT_DETACHED } from './bootstrap-result.js';
 import { AgentClient } from '../api/client.js';
-import { controlSocketPath } from '../api/socket-path.js';
+import { controlSocketPath, readSocketPath } from '../api/socket-path.js';
 import { TerminalPrompter } from './prompt.js';
 import { ErrorCodes, RackerError, UsageError, isENOENT } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
@@ -26,7 +26,9 @@ import { provisionedNodes } from '../../bootstrap/rerun.js';
 import type { NodeRecord } from '../state/records.js';
 import { renderPlanJson, renderPlanText } from '../../bootstrap/plan-render.js';
 import { FAILURE_POLICIES, type FailurePolicy } from '../../bootstrap/job.js';
-import type { BootstrapRequest } from '../../bootstrap/job-request.js';
+import { STATIC_ADDRESSES_MAX_BYTES, type BootstrapRequest } from '../../bootstrap/job-request.js';
+import type { Answers } from '../../bootstrap/answers.js';
+import { readBoundedFile } from '../lib/bounded-file.js';
 import { readVersionMarker, writeVersionMarker } from '../../factory/version-marker.js';
 import { rackerVersion } from './version.js';
 
@@ -134,10 +136,12 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const interactive = ctx.stdin.isTTY === true && ctx.stderr.isTTY === true && v.json !== true;
   const prompter = interactive && v.yes !== true ? new TerminalPrompter(ctx.stdin, ctx.stderr) : undefined;
   let prepared;
+  let staticAddresses: string | undefined;
   try {
     const qctx = await questionContext(config, ctx);
     const resolved = await resolveAnswers({ flags, saved, yes: v.yes === true, reconfigure: v.reconfigure === true, prompter, ctx: qctx });
-    prepared = await prepareBootstrapPlan(config, resolved.answers, multi(v.exclude), { noCni: v['no-cni'] === true });
+    staticAddresses = await readStaticAddresses(resolved.answers);
+    prepared = await prepareBootstrapPlan(config, resolved.answers, multi(v.exclude), { noCni: v['no-cni'] === true, staticAddressesText: staticAddresses });
     prepared.extras.answerSources = resolved.sources;
   } finally {
     prompter?.close();
@@ -159,12 +163,13 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (keyless) throw new UsageError(keylessText, keylessHint);
   // Nothing is saved for a run that cannot start: the agent must answer first.
   const client = agentClient(config);
-  await client.request('GET', '/v1/health');
+  // On the control socket: the job goes there, so that is the socket that must answer (and let this user in).
+  await new AgentClient({ socketPath: controlSocketPath(config.paths.runDir), timeoutMs: 10_000 }).request('GET', '/v1/health');
   await checkVersionMarker(config, ctx);
   await saveAnswers(answersFile(config.paths.etcDir), prepared.answers);
   ctx.stderr.write(`answers saved to ${answersFile(config.paths.etcDir)}; a re-run asks nothing new\n`);
   const request: BootstrapRequest = {
-    kind: 'bootstrap', answers: prepared.answers, exclude: multi(v.exclude), nodes, reprovision: v.reprovision === true, noCni: v['no-cni'] === true,
+    kind: 'bootstrap', answers: prepared.answers, ...(staticAddresses === undefined ? {} : { staticAddresses }), exclude: multi(v.exclude), nodes, reprovision: v.reprovision === true, noCni: v['no-cni'] === true,
     onFailure: onFailure as FailurePolicy, retries, parallelism, powerOnIntervalMs: powerOnInterval * 1000,
   };
   const api = agentJobs(client);
@@ -188,8 +193,17 @@ async function provisionedByAgent(config: Config, ctx: CliContext): Promise<Map<
   }
 }
 
+/** The static addresses file's text, read here as the user running racker: the agent opens no file a request names. */
+async function readStaticAddresses(answers: Answers): Promise<string | undefined> {
+  if (answers.publicAddressing !== 'static' || answers.staticAddressesFile === undefined) return undefined;
+  return readBoundedFile(answers.staticAddressesFile, {
+    maxBytes: STATIC_ADDRESSES_MAX_BYTES, what: 'the static addresses file',
+    hint: 'write the static addresses file (see docs/bootstrap.md) or choose --public-addressing dhcp',
+  });
+}
+
 function agentClient(config: Config): AgentClient {
-  return new AgentClient({ socketPath: controlSocketPath(config.paths.runDir), timeoutMs: 10_000 });
+  return new AgentClient({ socketPath: controlSocketPath(config.paths.runDir), readSocketPath: readSocketPath(config.paths.runDir), timeoutMs: 10_000 });
 }
 
 /** --attach, --answer, --cancel: act on a job the agent already runs; nothing is planned or asked. */

@@ -19,14 +19,15 @@ export type InstallCommand = 'update' | 'upgrade' | 'get' | 'rollback';
 const HELP: Record<InstallCommand, { usage: string; text: string }> = {
   update: { usage: 'racker update [--json] [--config FILE]', text: 'Install the newest release with the same major version as the current one.' },
   upgrade: { usage: 'racker upgrade [--json] [--config FILE]', text: 'Install the newest release, whatever its major version. Read its release notes first.' },
-  get: { usage: 'racker get VERSION [--json] [--config FILE]', text: 'Install exactly VERSION (also an older one).' },
+  get: { usage: 'racker get VERSION [--allow-downgrade] [--json] [--config FILE]', text: 'Install exactly VERSION. A version older than the current one only with --allow-downgrade.' },
   rollback: { usage: 'racker rollback [--json] [--config FILE]', text: 'Make the previous version current again; a second rollback undoes the first.' },
 };
 
 const COMMON_HELP = `
 Releases come from installer.source in the configuration: a container image (docker or podman),
-or a directory or URL with SHA256SUMS, payloads and their OpenPGP signatures. A payload whose
-checksum or signature does not check out is refused and nothing changes. The agent is restarted
+or a directory or URL with SHA256SUMS, payloads and their OpenPGP signatures. The version chosen
+comes from signed data, and a payload whose checksum, signature or VERSION does not check out is
+refused and nothing changes; nothing from an image is run. The agent is restarted
 when it runs; if the new version does not become ready it is rolled back automatically.
 Configuration and state (/etc/racker, /var/lib/racker, /usr/share/oem) are never touched.`;
 
@@ -41,7 +42,7 @@ export async function runInstallCommand(kind: InstallCommand, args: string[], ct
 
 async function runUnchecked(kind: InstallCommand, args: string[], ctx: CliContext): Promise<number> {
   const { usage, text } = HELP[kind];
-  const { values, positionals } = parseCommandArgs(args, {}, usage);
+  const { values, positionals } = parseCommandArgs(args, kind === 'get' ? { 'allow-downgrade': { type: 'boolean' } } : {}, usage);
   if (values.help === true) {
     writeLine(ctx.stdout, `usage: ${usage}\n\n${text}\n${kind === 'rollback' ? '' : COMMON_HELP}`);
     return 0;
@@ -67,7 +68,7 @@ async function runUnchecked(kind: InstallCommand, args: string[], ctx: CliContex
   // the newest release, whatever its major version (factory/version-marker.ts).
   const firstUse = kind === 'update' && (await readVersionMarker(stateDir)) === undefined;
   if (firstUse) say('first use after a factory reset (no version marker): installing the newest release');
-  const request: Request = kind === 'get' ? { kind, version: version as string } : kind === 'update' && !firstUse ? { kind } : { kind: 'upgrade' };
+  const request: Request = kind === 'get' ? { kind, version: version as string, allowDowngrade: (values as Record<string, unknown>)['allow-downgrade'] === true } : kind === 'update' && !firstUse ? { kind } : { kind: 'upgrade' };
   const outcome = await installFromSource(request, env);
   await writeVersionMarker(stateDir, outcome.version);
   writeLine(ctx.stdout, json ? JSON.stringify(outcome) : outcome.message);

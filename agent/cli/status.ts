@@ -4,15 +4,16 @@
  */
 import { writeLine, type CliContext } from './context.js';
 import { parseCommandArgs } from './args.js';
-import { ErrorCodes, RackerError, UsageError } from '../lib/errors.js';
+import { ErrorCodes, RackerError, UsageError, isSystemError } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
 import { AgentClient } from '../api/client.js';
-import { controlSocketPath } from '../api/socket-path.js';
+import { readSocketPath } from '../api/socket-path.js';
 import type { AgentInfo } from '../api/routes.js';
 import type { AgentEvent } from '../state/event-log.js';
 import type { NodeRecord } from '../state/records.js';
 import type { Logger } from '../lib/log.js';
 import { renderStatus, type StatusView } from './status-render.js';
+import { terminalSafe } from './terminal-text.js';
 import { watchStatus } from './status-watch.js';
 
 const USAGE = 'racker status [--full] [--json] [--watch] [--config FILE]';
@@ -38,7 +39,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, `usage: ${USAGE}`);
   const config = await loadConfig({ flag: values.config, env: ctx.env });
-  const source: StatusSource = { client: new AgentClient({ socketPath: controlSocketPath(config.paths.runDir), timeoutMs: 3_000 }), stateDir: config.paths.stateDir };
+  const source: StatusSource = { client: new AgentClient({ socketPath: readSocketPath(config.paths.runDir), timeoutMs: 3_000 }), stateDir: config.paths.stateDir };
   const options = { full: values.full === true, json: values.json === true };
   if (values.watch === true) return watchStatus(source, options, ctx);
   writeLine(ctx.stdout, formatView(await collectStatus(source, options.full), options));
@@ -51,7 +52,7 @@ export interface StatusSource {
 }
 
 export function formatView(view: StatusView, o: { full: boolean; json: boolean }): string {
-  return o.json ? JSON.stringify({ agentRunning: view.source === 'agent', ...view }) : renderStatus(view, { full: o.full, now: new Date() });
+  return o.json ? JSON.stringify({ agentRunning: view.source === 'agent', ...view }) : renderStatus(terminalSafe(view), { full: o.full, now: new Date() });
 }
 
 /** Ask the agent; when it is not running, read what it last persisted. */
@@ -67,6 +68,8 @@ export async function collectStatus(s: StatusSource, full: boolean): Promise<Sta
     return view;
   } catch (e) {
     if (!(e instanceof RackerError) || e.code !== ErrorCodes.agentUnavailable) throw e;
+    // Refused by the socket's permissions: the agent runs, and its state file is root's too.
+    if (isSystemError(e.cause, 'EACCES')) throw e;
     return persistedStatus(s.stateDir, e.message.replace(/^the racker agent is not running \((.*)\)$/, '$1'), full);
   }
 }

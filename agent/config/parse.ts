@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
-import { yamlLineOf } from '../lib/yaml-lines.js';
+import { yamlLineOf, yamlToJs } from '../lib/yaml-lines.js';
 import { configSchema, type Config } from './schema.js';
 import { configFilePath, envPathDefaults, type Env } from './paths.js';
 import { defaultIpxeDir } from './ipxe-dir.js';
@@ -23,7 +23,7 @@ export function parseConfig(text: string, file: string | undefined, env: Env = p
       file: name, line: lines.linePos(err.pos[0]).line, message: err.message.split('\n')[0] ?? err.message,
     })));
   }
-  const raw: unknown = doc.toJS() ?? {};
+  const raw: unknown = yamlToJs(doc, name, ErrorCodes.config) ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ValidationError(ErrorCodes.config, `${name} is not valid`, [{ file: name, line: 1, message: 'the top level must be a mapping (key: value)' }]);
   }
@@ -65,7 +65,12 @@ export async function loadConfigLenient(options: LoadConfigOptions = {}): Promis
     const { path } = configFilePath(options.flag, env);
     const text = await readFile(path, 'utf8');
     const doc = parseDocument(text);
-    const raw = (doc.errors.length === 0 ? doc.toJS() : {}) as Record<string, unknown> | null;
+    let raw: Record<string, unknown> | null = {};
+    try {
+      if (doc.errors.length === 0) raw = yamlToJs(doc, path, ErrorCodes.config) as Record<string, unknown> | null;
+    } catch {
+      raw = {}; // the problem is in e.problems already; nothing salvageable
+    }
     const bad = new Set(e.problems.map((p) => (p.field ?? '').split('.')[0] ?? ''));
     const salvaged = Object.fromEntries(Object.entries(raw ?? {}).filter(([k]) => !bad.has(k)));
     let config: Config;

@@ -122,7 +122,7 @@ export class Agent {
         result.warnings.push('paths.* changed: that needs a restart of the agent (systemctl restart racker-agent); keeping the old paths until then');
         after = { ...loaded, config: { ...loaded.config, paths: before.config.paths } };
       }
-      if (after.config.agent.socketGroup !== before.config.agent.socketGroup) result.warnings.push('agent.socketGroup changed: the control socket keeps its permissions until the agent restarts');
+      if (after.config.agent.socketGroup !== before.config.agent.socketGroup || after.config.agent.controlGroup !== before.config.agent.controlGroup) result.warnings.push('agent.socketGroup or agent.controlGroup changed: the sockets keep their permissions until the agent restarts');
       this.inputs = after;
       log.level = after.config.agent.logLevel;
       const abort = new AbortController();

@@ -96,7 +96,7 @@ export function compose(c: ComposeInputs, overrides: Overrides = {}): Compositio
   const macByAddress = (ip: string): string | undefined => c.inputs().inventory.workers.find((w) => w.address === ip)?.primaryMac;
 
   const bus = new RackBus(log);
-  recordRackEvents(bus, state, metrics, macByAddress);
+  recordRackEvents(bus, state, metrics, macByAddress, config.agent.events.networkPerSecond);
   const tokens = new TokenStore(config.paths.stateDir, bus.tokens);
   const network: NetworkParts = { bus, tokens };
   const bmc = overrides.bmc?.(deps) ?? agentBmc(deps);
@@ -139,7 +139,7 @@ export function compose(c: ComposeInputs, overrides: Overrides = {}): Compositio
       },
     },
     fixed('jobs', jobs),
-    fixed('control-api', new ControlServer(backend, { runDir: config.paths.runDir, socketGroup: config.agent.socketGroup }, log.child({ component: 'api' }))),
+    fixed('control-api', new ControlServer(backend, { runDir: config.paths.runDir, socketGroup: config.agent.socketGroup, controlGroup: config.agent.controlGroup }, log.child({ component: 'api' }))),
     fixed('watchdog', new Watchdog(c.notifier, health, log.child({ component: 'watchdog' }))),
   ];
   return { deps, network, bmc, jobs, entries, syncState };

@@ -34,8 +34,8 @@ export interface JobOutcome {
 
 /** What the bootstrap subsystem implements. */
 export interface JobRunner {
-  /** Reject with a RackerError when `options` are invalid (the API answers 400 with it). */
-  validate?(request: BootstrapRequest): void;
+  /** Reject with a RackerError when the request is invalid (the API answers 4xx with it; nothing is recorded). */
+  validate?(request: BootstrapRequest): void | Promise<void>;
   run(job: Readonly<JobRecord>, ctx: JobContext): Promise<JobOutcome>;
 }
 
@@ -95,10 +95,9 @@ export class JobManager implements Service {
     if (this.runner === undefined) {
       throw new RackerError(ErrorCodes.notImplemented, 'this agent cannot run a bootstrap: it was built without the bootstrap runner', { hint: 'install a racker release that includes `racker bootstrap`' });
     }
-    if (this.active !== undefined) {
-      throw new RackerError(ErrorCodes.conflict, `job ${this.active.id} is still running`, { hint: `wait for it (racker status --watch) or cancel it (POST /v1/jobs/${this.active.id}/cancel)` });
-    }
-    this.runner.validate?.(request);
+    this.refuseWhileActive();
+    await this.runner.validate?.(request);
+    this.refuseWhileActive(); // another request may have started a job while this one was checked
     const job: JobRecord = {
       id: `${this.now().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(4).toString('hex')}`,
       kind: request.kind, state: 'pending', createdAt: this.now().toISOString(), request: { ...request },
@@ -108,6 +107,12 @@ export class JobManager implements Service {
     this.launch(job, false);
     await this.store.persisted();
     return this.get(job.id);
+  }
+
+  private refuseWhileActive(): void {
+    if (this.active !== undefined) {
+      throw new RackerError(ErrorCodes.conflict, `job ${this.active.id} is still running`, { hint: `wait for it (racker status --watch) or cancel it (POST /v1/jobs/${this.active.id}/cancel)` });
+    }
   }
 
   async answer(id: string, questionId: string, answer: string): Promise<JobRecord> {
@@ -177,7 +182,8 @@ export class JobManager implements Service {
         if (this.active === active) this.active = undefined;
         const final = this.get(job.id).state;
         if (FINISHED_JOB_STATES.includes(final)) this.metrics.observeJob(job.kind, final, (this.now().getTime() - started.getTime()) / 1000);
-        await this.store.persisted();
+        // Nobody may be waiting for `done`: a failed write is logged (the state store retries it with the next change).
+        await this.store.persisted().catch((err: unknown) => this.log.error({ err, job: job.id }, 'the job\'s final state is not on disk yet'));
       }
     })();
   }

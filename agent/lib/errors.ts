@@ -34,6 +34,7 @@ export const ErrorCodes = {
   notConfirmed: 'RACKER_E_NOT_CONFIRMED',
   state: 'RACKER_E_STATE',
   badRequest: 'RACKER_E_BAD_REQUEST',
+  forbidden: 'RACKER_E_FORBIDDEN',
   notImplemented: 'RACKER_E_NOT_IMPLEMENTED',
   plan: 'RACKER_E_PLAN',
   assets: 'RACKER_E_ASSETS',

@@ -1,7 +1,9 @@
 /**
  * The agent's event log: one JSON object per line (NDJSON), append-only, in the state directory.
- * `events.ndjson` is the current file; past `maxBytes` it becomes `events.1.ndjson` (older ones
- * shift up to `keep`, the oldest is dropped), so the log never fills the disk. Every event has a
+ * `events.ndjson` is the current file; before a line that would take it past `maxBytes` is
+ * appended it becomes `events.1.ndjson` (older ones shift up to `keep`, the oldest is dropped), so
+ * no file is larger than `maxBytes` (or one line, when a line alone is larger) and the log never
+ * fills the disk. Job events (`job.*`) are fsynced: a job's history survives a power cut. Every event has a
  * sequence number that only grows, across rotations and restarts, so `since` means the same thing
  * to every reader.
  *
@@ -58,6 +60,10 @@ export class EventLog {
   private seq = 0;
   private queue: string[] = [];
   private writing: Promise<void> | undefined;
+  /** A job event is queued: fsync after writing it. */
+  private syncWanted = false;
+  /** Between open() and close(). */
+  private opened = false;
 
   constructor(private readonly o: EventLogOptions) {
     this.emitter = new Emitter((err) => o.log.error({ err }, 'event subscriber failed'));
@@ -84,6 +90,7 @@ export class EventLog {
     for (let i = 1; this.seq === 0 && i <= this.o.keep; i++) this.seq = lastSeqIn(await readOrEmpty(this.filePath(i)));
     this.handle = await open(current, 'a', 0o600);
     this.size = (await this.handle.stat()).size;
+    this.opened = true;
   }
 
   /** Record an event; returns it with its sequence number. The write happens in the background. */
@@ -91,6 +98,7 @@ export class EventLog {
     this.seq += 1;
     const event: AgentEvent = { seq: this.seq, at: (this.o.now?.() ?? new Date()).toISOString(), ...e };
     this.queue.push(`${JSON.stringify(event)}\n`);
+    if (event.type.startsWith('job.')) this.syncWanted = true;
     this.writing ??= this.drain();
     // Errors also go to the daemon's log, so `journalctl -u racker-agent -p err` names the node and the hint.
     if (e.level === 'error') this.o.log.error({ event: e.type, node: e.node, job: e.job, hint: e.data?.hint }, e.message);
@@ -109,6 +117,7 @@ export class EventLog {
 
   async close(): Promise<void> {
     await this.flush();
+    this.opened = false;
     await this.handle?.close();
     this.handle = undefined;
   }
@@ -142,13 +151,26 @@ export class EventLog {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.join('');
+        const lines = this.queue;
         this.queue = [];
-        const bytes = Buffer.byteLength(batch);
-        if (this.size > 0 && this.size + bytes > this.o.maxBytes) await this.rotate();
-        if (this.handle === undefined) throw new Error('event log is not open');
-        await this.handle.appendFile(batch);
-        this.size += bytes;
+        const sync = this.syncWanted;
+        this.syncWanted = false;
+        // The size is checked before every line, not per batch: a batch may be thousands of lines.
+        let chunk: string[] = [];
+        let chunkBytes = 0;
+        for (const line of lines) {
+          const bytes = Buffer.byteLength(line);
+          if (this.size + chunkBytes > 0 && this.size + chunkBytes + bytes > this.o.maxBytes) {
+            await this.appendChunk(chunk, chunkBytes);
+            chunk = [];
+            chunkBytes = 0;
+            await this.rotate();
+          }
+          chunk.push(line);
+          chunkBytes += bytes;
+        }
+        await this.appendChunk(chunk, chunkBytes);
+        if (sync) await this.handle?.sync();
       }
     } catch (err) {
       // Losing events is bad, stopping the agent over it is worse: report and carry on.
@@ -159,8 +181,22 @@ export class EventLog {
     }
   }
 
+  private async appendChunk(lines: string[], bytes: number): Promise<void> {
+    if (lines.length === 0) return;
+    if (this.handle === undefined && this.opened) {
+      // A rotation failed half-way (the disk): start a current file again rather than never writing.
+      this.handle = await open(this.filePath(), 'a', 0o600);
+      this.size = (await this.handle.stat()).size;
+    }
+    if (this.handle === undefined) throw new Error('event log is not open');
+    await this.handle.appendFile(lines.join(''));
+    this.size += bytes;
+  }
+
   private async rotate(): Promise<void> {
-    await this.handle?.close();
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
     for (let i = this.o.keep - 1; i >= 1; i--) await renameIfExists(this.filePath(i), this.filePath(i + 1));
     if (this.o.keep >= 1) await rename(this.filePath(), this.filePath(1));
     this.handle = await open(this.filePath(), this.o.keep >= 1 ? 'a' : 'w', 0o600);

@@ -11,12 +11,17 @@
  * call is on disk. Only this class writes state.json.
  */
 import { Emitter } from '../lib/emitter.js';
+import { ErrorCodes, RackerError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
 import { readStateFile, removeStaleTempFiles, writeStateFile } from './state-file.js';
 import { emptyState, type JobRecord, type NodeProblem, type NodeRecord, type Phase, type PowerState, type StateDocument } from './records.js';
 import type { EventLog, NewEvent } from './event-log.js';
 import { applyInventory, type InventoryNode } from './inventory-sync.js';
+
+interface WriteOutcome {
+  failed?: unknown;
+}
 
 /** How many phase transitions a node record keeps. */
 const HISTORY = 20;
@@ -33,7 +38,7 @@ export class StateStore implements Service {
   private doc: StateDocument;
   private dirtyGeneration = 0;
   private writtenGeneration = 0;
-  private writer: Promise<void> | undefined;
+  private writer: Promise<WriteOutcome> | undefined;
   private scheduled = false;
   private readonly changes = new Emitter<void>();
 
@@ -50,8 +55,11 @@ export class StateStore implements Service {
   }
 
   async stop(): Promise<void> {
-    await this.persisted();
-    await this.o.events.close();
+    try {
+      await this.persisted();
+    } finally {
+      await this.o.events.close();
+    }
   }
 
   async healthcheck(): Promise<boolean> {
@@ -172,11 +180,19 @@ export class StateStore implements Service {
     this.o.events.append(e);
   }
 
-  /** Resolves when every change made so far is on disk. */
+  /**
+   * Resolves when every change made so far is on disk; rejects (RACKER_E_IO) when a write of them
+   * failed. The changes stay pending: the next change or call writes them again.
+   */
   async persisted(): Promise<void> {
-    while (this.writtenGeneration < this.dirtyGeneration) {
+    const target = this.dirtyGeneration;
+    while (this.writtenGeneration < target) {
       this.writer ??= this.write();
-      await this.writer;
+      const outcome = await this.writer;
+      if (outcome.failed !== undefined && this.writtenGeneration < target) {
+        const e = outcome.failed;
+        throw new RackerError(ErrorCodes.io, `cannot write the agent state in ${this.o.stateDir}: ${e instanceof Error ? e.message : 'unknown error'}`, { hint: 'check the disk (space, permissions, read-only file system); the change is written again with the next one', cause: e });
+      }
     }
     await this.o.events.flush();
   }
@@ -194,7 +210,8 @@ export class StateStore implements Service {
     });
   }
 
-  private async write(): Promise<void> {
+  /** Never rejects (nobody may be waiting for a scheduled write): a failure is the outcome. */
+  private async write(): Promise<WriteOutcome> {
     try {
       while (this.writtenGeneration < this.dirtyGeneration) {
         const generation = this.doc.generation;
@@ -204,9 +221,12 @@ export class StateStore implements Service {
         await writeStateFile(this.o.stateDir, this.doc);
         this.writtenGeneration = generation;
       }
+      return {};
     } catch (err) {
+      // The generation stays unwritten (persisted() says so); the next change or persisted() tries
+      // again rather than this loop spinning on a failing disk.
       this.o.log.error({ err, stateDir: this.o.stateDir }, 'cannot write the agent state; retrying with the next change');
-      this.writtenGeneration = this.dirtyGeneration; // do not spin; the next change writes everything again
+      return { failed: err };
     } finally {
       this.writer = undefined;
     }

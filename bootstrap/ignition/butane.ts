@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import { LineCounter, parseDocument, type ScalarTag, type Tags } from 'yaml';
-import { yamlLineOf } from '../../agent/lib/yaml-lines.js';
-import type { Problem } from '../../agent/lib/errors.js';
+import { yamlLineOf, yamlToJs } from '../../agent/lib/yaml-lines.js';
+import { ErrorCodes, ValidationError, type Problem } from '../../agent/lib/errors.js';
 import { dataSource } from './builders.js';
 import { IGNITION_VERSION, type IgnitionConfig, type IgnitionFile, type NodeUser, type Resource } from './types.js';
 
@@ -65,7 +65,14 @@ export function butaneToIgnition(text: string, file: string): { config?: Ignitio
   if (doc.errors.length > 0) {
     return { problems: doc.errors.map((e) => ({ file, line: lines.linePos(e.pos[0]).line, message: `not valid YAML: ${e.message.split('\n')[0] ?? e.message}` })) };
   }
-  const result = butaneSchema.safeParse(doc.toJS() ?? {});
+  let raw: unknown;
+  try {
+    raw = yamlToJs(doc, file, ErrorCodes.plan);
+  } catch (e) {
+    if (e instanceof ValidationError) return { problems: [...e.problems] };
+    throw e;
+  }
+  const result = butaneSchema.safeParse(raw ?? {});
   if (!result.success) {
     return {
       problems: result.error.issues.map((issue) => {

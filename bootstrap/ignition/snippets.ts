@@ -18,6 +18,7 @@ import { dnsSafe } from '../../agent/inventory/hostnames.js';
 import { macHex } from '../../agent/inventory/mac.js';
 import type { PlannedNode } from '../plan.js';
 import { butaneToIgnition } from './butane.js';
+import { IgnitionError, checkIgnition } from '../../agent/boot/ignition.js';
 import type { IgnitionConfig } from './types.js';
 
 export type SnippetScope = { kind: 'all' } | { kind: 'role' | 'type' | 'node'; name: string };
@@ -84,6 +85,17 @@ export function parseIgnitionSnippet(text: string, file: string): { config?: Ign
   const version = (raw as { ignition?: { version?: unknown } } | null)?.ignition?.version;
   if (typeof version !== 'string' || !/^3\.[0-3]\.0$/.test(version)) {
     return { problems: [{ file, field: 'ignition.version', message: `is ${JSON.stringify(version)}; racker merges Ignition spec 3.0.0 to 3.3.0`, hint: 'set "ignition": {"version": "3.3.0"}' }] };
+  }
+  // The same schema the boot service checks every config it serves against: a snippet that
+  // would not be served is refused here, at --dry-run, naming the file and the field.
+  try {
+    checkIgnition(raw, file);
+  } catch (e) {
+    if (!(e instanceof IgnitionError)) throw e;
+    return { problems: e.problems.map((p) => {
+      const m = /^(\S+): (.*)$/.exec(p);
+      return m === null ? { file, message: p } : { file, field: m[1] === '$' ? '(top level)' : m[1], message: m[2] ?? p };
+    }) };
   }
   return { config: raw as IgnitionConfig, problems: [] };
 }

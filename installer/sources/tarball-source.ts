@@ -1,19 +1,25 @@
 /**
  * Releases as files, for air-gapped sites (a local directory: a USB stick, an NFS mirror) or over
  * HTTP(S). The location holds `SHA256SUMS` (one `<sha256>  racker-<v>-linux-x64.tar.gz` line per
- * release: the list of what is available) and, per release, the payload and its detached OpenPGP
- * signature `<payload>.sig`. A payload is used only when both its sha256 and its signature check
- * out; otherwise it is deleted and nothing else happens.
+ * release: the list of what is available) with its detached OpenPGP signature `SHA256SUMS.sig`
+ * and, per release, the payload and its signature `<payload>.sig`. The list is used only when its
+ * signature checks out, so the version `racker update` picks comes from signed data; a payload is
+ * used only when its sha256, its signature and the VERSION it carries check out; otherwise it is
+ * deleted and nothing else happens.
  */
-import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, RackerError, isENOENT } from '../../agent/lib/errors.js';
+import type { Exec } from '../../agent/lib/exec.js';
 import { payloadFileName } from '../archive.js';
 import { sha256File } from '../manifest.js';
 import { isVersion } from '../versions.js';
 import { verifySignature } from './signature.js';
+import { assertPayloadVersion } from './signed-version.js';
 
 export const SUMS_FILE = 'SHA256SUMS';
+export const SUMS_SIGNATURE = `${SUMS_FILE}.sig`;
 
 export interface Release {
   version: string;
@@ -37,6 +43,8 @@ export function parseSha256Sums(text: string, where: string): Map<string, Releas
 export interface TarballSourceOptions {
   location: string;
   keyring: string;
+  /** Runs `tar` to read the VERSION inside a verified payload. */
+  exec: Exec;
   fetch?: typeof fetch;
 }
 
@@ -51,9 +59,19 @@ export class TarballSource {
     return this.isUrl() ? new URL(name, this.o.location.endsWith('/') ? this.o.location : `${this.o.location}/`).toString() : join(this.o.location, name);
   }
 
+  /** The releases SHA256SUMS lists, once its signature checks out (RACKER_E_VERIFY otherwise). */
   async releases(): Promise<Map<string, Release>> {
     const where = this.where(SUMS_FILE);
-    return parseSha256Sums((await this.read(where)).toString('utf8'), where);
+    const dir = await mkdtemp(join(tmpdir(), 'racker-sums-'));
+    try {
+      const sums = join(dir, SUMS_FILE);
+      await this.copyTo(where, sums);
+      await this.copyTo(this.where(SUMS_SIGNATURE), `${sums}.sig`);
+      await verifySignature({ file: sums, sig: `${sums}.sig`, keyring: this.o.keyring });
+      return parseSha256Sums(await readFile(sums, 'utf8'), where);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   async versions(): Promise<string[]> {
@@ -77,6 +95,7 @@ export class TarballSource {
           { hint: 'the payload was refused and nothing was changed; the download is damaged or the release was altered' });
       }
       await verifySignature({ file: payload, sig, keyring: this.o.keyring });
+      await assertPayloadVersion(payload, version, this.where(SUMS_FILE), this.o.exec);
       return payload;
     } catch (e) {
       await rm(payload, { force: true });

@@ -1,10 +1,13 @@
 /**
  * A stand-in for the agent's control API: a real HTTP server on a real unix socket, answering
  * with canned responses and recording every request, for testing the factory's agent client
- * (reload after save, discovery) before and independently of the real agent.
+ * (reload after save, discovery) before and independently of the real agent. Like the agent, it
+ * answers on the read socket (status.sock) next to the control socket too.
  */
 import { createServer, type Server } from 'node:http';
 import { unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { READ_SOCKET_NAME } from '../../agent/api/socket-path.js';
 
 export interface RecordedRequest {
   method: string;
@@ -16,12 +19,12 @@ export type Responder = (req: RecordedRequest) => { status: number; body?: unkno
 
 export class FakeAgentApi {
   readonly requests: RecordedRequest[] = [];
-  private server: Server | undefined;
+  private servers: { server: Server; path: string }[] = [];
 
   constructor(readonly socketPath: string, private readonly respond: Responder) {}
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => {
+    const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -32,20 +35,24 @@ export class FakeAgentApi {
         res.writeHead(answer.status, { 'content-type': 'application/json' });
         res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
       });
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.socketPath, () => resolve());
-    });
+    };
+    for (const path of [this.socketPath, join(dirname(this.socketPath), READ_SOCKET_NAME)]) {
+      const server = createServer(handler);
+      this.servers.push({ server, path });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(path, () => resolve());
+      });
+    }
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await unlink(this.socketPath).catch(() => undefined); /* close() usually removes it already */
+    const servers = this.servers;
+    this.servers = [];
+    for (const { server, path } of servers) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await unlink(path).catch(() => undefined); /* close() usually removes it already */
+    }
   }
 }

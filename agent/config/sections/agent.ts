@@ -10,8 +10,10 @@ export const agentSection = z.strictObject({
    * network can read it; the public NIC's address (or 0.0.0.0) lets a central Prometheus scrape it.
    */
   metricsAddress: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address, e.g. 127.0.0.1 or the public NIC\'s address' }).default('127.0.0.1'),
-  /** Group allowed to use the control socket (mode 0660); root only (0600) when unset. */
+  /** Group allowed on the read socket, status.sock (status, events; mode 0660); root only (0600) when unset. */
   socketGroup: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, 'must be a group name').optional(),
+  /** Group allowed on the control socket, agent.sock (jobs, answers, cancel, reload; mode 0660); root only (0600) when unset. */
+  controlGroup: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, 'must be a group name').optional(),
   /** How the agent keeps every node's power state fresh. */
   bmcPoll: z.strictObject({
     /** Time between two polls of one BMC. */
@@ -31,6 +33,8 @@ export const agentSection = z.strictObject({
     maxBytes: z.number().int().min(4096).max(1 << 30).default(4 * 1024 * 1024),
     /** Rotated files kept. */
     keep: z.number().int().min(0).max(20).default(3),
+    /** Events any client on the rack network can cause (boot, TFTP, DHCP requests) logged one by one per second; the rest are counted in one summary event. */
+    networkPerSecond: z.number().int().min(1).max(10_000).default(50),
   }).prefault({}),
   /** Longest a graceful stop may take before the agent gives up waiting and exits. */
   stopTimeoutMs: z.number().int().min(1000).max(600_000).default(20_000),

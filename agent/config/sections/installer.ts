@@ -7,12 +7,14 @@ import { z } from 'zod';
 
 const absolute = z.string().regex(/^\//, 'must be an absolute path');
 
-/** A container image with the extractor as its entry point; tags are versions, `latest` and majors. */
+/** A container image carrying a signed payload (installer/Dockerfile); tags are versions, `latest` and majors. */
 const imageSource = z.strictObject({
   type: z.literal('image'),
   /** Repository without tag, e.g. `quay.io/example/racker`. */
   image: z.string().regex(/^[a-z0-9][a-z0-9._/:-]*$/, 'must be an image repository without tag, e.g. quay.io/example/racker'),
   runtime: z.enum(['auto', 'docker', 'podman']).default('auto'),
+  /** Certificates allowed to sign releases: the payload inside the image is verified against them before it is installed. */
+  keyring: absolute,
 });
 
 /**

@@ -45,15 +45,18 @@ export class BootstrapRunner implements JobRunner {
     });
   }
 
-  validate(request: unknown): void {
-    parseRequest(bootstrapRequestSchema, request, 'bootstrap');
+  /** The same checks `racker bootstrap` makes before it submits, so a bad input is refused before any record exists. */
+  async validate(request: unknown): Promise<void> {
+    const r = parseRequest(bootstrapRequestSchema, request, 'bootstrap');
+    const { config, inventory } = this.o.deps.inputs();
+    await prepareBootstrapPlan(config, r.answers, r.exclude, { agentInventory: inventory, noCni: r.noCni, staticAddressesText: r.staticAddresses });
   }
 
   async run(job: Readonly<JobRecord>, ctx: JobContext): Promise<JobOutcome> {
     const request = parseRequest(bootstrapRequestSchema, job.request, 'bootstrap');
     // The agent's current inventory and configuration: nodes.csv is not read again for the job.
     const { config, inventory } = this.o.deps.inputs();
-    const prepared = await prepareBootstrapPlan(config, request.answers, request.exclude, { agentInventory: inventory, noCni: request.noCni });
+    const prepared = await prepareBootstrapPlan(config, request.answers, request.exclude, { agentInventory: inventory, noCni: request.noCni, staticAddressesText: request.staticAddresses });
     const stateDir = config.paths.stateDir;
     const paths = bootPaths(config);
     if (paths.assetsDir === undefined) throw new RackerError(ErrorCodes.config, 'boot.assetsDir is empty, so the boot service serves no images to install from', { hint: 'remove boot.assetsDir from the configuration' });

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stateFiles } from '../../config/paths.js';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
+import { SerialWrites } from '../../lib/serial-writes.js';
 import { isENOENT } from '../../lib/errors.js';
 import type { StateStore } from '../../state/state-store.js';
 import type { Phase as RecordPhase } from '../../state/records.js';
@@ -56,7 +57,7 @@ export function jobSummary(state: JobState): string {
 }
 
 export class JobStateSink implements StateSink {
-  private writing: Promise<void> = Promise.resolve();
+  private readonly writes = new SerialWrites();
   private readonly failuresSeen = new Set<string>();
 
   constructor(private readonly stateDir: string, private readonly store: StateStore, private readonly ctx: Pick<JobContext, 'progress' | 'signal'>) {}
@@ -83,7 +84,6 @@ export class JobStateSink implements StateSink {
     }
     this.ctx.progress(jobCounts(state));
     const text = `${JSON.stringify(state, null, 2)}\n`;
-    this.writing = this.writing.then(() => writeFileAtomic(jobStatePath(this.stateDir, state.id), text, { mode: 0o600, mkdirs: true }));
-    await Promise.all([this.writing, this.store.persisted()]);
+    await Promise.all([this.writes.run(() => writeFileAtomic(jobStatePath(this.stateDir, state.id), text, { mode: 0o600, mkdirs: true })), this.store.persisted()]);
   }
 }

@@ -12,6 +12,7 @@ import { NodeTokens } from '../../boot/phone-home.js';
 import type { ConnectionReport } from '../../boot/server.js';
 import type { AgentMetrics } from '../../metrics/metrics.js';
 import type { StateStore } from '../../state/state-store.js';
+import { EventSampler } from '../../state/event-sampler.js';
 
 export class RackBus {
   readonly dhcp: Emitter<DhcpEvent>;
@@ -32,17 +33,19 @@ export class RackBus {
  * GET /v1/events show) and into metrics. Only events about a node's progress are logged, not every
  * asset byte range.
  */
-export function recordRackEvents(bus: RackBus, state: StateStore, metrics: AgentMetrics, macByAddress: (ip: string) => string | undefined): () => void {
+export function recordRackEvents(bus: RackBus, state: StateStore, metrics: AgentMetrics, macByAddress: (ip: string) => string | undefined, networkEventsPerSecond = 50): () => void {
   metrics.watchBootConnections(() => bus.bootConnections?.());
+  // What any client on the network can cause at will is sampled; metrics still count every request.
+  const sampler = new EventSampler(networkEventsPerSecond, (e) => state.event(e));
   const offDhcp = bus.dhcp.on((e) => {
     if (e.type === 'dhcp') {
       metrics.countDhcpMessage(e.message);
       if (e.status !== undefined && /no address/i.test(e.status)) metrics.countDhcpNoAddress(e.known ? 'inventory' : 'unknown');
-      if (e.message === 'ACK') state.event({ type: 'dhcp.ack', level: 'info', node: e.mac, message: `DHCP: ${e.mac} got ${e.ip ?? '?'}${e.bootFile === undefined ? '' : ` and boot file ${e.bootFile}`}` });
-      else if (e.status !== undefined && !e.known) state.event({ type: 'dhcp.unknown', level: 'info', message: `DHCP ${e.message} from ${e.mac}, which is not in nodes.csv: ${e.status}`, data: { mac: e.mac } });
+      if (e.message === 'ACK') sampler.offer({ type: 'dhcp.ack', level: 'info', node: e.mac, message: `DHCP: ${e.mac} got ${e.ip ?? '?'}${e.bootFile === undefined ? '' : ` and boot file ${e.bootFile}`}` });
+      else if (e.status !== undefined && !e.known) sampler.offer({ type: 'dhcp.unknown', level: 'info', message: `DHCP ${e.message} from ${e.mac}, which is not in nodes.csv: ${e.status}`, data: { mac: e.mac } });
     } else if (e.type === 'tftp') {
       const node = e.client === undefined ? undefined : macByAddress(e.client);
-      state.event({ type: `tftp.${e.outcome}`, level: e.outcome === 'sent' ? 'info' : 'warn', ...(node === undefined ? {} : { node }),
+      sampler.offer({ type: `tftp.${e.outcome}`, level: e.outcome === 'sent' ? 'info' : 'warn', ...(node === undefined ? {} : { node }),
         message: `TFTP: ${e.outcome === 'sent' ? 'sent' : e.outcome === 'not-found' ? 'no such file' : 'failed to send'} ${e.file} ${e.outcome === 'sent' ? 'to' : 'for'} ${e.client ?? '?'}` });
     } else if (e.type === 'exited') {
       state.event({ type: 'dhcp.exited', level: 'warn', message: `dnsmasq (pid ${e.pid ?? '?'}) exited (code ${e.code ?? '-'}, signal ${e.signal ?? '-'}); restarting` });
@@ -59,12 +62,13 @@ export function recordRackEvents(bus: RackBus, state: StateStore, metrics: Agent
     if (e.endpoint !== 'assets' && e.endpoint !== 'home' && e.endpoint !== 'other') {
       // iPXE asks for /boot.ipxe without a mac label: the reservation tells whose address it is.
       const node = e.mac ?? macByAddress(e.clientIp);
-      state.event({ type: `boot.${e.endpoint}`, level: e.status >= 400 ? 'warn' : 'info', ...(node === undefined ? {} : { node }),
+      sampler.offer({ type: `boot.${e.endpoint}`, level: e.status >= 400 ? 'warn' : 'info', ...(node === undefined ? {} : { node }),
         message: `${e.clientIp} GET /${e.endpoint}${e.os === undefined ? '' : ` os=${e.os}`} → ${e.status}${e.group === undefined ? '' : ` (group ${e.group})`}` });
     }
   });
   return () => {
     offDhcp();
     offBoot();
+    sampler.flush();
   };
 }

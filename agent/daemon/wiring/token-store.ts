@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { stateFiles } from '../../config/paths.js';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
+import { SerialWrites } from '../../lib/serial-writes.js';
 import { ErrorCodes, RackerError, isENOENT } from '../../lib/errors.js';
 import type { Mac } from '../../inventory/mac.js';
 import type { NodeTokens } from '../../boot/phone-home.js';
@@ -30,7 +31,9 @@ interface Issued {
 
 export class TokenStore implements PhoneHomeTokens {
   private tokens: Map<string, Issued> | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly writes = new SerialWrites();
+  /** Tokens in memory whose write has not succeeded yet. */
+  private readonly unsaved = new Set<string>();
 
   constructor(private readonly stateDir: string, private readonly registry: NodeTokens, private readonly now: () => number = Date.now) {}
 
@@ -62,10 +65,15 @@ export class TokenStore implements PhoneHomeTokens {
     await this.load();
     const tokens = this.tokens as Map<string, Issued>;
     const existing = tokens.get(mac);
-    if (existing !== undefined && existing.job === r.job && existing.address === r.address && existing.expiresAt > this.now()) return existing.token;
+    if (existing !== undefined && existing.job === r.job && existing.address === r.address && existing.expiresAt > this.now()) {
+      // Handed out before, but its write failed: it is written now, or the caller fails again.
+      if (this.unsaved.has(mac)) await this.save();
+      return existing.token;
+    }
     const issued: Issued = { token: randomBytes(24).toString('base64url'), job: r.job, ...(r.address === undefined ? {} : { address: r.address }), expiresAt: this.now() + TOKEN_LIFETIME_MS };
     tokens.set(mac, issued);
     this.registry.set(mac, issued.token, { address: issued.address, expiresAt: issued.expiresAt });
+    this.unsaved.add(mac);
     await this.save();
     return issued.token;
   }
@@ -80,6 +88,7 @@ export class TokenStore implements PhoneHomeTokens {
   async forget(mac: Mac): Promise<void> {
     await this.load();
     this.registry.delete(mac);
+    this.unsaved.delete(mac);
     if ((this.tokens as Map<string, Issued>).delete(mac)) await this.save();
   }
 
@@ -90,8 +99,9 @@ export class TokenStore implements PhoneHomeTokens {
 
   private async save(): Promise<void> {
     const snapshot = JSON.stringify(Object.fromEntries(this.tokens ?? []), null, 2);
-    this.writing = this.writing.then(() => writeFileAtomic(this.path, `${snapshot}\n`, { mode: 0o600, mkdirs: true }));
-    await this.writing;
+    const covered = [...this.unsaved];
+    await this.writes.run(() => writeFileAtomic(this.path, `${snapshot}\n`, { mode: 0o600, mkdirs: true }));
+    for (const mac of covered) this.unsaved.delete(mac);
   }
 }
 

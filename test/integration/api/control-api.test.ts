@@ -35,7 +35,7 @@ interface Harness {
   stop: () => Promise<void>;
 }
 
-async function harness(o: { socketGroup?: string; runner?: boolean } = {}): Promise<Harness> {
+async function harness(o: { socketGroup?: string; controlGroup?: string; runner?: boolean } = {}): Promise<Harness> {
   const dir = await makeTempDir();
   const log = silentLogger();
   const events = new EventLog({ dir, maxBytes: 1 << 20, keep: 1, log });
@@ -55,7 +55,7 @@ async function harness(o: { socketGroup?: string; runner?: boolean } = {}): Prom
     info: () => ({ version: '0.0.0-test', pid: process.pid, startedAt: '2030-01-01T00:00:00.000Z', configFile: undefined }),
     reload: async () => ({ reloaded: [], unchanged: ['state'], warnings: [`reload ${++reloads}`] }),
   });
-  const server = new ControlServer(backend, { runDir: join(dir, 'run'), socketGroup: o.socketGroup, lookupGroup: async (g) => (g === 'racker' ? 4242 : undefined) }, log);
+  const server = new ControlServer(backend, { runDir: join(dir, 'run'), socketGroup: o.socketGroup, controlGroup: o.controlGroup, lookupGroup: async (g) => (g === 'racker' ? 4242 : undefined) }, log);
   await server.start(new AbortController().signal);
   return {
     dir, socket: server.socketPath, store, runner, jobs, server, healthy,
@@ -82,14 +82,32 @@ describe('api: the control API on a unix socket', function () {
     expect(macs.map((m) => [m.mac, m.ip])).to.deep.equal([['0a:00:00:00:00:01', '172.24.213.241']]);
   });
 
-  it('creates the socket with mode 0600, and 0660 owned by agent.socketGroup', async () => {
+  it('creates both sockets with mode 0600; agent.socketGroup opens the read socket (0660), agent.controlGroup the control socket', async () => {
     h = await harness();
     expect((await stat(h.socket)).mode & 0o777).to.equal(0o600);
+    expect((await stat(h.server.readSocketPath)).mode & 0o777).to.equal(0o600);
     await h.stop();
     h = await harness({ socketGroup: 'racker' });
-    const s = await stat(h.socket);
+    const s = await stat(h.server.readSocketPath);
     expect(s.mode & 0o777).to.equal(0o660);
     expect(s.gid).to.equal(4242);
+    expect((await stat(h.socket)).mode & 0o777).to.equal(0o600);
+    await h.stop();
+    h = await harness({ controlGroup: 'racker' });
+    expect((await stat(h.socket)).mode & 0o777).to.equal(0o660);
+    expect((await stat(h.socket)).gid).to.equal(4242);
+    expect((await stat(h.server.readSocketPath)).mode & 0o777).to.equal(0o600);
+  });
+
+  it('the read socket answers GETs and refuses control (403) with where to go instead', async () => {
+    h = await harness();
+    expect((await call(h.server.readSocketPath, 'GET', '/v1/jobs')).status).to.equal(200);
+    for (const path of ['/v1/jobs', '/v1/reload', '/v1/jobs/x/cancel']) {
+      const r = await call(h.server.readSocketPath, 'POST', path, '{}');
+      expect(r.status, path).to.equal(403);
+      expect(r.json()).to.deep.include({ code: 'RACKER_E_FORBIDDEN' });
+    }
+    expect(h.jobs.list()).to.deep.equal([]);
   });
 
   it('answers health (503 and the failing check when unhealthy), nodes, and one node by MAC or host name', async () => {

@@ -5,7 +5,7 @@
  * A payload whose checksum or signature fails is refused and the install root does not change.
  */
 import { expect } from 'chai';
-import { copyFile, mkdir, readFile, readlink, writeFile, cp } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readlink, rm, writeFile, cp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
@@ -35,6 +35,8 @@ describe('racker get/update/upgrade/version with a tarball source (integration)'
       sums.push(`${await sha256File(file)}  ${basename(file)}`);
     }
     await writeFile(join(into, 'SHA256SUMS'), `${sums.join('\n')}\n`);
+    await rm(join(into, 'SHA256SUMS.sig'), { force: true });
+    await signFile(join(into, 'SHA256SUMS'), signer);
   }
 
   /** A root with site files, a stand-in systemctl and a configuration pointing at `location`. */
@@ -151,6 +153,50 @@ describe('racker get/update/upgrade/version with a tarball source (integration)'
     expect(r.code).to.equal(1);
     expect(r.err).to.contain('does not verify');
     expect(await treeHash(root)).to.equal(before);
+  });
+
+  it('a mirror listing 9.9.9 for an older signed payload: racker update fails with a verification error; nothing changes', async () => {
+    const { root, config } = await site('mirror-site', releases);
+    expect((await cli(config, 'get', '1.0.0')).code).to.equal(0);
+    const before = await treeHash(root);
+    const mirror = join(dir, 'mirror');
+    await cp(releases, mirror, { recursive: true });
+    const older = basename(payloads['1.0.0'] as string);
+    let sums = await readFile(join(releases, 'SHA256SUMS'), 'utf8');
+    for (const v of ['9.9.9', '1.9.9']) {
+      const renamed = `racker-${v}-linux-x64.tar.gz`;
+      await copyFile(join(releases, older), join(mirror, renamed));
+      await copyFile(join(releases, `${older}.sig`), join(mirror, `${renamed}.sig`));
+      sums += `${await sha256File(join(mirror, renamed))}  ${renamed}\n`;
+    }
+    await writeFile(join(mirror, 'SHA256SUMS'), sums);
+    await writeFile(config, (await readFile(config, 'utf8')).replace(`location: ${releases}`, `location: ${mirror}`));
+    // The mirror cannot sign its listing: the list itself is refused.
+    let r = await cli(config, 'update');
+    expect(r.code).to.equal(1);
+    expect(r.err).to.match(/the OpenPGP signature \S+SHA256SUMS\.sig does not verify/);
+    // Even a listing signed by the release key (a release mistake, or a key that signed too much) names no payload that is not what it says.
+    await rm(join(mirror, 'SHA256SUMS.sig'));
+    await signFile(join(mirror, 'SHA256SUMS'), release.key);
+    r = await cli(config, 'update');
+    expect(r.code).to.equal(1);
+    expect(r.err).to.contain('offers racker 1.9.9, but its signed payload is racker 1.0.0');
+    r = await cli(config, 'upgrade');
+    expect(r.code).to.equal(1);
+    expect(r.err).to.contain('offers racker 9.9.9, but its signed payload is racker 1.0.0');
+    expect(await treeHash(root)).to.equal(before);
+  });
+
+  it('installs an older version only with racker get VERSION --allow-downgrade', async () => {
+    const { root, config } = await site('downgrade-site', releases);
+    expect((await cli(config, 'get', '1.1.0')).code).to.equal(0);
+    let r = await cli(config, 'get', '1.0.0');
+    expect(r.code).to.equal(1);
+    expect(r.err).to.contain('racker 1.0.0 is older than the current 1.1.0').and.contain('--allow-downgrade');
+    expect(await readlink(join(root, 'opt/racker/current'))).to.equal('versions/1.1.0');
+    r = await cli(config, 'get', '1.0.0', '--allow-downgrade');
+    expect(r.code, r.err).to.equal(0);
+    expect(await readlink(join(root, 'opt/racker/current'))).to.equal('versions/1.0.0');
   });
 
   it('runs no OpenPGP tool of the host: sq, sqv, gpg and gpgv on PATH are never called', async () => {

@@ -46,8 +46,8 @@ nodes:
 `)).to.deep.equal([
       '3 02:00:00:00:01:02.addresses: 203.0.113.0 is the network address of 203.0.113.0/24, not a host address',
       '5 02:00:00:00:02:02.addresses: prefix length /33 is outside 1..32 for IPv4',
-      '9 02:00:00:00:03:02.dns: "8.8.8.300" is not an IPv4 or IPv6 address',
-      '10 02:00:00:00:03:02.mtu: unknown key; allowed here: addresses, gateway4, gateway6, dns',
+      '9 02:00:00:00:03:02.dns: is not an IPv4 or IPv6 address',
+      '10 02:00:00:00:03:02: unknown key; allowed here: addresses, gateway4, gateway6, dns',
     ]);
   });
 
@@ -72,7 +72,7 @@ nodes:
       '2 02:00:00:00:01:00: is the primary MAC of line 2, not the secondary MAC of a node being provisioned',
       '3 02:00:00:00:00:02: is the management node\'s MAC (line 5), not the secondary MAC of a node being provisioned',
       '4 02:00:00:00:09:02: is not the secondary MAC of any node in nodes.csv',
-      '5 not-a-mac: is not a MAC address',
+      '5 nodes: a key is not a MAC address',
     ]);
   });
 
@@ -87,5 +87,20 @@ nodes:
   it('explains an empty file and a missing nodes mapping', () => {
     expect(problems('')).to.deep.equal(['- -: the file is empty']);
     expect(problems('defaults: {dns: [1.1.1.1]}\n')).to.deep.equal(['1 nodes: no "nodes:" mapping; list each node\'s secondary MAC under it']);
+  });
+
+  it('never repeats the file\'s text in a problem (it may be another file altogether, like /etc/shadow)', () => {
+    const secret = 'SECRETSALT';
+    const texts = [
+      `root:$6$${secret}$hash:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n`,
+      `root: ${secret}\nnodes:\n  ${secret}: x\n  02:00:00:00:01:02: {addresses: [${secret}], dns: [${secret}], gateway4: ${secret}, ${secret}: 1}\n`,
+      `nodes: [${secret}\n`,
+      `*${secret}\n`,
+    ];
+    for (const text of texts) {
+      const found = problems(text);
+      expect(found, text).to.not.deep.equal([]);
+      expect(found.join('\n'), text).to.not.include(secret);
+    }
   });
 });

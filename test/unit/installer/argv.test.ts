@@ -25,8 +25,9 @@ describe('installer argument lists', () => {
     expect(systemctlArgs.daemonReload()).to.deep.equal(['daemon-reload']);
   });
 
-  it('the installer image runs privileged in the host PID namespace, and says exactly so when it is not', () => {
-    expect(imageArgs.run('quay.io/x/racker:1.2.3')).to.deep.equal(['run', '--rm', '--privileged', '--pid', 'host', 'quay.io/x/racker:1.2.3']);
+  it('the installer image, run by hand, runs privileged in the host PID namespace, and says exactly so when it is not; racker update only creates and copies', () => {
+    expect(imageArgs.create('sha256:ab')).to.deep.equal(['create', 'sha256:ab']);
+    expect(imageArgs.copyOut('c1', '/racker/payload.tar.gz', '/tmp/p')).to.deep.equal(['cp', 'c1:/racker/payload.tar.gz', '/tmp/p']);
     expect(dockerRunLine('quay.io/x/racker:1.2.3')).to.equal('docker run --rm --privileged --pid host quay.io/x/racker:1.2.3');
     expect(dockerRunLine(undefined)).to.equal('docker run --rm --privileged --pid host IMAGE');
     expect(imageArgs.version('r:1')).to.deep.equal(['image', 'inspect', '--format', '{{ index .Config.Labels "org.opencontainers.image.version" }}', 'r:1']);

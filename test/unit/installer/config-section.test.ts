@@ -12,8 +12,8 @@ describe('installer configuration section', () => {
   it('accepts a tarball source (path or URL) and an image source', () => {
     const t = parseConfig('installer:\n  source: {type: tarball, location: "https://r.example/racker/", keyring: /etc/racker/k.pgp}\n', 'c.yaml', {}).installer.source;
     expect(t).to.deep.include({ type: 'tarball', location: 'https://r.example/racker/' });
-    const i = parseConfig('installer:\n  source: {type: image, image: quay.io/x/racker}\n', 'c.yaml', {}).installer.source;
-    expect(i).to.deep.equal({ type: 'image', image: 'quay.io/x/racker', runtime: 'auto' });
+    const i = parseConfig('installer:\n  source: {type: image, image: quay.io/x/racker, keyring: /etc/racker/release.pgp}\n', 'c.yaml', {}).installer.source;
+    expect(i).to.deep.equal({ type: 'image', image: 'quay.io/x/racker', runtime: 'auto', keyring: '/etc/racker/release.pgp' });
   });
 
   it('reports a bad source with file, line and setting', () => {
