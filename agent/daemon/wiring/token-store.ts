@@ -45,11 +45,15 @@ export class TokenStore implements PhoneHomeTokens {
   async load(): Promise<void> {
     if (this.tokens !== undefined) return;
     const tokens = new Map<string, Issued>();
+    let dropped = 0;
     try {
       const data = JSON.parse(await readFile(this.path, 'utf8')) as unknown;
       if (typeof data !== 'object' || data === null) throw new Error('not a JSON object');
       // Entries of another shape (tokens of an older racker, which never expired) are dropped.
-      for (const [mac, v] of Object.entries(data as Record<string, unknown>)) if (isIssued(v) && v.expiresAt > this.now()) tokens.set(mac, v);
+      for (const [mac, v] of Object.entries(data as Record<string, unknown>)) {
+        if (isIssued(v) && v.expiresAt > this.now()) tokens.set(mac, v);
+        else dropped += 1;
+      }
     } catch (e) {
       if (!isENOENT(e)) {
         throw new RackerError(ErrorCodes.state, `${this.path} is damaged: ${(e as Error).message}`,
@@ -58,6 +62,8 @@ export class TokenStore implements PhoneHomeTokens {
     }
     this.tokens = tokens;
     for (const [mac, t] of tokens) this.registry.set(mac, t.token, { address: t.address, expiresAt: t.expiresAt });
+    // A dropped token is a secret no longer needed: it leaves the disk too.
+    if (dropped > 0) await this.save();
   }
 
   /** The token of this job for this node: the same one while the job runs (a resumed job's nodes carry it), a new one for another job. */

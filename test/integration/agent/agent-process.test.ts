@@ -123,7 +123,9 @@ describe('racker agent as a process', function () {
     const kept = '00:11:22:33:44:10';
     const tokens = Object.fromEntries([kept, ...gone].map((m, i) => [m, `token-${i}-${'x'.repeat(24)}`]));
     const files = stateFiles(rack.stateDir);
-    await writeFile(files.phoneHomeTokens, JSON.stringify(tokens), { mode: 0o600 });
+    // As the agent's token store writes them: per job, expiring (entries of another shape are dropped at load).
+    const stored = Object.fromEntries(Object.entries(tokens).map(([m, token]) => [m, { token, job: 'job-1', expiresAt: Date.now() + 3_600_000 }]));
+    await writeFile(files.phoneHomeTokens, JSON.stringify(stored), { mode: 0o600 });
     const boot = new FileBootStore(bootDataDirs(rack, {}).dataDir);
     for (const m of [kept, ...gone] as Mac[]) {
       for (const id of [installGroupId(m), installedGroupId(m)]) {

@@ -95,6 +95,26 @@ describe('boot service phone-home (POST /racker/v1/events)', function () {
       const expired = await report('52:54:00:00:00:12', old, 'installed');
       expect([expired.status, expired.text]).to.deep.equal([401, '401 token expired\n']);
     });
+
+    it('drops expired tokens and those of an older racker from the disk when it loads', async () => {
+      const late = await makeTempDir('racker-tokens-late-');
+      try {
+        const { writeFile } = await import('node:fs/promises');
+        const path = new TokenStore(late, b.service.tokens).path;
+        await writeFile(path, JSON.stringify({
+          '52:54:00:00:00:21': 'an-old-racker-token-that-never-expired',
+          '52:54:00:00:00:22': { token: 'expired-token-xyz-0123456789', job: 'j0', expiresAt: Date.now() - 1000 },
+          '52:54:00:00:00:23': { token: 'live-token-abcdefghijklmnop', job: 'j1', expiresAt: Date.now() + 3_600_000 },
+        }), { mode: 0o600 });
+        const store = new TokenStore(late, b.service.tokens);
+        expect(await store.macs()).to.deep.equal(['52:54:00:00:00:23']);
+        const onDisk = await readFile(path, 'utf8');
+        expect(onDisk).to.include('live-token-abcdefghijklmnop');
+        expect(onDisk).to.not.include('an-old-racker-token').and.not.include('expired-token-xyz');
+      } finally {
+        await removeTempDir(late);
+      }
+    });
   });
 
   it('never logs the token', () => {
