@@ -29,6 +29,9 @@ echo "$payload"
 echo "== racker-sim create --nodes $nodes (the management node installs the payload and starts racker-agent.service)"
 ./bin/racker-sim create --name "$name" --nodes "$nodes" --payload "$payload" >/dev/null
 
+# The rack's own SSH key, as a factory makes it: bootstrap gives it to every node's user core.
+echo "== racker factory gen-ssh-key (the rack key bootstrap gives the nodes)"
+./bin/racker-sim exec --name "$name" -- racker factory gen-ssh-key >/dev/null
 echo "== racker bootstrap --yes --provision flatcar (on the management node: racker-sim exec -- racker ...)"
 result=0
 ./bin/racker-sim exec --name "$name" -- racker bootstrap --yes --provision flatcar --on-failure exclude || result=$?
