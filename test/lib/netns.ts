@@ -16,6 +16,7 @@
  *   await net.exec(client, 'busybox', ['udhcpc', ...]);
  */
 import { readFile } from 'node:fs/promises';
+import { mustNotSkipInCi } from './run-sim.js';
 import { exec, type ExecOptions, type ExecResult } from '../../agent/lib/exec.js';
 import { spawnChild, stopChild, type ChildHandle } from '../../agent/dhcp/child-process.js';
 
@@ -29,6 +30,10 @@ export class TestNetwork {
 
   /** Why namespaces cannot be used here (not root, no `ip netns`), or undefined when they can. */
   static async unavailable(): Promise<string | undefined> {
+    return mustNotSkipInCi(await TestNetwork.whyUnavailable());
+  }
+
+  private static async whyUnavailable(): Promise<string | undefined> {
     if (process.getuid?.() !== 0) return 'network namespaces need root';
     const probe = `racker-probe-${process.pid}`;
     try {

@@ -18,12 +18,25 @@ export async function runSim(args: readonly string[], env: Record<string, string
 
 /** Why a simulator test cannot run here, or undefined when it can. */
 export async function simSkipReason(programs: readonly string[]): Promise<string | undefined> {
+  return mustNotSkipInCi(await skipReason(programs));
+}
+
+async function skipReason(programs: readonly string[]): Promise<string | undefined> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'needs root (network namespaces)';
   for (const p of programs) {
     const r = await execa('sh', ['-c', 'command -v "$1"', 'sh', p], { reject: false });
     if (r.exitCode !== 0) return `${p} is not installed (scripts/debian-packages.txt)`;
   }
   return undefined;
+}
+
+/**
+ * A reason to skip, outside CI. In CI (CI=true) scripts/setup.sh has installed every tool and the
+ * run is root, so a reason means a broken setup: it fails the test instead of skipping it silently.
+ */
+export function mustNotSkipInCi(reason: string | undefined): string | undefined {
+  if (reason !== undefined && process.env.CI === 'true') throw new Error(`cannot run in CI: ${reason}; scripts/setup.sh should have provided it`);
+  return reason;
 }
 
 /** ipmitool against a simulated BMC from the management namespace (where the agent would run). */
