@@ -15,6 +15,7 @@
 import { gzipSync } from 'node:zlib';
 import { parseDocument } from 'yaml';
 import { checkIgnition, encodeIgnition, IgnitionError } from './ignition.js';
+import { MAX_YAML_ALIASES } from '../lib/yaml-lines.js';
 
 /** The Butane input is invalid (YAML, types, Ignition rules). */
 export class ButaneError extends Error {
@@ -57,7 +58,15 @@ export function translateButane(text: string, where: string): Translation {
     const e = doc.errors[0];
     throw new ButaneError(`${where}: not valid YAML${e?.linePos === undefined ? '' : ` at line ${e.linePos[0].line}`}: ${e?.message.split('\n')[0] ?? ''}`);
   }
-  const input: unknown = doc.toJS();
+  // Rendered per request, so a template fed aliases of aliases (a "billion laughs") must cost a
+  // bounded amount and answer as a bad template, not as the parser's ReferenceError.
+  let input: unknown;
+  try {
+    input = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    throw new ButaneError(`${where}: its aliases (*name) expand too much (more than ${MAX_YAML_ALIASES} resolved)`);
+  }
   if (!isObj(input)) throw new ButaneError(`${where}: a Butane config must be a mapping with variant and version`);
   const { variant, version } = input;
   if (variant === undefined || version === undefined) throw new ButaneError(`${where}: variant and version are required (e.g. variant: flatcar, version: 1.1.0)`);

@@ -81,4 +81,10 @@ kernel_arguments:
     invalid('variant: flatcar\nversion: 1.1.0\nstorage:\n  files: [{path: /a, contents: {inline: x, source: "https://x"}}]\n', /only one of inline and source/);
     invalid('variant: flatcar\nversion: 1.1.0\nsystemd:\n  units: [{name: a.service, enabled: maybe}]\n', /expected a boolean/);
   });
+
+  it('refuses aliases of aliases (a "billion laughs") as a bad template, at a bounded cost', () => {
+    const laughs = ['variant: flatcar', 'version: 1.1.0', 'a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) laughs.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    expect(() => translateButane(`${laughs.join('\n')}\n`, 'laughs.yaml')).to.throw(ButaneError, /laughs.yaml: its aliases \(\*name\) expand too much/);
+  });
 });
