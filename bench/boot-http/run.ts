@@ -12,7 +12,7 @@
  * Both servers log every request to /dev/null. nginx gets a generated config in a temp dir and a
  * loopback port, and is stopped by its PID.
  */
-import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -119,7 +119,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Requests per second with wrk over a list of paths (one Lua script for both servers). */
-async function wrk(dir: string, name: string, port: number, paths: string[]): Promise<number> {
+async function wrk(dir: string, name: string, port: number, paths: string[]): Promise<{ rate: number; units: number }> {
   const script = join(dir, `${name}.lua`);
   await writeFile(script, `local paths = {\n${paths.map((p) => `  "${p}",`).join('\n')}\n}\nlocal i = 0\n`
     + 'request = function()\n  i = i + 1\n  if i > #paths then i = 1 end\n  return wrk.format(nil, paths[i])\nend\n');
@@ -127,18 +127,58 @@ async function wrk(dir: string, name: string, port: number, paths: string[]): Pr
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
   if (non2xx !== null) throw new Error(`${name}: ${non2xx[1]} responses were not 2xx:\n${stdout}`);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
-  if (rps?.[1] === undefined) throw new Error(`${name}: cannot read wrk output:\n${stdout}`);
-  return Number(rps[1]);
+  const count = /(\d+) requests in/.exec(stdout);
+  if (rps?.[1] === undefined || count?.[1] === undefined) throw new Error(`${name}: cannot read wrk output:\n${stdout}`);
+  return { rate: Number(rps[1]), units: Number(count[1]) };
 }
 
 /** MiB/s for `clients` concurrent full downloads. */
-async function download(port: number, path: string, clients: number, bytes: number): Promise<number> {
+async function download(port: number, path: string, clients: number, bytes: number): Promise<{ rate: number; units: number }> {
   const started = process.hrtime.bigint();
   const results = await Promise.all(Array.from({ length: clients }, () =>
     exec('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', `http://127.0.0.1:${port}${path}`], { timeoutMs: 600_000 })));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   for (const r of results) if (r.stdout !== `200 ${bytes}`) throw new Error(`download ${path}: ${r.stdout}`);
-  return (clients * bytes) / (1024 * 1024) / seconds;
+  const mib = (clients * bytes) / (1024 * 1024);
+  return { rate: mib / seconds, units: mib };
+}
+
+/**
+ * CPU seconds (user + system) a set of processes has used so far, from /proc/<pid>/stat. Why: on
+ * this shared 2-core machine a server's request rate moves with whatever else runs (nginx's own
+ * rate has ranged from 42,000 to 120,000 req/s between sessions), while the CPU time it spends per
+ * request barely does, so the bench reports both and the CPU ratio is the steadier figure.
+ */
+async function cpuSeconds(pids: number[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at field 3; utime is 14, stime 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(rest[11]) + Number(rest[12]);
+  }
+  return ticks / CLOCK_TICKS;
+}
+/** USER_HZ: 100 on every Linux architecture racker ships for (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
+/** A process and its direct children (the boot service's workers; nginx's master and workers). */
+async function processTree(root: number): Promise<number[]> {
+  const pids = [root];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === root) pids.push(Number(name));
+  }
+  return pids;
+}
+
+/** Runs one load and returns its rate plus the servers' CPU time per unit (µs per request or per MiB). */
+async function measured(pids: number[], load: () => Promise<{ rate: number; units: number }>): Promise<{ rate: number; cpuPerUnit: number }> {
+  const before = await cpuSeconds(pids);
+  const { rate, units } = await load();
+  return { rate, cpuPerUnit: ((await cpuSeconds(pids)) - before) * 1e6 / units };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -177,33 +217,45 @@ async function main(): Promise<void> {
     await waitForPort(np);
 
     const macs = Array.from({ length: NODES }, (_, n) => mac(n));
-    const rows: { name: string; racker: number[]; nginx: number[]; unit: string }[] = [
-      { name: '/ipxe (selection, 1,000 groups)', racker: [], nginx: [], unit: 'req/s' },
-      { name: '/ignition raw .ign (selection)', racker: [], nginx: [], unit: 'req/s' },
-      { name: '/ignition Butane template (render + translate per request)', racker: [], nginx: [], unit: 'req/s' },
-      { name: `asset ${ASSET_MIB} MiB × 8 concurrent clients`, racker: [], nginx: [], unit: 'MiB/s' },
-    ];
+    const rackerPids = await processTree(process.pid);
+    const nginxPids = await processTree(nginxPid ?? 0);
+    type Side = { rate: number[]; cpu: number[] };
+    const rows: { name: string; racker: Side; nginx: Side; unit: string; per: string }[] = [
+      { name: '/ipxe (selection, 1,000 groups)', unit: 'req/s', per: 'µs/req' },
+      { name: '/ignition raw .ign (selection)', unit: 'req/s', per: 'µs/req' },
+      { name: '/ignition Butane template (render + translate per request)', unit: 'req/s', per: 'µs/req' },
+      { name: `asset ${ASSET_MIB} MiB × 8 concurrent clients`, unit: 'MiB/s', per: 'µs/MiB' },
+    ].map((r) => ({ ...r, racker: { rate: [], cpu: [] }, nginx: { rate: [], cpu: [] } }));
     const [ipxe, ign, butane, asset] = rows as [typeof rows[0], typeof rows[0], typeof rows[0], typeof rows[0]];
+    const record = async (side: Side, pids: number[], load: () => Promise<{ rate: number; units: number }>) => {
+      const m = await measured(pids, load);
+      side.rate.push(m.rate);
+      side.cpu.push(m.cpuPerUnit);
+    };
     for (let round = 0; round < ROUNDS; round++) {
       process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
-      ipxe.racker.push(await wrk(dir, 'r-ipxe', rp, macs.map((m) => `/ipxe?mac=${m}`)));
-      ipxe.nginx.push(await wrk(dir, 'n-ipxe', np, macs.map((m) => `/static-ipxe?mac=${m}`)));
-      ign.racker.push(await wrk(dir, 'r-ign', rp, macs.map((m) => `/ignition?mac=${m}&os=installed`)));
-      ign.nginx.push(await wrk(dir, 'n-ign', np, macs.map((m) => `/static-ignition?mac=${m}&os=installed`)));
-      butane.racker.push(await wrk(dir, 'r-butane', rp, macs.map((m) => `/ignition?mac=${m}`)));
-      butane.nginx.push(await wrk(dir, 'n-butane', np, macs.map((m) => `/static-butane?mac=${m}`)));
-      asset.racker.push(await download(rp, '/assets/image.bin', 8, ASSET_MIB * 1024 * 1024));
-      asset.nginx.push(await download(np, '/image.bin', 8, ASSET_MIB * 1024 * 1024));
+      await record(ipxe.racker, rackerPids, () => wrk(dir, 'r-ipxe', rp, macs.map((m) => `/ipxe?mac=${m}`)));
+      await record(ipxe.nginx, nginxPids, () => wrk(dir, 'n-ipxe', np, macs.map((m) => `/static-ipxe?mac=${m}`)));
+      await record(ign.racker, rackerPids, () => wrk(dir, 'r-ign', rp, macs.map((m) => `/ignition?mac=${m}&os=installed`)));
+      await record(ign.nginx, nginxPids, () => wrk(dir, 'n-ign', np, macs.map((m) => `/static-ignition?mac=${m}&os=installed`)));
+      await record(butane.racker, rackerPids, () => wrk(dir, 'r-butane', rp, macs.map((m) => `/ignition?mac=${m}`)));
+      await record(butane.nginx, nginxPids, () => wrk(dir, 'n-butane', np, macs.map((m) => `/static-butane?mac=${m}`)));
+      await record(asset.racker, rackerPids, () => download(rp, '/assets/image.bin', 8, ASSET_MIB * 1024 * 1024));
+      await record(asset.nginx, nginxPids, () => download(np, '/image.bin', 8, ASSET_MIB * 1024 * 1024));
     }
     const cpu = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
-    const lines = ['| test | racker | nginx | racker / nginx |', '|---|---:|---:|---:|'];
+    // Rate ratio: racker / nginx (higher is better). CPU ratio: nginx's CPU per unit / racker's,
+    // the rate racker would reach relative to nginx if both were CPU-bound on an idle machine.
+    const lines = ['| test | racker | nginx | racker / nginx | racker CPU | nginx CPU | CPU ratio |', '|---|---:|---:|---:|---:|---:|---:|'];
     for (const r of rows) {
-      const a = median(r.racker);
-      const b = median(r.nginx);
-      lines.push(`| ${r.name} | ${a.toFixed(0)} ${r.unit} | ${b.toFixed(0)} ${r.unit} | ${(a / b).toFixed(2)} |`);
+      const a = median(r.racker.rate);
+      const b = median(r.nginx.rate);
+      const ca = median(r.racker.cpu);
+      const cb = median(r.nginx.cpu);
+      lines.push(`| ${r.name} | ${a.toFixed(0)} ${r.unit} | ${b.toFixed(0)} ${r.unit} | ${(a / b).toFixed(2)} | ${ca.toFixed(1)} ${r.per} | ${cb.toFixed(1)} ${r.per} | ${(cb / ca).toFixed(2)} |`);
     }
     process.stdout.write(`${lines.join('\n')}\n\nboot workers: ${WORKERS}; median of ${ROUNDS} alternating rounds, wrk ${DURATION}s -t1 -c32; load average at the end: ${cpu}\n`);
-    process.stdout.write(`raw: ${JSON.stringify(rows.map((r) => ({ name: r.name, racker: r.racker.map(Math.round), nginx: r.nginx.map(Math.round) })))}\n`);
+    process.stdout.write(`raw: ${JSON.stringify(rows.map((r) => ({ name: r.name, racker: r.racker.rate.map(Math.round), nginx: r.nginx.rate.map(Math.round), rackerCpu: r.racker.cpu.map(Math.round), nginxCpu: r.nginx.cpu.map(Math.round) })))}\n`);
   } finally {
     if (nginxPid !== undefined) process.kill(nginxPid, 'SIGQUIT');
     await service?.stop();
