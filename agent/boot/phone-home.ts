@@ -46,12 +46,15 @@ export class NodeTokens {
   private readonly listeners = new Set<(mac: string, entry: TokenEntry | undefined) => void>();
   private static readonly dummy = digest('racker-no-such-node');
 
-  /** Register or replace a node's token (MAC in any form Go's ParseMAC accepts). */
-  set(mac: string, token: string, grant: TokenGrant): void {
+  /**
+   * Register or replace a node's token (MAC in any form Go's ParseMAC accepts); `used`: the
+   * one-time reports it already made (as persisted across an agent restart).
+   */
+  set(mac: string, token: string, grant: TokenGrant, used: readonly PhoneHomeStatus[] = []): void {
     const m = parseMac(mac);
     if (m === undefined) throw new Error(`phone-home token for "${mac}": not a MAC address`);
     if (token.length < 16) throw new Error(`phone-home token for ${m}: too short (at least 16 characters)`);
-    this.setEntry(m, { digest: digest(token), address: grant.address, expiresAt: grant.expiresAt, used: [] });
+    this.setEntry(m, { digest: digest(token), address: grant.address, expiresAt: grant.expiresAt, used: [...used] });
   }
 
   delete(mac: string): void {

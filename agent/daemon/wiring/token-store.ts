@@ -3,7 +3,8 @@
  * that a restarted agent still accepts the reports of nodes whose Ignition carries the token. A
  * token is good from the node's reserved address only, for TOKEN_LIFETIME_MS from its issue, and
  * is revoked once the node is done. Every token is registered with the boot service's NodeTokens,
- * which checks them in constant time.
+ * which checks them in constant time. The one-time reports a token has made (`installed`, `ready`,
+ * `joined`) are written with it, so a replay is refused after an agent restart too.
  */
 import { readFile } from 'node:fs/promises';
 import { stateFiles } from '../../config/paths.js';
@@ -12,7 +13,8 @@ import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { SerialWrites } from '../../lib/serial-writes.js';
 import { ErrorCodes, RackerError, isENOENT } from '../../lib/errors.js';
 import type { Mac } from '../../inventory/mac.js';
-import type { NodeTokens } from '../../boot/phone-home.js';
+import type { NodeTokens, TokenEntry } from '../../boot/phone-home.js';
+import type { PhoneHomeStatus } from '../../boot/events.js';
 import type { PhoneHomeTokens, TokenRequest } from '../../../bootstrap/ports.js';
 
 /**
@@ -27,6 +29,8 @@ interface Issued {
   /** Absent where boot.restrictIgnitionToNode is off (requests arrive through a proxy). */
   address?: string;
   expiresAt: number;
+  /** One-time reports already made with it (absent: none). */
+  used?: PhoneHomeStatus[];
 }
 
 export class TokenStore implements PhoneHomeTokens {
@@ -61,7 +65,8 @@ export class TokenStore implements PhoneHomeTokens {
       }
     }
     this.tokens = tokens;
-    for (const [mac, t] of tokens) this.registry.set(mac, t.token, { address: t.address, expiresAt: t.expiresAt });
+    for (const [mac, t] of tokens) this.registry.set(mac, t.token, { address: t.address, expiresAt: t.expiresAt }, t.used);
+    this.registry.onChange((mac, entry) => this.recordUse(mac, entry));
     // A dropped token is a secret no longer needed: it leaves the disk too.
     if (dropped > 0) await this.save();
   }
@@ -103,6 +108,21 @@ export class TokenStore implements PhoneHomeTokens {
     await this.forget(mac);
   }
 
+  /** The boot service accepted a one-time report: it goes to disk with the token. */
+  private recordUse(mac: string, entry: TokenEntry | undefined): void {
+    const issued = this.tokens?.get(mac);
+    if (entry === undefined || issued === undefined || entry.used.length === (issued.used?.length ?? 0)) return;
+    issued.used = [...entry.used];
+    this.unsaved.add(mac);
+    // A failed write leaves the MAC unsaved: the next save (the next token or report) retries it.
+    this.save().catch(() => undefined);
+  }
+
+  /** Resolves when every write started so far is done (the agent's stop, and tests, wait for it). */
+  settled(): Promise<void> {
+    return this.writes.idle();
+  }
+
   private async save(): Promise<void> {
     const snapshot = JSON.stringify(Object.fromEntries(this.tokens ?? []), null, 2);
     const covered = [...this.unsaved];
@@ -114,5 +134,6 @@ export class TokenStore implements PhoneHomeTokens {
 function isIssued(v: unknown): v is Issued {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
-  return typeof o.token === 'string' && typeof o.job === 'string' && (o.address === undefined || typeof o.address === 'string') && typeof o.expiresAt === 'number';
+  return typeof o.token === 'string' && typeof o.job === 'string' && (o.address === undefined || typeof o.address === 'string') && typeof o.expiresAt === 'number'
+    && (o.used === undefined || (Array.isArray(o.used) && o.used.every((s) => s === 'installed' || s === 'ready' || s === 'joined')));
 }

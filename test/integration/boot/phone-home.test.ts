@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { TOKEN_LIFETIME_MS, TokenStore } from '../../../agent/daemon/wiring/token-store.js';
 import type { Mac } from '../../../agent/inventory/mac.js';
+import { NodeTokens, PhoneHomeError } from '../../../agent/boot/phone-home.js';
 
 const MAC = '52:54:00:00:00:01';
 const TOKEN = 'tok-3f9a1c7e5b2d4f60a8e1';
@@ -94,6 +95,20 @@ describe('boot service phone-home (POST /racker/v1/events)', function () {
       const old = await lateStore.tokenFor('52:54:00:00:00:12' as Mac, { job: 'j3', address: '127.0.0.1' });
       const expired = await report('52:54:00:00:00:12', old, 'installed');
       expect([expired.status, expired.text]).to.deep.equal([401, '401 token expired\n']);
+    });
+
+    it('refuses a replayed ready after the agent restarts (the one-time reports are on disk with the token)', async () => {
+      const store = new TokenStore(dir, b.service.tokens);
+      const node = '52:54:00:00:00:13' as Mac;
+      const token = await store.tokenFor(node, { job: 'j4', address: '127.0.0.1' });
+      expect((await report(node, token, 'installed')).status).to.equal(204);
+      expect((await report(node, token, 'ready')).status).to.equal(204);
+      await store.settled();
+      // A restarted agent: a new registry loaded from the same file.
+      const restarted = new NodeTokens();
+      await new TokenStore(dir, restarted).load();
+      const replay = (status: 'installed' | 'ready' | 'joined') => { try { restarted.check(node, token, '127.0.0.1', status); return 204; } catch (e) { return (e as PhoneHomeError).status; } };
+      expect([replay('installed'), replay('ready'), replay('joined')]).to.deep.equal([409, 409, 204]);
     });
 
     it('drops expired tokens and those of an older racker from the disk when it loads', async () => {
