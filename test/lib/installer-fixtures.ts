@@ -123,3 +123,21 @@ export async function signFile(file: string, key: string): Promise<string> {
   await exec('sq', ['sign', '--detached', '--signer-key', key, '--output', `${file}.sig`, file], { timeoutMs: 60_000 });
   return `${file}.sig`;
 }
+
+/**
+ * A management node's root for installer tests: site files, a stand-in systemctl and a
+ * configuration whose installer.source is `source` (YAML mapping lines, indented by four). racker's
+ * own paths (the version marker lives in the state directory) stay out of the root, whose site
+ * files the tests hash, and off the real system.
+ */
+export async function makeInstallSite(dir: string, name: string, source: string[]): Promise<{ root: string; config: string }> {
+  const root = join(dir, name);
+  await mkdir(root);
+  await writeSiteFiles(root);
+  const systemctl = await writeFakeSystemctl(join(dir, `${name}-systemd`), root);
+  const config = join(dir, `${name}.yaml`);
+  const state = join(dir, `${name}-racker`);
+  await writeFile(config, `paths:\n  stateDir: ${state}/state\n  etcDir: ${state}/etc\n  runDir: ${state}/run\n  oemDir: ${state}/oem\n`
+    + `installer:\n  root: ${root}\n  systemctl: ${systemctl}\n  readyTimeoutSeconds: 5\n  source:\n${source.map((l) => `    ${l}\n`).join('')}`);
+  return { root, config };
+}

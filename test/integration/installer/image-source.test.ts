@@ -17,7 +17,7 @@ import { exec } from '../../../agent/lib/exec.js';
 import { repoRoot } from '../../lib/paths.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { simSkipReason } from '../../lib/run-sim.js';
-import { buildFixturePayload, makeSigningKey, signFile, treeHash, writeFakeSystemctl, writeSiteFiles } from '../../lib/installer-fixtures.js';
+import { buildFixturePayload, makeInstallSite, makeSigningKey, signFile, treeHash } from '../../lib/installer-fixtures.js';
 import { IMAGE_PAYLOAD, VERSION_LABEL } from '../../../installer/sources/image-source.js';
 
 const racker = join(repoRoot, 'bin', 'racker');
@@ -55,17 +55,7 @@ describe('racker get/update/upgrade with an image source (podman and a registry 
     await podman(['rmi', '--all', '--force']);
   }
 
-  async function site(name: string): Promise<{ root: string; config: string }> {
-    const root = join(dir, name);
-    await mkdir(root);
-    await writeSiteFiles(root);
-    const systemctl = await writeFakeSystemctl(join(dir, `${name}-systemd`), root);
-    const config = join(dir, `${name}.yaml`);
-    const state = join(dir, `${name}-racker`);
-    await writeFile(config, `paths:\n  stateDir: ${state}/state\n  etcDir: ${state}/etc\n  runDir: ${state}/run\n  oemDir: ${state}/oem\n`
-      + `installer:\n  root: ${root}\n  systemctl: ${systemctl}\n  readyTimeoutSeconds: 5\n  source:\n    type: image\n    image: ${repo}\n    runtime: podman\n    keyring: ${release.cert}\n`);
-    return { root, config };
-  }
+  const site = (name: string) => makeInstallSite(dir, name, ['type: image', `image: ${repo}`, 'runtime: podman', `keyring: ${release.cert}`]);
 
   async function cli(config: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
     const r = await execa(racker, [...args, '--config', config], { env, extendEnv: true, reject: false, timeout: 120_000 });

@@ -13,7 +13,7 @@ import { exec } from '../../../agent/lib/exec.js';
 import { sha256File } from '../../../installer/manifest.js';
 import { repoRoot } from '../../lib/paths.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
-import { buildFixturePayload, makeSigningKey, signFile, treeHash, writeFakeSystemctl, writeSiteFiles } from '../../lib/installer-fixtures.js';
+import { buildFixturePayload, makeInstallSite, makeSigningKey, signFile, treeHash } from '../../lib/installer-fixtures.js';
 
 const racker = join(repoRoot, 'bin', 'racker');
 
@@ -39,19 +39,7 @@ describe('racker get/update/upgrade/version with a tarball source (integration)'
     await signFile(join(into, 'SHA256SUMS'), signer);
   }
 
-  /** A root with site files, a stand-in systemctl and a configuration pointing at `location`. */
-  async function site(name: string, location: string): Promise<{ root: string; config: string }> {
-    const root = join(dir, name);
-    await mkdir(root);
-    await writeSiteFiles(root);
-    const systemctl = await writeFakeSystemctl(join(dir, `${name}-systemd`), root);
-    const config = join(dir, `${name}.yaml`);
-    // racker's own paths (the version marker lives in the state directory) stay out of the root,
-    // whose site files the tests hash, and off the real system.
-    const state = join(dir, `${name}-racker`);
-    await writeFile(config, `paths:\n  stateDir: ${state}/state\n  etcDir: ${state}/etc\n  runDir: ${state}/run\n  oemDir: ${state}/oem\n` + `installer:\n  root: ${root}\n  systemctl: ${systemctl}\n  readyTimeoutSeconds: 5\n  source:\n    type: tarball\n    location: ${location}\n    keyring: ${release.cert}\n`);
-    return { root, config };
-  }
+  const site = (name: string, location: string) => makeInstallSite(dir, name, ['type: tarball', `location: ${location}`, `keyring: ${release.cert}`]);
 
   async function cli(config: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
     const r = await exec(racker, [...args, '--config', config], { okExitCodes: [0, 1, 2], timeoutMs: 60_000 });
