@@ -4,7 +4,7 @@
  * events, the boot service's request log and phone-home endpoint, the state store) implement them
  * and fakes in test/lib implement them for unit tests.
  */
-import type { Mac } from '../agent/inventory/mac.js';
+import type { Mac } from '../agent/lib/mac.js';
 
 /** What the bootstrap knows about a node when it talks to its BMC. */
 export interface NodeRef {

@@ -16,7 +16,7 @@ import { ACTION_USAGE, parseAction, renderDetail, runAction, summarize, type Act
 import { describeBootFlags } from '../bmc/ipmi/commands.js';
 import { DETACH_HINT, openConsole } from '../bmc/ipmitool/console.js';
 import type { Config } from '../config/schema.js';
-import { normalizeMac } from '../inventory/mac.js';
+import { normalizeMac } from '../lib/mac.js';
 
 const USAGE = 'racker ipmi <node|--all> [ACTION] [--once] [--legacy] [--json] [--config FILE]';
 const HELP = `usage: ${USAGE}

@@ -5,7 +5,7 @@
  * are attributed to a node by the address its reservation gives it.
  */
 import { basename } from 'node:path';
-import { normalizeMac, type Mac } from '../../inventory/mac.js';
+import { normalizeMac, type Mac } from '../../lib/mac.js';
 import type { BootEvent } from '../../boot/events.js';
 import type { DhcpEvent } from '../../dhcp/events.js';
 import { PXE_INITRD, PXE_KERNEL } from '../../../bootstrap/groups-profiles.js';

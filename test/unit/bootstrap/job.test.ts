@@ -3,7 +3,7 @@ import { BootstrapJob, decide, type JobNode, type JobOptions } from '../../../bo
 import { deadlinesMs, type Phase } from '../../../bootstrap/phases.js';
 import type { JobState, NodeState } from '../../../bootstrap/job-state.js';
 import type { FailureAsker } from '../../../bootstrap/ports.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 import { parseConfig } from '../../../agent/config/parse.js';
 import { FakeClock } from '../../lib/fake-clock.js';
 import { FakeBmc } from '../../lib/fake-bmc.js';

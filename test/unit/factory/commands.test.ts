@@ -5,7 +5,7 @@ import { sshKeygenArgs } from '../../../factory/ssh-key.js';
 import { confirm } from '../../../factory/confirm.js';
 import { FakeBmcProbe } from '../../lib/fake-bmc-probe.js';
 import type { RackNode, Inventory } from '../../../agent/inventory/inventory.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 import type { CliContext } from '../../../agent/cli/context.js';
 
 const node = (row: number): RackNode => ({
