@@ -1,7 +1,7 @@
 /** `racker factory [check|reset|gen-ssh-key]`: the factory technician's commands. */
 import { readFile } from 'node:fs/promises';
-import { writeLine, type CliContext } from '../agent/cli/context.js';
-import { parseCommandArgs } from '../agent/cli/args.js';
+import { writeLine, type CliContext } from '../agent/cli-kit/context.js';
+import { parseCommandArgs } from '../agent/cli-kit/args.js';
 import { UsageError } from '../agent/lib/errors.js';
 import { loadConfigLenient } from '../agent/config/parse.js';
 import { factoryCheck, renderCheckReport } from './check.js';

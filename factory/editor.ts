@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import type { CliContext } from '../agent/cli/context.js';
-import { writeLine } from '../agent/cli/context.js';
+import type { CliContext } from '../agent/cli-kit/context.js';
+import { writeLine } from '../agent/cli-kit/context.js';
 import type { Config } from '../agent/config/schema.js';
 import { oemFiles } from '../agent/config/paths.js';
 import { readCredentials } from '../agent/inventory/credentials.js';

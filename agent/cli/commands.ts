@@ -2,7 +2,7 @@
  * The `racker` commands. Each lives in its own module, loaded only when used, so `racker status`
  * does not pay for the factory TUI's dependencies.
  */
-import type { CliContext } from './context.js';
+import type { CliContext } from '../cli-kit/context.js';
 
 export interface CommandModule {
   run(args: string[], ctx: CliContext): Promise<number>;

@@ -6,8 +6,8 @@
  */
 import t from '@bomb.sh/tab';
 import { COMMANDS } from './commands.js';
-import { parseCommandArgs } from './args.js';
-import { writeLine, type CliContext } from './context.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
 import { commandHelp, type HelpOption } from './help-text.js';
 import { UsageError } from '../lib/errors.js';
 

@@ -3,8 +3,8 @@
  * by any MAC of their row, host name or row number; BMC settings come from the address plan and
  * bmc.nodes. --all prints one line per node and a count, and fails if any node failed.
  */
-import { writeLine, type CliContext } from './context.js';
-import { parseCommandArgs } from './args.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
 import { UsageError, isRackerError } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
 import { loadInventory, type Inventory } from '../inventory/inventory.js';

@@ -1,11 +1,11 @@
 /** `racker`: dispatch to a command; every failure goes through handleError. */
 import { COMMANDS } from './commands.js';
 import { topLevelHelp } from './top-help.js';
-import { processContext, writeLine, type CliContext } from './context.js';
-import { handleError } from './handle-error.js';
+import { processContext, writeLine, type CliContext } from '../cli-kit/context.js';
+import { handleError } from '../cli-kit/handle-error.js';
 import { UsageError, ExitCode } from '../lib/errors.js';
-import { commandFirst } from './args.js';
-import { didYouMean } from './suggest.js';
+import { commandFirst } from '../cli-kit/args.js';
+import { didYouMean } from '../cli-kit/suggest.js';
 
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
   const [name, ...rest] = commandFirst(argv);

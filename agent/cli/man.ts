@@ -3,8 +3,8 @@
  * `racker <command> --help` print (help-text.ts). `racker man | man -l -` reads it.
  */
 import { COMMANDS } from './commands.js';
-import { parseCommandArgs } from './args.js';
-import { writeLine, type CliContext } from './context.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
 import { commandHelpText } from './help-text.js';
 import { topLevelHelp } from './top-help.js';
 

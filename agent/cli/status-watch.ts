@@ -3,7 +3,7 @@
  * and every few seconds anyway so "since" columns move on. When the agent goes away the last
  * persisted state is shown, marked, until it is back. Ctrl-C ends it with status 0.
  */
-import { writeLine, type CliContext } from './context.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
 import { collectStatus, formatView, type StatusSource } from './status.js';
 import { isRackerError } from '../lib/errors.js';
 

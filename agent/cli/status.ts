@@ -2,8 +2,8 @@
  * `racker status [--full] [--json] [--watch]`: every node's BMC, power and provisioning phase from
  * the agent; when the agent is not running, the last persisted state, clearly marked as such.
  */
-import { writeLine, type CliContext } from './context.js';
-import { parseCommandArgs } from './args.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
 import { ErrorCodes, RackerError, UsageError, isSystemError } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
 import { AgentClient } from '../api/client.js';
@@ -13,7 +13,7 @@ import type { AgentEvent } from '../state/event-log.js';
 import type { NodeRecord } from '../state/records.js';
 import type { Logger } from '../lib/log.js';
 import { renderStatus, type StatusView } from './status-render.js';
-import { terminalSafe } from './terminal-text.js';
+import { terminalSafe } from '../cli-kit/terminal-text.js';
 import { watchStatus } from './status-watch.js';
 
 const USAGE = 'racker status [--full] [--json] [--watch] [--config FILE]';

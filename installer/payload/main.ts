@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exec } from '../../agent/lib/exec.js';
 import { createLogger } from '../../agent/lib/log.js';
-import { handleError } from '../../agent/cli/handle-error.js';
+import { handleError } from '../../agent/cli-kit/handle-error.js';
 import { UsageError } from '../../agent/lib/errors.js';
 import { loadBuildConf } from '../../agent/config/build-conf.js';
 import { buildPayload, defaultCacheDir } from './build.js';
