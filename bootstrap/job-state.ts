@@ -2,7 +2,7 @@
  * The bootstrap job's persisted state: one record per node, saved after every transition so a
  * restarted agent resumes without re-provisioning finished nodes.
  */
-import type { Phase } from './phases.js';
+import type { Phase } from '../agent/state/phases.js';
 import type { NodeFailure } from './failure.js';
 import type { ObservationKind } from './ports.js';
 
