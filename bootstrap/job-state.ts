@@ -4,7 +4,7 @@
  */
 import type { Phase } from '../agent/state/phases.js';
 import type { NodeFailure } from './failure.js';
-import type { ObservationKind } from './ports.js';
+import type { ObservationKind } from './observation.js';
 
 export type NodeStatus = 'pending' | 'running' | 'done' | 'failed' | 'excluded' | 'cancelled' | 'skipped';
 

@@ -2,7 +2,7 @@
  * The phases of one node's provisioning, in order, with what completes each, what a missed
  * deadline escalates to, and what the operator should check when it finally fails.
  */
-import type { Observation } from './ports.js';
+import type { Observation } from './observation.js';
 import { PHASES, type Phase } from '../agent/state/phases.js';
 
 

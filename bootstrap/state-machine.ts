@@ -8,7 +8,8 @@
  * escalates (ESCALATIONS in phases.ts) before the node fails; a failure names the node, the phase,
  * the last observation and what to check. Time comes from the injected Clock only.
  */
-import { clockSleep, type BootDeviceSetting, type BootControl, type BootStore, type Clock, type NodeRef, type Observation } from './ports.js';
+import { clockSleep, type BootDeviceSetting, type BootControl, type BootStore, type Clock, type NodeRef } from './ports.js';
+import type { Observation } from './observation.js';
 import { ACTION_PHASES, ESCALATIONS, completes, phaseHint, phaseIndex, reportedHint, type Escalation } from './phases.js';
 import { PHASES, type Phase } from '../agent/state/phases.js';
 import type { NodeFailure } from './failure.js';
