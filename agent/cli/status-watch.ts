@@ -4,7 +4,7 @@
  * persisted state is shown, marked, until it is back. Ctrl-C ends it with status 0.
  */
 import { writeLine, type CliContext } from '../cli-kit/context.js';
-import { collectStatus, formatView, type StatusSource } from './status.js';
+import { collectStatus, formatView, type StatusSource } from './status-source.js';
 import { isRackerError } from '../lib/errors.js';
 
 const CLEAR = '\x1b[H\x1b[2J';
