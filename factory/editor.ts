@@ -17,7 +17,8 @@ import { agentSocketPath, requestReload } from './agent-client.js';
 import { AgentDiscoverySource } from './discovery.js';
 import { saveMetadata } from './save.js';
 import { emptyTable, importCsv, tableToCsv, type Table } from './table-model.js';
-import { initialState, isDirty, type SessionState, type Status } from './session.js';
+import { initialState, isDirty } from './session.js';
+import type { SessionState, Status } from './session-state.js';
 import type { CredentialsInput } from './credentials-input.js';
 
 export async function runFactoryEditor(config: Config, ctx: CliContext): Promise<number> {

@@ -8,7 +8,7 @@ import { NODES_CSV_COLUMNS } from '../../agent/inventory/nodes-csv.js';
 import { normalizeMac } from '../../agent/lib/mac.js';
 import { COLUMN_COUNT, isEmptyRow, isMacColumn, normalizeCellInput } from '../table-model.js';
 import { cellKey, problemsAt } from '../table-validate.js';
-import type { SessionState } from '../session.js';
+import type { SessionState } from '../session-state.js';
 import { fit, line, seg, type Segment } from './text.js';
 
 const MAC_WIDTH = 17;

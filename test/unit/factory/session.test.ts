@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { initialState, reduce, afterSave, afterDiscovery, dropMac, isDirty, type Key, type SessionState, type Effect } from '../../../factory/session.js';
+import { initialState, reduce, afterSave, afterDiscovery, dropMac, isDirty } from '../../../factory/session.js';
+import type { Key, SessionState, Effect } from '../../../factory/session-state.js';
 import { emptyTable, tableFromCells, type Cells } from '../../../factory/table-model.js';
 import { renderScreen, helpBar } from '../../../factory/tui/render.js';
 import { stripTags } from '../../../factory/tui/text.js';
