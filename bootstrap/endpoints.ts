@@ -3,7 +3,7 @@
  * API and /assets), the phone-home endpoint and the installed-OS Ignition. One place, so the
  * generated configs, the profiles and the dry-run agree.
  */
-import type { Mac } from '../agent/inventory/mac.js';
+import type { Mac } from '../agent/lib/mac.js';
 
 export interface Endpoints {
   /** http://<management address>:<port> */

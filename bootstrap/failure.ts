@@ -1,6 +1,6 @@
 /** A node's failure as the operator sees it: which node, which phase, what was last seen, what to do. */
 import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
-import type { Phase } from './phases.js';
+import type { Phase } from '../agent/state/phases.js';
 
 export interface NodeFailure {
   mac: string;

@@ -4,7 +4,7 @@
  * the installer Ignition; and a group selected by MAC and `os=installed` (two selector keys, so it
  * outranks the first) whose profile holds only the installed system's Ignition. Pure.
  */
-import { macHex, type Mac } from '../agent/inventory/mac.js';
+import { macHex, type Mac } from '../agent/lib/mac.js';
 import type { BootStore, MatchboxGroup, MatchboxProfile } from './ports.js';
 import { installIgnitionUrl, type Endpoints } from './endpoints.js';
 import type { PlannedNode } from './plan.js';

@@ -2,9 +2,9 @@
  * The bootstrap job's persisted state: one record per node, saved after every transition so a
  * restarted agent resumes without re-provisioning finished nodes.
  */
-import type { Phase } from './phases.js';
+import type { Phase } from '../agent/state/phases.js';
 import type { NodeFailure } from './failure.js';
-import type { ObservationKind } from './ports.js';
+import type { ObservationKind } from './observation.js';
 
 export type NodeStatus = 'pending' | 'running' | 'done' | 'failed' | 'excluded' | 'cancelled' | 'skipped';
 

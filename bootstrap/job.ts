@@ -9,7 +9,7 @@
  * run by at most one machine at a time; cancel aborts every machine and no node starts afterwards.
  */
 import type { BootControl, BootStore, Clock, FailureAsker, NodeRef, ProgressObservations, StateSink } from './ports.js';
-import type { Phase } from './phases.js';
+import type { Phase } from '../agent/state/phases.js';
 import type { NodeFailure } from './failure.js';
 import { UNFINISHED, newNodeState, resumePhase, type JobState, type NodeState } from './job-state.js';
 import { NodeMachine } from './state-machine.js';

@@ -2,7 +2,7 @@
  * Every Ignition config of a bootstrap, per provisioned node: the installer's and the installed
  * system's. Pure: tokens, the resolved Flatcar version, snippets and the Kubernetes parts are inputs.
  */
-import type { Mac } from '../agent/inventory/mac.js';
+import type { Mac } from '../agent/lib/mac.js';
 import type { BootstrapPlan, PlannedNode } from './plan.js';
 import { activeNodes } from './plan.js';
 import type { Endpoints } from './endpoints.js';

@@ -3,7 +3,8 @@
  * the injected clock. Observations are kept (not consumed): a later phase may already have been
  * proven by what arrived while an earlier one was still being waited for.
  */
-import type { Clock, Observation } from './ports.js';
+import type { Clock } from './ports.js';
+import type { Observation } from './observation.js';
 
 interface Waiter {
   match: (o: Observation) => boolean;

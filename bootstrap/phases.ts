@@ -2,14 +2,9 @@
  * The phases of one node's provisioning, in order, with what completes each, what a missed
  * deadline escalates to, and what the operator should check when it finally fails.
  */
-import type { Observation } from './ports.js';
+import type { Observation } from './observation.js';
+import { PHASES, type Phase } from '../agent/state/phases.js';
 
-export const PHASES = [
-  'bmc-check', 'boot-override', 'power-cycle',
-  'dhcp', 'boot-ipxe', 'ipxe', 'kernel', 'install-ignition', 'installing',
-  'boot-disk', 'reboot', 'ready', 'joined',
-] as const;
-export type Phase = (typeof PHASES)[number];
 
 /** Phases where the agent acts (BMC commands) rather than waits for the node. */
 export const ACTION_PHASES: readonly Phase[] = ['bmc-check', 'boot-override', 'power-cycle', 'boot-disk'];

@@ -5,7 +5,7 @@
  * types matched inside other fields, original-racker.md §8.11).
  */
 import { ErrorCodes, ValidationError, type Problem } from '../agent/lib/errors.js';
-import type { Mac } from '../agent/inventory/mac.js';
+import type { Mac } from '../agent/lib/mac.js';
 import type { Inventory } from '../agent/inventory/inventory.js';
 import { nodesNamed, rackNodeNames, refMac } from '../agent/inventory/node-ref.js';
 import type { Answers, ProvisionType } from './answers.js';

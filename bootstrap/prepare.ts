@@ -8,7 +8,7 @@ import { ErrorCodes, RackerError, ValidationError, formatProblem, type Problem }
 import { etcFiles } from '../agent/config/paths.js';
 import type { Config } from '../agent/config/schema.js';
 import { loadInventory, type Inventory } from '../agent/inventory/inventory.js';
-import type { Mac } from '../agent/inventory/mac.js';
+import type { Mac } from '../agent/lib/mac.js';
 import type { Answers } from './answers.js';
 import { answersFile } from './answers.js';
 import { macDirectory, planBootstrap, activeNodes, type BootstrapPlan } from './plan.js';

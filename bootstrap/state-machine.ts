@@ -8,8 +8,10 @@
  * escalates (ESCALATIONS in phases.ts) before the node fails; a failure names the node, the phase,
  * the last observation and what to check. Time comes from the injected Clock only.
  */
-import { clockSleep, type BootDeviceSetting, type BootControl, type BootStore, type Clock, type NodeRef, type Observation } from './ports.js';
-import { ACTION_PHASES, ESCALATIONS, PHASES, completes, phaseHint, phaseIndex, reportedHint, type Escalation, type Phase } from './phases.js';
+import { clockSleep, type BootDeviceSetting, type BootControl, type BootStore, type Clock, type NodeRef } from './ports.js';
+import type { Observation } from './observation.js';
+import { ACTION_PHASES, ESCALATIONS, completes, phaseHint, phaseIndex, reportedHint, type Escalation } from './phases.js';
+import { PHASES, type Phase } from '../agent/state/phases.js';
 import type { NodeFailure } from './failure.js';
 import { HISTORY_LIMIT, type NodeState } from './job-state.js';
 import type { ObservationInbox } from './observation-inbox.js';

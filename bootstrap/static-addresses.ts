@@ -16,7 +16,7 @@
  */
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node, type Pair } from 'yaml';
 import type { Problem } from '../agent/lib/errors.js';
-import { normalizeMac, type Mac } from '../agent/inventory/mac.js';
+import { normalizeMac, type Mac } from '../agent/lib/mac.js';
 import { ipFamily, inSubnet, isLinkLocalV6, parseInterface, type Interface } from './ip.js';
 
 export interface StaticAddressing {

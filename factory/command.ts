@@ -1,9 +1,9 @@
 /** `racker factory [check|reset|gen-ssh-key]`: the factory technician's commands. */
 import { readFile } from 'node:fs/promises';
-import { writeLine, type CliContext } from '../agent/cli/context.js';
-import { parseCommandArgs } from '../agent/cli/args.js';
+import { writeLine, type CliContext } from '../agent/cli-kit/context.js';
+import { parseCommandArgs } from '../agent/cli-kit/args.js';
 import { UsageError } from '../agent/lib/errors.js';
-import { loadConfigLenient } from '../agent/config/parse.js';
+import { loadConfigLenient } from '../agent/config/load-lenient.js';
 import { factoryCheck, renderCheckReport } from './check.js';
 import { runFactoryEditor } from './editor.js';
 import { loadInventory } from '../agent/inventory/inventory.js';

@@ -4,7 +4,7 @@
  * naming the flag that confirms in advance.
  */
 import { createInterface } from 'node:readline/promises';
-import type { CliContext } from '../agent/cli/context.js';
+import type { CliContext } from '../agent/cli-kit/context.js';
 import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
 
 export async function confirm(ctx: CliContext, question: string, flag: string): Promise<boolean> {

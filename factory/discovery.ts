@@ -7,7 +7,7 @@
  * Contract with the agent (see docs/factory-procedure.md): `GET /v1/discovery` answers
  * `{"macs": [{"mac", "ip"?, "hostname"?, "vendorClass"?, "lastSeen"?}]}`.
  */
-import { normalizeMac, type Mac } from '../agent/inventory/mac.js';
+import { normalizeMac, type Mac } from '../agent/lib/mac.js';
 import type { Config } from '../agent/config/schema.js';
 import { stateFiles } from '../agent/config/paths.js';
 import { agentRequest, agentSocketPath } from './agent-client.js';

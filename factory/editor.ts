@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import type { CliContext } from '../agent/cli/context.js';
-import { writeLine } from '../agent/cli/context.js';
+import type { CliContext } from '../agent/cli-kit/context.js';
+import { writeLine } from '../agent/cli-kit/context.js';
 import type { Config } from '../agent/config/schema.js';
 import { oemFiles } from '../agent/config/paths.js';
 import { readCredentials } from '../agent/inventory/credentials.js';
@@ -17,7 +17,8 @@ import { agentSocketPath, requestReload } from './agent-client.js';
 import { AgentDiscoverySource } from './discovery.js';
 import { saveMetadata } from './save.js';
 import { emptyTable, importCsv, tableToCsv, type Table } from './table-model.js';
-import { initialState, isDirty, type SessionState, type Status } from './session.js';
+import { initialState, isDirty } from './session.js';
+import type { SessionState, Status } from './session-state.js';
 import type { CredentialsInput } from './credentials-input.js';
 
 export async function runFactoryEditor(config: Config, ctx: CliContext): Promise<number> {

@@ -7,7 +7,7 @@
  */
 import type { Config } from '../agent/config/schema.js';
 import type { Inventory, RackNode } from '../agent/inventory/inventory.js';
-import { normalizeMac } from '../agent/inventory/mac.js';
+import { normalizeMac } from '../agent/lib/mac.js';
 import { isRackerError } from '../agent/lib/errors.js';
 import type { BmcPool } from '../agent/bmc/pool.js';
 import { nodeBmc } from '../agent/bmc/targets.js';

@@ -5,7 +5,7 @@
  * Supermicro BMC or NIC; the panel says "vendor", never more than it knows. Deliberately small: the
  * full IEEE registry is 4 MB and changes monthly.
  */
-import type { Mac } from '../agent/inventory/mac.js';
+import type { Mac } from '../agent/lib/mac.js';
 
 const VENDORS: Record<string, readonly string[]> = {
   Supermicro: ['00:25:90', '0c:c4:7a', 'ac:1f:6b', '3c:ec:ef', '00:30:48'],

@@ -3,18 +3,8 @@
  * barcode scanner's "MAC + Enter" fills a cell and moves on), adding, deleting and reordering
  * rows. Enter in the last cell of the last row adds a row, so a rack can be scanned in one go.
  */
-import { COLUMN_COUNT, addRow, getCell, moveRow, setCell, type Table } from './table-model.js';
-import { typed, withTable, type Key, type SessionState } from './session.js';
-
-export function clampCursor(table: Table, c: { row: number; col: number }): { row: number; col: number } {
-  return { row: Math.max(0, Math.min(c.row, table.rows.length - 1)), col: Math.max(0, Math.min(c.col, COLUMN_COUNT - 1)) };
-}
-
-/** Finish an edit: the typed text goes into the cell (normalised). */
-export function commitEdit(s: SessionState): SessionState {
-  if (s.edit === undefined) return s;
-  return { ...withTable(s, setCell(s.table, s.cursor.row, s.cursor.col, s.edit.buffer)), edit: undefined };
-}
+import { COLUMN_COUNT, addRow, getCell, moveRow, setCell } from './table-model.js';
+import { clampCursor, commitEdit, typed, withTable, type Key, type SessionState } from './session-state.js';
 
 export function nodesKey(s: SessionState, key: Key): SessionState {
   return s.edit === undefined ? navigate(s, key) : editing(s, s.edit.buffer, key);

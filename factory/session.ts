@@ -8,57 +8,12 @@ import type { CredentialsInput } from './credentials-input.js';
 import { validateCredentials } from './credentials-input.js';
 import type { DiscoverySnapshot } from './discovery.js';
 import { sameContent, type Table } from './table-model.js';
-import { validateTable, type TableValidation, type ValidationContext } from './table-validate.js';
+import { validateTable, type ValidationContext } from './table-validate.js';
 import type { ImportResult } from './table-model.js';
 import type { SaveResult } from './save.js';
 import { describeReload } from './agent-client.js';
-import { nodesKey, clampCursor, commitEdit } from './session-nodes.js';
-
-export type Screen = 'credentials' | 'nodes' | 'summary';
-
-export type Modal =
-  | { kind: 'quit' }
-  | { kind: 'delete'; row: number }
-  | { kind: 'import'; path: string }
-  | { kind: 'discovery'; selected: number };
-
-export type Effect = { kind: 'quit' } | { kind: 'save' } | { kind: 'import'; path: string } | { kind: 'discover' };
-
-export interface Status {
-  text: string;
-  tone: 'info' | 'error' | 'ok';
-}
-
-export interface SessionState {
-  readonly screen: Screen;
-  readonly creds: CredentialsInput;
-  readonly credField: 0 | 1 | 2;
-  readonly table: Table;
-  readonly cursor: { readonly row: number; readonly col: number };
-  /** The text being typed into the cursor's cell, when editing. */
-  readonly edit: { readonly buffer: string } | undefined;
-  readonly modal: Modal | undefined;
-  readonly discovery: DiscoverySnapshot | 'loading' | undefined;
-  readonly status: Status | undefined;
-  readonly validation: TableValidation;
-  readonly ctx: ValidationContext;
-  /** What is on disk, to tell whether there are unsaved changes. */
-  readonly saved: { readonly table: Table; readonly creds: CredentialsInput };
-  readonly lastSave: SaveResult | undefined;
-  /** Where the files go, for the summary. */
-  readonly oemDir: string;
-}
-
-/** A key as blessed reports it: `full` like `C-s`, `S-up`, `a`; `ch` the character typed, if any. */
-export interface Key {
-  full: string;
-  ch?: string | undefined;
-}
-
-export interface Step {
-  state: SessionState;
-  effects: Effect[];
-}
+import { nodesKey } from './session-nodes.js';
+import { commitEdit, typed, withTable, type Key, type Modal, type SessionState, type Status, type Step } from './session-state.js';
 
 export function initialState(init: { table: Table; creds: CredentialsInput; ctx: ValidationContext; oemDir: string; status?: Status }): SessionState {
   const credsMissing = validateCredentials(init.creds).length > 0;
@@ -82,18 +37,6 @@ export function initialState(init: { table: Table; creds: CredentialsInput; ctx:
 
 export const isDirty = (s: SessionState): boolean =>
   !sameContent(s.table, s.saved.table) || s.creds.user !== s.saved.creds.user || s.creds.password !== s.saved.creds.password;
-
-/** A printable character typed (not a control key). */
-export function typed(key: Key): string | undefined {
-  const ch = key.ch;
-  if (ch === undefined || ch.length !== 1 || key.full.startsWith('C-') || key.full.startsWith('M-')) return undefined;
-  return ch >= ' ' && ch !== '\x7f' ? ch : undefined;
-}
-
-/** Replace the table, revalidating and keeping the cursor inside it. */
-export function withTable(s: SessionState, table: Table, cursor = s.cursor): SessionState {
-  return { ...s, table, validation: validateTable(table, s.ctx), cursor: clampCursor(table, cursor) };
-}
 
 const GLOBAL_KEYS = new Set(['f2', 'f3', 'f4', 'C-r', 'C-o', 'C-s', 'f10', 'C-c']);
 

@@ -7,7 +7,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { NODES_CSV_COLUMNS, formatNodesCsv } from '../agent/inventory/nodes-csv.js';
-import { looksLikeMac, normalizeMac, type Mac } from '../agent/inventory/mac.js';
+import { looksLikeMac, normalizeMac, type Mac } from '../agent/lib/mac.js';
 
 export const COLUMN_COUNT = NODES_CSV_COLUMNS.length;
 /** Columns 0–2 hold MACs; 3 is the node type, 4 the comments. */

@@ -9,7 +9,7 @@ import { parseNodesCsv, NODES_CSV_COLUMNS } from '../agent/inventory/nodes-csv.j
 import { findManagementNode } from '../agent/inventory/management-node.js';
 import { assignHostnames } from '../agent/inventory/hostnames.js';
 import { planAddresses } from '../agent/inventory/address-plan.js';
-import { normalizeMac, type Mac } from '../agent/inventory/mac.js';
+import { normalizeMac, type Mac } from '../agent/lib/mac.js';
 import type { LocalInterface } from '../agent/inventory/local-interfaces.js';
 import { parseSubnet } from '../agent/lib/ipv4.js';
 import { isRackerError } from '../agent/lib/errors.js';

@@ -10,12 +10,12 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
+import { isSafeRelativePath } from '../agent/lib/relative-path.js';
+import { MANIFEST_FILE } from '../agent/config/paths.js';
 
 // As a CommonJS module: importing node:crypto as an ES module reads all its exports, which loads
-// WebCrypto; every command pays for this module (agent/config/ipxe-dir.ts names MANIFEST_FILE).
+// WebCrypto.
 const { createHash } = process.getBuiltinModule('node:crypto');
-
-export const MANIFEST_FILE = 'MANIFEST';
 
 export interface ManifestEntry {
   path: string;
@@ -44,12 +44,6 @@ export function parseManifest(text: string, where: string): ManifestEntry[] {
     entries.push({ sha256: m[1] as string, path });
   });
   return entries;
-}
-
-/** A relative path with no `.`/`..` segments, no empty segments and no leading slash. */
-export function isSafeRelativePath(path: string): boolean {
-  if (path === '' || path.startsWith('/') || path.includes('\0') || path.includes('\\')) return false;
-  return path.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }
 
 export async function sha256File(path: string): Promise<string> {

@@ -2,8 +2,8 @@
  * `racker-sim`: the simulated rack (QEMU servers with OpenIPMI ipmi_sim BMCs in network
  * namespaces). One module per command, each exporting `run(args, ctx)`.
  */
-import { handleError } from '../agent/cli/handle-error.js';
-import { processContext, type CliContext } from '../agent/cli/context.js';
+import { handleError } from '../agent/cli-kit/handle-error.js';
+import { processContext, type CliContext } from '../agent/cli-kit/context.js';
 import { UsageError } from '../agent/lib/errors.js';
 
 const HELP = `usage: racker-sim <command> [options]

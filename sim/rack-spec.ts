@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { planAddresses } from '../agent/inventory/address-plan.js';
-import type { Mac } from '../agent/inventory/mac.js';
+import type { Mac } from '../agent/lib/mac.js';
 import { formatIpv4, parseSubnet, type Subnet } from '../agent/lib/ipv4.js';
 import { UsageError } from '../agent/lib/errors.js';
 

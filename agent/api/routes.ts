@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCodes, RackerError } from '../lib/errors.js';
-import type { HealthReport } from '../daemon/health.js';
+import type { HealthReport } from '../lib/service.js';
 import type { JobRecord, NodeRecord } from '../state/records.js';
 import type { AgentEvent, EventQuery } from '../state/event-log.js';
 import type { DiscoveredMac } from '../state/discovered-macs.js';

@@ -5,7 +5,7 @@
  */
 import type { Inventory, RackNode } from '../inventory/inventory.js';
 import { nodesNamed, rackNodeNames } from '../inventory/node-ref.js';
-import { normalizeMac } from '../inventory/mac.js';
+import { normalizeMac } from '../lib/mac.js';
 import { ErrorCodes, RackerError } from '../lib/errors.js';
 import type { Config } from '../config/schema.js';
 import type { BmcTarget } from './bmc-client.js';

@@ -1,6 +1,6 @@
 /** `racker agent`: run the agent daemon in the foreground (systemd runs it as racker-agent.service). */
-import { writeLine, type CliContext } from './context.js';
-import { parseCommandArgs } from './args.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
 import { UsageError } from '../lib/errors.js';
 import { rackerVersion } from './version.js';
 

@@ -3,13 +3,13 @@
  * detaches), --attach, --answer and --cancel. The job always runs in the agent; these only watch
  * and steer it, so losing the terminal never stops provisioning.
  */
-import { writeLine, type CliContext } from './context.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
 import { ErrorCodes, RackerError, UsageError } from '../lib/errors.js';
 import type { AgentClient } from '../api/client.js';
 import type { JobRecord, NodeRecord } from '../state/records.js';
 import { watchJob, type JobApi } from './bootstrap-watch.js';
 import { EXIT_DETACHED, exitCodeFor, isFinished, renderResult, resultJson } from './bootstrap-result.js';
-import { terminalSafe } from './terminal-text.js';
+import { terminalSafe } from '../cli-kit/terminal-text.js';
 import { jobHeadline } from './bootstrap-progress.js';
 import { TerminalQuestionPrompter } from './prompt.js';
 

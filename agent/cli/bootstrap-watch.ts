@@ -12,7 +12,7 @@ import type { Writable } from 'node:stream';
 import { ErrorCodes, isRackerError } from '../lib/errors.js';
 import { sleep } from '../lib/backoff.js';
 import type { JobQuestion, JobRecord, NodeRecord } from '../state/records.js';
-import { escapeControlsKeepLines, terminalSafe } from './terminal-text.js';
+import { escapeControlsKeepLines, terminalSafe } from '../cli-kit/terminal-text.js';
 import { answerCommand, initialPlainState, jobNodes, plainChanges, renderLive, type JobView } from './bootstrap-progress.js';
 import { isFinished } from './bootstrap-result.js';
 

@@ -8,8 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { writeLine, type CliContext } from './context.js';
-import { parseCommandArgs } from './args.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
 import { agentJobs, answerJob, cancelJob, findJob, followJob } from './bootstrap-control.js';
 import { EXIT_DETACHED } from './bootstrap-result.js';
 import { AgentClient } from '../api/client.js';

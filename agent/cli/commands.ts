@@ -2,17 +2,7 @@
  * The `racker` commands. Each lives in its own module, loaded only when used, so `racker status`
  * does not pay for the factory TUI's dependencies.
  */
-import type { CliContext } from './context.js';
-
-export interface CommandModule {
-  run(args: string[], ctx: CliContext): Promise<number>;
-}
-
-export interface CommandEntry {
-  name: string;
-  summary: string;
-  load: () => Promise<CommandModule>;
-}
+import type { CommandEntry } from './command-entry.js';
 
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'bootstrap', summary: 'provision the rack with Flatcar, optionally as a Kubernetes cluster (--dry-run shows the plan)', load: () => import('./bootstrap.js') },

@@ -5,9 +5,9 @@
  * command's --help text (help-text.ts), so completion knows exactly what the help says.
  */
 import t from '@bomb.sh/tab';
-import { COMMANDS } from './commands.js';
-import { parseCommandArgs } from './args.js';
-import { writeLine, type CliContext } from './context.js';
+import type { CommandEntry } from './command-entry.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
 import { commandHelp, type HelpOption } from './help-text.js';
 import { UsageError } from '../lib/errors.js';
 
@@ -35,8 +35,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
 }
 
 /** Answer one completion request (the words typed after `racker`); tab prints the candidates. */
-export async function complete(words: readonly string[]): Promise<number> {
-  await define(words);
+export async function complete(words: readonly string[], commands: readonly CommandEntry[]): Promise<number> {
+  await define(words, commands);
   t.parse([...words]);
   return 0;
 }
@@ -54,9 +54,9 @@ function addOptions(target: { option(value: string, description: string, handler
  * Every command by name and summary; the options and subcommands of the one being typed only (its
  * module is loaded for its help text: loading all of them would slow every TAB down).
  */
-async function define(words: readonly string[]): Promise<void> {
+async function define(words: readonly string[], commands: readonly CommandEntry[]): Promise<void> {
   const typed = words.length > 1 ? words[0] : undefined;
-  for (const entry of COMMANDS) {
+  for (const entry of commands) {
     const cmd = t.command(entry.name, entry.summary);
     if (entry.name !== typed) continue;
     const help = await commandHelp(entry);

@@ -1,5 +1,5 @@
 /** `racker get`: install a given version (see install-command.ts). */
-import type { CliContext } from './context.js';
+import type { CliContext } from '../cli-kit/context.js';
 import { runInstallCommand } from './install-command.js';
 
 export const run = (args: string[], ctx: CliContext): Promise<number> => runInstallCommand('get', args, ctx);

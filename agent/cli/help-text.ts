@@ -3,7 +3,7 @@
  * page are derived from it here, so they cannot drift from what `racker <command> --help` says.
  */
 import { PassThrough } from 'node:stream';
-import type { CommandEntry } from './commands.js';
+import type { CommandEntry } from './command-entry.js';
 
 export interface HelpOption {
   /** `--name` */
@@ -36,7 +36,8 @@ export async function commandHelpText(entry: CommandEntry): Promise<string> {
   let text = '';
   out.on('data', (c: Buffer) => { text += c.toString(); });
   const mod = await entry.load();
-  await mod.run(['--help'], { stdout: out, stderr: out, stdin: new PassThrough(), env: process.env });
+  // No command table: --help describes the one command.
+  await mod.run(['--help'], { stdout: out, stderr: out, stdin: new PassThrough(), env: process.env }, []);
   return text;
 }
 

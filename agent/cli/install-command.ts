@@ -10,9 +10,9 @@ import { installFromSource, hostInstallDeps, type InstallerEnv, type Request } f
 import { rollback } from '../../installer/extractor/rollback.js';
 import { renderSwitch } from '../../installer/extractor/switch-version.js';
 import { isVersion } from '../../installer/versions.js';
-import { parseCommandArgs } from './args.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
 import { readVersionMarker, writeVersionMarker } from '../../factory/version-marker.js';
-import { writeLine, type CliContext } from './context.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
 
 export type InstallCommand = 'update' | 'upgrade' | 'get' | 'rollback';
 

@@ -3,8 +3,8 @@
  * by any MAC of their row, host name or row number; BMC settings come from the address plan and
  * bmc.nodes. --all prints one line per node and a count, and fails if any node failed.
  */
-import { writeLine, type CliContext } from './context.js';
-import { parseCommandArgs } from './args.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
 import { UsageError, isRackerError } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
 import { loadInventory, type Inventory } from '../inventory/inventory.js';
@@ -16,7 +16,7 @@ import { ACTION_USAGE, parseAction, renderDetail, runAction, summarize, type Act
 import { describeBootFlags } from '../bmc/ipmi/commands.js';
 import { DETACH_HINT, openConsole } from '../bmc/ipmitool/console.js';
 import type { Config } from '../config/schema.js';
-import { normalizeMac } from '../inventory/mac.js';
+import { normalizeMac } from '../lib/mac.js';
 
 const USAGE = 'racker ipmi <node|--all> [ACTION] [--once] [--legacy] [--json] [--config FILE]';
 const HELP = `usage: ${USAGE}

@@ -2,9 +2,9 @@
  * `racker man`: racker's manual page in roff, made from the same help texts `racker --help` and
  * `racker <command> --help` print (help-text.ts). `racker man | man -l -` reads it.
  */
-import { COMMANDS } from './commands.js';
-import { parseCommandArgs } from './args.js';
-import { writeLine, type CliContext } from './context.js';
+import type { CommandEntry } from './command-entry.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
 import { commandHelpText } from './help-text.js';
 import { topLevelHelp } from './top-help.js';
 
@@ -23,18 +23,18 @@ function verbatim(text: string): string {
   return `.nf\n${roffText(text.trimEnd())}\n.fi`;
 }
 
-export async function manPage(version: string): Promise<string> {
+export async function manPage(version: string, commands: readonly CommandEntry[]): Promise<string> {
   const out = [
     `.TH RACKER 1 "" "racker ${version}" "racker manual"`,
     '.SH NAME',
     'racker \\- provision a bare-metal rack with Flatcar Container Linux from its management node',
     '.SH SYNOPSIS',
-    ...COMMANDS.map((c) => `.B racker ${c.name}\n[\\fIoptions\\fR]\n.br`),
+    ...commands.map((c) => `.B racker ${c.name}\n[\\fIoptions\\fR]\n.br`),
     '.SH DESCRIPTION',
-    verbatim(topLevelHelp()),
+    verbatim(topLevelHelp(commands)),
     '.SH COMMANDS',
   ];
-  for (const entry of COMMANDS) {
+  for (const entry of commands) {
     out.push(`.SS racker ${entry.name}`, verbatim(await commandHelpText(entry)));
   }
   out.push(
@@ -55,13 +55,13 @@ export async function manPage(version: string): Promise<string> {
   return `${out.join('\n')}\n`;
 }
 
-export async function run(args: string[], ctx: CliContext): Promise<number> {
+export async function run(args: string[], ctx: CliContext, commands: readonly CommandEntry[]): Promise<number> {
   const { values } = parseCommandArgs(args, {}, USAGE);
   if (values.help === true) {
     writeLine(ctx.stdout, `usage: ${USAGE}\n\nPrint racker's manual page (roff), made from every command's --help: racker man | man -l -`);
     return 0;
   }
   const { rackerVersion } = await import('./version.js');
-  ctx.stdout.write(await manPage(await rackerVersion()));
+  ctx.stdout.write(await manPage(await rackerVersion(), commands));
   return 0;
 }

@@ -1,5 +1,5 @@
 /** `racker rollback`: return to the previous version (see install-command.ts). */
-import type { CliContext } from './context.js';
+import type { CliContext } from '../cli-kit/context.js';
 import { runInstallCommand } from './install-command.js';
 
 export const run = (args: string[], ctx: CliContext): Promise<number> => runInstallCommand('rollback', args, ctx);

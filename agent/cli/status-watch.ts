@@ -3,8 +3,8 @@
  * and every few seconds anyway so "since" columns move on. When the agent goes away the last
  * persisted state is shown, marked, until it is back. Ctrl-C ends it with status 0.
  */
-import { writeLine, type CliContext } from './context.js';
-import { collectStatus, formatView, type StatusSource } from './status.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
+import { collectStatus, formatView, type StatusSource } from './status-source.js';
 import { isRackerError } from '../lib/errors.js';
 
 const CLEAR = '\x1b[H\x1b[2J';

@@ -2,18 +2,13 @@
  * `racker status [--full] [--json] [--watch]`: every node's BMC, power and provisioning phase from
  * the agent; when the agent is not running, the last persisted state, clearly marked as such.
  */
-import { writeLine, type CliContext } from './context.js';
-import { parseCommandArgs } from './args.js';
-import { ErrorCodes, RackerError, UsageError, isSystemError } from '../lib/errors.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
+import { UsageError } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
 import { AgentClient } from '../api/client.js';
 import { readSocketPath } from '../api/socket-path.js';
-import type { AgentInfo } from '../api/routes.js';
-import type { AgentEvent } from '../state/event-log.js';
-import type { NodeRecord } from '../state/records.js';
-import type { Logger } from '../lib/log.js';
-import { renderStatus, type StatusView } from './status-render.js';
-import { terminalSafe } from './terminal-text.js';
+import { collectStatus, formatView, type StatusSource } from './status-source.js';
 import { watchStatus } from './status-watch.js';
 
 const USAGE = 'racker status [--full] [--json] [--watch] [--config FILE]';
@@ -29,8 +24,6 @@ provisioning phase and since when, last problem.
 When the agent is not running, the last persisted state is shown, clearly marked.
 Exit status 0 when a state was shown, 1 when there is none.`;
 
-const EVENTS_PER_NODE = 5;
-
 export async function run(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, { full: { type: 'boolean' }, watch: { type: 'boolean' } }, USAGE);
   if (values.help === true) {
@@ -44,56 +37,4 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (values.watch === true) return watchStatus(source, options, ctx);
   writeLine(ctx.stdout, formatView(await collectStatus(source, options.full), options));
   return 0;
-}
-
-export interface StatusSource {
-  client: AgentClient;
-  stateDir: string;
-}
-
-export function formatView(view: StatusView, o: { full: boolean; json: boolean }): string {
-  return o.json ? JSON.stringify({ agentRunning: view.source === 'agent', ...view }) : renderStatus(terminalSafe(view), { full: o.full, now: new Date() });
-}
-
-/** Ask the agent; when it is not running, read what it last persisted. */
-export async function collectStatus(s: StatusSource, full: boolean): Promise<StatusView> {
-  try {
-    const { agent, nodes } = await s.client.get<{ agent: AgentInfo; nodes: NodeRecord[] }>('/v1/nodes');
-    const view: StatusView = { source: 'agent', agent: { version: agent.version, pid: agent.pid, startedAt: agent.startedAt }, nodes };
-    if (full) view.events = await eventsByNode(nodes, async (mac) => {
-      const out: AgentEvent[] = [];
-      await s.client.streamEvents(`follow=false&limit=${EVENTS_PER_NODE}&node=${encodeURIComponent(mac)}`, (e) => out.push(e));
-      return out;
-    });
-    return view;
-  } catch (e) {
-    if (!(e instanceof RackerError) || e.code !== ErrorCodes.agentUnavailable) throw e;
-    // Refused by the socket's permissions: the agent runs, and its state file is root's too.
-    if (isSystemError(e.cause, 'EACCES')) throw e;
-    return persistedStatus(s.stateDir, e.message.replace(/^the racker agent is not running \((.*)\)$/, '$1'), full);
-  }
-}
-
-async function persistedStatus(stateDir: string, reason: string, full: boolean): Promise<StatusView> {
-  // Loaded only here: the live path stays fast (status latency is benchmarked, bench/agent).
-  const [{ readStateFile, stateFilePath }, { EventLog }] = await Promise.all([import('../state/state-file.js'), import('../state/event-log.js')]);
-  const doc = await readStateFile(stateDir);
-  if (doc === undefined) {
-    throw new RackerError(ErrorCodes.agentUnavailable, `the racker agent is not running (${reason}) and has never saved a state in ${stateDir}`, { hint: 'start it with `systemctl start racker-agent`; `racker factory check` checks the rack metadata' });
-  }
-  const nodes = Object.values(doc.nodes).sort((a, b) => Number(b.inInventory) - Number(a.inInventory) || a.row - b.row);
-  const view: StatusView = { source: 'persisted', offlineReason: reason, stateFile: stateFilePath(stateDir), savedAt: doc.savedAt, nodes };
-  if (full) {
-    // Reading only: nothing is logged, so pino is not loaded for it.
-    const quiet = { error: () => undefined, warn: () => undefined } as unknown as Logger;
-    const log = new EventLog({ dir: stateDir, maxBytes: Number.MAX_SAFE_INTEGER, keep: 20, log: quiet });
-    view.events = await eventsByNode(nodes, (mac) => log.read({ node: mac, limit: EVENTS_PER_NODE }));
-  }
-  return view;
-}
-
-async function eventsByNode(nodes: readonly NodeRecord[], read: (mac: string) => Promise<AgentEvent[]>): Promise<Record<string, AgentEvent[]>> {
-  const out: Record<string, AgentEvent[]> = {};
-  for (const n of nodes) out[n.mac] = await read(n.mac);
-  return out;
 }

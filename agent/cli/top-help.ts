@@ -1,15 +1,15 @@
 /** `racker --help`: every command with its summary, and the options every command takes. */
-import { COMMANDS } from './commands.js';
+import type { CommandEntry } from './command-entry.js';
 
-export function topLevelHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+export function topLevelHelp(commands: readonly Pick<CommandEntry, 'name' | 'summary'>[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'usage: racker <command> [options]',
     '',
     'racker provisions a bare-metal rack with Flatcar Container Linux from its management node.',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Options for every command (before or after it):',
     '  --config FILE  configuration file (default $RACKER_CONFIG or /etc/racker/racker.yaml)',

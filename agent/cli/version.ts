@@ -3,8 +3,8 @@
  * release source is configured, what `racker update` and `racker upgrade` would install.
  */
 import { readFile } from 'node:fs/promises';
-import { writeLine, type CliContext } from './context.js';
-import { parseCommandArgs } from './args.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
 import { loadConfig } from '../config/load.js';
 import { exec } from '../lib/exec.js';
 import { silentLogger } from '../lib/log.js';

@@ -31,8 +31,7 @@ const FORMAT = 1;
  * test/unit/config/checked-config.test.ts walks parse.js's imports and fails when one is missing.
  */
 export const SCHEMA_MODULES_ELSEWHERE = [
-  'agent/lib/errors.js', 'agent/lib/ipv4.js', 'agent/lib/yaml-lines.js', 'agent/inventory/mac.js',
-  'installer/payload/conf.js', 'installer/manifest.js',
+  'agent/lib/errors.js', 'agent/lib/ipv4.js', 'agent/lib/yaml-lines.js', 'agent/lib/mac.js', 'agent/lib/relative-path.js',
 ] as const;
 
 /** The code files the validation depends on, relative to the code root. */

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MANIFEST_FILE } from '../../installer/manifest.js';
+import { MANIFEST_FILE } from './paths.js';
 
 /** Where Debian's ipxe package puts the boot files. */
 export const DEBIAN_IPXE_DIR = '/usr/lib/ipxe';

@@ -3,14 +3,12 @@
  * line and path), and return it frozen. This module loads yaml and zod; load.ts imports it only
  * when a configuration has not been checked before (load.ts says why).
  */
-import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { yamlLineOf, yamlToJs } from '../lib/yaml-lines.js';
 import { configSchema, type Config } from './schema.js';
-import { configFilePath, envPathDefaults, type Env } from './paths.js';
+import { envPathDefaults, type Env } from './paths.js';
 import { defaultIpxeDir } from './ipxe-dir.js';
 import { ErrorCodes, ValidationError, type Problem } from '../lib/errors.js';
-import { loadConfig, type LoadConfigOptions } from './load.js';
 import { deepFreeze } from './checked-config.js';
 
 /** Validate configuration text. Exported for tests and for `factory check`. */
@@ -47,38 +45,6 @@ export function parseConfig(text: string, file: string | undefined, env: Env = p
 }
 
 /** The schema with the defaults of this environment and of the tree racker runs from. */
-function schemaFor(env: Env): ReturnType<typeof configSchema> {
+export function schemaFor(env: Env): ReturnType<typeof configSchema> {
   return configSchema(envPathDefaults(env), defaultIpxeDir());
-}
-
-/**
- * For checkers that must report every problem: load the configuration, and when it is invalid,
- * return its problems together with a usable configuration in which each invalid top-level section
- * is replaced by its defaults, so the other checks can still run.
- */
-export async function loadConfigLenient(options: LoadConfigOptions = {}): Promise<{ config: Config; problems: Problem[] }> {
-  try {
-    return { config: await loadConfig(options), problems: [] };
-  } catch (e) {
-    if (!(e instanceof ValidationError)) throw e;
-    const env = options.env ?? process.env;
-    const { path } = configFilePath(options.flag, env);
-    const text = await readFile(path, 'utf8');
-    const doc = parseDocument(text);
-    let raw: Record<string, unknown> | null = {};
-    try {
-      if (doc.errors.length === 0) raw = yamlToJs(doc, path, ErrorCodes.config) as Record<string, unknown> | null;
-    } catch {
-      raw = {}; // the problem is in e.problems already; nothing salvageable
-    }
-    const bad = new Set(e.problems.map((p) => (p.field ?? '').split('.')[0] ?? ''));
-    const salvaged = Object.fromEntries(Object.entries(raw ?? {}).filter(([k]) => !bad.has(k)));
-    let config: Config;
-    try {
-      config = deepFreeze({ ...schemaFor(env).parse(salvaged), source: path });
-    } catch {
-      config = parseConfig('', undefined, env); // nothing salvageable: all defaults
-    }
-    return { config, problems: [...e.problems] };
-  }
 }

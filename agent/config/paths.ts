@@ -42,6 +42,9 @@ export function configFilePath(flag: string | undefined, env: Env): { path: stri
   return { path: etcFiles(envPathDefaults(env).etcDir).config, explicit: false };
 }
 
+/** The payload's checksum list at the root of an installed version (installer/manifest.ts writes and checks it). */
+export const MANIFEST_FILE = 'MANIFEST';
+
 /** Files derived from the directories, named once here. */
 export function oemFiles(oemDir: string): { nodesCsv: string; ipmiUser: string; ipmiPassword: string } {
   return {

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCodes, RackerError } from '../lib/errors.js';
-import { parseBuildConf, type Pins } from '../../installer/payload/conf.js';
+import { parseBuildConf, type Pins } from './build-conf.js';
 import { codeRoot } from './ipxe-dir.js';
 
 export type { Pins };

@@ -4,20 +4,8 @@
  * is wedged (a stuck event loop misses the pings too) or whose services have failed.
  */
 import type { Logger } from '../lib/log.js';
-import type { Service } from '../lib/service.js';
+import type { CheckResult, HealthReport, Service } from '../lib/service.js';
 import type { SdNotifier } from './sd-notify.js';
-
-export interface CheckResult {
-  name: string;
-  healthy: boolean;
-  /** Why not, when known (a thrown error or the deadline). */
-  reason?: string;
-}
-
-export interface HealthReport {
-  healthy: boolean;
-  checks: CheckResult[];
-}
 
 /** Runs the healthchecks of the services that have one, each with a deadline. */
 export class HealthMonitor {

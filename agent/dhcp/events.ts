@@ -1,5 +1,5 @@
 /** Everything the DHCP subsystem tells the rest of the agent, as one discriminated union on `type`. */
-import type { Mac } from '../inventory/mac.js';
+import type { Mac } from '../lib/mac.js';
 import type { LeaseEvent } from './leases.js';
 import type { ParsedLogEvent } from './log-parser.js';
 

@@ -7,7 +7,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { normalizeMac, type Mac } from '../inventory/mac.js';
+import { normalizeMac, type Mac } from '../lib/mac.js';
 import { isENOENT } from '../lib/errors.js';
 import { Emitter } from '../lib/emitter.js';
 import type { Logger } from '../lib/log.js';

@@ -8,7 +8,7 @@
  * with another xid or without one arrives, or when the caller flushes (the supervisor does so
  * when the log goes quiet). dnsmasq handles one packet at a time, so blocks never interleave.
  */
-import { normalizeMac, type Mac } from '../inventory/mac.js';
+import { normalizeMac, type Mac } from '../lib/mac.js';
 import { archFromTag, archFromVendorClass } from './client-arch.js';
 
 export const DHCP_MESSAGES = ['DISCOVER', 'OFFER', 'REQUEST', 'ACK', 'NAK', 'DECLINE', 'RELEASE', 'INFORM'] as const;

@@ -9,7 +9,7 @@
 import type { Config } from '../config/schema.js';
 import { stateFiles } from '../config/paths.js';
 import type { Inventory } from '../inventory/inventory.js';
-import type { Mac } from '../inventory/mac.js';
+import type { Mac } from '../lib/mac.js';
 import { ErrorCodes, RackerError } from '../lib/errors.js';
 import { formatIpv4, netmask, type Subnet } from '../lib/ipv4.js';
 import { CLIENT_ARCHES, archTag, type ArchFamily } from './client-arch.js';

@@ -8,7 +8,7 @@
  */
 import { ErrorCodes, RackerError } from '../lib/errors.js';
 import { broadcastAddress, formatIpv4, parseIpv4, subnetContains, type Subnet } from '../lib/ipv4.js';
-import type { Mac } from './mac.js';
+import type { Mac } from '../lib/mac.js';
 
 /** What is stored in the state directory. Stale entries (MACs no longer in nodes.csv) are kept until their address is needed. */
 export interface PersistedPlan {

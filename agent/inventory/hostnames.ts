@@ -4,7 +4,7 @@
  * row edits; {row} names are easier to read and say.
  */
 import type { Problem } from '../lib/errors.js';
-import { macHex } from './mac.js';
+import { macHex } from '../lib/mac.js';
 import type { NodeRecord } from './nodes-csv.js';
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

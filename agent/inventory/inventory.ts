@@ -15,7 +15,7 @@ import { findManagementNode } from './management-node.js';
 import { assignHostnames } from './hostnames.js';
 import { planAddresses, type AddressPlan, type PersistedPlan } from './address-plan.js';
 import { loadPersistedPlan, savePersistedPlan } from './address-store.js';
-import type { Mac } from './mac.js';
+import type { Mac } from '../lib/mac.js';
 
 export interface RackNode extends NodeRecord {
   hostname: string;

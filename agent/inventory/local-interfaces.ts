@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { normalizeMac, type Mac } from './mac.js';
+import { normalizeMac, type Mac } from '../lib/mac.js';
 import { isENOENT } from '../lib/errors.js';
 
 export interface LocalInterface {

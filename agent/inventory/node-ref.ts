@@ -4,7 +4,7 @@
  * aa:bb:…, aa-bb-…, aabbccddeeff, Cisco's aabb.ccdd.eeff), by its host name (full or short, any case)
  * or by its nodes.csv row number. One set of rules, so no command accepts a name another refuses.
  */
-import { normalizeMac } from './mac.js';
+import { normalizeMac } from '../lib/mac.js';
 import type { RackNode } from './inventory.js';
 
 /** What a node can be named by. */

@@ -6,7 +6,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { Problem } from '../lib/errors.js';
-import { looksLikeMac, normalizeMac, isMulticastMac, type Mac } from './mac.js';
+import { looksLikeMac, normalizeMac, isMulticastMac, type Mac } from '../lib/mac.js';
 
 export const NODES_CSV_COLUMNS = ['Primary MAC address', 'BMC MAC address', 'Secondary MAC address', 'Node Type', 'Comments'] as const;
 export const NODES_CSV_HEADER = NODES_CSV_COLUMNS.join(', ');

@@ -13,3 +13,17 @@ export interface Service {
   /** Whether the service is working; the agent pings systemd's watchdog only while all pass. */
   healthcheck?(): Promise<boolean>;
 }
+
+/** One service's healthcheck as the health monitor (agent/daemon/health.ts) ran it. */
+export interface CheckResult {
+  name: string;
+  healthy: boolean;
+  /** Why not, when known (a thrown error or the deadline). */
+  reason?: string;
+}
+
+/** All of them: what GET /v1/health answers. */
+export interface HealthReport {
+  healthy: boolean;
+  checks: CheckResult[];
+}

@@ -11,7 +11,8 @@
  * and used by the shipped dashboard and alert rules (contrib/monitoring/).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { PHASES, POWER_STATES, type NodeRecord } from '../state/records.js';
+import { POWER_STATES, type NodeRecord } from '../state/records.js';
+import { NODE_PHASES } from '../state/phases.js';
 import type { SensorReading } from '../bmc/bmc-client.js';
 import type { ConnectionReport } from '../boot/server.js';
 
@@ -59,7 +60,7 @@ export interface MetricsOptions {
 /** Messages a DHCP server sends; every other type is one it received from a client. */
 const DHCP_REPLIES: ReadonlySet<string> = new Set(['OFFER', 'ACK', 'NAK']);
 
-const NODE_PHASES = PHASES.filter((p) => p !== 'management');
+const GAUGED_PHASES = NODE_PHASES.filter((p) => p !== 'management');
 
 /** Sensor readings exported as values, by the unit the BMC layer normalises them to. */
 const SENSOR_GAUGES: readonly { unit: string; name: string; help: string }[] = [
@@ -86,7 +87,7 @@ export function createMetrics(source: NodeSource, options: MetricsOptions = {}):
     name: 'racker_nodes', help: 'Nodes in nodes.csv (management node excluded) by provisioning phase.', labelNames: ['phase'], registers: [registry],
     collect() {
       this.reset();
-      const counts = new Map<string, number>(NODE_PHASES.map((p) => [p, 0]));
+      const counts = new Map<string, number>(GAUGED_PHASES.map((p) => [p, 0]));
       for (const n of inventoryNodes()) counts.set(n.phase.name, (counts.get(n.phase.name) ?? 0) + 1);
       for (const [phase, count] of counts) this.set({ phase }, count);
     },
@@ -95,7 +96,7 @@ export function createMetrics(source: NodeSource, options: MetricsOptions = {}):
     name: 'racker_node_phase', help: 'Each node\'s provisioning phase as a state set: 1 for the phase it is in, 0 for every other.', labelNames: ['node', 'phase'], registers: [registry],
     collect() {
       this.reset();
-      for (const n of inventoryNodes()) for (const phase of NODE_PHASES) this.set({ node: n.hostname, phase }, n.phase.name === phase ? 1 : 0);
+      for (const n of inventoryNodes()) for (const phase of GAUGED_PHASES) this.set({ node: n.hostname, phase }, n.phase.name === phase ? 1 : 0);
     },
   });
   new Gauge({

@@ -4,15 +4,7 @@
  * crashing the agent later.
  */
 import { z } from 'zod';
-import { PHASES as PROVISIONING_PHASES } from '../../bootstrap/phases.js';
-
-/**
- * Provisioning phases, in the order a bootstrap goes through them. `new` is a node nobody has
- * provisioned yet; `failed` and `excluded` end a bootstrap for that node; `management` is the node
- * the agent runs on.
- */
-export const PHASES = ['new', 'queued', ...PROVISIONING_PHASES, 'provisioned', 'failed', 'excluded', 'cancelled', 'management'] as const;
-export type Phase = (typeof PHASES)[number];
+import { NODE_PHASES } from './phases.js';
 
 export const ROLES = ['management', 'controller', 'worker'] as const;
 export const POWER_STATES = ['on', 'off', 'unknown'] as const;
@@ -62,11 +54,11 @@ export const nodeRecordSchema = z.object({
     checkedAt: iso.optional(),
   }),
   phase: z.object({
-    name: z.enum(PHASES),
+    name: z.enum(NODE_PHASES),
     since: iso,
     job: z.string().optional(),
     /** Recent transitions, newest last, bounded. */
-    history: z.array(z.object({ name: z.enum(PHASES), at: iso })),
+    history: z.array(z.object({ name: z.enum(NODE_PHASES), at: iso })),
   }),
   lastError: problemSchema.optional(),
 });

@@ -15,7 +15,8 @@ import { ErrorCodes, RackerError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
 import { readStateFile, removeStaleTempFiles, writeStateFile } from './state-file.js';
-import { emptyState, type JobRecord, type NodeProblem, type NodeRecord, type Phase, type PowerState, type StateDocument } from './records.js';
+import { emptyState, type JobRecord, type NodeProblem, type NodeRecord, type PowerState, type StateDocument } from './records.js';
+import type { NodePhase } from './phases.js';
 import type { EventLog, NewEvent } from './event-log.js';
 import { applyInventory, type InventoryNode } from './inventory-sync.js';
 
@@ -112,7 +113,7 @@ export class StateStore implements Service {
     return result.removed.map((r) => r.mac);
   }
 
-  setPhase(mac: string, phase: Phase, options: { job?: string; message?: string } = {}): void {
+  setPhase(mac: string, phase: NodePhase, options: { job?: string; message?: string } = {}): void {
     const n = this.require(mac);
     if (n.phase.name === phase && n.phase.job === options.job) return;
     const at = this.nowIso();

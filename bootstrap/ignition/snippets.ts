@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { isENOENT, type Problem } from '../../agent/lib/errors.js';
 import { etcFiles } from '../../agent/config/paths.js';
 import { dnsSafe } from '../../agent/inventory/hostnames.js';
-import { macHex } from '../../agent/inventory/mac.js';
+import { macHex } from '../../agent/lib/mac.js';
 import type { PlannedNode } from '../plan.js';
 import { butaneToIgnition } from './butane.js';
 import { IgnitionError, checkIgnition } from '../../agent/boot/ignition.js';

@@ -5,7 +5,8 @@
  * pays for blessed.
  */
 import blessed from 'blessed';
-import { afterDiscovery, afterImport, afterSave, reduce, type Effect, type SessionState } from '../session.js';
+import { afterDiscovery, afterImport, afterSave, reduce } from '../session.js';
+import type { Effect, SessionState } from '../session-state.js';
 import type { DiscoverySource } from '../discovery.js';
 import type { ImportResult } from '../table-model.js';
 import type { SaveResult } from '../save.js';

@@ -2,7 +2,7 @@
 import { oemFiles } from '../../agent/config/paths.js';
 import { validateCredentials } from '../credentials-input.js';
 import { passwordStrength } from '../password-strength.js';
-import type { SessionState } from '../session.js';
+import type { SessionState } from '../session-state.js';
 import { fit, line, seg, type Segment } from './text.js';
 
 const FIELD_WIDTH = 24;

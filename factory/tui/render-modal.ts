@@ -1,8 +1,8 @@
 /** Dialogs drawn over the body: leave without saving, delete a row, import a CSV, the discovery panel. */
-import type { SessionState } from '../session.js';
+import type { SessionState } from '../session-state.js';
 import type { DiscoveredMac } from '../discovery.js';
 import { NODES_CSV_COLUMNS } from '../../agent/inventory/nodes-csv.js';
-import { normalizeMac } from '../../agent/inventory/mac.js';
+import { normalizeMac } from '../../agent/lib/mac.js';
 import { fit, line, seg, type Segment } from './text.js';
 
 export function overlayModal(s: SessionState, body: string[], width: number): string[] {

@@ -5,10 +5,10 @@
  * is marked `M` (found from this machine's MACs, as the agent will find it).
  */
 import { NODES_CSV_COLUMNS } from '../../agent/inventory/nodes-csv.js';
-import { normalizeMac } from '../../agent/inventory/mac.js';
+import { normalizeMac } from '../../agent/lib/mac.js';
 import { COLUMN_COUNT, isEmptyRow, isMacColumn, normalizeCellInput } from '../table-model.js';
 import { cellKey, problemsAt } from '../table-validate.js';
-import type { SessionState } from '../session.js';
+import type { SessionState } from '../session-state.js';
 import { fit, line, seg, type Segment } from './text.js';
 
 const MAC_WIDTH = 17;

@@ -3,7 +3,7 @@ import { oemFiles } from '../../agent/config/paths.js';
 import { NODES_CSV_COLUMNS } from '../../agent/inventory/nodes-csv.js';
 import { validateCredentials } from '../credentials-input.js';
 import { passwordStrength } from '../password-strength.js';
-import type { SessionState } from '../session.js';
+import type { SessionState } from '../session-state.js';
 import { line, seg, wrapText } from './text.js';
 import { basename } from 'node:path';
 import { isEmptyRow } from '../table-model.js';

@@ -3,7 +3,8 @@
  * returning exactly `height` lines of `width` characters in blessed's tag markup. Layout:
  * line 0 the screen tabs, then the body, two status lines, and the help bar with the keys.
  */
-import { isDirty, blockingProblems, type SessionState } from '../session.js';
+import { isDirty, blockingProblems } from '../session.js';
+import type { SessionState } from '../session-state.js';
 import { line, seg, wrapText, type Segment } from './text.js';
 import { renderCredentials } from './render-credentials.js';
 import { renderNodes } from './render-nodes.js';

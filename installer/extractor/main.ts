@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { exec } from '../../agent/lib/exec.js';
 import { UsageError } from '../../agent/lib/errors.js';
 import { createLogger } from '../../agent/lib/log.js';
-import { handleError } from '../../agent/cli/handle-error.js';
+import { handleError } from '../../agent/cli-kit/handle-error.js';
 import { installerSection } from '../../agent/config/sections/installer.js';
 import { checkContainerEscape } from './container.js';
 import { containerHost, rootHost } from './host.js';

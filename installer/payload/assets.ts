@@ -13,7 +13,7 @@ import type { Exec } from '../../agent/lib/exec.js';
 import { ErrorCodes, RackerError, isENOENT } from '../../agent/lib/errors.js';
 import { sha256File } from '../manifest.js';
 import { tarExtractMembersArgs } from '../archive.js';
-import type { Asset } from './conf.js';
+import type { Asset } from '../../agent/config/build-conf.js';
 import { productionPackages } from './production-deps.js';
 
 export interface AssetContext {

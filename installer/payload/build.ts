@@ -10,10 +10,11 @@ import type { Exec } from '../../agent/lib/exec.js';
 import { ErrorCodes, RackerError } from '../../agent/lib/errors.js';
 import type { Logger } from '../../agent/lib/log.js';
 import { gzipFile, payloadFileName, tarCreateArgs } from '../archive.js';
-import { MANIFEST_FILE, hashTree, renderManifest, sha256File } from '../manifest.js';
+import { hashTree, renderManifest, sha256File } from '../manifest.js';
+import { MANIFEST_FILE } from '../../agent/config/paths.js';
 import { isVersion } from '../versions.js';
 import { placeAsset } from './assets.js';
-import type { BuildConf } from './conf.js';
+import type { BuildConf } from '../../agent/config/build-conf.js';
 
 export interface BuildOptions {
   conf: BuildConf;

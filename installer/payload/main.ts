@@ -7,9 +7,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exec } from '../../agent/lib/exec.js';
 import { createLogger } from '../../agent/lib/log.js';
-import { handleError } from '../../agent/cli/handle-error.js';
+import { handleError } from '../../agent/cli-kit/handle-error.js';
 import { UsageError } from '../../agent/lib/errors.js';
-import { loadBuildConf } from './conf.js';
+import { loadBuildConf } from '../../agent/config/build-conf.js';
 import { buildPayload, defaultCacheDir } from './build.js';
 
 const USAGE = 'npm run payload -- [--out DIR] [--conf FILE] [--version X.Y.Z]';

@@ -1,5 +1,5 @@
 /** What every racker-sim command shares: the rack's name and root flags, and loading a rack. */
-import type { CliContext } from '../../agent/cli/context.js';
+import type { CliContext } from '../../agent/cli-kit/context.js';
 import { ErrorCodes, RackerError } from '../../agent/lib/errors.js';
 import { checkRackName, rackSpec, type RackSpec } from '../rack-spec.js';
 import { readState, simDir, simRoot, type SimState } from '../state.js';

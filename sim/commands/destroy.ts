@@ -5,8 +5,8 @@
  * leaves nothing behind. Destroying a rack that does not exist succeeds and says so.
  */
 import { rm, stat } from 'node:fs/promises';
-import { writeLine, type CliContext } from '../../agent/cli/context.js';
-import { parseCommandArgs } from '../../agent/cli/args.js';
+import { writeLine, type CliContext } from '../../agent/cli-kit/context.js';
+import { parseCommandArgs } from '../../agent/cli-kit/args.js';
 import { exec } from '../../agent/lib/exec.js';
 import { sleep } from '../../agent/lib/backoff.js';
 import { deleteNetns } from '../netns.js';

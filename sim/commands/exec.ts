@@ -5,11 +5,11 @@
  * stderr and exit status are the command's. Racks made with `--agent systemd` only.
  */
 import { spawn } from 'node:child_process';
-import { writeLine, type CliContext } from '../../agent/cli/context.js';
+import { writeLine, type CliContext } from '../../agent/cli-kit/context.js';
 import { ErrorCodes, RackerError, UsageError } from '../../agent/lib/errors.js';
 import { mgmtPaths, nsenterArgs, readPidFile, NODE_PATH } from '../mgmt-node.js';
 import { RACK_OPTIONS, loadRack, rackRef, requireRoot } from './common.js';
-import { parseCommandArgs } from '../../agent/cli/args.js';
+import { parseCommandArgs } from '../../agent/cli-kit/args.js';
 
 const USAGE = 'racker-sim exec [--name NAME] [--root DIR] -- COMMAND [ARG]...';
 

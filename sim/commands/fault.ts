@@ -5,8 +5,8 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeLine, type CliContext } from '../../agent/cli/context.js';
-import { parseCommandArgs } from '../../agent/cli/args.js';
+import { writeLine, type CliContext } from '../../agent/cli-kit/context.js';
+import { parseCommandArgs } from '../../agent/cli-kit/args.js';
 import { exec } from '../../agent/lib/exec.js';
 import { ErrorCodes, RackerError, UsageError } from '../../agent/lib/errors.js';
 import { findSimNode, type SimNode } from '../rack-spec.js';

@@ -5,8 +5,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeLine, type CliContext } from '../../agent/cli/context.js';
-import { parseCommandArgs } from '../../agent/cli/args.js';
+import { writeLine, type CliContext } from '../../agent/cli-kit/context.js';
+import { parseCommandArgs } from '../../agent/cli-kit/args.js';
 import { processState, readPid } from '../bmc.js';
 import { nodeDir, simDirs } from '../sim-files.js';
 import type { SimState } from '../state.js';

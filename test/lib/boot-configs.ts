@@ -4,8 +4,8 @@
  * Ignition URL in the OEM grub.cfg, reports `installed` and reboots; an installed config that
  * reports `ready`), for the simulator's VM test.
  */
-import { macHex } from '../../agent/inventory/mac.js';
-import type { Mac } from '../../agent/inventory/mac.js';
+import { macHex } from '../../agent/lib/mac.js';
+import type { Mac } from '../../agent/lib/mac.js';
 
 export function bootIpxe(base: string): string {
   const assets = `${base}/assets/flatcar/current`;

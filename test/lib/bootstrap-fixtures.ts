@@ -4,7 +4,7 @@ import { assignHostnames } from '../../agent/inventory/hostnames.js';
 import { planAddresses } from '../../agent/inventory/address-plan.js';
 import { parseSubnet, type Subnet } from '../../agent/lib/ipv4.js';
 import type { Inventory, RackNode } from '../../agent/inventory/inventory.js';
-import type { Mac } from '../../agent/inventory/mac.js';
+import type { Mac } from '../../agent/lib/mac.js';
 import type { Answers } from '../../bootstrap/answers.js';
 import { planBootstrap, type BootstrapPlan } from '../../bootstrap/plan.js';
 import type { StaticAddressing } from '../../bootstrap/static-addresses.js';

@@ -2,7 +2,7 @@
 import { parseConfig } from '../../agent/config/parse.js';
 import type { Config } from '../../agent/config/schema.js';
 import type { DnsmasqFilePaths, DnsmasqPlan, DnsmasqRenderInput, Reservation } from '../../agent/dhcp/render-config.js';
-import { normalizeMac, type Mac } from '../../agent/inventory/mac.js';
+import { normalizeMac, type Mac } from '../../agent/lib/mac.js';
 import { parseSubnet, type Subnet } from '../../agent/lib/ipv4.js';
 
 export const mac = (text: string): Mac => normalizeMac(text) as Mac;

@@ -8,7 +8,7 @@ import { chmod, lstat, mkdir, readdir, readFile, readlink, writeFile } from 'nod
 import { join } from 'node:path';
 import { exec } from '../../agent/lib/exec.js';
 import { silentLogger } from '../../agent/lib/log.js';
-import { buildConfSchema } from '../../installer/payload/conf.js';
+import { buildConfSchema } from '../../agent/config/build-conf.js';
 import { buildPayload } from '../../installer/payload/build.js';
 
 export const FIXTURE_PINS = {

@@ -2,7 +2,8 @@
  * Job and node records for the CLI's bootstrap progress tests, and a JobApi fake that plays a
  * sequence of agent states, one per poll, recording answers.
  */
-import type { JobRecord, NodeRecord, Phase } from '../../agent/state/records.js';
+import type { JobRecord, NodeRecord } from '../../agent/state/records.js';
+import type { NodePhase } from '../../agent/state/phases.js';
 import type { JobApi, QuestionPrompter } from '../../agent/cli/bootstrap-watch.js';
 import { ErrorCodes, RackerError } from '../../agent/lib/errors.js';
 
@@ -10,9 +11,9 @@ export const T0 = Date.parse('2030-01-01T12:00:00.000Z');
 /** T0 + seconds, as ISO text. */
 export const at = (s: number): string => new Date(T0 + s * 1000).toISOString();
 
-export function node(i: number, history: [Phase, number][], o: { job?: string; error?: { step: string; message: string; hint?: string; at: number }; hostname?: string; management?: boolean } = {}): NodeRecord {
+export function node(i: number, history: [NodePhase, number][], o: { job?: string; error?: { step: string; message: string; hint?: string; at: number }; hostname?: string; management?: boolean } = {}): NodeRecord {
   const h = history.map(([name, s]) => ({ name, at: at(s) }));
-  const last = h[h.length - 1] ?? { name: 'new' as Phase, at: at(0) };
+  const last = h[h.length - 1] ?? { name: 'new' as NodePhase, at: at(0) };
   const mac = `02:00:00:00:00:${String(i).padStart(2, '0')}`;
   return {
     mac, hostname: o.hostname ?? `node-${String(i).padStart(2, '0')}`, row: i, nodeType: 'purple', isManagement: o.management === true, inInventory: true,

@@ -6,11 +6,12 @@
  * question until it is answered (then runs the answer's branch), stops at `hold` until release(),
  * and finishes the job. Progress counts follow the node phases, as the real agent's do.
  */
-import type { JobQuestion, JobRecord, NodeRecord, Phase } from '../../agent/state/records.js';
+import type { JobQuestion, JobRecord, NodeRecord } from '../../agent/state/records.js';
+import type { NodePhase } from '../../agent/state/phases.js';
 import { FakeAgentApi, type RecordedRequest } from './fake-agent-api.js';
 
 export type ScriptStep =
-  | { node: string; phase: Phase; error?: { step: string; message: string; hint?: string } }
+  | { node: string; phase: NodePhase; error?: { step: string; message: string; hint?: string } }
   | { ask: { text: string; choices: string[]; node?: string }; branches: Record<string, ScriptStep[]> }
   | { hold: true }
   | { finish: 'succeeded' | 'failed'; message?: string; error?: { code: string; message: string; hint?: string } };
@@ -24,7 +25,7 @@ export const WORKERS = [
 ];
 
 function nodeRecord(n: { hostname: string; mac: string }, row: number, isManagement: boolean, at: string): NodeRecord {
-  const phase: Phase = isManagement ? 'management' : 'new';
+  const phase: NodePhase = isManagement ? 'management' : 'new';
   return {
     mac: n.mac, hostname: n.hostname, row, nodeType: isManagement ? 'mgmt' : 'purple', isManagement, inInventory: true,
     secondaryMac: n.mac.replace(/..$/, 'ff'),
@@ -126,13 +127,13 @@ export class ScriptedControlApi {
 
   private pendingBranches: Record<string, ScriptStep[]> = {};
 
-  private setPhase(host: string, phase: Phase, error?: { step: string; message: string; hint?: string }): void {
+  private setPhase(host: string, phase: NodePhase, error?: { step: string; message: string; hint?: string }): void {
     const n = this.nodes.find((x) => x.hostname === host);
     if (n === undefined || this.job === undefined) throw new Error(`no node ${host} or no job`);
     const at = new Date().toISOString();
     n.phase = { name: phase, since: at, job: this.job.id, history: [...n.phase.history, { name: phase, at }].slice(-20) };
     if (error !== undefined) n.lastError = { ...error, at };
-    const count = (p: Phase): number => this.nodes.filter((x) => x.phase.job === this.job?.id && x.phase.name === p).length;
+    const count = (p: NodePhase): number => this.nodes.filter((x) => x.phase.job === this.job?.id && x.phase.name === p).length;
     this.job = { ...this.job, progress: { total: WORKERS.length, ready: count('provisioned'), failed: count('failed'), excluded: count('excluded') }, message: `${host}: ${phase}` };
   }
 

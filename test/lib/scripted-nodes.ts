@@ -4,8 +4,9 @@
  * `installed` report, a few seconds apart; booting from disk it fetches the installed Ignition and
  * reports `ready` (and `joined`). A behaviour per node makes it stall or fail at a chosen point.
  */
-import type { Clock, Observation, ObservationKind, PhoneHomeStatus, ProgressObservations } from '../../bootstrap/ports.js';
-import type { Mac } from '../../agent/inventory/mac.js';
+import type { Clock, ProgressObservations } from '../../bootstrap/ports.js';
+import type { Observation, ObservationKind, PhoneHomeStatus } from '../../bootstrap/observation.js';
+import type { Mac } from '../../agent/lib/mac.js';
 import type { FakeBmc } from './fake-bmc.js';
 
 export type Step = { kind: ObservationKind; os?: 'installed'; status?: PhoneHomeStatus; reason?: string; output?: string };

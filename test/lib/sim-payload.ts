@@ -8,7 +8,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec } from '../../agent/lib/exec.js';
 import { gzipFile, payloadFileName, tarCreateArgs, tarExtractArgs } from '../../installer/archive.js';
-import { MANIFEST_FILE, hashTree, renderManifest } from '../../installer/manifest.js';
+import { hashTree, renderManifest } from '../../installer/manifest.js';
+import { MANIFEST_FILE } from '../../agent/config/paths.js';
 import { repoRoot } from './paths.js';
 
 /** `npm run payload -- --out DIR` (without the rebuild of dist/ that npm run does first). Returns the file. */

@@ -6,7 +6,8 @@
  */
 import { StateStore } from '../../agent/state/state-store.js';
 import { EventLog } from '../../agent/state/event-log.js';
-import { PHASES, type JobRecord } from '../../agent/state/records.js';
+import type { JobRecord } from '../../agent/state/records.js';
+import { NODE_PHASES } from '../../agent/state/phases.js';
 import { silentLogger } from '../../agent/lib/log.js';
 import { pathToFileURL } from 'node:url';
 
@@ -26,7 +27,7 @@ async function main(stateDir: string): Promise<void> {
   const job: JobRecord = store.job('job-1') ?? { id: 'job-1', kind: 'bootstrap', state: 'running', createdAt: new Date().toISOString(), request: {}, progress: { total: WRITER_NODES, ready: 0, failed: 0, excluded: 0 } };
   await store.persisted();
   process.stdout.write('running\n');
-  const phases = PHASES.filter((p) => p !== 'management');
+  const phases = NODE_PHASES.filter((p) => p !== 'management');
   for (let i = 0; ; i++) {
     const node = nodes[i % WRITER_NODES];
     if (node === undefined) continue;

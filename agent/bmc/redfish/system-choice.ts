@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../../lib/log.js';
 import type { BmcTarget } from '../bmc-client.js';
-import { normalizeMac } from '../../inventory/mac.js';
+import { normalizeMac } from '../../lib/mac.js';
 import { bmcFailure } from '../errors.js';
 import type { Quirks } from '../quirks.js';
 import { odataId, text, type Json, type RedfishConnection } from './connection.js';

@@ -1,6 +1,6 @@
 /** `bmc:` how racker talks to the nodes' BMCs. */
 import { z } from 'zod';
-import { normalizeMac } from '../../inventory/mac.js';
+import { normalizeMac } from '../../lib/mac.js';
 
 export const bmcDriver = z.enum(['ipmi', 'ipmitool', 'redfish']);
 const cipherSuite = z.union([z.literal(3), z.literal(17)]);

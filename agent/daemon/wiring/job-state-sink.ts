@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { SerialWrites } from '../../lib/serial-writes.js';
 import { isENOENT } from '../../lib/errors.js';
 import type { StateStore } from '../../state/state-store.js';
-import type { Phase as RecordPhase } from '../../state/records.js';
+import type { NodePhase } from '../../state/phases.js';
 import type { StateSink } from '../../../bootstrap/ports.js';
 import type { JobState, NodeState } from '../../../bootstrap/job-state.js';
 import { AGENT_STOPPING, type JobContext } from '../jobs.js';
@@ -29,7 +29,7 @@ export async function loadJobState(stateDir: string, id: string): Promise<JobSta
 }
 
 /** The phase a node record shows for a job node's state. */
-export function recordPhase(n: NodeState): RecordPhase | undefined {
+export function recordPhase(n: NodeState): NodePhase | undefined {
   switch (n.status) {
     case 'pending': return 'queued';
     case 'running': return n.phase;

@@ -5,11 +5,12 @@
  * are attributed to a node by the address its reservation gives it.
  */
 import { basename } from 'node:path';
-import { normalizeMac, type Mac } from '../../inventory/mac.js';
+import { normalizeMac, type Mac } from '../../lib/mac.js';
 import type { BootEvent } from '../../boot/events.js';
 import type { DhcpEvent } from '../../dhcp/events.js';
 import { PXE_INITRD, PXE_KERNEL } from '../../../bootstrap/groups-profiles.js';
-import type { Observation, ProgressObservations } from '../../../bootstrap/ports.js';
+import type { ProgressObservations } from '../../../bootstrap/ports.js';
+import type { Observation } from '../../../bootstrap/observation.js';
 import type { RackBus } from './rack-bus.js';
 
 /** Reserved address → primary MAC, from the current inventory (it changes on reload). */

@@ -9,7 +9,7 @@
  * the agent was down, and running it twice changes nothing.
  */
 import { readdir } from 'node:fs/promises';
-import type { Mac } from '../../inventory/mac.js';
+import type { Mac } from '../../lib/mac.js';
 import type { Logger } from '../../lib/log.js';
 import type { Service } from '../../lib/service.js';
 import { isENOENT } from '../../lib/errors.js';

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { SerialWrites } from '../../lib/serial-writes.js';
 import { ErrorCodes, RackerError, isENOENT } from '../../lib/errors.js';
-import type { Mac } from '../../inventory/mac.js';
+import type { Mac } from '../../lib/mac.js';
 import type { NodeTokens, TokenEntry } from '../../boot/phone-home.js';
 import type { PhoneHomeStatus } from '../../boot/events.js';
 import type { PhoneHomeTokens, TokenRequest } from '../../../bootstrap/ports.js';

@@ -8,7 +8,7 @@ import { freePort, isReady, runRacker, startAgent, type AgentProcess } from '../
 import { NotifyListener } from '../../lib/notify-listener.js';
 import { call } from '../../lib/agent-api.js';
 import { bootDataDirs, stateFiles } from '../../../agent/config/paths.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 import { FileBootStore } from '../../../bootstrap/file-boot-store.js';
 import { installGroupId, installedGroupId } from '../../../bootstrap/groups-profiles.js';
 

@@ -4,7 +4,7 @@ import { http } from '../../lib/http-client.js';
 import { readFile } from 'node:fs/promises';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { TOKEN_LIFETIME_MS, TokenStore } from '../../../agent/daemon/wiring/token-store.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 import { NodeTokens, PhoneHomeError } from '../../../agent/boot/phone-home.js';
 
 const MAC = '52:54:00:00:00:01';

@@ -5,7 +5,7 @@ import { parseInterface, type Interface } from '../../../bootstrap/ip.js';
 import { butaneToIgnition } from '../../../bootstrap/ignition/butane.js';
 import type { SnippetLibrary } from '../../../bootstrap/ignition/snippets.js';
 import type { StaticAddressing } from '../../../bootstrap/static-addresses.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 import { fakePlan, nodeMac } from '../../lib/bootstrap-fixtures.js';
 import { ignitionValidate } from '../../lib/ignition-validate.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';

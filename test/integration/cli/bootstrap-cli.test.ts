@@ -6,7 +6,7 @@ import { runRacker } from '../../lib/run-racker.js';
 import { ScriptedControlApi } from '../../lib/scripted-control-api.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { treeHash } from '../../lib/tree-hash.js';
-import { loadBuildConf } from '../../../installer/payload/conf.js';
+import { loadBuildConf } from '../../../agent/config/build-conf.js';
 import { repoRoot } from '../../lib/paths.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHn7p6SH2Z9mR1oGqZpXkq3Jm0ZbWq1dYp6sQ3oG9xJ3 op@example';

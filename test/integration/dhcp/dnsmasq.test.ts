@@ -14,7 +14,7 @@ import { dnsmasqPlan, type DnsmasqPlan } from '../../../agent/dhcp/render-config
 import { BinaryDnsmasqRunner } from '../../../agent/dhcp/runner.js';
 import { DnsmasqSupervisor } from '../../../agent/dhcp/supervisor.js';
 import { loadInventory, type Inventory } from '../../../agent/inventory/inventory.js';
-import { normalizeMac, type Mac } from '../../../agent/inventory/mac.js';
+import { normalizeMac, type Mac } from '../../../agent/lib/mac.js';
 import { exec } from '../../../agent/lib/exec.js';
 import { nextEvent, recordEvents } from '../../lib/events.js';
 import { MGMT, writeFakeRack } from '../../lib/fake-rack.js';

@@ -18,7 +18,7 @@ import { parse, stringify } from 'yaml';
 import { runRacker } from '../../lib/run-racker.js';
 import { runSim, simSkipReason } from '../../lib/run-sim.js';
 import { SimRack, type RackEvent } from '../../lib/sim-rack.js';
-import { PHASES } from '../../../bootstrap/phases.js';
+import { PHASES } from '../../../agent/state/phases.js';
 
 const PROGRAMS = ['qemu-system-x86_64', 'ipmi_sim', 'dnsmasq', 'ignition-validate', 'sq'];
 

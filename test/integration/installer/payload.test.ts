@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { exec } from '../../../agent/lib/exec.js';
 import { silentLogger } from '../../../agent/lib/log.js';
 import { sha256File } from '../../../installer/manifest.js';
-import { buildConfSchema } from '../../../installer/payload/conf.js';
+import { buildConfSchema } from '../../../agent/config/build-conf.js';
 import { buildPayload } from '../../../installer/payload/build.js';
 import { placeAsset } from '../../../installer/payload/assets.js';
 import { repoRoot } from '../../lib/paths.js';

@@ -14,7 +14,7 @@ import { repoRoot } from '../../lib/paths.js';
 import { ipmitool, runSim, simSkipReason } from '../../lib/run-sim.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { bootIpxe, installIgnition, installedIgnition } from '../../lib/boot-configs.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 import type { RackStatus } from '../../../sim/commands/status.js';
 
 interface Req { method: string; path: string; query: Record<string, string>; userAgent?: string; body: string }

@@ -7,7 +7,7 @@ import { TokenStore } from '../../../agent/daemon/wiring/token-store.js';
 import { JobStateSink, jobStatePath } from '../../../agent/daemon/wiring/job-state-sink.js';
 import { NodeTokens } from '../../../agent/boot/phone-home.js';
 import { ErrorCodes, isRackerError } from '../../../agent/lib/errors.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 import type { JobState } from '../../../bootstrap/job-state.js';
 import type { JobRecord } from '../../../agent/state/records.js';
 import { captureLog } from '../../lib/capture-log.js';

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { parseAction, runAction, summarize } from '../../../agent/bmc/actions.js';
 import { findNode } from '../../../agent/bmc/targets.js';
 import type { Inventory, RackNode } from '../../../agent/inventory/inventory.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 import { FakeBmc } from '../../lib/fake-bmc-client.js';
 
 describe('racker ipmi actions', () => {

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { BootstrapJob, decide, type JobNode, type JobOptions } from '../../../bootstrap/job.js';
-import { deadlinesMs, type Phase } from '../../../bootstrap/phases.js';
+import { deadlinesMs } from '../../../bootstrap/phases.js';
+import type { Phase } from '../../../agent/state/phases.js';
 import type { JobState, NodeState } from '../../../bootstrap/job-state.js';
 import type { FailureAsker } from '../../../bootstrap/ports.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 import { parseConfig } from '../../../agent/config/parse.js';
 import { FakeClock } from '../../lib/fake-clock.js';
 import { FakeBmc } from '../../lib/fake-bmc.js';

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
 import { runCli } from '../../../agent/cli/main.js';
-import { commandFirst, parseCommandArgs } from '../../../agent/cli/args.js';
-import { closest } from '../../../agent/cli/suggest.js';
-import type { CliContext } from '../../../agent/cli/context.js';
+import { commandFirst, parseCommandArgs } from '../../../agent/cli-kit/args.js';
+import { closest } from '../../../agent/cli-kit/suggest.js';
+import type { CliContext } from '../../../agent/cli-kit/context.js';
 
 function context(): { ctx: CliContext; out: () => string; err: () => string } {
   const [stdout, stderr] = [new PassThrough(), new PassThrough()];

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PHASES } from '../../../agent/state/records.js';
+import { NODE_PHASES } from '../../../agent/state/phases.js';
 import { repoRoot } from '../../lib/paths.js';
 
 const DIR = join(repoRoot, 'docs', 'diagrams');
@@ -24,6 +24,6 @@ describe('docs/diagrams', () => {
 
   it('shows every phase of a node', async () => {
     const dot = await readFile(join(DIR, 'phases.dot'), 'utf8');
-    expect(PHASES.filter((p) => p !== 'management' && !dot.includes(`"${p}"`))).to.deep.equal([]);
+    expect(NODE_PHASES.filter((p) => p !== 'management' && !dot.includes(`"${p}"`))).to.deep.equal([]);
   });
 });

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../../lib/paths.js';
-import { PHASES } from '../../../agent/state/records.js';
+import { NODE_PHASES } from '../../../agent/state/phases.js';
 import { etcFiles, layoutEntries, stateFiles } from '../../../agent/config/paths.js';
 
 function sources(dir: string): string[] {
@@ -22,7 +22,7 @@ describe('docs against the code', () => {
     const doc = readFileSync(join(repoRoot, 'docs', 'api.md'), 'utf8');
     const m = /\| `phase` \|.*names, in order: `([^`]+)`/.exec(doc);
     expect(m, 'the phase row of docs/api.md').to.not.equal(null);
-    expect(m?.[1]?.split(' ')).to.deep.equal([...PHASES]);
+    expect(m?.[1]?.split(' ')).to.deep.equal([...NODE_PHASES]);
   });
 
   it('every /var/lib/racker and /etc/racker path in docs/factory-procedure.md is in the layout', () => {

@@ -5,7 +5,8 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ESCALATIONS, PHASES, deadlinesMs } from '../../../bootstrap/phases.js';
+import { ESCALATIONS, deadlinesMs } from '../../../bootstrap/phases.js';
+import { PHASES } from '../../../agent/state/phases.js';
 import { parseConfig } from '../../../agent/config/parse.js';
 import { repoRoot } from '../../lib/paths.js';
 

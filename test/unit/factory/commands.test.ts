@@ -5,8 +5,8 @@ import { sshKeygenArgs } from '../../../factory/ssh-key.js';
 import { confirm } from '../../../factory/confirm.js';
 import { FakeBmcProbe } from '../../lib/fake-bmc-probe.js';
 import type { RackNode, Inventory } from '../../../agent/inventory/inventory.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
-import type { CliContext } from '../../../agent/cli/context.js';
+import type { Mac } from '../../../agent/lib/mac.js';
+import type { CliContext } from '../../../agent/cli-kit/context.js';
 
 const node = (row: number): RackNode => ({
   row, line: row + 1, primaryMac: `02:00:00:00:0${row}:01` as Mac, bmcMac: `02:00:00:00:0${row}:02` as Mac, secondaryMac: `02:00:00:00:0${row}:03` as Mac,

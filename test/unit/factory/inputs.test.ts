@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { passwordStrength } from '../../../factory/password-strength.js';
 import { validateCredentials } from '../../../factory/credentials-input.js';
 import { vendorOf } from '../../../factory/oui.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 
 describe('factory inputs', () => {
   describe('passwordStrength', () => {

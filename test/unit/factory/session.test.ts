@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { initialState, reduce, afterSave, afterDiscovery, dropMac, isDirty, type Key, type SessionState, type Effect } from '../../../factory/session.js';
+import { initialState, reduce, afterSave, afterDiscovery, dropMac, isDirty } from '../../../factory/session.js';
+import type { Key, SessionState, Effect } from '../../../factory/session-state.js';
 import { emptyTable, tableFromCells, type Cells } from '../../../factory/table-model.js';
 import { renderScreen, helpBar } from '../../../factory/tui/render.js';
 import { stripTags } from '../../../factory/tui/text.js';
 import type { ValidationContext } from '../../../factory/table-validate.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 
 const CTX: ValidationContext = { interfaces: [{ name: 'eth1', mac: '00:11:22:33:44:30' as Mac, physical: true }], hostnamePattern: 'node-{row}', subnet: '172.24.213.0/24', discoveryPoolSize: 16 };
 const MGMT: Cells = ['00:11:22:33:44:00', '00:11:22:33:44:01', '00:11:22:33:44:30', 'mgmt', ''];

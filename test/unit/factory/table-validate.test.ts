@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { tableFromCells, setCell, type Cells } from '../../../factory/table-model.js';
 import { validateTable, problemsAt, cellKey, type ValidationContext } from '../../../factory/table-validate.js';
 import type { LocalInterface } from '../../../agent/inventory/local-interfaces.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 
 const MGMT: Cells = ['00:11:22:33:44:00', '00:11:22:33:44:01', '00:11:22:33:44:30', 'mgmt', 'management'];
 const W1: Cells = ['00:11:22:33:44:10', '00:11:22:33:44:11', '00:11:22:33:44:40', 'worker', ''];

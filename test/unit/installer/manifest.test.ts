@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { diffManifest, isSafeRelativePath, parseManifest, renderManifest } from '../../../installer/manifest.js';
+import { diffManifest, parseManifest, renderManifest } from '../../../installer/manifest.js';
+import { isSafeRelativePath } from '../../../agent/lib/relative-path.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);

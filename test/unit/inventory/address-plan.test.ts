@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { planAddresses, type PersistedPlan } from '../../../agent/inventory/address-plan.js';
 import { parseSubnet, type Subnet } from '../../../agent/lib/ipv4.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 
 const subnet = (cidr: string): Subnet => parseSubnet(cidr) as Subnet;
 const mac = (i: number): Mac => `02:00:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}` as Mac;

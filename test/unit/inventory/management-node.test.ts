@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { findManagementNode } from '../../../agent/inventory/management-node.js';
 import { parseNodesCsv, NODES_CSV_HEADER } from '../../../agent/inventory/nodes-csv.js';
 import type { LocalInterface } from '../../../agent/inventory/local-interfaces.js';
-import type { Mac } from '../../../agent/inventory/mac.js';
+import type { Mac } from '../../../agent/lib/mac.js';
 
 const { nodes } = parseNodesCsv(`${NODES_CSV_HEADER}
 00:11:22:33:44:00, 00:11:22:33:44:01, 00:11:22:33:44:30, mgmt, management node

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { parseNodesCsv, formatNodesCsv, NODES_CSV_HEADER } from '../../../agent/inventory/nodes-csv.js';
 import { formatProblem } from '../../../agent/lib/errors.js';
-import { normalizeMac, type Mac } from '../../../agent/inventory/mac.js';
+import { normalizeMac, type Mac } from '../../../agent/lib/mac.js';
 
 const F = '/oem/nodes.csv';
 const H = NODES_CSV_HEADER;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { ErrorCodes, RackerError, UsageError, ValidationError } from '../../../agent/lib/errors.js';
-import { handleError } from '../../../agent/cli/handle-error.js';
+import { handleError } from '../../../agent/cli-kit/handle-error.js';
 import { repoRoot } from '../../lib/paths.js';
 
 function sink(): { stream: Writable; text: () => string } {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { parseNodesCsv } from '../../../agent/inventory/nodes-csv.js';
-import { isMulticastMac } from '../../../agent/inventory/mac.js';
+import { isMulticastMac } from '../../../agent/lib/mac.js';
 import { findSimNode, rackSpec, renderNodesCsv, simMac } from '../../../sim/rack-spec.js';
 
 describe('sim/rack-spec', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBuildConf } from '../../../installer/payload/conf.js';
+import { parseBuildConf } from '../../../agent/config/build-conf.js';
 import { expandCommand } from '../../../installer/payload/build.js';
 import { repoRoot } from '../../lib/paths.js';
 

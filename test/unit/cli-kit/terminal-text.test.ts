@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { escapeControls, escapeControlsKeepLines, terminalSafe } from '../../../agent/cli/terminal-text.js';
-import { handleError } from '../../../agent/cli/handle-error.js';
+import { escapeControls, escapeControlsKeepLines, terminalSafe } from '../../../agent/cli-kit/terminal-text.js';
+import { handleError } from '../../../agent/cli-kit/handle-error.js';
 import { ErrorCodes, RackerError } from '../../../agent/lib/errors.js';
 import { PassThrough } from 'node:stream';
 

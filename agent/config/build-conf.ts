@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ErrorCodes, RackerError, ValidationError } from '../../agent/lib/errors.js';
-import { isSafeRelativePath } from '../manifest.js';
+import { ErrorCodes, RackerError, ValidationError } from '../lib/errors.js';
+import { isSafeRelativePath } from '../lib/relative-path.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 const relative = z.string().refine((p) => p === '.' || isSafeRelativePath(p), 'must be a relative path inside the payload');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { normalizeMac, looksLikeMac, isMulticastMac, macHex } from '../../../agent/inventory/mac.js';
+import { normalizeMac, looksLikeMac, isMulticastMac, macHex } from '../../../agent/lib/mac.js';
 
 const byteArb = fc.integer({ min: 0, max: 255 });
 const bytesArb = fc.array(byteArb, { minLength: 6, maxLength: 6 });
