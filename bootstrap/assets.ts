@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, RackerError, isENOENT } from '../agent/lib/errors.js';
+import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../agent/lib/errors.js';
 import { download, type Progress } from './download.js';
 import { verifyImageSignature } from './signature.js';
 import { PXE_INITRD, PXE_KERNEL } from './groups-profiles.js';
@@ -139,7 +139,7 @@ export async function ensureFlatcarAssets(o: AssetOptions): Promise<AssetResult>
       if (await pathExists(dest)) continue; // fetched by an earlier, interrupted run
       if (o.source.kind === 'dir') {
         await copyFile(join(o.source.dir, version, f), dest).catch((e: unknown) => {
-          throw new RackerError(ErrorCodes.assets, isENOENT(e) ? `${join(o.source.kind === 'dir' ? o.source.dir : '', version, f)} is missing` : `cannot copy ${f}: ${(e as Error).message}`,
+          throw new RackerError(ErrorCodes.assets, isENOENT(e) ? `${join(o.source.kind === 'dir' ? o.source.dir : '', version, f)} is missing` : `cannot copy ${f}: ${errorMessage(e)}`,
             { hint: `the local directory needs <version>/${FLATCAR_FILES.join(', ')} and their .sig files` });
         });
       } else {

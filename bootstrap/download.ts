@@ -7,7 +7,7 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { createWriteStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
-import { ErrorCodes, RackerError, isENOENT } from '../agent/lib/errors.js';
+import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../agent/lib/errors.js';
 
 export interface Progress {
   file: string;
@@ -51,7 +51,7 @@ export async function download(url: string, dest: string, o: DownloadOptions = {
   for (let hop = 0; ; hop++) {
     const have = await sizeOf(part);
     const res = await request(target, have > 0 ? { range: `bytes=${have}-` } : {}, o).catch((e: unknown) => {
-      throw new RackerError(ErrorCodes.assets, `cannot fetch ${target}: ${(e as Error).message}`, { hint: 'check the network, or set bootstrap.flatcar.localDir for an air-gapped site', cause: e });
+      throw new RackerError(ErrorCodes.assets, `cannot fetch ${target}: ${errorMessage(e)}`, { hint: 'check the network, or set bootstrap.flatcar.localDir for an air-gapped site', cause: e });
     });
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400 && res.headers.location !== undefined && hop < MAX_REDIRECTS) {

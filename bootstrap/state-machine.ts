@@ -17,6 +17,7 @@ import { HISTORY_LIMIT, type NodeState } from './job-state.js';
 import type { ObservationInbox } from './observation-inbox.js';
 import type { PowerGate } from './power-gate.js';
 import { installGroupId, installedGroupId, retireStage } from './groups-profiles.js';
+import { errorMessage } from '../agent/lib/errors.js';
 
 export interface NodeSpec extends NodeRef {
   /** The last phase: `joined` for Kubernetes nodes, `ready` otherwise. */
@@ -87,7 +88,7 @@ export class NodeMachine {
       await this.deps.onTransition(this.state);
       return { ok: true };
     } catch (e) {
-      const message = signal.aborted ? 'cancelled' : e instanceof PhaseFailure ? e.message : `${(e as Error).message}`;
+      const message = signal.aborted ? 'cancelled' : e instanceof PhaseFailure ? e.message : `${errorMessage(e)}`;
       const report = e instanceof PhaseFailure && !signal.aborted ? e.report : undefined;
       const where = { hostname: this.spec.hostname, mac: this.spec.mac, bootBase: this.deps.bootBase };
       const failure: NodeFailure = {
@@ -238,7 +239,7 @@ export class NodeMachine {
       return await Promise.race([call(), timeout]);
     } catch (e) {
       if (e instanceof PhaseFailure) throw e;
-      throw new PhaseFailure(`BMC error while ${what}: ${(e as Error).message}`);
+      throw new PhaseFailure(`BMC error while ${what}: ${errorMessage(e)}`);
     } finally {
       cancel();
     }

@@ -6,7 +6,7 @@
  */
 import { controlSocketPath } from '../agent/api/socket-path.js';
 import { AgentClient } from '../agent/api/client.js';
-import { isSystemError } from '../agent/lib/errors.js';
+import { isSystemError, errorMessage } from '../agent/lib/errors.js';
 
 export const agentSocketPath = (runDir: string): string => controlSocketPath(runDir);
 
@@ -45,7 +45,7 @@ export async function requestReload(socketPath: string): Promise<ReloadOutcome> 
     if (res.status >= 200 && res.status < 300) return { kind: 'reloaded' };
     return { kind: 'failed', message: `the agent answered ${res.status}${describeBody(res.body)}` };
   } catch (e) {
-    return { kind: 'failed', message: (e as Error).message };
+    return { kind: 'failed', message: errorMessage(e) };
   }
 }
 

@@ -13,6 +13,7 @@ import { stateFiles } from '../agent/config/paths.js';
 import { agentRequest, agentSocketPath } from './agent-client.js';
 import { readLeaseFile } from '../agent/dhcp/leases.js';
 import { vendorOf } from './oui.js';
+import { errorMessage } from '../agent/lib/errors.js';
 
 export interface DiscoveredMac {
   mac: Mac;
@@ -54,7 +55,7 @@ export class AgentDiscoverySource implements DiscoverySource {
       if (res.running && res.status === 200) return { available: true, source: 'agent discovery pool', macs: fromAgentBody(res.body) };
       agentNote = res.running ? `the agent answered ${res.status} to GET /v1/discovery` : 'agent not running';
     } catch (e) {
-      agentNote = (e as Error).message;
+      agentNote = errorMessage(e);
     }
     try {
       const leases = await readLeaseFile(this.leaseFile);
@@ -62,7 +63,7 @@ export class AgentDiscoverySource implements DiscoverySource {
         return { available: true, source: `${agentNote}; from ${this.leaseFile}`, macs: leases.map((l) => discovered(l.mac, { ip: l.ip, hostname: l.hostname })) };
       }
     } catch (e) {
-      return { available: false, message: `${agentNote}: no discovery data (${(e as Error).message})` };
+      return { available: false, message: `${agentNote}: no discovery data (${errorMessage(e)})` };
     }
     return { available: false, message: `${agentNote}: no discovery data` };
   }

@@ -12,7 +12,7 @@ import type { Config } from '../agent/config/schema.js';
 import { oemFiles } from '../agent/config/paths.js';
 import { readCredentials } from '../agent/inventory/credentials.js';
 import { listLocalInterfaces } from '../agent/inventory/local-interfaces.js';
-import { UsageError, isENOENT } from '../agent/lib/errors.js';
+import { UsageError, isENOENT, errorMessage } from '../agent/lib/errors.js';
 import { agentSocketPath, requestReload } from './agent-client.js';
 import { AgentDiscoverySource } from './discovery.js';
 import { saveMetadata } from './save.js';
@@ -50,7 +50,7 @@ export async function loadSession(config: Config): Promise<SessionState> {
     if (r.table !== undefined) table = r.table;
     else status = { tone: 'error', text: `${files.nodesCsv} could not be read (${r.error ?? '?'}); saving replaces it (a backup is kept)` };
   } catch (e) {
-    if (!isENOENT(e)) status = { tone: 'error', text: `cannot read ${files.nodesCsv}: ${(e as Error).message}` };
+    if (!isENOENT(e)) status = { tone: 'error', text: `cannot read ${files.nodesCsv}: ${errorMessage(e)}` };
   }
   const creds = await loadCredentials(config.paths.oemDir, files.ipmiUser);
   const interfaces = await listLocalInterfaces(config.paths.sysClassNet);

@@ -8,6 +8,7 @@
 import { parse } from 'csv-parse/sync';
 import { NODES_CSV_COLUMNS, formatNodesCsv } from '../agent/inventory/nodes-csv.js';
 import { looksLikeMac, normalizeMac, type Mac } from '../agent/lib/mac.js';
+import { errorMessage } from '../agent/lib/errors.js';
 
 export const COLUMN_COUNT = NODES_CSV_COLUMNS.length;
 /** Columns 0–2 hold MACs; 3 is the node type, 4 the comments. */
@@ -125,7 +126,7 @@ export function importCsv(content: string | Buffer): ImportResult {
     const out: unknown = parse(text, { trim: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: '\n' });
     records = out as string[][];
   } catch (e) {
-    return { table: undefined, error: `not valid CSV: ${(e as Error).message.replace(/^[^:]*: /, '')}`, notes: [] };
+    return { table: undefined, error: `not valid CSV: ${errorMessage(e).replace(/^[^:]*: /, '')}`, notes: [] };
   }
   const notes: string[] = [];
   const first = records[0];

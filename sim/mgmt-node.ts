@@ -15,7 +15,7 @@ import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Exec } from '../agent/lib/exec.js';
-import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
+import { ErrorCodes, RackerError, errorMessage } from '../agent/lib/errors.js';
 import { sleep } from '../agent/lib/backoff.js';
 import { pathExists } from '../agent/lib/path-exists.js';
 import { writeFileAtomic } from '../agent/lib/atomic-file.js';
@@ -62,7 +62,7 @@ export async function ensureMgmtOs(exec: Exec, cache: string, log: (line: string
   try {
     await exec('sh', [join(MGMT_OS_SRC, 'build.sh'), out], { timeoutMs: 20 * 60_000 });
   } catch (e) {
-    throw new RackerError(ErrorCodes.sim, `building the management node's rootfs failed: ${(e as Error).message}`,
+    throw new RackerError(ErrorCodes.sim, `building the management node's rootfs failed: ${errorMessage(e)}`,
       { hint: 'it needs mmdebstrap and a Debian mirror; see scripts/debian-packages.txt', cause: e });
   }
   return rootfs;
@@ -190,7 +190,7 @@ export async function startAgentUnit(exec: Exec, pid1: number): Promise<void> {
     await exec('nsenter', nsenterArgs(pid1, ['systemctl', 'enable', '--now', AGENT_UNIT]), { timeoutMs: 180_000 });
   } catch (e) {
     const journal = await exec('nsenter', nsenterArgs(pid1, ['journalctl', '--no-pager', '-n', '30', '-u', AGENT_UNIT]), { okExitCodes: [0, 1] }).catch(() => undefined);
-    throw new RackerError(ErrorCodes.sim, `${AGENT_UNIT} did not start in the management node: ${(e as Error).message}\n${journal?.stdout ?? ''}`, { cause: e });
+    throw new RackerError(ErrorCodes.sim, `${AGENT_UNIT} did not start in the management node: ${errorMessage(e)}\n${journal?.stdout ?? ''}`, { cause: e });
   }
 }
 

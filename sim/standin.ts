@@ -9,7 +9,7 @@ import { pathExists } from '../agent/lib/path-exists.js';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { Exec } from '../agent/lib/exec.js';
-import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
+import { ErrorCodes, RackerError, errorMessage } from '../agent/lib/errors.js';
 
 export const DEFAULT_CACHE_DIR = '/var/cache/racker-sim';
 export const STANDIN_SRC = fileURLToPath(new URL('../../sim/standin-os/', import.meta.url)).replace(/\/$/, '');
@@ -44,7 +44,7 @@ export async function ensureStandinOs(exec: Exec, cache: string, log: (line: str
   try {
     await exec('sh', [join(STANDIN_SRC, 'build.sh'), out, join(cache, 'debs')], { timeoutMs: 15 * 60_000 });
   } catch (e) {
-    throw new RackerError(ErrorCodes.sim, `building the stand-in OS failed: ${(e as Error).message}`,
+    throw new RackerError(ErrorCodes.sim, `building the stand-in OS failed: ${errorMessage(e)}`,
       { hint: 'it needs apt (to download the Debian kernel package), busybox, bash, curl, passwd and ignition; see scripts/debian-packages.txt', cause: e });
   }
   return os;

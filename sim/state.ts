@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../agent/lib/atomic-file.js';
-import { ErrorCodes, RackerError, isENOENT } from '../agent/lib/errors.js';
+import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../agent/lib/errors.js';
 import type { Accel } from './vm.js';
 
 export const DEFAULT_SIM_ROOT = '/var/lib/racker-sim';
@@ -72,7 +72,7 @@ export async function readState(dir: string): Promise<SimState | undefined> {
     if (s.version !== 1 || typeof s.name !== 'string') throw new Error('unexpected structure');
     return s;
   } catch (e) {
-    throw new RackerError(ErrorCodes.sim, `${statePath(dir)} is damaged: ${(e as Error).message}`,
+    throw new RackerError(ErrorCodes.sim, `${statePath(dir)} is damaged: ${errorMessage(e)}`,
       { hint: 'racker-sim destroy still removes the rack by its name' });
   }
 }

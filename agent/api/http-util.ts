@@ -1,6 +1,6 @@
 /** JSON in and out for the control API, and how errors become responses. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCodes, RackerError, ValidationError, isRackerError, type ErrorCode, type Problem } from '../lib/errors.js';
+import { ErrorCodes, RackerError, ValidationError, isRackerError, type ErrorCode, type Problem, errorMessage } from '../lib/errors.js';
 
 /** Largest request body accepted: a job request with a static addresses file (64 KiB) fits. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -74,7 +74,7 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
+    throw badRequest(`the request body is not valid JSON: ${errorMessage(e)}`);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { BmcClient, BootDevice, BootFlags, ChassisStatus, SensorReading, BmcUser, RawResponse, BootSetResult } from './bmc-client.js';
 import { BOOT_DEVICES } from './bmc-client.js';
-import { UsageError } from '../lib/errors.js';
+import { UsageError, errorMessage } from '../lib/errors.js';
 import { describeBootFlags, parseRawBytes } from './ipmi/commands.js';
 import { describeOverride } from './boot-flags.js';
 
@@ -92,10 +92,10 @@ export async function runAction(c: BmcClient, a: Exclude<Action, { kind: 'consol
     }
     case 'diag': {
       const errors: string[] = [];
-      const reachable = await c.ping().catch((e: unknown) => { errors.push((e as Error).message); return false; });
-      const status = await c.chassisStatus().catch((e: unknown) => { errors.push((e as Error).message); return undefined; });
-      const boot = status === undefined ? undefined : await c.bootFlags().catch((e: unknown) => { errors.push((e as Error).message); return undefined; });
-      const quirks = status === undefined || c.detectQuirks === undefined ? [] : await c.detectQuirks().catch((e: unknown) => { errors.push((e as Error).message); return []; });
+      const reachable = await c.ping().catch((e: unknown) => { errors.push(errorMessage(e)); return false; });
+      const status = await c.chassisStatus().catch((e: unknown) => { errors.push(errorMessage(e)); return undefined; });
+      const boot = status === undefined ? undefined : await c.bootFlags().catch((e: unknown) => { errors.push(errorMessage(e)); return undefined; });
+      const quirks = status === undefined || c.detectQuirks === undefined ? [] : await c.detectQuirks().catch((e: unknown) => { errors.push(errorMessage(e)); return []; });
       return { kind: 'diag', reachable, status, boot, quirks, errors };
     }
   }

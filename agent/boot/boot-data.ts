@@ -15,6 +15,7 @@ import { GroupIndex, type Group } from './select.js';
 import { Template, TemplateError } from './template.js';
 import { encodeIgnition, parseIgnition, IgnitionError } from './ignition.js';
 import { translateButane, ButaneError, ButaneUnsupportedError } from './butane.js';
+import { errorMessage } from '../lib/errors.js';
 
 export interface NetBoot {
   kernel: string;
@@ -75,7 +76,7 @@ function parseJson(text: string, file: string): Obj {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new ProblemError({ file, message: `not JSON: ${(e as Error).message}` });
+    throw new ProblemError({ file, message: `not JSON: ${errorMessage(e)}` });
   }
   if (!isObj(v)) throw new ProblemError({ file, message: 'must be a JSON object' });
   return v;

@@ -11,6 +11,7 @@
  * would reject on the node (relative paths, unit names without a type, duplicates) are errors.
  */
 import { STRUCTS, type Field, type FieldType } from './ignition-schema.js';
+import { errorMessage } from '../lib/errors.js';
 
 /** The spec version racker generates and up-translates to. */
 export const IGNITION_VERSION = '3.3.0';
@@ -60,7 +61,7 @@ export function parseIgnition(text: string, where: string): CheckedIgnition {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new IgnitionError(where, [`not JSON: ${(e as Error).message}`]);
+    throw new IgnitionError(where, [`not JSON: ${errorMessage(e)}`]);
   }
   return checkIgnition(raw, where);
 }

@@ -15,7 +15,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Logger } from '../lib/log.js';
-import { isENOENT, type Problem } from '../lib/errors.js';
+import { isENOENT, type Problem, errorMessage } from '../lib/errors.js';
 import {
   emptyBootData, ProblemError, parseGenericEntry, parseGroup, parseIgnitionEntry, parseProfile,
   type BootData, type GenericEntry, type IgnitionEntry, type Profile,
@@ -170,7 +170,7 @@ async function forEachFile(dir: string, recursive: boolean, problems: Problem[],
     entries = await readdir(dir, { withFileTypes: true, recursive });
   } catch (e) {
     if (isENOENT(e)) return;
-    problems.push({ file: dir, message: `cannot read folder: ${(e as Error).message}` });
+    problems.push({ file: dir, message: `cannot read folder: ${errorMessage(e)}` });
     return;
   }
   const files = entries.filter((d) => d.isFile() || d.isSymbolicLink()).map((d) => join(d.parentPath, d.name))
@@ -181,7 +181,7 @@ async function forEachFile(dir: string, recursive: boolean, problems: Problem[],
       try {
         await fn(file, rel);
       } catch (e) {
-        problems.push({ file, message: `cannot read: ${(e as Error).message}` });
+        problems.push({ file, message: `cannot read: ${errorMessage(e)}` });
       }
     }));
   }

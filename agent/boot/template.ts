@@ -6,6 +6,7 @@
  * Values print like Go's `fmt` `%v` for JSON data (numbers as float64: 3 → 3, 1000000 → 1e+06).
  */
 import { parseTemplate, TemplateError, type Arg, type Node, type Pipe } from './template-parse.js';
+import { errorMessage } from '../lib/errors.js';
 
 export { TemplateError } from './template-parse.js';
 
@@ -96,7 +97,7 @@ export class Template {
       try {
         return fn(...values);
       } catch (e) {
-        throw this.error(pipe, `error calling ${head.name}: ${(e as Error).message}`);
+        throw this.error(pipe, `error calling ${head.name}: ${errorMessage(e)}`);
       }
     }
     if (args.length > 1 || final !== undefined) throw this.error(pipe, `can't give argument to non-function ${describe(head)}`);
@@ -261,6 +262,6 @@ export function renderTemplate(name: string, src: string, data: Value): string {
     return Template.parse(name, src).execute(data);
   } catch (e) {
     if (e instanceof TemplateError) throw e;
-    throw new TemplateError(`template ${name}: ${(e as Error).message}`);
+    throw new TemplateError(`template ${name}: ${errorMessage(e)}`);
   }
 }

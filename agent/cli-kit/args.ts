@@ -3,7 +3,7 @@
  * is a usage error (exit 2), never silently ignored. `--help` is handled here for all commands.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../lib/errors.js';
+import { UsageError, errorMessage } from '../lib/errors.js';
 import { didYouMean } from './suggest.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -27,7 +27,7 @@ export function parseCommandArgs<O extends Options>(args: readonly string[], opt
     const { values, positionals } = parseArgs({ args: [...args], options: all, allowPositionals: true, strict: true });
     return { values: values, positionals };
   } catch (e) {
-    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const message = errorMessage(e).replace(/\. To specify a positional argument.*$/s, '');
     const unknown = /^Unknown option '(--?[^'=]+)/.exec(message)?.[1];
     const suggestion = unknown === undefined ? '' : didYouMean(unknown, Object.keys(all).map((name) => `--${name}`));
     throw new UsageError(message, `${suggestion}usage: ${usage}`);

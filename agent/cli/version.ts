@@ -8,7 +8,7 @@ import { parseCommandArgs } from '../cli-kit/args.js';
 import { loadConfig } from '../config/load.js';
 import { exec } from '../lib/exec.js';
 import { silentLogger } from '../lib/log.js';
-import { isRackerError } from '../lib/errors.js';
+import { isRackerError, errorMessage } from '../lib/errors.js';
 import { availableReleases, installedState, type Available, type InstalledState } from '../../installer/commands.js';
 
 export async function rackerVersion(): Promise<string> {
@@ -43,7 +43,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     if (config.installer.source !== undefined && values.offline !== true) report.available = await availableReleases(env, report.installed.current);
   } catch (e) {
     if (!isRackerError(e) && !(e instanceof Error && 'code' in e)) throw e;
-    problems.push((e as Error).message.split('\n')[0] ?? String(e));
+    problems.push(errorMessage(e).split('\n')[0] ?? String(e));
   }
   if (problems.length > 0) report.problems = problems;
   writeLine(ctx.stdout, values.json === true ? JSON.stringify(report) : renderVersionReport(report));

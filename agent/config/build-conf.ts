@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ErrorCodes, RackerError, ValidationError } from '../lib/errors.js';
+import { ErrorCodes, RackerError, ValidationError, errorMessage } from '../lib/errors.js';
 import { isSafeRelativePath } from '../lib/relative-path.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
@@ -104,7 +104,7 @@ export async function loadBuildConf(file: string): Promise<BuildConf> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new RackerError(ErrorCodes.build, `cannot read ${file}: ${(e as Error).message}`, { cause: e });
+    throw new RackerError(ErrorCodes.build, `cannot read ${file}: ${errorMessage(e)}`, { cause: e });
   }
   return parseBuildConf(text, file);
 }

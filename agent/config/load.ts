@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import type { Config } from './schema.js';
 import { configFilePath, type Env } from './paths.js';
 import { readCheckedConfig, writeCheckedConfig } from './checked-config.js';
-import { ErrorCodes, RackerError, isENOENT, isEISDIR } from '../lib/errors.js';
+import { ErrorCodes, RackerError, isENOENT, isEISDIR, errorMessage } from '../lib/errors.js';
 
 export interface LoadConfigOptions {
   /** Value of --config. */
@@ -30,7 +30,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     if (isENOENT(e) && !explicit) text = undefined;
     else if (isENOENT(e)) throw new RackerError(ErrorCodes.config, `configuration file ${path} does not exist`, { hint: 'check --config or RACKER_CONFIG' });
     else if (isEISDIR(e)) throw new RackerError(ErrorCodes.config, `configuration file ${path} is a directory`);
-    else throw new RackerError(ErrorCodes.config, `cannot read configuration file ${path}: ${(e as Error).message}`, { cause: e });
+    else throw new RackerError(ErrorCodes.config, `cannot read configuration file ${path}: ${errorMessage(e)}`, { cause: e });
   }
   if (text !== undefined) {
     const checked = await readCheckedConfig(path, text, env);

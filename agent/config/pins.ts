@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCodes, RackerError } from '../lib/errors.js';
+import { ErrorCodes, RackerError, errorMessage } from '../lib/errors.js';
 import { parseBuildConf, type Pins } from './build-conf.js';
 import { codeRoot } from './ipxe-dir.js';
 
@@ -24,7 +24,7 @@ export function runtimePins(root: string = codeRoot()): Pins {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      throw new RackerError(ErrorCodes.config, `cannot read racker's pinned versions from ${file}: ${(e as Error).message}`,
+      throw new RackerError(ErrorCodes.config, `cannot read racker's pinned versions from ${file}: ${errorMessage(e)}`,
         { hint: 'this racker installation is incomplete; reinstall it (racker get <version>)', cause: e });
     }
     pins = parseBuildConf(text, file).pins;

@@ -7,7 +7,7 @@
  * changed.
  */
 import type { Env } from '../config/paths.js';
-import { ErrorCodes, RackerError, isRackerError } from '../lib/errors.js';
+import { ErrorCodes, RackerError, isRackerError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
 import { assertNoRunningAgent, controlSocketPath } from '../api/control-server.js';
@@ -146,7 +146,7 @@ export class Agent {
       return result;
     } catch (err) {
       log.error({ err }, 'reload failed; the agent keeps running with what it had');
-      deps.state.event({ type: 'agent.reload-failed', level: 'error', message: `reload failed: ${(err as Error).message}` });
+      deps.state.event({ type: 'agent.reload-failed', level: 'error', message: `reload failed: ${errorMessage(err)}` });
       throw err;
     } finally {
       this.o.notifier.ready(this.statusLine());

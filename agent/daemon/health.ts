@@ -6,6 +6,7 @@
 import type { Logger } from '../lib/log.js';
 import type { CheckResult, HealthReport, Service } from '../lib/service.js';
 import type { SdNotifier } from './sd-notify.js';
+import { errorMessage } from '../lib/errors.js';
 
 /** Runs the healthchecks of the services that have one, each with a deadline. */
 export class HealthMonitor {
@@ -26,7 +27,7 @@ export class HealthMonitor {
     try {
       const check = (service.healthcheck as () => Promise<boolean>).call(service)
         .then((ok): CheckResult => (ok ? { name: service.name, healthy: true } : { name: service.name, healthy: false, reason: 'reported unhealthy' }))
-        .catch((e: unknown): CheckResult => ({ name: service.name, healthy: false, reason: (e as Error).message }));
+        .catch((e: unknown): CheckResult => ({ name: service.name, healthy: false, reason: errorMessage(e) }));
       return await Promise.race([check, deadline]);
     } finally {
       clearTimeout(timer);

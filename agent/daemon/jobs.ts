@@ -8,7 +8,7 @@
  * the state store (persisted) before the API call that caused it returns.
  */
 import { randomBytes } from 'node:crypto';
-import { ErrorCodes, RackerError, isRackerError } from '../lib/errors.js';
+import { ErrorCodes, RackerError, isRackerError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
 import type { JobMetrics } from '../metrics/metrics.js';
@@ -176,7 +176,7 @@ export class JobManager implements Service {
           this.finish(job.id, 'cancelled', 'cancelled on request');
         } else {
           this.log.error({ err, job: job.id }, 'job failed');
-          this.finish(job.id, 'failed', undefined, isRackerError(err) ? { code: err.code, message: err.message, hint: err.hint } : { code: 'RACKER_E_INTERNAL', message: (err as Error).message });
+          this.finish(job.id, 'failed', undefined, isRackerError(err) ? { code: err.code, message: err.message, hint: err.hint } : { code: 'RACKER_E_INTERNAL', message: errorMessage(err) });
         }
       } finally {
         if (this.active === active) this.active = undefined;

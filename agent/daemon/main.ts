@@ -4,7 +4,7 @@
  * a requested stop, 1 when the agent cannot start or does not stop cleanly.
  */
 import type { Env } from '../config/paths.js';
-import { ErrorCodes, RackerError } from '../lib/errors.js';
+import { ErrorCodes, RackerError, errorMessage } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { Agent } from './agent.js';
 import { SdNotifier } from './sd-notify.js';
@@ -53,7 +53,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
       started = await agent.start(startAbort.signal);
     } catch (err) {
       log.fatal({ err }, 'racker agent cannot start');
-      notifier.stopping(`cannot start: ${(err as Error).message.split('\n')[0] ?? ''}`);
+      notifier.stopping(`cannot start: ${errorMessage(err).split('\n')[0] ?? ''}`);
       throw err;
     }
     if (started) await stopRequested;

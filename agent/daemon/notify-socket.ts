@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { ErrorCodes, RackerError } from '../lib/errors.js';
+import { ErrorCodes, RackerError, errorMessage } from '../lib/errors.js';
 
 /** Sends `payload` to the unix datagram socket at `address`; throws a RackerError on failure. */
 export type DatagramSender = (address: Buffer, payload: Buffer) => void;
@@ -23,7 +23,7 @@ function loadAddon(): Addon {
       // dist/agent/daemon/notify-socket.js → dist/native/notify-socket.node
       addon = require('../../native/notify-socket.node') as Addon;
     } catch (e) {
-      throw new RackerError(ErrorCodes.io, `the systemd notify sender is not built (${(e as Error).message})`,
+      throw new RackerError(ErrorCodes.io, `the systemd notify sender is not built (${errorMessage(e)})`,
         { hint: 'run `npm run build` (needs gcc and the Node.js headers), or unset NOTIFY_SOCKET', cause: e });
     }
   }

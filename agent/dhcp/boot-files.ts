@@ -1,7 +1,7 @@
 /** Which of the configured iPXE boot files exist in dhcp.ipxeDir (the TFTP root). */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCodes, RackerError, isENOENT } from '../lib/errors.js';
+import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../lib/errors.js';
 import { missingBootFiles, type DhcpSettings } from './render-config.js';
 
 /**
@@ -20,7 +20,7 @@ function hint(dhcp: DhcpSettings): string {
 export async function findBootFiles(dhcp: DhcpSettings): Promise<Set<string>> {
   const dir = await stat(dhcp.ipxeDir).catch((e: unknown) => {
     if (isENOENT(e)) throw new RackerError(ErrorCodes.dhcp, `dhcp.ipxeDir ${dhcp.ipxeDir} does not exist; nodes could not PXE boot`, { hint: hint(dhcp) });
-    throw new RackerError(ErrorCodes.dhcp, `cannot read dhcp.ipxeDir ${dhcp.ipxeDir}: ${(e as Error).message}`, { cause: e, hint: hint(dhcp) });
+    throw new RackerError(ErrorCodes.dhcp, `cannot read dhcp.ipxeDir ${dhcp.ipxeDir}: ${errorMessage(e)}`, { cause: e, hint: hint(dhcp) });
   });
   if (!dir.isDirectory()) {
     throw new RackerError(ErrorCodes.dhcp, `dhcp.ipxeDir ${dhcp.ipxeDir} is not a directory; nodes could not PXE boot`, { hint: hint(dhcp) });

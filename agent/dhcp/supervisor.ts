@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import { writeFileIfChanged } from '../lib/atomic-file.js';
 import { backoffDelay, sleep } from '../lib/backoff.js';
 import { Emitter } from '../lib/emitter.js';
-import { ErrorCodes, RackerError } from '../lib/errors.js';
+import { ErrorCodes, RackerError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
 import { describeExit } from './child-process.js';
@@ -170,7 +170,7 @@ export class DnsmasqSupervisor implements Service {
     try {
       await this.o.runner.test(this.files.conf);
     } catch (e) {
-      throw new RackerError(ErrorCodes.dhcp, `dnsmasq rejects the configuration racker wrote to ${this.files.conf}: ${(e as Error).message}`,
+      throw new RackerError(ErrorCodes.dhcp, `dnsmasq rejects the configuration racker wrote to ${this.files.conf}: ${errorMessage(e)}`,
         { cause: e, hint: 'this is a racker bug unless a dhcp setting is unusual; report it with the file attached' });
     }
   }

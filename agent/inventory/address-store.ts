@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { stateFiles } from '../config/paths.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
-import { ErrorCodes, RackerError, isENOENT } from '../lib/errors.js';
+import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../lib/errors.js';
 import type { PersistedPlan } from './address-plan.js';
 
 export function addressPlanPath(stateDir: string): string {
@@ -24,7 +24,7 @@ export async function loadPersistedPlan(stateDir: string): Promise<PersistedPlan
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw bad((e as Error).message);
+    throw bad(errorMessage(e));
   }
   const p = data as Partial<PersistedPlan>;
   if (p.version !== 1 || typeof p.subnet !== 'string' || typeof p.assignments !== 'object' || p.assignments === null) throw bad('unexpected structure');

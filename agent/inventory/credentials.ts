@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { Problem } from '../lib/errors.js';
-import { isENOENT, isEISDIR, isEACCES } from '../lib/errors.js';
+import { isENOENT, isEISDIR, isEACCES, errorMessage } from '../lib/errors.js';
 import { oemFiles } from '../config/paths.js';
 
 export interface BmcCredentials {
@@ -42,7 +42,7 @@ async function readOneLine(path: string, what: string, problems: Problem[]): Pro
     if (isENOENT(e)) problems.push({ file: path, message: `is missing; it must hold the ${what}`, hint: `write it with: racker factory (or printf '%s' VALUE > ${path}; chmod 600 ${path})` });
     else if (isEISDIR(e)) problems.push({ file: path, message: `is a directory; it must be a file holding the ${what}` });
     else if (isEACCES(e)) problems.push({ file: path, message: 'cannot be read (permission denied)', hint: 'run as root' });
-    else problems.push({ file: path, message: `cannot be read: ${(e as Error).message}` });
+    else problems.push({ file: path, message: `cannot be read: ${errorMessage(e)}` });
     return undefined;
   }
   // One trailing newline (as `echo X | tee` writes) is not part of the value.

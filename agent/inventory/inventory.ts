@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { oemFiles } from '../config/paths.js';
-import { ErrorCodes, ValidationError, isEACCES, isEISDIR, isENOENT, isRackerError, type Problem } from '../lib/errors.js';
+import { ErrorCodes, ValidationError, isEACCES, isEISDIR, isENOENT, isRackerError, type Problem, errorMessage } from '../lib/errors.js';
 import { parseSubnet, type Subnet } from '../lib/ipv4.js';
 import { parseNodesCsv, NODES_CSV_HEADER, type NodeRecord } from './nodes-csv.js';
 import { readCredentials, type BmcCredentials } from './credentials.js';
@@ -131,7 +131,7 @@ async function readNodesFile(path: string, problems: Problem[]): Promise<Buffer 
     if (isENOENT(e)) problems.push({ file: path, message: 'is missing: the rack metadata has not been written', hint: 'run `racker factory` to write it' });
     else if (isEISDIR(e)) problems.push({ file: path, message: 'is a directory; it must be the rack metadata file' });
     else if (isEACCES(e)) problems.push({ file: path, message: 'cannot be read (permission denied)', hint: 'run as root' });
-    else problems.push({ file: path, message: `cannot be read: ${(e as Error).message}` });
+    else problems.push({ file: path, message: `cannot be read: ${errorMessage(e)}` });
     return undefined;
   }
 }

@@ -142,6 +142,11 @@ function lastLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join(' | ');
 }
 
+/** The message of anything thrown: an Error's message, or the value as text (a thrown string, a rejected non-Error). */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 export function isRackerError(e: unknown): e is RackerError {
   return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' &&
     String((e as unknown as { code: string }).code).startsWith('RACKER_E_');

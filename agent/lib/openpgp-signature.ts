@@ -15,6 +15,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { PublicKey } from 'openpgp';
+import { errorMessage } from './errors.js';
 
 /** A detached signature is a few hundred bytes; a keyring of a few certificates some tens of KiB. */
 const MAX_SIGNATURE_BYTES = 64 * 1024;
@@ -67,7 +68,7 @@ export async function checkDetachedSignature(file: string, signatureFile: string
   try {
     keys = await readKeyring(keyFile);
   } catch (e) {
-    return { ok: false, reason: `the keyring cannot be read (${(e as Error).message})` };
+    return { ok: false, reason: `the keyring cannot be read (${errorMessage(e)})` };
   }
   let signature: Awaited<ReturnType<OpenPgp['readSignature']>>;
   try {
@@ -78,7 +79,7 @@ export async function checkDetachedSignature(file: string, signatureFile: string
       : await pgp.readSignature({ binarySignature: new Uint8Array(raw) });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw e;
-    return { ok: false, reason: `${signatureFile} is not an OpenPGP signature (${(e as Error).message})` };
+    return { ok: false, reason: `${signatureFile} is not an OpenPGP signature (${errorMessage(e)})` };
   }
   // The file is streamed through the hash: Flatcar's disk image is hundreds of MB.
   const message = await pgp.createMessage({ binary: Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array> });
@@ -97,7 +98,7 @@ export async function checkDetachedSignature(file: string, signatureFile: string
       const signer = keys.find((k) => k.getKeyIDs().some((id) => id.equals(s.keyID)))?.getFingerprint().toUpperCase() ?? keyId;
       good ??= { signer, created };
     } catch (e) {
-      if (known.has(s.keyID.toHex())) return { ok: false, reason: `the signature by key ${keyId} is not good: ${(e as Error).message}` };
+      if (known.has(s.keyID.toHex())) return { ok: false, reason: `the signature by key ${keyId} is not good: ${errorMessage(e)}` };
       reasons.push(`made by key ${keyId}, which is not in the keyring`);
     }
   }

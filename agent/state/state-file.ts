@@ -7,7 +7,7 @@ import { readFile, readdir, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { stateFiles } from '../config/paths.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
-import { ErrorCodes, RackerError, ValidationError, isENOENT } from '../lib/errors.js';
+import { ErrorCodes, RackerError, ValidationError, isENOENT, errorMessage } from '../lib/errors.js';
 import { stateDocumentSchema, type StateDocument } from './records.js';
 
 const STATE_FILE = basename(stateFiles('/').stateDoc);
@@ -24,14 +24,14 @@ export async function readStateFile(stateDir: string): Promise<StateDocument | u
     text = await readFile(path, 'utf8');
   } catch (e) {
     if (isENOENT(e)) return undefined;
-    throw new RackerError(ErrorCodes.state, `cannot read ${path}: ${(e as Error).message}`, { cause: e });
+    throw new RackerError(ErrorCodes.state, `cannot read ${path}: ${errorMessage(e)}`, { cause: e });
   }
   const hint = `move ${path} aside to start with fresh state (node phases and job history are forgotten; nodes.csv and addresses are not affected)`;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ValidationError(ErrorCodes.state, `${path} is damaged`, [{ file: path, message: `not JSON: ${(e as Error).message}`, hint }]);
+    throw new ValidationError(ErrorCodes.state, `${path} is damaged`, [{ file: path, message: `not JSON: ${errorMessage(e)}`, hint }]);
   }
   const parsed = stateDocumentSchema.safeParse(raw);
   if (!parsed.success) {

@@ -12,7 +12,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isENOENT, type Problem } from '../../agent/lib/errors.js';
+import { isENOENT, type Problem, errorMessage } from '../../agent/lib/errors.js';
 import { etcFiles } from '../../agent/config/paths.js';
 import { dnsSafe } from '../../agent/inventory/hostnames.js';
 import { macHex } from '../../agent/lib/mac.js';
@@ -78,9 +78,9 @@ export function parseIgnitionSnippet(text: string, file: string): { config?: Ign
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    const pos = /position (\d+)/.exec((e as Error).message)?.[1];
+    const pos = /position (\d+)/.exec(errorMessage(e))?.[1];
     const line = pos === undefined ? undefined : text.slice(0, Number(pos)).split('\n').length;
-    return { problems: [{ file, line, message: `not valid JSON: ${(e as Error).message}` }] };
+    return { problems: [{ file, line, message: `not valid JSON: ${errorMessage(e)}` }] };
   }
   const version = (raw as { ignition?: { version?: unknown } } | null)?.ignition?.version;
   if (typeof version !== 'string' || !/^3\.[0-3]\.0$/.test(version)) {

@@ -5,7 +5,7 @@
  */
 import { request } from 'node:https';
 import { stateFiles } from '../../agent/config/paths.js';
-import { ErrorCodes, RackerError } from '../../agent/lib/errors.js';
+import { ErrorCodes, RackerError, errorMessage } from '../../agent/lib/errors.js';
 import { writeFileAtomic } from '../../agent/lib/atomic-file.js';
 import type { Clock } from '../ports.js';
 import type { ClusterSecrets } from './pki.js';
@@ -89,7 +89,7 @@ export async function waitForCluster(api: KubeApi, expected: readonly string[], 
   for (;;) {
     signal?.throwIfAborted();
     if (await api.ready()) {
-      const nodes = await api.nodes().catch((e: unknown) => { last = `listing nodes failed: ${(e as Error).message}`; return undefined; });
+      const nodes = await api.nodes().catch((e: unknown) => { last = `listing nodes failed: ${errorMessage(e)}`; return undefined; });
       if (nodes !== undefined) {
         const ready = new Set(nodes.filter((n) => n.ready).map((n) => n.name));
         const missing = expected.filter((n) => !ready.has(n));

@@ -6,7 +6,7 @@
  */
 import { readlink } from 'node:fs/promises';
 import type { Exec } from '../../agent/lib/exec.js';
-import { ErrorCodes, RackerError } from '../../agent/lib/errors.js';
+import { ErrorCodes, RackerError, errorMessage } from '../../agent/lib/errors.js';
 import { nsenterArgs } from './host.js';
 
 /** The exact command line the image must be run with. */
@@ -30,13 +30,13 @@ export async function checkContainerEscape(probe: EscapeProbe, image: string | u
     ours = await probe.readlink('/proc/self/ns/mnt');
     init = await probe.readlink('/proc/1/ns/mnt');
   } catch (e) {
-    return fail(`cannot read PID 1's namespaces: ${(e as Error).message}`);
+    return fail(`cannot read PID 1's namespaces: ${errorMessage(e)}`);
   }
   if (ours === init) fail('PID 1 is in this container: --pid host is missing');
   try {
     await probe.exec('nsenter', nsenterArgs('true', []), { timeoutMs: 10_000 });
   } catch (e) {
-    fail(`nsenter into PID 1 failed: ${(e as Error).message}; --privileged is missing`);
+    fail(`nsenter into PID 1 failed: ${errorMessage(e)}; --privileged is missing`);
   }
 }
 

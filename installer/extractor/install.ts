@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Exec } from '../../agent/lib/exec.js';
-import { ErrorCodes, RackerError, isRackerError } from '../../agent/lib/errors.js';
+import { ErrorCodes, RackerError, isRackerError, errorMessage } from '../../agent/lib/errors.js';
 import type { Logger } from '../../agent/lib/log.js';
 import { tarExtractArgs } from '../archive.js';
 import { verifyTree } from '../manifest.js';
@@ -164,7 +164,7 @@ async function selfTest(version: string, store: VersionStore, d: InstallDeps): P
     const r = await d.host.exec(bin, ['version', '--json', '--offline'], { timeoutMs: 60_000 });
     reported = (JSON.parse(r.stdout) as { version?: unknown }).version;
   } catch (e) {
-    throw new RackerError(ErrorCodes.payload, `racker ${version} does not run on ${d.host.describe}: ${(e as Error).message}`,
+    throw new RackerError(ErrorCodes.payload, `racker ${version} does not run on ${d.host.describe}: ${errorMessage(e)}`,
       { hint: 'nothing was changed; the payload may be for another architecture or damaged' });
   }
   if (reported !== version) {

@@ -6,7 +6,7 @@
 import { readlink } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { exec } from '../../agent/lib/exec.js';
-import { UsageError } from '../../agent/lib/errors.js';
+import { UsageError, errorMessage } from '../../agent/lib/errors.js';
 import { createLogger } from '../../agent/lib/log.js';
 import { handleError } from '../../agent/cli-kit/handle-error.js';
 import { installerSection } from '../../agent/config/sections/installer.js';
@@ -29,7 +29,7 @@ export async function runExtract(argv: readonly string[], env: Readonly<Record<s
       },
     }));
   } catch (e) {
-    throw new UsageError((e as Error).message, `usage: ${USAGE}`);
+    throw new UsageError(errorMessage(e), `usage: ${USAGE}`);
   }
   if (values.payload === undefined) throw new UsageError('--payload FILE is required', `usage: ${USAGE}`);
   if (values.container === true && values.root !== undefined) throw new UsageError('--root and --container exclude each other', `usage: ${USAGE}`);

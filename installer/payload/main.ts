@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { exec } from '../../agent/lib/exec.js';
 import { createLogger } from '../../agent/lib/log.js';
 import { handleError } from '../../agent/cli-kit/handle-error.js';
-import { UsageError } from '../../agent/lib/errors.js';
+import { UsageError, errorMessage } from '../../agent/lib/errors.js';
 import { loadBuildConf } from '../../agent/config/build-conf.js';
 import { buildPayload, defaultCacheDir } from './build.js';
 
@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({ args: argv, options: { out: { type: 'string' }, conf: { type: 'string' }, version: { type: 'string' } }, strict: true }));
   } catch (e) {
-    throw new UsageError((e as Error).message, `usage: ${USAGE}`);
+    throw new UsageError(errorMessage(e), `usage: ${USAGE}`);
   }
   const conf = await loadBuildConf(resolve(values.conf ?? join(repoDir, 'conf.yaml')));
   const built = await buildPayload({

@@ -3,7 +3,7 @@
  * installed package not marked `dev`. Pure, so the selection is tested by value; the build copies
  * what it names from node_modules.
  */
-import { ErrorCodes, RackerError } from '../../agent/lib/errors.js';
+import { ErrorCodes, RackerError, errorMessage } from '../../agent/lib/errors.js';
 
 interface LockPackage {
   dev?: boolean;
@@ -23,7 +23,7 @@ export function productionPackages(lockText: string, file = 'package-lock.json')
   try {
     lock = JSON.parse(lockText) as typeof lock;
   } catch (e) {
-    throw new RackerError(ErrorCodes.build, `${file} is not JSON: ${(e as Error).message}`, { hint: 'run npm install to regenerate it' });
+    throw new RackerError(ErrorCodes.build, `${file} is not JSON: ${errorMessage(e)}`, { hint: 'run npm install to regenerate it' });
   }
   if (lock.packages === undefined || (lock.lockfileVersion ?? 0) < 2) {
     throw new RackerError(ErrorCodes.build, `${file} has no "packages" section (lockfile version ${lock.lockfileVersion ?? 'unknown'})`,

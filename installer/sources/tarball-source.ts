@@ -10,7 +10,7 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCodes, RackerError, isENOENT } from '../../agent/lib/errors.js';
+import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../../agent/lib/errors.js';
 import type { Exec } from '../../agent/lib/exec.js';
 import { payloadFileName } from '../archive.js';
 import { sha256File } from '../manifest.js';
@@ -116,7 +116,7 @@ export class TarballSource {
     try {
       response = await (this.o.fetch ?? fetch)(where, { signal: AbortSignal.timeout(600_000) });
     } catch (e) {
-      throw new RackerError(ErrorCodes.notFound, `cannot fetch ${where}: ${(e as Error).message}`, { hint: 'check the network and installer.source.location' });
+      throw new RackerError(ErrorCodes.notFound, `cannot fetch ${where}: ${errorMessage(e)}`, { hint: 'check the network and installer.source.location' });
     }
     if (!response.ok) throw new RackerError(ErrorCodes.notFound, `cannot fetch ${where}: HTTP ${response.status}`, { hint: 'check installer.source.location' });
     return Buffer.from(await response.arrayBuffer());

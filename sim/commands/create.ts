@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { writeLine, type CliContext } from '../../agent/cli-kit/context.js';
 import { parseCommandArgs } from '../../agent/cli-kit/args.js';
 import { exec } from '../../agent/lib/exec.js';
-import { ErrorCodes, RackerError, UsageError } from '../../agent/lib/errors.js';
+import { ErrorCodes, RackerError, UsageError, errorMessage } from '../../agent/lib/errors.js';
 import { loadConfig } from '../../agent/config/load.js';
 import { rackSpec } from '../rack-spec.js';
 import { addNetns, mgmtLinkCommands, netnsExists, rackLinkCommands, runIpBatch, setSysctls, RACK_SYSCTLS } from '../netns.js';
@@ -186,9 +186,9 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     await writeState(state);
   } catch (e) {
     progress(`create failed while ${step}; removing what was made`);
-    await destroyRack(ref, () => undefined).catch((d: unknown) => progress(`cleanup failed too: ${(d as Error).message}; run racker-sim destroy --name ${ref.name}`));
+    await destroyRack(ref, () => undefined).catch((d: unknown) => progress(`cleanup failed too: ${errorMessage(d)}; run racker-sim destroy --name ${ref.name}`));
     if (e instanceof RackerError) throw new RackerError(e.code, `create failed while ${step}: ${e.message}`, { hint: e.hint, cause: e });
-    throw new RackerError(ErrorCodes.sim, `create failed while ${step}: ${(e as Error).message}`, { cause: e });
+    throw new RackerError(ErrorCodes.sim, `create failed while ${step}: ${errorMessage(e)}`, { cause: e });
   }
   const status = await rackStatus({ ref, state, spec });
   if (values.json === true) writeLine(ctx.stdout, JSON.stringify(status, null, 2));

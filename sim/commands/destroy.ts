@@ -13,6 +13,7 @@ import { deleteNetns } from '../netns.js';
 import { readState } from '../state.js';
 import { mgmtPaths, stopNode } from '../mgmt-node.js';
 import { RACK_OPTIONS, rackRef, requireRoot, type RackRef } from './common.js';
+import { errorMessage } from '../../agent/lib/errors.js';
 
 const USAGE = 'racker-sim destroy [--name NAME] [--root DIR]';
 
@@ -29,11 +30,11 @@ export async function destroyRack(ref: RackRef, progress: (line: string) => void
   const result: DestroyResult = { namespaces: [], processes: 0, removedDir: false };
   // The management node first (a clean poweroff, then its overlay root is unmounted), from its
   // pid files, so this works without the state file too.
-  await stopNode(exec, mgmtPaths(ref.dir)).catch((e: unknown) => progress(`stopping the management node failed: ${(e as Error).message}`));
+  await stopNode(exec, mgmtPaths(ref.dir)).catch((e: unknown) => progress(`stopping the management node failed: ${errorMessage(e)}`));
   for (const ns of names) {
     const r = await deleteNetns(exec, ns, sleep).catch((e: unknown) => {
       // Reported, and the rest is still removed; a second destroy finds what is left by name.
-      progress(`deleting namespace ${ns} failed: ${(e as Error).message}`);
+      progress(`deleting namespace ${ns} failed: ${errorMessage(e)}`);
       return { existed: false, killed: 0 };
     });
     if (r.existed) result.namespaces.push(ns);

@@ -9,6 +9,7 @@ import { UdpTransport } from '../../agent/bmc/ipmi/transport.js';
 import { Semaphore } from '../../agent/bmc/scheduler.js';
 import { createLogger } from '../../agent/lib/log.js';
 import type { BmcTarget } from '../../agent/bmc/bmc-client.js';
+import { errorMessage } from '../../agent/lib/errors.js';
 
 export interface ProbeJob {
   target: BmcTarget;
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
           : await client.sensors();
       out.results.push({ op, ok: true, value });
     } catch (e) {
-      out.results.push({ op, ok: false, error: (e as Error).message });
+      out.results.push({ op, ok: false, error: errorMessage(e) });
     }
   }
   await client.close();

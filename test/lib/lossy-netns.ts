@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { errorMessage } from '../../agent/lib/errors.js';
 
 const run = promisify(execFile);
 
@@ -22,7 +23,7 @@ export async function netnsUnavailable(): Promise<string | undefined> {
     await run('ip', ['netns', 'list']);
     return undefined;
   } catch (e) {
-    return `ip netns does not work: ${(e as Error).message}`;
+    return `ip netns does not work: ${errorMessage(e)}`;
   }
 }
 

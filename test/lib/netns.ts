@@ -19,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { mustNotSkipInCi } from './run-sim.js';
 import { exec, type ExecOptions, type ExecResult } from '../../agent/lib/exec.js';
 import { spawnChild, stopChild, type ChildHandle } from '../../agent/dhcp/child-process.js';
+import { errorMessage } from '../../agent/lib/errors.js';
 
 export class TestNetwork {
   private readonly namespaces: string[] = [];
@@ -41,7 +42,7 @@ export class TestNetwork {
       await exec('ip', ['netns', 'del', probe], { timeoutMs: 10_000 });
       return undefined;
     } catch (e) {
-      return `cannot create a network namespace: ${(e as Error).message}`;
+      return `cannot create a network namespace: ${errorMessage(e)}`;
     }
   }
 
@@ -122,7 +123,7 @@ export class TestNetwork {
         }
         await exec('ip', ['netns', 'del', ns]);
       } catch (e) {
-        console.error(`cleanup of network namespace ${ns} failed: ${(e as Error).message}`);
+        console.error(`cleanup of network namespace ${ns} failed: ${errorMessage(e)}`);
       }
     }
   }

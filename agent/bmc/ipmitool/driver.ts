@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Exec, ExecResult } from '../../lib/exec.js';
 import type { Logger } from '../../lib/log.js';
-import { isRackerError } from '../../lib/errors.js';
+import { isRackerError, errorMessage } from '../../lib/errors.js';
 import type { BmcClient, BmcTarget, BmcUser, BootFlags, BootOverride, BootSetResult, ChassisStatus, PowerState, RawResponse, SensorReading } from '../bmc-client.js';
 import { bmcAuthError, bmcFailure, bmcTimeoutError, bmcUnsupportedError, type BmcWhere, whereOf } from '../errors.js';
 import { compareBootFlags } from '../boot-flags.js';
@@ -126,7 +126,7 @@ export class IpmitoolBmcClient implements BmcClient {
     try {
       script = setPasswordScript(id, password);
     } catch (e) {
-      throw bmcUnsupportedError(this.where, `set password of user ${id}`, (e as Error).message, 'use the native ipmi driver for this change');
+      throw bmcUnsupportedError(this.where, `set password of user ${id}`, errorMessage(e), 'use the native ipmi driver for this change');
     }
     // A private directory: the file is readable by root only and removed at once.
     const dir = await mkdtemp(join(tmpdir(), 'racker-ipmitool-'));
@@ -144,7 +144,7 @@ export class IpmitoolBmcClient implements BmcClient {
       const r = await this.run(rawCommand(netFn, command, data), 'raw');
       return { completionCode: 0, data: parseRawOutput(r.stdout) };
     } catch (e) {
-      const cc = rawCompletionCode((e as { stderr?: string }).stderr ?? (e as Error).message);
+      const cc = rawCompletionCode((e as { stderr?: string }).stderr ?? errorMessage(e));
       if (cc !== undefined) return { completionCode: cc, data: new Uint8Array() };
       throw e;
     }

@@ -15,6 +15,7 @@ import type { NodeAccessPolicy } from '../node-access.js';
 import { renderGrub, renderIpxe, renderMetadata, templateData } from '../render.js';
 import type { Group } from '../select.js';
 import { reply, JSON_TYPE, TEXT, type SmallResponse } from './reply.js';
+import { errorMessage } from '../../lib/errors.js';
 
 export type SelectionEndpoint = 'ipxe' | 'grub' | 'ignition' | 'metadata' | 'generic';
 
@@ -102,13 +103,13 @@ function serveIgnition(res: SmallResponse, r: SelectionRequest, group: Group, pr
   try {
     rendered = entry.template.execute(templateData(group, r.labels, r.rawQuery));
   } catch (e) {
-    return failure(res, d, 500, `rendering ${profile.ignitionId} failed`, (e as Error).message);
+    return failure(res, d, 500, `rendering ${profile.ignitionId} failed`, errorMessage(e));
   }
   try {
     return reply.send(res, 200, JSON_TYPE, translateButane(rendered, profile.ignitionId).json);
   } catch (e) {
     const status = e instanceof ButaneUnsupportedError ? 501 : 500;
-    return failure(res, d, status, `translating ${profile.ignitionId} failed`, (e as Error).message);
+    return failure(res, d, status, `translating ${profile.ignitionId} failed`, errorMessage(e));
   }
 }
 
@@ -122,7 +123,7 @@ function serveGeneric(res: SmallResponse, r: SelectionRequest, group: Group, pro
   try {
     return reply.send(res, 200, TEXT, entry.template.execute(templateData(group, r.labels, r.rawQuery)));
   } catch (e) {
-    return failure(res, d, 500, `rendering ${profile.genericId} failed`, (e as Error).message);
+    return failure(res, d, 500, `rendering ${profile.genericId} failed`, errorMessage(e));
   }
 }
 

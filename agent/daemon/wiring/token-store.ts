@@ -11,7 +11,7 @@ import { stateFiles } from '../../config/paths.js';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { SerialWrites } from '../../lib/serial-writes.js';
-import { ErrorCodes, RackerError, isENOENT } from '../../lib/errors.js';
+import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../../lib/errors.js';
 import type { Mac } from '../../lib/mac.js';
 import type { NodeTokens, TokenEntry } from '../../boot/phone-home.js';
 import type { PhoneHomeStatus } from '../../boot/events.js';
@@ -60,7 +60,7 @@ export class TokenStore implements PhoneHomeTokens {
       }
     } catch (e) {
       if (!isENOENT(e)) {
-        throw new RackerError(ErrorCodes.state, `${this.path} is damaged: ${(e as Error).message}`,
+        throw new RackerError(ErrorCodes.state, `${this.path} is damaged: ${errorMessage(e)}`,
           { hint: 'delete it and reprovision the nodes that were being installed (their reports would be refused)' });
       }
     }

@@ -24,6 +24,7 @@ import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { requestLease } from '../../lib/udhcpc.js';
 import { liveCheck, type BmcProbe } from '../../../factory/live-check.js';
 import { AgentDiscoverySource } from '../../../factory/discovery.js';
+import { errorMessage } from '../../../agent/lib/errors.js';
 
 const PXE = 'br-rack';
 const NODE2 = { mac: '00:11:22:33:44:10', bmc: '00:11:22:33:44:11' };
@@ -258,7 +259,7 @@ describe('dhcp: real dnsmasq in a network namespace', function () {
     const started = recordEvents(s.events);
     const err = await s.start(new AbortController().signal).then(() => undefined, (e: unknown) => e);
     await s.stop();
-    expect((err as Error).message).to.equal(`dnsmasq cannot read ${privateState}/dhcp/reservations: Permission denied, so it would serve no reservations`);
+    expect(errorMessage(err)).to.equal(`dnsmasq cannot read ${privateState}/dhcp/reservations: Permission denied, so it would serve no reservations`);
     expect(started.events.filter((e) => e.type === 'started')).to.deep.equal([]);
     expect((await exec('ip', ['netns', 'pids', rack])).stdout.trim()).to.equal('');
   }));

@@ -9,6 +9,7 @@ import { exec } from '../../../agent/lib/exec.js';
 import { parseSubnet, type Subnet } from '../../../agent/lib/ipv4.js';
 import { sampleInput } from '../../lib/dhcp-plan.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { errorMessage } from '../../../agent/lib/errors.js';
 
 describe('dhcp: rendered configurations pass dnsmasq --test', () => {
   let dir: string;
@@ -45,6 +46,6 @@ describe('dhcp: rendered configurations pass dnsmasq --test', () => {
     const conf = join(dir, 'broken.conf');
     await writeFile(conf, 'dhcp-range=not-an-address\n');
     const err = await runner.test(conf).then(() => undefined, (e: unknown) => e);
-    expect((err as Error).message).to.match(/bad dhcp-range/);
+    expect(errorMessage(err)).to.match(/bad dhcp-range/);
   });
 });

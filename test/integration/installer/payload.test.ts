@@ -16,6 +16,7 @@ import { placeAsset } from '../../../installer/payload/assets.js';
 import { repoRoot } from '../../lib/paths.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { FIXTURE_PINS, buildFixturePayload, writeFakeSystemctl } from '../../lib/installer-fixtures.js';
+import { errorMessage } from '../../../agent/lib/errors.js';
 
 describe('payload build (integration)', function () {
   this.timeout(180_000);
@@ -45,7 +46,7 @@ describe('payload build (integration)', function () {
       error = e;
     }
     expect((error as { code?: string }).code).to.equal('RACKER_E_BUILD');
-    expect((error as Error).message).to.match(/key\.asc has sha256 [0-9a-f]{64}, conf\.yaml pins 0{64}/);
+    expect(errorMessage(error)).to.match(/key\.asc has sha256 [0-9a-f]{64}, conf\.yaml pins 0{64}/);
     expect(await readdir(join(dir, 'pinned-out'))).to.deep.equal([]); // no payload, no leftovers
   });
 
@@ -68,7 +69,7 @@ describe('payload build (integration)', function () {
     } catch (e) {
       error = e;
     }
-    expect((error as Error).message).to.contain('conf.yaml pins ffff');
+    expect(errorMessage(error)).to.contain('conf.yaml pins ffff');
   });
 
   describe('the real payload (conf.yaml)', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { exec } from '../../../agent/lib/exec.js';
-import { CommandFailedError, CommandTimeoutError } from '../../../agent/lib/errors.js';
+import { CommandFailedError, CommandTimeoutError, errorMessage } from '../../../agent/lib/errors.js';
 
 describe('exec (real processes)', () => {
   it('captures stdout and stderr', async () => {
@@ -22,7 +22,7 @@ describe('exec (real processes)', () => {
     const err = await exec('sh', ['-c', 'echo one >&2; echo two >&2; exit 3']).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(CommandFailedError);
     expect((err as CommandFailedError).exitStatus).to.equal(3);
-    expect((err as Error).message).to.equal('sh -c "echo one >&2; echo two >&2; exit 3" exited with status 3: one | two');
+    expect(errorMessage(err)).to.equal('sh -c "echo one >&2; echo two >&2; exit 3" exited with status 3: one | two');
   });
 
   it('accepts configured exit statuses', async () => {
@@ -32,13 +32,13 @@ describe('exec (real processes)', () => {
   it('kills a program that outlives its timeout', async () => {
     const err = await exec('sleep', ['30'], { timeoutMs: 200 }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(CommandTimeoutError);
-    expect((err as Error).message).to.match(/^sleep 30 did not finish within 200 ms and was killed/);
+    expect(errorMessage(err)).to.match(/^sleep 30 did not finish within 200 ms and was killed/);
   });
 
   it('says when a program does not exist', async () => {
     const err = await exec('racker-no-such-program', []).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(CommandFailedError);
-    expect((err as Error).message).to.match(/racker-no-such-program could not be run/);
+    expect(errorMessage(err)).to.match(/racker-no-such-program could not be run/);
     expect((err as CommandFailedError).hint).to.equal('install racker-no-such-program or check PATH');
   });
 });

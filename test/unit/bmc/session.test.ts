@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { LanplusSession } from '../../../agent/bmc/ipmi/session.js';
 import type { DatagramReceiver, DatagramTransport, Endpoint } from '../../../agent/bmc/ipmi/transport.js';
 import { silentLogger } from '../../../agent/lib/log.js';
-import { isRackerError } from '../../../agent/lib/errors.js';
+import { isRackerError, errorMessage } from '../../../agent/lib/errors.js';
 
 /** Answers ASF pings after dropping the first `drop` datagrams; records what was sent. */
 class LossyBmc implements DatagramTransport {
@@ -48,7 +48,7 @@ describe('native IPMI session exchanges', () => {
       err = e;
     }
     expect(isRackerError(err) && err.code).to.equal('RACKER_E_BMC_TIMEOUT');
-    const message = (err as Error).message;
+    const message = errorMessage(err);
     expect(message).to.match(/^node node-3: BMC 10\.0\.0\.9: get channel authentication capabilities: no answer within \d+ ms$/);
     expect(message + String((err as { hint?: string }).hint)).not.to.include('hunter2');
     // retries: 3, so at most 4 of each; the budget may end the exchange earlier.

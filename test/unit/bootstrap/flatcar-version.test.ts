@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureFlatcarAssets, newestVerifiedVersion, VERIFIED_MARKER } from '../../../bootstrap/assets.js';
 import { compareFlatcarVersions, newestFlatcarVersion, parseFlatcarVersion, refuseCurrentDowngrade } from '../../../bootstrap/flatcar-version.js';
-import { isRackerError } from '../../../agent/lib/errors.js';
+import { isRackerError, errorMessage } from '../../../agent/lib/errors.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 
 describe('bootstrap/flatcar-version', () => {
@@ -28,7 +28,7 @@ describe('bootstrap/flatcar-version', () => {
       err = e;
     }
     expect(isRackerError(err) && err.code).to.equal('RACKER_E_FLATCAR_DOWNGRADE');
-    expect((err as Error).message).to.equal(`${from} says the current stable Flatcar is 4081.2.0, older than 4593.2.10, which racker already verified for the stable channel; refusing to install an older release unasked`);
+    expect(errorMessage(err)).to.equal(`${from} says the current stable Flatcar is 4081.2.0, older than 4593.2.10, which racker already verified for the stable channel; refusing to install an older release unasked`);
     expect((err as { hint: string }).hint).to.contain('set bootstrap.flatcar.version: 4081.2.0').and.contain(from);
   });
 
@@ -83,7 +83,7 @@ describe('bootstrap/assets: current never goes backwards', () => {
     await channelSays('4081.2.0');
     const err = await failure(ensure('current'));
     expect(isRackerError(err) && err.code).to.equal('RACKER_E_FLATCAR_DOWNGRADE');
-    expect((err as Error).message).to.contain(`${join(local, 'current', 'version.txt')} says the current stable Flatcar is 4081.2.0, older than 4593.2.5`);
+    expect(errorMessage(err)).to.contain(`${join(local, 'current', 'version.txt')} says the current stable Flatcar is 4081.2.0, older than 4593.2.5`);
   });
 
   it('serves the older version when it is pinned, and current when the newer one is on another channel', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { UsageError } from '../../../agent/lib/errors.js';
+import { UsageError, errorMessage } from '../../../agent/lib/errors.js';
 import { resolveAnswers, type Prompter, type QuestionContext, type ResolveInput } from '../../../bootstrap/questions.js';
 
 const ctx: QuestionContext = { nodeTypes: ['vm', 'vm', 'vm', 'big'], defaultDomain: 'rack.localdomain', defaultSubnet: '172.24.213.0/24', defaultSshKeys: [] };
@@ -35,11 +35,11 @@ describe('bootstrap questions', () => {
     const r = await resolveAnswers(input({ yes: true, flags: { provision: 'kubernetes', 'controller-type': 'big' } }));
     expect(r.answers.controllers).to.equal(1);
     await resolveAnswers(input({ yes: true, flags: { provision: 'kubernetes', 'controller-type': 'big', controllers: '3' } }))
-      .then(() => expect.fail('resolved'), (e: unknown) => expect((e as Error).message).to.equal('--controllers: 3 controllers need 3 nodes of type "big", the rack has 1'));
+      .then(() => expect.fail('resolved'), (e: unknown) => expect(errorMessage(e)).to.equal('--controllers: 3 controllers need 3 nodes of type "big", the rack has 1'));
   });
 
   it('rejects bad flag values and flags that do not apply, instead of ignoring them', async () => {
-    const reject = async (flags: Record<string, string>): Promise<string> => resolveAnswers(input({ yes: true, flags })).then(() => 'resolved', (e: unknown) => { expect(e).to.be.instanceOf(UsageError); return (e as Error).message; });
+    const reject = async (flags: Record<string, string>): Promise<string> => resolveAnswers(input({ yes: true, flags })).then(() => 'resolved', (e: unknown) => { expect(e).to.be.instanceOf(UsageError); return errorMessage(e); });
     expect(await reject({ provision: 'lokomotive' })).to.equal('--provision: "lokomotive" is not one of flatcar, kubernetes');
     expect(await reject({ controllers: '3' })).to.equal('--controllers does not apply here (it needs --provision kubernetes)');
     expect(await reject({ 'static-addresses': '/x.yaml' })).to.equal('--static-addresses does not apply here (it needs --public-addressing static)');

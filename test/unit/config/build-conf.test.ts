@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseBuildConf } from '../../../agent/config/build-conf.js';
 import { expandCommand } from '../../../installer/payload/build.js';
 import { repoRoot } from '../../lib/paths.js';
+import { errorMessage } from '../../../agent/lib/errors.js';
 
 describe('installer conf.yaml', () => {
   it('the repository\'s conf.yaml is valid and pins the runtime, the iPXE files and the Flatcar key', () => {
@@ -28,7 +29,7 @@ describe('installer conf.yaml', () => {
     try {
       parseBuildConf(text, 'conf.yaml');
     } catch (e) {
-      message = (e as Error).message;
+      message = errorMessage(e);
     }
     for (const field of ['modules.0.name', 'modules.0.assets.0.url', 'modules.0.assets.0.sha256', 'modules.0.assets.1.version', 'modules.0.assets.1.integrity', 'pins.flatcar']) {
       expect(message, field).to.contain(`conf.yaml: ${field}: `);

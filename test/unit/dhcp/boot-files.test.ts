@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findBootFiles, requireBootFiles } from '../../../agent/dhcp/boot-files.js';
-import { isRackerError } from '../../../agent/lib/errors.js';
+import { isRackerError, errorMessage } from '../../../agent/lib/errors.js';
 import { configFrom } from '../../lib/dhcp-plan.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 
@@ -25,14 +25,14 @@ describe('dhcp/boot-files', () => {
     const missing = join(dir, 'opt/racker/versions/1.4.0/ipxe');
     const err = await failure(findBootFiles(settings(missing)));
     expect(isRackerError(err) && err.code).to.equal('RACKER_E_DHCP');
-    expect((err as Error).message).to.equal(`dhcp.ipxeDir ${missing} does not exist; nodes could not PXE boot`);
+    expect(errorMessage(err)).to.equal(`dhcp.ipxeDir ${missing} does not exist; nodes could not PXE boot`);
     expect((err as { hint: string }).hint).to.match(/apt-get install ipxe/).and.match(/set dhcp\.ipxeDir/);
   });
 
   it('refuses a dhcp.ipxeDir that is a file', async () => {
     await writeFile(join(dir, 'ipxe'), 'x');
     const err = await failure(findBootFiles(settings(join(dir, 'ipxe'))));
-    expect((err as Error).message).to.equal(`dhcp.ipxeDir ${join(dir, 'ipxe')} is not a directory; nodes could not PXE boot`);
+    expect(errorMessage(err)).to.equal(`dhcp.ipxeDir ${join(dir, 'ipxe')} is not a directory; nodes could not PXE boot`);
   });
 
   it('names the missing boot files and the setting', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DnsmasqSupervisor } from '../../../agent/dhcp/supervisor.js';
 import type { DhcpEvent } from '../../../agent/dhcp/events.js';
 import { dnsmasqFilePaths } from '../../../agent/dhcp/render-config.js';
-import { isRackerError } from '../../../agent/lib/errors.js';
+import { isRackerError, errorMessage } from '../../../agent/lib/errors.js';
 import { FakeDnsmasqRunner } from '../../lib/fake-dnsmasq-runner.js';
 import { RESERVATIONS, configFrom, mac, samplePlan } from '../../lib/dhcp-plan.js';
 import { nextEvent, recordEvents } from '../../lib/events.js';
@@ -120,7 +120,7 @@ describe('dhcp/supervisor (fake dnsmasq)', () => {
     runner.failNextStarts = ['dnsmasq: unknown interface br0'];
     const err = await s.start(new AbortController().signal).then(() => undefined, (e: unknown) => e);
     expect(isRackerError(err) && err.code).to.equal('RACKER_E_DHCP');
-    expect((err as Error).message).to.equal('dnsmasq exited with status 2 while starting: dnsmasq: unknown interface br0');
+    expect(errorMessage(err)).to.equal('dnsmasq exited with status 2 while starting: dnsmasq: unknown interface br0');
     expect((err as { hint: string }).hint).to.match(/interface br0 exists and has 172.24.213.0\/24/);
     expect(await s.healthcheck()).to.equal(false);
   });
@@ -129,14 +129,14 @@ describe('dhcp/supervisor (fake dnsmasq)', () => {
     const s = make();
     runner.testFailure = 'dnsmasq: bad dhcp-range at line 12 of /x';
     const err = await s.start(new AbortController().signal).then(() => undefined, (e: unknown) => e);
-    expect((err as Error).message).to.match(/^dnsmasq rejects the configuration racker wrote to .*dnsmasq.conf: .*bad dhcp-range at line 12/);
+    expect(errorMessage(err)).to.match(/^dnsmasq rejects the configuration racker wrote to .*dnsmasq.conf: .*bad dhcp-range at line 12/);
     expect(runner.instances).to.have.length(0);
   });
 
   it('refuses to start without the iPXE boot files, naming them', async () => {
     const s = make('  uefiBootFile: snponly.efi\n');
     const err = await s.start(new AbortController().signal).then(() => undefined, (e: unknown) => e);
-    expect((err as Error).message).to.equal(`the iPXE boot file snponly.efi is not in dhcp.ipxeDir ${ipxeDir}; nodes could not PXE boot`);
+    expect(errorMessage(err)).to.equal(`the iPXE boot file snponly.efi is not in dhcp.ipxeDir ${ipxeDir}; nodes could not PXE boot`);
     expect((err as { hint: string }).hint).to.match(/apt-get install ipxe/);
     expect(runner.instances).to.have.length(0);
   });
@@ -215,7 +215,7 @@ describe('dhcp/supervisor (fake dnsmasq)', () => {
     const s = make();
     runner.unreadable = true;
     const err = await s.start(new AbortController().signal).then(() => undefined, (e: unknown) => e);
-    expect((err as Error).message).to.equal(`dnsmasq cannot read ${files().reservations}: Permission denied, so it would serve no reservations`);
+    expect(errorMessage(err)).to.equal(`dnsmasq cannot read ${files().reservations}: Permission denied, so it would serve no reservations`);
     expect((err as { hint: string }).hint).to.match(/chmod o\+x/);
     expect(runner.last.stopped).to.equal(true);
   });
@@ -225,7 +225,7 @@ describe('dhcp/supervisor (fake dnsmasq)', () => {
     await s.start(new AbortController().signal);
     runner.last.unreadable = true;
     const err = await s.apply(samplePlan({ reservations: RESERVATIONS.slice(1) })).then(() => undefined, (e: unknown) => e);
-    expect((err as Error).message).to.match(/cannot read .*reservations: Permission denied/);
+    expect(errorMessage(err)).to.match(/cannot read .*reservations: Permission denied/);
   });
 
   it('applies quick successive changes one after another', async () => {

@@ -6,6 +6,7 @@ import { repoRoot } from '../../lib/paths.js';
 import { SystemdDnsmasqRunner } from '../../../agent/dhcp/systemd-runner.js';
 import { fakeSpawn } from '../../lib/fake-child.js';
 import { FakeSystemctl } from '../../lib/fake-systemctl.js';
+import { errorMessage } from '../../../agent/lib/errors.js';
 
 describe('dhcp/systemd-runner (container mode, fake systemctl)', () => {
   const unit = 'racker-dnsmasq.service';
@@ -43,7 +44,7 @@ describe('dhcp/systemd-runner (container mode, fake systemctl)', () => {
     const { spawn, children } = fakeSpawn();
     const runner = new SystemdDnsmasqRunner({ unit, exec: systemctl.exec, spawn });
     const err = await runner.start('/x', () => undefined).then(() => undefined, (e: unknown) => e);
-    expect((err as Error).message).to.match(/systemctl restart racker-dnsmasq.service exited with status 1: Job for/);
+    expect(errorMessage(err)).to.match(/systemctl restart racker-dnsmasq.service exited with status 1: Job for/);
     expect(children[0]!.running).to.equal(false);
   });
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { parseConfig } from '../../../agent/config/parse.js';
+import { errorMessage } from '../../../agent/lib/errors.js';
 
 describe('installer configuration section', () => {
   it('defaults: root /, keep three versions, hold locksmithd and update-engine, no source', () => {
@@ -22,7 +23,7 @@ describe('installer configuration section', () => {
     try {
       parseConfig(text, 'racker.yaml', {});
     } catch (e) {
-      message = (e as Error).message;
+      message = errorMessage(e);
     }
     expect(message).to.contain('racker.yaml:2: installer.keepVersions:');
     expect(message).to.contain('racker.yaml:5: installer.source.location: must be an absolute path or an http(s):// URL');

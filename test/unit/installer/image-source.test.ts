@@ -6,6 +6,7 @@ import { exec as realExec, type Exec } from '../../../agent/lib/exec.js';
 import { fakeExec, notInstalled } from '../../lib/fake-exec.js';
 import { buildFixturePayload, makeSigningKey, signFile } from '../../lib/installer-fixtures.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { errorMessage } from '../../../agent/lib/errors.js';
 
 const LABEL_FORMAT = '{{ index .Config.Labels "org.opencontainers.image.version" }}';
 
@@ -49,7 +50,7 @@ describe('ImageSource', function () {
       } catch (e) {
         error = e;
       }
-      expect((error as Error).message).to.contain(message);
+      expect(errorMessage(error)).to.contain(message);
     }
   });
 
@@ -109,7 +110,7 @@ describe('ImageSource', function () {
       const source = new ImageSource({ image: 'quay.io/x/racker', runtime: 'docker', keyring: release.cert, exec });
       const error = await source.fetchVerified(image('9.9.9'), dir as string).then(() => undefined, (e: unknown) => e);
       expect((error as { code?: string }).code).to.equal('RACKER_E_VERIFY');
-      expect((error as Error).message).to.equal('image quay.io/x/racker:9.9.9 offers racker 9.9.9, but its signed payload is racker 1.0.0');
+      expect(errorMessage(error)).to.equal('image quay.io/x/racker:9.9.9 offers racker 9.9.9, but its signed payload is racker 1.0.0');
     });
   });
 });
