@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import { READ_SOCKET_NAME } from './socket-path.js';
 import { createInterface } from 'node:readline';
-import { ErrorCodes, RackerError, isSystemError, type ErrorCode } from '../lib/errors.js';
+import { ErrorCodes, RackerError, isSystemError, type ErrorCode, type RackerErrorOptions } from '../lib/errors.js';
 import type { AgentEvent } from '../state/event-log.js';
 
 // Taken as the CommonJS module: `import ... from 'node:http'` builds an ES module facade that reads
@@ -87,7 +87,7 @@ export class AgentClient {
   private unavailable(e: unknown, where: string): Error {
     if (e instanceof RackerError) return e;
     if (isSystemError(e, 'ENOENT') || isSystemError(e, 'ECONNREFUSED')) {
-      return new RackerError(ErrorCodes.agentUnavailable, `the racker agent is not running (no one listens on ${where})`, { hint: 'start it with `systemctl start racker-agent`', cause: e });
+      return new AgentNotRunningError(`no one listens on ${where}`, { hint: 'start it with `systemctl start racker-agent`', cause: e });
     }
     if (isSystemError(e, 'EACCES')) {
       const group = where === this.o.readSocketPath || basename(where) === READ_SOCKET_NAME ? 'agent.socketGroup' : 'agent.controlGroup';
@@ -95,6 +95,14 @@ export class AgentClient {
     }
     if (isSystemError(e)) return new RackerError(ErrorCodes.agentUnavailable, `cannot reach the racker agent on ${where}: ${e.code}`, { cause: e });
     return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+/** Nothing listens on the agent's socket; `reason` says how that was seen (for views that fall back to the persisted state). */
+export class AgentNotRunningError extends RackerError {
+  constructor(readonly reason: string, options: RackerErrorOptions) {
+    super(ErrorCodes.agentUnavailable, `the racker agent is not running (${reason})`, options);
+    this.name = 'AgentNotRunningError';
   }
 }
 

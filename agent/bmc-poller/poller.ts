@@ -15,7 +15,7 @@
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
 import { backoffDelay } from '../lib/backoff.js';
-import { isRackerError } from '../lib/errors.js';
+import { AbortReason, isRackerError } from '../lib/errors.js';
 import type { BmcMetrics } from '../metrics/metrics.js';
 import type { PowerState } from '../state/records.js';
 import type { SensorReading } from '../bmc/bmc-client.js';
@@ -89,7 +89,7 @@ export class BmcPoller implements Service {
   async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.abort?.abort(new Error('agent stopping'));
+    this.abort?.abort(new AbortReason('agent-stopping'));
     this.abort = undefined;
     await Promise.allSettled([...this.inFlight]);
   }

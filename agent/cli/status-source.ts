@@ -3,7 +3,7 @@
  * state it last persisted. Shared by the one-shot view (status.ts) and --watch (status-watch.ts).
  */
 import { ErrorCodes, RackerError, isSystemError } from '../lib/errors.js';
-import type { AgentClient } from '../api/client.js';
+import { AgentNotRunningError, type AgentClient } from '../api/client.js';
 import type { AgentInfo } from '../api/routes.js';
 import type { AgentEvent } from '../state/event-log.js';
 import type { NodeRecord } from '../state/records.js';
@@ -37,7 +37,7 @@ export async function collectStatus(s: StatusSource, full: boolean): Promise<Sta
     if (!(e instanceof RackerError) || e.code !== ErrorCodes.agentUnavailable) throw e;
     // Refused by the socket's permissions: the agent runs, and its state file is root's too.
     if (isSystemError(e.cause, 'EACCES')) throw e;
-    return persistedStatus(s.stateDir, e.message.replace(/^the racker agent is not running \((.*)\)$/, '$1'), full);
+    return persistedStatus(s.stateDir, e instanceof AgentNotRunningError ? e.reason : e.message, full);
   }
 }
 

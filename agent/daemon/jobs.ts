@@ -8,7 +8,7 @@
  * the state store (persisted) before the API call that caused it returns.
  */
 import { randomBytes } from 'node:crypto';
-import { ErrorCodes, RackerError, isRackerError, errorMessage } from '../lib/errors.js';
+import { AbortReason, ErrorCodes, RackerError, abortCode, isRackerError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
 import type { JobMetrics } from '../metrics/metrics.js';
@@ -17,7 +17,7 @@ import type { StateStore } from '../state/state-store.js';
 import type { BootstrapRequest } from '../api/requests.js';
 
 export interface JobContext {
-  /** Aborted when the job is cancelled or the agent stops (then `signal.reason` is AGENT_STOPPING). */
+  /** Aborted when the job is cancelled or the agent stops (then `abortCode(signal)` is 'agent-stopping'). */
   signal: AbortSignal;
   /** True when the agent restarted while the job ran; node phases say where each node got to. */
   resumed: boolean;
@@ -38,8 +38,6 @@ export interface JobRunner {
   validate?(request: BootstrapRequest): void | Promise<void>;
   run(job: Readonly<JobRecord>, ctx: JobContext): Promise<JobOutcome>;
 }
-
-export const AGENT_STOPPING = 'agent stopping';
 
 interface Active {
   id: string;
@@ -77,7 +75,7 @@ export class JobManager implements Service {
   async stop(): Promise<void> {
     const a = this.active;
     if (a === undefined) return;
-    a.abort.abort(new Error(AGENT_STOPPING));
+    a.abort.abort(new AbortReason('agent-stopping'));
     await a.done;
   }
 
@@ -137,7 +135,7 @@ export class JobManager implements Service {
     const a = this.active;
     if (a?.id === id) {
       this.store.putJob({ ...job, message: 'cancelling' }, { type: 'job.cancel', level: 'warn', message: `job ${id}: cancel requested` });
-      a.abort.abort(new Error('cancelled'));
+      a.abort.abort(new AbortReason('cancelled'));
       await a.done;
     }
     return this.get(id);
@@ -169,8 +167,7 @@ export class JobManager implements Service {
         const outcome = await (this.runner as JobRunner).run(this.get(job.id), ctx);
         this.finish(job.id, outcome.state, outcome.message);
       } catch (err) {
-        const reason = (abort.signal.reason as Error | undefined)?.message;
-        if (abort.signal.aborted && reason === AGENT_STOPPING) {
+        if (abortCode(abort.signal) === 'agent-stopping') {
           this.store.putJob({ ...this.get(job.id), message: 'the agent stopped; the job resumes when it starts again' });
         } else if (abort.signal.aborted) {
           this.finish(job.id, 'cancelled', 'cancelled on request');

@@ -142,6 +142,25 @@ function lastLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join(' | ');
 }
 
+/**
+ * Why a running job or loop was aborted, given as the AbortSignal's reason. Code that must tell
+ * "the agent is stopping" (resume at the next start) from "cancelled" (finish the job) reads
+ * `abortCode`, never the message text.
+ */
+export type AbortCode = 'agent-stopping' | 'cancelled';
+
+export class AbortReason extends Error {
+  constructor(readonly abortCode: AbortCode, message: string = abortCode === 'agent-stopping' ? 'agent stopping' : 'cancelled') {
+    super(message);
+    this.name = 'AbortReason';
+  }
+}
+
+/** The code a signal was aborted with; undefined when it is not aborted or was aborted some other way. */
+export function abortCode(signal: AbortSignal): AbortCode | undefined {
+  return signal.aborted && signal.reason instanceof AbortReason ? signal.reason.abortCode : undefined;
+}
+
 /** The message of anything thrown: an Error's message, or the value as text (a thrown string, a rejected non-Error). */
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { stateFiles } from '../../config/paths.js';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { SerialWrites } from '../../lib/serial-writes.js';
-import { isENOENT } from '../../lib/errors.js';
+import { abortCode, isENOENT } from '../../lib/errors.js';
 import type { StateStore } from '../../state/state-store.js';
 import type { NodePhase } from '../../state/phases.js';
 import type { StateSink } from '../../../bootstrap/ports.js';
 import type { JobState, NodeState } from '../../../bootstrap/job-state.js';
-import { AGENT_STOPPING, type JobContext } from '../jobs.js';
+import type { JobContext } from '../jobs.js';
 
 export function jobStatePath(stateDir: string, id: string): string {
   return join(stateFiles(stateDir).jobsDir, `${id}.json`);
@@ -65,7 +65,7 @@ export class JobStateSink implements StateSink {
   async save(state: JobState): Promise<void> {
     // The agent is stopping: the job winds down as "cancelled", but it resumes at the next start
     // from the last state saved while it ran, so that is what stays on disk.
-    if (this.ctx.signal.aborted && (this.ctx.signal.reason as Error | undefined)?.message === AGENT_STOPPING) return;
+    if (abortCode(this.ctx.signal) === 'agent-stopping') return;
     for (const n of Object.values(state.nodes)) {
       if (n.status === 'skipped' && !this.failuresSeen.has(`${n.mac}/skipped`) && this.store.node(n.mac) !== undefined) {
         this.failuresSeen.add(`${n.mac}/skipped`);

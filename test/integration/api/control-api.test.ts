@@ -216,6 +216,14 @@ describe('api: the control API on a unix socket', function () {
     expect(after.error).to.deep.equal({ code: ErrorCodes.bmc, message: 'BMC 10.0.0.102 refused the boot device', hint: 'check the BMC' });
   });
 
+  it('an agent stop leaves a running job to resume at the next start (told by the abort code, not its text)', async () => {
+    h = await harness();
+    h.runner.script = { hang: true };
+    const job = ((await call(h.socket, 'POST', '/v1/jobs', bootstrapBody())).json() as { job: JobRecord }).job;
+    await h.jobs.stop();
+    expect(h.jobs.get(job.id)).to.deep.include({ state: 'running', message: 'the agent stopped; the job resumes when it starts again' });
+  });
+
   it('says 501 when the agent has no bootstrap runner, and relays reload', async () => {
     h = await harness({ runner: false });
     const r = await call(h.socket, 'POST', '/v1/jobs', bootstrapBody());
