@@ -7,6 +7,10 @@
 import type { Logger } from '../lib/log.js';
 import type { Env } from '../config/paths.js';
 import { notifySocketAddress, sendDatagram, type DatagramSender } from './notify-socket.js';
+import { withBackoff } from '../lib/backoff.js';
+
+/** A wait that does not keep the process alive (a last notification must not delay exit). */
+const unrefSleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms).unref(); });
 
 export interface SdNotifyOptions {
   env: Env;
@@ -83,20 +87,13 @@ export class SdNotifier {
     if (this.address === undefined) return;
     const payload = Buffer.from(formatNotifyMessage(fields));
     if (fields.STATUS !== undefined) this.lastStatus = fields.STATUS;
-    this.attempt(this.address, payload, this.options.retries ?? 5);
-  }
-
-  private attempt(address: Buffer, payload: Buffer, retriesLeft: number): void {
-    try {
-      this.send(address, payload);
-    } catch (e) {
-      const errno = (e as { errno?: string }).errno;
-      if (errno === 'EAGAIN' && retriesLeft > 0) {
-        setTimeout(() => this.attempt(address, payload, retriesLeft - 1), 20).unref();
-        return;
-      }
-      this.log.warn({ err: e, message: payload.toString() }, 'could not notify systemd');
-    }
+    const address = this.address;
+    // The first try is synchronous (withBackoff calls fn at once); only a full socket buffer waits.
+    withBackoff(async () => this.send(address, payload), {
+      minDelayMs: 20, maxDelayMs: 20, jitter: 0, maxRetries: this.options.retries ?? 5,
+      retryable: (e) => (e as { errno?: string }).errno === 'EAGAIN',
+      sleep: unrefSleep,
+    }).catch((e: unknown) => this.log.warn({ err: e, message: payload.toString() }, 'could not notify systemd'));
   }
 }
 

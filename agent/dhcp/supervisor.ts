@@ -7,14 +7,14 @@
  * - At most one dnsmasq instance is current; `monitor` is the only code that replaces it, so a
  *   crash and a requested restart can never start two.
  * - A restart the agent asked for (configuration changed) is immediate; a crash waits
- *   backoffDelay(attempt), and the attempt count resets after dnsmasq ran for `stableMs`.
+ *   RestartBackoff (agent/lib/backoff.ts), and the attempt count resets after dnsmasq ran for `stableMs`.
  * - A restart is never triggered by a reload failure or an unparsable log line: only by dnsmasq
  *   ending, or by a configuration change that requires it.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileIfChanged } from '../lib/atomic-file.js';
-import { backoffDelay, sleep } from '../lib/backoff.js';
+import { RestartBackoff, sleep } from '../lib/backoff.js';
 import { Emitter } from '../lib/emitter.js';
 import { ErrorCodes, RackerError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
@@ -216,7 +216,8 @@ export class DnsmasqSupervisor implements Service {
 
   /** Wait for each instance to end and start the next one, until stop(). */
   private async monitor(): Promise<void> {
-    let attempt = 0;
+    const restarts = new RestartBackoff({ minDelayMs: this.o.dhcp.restartMinDelayMs, maxDelayMs: this.o.dhcp.restartMaxDelayMs, stableMs: this.o.stableMs ?? 60_000 });
+    let attempt: number;
     let startedAt = Date.now();
     for (;;) {
       const instance = this.current as DnsmasqInstance;
@@ -227,10 +228,10 @@ export class DnsmasqSupervisor implements Service {
       let delayMs = 0;
       if (this.restartRequested) {
         this.restartRequested = false;
+        restarts.reset();
         attempt = 0;
       } else {
-        attempt = Date.now() - startedAt >= (this.o.stableMs ?? 60_000) ? 1 : attempt + 1;
-        delayMs = backoffDelay(attempt, { minDelayMs: this.o.dhcp.restartMinDelayMs, maxDelayMs: this.o.dhcp.restartMaxDelayMs });
+        ({ attempt, delayMs } = restarts.crashed(Date.now() - startedAt));
         this.o.log.error({ pid: instance.pid, code: exit.code, signal: exit.signal, attempt, delayMs }, `dnsmasq ${describeExit(exit)}; restarting`);
         this.events.emit({ type: 'exited', pid: instance.pid, code: exit.code, signal: exit.signal });
         this.events.emit({ type: 'restarting', attempt, delayMs });

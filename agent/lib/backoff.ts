@@ -39,6 +39,28 @@ export function backoffDelay(attempt: number, o: Pick<BackoffOptions, 'minDelayM
   return Math.round(base * (1 - jitter * random()));
 }
 
+/**
+ * Restarting something that crashed (a supervised process, a worker): the delay grows with each
+ * crash in a row and starts over after a run of at least `stableMs`. The one home of that rule for
+ * the dnsmasq supervisor and the boot worker pool.
+ */
+export class RestartBackoff {
+  private crashes = 0;
+
+  constructor(private readonly o: Pick<BackoffOptions, 'minDelayMs' | 'maxDelayMs' | 'factor' | 'jitter' | 'random'> & { stableMs: number }) {}
+
+  /** A crash after a run of `ranMs`: which crash in a row it is, and how long to wait before the restart. */
+  crashed(ranMs: number): { attempt: number; delayMs: number } {
+    this.crashes = ranMs >= this.o.stableMs ? 1 : this.crashes + 1;
+    return { attempt: this.crashes, delayMs: backoffDelay(this.crashes, this.o, this.o.random) };
+  }
+
+  /** A restart that was asked for, not a crash: the count starts over. */
+  reset(): void {
+    this.crashes = 0;
+  }
+}
+
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted === true) {

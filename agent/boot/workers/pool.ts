@@ -16,7 +16,7 @@
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { backoffDelay } from '../../lib/backoff.js';
+import { RestartBackoff } from '../../lib/backoff.js';
 import { ErrorCodes, RackerError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { Lease } from '../connection-limits.js';
@@ -46,7 +46,7 @@ interface Slot {
   index: number;
   child: ChildProcess | undefined;
   /** Crashes in a row; forgiven once a worker has served for a minute. */
-  restarts: number;
+  restarts: RestartBackoff;
   ready: boolean;
   readyAt: number;
   /** Connections sent, oldest first, that the worker has not yet said it took. */
@@ -64,7 +64,7 @@ export class BootWorkers {
   private offTokens: (() => void) | undefined;
 
   constructor(private readonly o: BootWorkersOptions) {
-    this.slots = Array.from({ length: o.count }, (_, i) => ({ index: i + 1, child: undefined, restarts: 0, ready: false, readyAt: 0, inFlight: [], leases: new Map(), timer: undefined }));
+    this.slots = Array.from({ length: o.count }, (_, i) => ({ index: i + 1, child: undefined, restarts: new RestartBackoff({ minDelayMs: 1000, maxDelayMs: 30_000, stableMs: 60_000 }), ready: false, readyAt: 0, inFlight: [], leases: new Map(), timer: undefined }));
   }
 
   /** PIDs of the workers that are running, as far as the agent knows. */
@@ -215,8 +215,7 @@ export class BootWorkers {
         if (!started) return fail(`exited (${signal ?? `code ${code ?? '?'}`})`);
         if (this.stopping) return;
         // Crashed while serving: the agent and the other workers go on; bring this one back.
-        if (Date.now() - slot.readyAt > 60_000) slot.restarts = 0;
-        const delay = backoffDelay(++slot.restarts, { minDelayMs: 1000, maxDelayMs: 30_000 });
+        const delay = slot.restarts.crashed(Date.now() - slot.readyAt).delayMs;
         log.error({ worker: slot.index, pid: child.pid, code, signal, restartInMs: delay }, 'boot worker exited; restarting it');
         slot.timer = setTimeout(() => {
           slot.timer = undefined;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { withBackoff, backoffDelay } from '../../../agent/lib/backoff.js';
+import { withBackoff, backoffDelay, RestartBackoff } from '../../../agent/lib/backoff.js';
 
 const fakeSleep = (log: number[]) => async (ms: number): Promise<void> => { log.push(ms); };
 
@@ -59,5 +59,15 @@ describe('backoff', () => {
       { minDelayMs: 1, maxDelayMs: 1, maxRetries: 5, signal: ac.signal, sleep: fakeSleep([]) }).catch((e: Error) => e);
     expect(calls).to.equal(1);
     expect((err).message).to.equal('x');
+  });
+
+  it('RestartBackoff: grows with crashes in a row, starts over after a stable run or a requested restart', () => {
+    const r = new RestartBackoff({ minDelayMs: 100, maxDelayMs: 1000, stableMs: 60_000, jitter: 0 });
+    expect([r.crashed(10), r.crashed(10), r.crashed(10)]).to.deep.equal([{ attempt: 1, delayMs: 100 }, { attempt: 2, delayMs: 200 }, { attempt: 3, delayMs: 400 }]);
+    expect(r.crashed(60_000)).to.deep.equal({ attempt: 1, delayMs: 100 });
+    r.crashed(10);
+    r.reset();
+    expect(r.crashed(10)).to.deep.equal({ attempt: 1, delayMs: 100 });
+    expect(Array.from({ length: 5 }, () => r.crashed(10).delayMs).pop()).to.equal(1000);
   });
 });
