@@ -3,13 +3,11 @@
  * (not ports.ts) because the phase table, the job state and the ports all need it.
  */
 import type { Mac } from '../agent/lib/mac.js';
+import type { PhoneHomeStatus } from '../agent/boot/events.js';
 
 /** Kinds of progress the agent observes on the internal network, in the order a PXE install produces them. */
 export const OBSERVATION_KINDS = ['dhcp-ack', 'boot.ipxe', 'ipxe', 'kernel', 'initrd', 'ignition', 'phone-home'] as const;
 export type ObservationKind = (typeof OBSERVATION_KINDS)[number];
-
-/** Status a node reports to the phone-home endpoint. */
-export type PhoneHomeStatus = 'installed' | 'ready' | 'joined' | 'failed';
 
 /**
  * One thing seen from a node: a DHCP lease, an HTTP request to the boot service (with the `os`

@@ -6,6 +6,7 @@
  */
 import type { Mac } from '../agent/lib/mac.js';
 import type { Observation } from './observation.js';
+import type { BootDevice, PowerState } from '../agent/bmc/bmc-client.js';
 
 /** What the bootstrap knows about a node when it talks to its BMC. */
 export interface NodeRef {
@@ -16,21 +17,20 @@ export interface NodeRef {
   hostname: string;
 }
 
-export type BootDevice = 'pxe' | 'disk';
+/** The boot devices a bootstrap sets: the network for the install, the disk after it. */
+export type InstallBootDevice = Extract<BootDevice, 'pxe' | 'disk'>;
 
 export interface BootDeviceSetting {
-  device: BootDevice;
+  device: InstallBootDevice;
   /** Keep the override across reboots (so a node that reboots mid-install PXE-boots again). Undefined: the BMC does not report it. */
   persistent?: boolean;
   /** UEFI (true) or legacy BIOS (false) boot. Undefined: the BMC does not report it. */
   efi?: boolean;
 }
 
-export type PowerState = 'on' | 'off';
-
 /** Power and boot-device control over the BMC; rate limits and retries live behind it. */
 export interface BootControl {
-  setBootDevice(node: NodeRef, device: BootDevice, options: { persistent: boolean; efi: boolean }): Promise<void>;
+  setBootDevice(node: NodeRef, device: InstallBootDevice, options: { persistent: boolean; efi: boolean }): Promise<void>;
   /** Read the boot override back; undefined when the BMC reports none. */
   readBootDevice(node: NodeRef): Promise<BootDeviceSetting | undefined>;
   powerStatus(node: NodeRef): Promise<PowerState>;

@@ -17,7 +17,7 @@ import type { Service } from '../lib/service.js';
 import { backoffDelay } from '../lib/backoff.js';
 import { AbortReason, isRackerError } from '../lib/errors.js';
 import type { BmcMetrics } from '../metrics/metrics.js';
-import type { PowerState } from '../state/records.js';
+import type { NodePower } from '../state/records.js';
 import type { SensorReading } from '../bmc/bmc-client.js';
 
 /** What the poller needs from the BMC layer. */
@@ -37,7 +37,7 @@ export interface PollTarget {
 
 /** What the poller needs from the state. */
 export interface PollRecorder {
-  setPower(mac: string, state: PowerState): void;
+  setPower(mac: string, state: NodePower): void;
   recordBmcPoll(mac: string, outcome: { ok: true } | { ok: false; error: string; hint?: string }, unreachableAfter: number): void;
 }
 

@@ -29,7 +29,9 @@ export interface BootRequestEvent {
   aborted: boolean;
 }
 
-export type PhoneHomeStatus = 'installed' | 'ready' | 'joined' | 'failed';
+/** What a node reports to the phone-home endpoint (the bootstrap reads it as an Observation's status). */
+export const PHONE_HOME_STATUSES = ['installed', 'ready', 'joined', 'failed'] as const;
+export type PhoneHomeStatus = (typeof PHONE_HOME_STATUSES)[number];
 
 export interface PhoneHomeEvent {
   type: 'phone-home';

@@ -13,14 +13,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { parseMac } from './labels.js';
-import type { PhoneHomeStatus } from './events.js';
+import { PHONE_HOME_STATUSES, type PhoneHomeStatus } from './events.js';
 
 export const PHONE_HOME_PATH = '/racker/v1/events';
 const MAX_BODY = 4096;
 const MAX_REASON = 512;
 /** The failing step's last output lines a node may send with `failed` (the report script sends at most 1500 bytes). */
 const MAX_OUTPUT = 2048;
-const STATUSES: ReadonlySet<string> = new Set(['installed', 'ready', 'joined', 'failed']);
+const STATUSES: ReadonlySet<string> = new Set(PHONE_HOME_STATUSES);
 
 /**
  * What a token is good for: from which address (the node's reservation; undefined: any, for

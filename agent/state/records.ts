@@ -8,7 +8,8 @@ import { NODE_PHASES } from './phases.js';
 
 export const ROLES = ['management', 'controller', 'worker'] as const;
 export const POWER_STATES = ['on', 'off', 'unknown'] as const;
-export type PowerState = (typeof POWER_STATES)[number];
+/** What a node record says about the power: as the BMC last reported it, or unknown (agent/bmc's PowerState is the report). */
+export type NodePower = (typeof POWER_STATES)[number];
 
 const iso = z.string().datetime({ offset: true });
 

@@ -15,7 +15,7 @@ import { ErrorCodes, RackerError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
 import { readStateFile, removeStaleTempFiles, writeStateFile } from './state-file.js';
-import { emptyState, type JobRecord, type NodeProblem, type NodeRecord, type PowerState, type StateDocument } from './records.js';
+import { emptyState, type JobRecord, type NodeProblem, type NodePower, type NodeRecord, type StateDocument } from './records.js';
 import type { NodePhase } from './phases.js';
 import type { EventLog, NewEvent } from './event-log.js';
 import { applyInventory, type InventoryNode } from './inventory-sync.js';
@@ -124,7 +124,7 @@ export class StateStore implements Service {
     this.touch();
   }
 
-  setPower(mac: string, state: PowerState): void {
+  setPower(mac: string, state: NodePower): void {
     const n = this.require(mac);
     const at = this.nowIso();
     const changed = n.power.state !== state;

@@ -3,7 +3,8 @@
  * call recorded, failures and lying read-backs on demand, and a hook that lets a scripted node react
  * to power actions (see scripted-nodes.ts).
  */
-import type { BootControl, BootDevice, BootDeviceSetting, NodeRef, PowerState } from '../../bootstrap/ports.js';
+import type { BootControl, BootDeviceSetting, InstallBootDevice, NodeRef } from '../../bootstrap/ports.js';
+import type { PowerState } from '../../agent/bmc/bmc-client.js';
 
 export interface BmcCall { op: string; mac: string; detail?: string; at: number }
 
@@ -37,7 +38,7 @@ export class FakeBmc implements BootControl {
     return this.calls.filter((c) => c.mac === mac).map((c) => (c.detail === undefined ? c.op : `${c.op} ${c.detail}`));
   }
 
-  async setBootDevice(node: NodeRef, device: BootDevice, o: { persistent: boolean; efi: boolean }): Promise<void> {
+  async setBootDevice(node: NodeRef, device: InstallBootDevice, o: { persistent: boolean; efi: boolean }): Promise<void> {
     this.record('setBootDevice', node, `${device}${o.persistent ? ' persistent' : ''} ${o.efi ? 'efi' : 'legacy'}`);
     this.boot.set(node.mac, { device, ...o });
   }

@@ -5,7 +5,8 @@
  * reports `ready` (and `joined`). A behaviour per node makes it stall or fail at a chosen point.
  */
 import type { Clock, ProgressObservations } from '../../bootstrap/ports.js';
-import type { Observation, ObservationKind, PhoneHomeStatus } from '../../bootstrap/observation.js';
+import type { Observation, ObservationKind } from '../../bootstrap/observation.js';
+import type { PhoneHomeStatus } from '../../agent/boot/events.js';
 import type { Mac } from '../../agent/lib/mac.js';
 import type { FakeBmc } from './fake-bmc.js';
 

@@ -9,7 +9,8 @@ import { nodeBmc } from '../../bmc/targets.js';
 import type { BmcClient, SensorReading } from '../../bmc/bmc-client.js';
 import { ErrorCodes, RackerError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import type { BootControl, BootDevice, BootDeviceSetting, NodeRef, PowerState } from '../../../bootstrap/ports.js';
+import type { BootControl, BootDeviceSetting, InstallBootDevice, NodeRef } from '../../../bootstrap/ports.js';
+import type { PowerState } from '../../bmc/bmc-client.js';
 import type { PowerReader, PollTarget } from '../../bmc-poller/poller.js';
 import type { AgentInputs } from '../inputs.js';
 
@@ -68,7 +69,7 @@ export class AgentBmc implements BootControl, PowerReader {
   }
 
   /** Sets the override (the client disables the 60 s boot-flag timeout first); the bootstrap reads it back itself. */
-  async setBootDevice(node: NodeRef, device: BootDevice, options: { persistent: boolean; efi: boolean }): Promise<void> {
+  async setBootDevice(node: NodeRef, device: InstallBootDevice, options: { persistent: boolean; efi: boolean }): Promise<void> {
     await this.client(node.mac).setBootDevice({ device, persistent: options.persistent, efi: options.efi });
   }
 
