@@ -5,7 +5,7 @@
  */
 import type { Problem } from '../lib/errors.js';
 import { macHex } from '../lib/mac.js';
-import type { NodeRecord } from './nodes-csv.js';
+import type { CsvRow } from './nodes-csv.js';
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -13,7 +13,7 @@ export function dnsSafe(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
 }
 
-export function renderHostname(pattern: string, node: Pick<NodeRecord, 'row' | 'nodeType' | 'primaryMac'>): string {
+export function renderHostname(pattern: string, node: Pick<CsvRow, 'row' | 'nodeType' | 'primaryMac'>): string {
   return pattern
     .replace(/\{row\}/g, String(node.row).padStart(2, '0'))
     .replace(/\{type\}/g, dnsSafe(node.nodeType) || 'node')
@@ -22,10 +22,10 @@ export function renderHostname(pattern: string, node: Pick<NodeRecord, 'row' | '
 }
 
 /** Names for every node, with a problem for each invalid or duplicated one. */
-export function assignHostnames(pattern: string, nodes: readonly NodeRecord[], file: string): { names: Map<number, string>; problems: Problem[] } {
+export function assignHostnames(pattern: string, nodes: readonly CsvRow[], file: string): { names: Map<number, string>; problems: Problem[] } {
   const names = new Map<number, string>();
   const problems: Problem[] = [];
-  const byName = new Map<string, NodeRecord>();
+  const byName = new Map<string, CsvRow>();
   for (const node of nodes) {
     const name = renderHostname(pattern, node);
     if (!LABEL.test(name)) {

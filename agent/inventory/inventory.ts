@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import { oemFiles } from '../config/paths.js';
 import { ErrorCodes, ValidationError, isEACCES, isEISDIR, isENOENT, isRackerError, type Problem, errorMessage } from '../lib/errors.js';
 import { parseSubnet, type Subnet } from '../lib/ipv4.js';
-import { parseNodesCsv, NODES_CSV_HEADER, type NodeRecord } from './nodes-csv.js';
+import { parseNodesCsv, NODES_CSV_HEADER, type CsvRow } from './nodes-csv.js';
 import { readCredentials, type BmcCredentials } from './credentials.js';
 import { listLocalInterfaces } from './local-interfaces.js';
 import { findManagementNode } from './management-node.js';
@@ -17,7 +17,7 @@ import { planAddresses, type AddressPlan, type PersistedPlan } from './address-p
 import { loadPersistedPlan, savePersistedPlan } from './address-store.js';
 import type { Mac } from '../lib/mac.js';
 
-export interface RackNode extends NodeRecord {
+export interface RackNode extends CsvRow {
   hostname: string;
   /** Internal address of the primary NIC (undefined for the management node, whose primary is public). */
   address: string | undefined;

@@ -4,15 +4,15 @@
  */
 import type { Problem } from '../lib/errors.js';
 import type { LocalInterface } from './local-interfaces.js';
-import type { NodeRecord } from './nodes-csv.js';
+import type { CsvRow } from './nodes-csv.js';
 
 export interface ManagementNode {
-  node: NodeRecord;
+  node: CsvRow;
   /** Name of the local interface on the rack-internal network. */
   pxeInterface: string;
 }
 
-export function findManagementNode(nodes: readonly NodeRecord[], interfaces: readonly LocalInterface[], file: string): { management?: ManagementNode; problems: Problem[] } {
+export function findManagementNode(nodes: readonly CsvRow[], interfaces: readonly LocalInterface[], file: string): { management?: ManagementNode; problems: Problem[] } {
   const localMacs = new Set(interfaces.map((i) => i.mac));
   const matches = nodes.filter((n) => localMacs.has(n.primaryMac) || localMacs.has(n.bmcMac) || localMacs.has(n.secondaryMac));
   const list = interfaces.map((i) => `${i.name} ${i.mac}`).join(', ') || 'none found';
@@ -22,7 +22,7 @@ export function findManagementNode(nodes: readonly NodeRecord[], interfaces: rea
   if (matches.length > 1) {
     return { problems: [{ file, line: matches[1]?.line, message: `${matches.length} rows (lines ${matches.map((m) => m.line).join(', ')}) hold MACs of this machine; exactly one row is the management node`, hint: 'check for a MAC copied into the wrong row' }] };
   }
-  const node = matches[0] as NodeRecord;
+  const node = matches[0] as CsvRow;
   const pxe = interfaces.find((i) => i.mac === node.secondaryMac);
   if (pxe === undefined) {
     return { problems: [{ file, line: node.line, field: 'Secondary MAC address', message: `the management node's secondary MAC ${node.secondaryMac} is not on any local interface (local interfaces: ${list})`, hint: 'the management node\'s secondary MAC must be its NIC on the rack-internal network' }] };

@@ -14,7 +14,8 @@ const EXAMPLE_ROW = '00:11:22:33:44:00, 00:11:22:33:44:01, 00:11:22:33:44:30, mg
 const MAX_LINE_LENGTH = 1024;
 const MAC_COLUMNS = [0, 1, 2] as const;
 
-export interface NodeRecord {
+/** One data row of nodes.csv (a node as the factory wrote it; the agent's memory of a node is state/records.ts's NodeRecord). */
+export interface CsvRow {
   /** 1-based position among the data rows; stable names ({row}) and `racker ipmi 3` use it. */
   row: number;
   /** Line in the file where the row starts. */
@@ -28,7 +29,7 @@ export interface NodeRecord {
 }
 
 export interface ParsedNodesCsv {
-  nodes: NodeRecord[];
+  nodes: CsvRow[];
   problems: Problem[];
 }
 
@@ -83,7 +84,7 @@ export function parseNodesCsv(content: Buffer | string, file: string): ParsedNod
     at(header.line, 'there are no node rows after the header', undefined, `add one row per server, the management node first, e.g. "${EXAMPLE_ROW}"`);
   }
 
-  const nodes: NodeRecord[] = [];
+  const nodes: CsvRow[] = [];
   const seen = new Map<Mac, { line: number; column: string }>();
   located.slice(1).forEach(({ fields, line }, index) => {
     if (fields.length !== NODES_CSV_COLUMNS.length) {
@@ -141,7 +142,7 @@ function checkHeader(fields: string[], line: number, at: (line: number, message:
 }
 
 /** Serialise records back to CSV in the canonical form (used by the factory TUI; round-trips with parse). */
-export function formatNodesCsv(nodes: readonly Pick<NodeRecord, 'primaryMac' | 'bmcMac' | 'secondaryMac' | 'nodeType' | 'comments'>[]): string {
+export function formatNodesCsv(nodes: readonly Pick<CsvRow, 'primaryMac' | 'bmcMac' | 'secondaryMac' | 'nodeType' | 'comments'>[]): string {
   const field = (s: string): string => (/[",\n\r]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const rows = nodes.map((n) => [n.primaryMac, n.bmcMac, n.secondaryMac, n.nodeType, n.comments].map(field).join(', '));
   return `${NODES_CSV_HEADER}\n${rows.map((r) => `${r}\n`).join('')}`;

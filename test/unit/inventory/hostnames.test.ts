@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { assignHostnames, renderHostname } from '../../../agent/inventory/hostnames.js';
-import type { NodeRecord } from '../../../agent/inventory/nodes-csv.js';
+import type { CsvRow } from '../../../agent/inventory/nodes-csv.js';
 import type { Mac } from '../../../agent/lib/mac.js';
 
-const node = (row: number, nodeType: string, m = `02:00:00:00:00:${String(row).padStart(2, '0')}`): NodeRecord =>
+const node = (row: number, nodeType: string, m = `02:00:00:00:00:${String(row).padStart(2, '0')}`): CsvRow =>
   ({ row, line: row + 1, primaryMac: m as Mac, bmcMac: '02:00:00:00:01:00' as Mac, secondaryMac: '02:00:00:00:02:00' as Mac, nodeType, comments: '' });
 
 describe('host names', () => {
