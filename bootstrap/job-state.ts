@@ -2,11 +2,13 @@
  * The bootstrap job's persisted state: one record per node, saved after every transition so a
  * restarted agent resumes without re-provisioning finished nodes.
  */
-import type { Phase } from '../agent/state/phases.js';
+import { z } from 'zod';
+import { PHASES, type Phase } from '../agent/state/phases.js';
 import type { NodeFailure } from './failure.js';
-import type { ObservationKind } from './observation.js';
+import { OBSERVATION_KINDS, type ObservationKind } from './observation.js';
 
-export type NodeStatus = 'pending' | 'running' | 'done' | 'failed' | 'excluded' | 'cancelled' | 'skipped';
+export const NODE_STATUSES = ['pending', 'running', 'done', 'failed', 'excluded', 'cancelled', 'skipped'] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
 
 export interface NodeState {
   mac: string;
@@ -29,7 +31,8 @@ export interface NodeState {
   history: { phase: Phase; at: number; note?: string }[];
 }
 
-export type JobStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const JOB_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export interface JobState {
   id: string;
@@ -38,6 +41,40 @@ export interface JobState {
   status: JobStatus;
   nodes: Record<string, NodeState>;
 }
+
+/*
+ * What a resumed job reads back (jobs/<id>.json) is checked against these before it acts on it; the
+ * annotations make the compiler keep them in step with the interfaces above.
+ */
+const phase = z.enum(PHASES);
+
+const nodeFailureSchema: z.ZodType<NodeFailure> = z.object({
+  mac: z.string(), hostname: z.string(), phase, message: z.string(), lastObserved: z.string(), hint: z.string(),
+  output: z.string().optional(),
+});
+
+const nodeStateSchema: z.ZodType<NodeState> = z.object({
+  mac: z.string(),
+  hostname: z.string(),
+  status: z.enum(NODE_STATUSES),
+  phase,
+  phaseStartedAt: z.number(),
+  attempt: z.number().int().min(1),
+  escalations: z.partialRecord(phase, z.number().int().min(0)),
+  efi: z.boolean(),
+  lastObserved: z.object({ kind: z.enum(OBSERVATION_KINDS), at: z.number(), detail: z.string().optional() }).optional(),
+  failure: nodeFailureSchema.optional(),
+  skipped: z.string().optional(),
+  history: z.array(z.object({ phase, at: z.number(), note: z.string().optional() })),
+});
+
+export const jobStateSchema: z.ZodType<JobState> = z.object({
+  id: z.string().min(1),
+  startedAt: z.number(),
+  finishedAt: z.number().optional(),
+  status: z.enum(JOB_STATUSES),
+  nodes: z.record(z.string(), nodeStateSchema),
+});
 
 export const HISTORY_LIMIT = 40;
 

@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { stateFiles } from '../../config/paths.js';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { SerialWrites } from '../../lib/serial-writes.js';
-import { abortCode, isENOENT } from '../../lib/errors.js';
+import { ErrorCodes, abortCode, isENOENT } from '../../lib/errors.js';
 import type { StateStore } from '../../state/state-store.js';
 import type { NodePhase } from '../../state/phases.js';
 import type { StateSink } from '../../../bootstrap/ports.js';
-import type { JobState, NodeState } from '../../../bootstrap/job-state.js';
+import { jobStateSchema, type JobState, type NodeState } from '../../../bootstrap/job-state.js';
+import { parseJsonDocument } from '../../lib/json-document.js';
 import type { JobContext } from '../jobs.js';
 
 export function jobStatePath(stateDir: string, id: string): string {
@@ -21,7 +22,10 @@ export function jobStatePath(stateDir: string, id: string): string {
 
 export async function loadJobState(stateDir: string, id: string): Promise<JobState | undefined> {
   try {
-    return JSON.parse(await readFile(jobStatePath(stateDir, id), 'utf8')) as JobState;
+    const file = jobStatePath(stateDir, id);
+    return parseJsonDocument(await readFile(file, 'utf8'), jobStateSchema, {
+      file, code: ErrorCodes.state, hint: `this job cannot resume from it: run racker bootstrap again (a new job skips the nodes already provisioned); keep ${file} for a bug report`,
+    });
   } catch (e) {
     if (isENOENT(e)) return undefined;
     throw e;

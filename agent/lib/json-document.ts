@@ -1,0 +1,23 @@
+/**
+ * Reading back a JSON document racker wrote earlier (a job's state, cluster secrets): parsed and
+ * checked against its schema, so a damaged or hand-edited file is reported by file and field
+ * instead of failing later somewhere else.
+ */
+import type { z } from 'zod';
+import { ValidationError, errorMessage, type ErrorCode } from './errors.js';
+
+export function parseJsonDocument<T>(text: string, schema: z.ZodType<T>, o: { file: string; code: ErrorCode; hint?: string }): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ValidationError(o.code, `${o.file} is damaged`, [{ file: o.file, message: `not JSON: ${errorMessage(e)}`, hint: o.hint }]);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationError(o.code, `${o.file} is damaged`, parsed.error.issues.slice(0, 10).map((i) => ({
+      file: o.file, field: i.path.map(String).join('.') || '(top level)', message: i.message, hint: o.hint,
+    })));
+  }
+  return parsed.data;
+}
