@@ -6,12 +6,13 @@
 import type { z } from 'zod';
 import { ValidationError, errorMessage, type ErrorCode } from './errors.js';
 
-export function parseJsonDocument<T>(text: string, schema: z.ZodType<T>, o: { file: string; code: ErrorCode; hint?: string }): T {
+/** `secret`: the file holds keys; JSON's own error quotes the text, so it is left out of the message. */
+export function parseJsonDocument<T>(text: string, schema: z.ZodType<T>, o: { file: string; code: ErrorCode; hint?: string; secret?: boolean }): T {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ValidationError(o.code, `${o.file} is damaged`, [{ file: o.file, message: `not JSON: ${errorMessage(e)}`, hint: o.hint }]);
+    throw new ValidationError(o.code, `${o.file} is damaged`, [{ file: o.file, message: o.secret === true ? 'not JSON' : `not JSON: ${errorMessage(e)}`, hint: o.hint }]);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

@@ -7,7 +7,9 @@
 import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isENOENT } from '../../agent/lib/errors.js';
+import { z } from 'zod';
+import { ErrorCodes, isENOENT } from '../../agent/lib/errors.js';
+import { parseJsonDocument } from '../../agent/lib/json-document.js';
 import { exec as realExec, type Exec } from '../../agent/lib/exec.js';
 import { writeFileAtomic } from '../../agent/lib/atomic-file.js';
 
@@ -38,6 +40,20 @@ export interface StoredClusterSecrets {
   adminCert: string;
   adminKey: string;
 }
+
+const pem = (kind: string): z.ZodString => z.string().regex(new RegExp(`-----BEGIN [A-Z ]*${kind}-----`), `must be a PEM ${kind.toLowerCase()}`);
+
+/**
+ * secrets.json as read back. Strict on what racker needs; files from earlier versions also hold a
+ * token and a certificate key (long dead, never used), which are dropped. Messages never quote a value.
+ */
+const storedClusterSecretsSchema: z.ZodType<StoredClusterSecrets> = z.object({
+  caCert: pem('CERTIFICATE'),
+  caKey: pem('PRIVATE KEY'),
+  caCertHash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256: and 64 lowercase hex digits'),
+  adminCert: pem('CERTIFICATE'),
+  adminKey: pem('PRIVATE KEY'),
+}).transform(({ caCert, caKey, caCertHash, adminCert, adminKey }) => ({ caCert, caKey, caCertHash, adminCert, adminKey }));
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -71,13 +87,15 @@ export async function ensureClusterSecrets(dir: string, exec: Exec = realExec, f
   for (const f of formerDir === undefined ? [file] : [file, join(formerDir, 'secrets.json')]) {
     try {
       const text = await readFile(f, 'utf8');
+      const secrets = parseJsonDocument(text, storedClusterSecretsSchema, {
+        file: f, code: ErrorCodes.cluster, secret: true,
+        hint: `restore ${f} from a backup: the cluster's nodes trust its CA, so new secrets would not join them`,
+      });
       if (f !== file) {
         await mkdir(dir, { recursive: true, mode: 0o700 });
         await writeFileAtomic(file, text, { mode: 0o600 });
       }
-      // Files from earlier versions also hold a token and certificate key: long dead, never used.
-      const { caCert, caKey, caCertHash, adminCert, adminKey } = JSON.parse(text) as StoredClusterSecrets;
-      return { caCert, caKey, caCertHash, adminCert, adminKey };
+      return secrets;
     } catch (e) {
       if (!isENOENT(e)) throw e;
     }

@@ -15,6 +15,7 @@ import { systemClock } from '../../../bootstrap/ports.js';
 import { readKubernetesManifests } from '../../../bootstrap/kubernetes/manifests.js';
 import { mkdir } from 'node:fs/promises';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { ErrorCodes, ValidationError } from '../../../agent/lib/errors.js';
 
 describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
   this.timeout(60_000);
@@ -141,4 +142,27 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
     expect(JSON.parse(await readFile(join(now, 'secrets.json'), 'utf8'))).to.deep.equal(secrets);
     expect((await stat(join(now, 'secrets.json'))).mode & 0o777).to.equal(0o600);
   });
+
+  it('refuses a damaged secrets file by field, quoting none of it, and copies nothing', async () => {
+    const damaged = join(dir, 'damaged');
+    await mkdir(damaged, { recursive: true });
+    await writeFile(join(damaged, 'secrets.json'), JSON.stringify({ ...secrets, caKey: 'not a key', adminCert: 42 }));
+    const err = await ensureClusterSecrets(damaged).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(ValidationError);
+    const v = err as ValidationError;
+    expect(v.code).to.equal(ErrorCodes.cluster);
+    expect(v.problems.map((p) => [p.file, p.field])).to.deep.equal([[join(damaged, 'secrets.json'), 'caKey'], [join(damaged, 'secrets.json'), 'adminCert']]);
+    expect(v.message).to.not.contain('not a key');
+    for (const value of [secrets.caKey, secrets.adminKey, secrets.caCert]) expect(v.message).to.not.contain(value.split('\n')[1]);
+    // Not JSON: JSON.parse's own message would quote the key.
+    const torn = join(dir, 'etc', 'pki', 'torn');
+    await mkdir(torn, { recursive: true });
+    await writeFile(join(torn, 'secrets.json'), secrets.caKey);
+    const later = join(dir, 'state', 'kubernetes', 'torn');
+    const err2 = await ensureClusterSecrets(later, undefined, torn).then(() => undefined, (e: unknown) => e);
+    expect((err2 as ValidationError).problems[0]?.message).to.equal('not JSON');
+    expect((err2 as ValidationError).message).to.not.contain(secrets.caKey.split('\n')[1]);
+    expect(await stat(join(later, 'secrets.json')).then(() => true, () => false)).to.equal(false);
+  });
 });
+
