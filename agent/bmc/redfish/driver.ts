@@ -16,6 +16,7 @@ import { RedfishConnection, odataId, text, type Json, type RedfishOptions, type 
 import { TARGETS, bootFlagsOf, probeBootHabits, settingsObject, writeBootOverride, type BootHabits } from './boot.js';
 import { RedfishPower, powerOf } from './power.js';
 import { chooseChassis, chooseSystem, members } from './system-choice.js';
+import { checkedSystem } from './system-schema.js';
 import { fanReading, powerReadings, sensorReading, thermalMetricsReadings, thermalReadings } from './sensors.js';
 
 export type { RedfishOptions } from './connection.js';
@@ -226,6 +227,6 @@ export class RedfishBmcClient implements BmcClient {
 
   private async system(): Promise<Resource> {
     this.systemUri ??= await chooseSystem(this.conn, this.target, this.deps.log, this.found);
-    return this.conn.get(this.systemUri, 'read system');
+    return checkedSystem(await this.conn.get(this.systemUri, 'read system'), this.conn.where, 'read system');
   }
 }

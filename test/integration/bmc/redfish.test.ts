@@ -12,6 +12,7 @@ import { MAX_BODY_BYTES } from '../../../agent/bmc/redfish/client.js';
 import { Semaphore } from '../../../agent/bmc/scheduler.js';
 import type { BmcTarget } from '../../../agent/bmc/bmc-client.js';
 import { silentLogger } from '../../../agent/lib/log.js';
+import { ErrorCodes } from '../../../agent/lib/errors.js';
 import { RedfishEmulator } from '../../lib/redfish-emulator.js';
 import { profile } from '../../lib/redfish-profiles.js';
 import { caIssuedCertificate, selfSignedCertificate, type BmcCertificate } from '../../lib/bmc-certificates.js';
@@ -151,6 +152,29 @@ describe('Redfish driver: TLS, sessions and hostile answers', function () {
     const f = await failure(client(port).powerState());
     expect(f?.message).to.include(`larger than ${MAX_BODY_BYTES} bytes`);
     expect(written).to.be.below(8 * MAX_BODY_BYTES); // the server was stopped long before it was done
+  });
+
+  it('refuses a system whose power state is missing or not Redfish\'s, instead of reading it as off', async () => {
+    let power: unknown = 'Sideways';
+    const port = await serve((req, res) => {
+      const bodies: Record<string, unknown> = {
+        '/redfish/v1/': { Systems: { '@odata.id': '/redfish/v1/Systems' } },
+        '/redfish/v1/Systems': { Members: [{ '@odata.id': '/redfish/v1/Systems/1' }] },
+        '/redfish/v1/Systems/1': { '@odata.id': '/redfish/v1/Systems/1', Id: '1', ...(power === undefined ? {} : { PowerState: power }), Boot: { BootSourceOverrideTarget: 'Pxe' } },
+      };
+      const body = bodies[req.url ?? ''];
+      res.writeHead(body === undefined ? 404 : 200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body ?? {}));
+    });
+    const c = client(port, { useSessions: false });
+    const f = await failure(c.powerState());
+    expect(f?.code).to.equal(ErrorCodes.bmc);
+    expect(f?.message).to.include('the Redfish system /redfish/v1/Systems/1 does not answer as Redfish says: PowerState: ');
+    expect(f?.hint).to.include('bmc.driver: ipmi');
+    power = undefined;
+    expect((await failure(c.powerOn()))?.message).to.match(/PowerState: /);
+    power = 'Off';
+    expect(await c.powerState()).to.equal('off');
   });
 
   it('among several systems and no matching MAC, uses the first and names them all', async () => {
