@@ -88,12 +88,20 @@ export class SdNotifier {
     const payload = Buffer.from(formatNotifyMessage(fields));
     if (fields.STATUS !== undefined) this.lastStatus = fields.STATUS;
     const address = this.address;
-    // The first try is synchronous (withBackoff calls fn at once); only a full socket buffer waits.
-    withBackoff(async () => this.send(address, payload), {
-      minDelayMs: 20, maxDelayMs: 20, jitter: 0, maxRetries: this.options.retries ?? 5,
-      retryable: (e) => (e as { errno?: string }).errno === 'EAGAIN',
+    const fullBuffer = (e: unknown): boolean => (e as { errno?: string }).errno === 'EAGAIN';
+    const failed = (e: unknown): void => this.log.warn({ err: e, message: payload.toString() }, 'could not notify systemd');
+    // The first try is synchronous, so a failure is logged before notify() returns; only a full
+    // socket buffer is tried again, a few times 20 ms apart.
+    try {
+      this.send(address, payload);
+      return;
+    } catch (e) {
+      if (!fullBuffer(e) || (this.options.retries ?? 5) === 0) return failed(e);
+    }
+    unrefSleep(20).then(() => withBackoff(async () => this.send(address, payload), {
+      minDelayMs: 20, maxDelayMs: 20, jitter: 0, maxRetries: (this.options.retries ?? 5) - 1, retryable: fullBuffer,
       sleep: unrefSleep,
-    }).catch((e: unknown) => this.log.warn({ err: e, message: payload.toString() }, 'could not notify systemd'));
+    })).then(() => undefined, failed);
   }
 }
 

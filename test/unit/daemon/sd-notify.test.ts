@@ -80,11 +80,10 @@ describe('daemon/sd-notify', () => {
     expect(mk({}).watchdogIntervalMs()).to.equal(undefined);
   });
 
-  it('logs a failed send and never throws', async () => {
+  it('logs a failed send and never throws', () => {
     const cap = captureLog();
     const n = new SdNotifier({ env: { NOTIFY_SOCKET: '/x' }, log: cap.log, send: () => { throw new RackerError(ErrorCodes.io, 'cannot send to the notify socket: ENOENT'); } });
     expect(() => n.ready()).not.to.throw();
-    await new Promise((r) => setImmediate(r));
     expect(cap.lines.some((l) => l.level === 'warn' && l.msg === 'could not notify systemd')).to.equal(true);
   });
 
