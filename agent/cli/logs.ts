@@ -7,8 +7,8 @@
  * lines (every subsystem, at every level) are journald's: `journalctl -u racker-agent`. Output is
  * bounded: the last --lines events (default 50) unless --since says where to start.
  */
-import { writeLine, type CliContext } from './context.js';
-import { parseCommandArgs } from './args.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
 import { ErrorCodes, RackerError, UsageError, isSystemError } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
 import { AgentClient } from '../api/client.js';
@@ -16,7 +16,7 @@ import { readSocketPath } from '../api/socket-path.js';
 import type { AgentEvent, EventQuery } from '../state/event-log.js';
 import type { Logger } from '../lib/log.js';
 import { nodesNamed } from '../inventory/node-ref.js';
-import { escapeControls } from './terminal-text.js';
+import { escapeControls } from '../cli-kit/terminal-text.js';
 
 const USAGE = 'racker logs [--node NODE] [--follow] [--since TIME] [--lines N] [--json] [--config FILE]';
 const HELP = `usage: ${USAGE}
