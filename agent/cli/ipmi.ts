@@ -31,7 +31,15 @@ Actions (default diag):
             quirks racker detected and adapts to (Redfish: found with writes of the values the
             BMC already has, e.g. "ETag required", "boot mode read-only")
   console   serial console (SOL) through ipmitool; drops a dangling session first
-  bootdev   persistent and UEFI unless --once / --legacy; read back afterwards
+  bootdev   persistent and UEFI unless --once / --legacy (ipmitool's default is the next boot
+            only, legacy BIOS); read back afterwards
+  sel       the System Event Log: list (default, laid out as ipmitool sel list), info, clear
+  fru       FRU 0: chassis, board and product inventory (manufacturer, names, serials)
+  mc        the BMC: info (Get Device ID), reset cold|warm (the BMC restarts, not the server)
+  lan       lan print [CHANNEL]: the BMC's IP source, address, mask, MAC, gateway, VLAN, cipher
+            suites (channel 1 unless given)
+  chassis   chassis status: power, faults, restore policy, last power event, intrusion, lockout
+  sel, fru, mc and lan need IPMI: over Redfish they fail with RACKER_E_BMC_UNSUPPORTED
 
 Exit status: 0 success, 1 failure (with --all: any node failed), 2 usage error.`;
 
