@@ -42,7 +42,8 @@ Actions (default diag):
   lan       lan print [CHANNEL]: the BMC's IP source, address, mask, MAC, gateway, VLAN, cipher
             suites (channel 1 unless given)
   chassis   chassis status: power, faults, restore policy, last power event, intrusion, lockout
-  sel, fru, mc and lan need IPMI: over Redfish they fail with RACKER_E_BMC_UNSUPPORTED
+  fru, mc, lan and sel info need IPMI: over Redfish they fail with RACKER_E_BMC_UNSUPPORTED
+  (sel list and clear use the BMC's SEL log service)
 
 Exit status: 0 success, 1 failure (with --all: any node failed), 2 usage error.`;
 

@@ -149,7 +149,7 @@ describe('racker ipmi sel, fru, mc, lan, chassis against ipmi_sim, compared with
     expect(bad.stderr).to.include('mc info | mc reset cold|warm');
   });
 
-  it('over Redfish: chassis status works, sel says it is not supported over Redfish', async () => {
+  it('over Redfish: chassis status, the SEL from the manager\'s SEL log service (list, clear); fru says it is not supported over Redfish', async () => {
     const cert = await selfSignedCertificate(dir as string);
     const bmc = await new RedfishEmulator({ profile: profile('strict-etag'), key: cert.key, cert: cert.chain, user: 'admin', password: PASSWORD }).start();
     try {
@@ -158,9 +158,17 @@ describe('racker ipmi sel, fru, mc, lan, chassis against ipmi_sim, compared with
       const chassis = await runRacker(['ipmi', '2', 'chassis', 'status'], redfishRack.env);
       expect(chassis.code, chassis.stderr).to.equal(0);
       expect(chassis.stdout).to.match(/^system power +: (on|off)$/m);
-      const sel = await runRacker(['ipmi', '2', 'sel', 'list', '--json'], redfishRack.env);
-      expect(sel.code).to.equal(1);
-      expect((JSON.parse(sel.stderr) as { error: { code: string; message: string } }).error).to.deep.include({ code: 'RACKER_E_BMC_UNSUPPORTED', message: 'sel list is not supported over Redfish' });
+      const sel = await runRacker(['ipmi', '2', 'sel'], redfishRack.env);
+      expect(sel.code, sel.stderr).to.equal(0);
+      expect(sel.stdout.trimEnd().split('\n')).to.deep.equal([
+        '   1 | 12/01/2026 | 10:00:00 | Temperature #0x01 | CPU1 temperature is above the upper critical threshold | Asserted',
+        '   2 | 12/01/2026 | 10:05:00 | Temperature #0x01 | CPU1 temperature is back within range | Deasserted',
+      ]);
+      expect((await runRacker(['ipmi', '2', 'sel', 'clear'], redfishRack.env)).code).to.equal(0);
+      expect(bmc.node.sel).to.deep.equal([]);
+      const fru = await runRacker(['ipmi', '2', 'fru', '--json'], redfishRack.env);
+      expect(fru.code).to.equal(1);
+      expect((JSON.parse(fru.stderr) as { error: { code: string; message: string } }).error).to.deep.include({ code: 'RACKER_E_BMC_UNSUPPORTED', message: 'fru is not supported over Redfish' });
     } finally {
       await bmc.stop();
     }
