@@ -25,6 +25,31 @@ export interface DownloadOptions {
 
 const MAX_REDIRECTS = 5;
 
+const MB = 1_000_000;
+
+/**
+ * A download's progress in words for people ("flatcar_production_pxe.vmlinuz 45% (21.3 of 47.2 MB)"),
+ * and the step it is at, so a caller reports a line only when the step changes: whole percent when
+ * the size is known, else each megabyte. onProgress fires per network chunk (64 KiB).
+ */
+export function describeProgress(p: Progress): { line: string; step: number } {
+  const mb = (n: number): string => (n / MB).toFixed(1);
+  if (p.total === undefined || p.total <= 0) return { line: `${p.file} ${mb(p.received)} MB`, step: Math.floor(p.received / MB) };
+  const percent = Math.min(100, Math.floor((p.received / p.total) * 100));
+  return { line: `${p.file} ${percent}% (${mb(p.received)} of ${mb(p.total)} MB)`, step: percent };
+}
+
+/** An onProgress that hands `report` one line per step of each file (see describeProgress). */
+export function progressLines(report: (line: string) => void): (p: Progress) => void {
+  let shown = '';
+  return (p) => {
+    const { line, step } = describeProgress(p);
+    if (`${p.file}\0${step}` === shown) return;
+    shown = `${p.file}\0${step}`;
+    report(line);
+  };
+}
+
 async function sizeOf(path: string): Promise<number> {
   try {
     return (await stat(path)).size;

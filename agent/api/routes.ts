@@ -147,7 +147,7 @@ export const ROUTES: readonly Route[] = [
 ];
 
 /**
- * GET /v1/events?since=N[&node=MAC][&job=ID][&limit=N][&follow=false]: NDJSON, one event a line,
+ * GET /v1/events?since=N[&node=MAC][&job=ID][&after=ISO-TIME][&limit=N][&follow=false]: NDJSON, one event a line,
  * oldest first; with follow (the default) the response stays open and new events follow.
  * Subscribing before reading the backlog, and skipping what the backlog already had, means no
  * event is lost or repeated between the two.
@@ -162,6 +162,12 @@ async function streamEvents({ res, backend, query, onClose }: RouteContext): Pro
     q.node = found.mac;
   }
   if (job !== null && job !== '') q.job = job;
+  const after = query.get('after');
+  if (after !== null && after !== '') {
+    const t = Date.parse(after);
+    if (Number.isNaN(t)) throw badRequest(`query parameter after must be an ISO 8601 time, not "${after.slice(0, 40)}"`);
+    q.after = new Date(t).toISOString();
+  }
   const follow = boolParam(query, 'follow', true);
   const buffered: AgentEvent[] = [];
   let live = false;

@@ -3,9 +3,9 @@
  * BmcClient, and rendered as one line (for --all) or a block (one node). Parsing and rendering
  * are pure; runAction only calls the client.
  */
-import type { BmcClient, BootDevice, BootFlags, ChassisStatus, SensorReading, BmcUser, RawResponse, BootSetResult } from './bmc-client.js';
+import type { BmcClient, BootDevice, BootFlags, ChassisStatus, SensorReading, BmcUser, RawResponse, BootSetResult, SelEntry, SelInfo, FruInfo, McInfo, LanConfig } from './bmc-client.js';
 import { BOOT_DEVICES } from './bmc-client.js';
-import { UsageError, errorMessage } from '../lib/errors.js';
+import { ErrorCodes, RackerError, UsageError, errorMessage } from '../lib/errors.js';
 import { describeBootFlags, parseRawBytes } from './ipmi/commands.js';
 import { describeOverride } from './boot-flags.js';
 
@@ -17,9 +17,14 @@ export type Action =
   | { kind: 'sensors' }
   | { kind: 'users' }
   | { kind: 'identify'; seconds: number }
-  | { kind: 'raw'; netFn: number; command: number; data: number[] };
+  | { kind: 'raw'; netFn: number; command: number; data: number[] }
+  | { kind: 'sel'; op: 'list' | 'info' | 'clear' }
+  | { kind: 'fru' }
+  | { kind: 'mc'; op: 'info' } | { kind: 'mc'; op: 'reset'; reset: 'cold' | 'warm' }
+  | { kind: 'lan'; channel: number }
+  | { kind: 'chassis' };
 
-export const ACTION_USAGE = 'diag | console | power status|on|off|cycle|reset|soft | bootdev pxe|disk|bios|cdrom [--once] [--legacy] | sensors | users | identify [SECONDS] | raw NETFN CMD [DATA…]';
+export const ACTION_USAGE = 'diag | console | power status|on|off|cycle|reset|soft | bootdev pxe|disk|bios|cdrom [--once] [--legacy] | sensors | users | identify [SECONDS] | raw NETFN CMD [DATA…] | sel list|info|clear | fru | mc info | mc reset cold|warm | lan print [CHANNEL] | chassis status';
 
 /** Words after the node → an action. `once`/`legacy` come from flags. Default: diag. */
 export function parseAction(words: readonly string[], flags: { once?: boolean; legacy?: boolean }): Action {
@@ -52,6 +57,40 @@ export function parseAction(words: readonly string[], flags: { once?: boolean; l
       extra(1);
       return { kind: 'identify', seconds };
     }
+    case 'sel': {
+      const op = rest[0] ?? 'list';
+      if (!['list', 'info', 'clear'].includes(op)) throw new UsageError(`unknown sel operation "${op}"`, 'sel list|info|clear');
+      extra(1);
+      return { kind: 'sel', op: op as 'list' };
+    }
+    case 'fru': {
+      if (rest[0] !== undefined && rest[0] !== 'print') throw new UsageError(`unknown fru operation "${rest[0]}"`, 'fru [print]: FRU 0, the server\'s own inventory');
+      extra(1);
+      return { kind: 'fru' };
+    }
+    case 'mc': {
+      if (rest[0] === 'info') {
+        extra(1);
+        return { kind: 'mc', op: 'info' };
+      }
+      if (rest[0] === 'reset' && (rest[1] === 'cold' || rest[1] === 'warm')) {
+        extra(2);
+        return { kind: 'mc', op: 'reset', reset: rest[1] };
+      }
+      throw new UsageError(`mc needs info, reset cold or reset warm${rest[0] === undefined ? '' : `, not "${rest.join(' ')}"`}`, 'mc info | mc reset cold|warm (resets the BMC, not the server)');
+    }
+    case 'lan': {
+      if (rest[0] !== 'print') throw new UsageError('lan needs print: lan print [CHANNEL]');
+      const channel = rest[1] === undefined ? 1 : Number(rest[1]);
+      if (!Number.isInteger(channel) || channel < 1 || channel > 15) throw new UsageError(`lan print takes a channel from 1 to 15, not "${rest[1]}"`);
+      extra(2);
+      return { kind: 'lan', channel };
+    }
+    case 'chassis': {
+      if (rest[0] !== 'status') throw new UsageError('chassis needs status: chassis status', 'power on/off/cycle/reset: racker ipmi NODE power …');
+      extra(1);
+      return { kind: 'chassis' };
+    }
     case 'raw': {
       const bytes = parseRawBytes(rest);
       if (bytes === undefined || bytes.length < 2) throw new UsageError('raw needs NETFN CMD [DATA…] as bytes (0x06 0x01, or 06 01)');
@@ -70,7 +109,26 @@ export type ActionValue =
   | { kind: 'users'; users: BmcUser[] }
   | { kind: 'identify'; seconds: number }
   | { kind: 'raw'; completionCode: number; data: string }
-  | { kind: 'diag'; reachable: boolean; status?: ChassisStatus; boot?: BootFlags; quirks: string[]; errors: string[] };
+  | { kind: 'diag'; reachable: boolean; status?: ChassisStatus; boot?: BootFlags; quirks: string[]; errors: string[] }
+  | { kind: 'sel'; entries: SelEntry[] }
+  | { kind: 'sel-info'; info: SelInfo }
+  | { kind: 'sel-clear'; cleared: true }
+  | { kind: 'fru'; fru: FruInfo }
+  | { kind: 'mc'; mc: McInfo }
+  | { kind: 'mc-reset'; reset: 'cold' | 'warm'; answered: boolean }
+  | { kind: 'lan'; lan: LanConfig }
+  | { kind: 'chassis'; status: ChassisStatus };
+
+/** The client's optional method, or a clear error naming the driver that lacks it. */
+function supported<K extends 'selInfo' | 'selList' | 'selClear' | 'fru' | 'mcInfo' | 'mcReset' | 'lanConfig'>(c: BmcClient, method: K, words: string): NonNullable<BmcClient[K]> {
+  const fn = c[method];
+  if (fn === undefined) {
+    throw new RackerError(ErrorCodes.bmcUnsupported, `${words} is not supported over ${c.driver === 'redfish' ? 'Redfish' : `the ${c.driver} driver`}`, {
+      hint: c.driver === 'redfish' ? 'where the BMC also speaks IPMI, pin the ipmi driver for this node (bmc.nodes."<BMC MAC>".driver: ipmi)' : 'use the ipmi driver for this node (bmc.nodes."<BMC MAC>".driver: ipmi)',
+    });
+  }
+  return fn.bind(c) as NonNullable<BmcClient[K]>;
+}
 
 export async function runAction(c: BmcClient, a: Exclude<Action, { kind: 'console' }>): Promise<ActionValue> {
   switch (a.kind) {
@@ -90,6 +148,19 @@ export async function runAction(c: BmcClient, a: Exclude<Action, { kind: 'consol
       const r: RawResponse = await c.raw(a.netFn, a.command, Uint8Array.from(a.data));
       return { kind: 'raw', completionCode: r.completionCode, data: Buffer.from(r.data).toString('hex').replace(/(..)(?!$)/g, '$1 ') };
     }
+    case 'sel':
+      if (a.op === 'info') return { kind: 'sel-info', info: await supported(c, 'selInfo', 'sel info')() };
+      if (a.op === 'clear') {
+        await supported(c, 'selClear', 'sel clear')();
+        return { kind: 'sel-clear', cleared: true };
+      }
+      return { kind: 'sel', entries: await supported(c, 'selList', 'sel list')() };
+    case 'fru': return { kind: 'fru', fru: await supported(c, 'fru', 'fru')() };
+    case 'mc':
+      if (a.op === 'info') return { kind: 'mc', mc: await supported(c, 'mcInfo', 'mc info')() };
+      return { kind: 'mc-reset', reset: a.reset, answered: (await supported(c, 'mcReset', `mc reset ${a.reset}`)(a.reset)).answered };
+    case 'lan': return { kind: 'lan', lan: await supported(c, 'lanConfig', 'lan print')(a.channel) };
+    case 'chassis': return { kind: 'chassis', status: await c.chassisStatus() };
     case 'diag': {
       const errors: string[] = [];
       const reachable = await c.ping().catch((e: unknown) => { errors.push(errorMessage(e)); return false; });
@@ -115,7 +186,36 @@ export function summarize(v: ActionValue): string {
     case 'raw': return `completion code 0x${v.completionCode.toString(16).padStart(2, '0')}${v.data === '' ? '' : `: ${v.data}`}`;
     case 'diag': return v.status === undefined ? `unreachable${v.errors[0] === undefined ? '' : `: ${v.errors[0]}`}`
       : `power ${v.status.power}, ${v.boot === undefined ? 'boot flags unknown' : describeBootFlags(v.boot)}${v.quirks.length === 0 ? '' : `; adapted to: ${v.quirks.join('; ')}`}`;
+    case 'sel': {
+      const last = v.entries.at(-1);
+      return `${v.entries.length} SEL entries${last === undefined ? '' : `; last: ${selLine(last)}`}`;
+    }
+    case 'sel-info': return `${v.info.entries} SEL entries${v.info.freeBytes === undefined ? '' : `, ${v.info.freeBytes} bytes free`}${v.info.overflow === true ? ', overflow' : ''}`;
+    case 'sel-clear': return 'SEL cleared';
+    case 'fru': return [v.fru.productManufacturer ?? v.fru.boardManufacturer, v.fru.productName ?? v.fru.boardProduct, v.fru.productSerial ?? v.fru.boardSerial].filter((x) => x !== undefined).join(' ') || 'FRU 0 empty';
+    case 'mc': return `${v.mc.manufacturer} firmware ${v.mc.firmwareRevision}${v.mc.ipmiVersion === undefined ? '' : `, IPMI ${v.mc.ipmiVersion}`}`;
+    case 'mc-reset': return `${v.reset} reset of the BMC sent${v.answered ? '' : ' (no answer: it may have reset before answering)'}; its sessions are gone, expect it back within a minute or two`;
+    case 'lan': return `channel ${v.lan.channel}: ${v.lan.ipAddress ?? '?'}/${v.lan.subnetMask ?? '?'} (${v.lan.ipSource ?? 'source unknown'}), MAC ${v.lan.macAddress ?? '?'}${v.lan.vlanId === undefined ? '' : `, VLAN ${v.lan.vlanId}`}`;
+    case 'chassis': return `power ${v.status.power}${v.status.faults.length > 0 ? ` (${v.status.faults.join(', ')})` : ''}, restore policy ${v.status.restorePolicy}`;
   }
+}
+
+/**
+ * One SEL record as ipmitool's `sel list` lays it out: ID | date | time | sensor | event |
+ * direction (times in UTC; a record stamped before the BMC's clock was set shows its seconds
+ * since the BMC started, as "Pre-Init").
+ */
+export function selLine(e: SelEntry): string {
+  const when = e.time !== undefined ? ` ${e.time.slice(5, 7)}/${e.time.slice(8, 10)}/${e.time.slice(0, 4)} | ${e.time.slice(11, 19)} `
+    : e.sinceInit !== undefined ? `  Pre-Init  |${String(e.sinceInit).padStart(10, '0')}` : '  Unknown   |  Unknown ';
+  return `${e.id.toString(16).padStart(4)} |${when}| ${e.sensor} | ${e.event} | ${e.direction === 'asserted' ? 'Asserted' : 'Deasserted'}`;
+}
+
+/** "label : value" lines for the fields that are there. */
+function fieldBlock(rows: Array<[string, string | number | boolean | undefined]>): string {
+  const shown = rows.filter((r): r is [string, string | number | boolean] => r[1] !== undefined);
+  const w = Math.max(...shown.map(([k]) => k.length));
+  return shown.map(([k, val]) => `${k.padEnd(w)} : ${typeof val === 'boolean' ? (val ? 'yes' : 'no') : val}`).join('\n');
 }
 
 /** The block for one node. */
@@ -128,6 +228,33 @@ export function renderDetail(v: ActionValue): string {
     case 'users': {
       const named = v.users.filter((u) => u.name !== '' || u.enabled);
       return ['ID  NAME              ENABLED  PRIVILEGE', ...named.map((u) => `${String(u.id).padEnd(3)} ${u.name.padEnd(17)} ${(u.enabled ? 'yes' : 'no').padEnd(8)} ${u.privilege}`)].join('\n');
+    }
+    case 'sel': return v.entries.length === 0 ? 'SEL has no entries' : v.entries.map(selLine).join('\n');
+    case 'sel-info': return fieldBlock([['entries', v.info.entries], ['free space', v.info.freeBytes === undefined ? undefined : `${v.info.freeBytes} bytes`], ['last add', v.info.lastAdd ?? 'not available'], ['last erase', v.info.lastErase ?? 'not available'], ['overflow', v.info.overflow]]);
+    case 'fru': return fieldBlock([
+      ['chassis type', v.fru.chassisType], ['chassis part number', v.fru.chassisPartNumber], ['chassis serial', v.fru.chassisSerial],
+      ['board mfg date', v.fru.boardMfgDate], ['board mfg', v.fru.boardManufacturer], ['board product', v.fru.boardProduct], ['board serial', v.fru.boardSerial], ['board part number', v.fru.boardPartNumber],
+      ['product manufacturer', v.fru.productManufacturer], ['product name', v.fru.productName], ['product part number', v.fru.productPartNumber], ['product version', v.fru.productVersion], ['product serial', v.fru.productSerial], ['product asset tag', v.fru.productAssetTag],
+    ]) || 'FRU 0 has no chassis, board or product information';
+    case 'mc': return fieldBlock([
+      ['device ID', v.mc.deviceId], ['device revision', v.mc.deviceRevision], ['firmware revision', v.mc.firmwareRevision], ['IPMI version', v.mc.ipmiVersion],
+      ['manufacturer', `${v.mc.manufacturer}${v.mc.manufacturerId === undefined ? '' : ` (${v.mc.manufacturerId})`}`], ['product ID', v.mc.productId === undefined ? undefined : `${v.mc.productId} (0x${v.mc.productId.toString(16).padStart(4, '0')})`],
+      ['available', v.mc.available], ['supports', v.mc.supports.join(', ')], ['aux firmware', v.mc.auxFirmwareRevision],
+    ]);
+    case 'lan': return fieldBlock([
+      ['channel', v.lan.channel], ['IP address source', v.lan.ipSource], ['IP address', v.lan.ipAddress], ['subnet mask', v.lan.subnetMask], ['MAC address', v.lan.macAddress],
+      ['default gateway', v.lan.defaultGateway], ['default gateway MAC', v.lan.defaultGatewayMac], ['802.1q VLAN', v.lan.vlanId ?? 'disabled'], ['VLAN priority', v.lan.vlanPriority],
+      ['RMCP+ cipher suites', v.lan.cipherSuites?.join(',')],
+    ]);
+    case 'chassis': {
+      const s = v.status;
+      const fault = (name: string): boolean => s.faults.includes(name);
+      return fieldBlock([
+        ['system power', `${s.power}${s.transition === undefined ? '' : ` (${s.transition.replace('-', ' ')})`}`], ['power overload', fault('power overload')], ['power interlock', fault('power interlock')],
+        ['main power fault', fault('main power fault')], ['power control fault', fault('power control fault')], ['power restore policy', s.restorePolicy],
+        ['last power event', s.lastPowerEvent === '' ? 'none' : s.lastPowerEvent], ['chassis intrusion', s.intrusion], ['front panel lockout', s.frontPanelLockout],
+        ['drive fault', s.driveFault], ['cooling/fan fault', s.coolingFault], ['identify', s.identify],
+      ]);
     }
     default: return summarize(v);
   }

@@ -55,6 +55,83 @@ export interface ChassisStatus {
   identify: 'off' | 'temporary' | 'indefinite' | 'unknown';
   /** The policy after AC power returns. */
   restorePolicy: 'always-off' | 'previous' | 'always-on' | 'unknown';
+  /** Front panel lockout, drive fault, cooling/fan fault (IPMI Get Chassis Status byte 3; undefined where the driver does not say). */
+  frontPanelLockout?: boolean;
+  driveFault?: boolean;
+  coolingFault?: boolean;
+}
+
+/** One System Event Log record, decoded as far as the record says without the SDRs. */
+export interface SelEntry {
+  /** Record ID (ipmitool shows it in hex). */
+  id: number;
+  /** ISO 8601 UTC; undefined for records without a time, or with one from before the BMC's clock was set. */
+  time?: string;
+  /** Seconds since the BMC initialised, for records stamped before its clock was set. */
+  sinceInit?: number;
+  /** "Temperature #0x01", as ipmitool's `sel list` names the sensor (Redfish: the entry's sensor or message). */
+  sensor: string;
+  /** "Upper Critical going high", "Log area reset/cleared", or the OEM data in hex. */
+  event: string;
+  direction: 'asserted' | 'deasserted';
+  /** The record's bytes in hex (IPMI), for what the decoding leaves out. */
+  raw?: string;
+}
+
+export interface SelInfo {
+  entries: number;
+  freeBytes?: number;
+  lastAdd?: string;
+  lastErase?: string;
+  overflow?: boolean;
+}
+
+/** FRU inventory (IPMI FRU 0, Redfish: the system's asset fields); every field optional, as BMCs leave them empty. */
+export interface FruInfo {
+  chassisType?: string;
+  chassisPartNumber?: string;
+  chassisSerial?: string;
+  boardMfgDate?: string;
+  boardManufacturer?: string;
+  boardProduct?: string;
+  boardSerial?: string;
+  boardPartNumber?: string;
+  productManufacturer?: string;
+  productName?: string;
+  productPartNumber?: string;
+  productVersion?: string;
+  productSerial?: string;
+  productAssetTag?: string;
+}
+
+/** The management controller itself (IPMI Get Device ID; Redfish: the Manager). */
+export interface McInfo {
+  deviceId?: number;
+  deviceRevision?: number;
+  firmwareRevision: string;
+  ipmiVersion?: string;
+  manufacturerId?: number;
+  manufacturer: string;
+  productId?: number;
+  available: boolean;
+  /** "sensor device", "SEL device", "FRU inventory device", ... */
+  supports: string[];
+  auxFirmwareRevision?: string;
+}
+
+/** The BMC's LAN settings (IPMI LAN configuration parameters of one channel). */
+export interface LanConfig {
+  channel: number;
+  ipSource?: 'unspecified' | 'static' | 'dhcp' | 'bios' | 'other';
+  ipAddress?: string;
+  subnetMask?: string;
+  macAddress?: string;
+  defaultGateway?: string;
+  defaultGatewayMac?: string;
+  /** undefined: VLAN tagging off. */
+  vlanId?: number;
+  vlanPriority?: number;
+  cipherSuites?: number[];
 }
 
 export interface SensorReading {
@@ -115,6 +192,20 @@ export interface BmcClient {
   setUserPassword(id: number, password: string): Promise<void>;
   /** A raw request: netfn, command, data. Not every driver supports it (RACKER_E_BMC_UNSUPPORTED). */
   raw(netFn: number, command: number, data: Uint8Array): Promise<RawResponse>;
+  /*
+   * ipmitool's maintenance vocabulary (`racker ipmi NODE sel|fru|mc|lan`). Optional: a driver
+   * without one says so (RACKER_E_BMC_UNSUPPORTED, from actions.ts), and fakes need not have them.
+   */
+  selInfo?(): Promise<SelInfo>;
+  /** Every SEL record, oldest first. */
+  selList?(): Promise<SelEntry[]>;
+  /** Erase the SEL; resolves when the BMC reports the erase complete. */
+  selClear?(): Promise<void>;
+  fru?(): Promise<FruInfo>;
+  mcInfo?(): Promise<McInfo>;
+  /** Reset the BMC (not the server); the session ends with it. Resolves with what the BMC said, if anything. */
+  mcReset?(kind: 'cold' | 'warm'): Promise<{ answered: boolean }>;
+  lanConfig?(channel: number): Promise<LanConfig>;
   /**
    * What the driver detected about this BMC and adapts to, in words ("ETag required", "boot mode
    * read-only", "cipher suite 17 refused: using 3"), for diag: what earlier operations of this

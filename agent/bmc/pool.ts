@@ -28,7 +28,8 @@ export class BmcPool {
   private readonly clients = new Map<string, BmcClient>();
 
   constructor(private readonly settings: DeepReadonly<BmcSettings>, private readonly deps: BmcPoolDeps) {
-    this.transport = new UdpTransport(deps.log.child({ component: 'bmc-udp' }));
+    // The caller's logger names the component ("bmc" in the agent); a second `component` would repeat the key.
+    this.transport = new UdpTransport(deps.log.child({ transport: 'udp' }));
     this.fanout = new Semaphore(settings.fanout);
   }
 
@@ -37,7 +38,7 @@ export class BmcPool {
     const key = `${n.driver}:${n.target.address}:${n.target.port}`;
     const existing = this.clients.get(key);
     if (existing !== undefined) return existing;
-    const log = this.deps.log.child({ component: 'bmc', node: n.target.node, bmc: n.target.address });
+    const log = this.deps.log.child({ node: n.target.node, bmc: n.target.address });
     const s = this.settings;
     let client: BmcClient;
     if (n.driver === 'ipmi') {

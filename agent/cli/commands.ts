@@ -14,6 +14,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'upgrade', summary: 'install the newest release', load: () => import('./upgrade.js') },
   { name: 'get', summary: 'install a given version: racker get VERSION', load: () => import('./get.js') },
   { name: 'rollback', summary: 'return to the previous installed version', load: () => import('./rollback.js') },
+  { name: 'logs', summary: 'the agent\'s event log for the rack or one node (--node, --follow, --since)', load: () => import('./logs.js') },
   { name: 'ipmi', summary: 'talk to a node\'s BMC (diag, console, power, bootdev, sensors, users, raw), or to all of them', load: () => import('./ipmi.js') },
   { name: 'completion', summary: 'print the shell completion script: source <(racker completion bash)', load: () => import('./completion.js') },
   { name: 'man', summary: 'print the manual page, made from every command\'s help: racker man | man -l -', load: () => import('./man.js') },

@@ -5,7 +5,7 @@
  */
 import { writeLine, type CliContext } from '../cli-kit/context.js';
 import { parseCommandArgs } from '../cli-kit/args.js';
-import { UsageError, isRackerError } from '../lib/errors.js';
+import { ErrorCodes, RackerError, UsageError, isRackerError } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
 import { loadInventory, type Inventory } from '../inventory/inventory.js';
 import { createLogger } from '../lib/log.js';
@@ -14,7 +14,8 @@ import { BmcPool } from '../bmc/pool.js';
 import { findNode, nodeBmc, type NodeBmc } from '../bmc/targets.js';
 import { ACTION_USAGE, parseAction, renderDetail, runAction, summarize, type ActionValue } from '../bmc/actions.js';
 import { describeBootFlags } from '../bmc/ipmi/commands.js';
-import { DETACH_HINT, openConsole } from '../bmc/ipmitool/console.js';
+import { openConsole } from '../bmc/ipmitool/console.js';
+import { DETACH_HINT, runSolConsole } from './sol-terminal.js';
 import type { Config } from '../config/schema.js';
 import { normalizeMac } from '../lib/mac.js';
 
@@ -30,8 +31,19 @@ Actions (default diag):
   diag      MACs, addresses, BMC reachability, power and boot flags in words, and the BMC's
             quirks racker detected and adapts to (Redfish: found with writes of the values the
             BMC already has, e.g. "ETag required", "boot mode read-only")
-  console   serial console (SOL) through ipmitool; drops a dangling session first
-  bootdev   persistent and UEFI unless --once / --legacy; read back afterwards
+  console   serial console (SOL) over racker's own RMCP+ session, no ipmitool needed (through
+            ipmitool for nodes pinned to that driver); drops a dangling SOL session first;
+            ~. at the start of a line detaches
+  bootdev   persistent and UEFI unless --once / --legacy (ipmitool's default is the next boot
+            only, legacy BIOS); read back afterwards
+  sel       the System Event Log: list (default, laid out as ipmitool sel list), info, clear
+  fru       FRU 0: chassis, board and product inventory (manufacturer, names, serials)
+  mc        the BMC: info (Get Device ID), reset cold|warm (the BMC restarts, not the server)
+  lan       lan print [CHANNEL]: the BMC's IP source, address, mask, MAC, gateway, VLAN, cipher
+            suites (channel 1 unless given)
+  chassis   chassis status: power, faults, restore policy, last power event, intrusion, lockout
+  fru, mc, lan and sel info need IPMI: over Redfish they fail with RACKER_E_BMC_UNSUPPORTED
+  (sel list and clear use the BMC's SEL log service)
 
 Exit status: 0 success, 1 failure (with --all: any node failed), 2 usage error.`;
 
@@ -61,7 +73,12 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   try {
     if (action.kind === 'console') {
       const n = nodeBmc(config, inventory, findNode(inventory, positionals[0] as string));
+      if (n.driver === 'redfish') {
+        throw new RackerError(ErrorCodes.bmcUnsupported, `the console is serial over LAN, which is IPMI: not supported over Redfish (node ${n.target.node})`,
+          { hint: 'where the BMC also speaks IPMI, pin the ipmi driver for this node (bmc.nodes."<BMC MAC>".driver: ipmi); else use the BMC\'s web console' });
+      }
       ctx.stderr.write(`Opening the serial console of ${n.target.node} (BMC ${n.target.address}); ${DETACH_HINT}\n`);
+      if (n.driver === 'ipmi') return await runSolConsole(n, config.bmc, ctx, log);
       const tries = config.bmc.retries + 1;
       return await openConsole({
         program: config.bmc.ipmitool, password: n.target.password, exec,

@@ -1,14 +1,26 @@
 /**
  * `racker man`: racker's manual page in roff, made from the same help texts `racker --help` and
- * `racker <command> --help` print (help-text.ts). `racker man | man -l -` reads it.
+ * `racker <command> --help` print (help-text.ts). On a terminal it is shown with man(1) when the
+ * host has it (Flatcar does not: then as plain text); piped, the roff is printed (`racker man |
+ * man -l -`); `--output FILE` writes it, which is how the payload carries share/man/man1/racker.1.
  */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import type { CommandEntry } from './command-entry.js';
 import { parseCommandArgs } from '../cli-kit/args.js';
 import { writeLine, type CliContext } from '../cli-kit/context.js';
 import { commandHelpText } from './help-text.js';
 import { topLevelHelp } from './top-help.js';
+import { UsageError } from '../lib/errors.js';
 
-const USAGE = 'racker man';
+const USAGE = 'racker man [--output FILE]';
+const HELP = `usage: ${USAGE}
+
+racker's manual page, made from every command's --help. On a terminal it is shown with man(1), or as
+plain text where there is no man (Flatcar); piped, the roff source is printed: racker man | man -l -
+
+  --output FILE   write the roff source to FILE (the payload installs it as
+                  /opt/racker/current/share/man/man1/racker.1: MANPATH=/opt/racker/current/share/man man racker)`;
 
 /** Text as roff shows it: backslashes escaped, no line taken for a request, non-ASCII as \[uXXXX]. */
 function roffText(text: string): string {
@@ -55,13 +67,42 @@ export async function manPage(version: string, commands: readonly CommandEntry[]
   return `${out.join('\n')}\n`;
 }
 
+/** The same content as plain text, for a terminal without man(1). */
+async function plainText(commands: readonly CommandEntry[]): Promise<string> {
+  const out = [topLevelHelp(commands)];
+  for (const entry of commands) out.push(`racker ${entry.name}\n${'-'.repeat(7 + entry.name.length)}\n${await commandHelpText(entry)}`);
+  return out.map((t) => t.trimEnd()).join('\n\n');
+}
+
+/** `man -l -` on this terminal, the page on its stdin; false when there is no man to run. */
+function showWithMan(page: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('man', ['-l', '-'], { stdio: ['pipe', 'inherit', 'inherit'] });
+    child.once('error', () => resolve(false)); // ENOENT: no man on this host
+    child.once('exit', (code) => resolve(code === 0));
+    child.stdin.on('error', () => undefined); // the pager quit before reading all of it
+    child.stdin.end(page);
+  });
+}
+
 export async function run(args: string[], ctx: CliContext, commands: readonly CommandEntry[]): Promise<number> {
-  const { values } = parseCommandArgs(args, {}, USAGE);
+  const { values, positionals } = parseCommandArgs(args, { output: { type: 'string' } }, USAGE);
   if (values.help === true) {
-    writeLine(ctx.stdout, `usage: ${USAGE}\n\nPrint racker's manual page (roff), made from every command's --help: racker man | man -l -`);
+    writeLine(ctx.stdout, HELP);
     return 0;
   }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, `usage: ${USAGE}`);
   const { rackerVersion } = await import('./version.js');
-  ctx.stdout.write(await manPage(await rackerVersion(), commands));
+  const page = await manPage(await rackerVersion(), commands);
+  if (values.output !== undefined) {
+    await writeFile(values.output, page, { mode: 0o644 });
+    return 0;
+  }
+  if (ctx.stdout.isTTY === true) {
+    if (await showWithMan(page)) return 0;
+    writeLine(ctx.stdout, await plainText(commands));
+    return 0;
+  }
+  ctx.stdout.write(page);
   return 0;
 }

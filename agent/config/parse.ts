@@ -10,6 +10,7 @@ import { envPathDefaults, type Env } from './paths.js';
 import { defaultIpxeDir } from './ipxe-dir.js';
 import { ErrorCodes, ValidationError, type Problem } from '../lib/errors.js';
 import { deepFreeze } from './checked-config.js';
+import { durationProblem } from './durations.js';
 
 /** Validate configuration text. Exported for tests and for `factory check`. */
 export function parseConfig(text: string, file: string | undefined, env: Env = process.env): Config {
@@ -31,17 +32,25 @@ export function parseConfig(text: string, file: string | undefined, env: Env = p
       const path = issue.path.map(String);
       const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
       const fullPath = keys.length === 1 ? [...path, keys[0] as string] : path;
+      const duration = issue.code === 'invalid_type' ? durationProblem(path, valueAt(raw, path)) : undefined;
       return {
         file: name,
         line: yamlLineOf(doc.contents, fullPath, lines),
         field: fullPath.length > 0 ? fullPath.join('.') : '(top level)',
-        message: issue.code === 'unrecognized_keys' ? `unknown setting${keys.length > 1 ? `s ${keys.join(', ')}` : ''}` : issue.message,
-        hint: issue.code === 'unrecognized_keys' ? 'check the spelling against docs/configuration.md' : undefined,
+        message: issue.code === 'unrecognized_keys' ? `unknown setting${keys.length > 1 ? `s ${keys.join(', ')}` : ''}` : duration?.message ?? issue.message,
+        hint: issue.code === 'unrecognized_keys' ? 'check the spelling against docs/configuration.md' : duration?.hint,
       };
     });
     throw new ValidationError(ErrorCodes.config, `${name} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
   }
   return deepFreeze({ ...result.data, source: file });
+}
+
+/** The value at `path` in the parsed YAML (for messages about it). */
+function valueAt(raw: unknown, path: readonly string[]): unknown {
+  let v = raw;
+  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
 }
 
 /** The schema with the defaults of this environment and of the tree racker runs from. */

@@ -113,6 +113,11 @@ function stdoutIsJournal(env: Readonly<Record<string, string | undefined>> = pro
   }
 }
 
+/** Colours on a terminal unless NO_COLOR is set to anything but the empty string (no-color.org). */
+export function colorWanted(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  return (env.NO_COLOR ?? '') === '';
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const journal = options.mode === 'daemon' && options.stream === undefined && options.destination === undefined && stdoutIsJournal();
   const base = {
@@ -126,7 +131,7 @@ export function createLogger(options: LoggerOptions): Logger {
   if (options.stream !== undefined) return pino(base, options.stream);
   if (options.mode === 'daemon') return pino(base, turnBatched(pino.destination({ dest: options.destination ?? 1, sync: false })));
   if (process.stderr.isTTY) {
-    return pino(base, pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' }));
+    return pino(base, pretty({ destination: 2, sync: true, colorize: colorWanted(), ignore: 'pid,hostname', translateTime: 'HH:MM:ss' }));
   }
   return pino(base, pino.destination({ dest: 2, sync: true }));
 }

@@ -40,6 +40,8 @@ export interface EventQuery {
   since?: number;
   node?: string;
   job?: string;
+  /** Only events at or after this time (ISO 8601 in UTC, as `at` is written). */
+  after?: string;
   /** Only the last `limit` matches. */
   limit?: number;
 }
@@ -142,6 +144,7 @@ export class EventLog {
         if (e === undefined || e.seq <= since) continue;
         if (q.node !== undefined && e.node !== q.node) continue;
         if (q.job !== undefined && e.job !== q.job) continue;
+        if (q.after !== undefined && e.at < q.after) continue; // both ISO 8601 UTC: text order is time order
         out.push(e);
       }
     }

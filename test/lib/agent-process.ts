@@ -10,6 +10,8 @@ import { racker } from './paths.js';
 export interface AgentProcess {
   child: ChildProcess;
   logs: Record<string, unknown>[];
+  /** The lines as written (JSON.parse hides a repeated key). */
+  raw: string[];
   stderr: () => string;
   /** Resolves with the first log line matching. */
   waitForLog: (predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>;
@@ -26,10 +28,12 @@ export function startAgent(env: Record<string, string>, args: string[] = [], net
   const [file, ...rest] = netns === undefined ? argv : ['ip', 'netns', 'exec', netns, ...argv];
   const child = spawn(file as string, rest, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
+  const raw: string[] = [];
   let err = '';
   let waiters: { p: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   child.stderr?.on('data', (c: Buffer) => { err += c.toString(); });
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
+    raw.push(text);
     let line: Record<string, unknown>;
     try { line = JSON.parse(text) as Record<string, unknown>; } catch { line = { msg: text, unparsed: true }; }
     logs.push(line);
@@ -39,7 +43,7 @@ export function startAgent(env: Record<string, string>, args: string[] = [], net
   });
   const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + (SIGNALS[signal ?? ''] ?? 0))));
   return {
-    child, logs, stderr: () => err, exited,
+    child, logs, raw, stderr: () => err, exited,
     waitForLog: (p, timeoutMs = 20_000) => {
       const seen = logs.find(p);
       if (seen !== undefined) return Promise.resolve(seen);

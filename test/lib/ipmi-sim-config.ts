@@ -87,7 +87,13 @@ export function fullSensorRecord(recordId: number, s: SimSensor): number[] {
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 
-export function renderEmu(c: { logMessages: boolean; sensors?: readonly SimSensor[] }): string {
+/** What else the BMC holds: SEL records (record type, then its 13 bytes) and FRU 0's bytes. */
+export interface SimInventory {
+  sel?: ReadonlyArray<readonly number[]>;
+  fru?: readonly number[];
+}
+
+export function renderEmu(c: { logMessages: boolean; sensors?: readonly SimSensor[] } & SimInventory): string {
   const lines = c.logMessages ? ['debug msg'] : [];
   lines.push('mc_setbmc 0x20', 'mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr', 'sel_enable 0x20 1000 0x0a');
   (c.sensors ?? DEFAULT_SENSORS).forEach((s, i) => {
@@ -97,6 +103,8 @@ export function renderEmu(c: { logMessages: boolean; sensors?: readonly SimSenso
     lines.push(`sensor_set_threshold 0x20 0 ${s.number} settable 111000 ${hex(s.upper[2])} ${hex(s.upper[1])} ${hex(s.upper[0])} 0x00 0x00 0x00`);
     lines.push(`sensor_set_event_support 0x20 0 ${s.number} enable scanning per-state 000111111000000 000111111000000 000111111000000 000111111000000`);
   });
+  if (c.fru !== undefined) lines.push(`mc_add_fru_data 0x20 0 ${c.fru.length} data ${c.fru.map(hex).join(' ')}`);
+  for (const r of c.sel ?? []) lines.push(`sel_add 0x20 ${r.map(hex).join(' ')}`);
   lines.push('mc_enable 0x20');
   return `${lines.join('\n')}\n`;
 }

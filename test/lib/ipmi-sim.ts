@@ -8,9 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chassisControlCommand, renderChassisScript, renderEmu, renderLanConf, type LanEndpoint, type SimSensor, type SimUser } from './ipmi-sim-config.js';
+import { chassisControlCommand, renderChassisScript, renderEmu, renderLanConf, type LanEndpoint, type SimInventory, type SimSensor, type SimUser } from './ipmi-sim-config.js';
 
-export interface StartSimOptions {
+export interface StartSimOptions extends SimInventory {
   dir: string;
   lans: LanEndpoint[];
   users?: SimUser[];
@@ -68,7 +68,7 @@ export class IpmiSim {
     await writeFile(join(state, 'power'), `${o.power ?? 0}\n`);
     const users = o.users ?? [{ id: 2, name: SIM_USER, password: SIM_PASSWORD, privilege: 'admin' }];
     await writeFile(join(o.dir, 'lan.conf'), renderLanConf({ name: 'racker-test', lans: o.lans, users, chassisControl: chassisControlCommand(script), logMessages: o.logMessages ?? true, solTcpPort: o.solTcpPort }));
-    await writeFile(join(o.dir, 'bmc.emu'), renderEmu({ logMessages: o.logMessages ?? true, sensors: o.sensors }));
+    await writeFile(join(o.dir, 'bmc.emu'), renderEmu({ logMessages: o.logMessages ?? true, sensors: o.sensors, sel: o.sel, fru: o.fru }));
     const args = ['-c', join(o.dir, 'lan.conf'), '-f', join(o.dir, 'bmc.emu'), '-s', join(o.dir, 'persist')];
     // stdin stays an open pipe: ipmi_sim's console (and with it the message log) needs it.
     // stdbuf: unbuffered stdout, so the log holds every request as soon as it is handled.

@@ -40,6 +40,8 @@ export interface EmulatedSystem {
   locator: boolean;
   /** ResetType values received, in order. */
   resets: string[];
+  /** The manager's SEL log service entries (as Dell's iDRAC keeps them: Managers/…/LogServices/Sel). */
+  sel: Json[];
 }
 
 interface Account { id: string; user: string; password: string; role: string }
@@ -73,6 +75,10 @@ export class RedfishEmulator {
       power: 'Off', passing: undefined,
       boot: { BootSourceOverrideTarget: 'None', BootSourceOverrideEnabled: 'Disabled', BootSourceOverrideMode: 'UEFI' },
       pending: undefined, locator: false, resets: [],
+      sel: [
+        { Id: '1', Created: '2026-12-01T10:00:00+00:00', EntryType: 'SEL', EntryCode: 'Assert', SensorType: 'Temperature', SensorNumber: 1, Message: 'CPU1 temperature is above the upper critical threshold', Severity: 'Critical' },
+        { Id: '2', Created: '2026-12-01T10:05:00+00:00', EntryType: 'SEL', EntryCode: 'Deassert', SensorType: 'Temperature', SensorNumber: 1, Message: 'CPU1 temperature is back within range', Severity: 'OK' },
+      ],
     }));
     this.accounts = [
       { id: p.accountIds === 'names' ? o.user : '2', user: o.user, password: o.password, role: 'Administrator' },
@@ -250,9 +256,16 @@ export class RedfishEmulator {
       if (path === `${sp}/ResetActionInfo`) return { '@odata.id': path, '@odata.type': '#ActionInfo.v1_1_2.ActionInfo', Id: 'ResetActionInfo', Parameters: [{ Name: 'ResetType', Required: true, DataType: 'String', AllowableValues: RESET_TYPES }] };
       const mp = `${V1}/Managers/BMC${i + 1}`;
       if (path === mp) {
-        return { '@odata.id': mp, '@odata.type': '#Manager.v1_10_0.Manager', Id: `BMC${i + 1}`, Name: 'Manager', ManagerType: 'BMC', EthernetInterfaces: { '@odata.id': `${mp}/EthernetInterfaces` }, Links: { ManagerForServers: [{ '@odata.id': sp }], ManagerForChassis: [{ '@odata.id': `${V1}/Chassis/Chassis${i + 1}` }] } };
+        return { '@odata.id': mp, '@odata.type': '#Manager.v1_10_0.Manager', Id: `BMC${i + 1}`, Name: 'Manager', ManagerType: 'BMC', EthernetInterfaces: { '@odata.id': `${mp}/EthernetInterfaces` }, LogServices: { '@odata.id': `${mp}/LogServices` }, Links: { ManagerForServers: [{ '@odata.id': sp }], ManagerForChassis: [{ '@odata.id': `${V1}/Chassis/Chassis${i + 1}` }] } };
       }
       if (path === `${mp}/EthernetInterfaces`) return this.collection(path, 'EthernetInterface', [`${path}/eth0`]);
+      if (path === `${mp}/LogServices`) return this.collection(path, 'LogService', [`${path}/Sel`]);
+      if (path === `${mp}/LogServices/Sel`) {
+        return { '@odata.id': path, '@odata.type': '#LogService.v1_3_0.LogService', Id: 'Sel', Name: 'SEL Log', LogEntryType: 'SEL', Entries: { '@odata.id': `${path}/Entries` }, Actions: { '#LogService.ClearLog': { target: `${path}/Actions/LogService.ClearLog` } } };
+      }
+      if (path === `${mp}/LogServices/Sel/Entries`) {
+        return { '@odata.id': path, '@odata.type': '#LogEntryCollection.LogEntryCollection', Name: 'SEL entries', 'Members@odata.count': s.sel.length, Members: s.sel.map((e) => ({ '@odata.id': `${path}/${String(e.Id)}`, '@odata.type': '#LogEntry.v1_6_0.LogEntry', ...e })) };
+      }
       if (path === `${mp}/EthernetInterfaces/eth0`) return { '@odata.id': path, '@odata.type': '#EthernetInterface.v1_6_0.EthernetInterface', Id: 'eth0', Name: 'BMC NIC', MACAddress: s.managerMac, PermanentMACAddress: s.managerMac };
       const chassis = this.chassis(path, `${V1}/Chassis/Chassis${i + 1}`, sp);
       if (chassis !== undefined) return chassis;
@@ -352,6 +365,11 @@ export class RedfishEmulator {
   }
 
   private post(path: string, body: Json, send: (s: number, j?: Json, h?: Record<string, string>) => void, error: (s: number, id: string, m: string) => void): void {
+    const cleared = this.systems.find((_, i) => path === `${V1}/Managers/BMC${i + 1}/LogServices/Sel/Actions/LogService.ClearLog`);
+    if (cleared !== undefined) {
+      cleared.sel = [];
+      return send(204);
+    }
     const s = this.systems.find((x) => path === `${this.systemPath(x)}/Actions/ComputerSystem.Reset`);
     if (s === undefined) return error(405, 'Base.1.8.OperationNotAllowed', `POST not allowed on ${path}`);
     const type = body.ResetType as string;

@@ -52,6 +52,9 @@ export function decodeChassisStatus(d: Buffer): ChassisStatus | undefined {
     faults,
     lastPowerEvent: LAST_EVENTS.find(([bit]) => ((d[1] as number) & bit) !== 0)?.[1] ?? '',
     intrusion: (misc & 0x01) !== 0,
+    frontPanelLockout: (misc & 0x02) !== 0,
+    driveFault: (misc & 0x04) !== 0,
+    coolingFault: (misc & 0x08) !== 0,
     identify,
     restorePolicy: policy[(current >> 5) & 0x3] as ChassisStatus['restorePolicy'],
   };

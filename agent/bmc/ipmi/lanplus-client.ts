@@ -12,7 +12,7 @@
  * each wait out its timeout.
  */
 import type { Logger } from '../../lib/log.js';
-import type { BmcClient, BmcTarget, BmcUser, BootFlags, BootOverride, BootSetResult, ChassisStatus, PowerState, RawResponse, SensorReading } from '../bmc-client.js';
+import type { BmcClient, BmcTarget, BmcUser, BootFlags, BootOverride, BootSetResult, ChassisStatus, FruInfo, LanConfig, McInfo, PowerState, RawResponse, SelEntry, SelInfo, SensorReading } from '../bmc-client.js';
 import { bmcFailure, bmcUnsupportedError, isBmcError, type BmcWhere, whereOf } from '../errors.js';
 import { ErrorCodes } from '../../lib/errors.js';
 import { SerialQueue, type Semaphore } from '../scheduler.js';
@@ -20,6 +20,10 @@ import { LanplusSession, type IpmiSession, type SessionOptions } from './session
 import { describeCompletionCode, isUnsupportedCode, type IpmiRequest, type IpmiResponse } from './message.js';
 import * as cmd from './commands.js';
 import { readSensors } from './sensors.js';
+import * as sel from './sel.js';
+import { decodeFru, decodeFruAreaInfo, decodeFruData, getFruAreaInfo, readFruData } from './fru.js';
+import { coldReset, decodeDeviceId, warmReset } from './device.js';
+import { decodeLanConfig, getLanParameter, LanParameter } from './lan-config.js';
 import { compareBootFlags } from '../boot-flags.js';
 import type { DatagramTransport } from './transport.js';
 import { Quirks } from '../quirks.js';
@@ -231,6 +235,113 @@ export class IpmiBmcClient implements BmcClient {
     return this.op(async (_run, send) => {
       const r = await send({ netFn, command, data }, `raw netfn 0x${netFn.toString(16)} command 0x${command.toString(16)}`);
       return { completionCode: r.completionCode, data: r.data };
+    });
+  }
+
+  async selInfo(): Promise<SelInfo> {
+    return this.op(async (run) => {
+      const info = sel.decodeSelInfo(await run(sel.getSelInfo(), 'get SEL info'));
+      if (info === undefined) throw bmcFailure(this.where, 'get SEL info', 'short response');
+      return info;
+    });
+  }
+
+  async selList(): Promise<SelEntry[]> {
+    return this.op(async (run, send) => {
+      const out: SelEntry[] = [];
+      // The record IDs chain from 0 to FFFFh; a BMC that loops is stopped by the SEL's size.
+      for (let id = 0, n = 0; id !== sel.LAST_RECORD && n < 0x10000; n++) {
+        const r = await send(sel.getSelEntry(id), `get SEL entry 0x${id.toString(16)}`);
+        if (r.completionCode === 0xcb && id === 0) break; // "not present": an empty SEL
+        if (r.completionCode !== 0) throw this.ccError(`get SEL entry 0x${id.toString(16)}`, r.completionCode);
+        const entry = sel.decodeSelEntryResponse(r.data);
+        if (entry === undefined) throw bmcFailure(this.where, `get SEL entry 0x${id.toString(16)}`, 'short response');
+        const decoded = sel.decodeSelRecord(entry.record);
+        if (decoded !== undefined) out.push(decoded);
+        id = entry.next;
+      }
+      return out;
+    });
+  }
+
+  async selClear(): Promise<void> {
+    await this.op(async (run) => {
+      const reservation = (await run(sel.reserveSel(), 'reserve SEL')).readUInt16LE(0);
+      let progress = await run(sel.clearSel(reservation, true), 'clear SEL');
+      // Erasure progress: 1 completed, 0 in progress (asked again, as ipmitool does).
+      for (let i = 0; i < 50 && ((progress[0] ?? 1) & 0x0f) === 0; i++) progress = await run(sel.clearSel(reservation, false), 'clear SEL (erasure status)');
+      if (((progress[0] ?? 1) & 0x0f) === 0) throw bmcFailure(this.where, 'clear SEL', 'the erase did not complete', 'ask again with racker ipmi NODE sel info');
+    });
+  }
+
+  async fru(): Promise<FruInfo> {
+    return this.op(async (run, send) => {
+      const info = decodeFruAreaInfo(await run(getFruAreaInfo(0), 'get FRU inventory area info'));
+      if (info === undefined) throw bmcFailure(this.where, 'get FRU inventory area info', 'short response');
+      const unit = info.words ? 2 : 1;
+      const bytes: Buffer[] = [];
+      let chunk = 32;
+      for (let at = 0; at < info.size;) {
+        const count = Math.min(chunk, info.size - at);
+        const r = await send(readFruData(0, at / unit, count / unit), `read FRU data at ${at}`);
+        // Too much for the BMC's buffer: ask for less, as ipmitool does.
+        if ([0xc7, 0xc8, 0xca].includes(r.completionCode) && chunk > 8) {
+          chunk /= 2;
+          continue;
+        }
+        if (r.completionCode !== 0) throw this.ccError(`read FRU data at ${at}`, r.completionCode);
+        const data = decodeFruData(r.data);
+        if (data === undefined || data.length === 0) throw bmcFailure(this.where, `read FRU data at ${at}`, 'short response');
+        bytes.push(data);
+        at += data.length;
+      }
+      const fru = decodeFru(Buffer.concat(bytes));
+      if (fru === undefined) throw bmcFailure(this.where, 'decode FRU 0', 'no valid FRU common header (format version 1, checksum)', 'racker ipmi NODE raw 0x0a 0x11 0 0 0 8 shows the first bytes');
+      return fru;
+    });
+  }
+
+  async mcInfo(): Promise<McInfo> {
+    return this.op(async (run) => {
+      const info = decodeDeviceId(await run(cmd.getDeviceId(), 'get device ID'));
+      if (info === undefined) throw bmcFailure(this.where, 'get device ID', 'short response');
+      return info;
+    });
+  }
+
+  async mcReset(kind: 'cold' | 'warm'): Promise<{ answered: boolean }> {
+    try {
+      // The BMC forgets the session as it resets: dropped here, inside the operation, so the next one opens a new session.
+      await this.op(async (_run, send) => {
+        const step = `${kind} reset of the BMC`;
+        const r = await send(kind === 'cold' ? coldReset() : warmReset(), step);
+        if (r.completionCode === 0) {
+          this.session.drop();
+          return;
+        }
+        if (!isUnsupportedCode(r.completionCode)) throw this.ccError(step, r.completionCode);
+        throw bmcUnsupportedError(this.where, step, describeCompletionCode(r.completionCode),
+          `this BMC takes no ${kind} reset over IPMI${kind === 'warm' ? ': try mc reset cold' : ''}; its web interface, or removing its power, resets it`);
+      });
+      return { answered: true };
+    } catch (e) {
+      // A BMC may reset before it answers: the request went out (a stale session was retried), which is what was asked.
+      if (isBmcError(e) && e.code === ErrorCodes.bmcTimeout) return { answered: false };
+      throw e;
+    }
+  }
+
+  async lanConfig(channel: number): Promise<LanConfig> {
+    return this.op(async (_run, send) => {
+      const found = new Map<number, Buffer>();
+      for (const p of Object.values(LanParameter)) {
+        const step = `get LAN configuration parameter ${p} of channel ${channel}`;
+        const r = await send(getLanParameter(channel, p), step);
+        if (r.completionCode === 0x80) continue; // parameter not supported
+        if (r.completionCode !== 0) throw this.ccError(step, r.completionCode);
+        found.set(p, r.data.subarray(1)); // without the parameter revision
+      }
+      return decodeLanConfig(channel, found);
     });
   }
 

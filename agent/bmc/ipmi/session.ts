@@ -278,6 +278,34 @@ export class LanplusSession implements IpmiSession {
       }, timeoutMs);
   }
 
+  /**
+   * Send one payload of another type (SOL) in the open session, encrypted and authenticated, with
+   * the next session sequence number. Nothing is awaited: the payload's own protocol acknowledges.
+   */
+  async sendPayload(payloadType: number, payload: Uint8Array): Promise<void> {
+    const keys = this.keys;
+    if (keys === undefined) throw new Error('send payload: no open session');
+    await this.transport.send(await this.attach(), encodeV20({ payloadType, sessionId: this.bmcSessionId, sequence: this.nextSequence(), payload, keys }));
+  }
+
+  /**
+   * Hand every datagram of this session with `payloadType` that passes the integrity check to
+   * `handler`, decrypted, until the returned function is called. Datagrams of other types (command
+   * responses) still reach their exchanges.
+   */
+  onPayload(payloadType: number, handler: (payload: Buffer) => void): () => void {
+    const waiter = (d: Buffer): boolean => {
+      const keys = this.keys;
+      if (keys === undefined) return false;
+      const r = decodeIpmi(d, keys);
+      if (!r.ok || r.version !== '2.0' || r.packet.payloadType !== payloadType || r.packet.sessionId !== this.consoleSessionId || !r.packet.authenticated) return false;
+      handler(r.packet.payload);
+      return true;
+    };
+    this.waiters.add(waiter);
+    return () => this.waiters.delete(waiter);
+  }
+
   /** Close the session on the BMC (best effort: a BMC that is gone cannot be told) and forget it. */
   async close(): Promise<void> {
     if (this.isOpen) {

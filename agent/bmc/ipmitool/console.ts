@@ -1,5 +1,6 @@
 /**
- * The serial-over-LAN console through ipmitool: drop a dangling SOL session first (a BMC allows
+ * The serial-over-LAN console through ipmitool, for nodes pinned to the ipmitool driver (the
+ * native console is cli/sol-terminal.ts): drop a dangling SOL session first (a BMC allows
  * one, and a dropped SSH connection leaves it open), then attach `sol activate` to this terminal.
  *
  * This is the one place racker runs a program with the terminal handed over (stdio inherited),
@@ -9,8 +10,6 @@
 import { execa } from 'execa';
 import type { Exec } from '../../lib/exec.js';
 import { connectionArgs, Commands, passwordEnv, type IpmitoolConnection } from './args.js';
-
-export const DETACH_HINT = 'detach with ~. at the start of a line (~~. through one SSH hop, ~~~. through two)';
 
 export interface ConsoleOptions {
   program: string;

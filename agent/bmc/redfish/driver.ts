@@ -7,7 +7,7 @@
  * every PATCH carries the ETag (connection.ts). What it adapted to is kept as quirks for `diag`.
  */
 import type { Logger } from '../../lib/log.js';
-import type { BmcClient, BmcTarget, BmcUser, BootFlags, BootOverride, BootSetResult, ChassisStatus, PowerState, RawResponse, SensorReading } from '../bmc-client.js';
+import type { BmcClient, BmcTarget, BmcUser, BootFlags, BootOverride, BootSetResult, ChassisStatus, PowerState, RawResponse, SelEntry, SensorReading } from '../bmc-client.js';
 import { bmcFailure, bmcUnsupportedError, type BmcWhere } from '../errors.js';
 import { compareBootFlags } from '../boot-flags.js';
 import { Quirks } from '../quirks.js';
@@ -18,6 +18,7 @@ import { RedfishPower, powerOf } from './power.js';
 import { chooseChassis, chooseSystem, members } from './system-choice.js';
 import { checkedSystem } from './system-schema.js';
 import { fanReading, powerReadings, sensorReading, thermalMetricsReadings, thermalReadings } from './sensors.js';
+import { clearSel, findSelService, readSelEntries } from './event-log.js';
 
 export type { RedfishOptions } from './connection.js';
 
@@ -185,6 +186,15 @@ export class RedfishBmcClient implements BmcClient {
     const found = (await this.accounts()).find((a) => a.id === id);
     if (found === undefined) throw bmcFailure(this.where, step, `the BMC has no account ${id}`, 'racker ipmi <node> users lists them');
     this.conn.expectOk(await this.conn.patch(found.account.path, step, { Password: password }, found.account), step);
+  }
+
+  /** The SEL's LogService entries (sel info, fru, mc and lan are IPMI's: this driver has none of them). */
+  async selList(): Promise<SelEntry[]> {
+    return readSelEntries(this.conn, await findSelService(this.conn, await this.system(), 'list the SEL'));
+  }
+
+  async selClear(): Promise<void> {
+    await clearSel(this.conn, await findSelService(this.conn, await this.system(), 'clear the SEL'));
   }
 
   async raw(): Promise<RawResponse> {

@@ -13,6 +13,7 @@ import { prepareBootstrapPlan } from '../../../bootstrap/prepare.js';
 import { runBootstrap, type RunnerPorts } from '../../../bootstrap/runner.js';
 import { FileBootStore } from '../../../bootstrap/file-boot-store.js';
 import { assetSource, ensureFlatcarAssets } from '../../../bootstrap/assets.js';
+import { progressLines } from '../../../bootstrap/download.js';
 import { systemClock, type BootControl } from '../../../bootstrap/ports.js';
 import { ensureClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
 import { readKubernetesManifests } from '../../../bootstrap/kubernetes/manifests.js';
@@ -79,7 +80,7 @@ export class BootstrapRunner implements JobRunner {
         ctx.progress({ message: `checking Flatcar ${flatcar.version} (${flatcar.channel}) images` });
         const r = await ensureFlatcarAssets({ source: assetSource(flatcar), channel: flatcar.channel, version: flatcar.version, assetsDir, stagingDir: stateFiles(stateDir).downloads,
           ...(flatcar.signingKey === undefined ? {} : { signingKey: flatcar.signingKey }), signal: ctx.signal,
-          onProgress: (p) => ctx.progress({ message: `downloading Flatcar: ${JSON.stringify(p)}` }) });
+          onProgress: progressLines((line) => ctx.progress({ message: `downloading Flatcar: ${line}` })) });
         return { version: r.version };
       },
       // Earlier versions kept the secrets in <etc>/pki/<cluster>: a cluster made then keeps its CA.

@@ -61,7 +61,7 @@ export function bootEntry(busOf: (deps: AgentDeps) => RackBus, tokensOf: (deps: 
       for (const n of inventory.workers) if (n.address !== undefined) reserved.set(n.primaryMac, n.address);
       const bus = busOf(deps);
       const service = createBootService(config, {
-        log: deps.log.child({ component: 'boot' }),
+        log: deps.log, // the boot service names its component itself
         events: bus.boot,
         reserved,
         defaultHost: inventory.plan.managementAddress,

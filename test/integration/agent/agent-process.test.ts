@@ -67,6 +67,9 @@ describe('racker agent as a process', function () {
     expect(offline.stdout).to.match(/node-04\s+-\/purple\s+00:11:22:33:44:60/);
     const offlineJson = JSON.parse((await runRacker(['status', '--json'], rack.env)).stdout) as { agentRunning: boolean; source: string };
     expect(offlineJson).to.include({ agentRunning: false, source: 'persisted' });
+    // One `component` per line: a child logger of a child that names it again repeats the key.
+    expect(a.raw.filter((l) => l.includes('"component":'))).to.not.be.empty;
+    expect(a.raw.filter((l) => l.split('"component":').length > 2)).to.deep.equal([]);
   });
 
   it('speaks sd_notify to a real datagram socket: READY with STATUS, WATCHDOG while healthy, RELOADING/READY on SIGHUP, STOPPING', async () => {

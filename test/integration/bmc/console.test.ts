@@ -1,11 +1,12 @@
 /**
  * `racker ipmi <node> console` in a real terminal (tmux, 80x24) against ipmi_sim with serial over
  * LAN: the simulator's serial port is a TCP server in this test, so what the operator types must
- * arrive there and what the "server" prints must appear on the screen.
+ * arrive there and what the "server" prints must appear on the screen. racker runs with a PATH
+ * that has no ipmitool: the console is its own SOL over RMCP+.
  *
  * ipmi_sim allows one SOL session: with another console left attached (as after a dropped SSH
- * connection) a plain `ipmitool sol activate` is refused ("SOL payload already active on another
- * session"), so the console only works if racker deactivates the dangling session first.
+ * connection; ipmitool's here) a plain activation is refused ("SOL payload already active on
+ * another session"), so the console only works if racker deactivates the dangling session first.
  */
 import { expect } from 'chai';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -17,7 +18,7 @@ import { IpmiSim, freeUdpPort, stopAllSims } from '../../lib/ipmi-sim.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { TmuxTerminal } from '../../lib/tmux.js';
 import { watchArgv, type ArgvWatch } from '../../lib/argv-watch.js';
-import { DETACH_HINT } from '../../../agent/bmc/ipmitool/console.js';
+import { DETACH_HINT } from '../../../agent/cli/sol-terminal.js';
 import { exec } from '../../../agent/lib/exec.js';
 
 const PASSWORD = 'Console-Pa55word';
@@ -110,9 +111,9 @@ describe('racker ipmi <node> console in a terminal', function () {
     }
 
     // Row 2 is the node whose BMC MAC is pinned to the simulator.
-    await t.type(`${process.execPath} ${racker} ipmi 2 console; echo racker-exit:$?`);
+    await t.type(`PATH=/nonexistent ${process.execPath} ${racker} ipmi 2 console; echo racker-exit:$?`);
     await t.keys('Enter');
-    await t.waitFor(/SOL Session operational/);
+    await t.waitFor(/SOL session operational on node-02/);
     expect(await t.transcript()).to.include(DETACH_HINT);
     const requests = sim.requests();
     const danglingAt = requests.findIndex(isActivatePayload);
@@ -125,11 +126,22 @@ describe('racker ipmi <node> console in a terminal', function () {
     await t.keys('Enter');
     await t.waitFor(new RegExp(REPLY));
     expect((serial as SerialPort).received).to.include('root\r');
+    // A longer line than one SOL packet carries, and a ~ in the middle of a line, arrive whole.
+    const long = `echo ${'x'.repeat(300)}~y`;
+    await t.type(long);
+    await t.keys('Enter');
+    for (let i = 0; !(serial as SerialPort).received.includes(`${long}\r`); i++) {
+      if (i > 200) throw new Error(`the serial port got: ${JSON.stringify((serial as SerialPort).received.slice(-400))}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
 
     // Detach: the escape is recognised only at the start of a line.
     await t.keys('Enter');
     await t.type('~.');
     await t.waitFor(/racker-exit:0/);
+    const after = sim.requests();
+    const ownActivation = after.findLastIndex(isActivatePayload);
+    expect(after.slice(ownActivation + 1).some(isDeactivatePayload), 'SOL deactivated on detach').to.equal(true);
     await t.type('echo back-at-the-shell-$((6*7))');
     await t.keys('Enter');
     await t.waitFor(/back-at-the-shell-42/);

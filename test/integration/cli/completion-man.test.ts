@@ -1,11 +1,12 @@
 /**
  * Shell completion and the man page, against their real peers: an interactive bash (with Debian's
- * bash-completion) in a tmux terminal, where TAB completes what `racker completion bash` offers;
- * and man/groff, which render `racker man` without a warning.
+ * bash-completion) and an interactive zsh (compinit) in a tmux terminal, where TAB completes what
+ * `racker completion bash|zsh` offers; fish's own `complete -C`, which asks the script `racker
+ * completion fish` printed; and man/groff, which render `racker man` without a warning.
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TmuxTerminal } from '../../lib/tmux.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
@@ -64,6 +65,49 @@ describe('racker completion and racker man', function () {
     await term.waitFor(/\$ racker bootstrap --on-failure ?$/m, 30_000);
   });
 
+  it('completes commands and options on TAB in an interactive zsh', async () => {
+    const script = await run(process.execPath, [racker, 'completion', 'zsh']);
+    expect(script.code, script.stderr).to.equal(0);
+    const home = join(dir as string, 'zsh');
+    await mkdir(home, { recursive: true });
+    await writeFile(join(home, '.zshrc'), [
+      'PS1="$ "',
+      'autoload -U compinit && compinit -u -d "$ZDOTDIR/.zcompdump"',
+      `racker() { ${process.execPath} ${racker} "$@"; }`,
+      script.stdout,
+    ].join('\n'));
+    await term?.stop();
+    term = new TmuxTerminal(dir as string);
+    await term.start(['zsh', '-i'], { TERM: 'xterm', ZDOTDIR: home }, { width: 120, height: 30 });
+    await term.waitFor(/^\$/m);
+    await term.type('racker stat');
+    await term.keys('Tab');
+    await term.waitFor(/\$ racker status ?$/m, 30_000);
+    await term.type(' --wa');
+    await term.keys('Tab');
+    await term.waitFor(/\$ racker status --watch ?$/m, 30_000);
+    await term.keys('C-u');
+    await term.type('racker logs --fo');
+    await term.keys('Tab');
+    await term.waitFor(/\$ racker logs --follow ?$/m, 30_000);
+  });
+
+  it('completes commands, options and ipmi actions in fish (complete -C runs the script as TAB would)', async () => {
+    const script = await run(process.execPath, [racker, 'completion', 'fish']);
+    expect(script.code, script.stderr).to.equal(0);
+    const file = join(dir as string, 'racker.fish');
+    await writeFile(file, script.stdout);
+    const complete = async (line: string): Promise<string[]> => {
+      const r = await run('fish', ['--no-config', '-c', `function racker; ${process.execPath} ${racker} $argv; end; source ${file}; complete -C ${JSON.stringify(line)}`]);
+      expect(r.code, r.stderr).to.equal(0);
+      return r.stdout.trim().split('\n').map((l) => l.split('\t')[0] as string);
+    };
+    expect(await complete('racker stat')).to.deep.equal(['status']);
+    expect(await complete('racker status --wa')).to.deep.equal(['--watch']);
+    expect(await complete('racker logs --fo')).to.deep.equal(['--follow']);
+    expect(await complete('racker ipmi 2 sen')).to.deep.equal(['sensors']);
+  });
+
   it('makes a man page with every command that man renders without a warning', async () => {
     const page = await run(process.execPath, [racker, 'man']);
     expect(page.code, page.stderr).to.equal(0);
@@ -74,5 +118,26 @@ describe('racker completion and racker man', function () {
     expect(shown.code, shown.stderr).to.equal(0);
     expect(shown.stdout).to.match(/racker +- provision a bare-metal rack/);
     expect(shown.stdout).to.match(/--on-failure POLICY\s+ask \(default\), retry, exclude or cancel/);
+  });
+
+  it('racker man on a terminal shows the page with man, or as plain text where there is no man; --output writes the roff', async () => {
+    const onPty = (path: string): Promise<{ code: number; stdout: string; stderr: string }> =>
+      run('env', [`PATH=${path}`, 'MANPAGER=cat', 'MANWIDTH=80', 'script', '-qec', `${process.execPath} ${racker} man`, '/dev/null']);
+    const withMan = await onPty(process.env.PATH ?? '');
+    expect(withMan.code, withMan.stderr).to.equal(0);
+    expect(withMan.stdout).to.match(/racker +- provision a bare-metal rack/);
+    expect(withMan.stdout).not.to.include('.SH');
+    // A PATH with script(1) but no man(1), as on Flatcar.
+    const bin = join(dir as string, 'bin');
+    await mkdir(bin, { recursive: true });
+    await symlink('/usr/bin/script', join(bin, 'script'));
+    const without = await onPty(bin);
+    expect(without.code, without.stderr).to.equal(0);
+    expect(without.stdout).to.include('racker logs\r\n-----------');
+    expect(without.stdout).not.to.include('.SH');
+    const file = join(dir as string, 'racker.1');
+    const written = await run(process.execPath, [racker, 'man', '--output', file]);
+    expect(written.code, written.stderr).to.equal(0);
+    expect(await readFile(file, 'utf8')).to.equal((await run(process.execPath, [racker, 'man'])).stdout);
   });
 });

@@ -94,7 +94,7 @@ describe('payload build (integration)', function () {
       const names = new Set((await exec('tar', ['--list', '--gzip', '--file', payload], { timeoutMs: 60_000 })).stdout.split('\n'));
       for (const f of ['./VERSION', './MANIFEST', './conf.yaml', './package.json', './bin/racker', './node/bin/node', './node/LICENSE',
         './dist/agent/cli/main.js', './dist/installer/extractor/main.js', './ipxe/undionly.kpxe', './ipxe/ipxe.efi',
-        './installer/keys/Flatcar_Image_Signing_Key.asc', './dist/native/notify-socket.node', './units/racker-agent.service', './docs/agent.md', './node_modules/pino/package.json', './node_modules/zod/package.json']) {
+        './installer/keys/Flatcar_Image_Signing_Key.asc', './dist/native/notify-socket.node', './units/racker-agent.service', './docs/agent.md', './share/man/man1/racker.1', './node_modules/pino/package.json', './node_modules/zod/package.json']) {
         expect(names.has(f), f).to.equal(true);
       }
       const unwanted = [...names].filter((n) => /^\.\/(dist\/test|node_modules\/(mocha|chai|typescript|eslint)\/)|\/\.bin\//.test(n));

@@ -20,3 +20,22 @@ describe('daemon log on exit (real process)', () => {
     });
   }
 });
+
+describe('CLI log lines on a terminal (real pty through script(1))', () => {
+  const log = join(repoRoot, 'dist', 'agent', 'lib', 'log.js');
+  const script = `const { createLogger } = await import(${JSON.stringify(log)}); createLogger({ mode: 'cli' }).warn('careful');`;
+  const onPty = (env: Record<string, string>): Promise<string> => execa('script', ['-qec', `${process.execPath} --input-type=module -e ${shellQuote(script)} 2>&1`, '/dev/null'], { env: { ...process.env, ...env } }).then((r) => r.stdout);
+
+  it('are coloured by default and plain with NO_COLOR set', async () => {
+    const coloured = await onPty({ NO_COLOR: '' });
+    expect(coloured).to.include('careful');
+    expect(coloured).to.include('\x1b[');
+    const plain = await onPty({ NO_COLOR: '1' });
+    expect(plain).to.match(/WARN.*careful/);
+    expect(plain).not.to.include('\x1b[');
+  });
+});
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}

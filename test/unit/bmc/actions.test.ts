@@ -13,10 +13,25 @@ describe('racker ipmi actions', () => {
     expect(parseAction(['bootdev', 'pxe'], {})).to.deep.equal({ kind: 'bootdev', device: 'pxe', persistent: true, efi: true });
     expect(parseAction(['bootdev', 'disk'], { once: true, legacy: true })).to.deep.equal({ kind: 'bootdev', device: 'disk', persistent: false, efi: false });
     expect(parseAction(['raw', '0x00', '0x08', '0x03', '0x1f'], {})).to.deep.equal({ kind: 'raw', netFn: 0, command: 8, data: [3, 0x1f] });
+    expect(parseAction(['sel'], {})).to.deep.equal({ kind: 'sel', op: 'list' });
+    expect(parseAction(['sel', 'clear'], {})).to.deep.equal({ kind: 'sel', op: 'clear' });
+    expect(parseAction(['fru', 'print'], {})).to.deep.equal({ kind: 'fru' });
+    expect(parseAction(['mc', 'reset', 'warm'], {})).to.deep.equal({ kind: 'mc', op: 'reset', reset: 'warm' });
+    expect(parseAction(['lan', 'print'], {})).to.deep.equal({ kind: 'lan', channel: 1 });
+    expect(parseAction(['lan', 'print', '8'], {})).to.deep.equal({ kind: 'lan', channel: 8 });
+    expect(parseAction(['chassis', 'status'], {})).to.deep.equal({ kind: 'chassis' });
+  });
+
+  it('says which driver lacks sel, fru, mc or lan (a fake without them stands for one)', async () => {
+    const bmc = new FakeBmc();
+    await runAction(bmc, { kind: 'fru' }).then(() => expect.fail('fru ran'), (e: { code: string; message: string }) => {
+      expect(e.code).to.equal('RACKER_E_BMC_UNSUPPORTED');
+      expect(e.message).to.equal(`fru is not supported over the ${bmc.driver} driver`);
+    });
   });
 
   it('refuses bad words as usage errors', () => {
-    for (const words of [['power', 'explode'], ['bootdev'], ['bootdev', 'floppy'], ['raw', '0x00'], ['sensors', 'x'], ['frobnicate']]) {
+    for (const words of [['power', 'explode'], ['bootdev'], ['bootdev', 'floppy'], ['raw', '0x00'], ['sensors', 'x'], ['frobnicate'], ['sel', 'erase'], ['mc'], ['mc', 'reset'], ['lan'], ['lan', 'print', '16'], ['chassis'], ['fru', 'write']]) {
       expect(() => parseAction(words, {}), words.join(' ')).to.throw().with.property('code', 'RACKER_E_USAGE');
     }
     expect(() => parseAction(['power', 'on'], { once: true })).to.throw(/bootdev only/);

@@ -61,7 +61,8 @@ describe('RMCP and RAKP payloads', () => {
 
 describe('chassis and boot option commands', () => {
   it('decodes Get Chassis Status', () => {
-    expect(cmd.decodeChassisStatus(Buffer.from([0x01, 0x10, 0x40]))).to.deep.equal({ power: 'on', faults: [], lastPowerEvent: 'power on by IPMI command', intrusion: false, identify: 'off', restorePolicy: 'always-off' });
+    expect(cmd.decodeChassisStatus(Buffer.from([0x01, 0x10, 0x40]))).to.deep.equal({ power: 'on', faults: [], lastPowerEvent: 'power on by IPMI command', intrusion: false, frontPanelLockout: false, driveFault: false, coolingFault: false, identify: 'off', restorePolicy: 'always-off' });
+    expect(cmd.decodeChassisStatus(Buffer.from([0x01, 0x00, 0x0e]))).to.deep.include({ frontPanelLockout: true, driveFault: true, coolingFault: true, intrusion: false });
     expect(cmd.decodeChassisStatus(Buffer.from([0x48, 0x00, 0x01]))?.faults).to.deep.equal(['main power fault']);
     expect(cmd.decodeChassisStatus(Buffer.from([0x48, 0x00, 0x01]))?.restorePolicy).to.equal('always-on');
   });

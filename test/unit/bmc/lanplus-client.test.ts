@@ -133,3 +133,14 @@ describe('native IPMI client session lifetime', () => {
     expect(fanout.inUse).to.equal(0);
   });
 });
+
+describe('native IPMI client: mc reset', () => {
+  it('sends the reset, forgets the session the BMC forgets with it, and opens a new one for the next operation', async () => {
+    const { client, session } = setup();
+    expect(await client.mcReset('cold')).to.deep.equal({ answered: true });
+    expect(session.steps).to.deep.equal(['cold reset of the BMC']);
+    expect(session.isOpen).to.equal(false);
+    await client.powerState();
+    expect(session.opens).to.equal(2);
+  });
+});

@@ -68,7 +68,7 @@ describe('configuration', () => {
       '/etc/racker/racker.yaml:10: paths.stateDir: must be an absolute path',
       '/etc/racker/racker.yaml:2: network.subnet: /8 is outside the supported /16 to /28',
       '/etc/racker/racker.yaml:3: network.hostnamePattern: needs {row} or {mac} so that every node gets its own name',
-      '/etc/racker/racker.yaml:5: bmc.timeoutMs: Invalid input: expected number, received string',
+      '/etc/racker/racker.yaml:5: bmc.timeoutMs: takes a number of milliseconds, not the text "fast"\n    fix: write a plain number of milliseconds (every duration setting names its unit: …Ms or …Seconds)',
       '/etc/racker/racker.yaml:7: bmc.nodes.zz:zz.port: Too big: expected number to be <=65535',
       '/etc/racker/racker.yaml:7: bmc.nodes.zz:zz: "zz:zz" is not a MAC address',
       '/etc/racker/racker.yaml:8: dhpc: unknown setting\n    fix: check the spelling against docs/configuration.md',

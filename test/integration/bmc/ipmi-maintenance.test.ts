@@ -1,0 +1,176 @@
+/**
+ * ipmitool's maintenance vocabulary through racker's own RMCP+ driver (`racker ipmi NODE sel|fru|mc|
+ * lan|chassis`), against a real ipmi_sim holding SEL records and a FRU image, and compared with what
+ * ipmitool itself reads from the same simulator: the same records, fields and values. Over Redfish
+ * the IPMI-only ones fail with a clear RACKER_E_BMC_UNSUPPORTED.
+ */
+import { expect } from 'chai';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
+import { IpmiSim, freeUdpPort, stopAllSims } from '../../lib/ipmi-sim.js';
+import { fruImage } from '../../lib/fru-image.js';
+import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { runRacker } from '../../lib/run-racker.js';
+import { RedfishEmulator } from '../../lib/redfish-emulator.js';
+import { profile } from '../../lib/redfish-profiles.js';
+import { selfSignedCertificate } from '../../lib/bmc-certificates.js';
+import { exec } from '../../../agent/lib/exec.js';
+
+const PASSWORD = 'Maint-Pa55word';
+const FRU = fruImage({
+  chassis: { type: 23, part: 'CH-PART-1', serial: 'CH-SER-1' },
+  board: { minutesSince1996: 15_000_000, manufacturer: 'Racker Boards', product: 'RB-1', serial: { sixBit: 'BSN12345' }, part: 'BP-77' },
+  product: { manufacturer: 'Racker', name: 'Rack Server 1U', part: 'RS1U', version: 'v2', serial: 'PSN-0042', assetTag: 'ASSET-9' },
+});
+// System event records: generator BMC, EvM rev 4; sensor type, number, direction|type, data 1–3.
+const SEL = [
+  [0x02, 0, 0, 0, 0, 0x20, 0x00, 0x04, 0x01, 0x01, 0x01, 0x09, 0xff, 0xff], // temperature: upper critical going high, asserted
+  [0x02, 0, 0, 0, 0, 0x20, 0x00, 0x04, 0x01, 0x01, 0x81, 0x09, 0xff, 0xff], // … deasserted
+  [0x02, 0, 0, 0, 0, 0x20, 0x00, 0x04, 0x08, 0x07, 0x6f, 0x01, 0xff, 0xff], // power supply 7: failure detected
+  [0x02, 0, 0, 0, 0, 0x20, 0x00, 0x04, 0x04, 0x03, 0x01, 0x02, 0xff, 0xff], // fan 3: lower critical going low
+];
+
+describe('racker ipmi sel, fru, mc, lan, chassis against ipmi_sim, compared with ipmitool', function () {
+  this.timeout(120_000);
+  let dir: string | undefined;
+  let sim: IpmiSim;
+  let rack: FakeRack;
+
+  const ipmitool = async (...args: string[]): Promise<string> =>
+    (await exec('ipmitool', ['-I', 'lanplus', '-C', '3', '-H', '127.0.0.1', '-p', String(sim.port), '-U', 'admin', '-E', ...args], { env: { IPMI_PASSWORD: PASSWORD }, timeoutMs: 30_000 })).stdout;
+  /** ipmitool's "Label : value" lines as a map. */
+  const fields = (text: string): Map<string, string> => new Map(text.split('\n').map((l) => /^\s*([^:]+?)\s*: (.*)$/.exec(l)).filter((m) => m !== null).map((m) => [m[1] as string, (m[2] as string).trim()]));
+  const racker = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => runRacker(['ipmi', '2', ...args], rack.env);
+  const json = async <T>(...args: string[]): Promise<T> => {
+    const r = await racker(...args, '--json');
+    expect(r.code, r.stderr).to.equal(0);
+    return JSON.parse(r.stdout) as T;
+  };
+
+  before(async () => {
+    dir = await makeTempDir('racker-ipmi-maint-');
+    const port = await freeUdpPort();
+    await mkdir(join(dir, 'bmc'));
+    sim = await IpmiSim.start({ dir: join(dir, 'bmc'), lans: [{ address: '127.0.0.1', port }], users: [{ id: 2, name: 'admin', password: PASSWORD, privilege: 'admin' }], fru: FRU, sel: SEL, logMessages: false });
+    rack = await writeFakeRack(join(dir, 'rack'), { password: PASSWORD, configYaml: `bmc:\n  cipherSuites: [3]\n  nodes:\n    "00:11:22:33:44:11": { address: 127.0.0.1, port: ${port} }\n` });
+  });
+  after(async () => {
+    await stopAllSims();
+    await removeTempDir(dir);
+  });
+
+  it('sel list prints the records line for line as ipmitool sel list does; --json keeps them as data', async () => {
+    // ipmitool pads some event texts with a space ("Lower Critical going low "): compared without it.
+    const cells = (text: string): string[] => text.trimEnd().split('\n').map((l) => l.replace(/ +\|/g, ' |'));
+    const theirs = cells(await ipmitool('sel', 'list'));
+    const ours = await racker('sel');
+    expect(ours.code, ours.stderr).to.equal(0);
+    expect(theirs).to.have.length(4);
+    expect(cells(ours.stdout)).to.deep.equal(theirs);
+    const data = await json<{ entries: Array<{ id: number; sensor: string; event: string; direction: string }> }>('sel', 'list');
+    expect(data.entries.map((e) => [e.id, e.sensor, e.event, e.direction])).to.deep.equal([
+      [1, 'Temperature #0x01', 'Upper Critical going high', 'asserted'],
+      [2, 'Temperature #0x01', 'Upper Critical going high', 'deasserted'],
+      [3, 'Power Supply #0x07', 'Failure detected', 'asserted'],
+      [4, 'Fan #0x03', 'Lower Critical going low', 'asserted'],
+    ]);
+    const info = await json<{ info: { entries: number; freeBytes: number } }>('sel', 'info');
+    const theirInfo = fields(await ipmitool('sel', 'info'));
+    expect(info.info.entries).to.equal(Number(theirInfo.get('Entries')));
+    expect(`${info.info.freeBytes} bytes`).to.equal(theirInfo.get('Free Space'));
+  });
+
+  it('fru reads FRU 0 with the values ipmitool reads (8-bit and 6-bit packed fields, the board date)', async () => {
+    const theirs = fields(await ipmitool('fru', 'print', '0'));
+    const { fru } = await json<{ fru: Record<string, string> }>('fru');
+    const pairs: Array<[string, string]> = [
+      ['chassisType', 'Chassis Type'], ['chassisPartNumber', 'Chassis Part Number'], ['chassisSerial', 'Chassis Serial'],
+      ['boardManufacturer', 'Board Mfg'], ['boardProduct', 'Board Product'], ['boardSerial', 'Board Serial'], ['boardPartNumber', 'Board Part Number'],
+      ['productManufacturer', 'Product Manufacturer'], ['productName', 'Product Name'], ['productPartNumber', 'Product Part Number'],
+      ['productVersion', 'Product Version'], ['productSerial', 'Product Serial'], ['productAssetTag', 'Product Asset Tag'],
+    ];
+    for (const [ours, label] of pairs) expect(fru[ours], label).to.equal(theirs.get(label));
+    expect(fru.boardSerial).to.equal('BSN12345');
+    expect(Date.parse(fru.boardMfgDate as string)).to.equal(Date.parse((theirs.get('Board Mfg Date') as string).replace(/ UTC$/, 'Z')));
+    const text = await racker('fru');
+    expect(text.stdout).to.match(/^product name +: Rack Server 1U$/m);
+  });
+
+  it('mc info matches ipmitool mc info; mc reset, which ipmi_sim lacks (ipmitool sends it and does not wait), is reported unsupported', async () => {
+    const theirs = fields(await ipmitool('mc', 'info'));
+    const { mc } = await json<{ mc: { deviceId: number; firmwareRevision: string; ipmiVersion: string; manufacturerId: number; productId: number; available: boolean; supports: string[] } }>('mc', 'info');
+    expect(String(mc.deviceId)).to.equal(theirs.get('Device ID'));
+    expect(mc.firmwareRevision).to.equal(theirs.get('Firmware Revision'));
+    expect(mc.ipmiVersion).to.equal(theirs.get('IPMI Version'));
+    expect(String(mc.manufacturerId)).to.equal(theirs.get('Manufacturer ID'));
+    expect(`${mc.productId} (0x${mc.productId.toString(16).padStart(4, '0')})`).to.equal(theirs.get('Product ID'));
+    expect(mc.available ? 'yes' : 'no').to.equal(theirs.get('Device Available'));
+    expect(mc.supports).to.include.members(['sensor device', 'SEL device', 'FRU inventory device', 'chassis device']);
+
+    for (const kind of ['cold', 'warm']) {
+      const r = await racker('mc', 'reset', kind, '--json');
+      expect(r.code).to.equal(1);
+      const { error } = JSON.parse(r.stderr) as { error: { code: string; message: string; hint: string } };
+      expect(error.code).to.equal('RACKER_E_BMC_UNSUPPORTED');
+      expect(error.message).to.include(`${kind} reset of the BMC`).and.include('invalid command');
+      expect(error.hint).to.include(`this BMC takes no ${kind} reset over IPMI`);
+    }
+    expect((await racker('mc', 'info')).code).to.equal(0);
+  });
+
+  it('lan print and chassis status give the values ipmitool prints', async () => {
+    const theirs = fields(await ipmitool('lan', 'print', '1'));
+    const { lan } = await json<{ lan: { ipAddress: string; subnetMask: string; macAddress: string; defaultGateway: string; cipherSuites: number[]; vlanId?: number } }>('lan', 'print');
+    expect(lan.ipAddress).to.equal(theirs.get('IP Address'));
+    expect(lan.subnetMask).to.equal(theirs.get('Subnet Mask'));
+    expect(lan.macAddress).to.equal(theirs.get('MAC Address'));
+    expect(lan.defaultGateway).to.equal(theirs.get('Default Gateway IP'));
+    expect(lan.cipherSuites.join(',')).to.equal(theirs.get('RMCP+ Cipher Suites'));
+    expect(lan.vlanId === undefined ? 'Disabled' : String(lan.vlanId)).to.equal(theirs.get('802.1q VLAN ID'));
+
+    const chassis = fields(await ipmitool('chassis', 'status'));
+    const { status } = await json<{ status: { power: string; restorePolicy: string; intrusion: boolean; driveFault: boolean; coolingFault: boolean } }>('chassis', 'status');
+    expect(status.power).to.equal(chassis.get('System Power'));
+    expect(status.restorePolicy).to.equal(chassis.get('Power Restore Policy'));
+    expect(status.intrusion ? 'active' : 'inactive').to.equal(chassis.get('Chassis Intrusion'));
+    expect(String(status.driveFault)).to.equal(chassis.get('Drive Fault'));
+    expect(String(status.coolingFault)).to.equal(chassis.get('Cooling/Fan Fault'));
+  });
+
+  it('sel clear empties the SEL as ipmitool then sees it; usage errors name the choices', async () => {
+    const r = await racker('sel', 'clear');
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim()).to.equal('SEL cleared');
+    expect(fields(await ipmitool('sel', 'info')).get('Entries')).to.equal('0');
+    expect((await racker('sel')).stdout.trim()).to.equal('SEL has no entries');
+    const bad = await racker('mc', 'reset', 'hard');
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.include('mc info | mc reset cold|warm');
+  });
+
+  it('over Redfish: chassis status, the SEL from the manager\'s SEL log service (list, clear); fru says it is not supported over Redfish', async () => {
+    const cert = await selfSignedCertificate(dir as string);
+    const bmc = await new RedfishEmulator({ profile: profile('strict-etag'), key: cert.key, cert: cert.chain, user: 'admin', password: PASSWORD }).start();
+    try {
+      const yaml = `bmc:\n  nodes:\n    "00:11:22:33:44:11": { driver: redfish, address: 127.0.0.1, port: ${bmc.port}, tlsFingerprint: "${cert.fingerprint}" }\n`;
+      const redfishRack = await writeFakeRack(join(dir as string, 'redfish'), { password: PASSWORD, configYaml: yaml });
+      const chassis = await runRacker(['ipmi', '2', 'chassis', 'status'], redfishRack.env);
+      expect(chassis.code, chassis.stderr).to.equal(0);
+      expect(chassis.stdout).to.match(/^system power +: (on|off)$/m);
+      const sel = await runRacker(['ipmi', '2', 'sel'], redfishRack.env);
+      expect(sel.code, sel.stderr).to.equal(0);
+      expect(sel.stdout.trimEnd().split('\n')).to.deep.equal([
+        '   1 | 12/01/2026 | 10:00:00 | Temperature #0x01 | CPU1 temperature is above the upper critical threshold | Asserted',
+        '   2 | 12/01/2026 | 10:05:00 | Temperature #0x01 | CPU1 temperature is back within range | Deasserted',
+      ]);
+      expect((await runRacker(['ipmi', '2', 'sel', 'clear'], redfishRack.env)).code).to.equal(0);
+      expect(bmc.node.sel).to.deep.equal([]);
+      const fru = await runRacker(['ipmi', '2', 'fru', '--json'], redfishRack.env);
+      expect(fru.code).to.equal(1);
+      expect((JSON.parse(fru.stderr) as { error: { code: string; message: string } }).error).to.deep.include({ code: 'RACKER_E_BMC_UNSUPPORTED', message: 'fru is not supported over Redfish' });
+    } finally {
+      await bmc.stop();
+    }
+  });
+});
