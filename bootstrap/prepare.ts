@@ -16,6 +16,8 @@ import { parseStaticAddresses, type StaticAddressing } from './static-addresses.
 import { loadSnippets, snippetsDir, snippetsFor, scopeApplies, type SnippetLibrary } from './ignition/snippets.js';
 import { endpoints } from './endpoints.js';
 import type { PlanExtras } from './plan-render.js';
+import { runtimePins } from '../agent/config/pins.js';
+import { sysextPin, sysextPinProblem } from './kubernetes/sysext.js';
 
 export interface PreparedBootstrap {
   answers: Answers;
@@ -71,6 +73,12 @@ export async function prepareBootstrapPlan(config: Config, answers: Answers, exc
   if (answers.provision === 'kubernetes' && cfg.bootstrap.kubernetes.cniManifest === undefined && o.noCni !== true) {
     problems.push({ file: cfg.source ?? '(defaults)', field: 'bootstrap.kubernetes.cniManifest', message: 'no CNI manifest is configured: the nodes would join but never become Ready',
       hint: 'set bootstrap.kubernetes.cniManifest to a CNI manifest (Flannel, Calico, Cilium ...), or pass --no-cni and apply one yourself' });
+  }
+  // Nodes run what the sysext holds as root: without a digest to check it against, nothing is fetched.
+  if (answers.provision === 'kubernetes') {
+    const pins = runtimePins().kubernetes;
+    const unpinned = sysextPinProblem(sysextPin(cfg.bootstrap.kubernetes, pins), pins, cfg.source ?? '(defaults)');
+    if (unpinned !== undefined) problems.push(unpinned);
   }
   if (problems.length > 0) throw new ValidationError(ErrorCodes.plan, `the bootstrap inputs have ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
 

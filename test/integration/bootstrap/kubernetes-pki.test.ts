@@ -137,7 +137,7 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
     await mkdir(former, { recursive: true });
     await writeFile(join(former, 'secrets.json'), JSON.stringify(secrets));
     const now = join(dir, 'state', 'kubernetes', 'old');
-    expect(await ensureClusterSecrets(now, undefined, former)).to.deep.equal(secrets);
+    expect(await ensureClusterSecrets(now, { formerDir: former })).to.deep.equal(secrets);
     expect(JSON.parse(await readFile(join(now, 'secrets.json'), 'utf8'))).to.deep.equal(secrets);
     expect((await stat(join(now, 'secrets.json'))).mode & 0o777).to.equal(0o600);
   });
