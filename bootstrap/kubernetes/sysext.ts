@@ -15,13 +15,12 @@
  * digest a Kubernetes bootstrap is refused at plan time (sysextPinProblem).
  */
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ErrorCodes, RackerError, isENOENT, type Problem } from '../../agent/lib/errors.js';
 import { assetFiles } from '../../agent/config/paths.js';
 import type { Pins } from '../../agent/config/pins.js';
 import { download, type Progress } from '../download.js';
+import { fileSha256 } from '../assets.js';
 
 /** The marker written next to a verified image: its version, digest and where it came from. */
 export const SYSEXT_MARKER = '.racker-verified.json';
@@ -88,12 +87,6 @@ export interface SysextResult {
   fetched: boolean;
 }
 
-async function sha256Of(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
 async function verifiedDigest(dir: string): Promise<string | undefined> {
   try {
     const marker = JSON.parse(await readFile(join(dir, SYSEXT_MARKER), 'utf8')) as { sha256?: unknown };
@@ -128,7 +121,7 @@ export async function ensureSysext(o: SysextOptions): Promise<SysextResult> {
       offline: 'check the network, or set bootstrap.kubernetes.sysextLocalDir for an air-gapped site', notFound: 'check bootstrap.kubernetes.version and sysextUrl',
     } });
   }
-  const actual = await sha256Of(dest);
+  const actual = await fileSha256(dest);
   if (actual !== expected) {
     await rm(dest, { force: true }); // never served, and the next run fetches it afresh
     throw new RackerError(ErrorCodes.assets, `${pin.file} from ${from} has sha256 ${actual}, but ${expected} is expected (${pin.pinnedBy})`,

@@ -9,7 +9,7 @@
  * that Ignition needs a real kubeadm (docs/bootstrap.md).
  */
 import { expect } from 'chai';
-import { createDecipheriv, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -19,24 +19,17 @@ import { freePort, isReady, runRacker, startAgent, type AgentProcess } from '../
 import { makeSigningKey, signFile } from '../../lib/installer-fixtures.js';
 import { ignitionValidate } from '../../lib/ignition-validate.js';
 import { TestNetwork } from '../../lib/netns.js';
+import { openKubeadmCertsEntry as open } from '../../lib/kubeadm-certs.js';
 import { repoRoot } from '../../lib/paths.js';
 import { FLATCAR_FILES } from '../../../bootstrap/assets.js';
 import { ensureClusterSecrets, type StoredClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
 import { decodeDataSource } from '../../../bootstrap/ignition/builders.js';
 import type { IgnitionConfig } from '../../../bootstrap/ignition/types.js';
-import { createHash } from 'node:crypto';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHn7p6SH2Z9mR1oGqZpXkq3Jm0ZbWq1dYp6sQ3oG9xJ3 op@example';
 const FLATCAR = '4081.2.0';
 const K8S = 'v1.33.2';
 const INIT_ADDRESS = '172.24.213.2';
-
-function open(entry: string, hexKey: string): string {
-  const raw = Buffer.from(entry, 'base64');
-  const d = createDecipheriv('aes-256-gcm', Buffer.from(hexKey, 'hex'), raw.subarray(0, 12));
-  d.setAuthTag(raw.subarray(raw.length - 16));
-  return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString('utf8');
-}
 
 describe('racker agent: a reprovisioned controller joins the running cluster (kubeadm-certs under a fresh key)', function () {
   this.timeout(240_000);

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:https';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { execa } from 'execa';
 import { bootstrapToken, ensureClusterSecrets, freshJoinCredentials, sharedControlPlaneFiles, type StoredClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
 import { HttpsKubeApi, waitForCluster, writeKubeconfig } from '../../../bootstrap/kubernetes/cluster.js';
@@ -15,6 +15,7 @@ import { systemClock } from '../../../bootstrap/ports.js';
 import { readKubernetesManifests } from '../../../bootstrap/kubernetes/manifests.js';
 import { mkdir } from 'node:fs/promises';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { openKubeadmCertsEntry as open } from '../../lib/kubeadm-certs.js';
 
 describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
   this.timeout(60_000);
@@ -192,12 +193,6 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
       expect(certs.metadata.ownerReferences).to.deep.equal([{ apiVersion: 'v1', kind: 'Secret', name: owner.metadata.name, uid: ownerUid, controller: true, blockOwnerDeletion: true }]);
       // Each entry opens with the key (AES-256-GCM, nonce first: kubeadm's DecryptBytes) and with no other.
       expect(Object.keys(certs.data).sort()).to.deep.equal(['ca.crt', 'ca.key', 'etcd-ca.crt', 'etcd-ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'sa.key', 'sa.pub']);
-      const open = (entry: string, hexKey: string): string => {
-        const raw = Buffer.from(entry, 'base64');
-        const d = createDecipheriv('aes-256-gcm', Buffer.from(hexKey, 'hex'), raw.subarray(0, 12));
-        d.setAuthTag(raw.subarray(raw.length - 16));
-        return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString('utf8');
-      };
       expect(open(certs.data['etcd-ca.key'] ?? '', key)).to.equal(cp.etcdCaKey);
       expect(open(certs.data['sa.pub'] ?? '', key)).to.equal(cp.saPub);
       expect(open(certs.data['ca.key'] ?? '', key)).to.equal(secrets.caKey);
