@@ -17,7 +17,7 @@ import { loadSnippets, snippetsDir, snippetsFor, scopeApplies, type SnippetLibra
 import { endpoints } from './endpoints.js';
 import type { PlanExtras } from './plan-render.js';
 import { runtimePins } from '../agent/config/pins.js';
-import { sysextPin, sysextPinProblem } from './kubernetes/sysext.js';
+import { sysextAssetPath, sysextPin, sysextPinProblem } from './kubernetes/sysext.js';
 
 export interface PreparedBootstrap {
   answers: Answers;
@@ -75,11 +75,10 @@ export async function prepareBootstrapPlan(config: Config, answers: Answers, exc
       hint: 'set bootstrap.kubernetes.cniManifest to a CNI manifest (Flannel, Calico, Cilium ...), or pass --no-cni and apply one yourself' });
   }
   // Nodes run what the sysext holds as root: without a digest to check it against, nothing is fetched.
-  if (answers.provision === 'kubernetes') {
-    const pins = runtimePins().kubernetes;
-    const unpinned = sysextPinProblem(sysextPin(cfg.bootstrap.kubernetes, pins), pins, cfg.source ?? '(defaults)');
-    if (unpinned !== undefined) problems.push(unpinned);
-  }
+  const pins = runtimePins().kubernetes;
+  const sysext = answers.provision === 'kubernetes' ? sysextPin(cfg.bootstrap.kubernetes, pins) : undefined;
+  const unpinned = sysext === undefined ? undefined : sysextPinProblem(sysext, pins, cfg.source ?? '(defaults)');
+  if (unpinned !== undefined) problems.push(unpinned);
   if (problems.length > 0) throw new ValidationError(ErrorCodes.plan, `the bootstrap inputs have ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
 
   const plan = planBootstrap({ answers, inventory, exclude, staticAddresses });
@@ -102,6 +101,10 @@ export async function prepareBootstrapPlan(config: Config, answers: Answers, exc
     minDiskGiB: b.minDiskGiB,
     console: b.console,
     kubernetesVersion: answers.provision === 'kubernetes' ? b.kubernetes.version : undefined,
+    ...(sysext?.sha256 === undefined ? {} : { sysext: {
+      from: sysext.source.kind === 'url' ? sysext.source.url : sysext.source.path, sha256: sysext.sha256, pinnedBy: sysext.pinnedBy,
+      servedAt: `${endpoints(plan.managementAddress, cfg.boot.port).base}/assets/${sysextAssetPath(sysext)}`,
+    } }),
     snippets: new Map(active.map((n) => [n.mac as string, snippetsFor(snippets, n).map((s) => s.file)])),
     answersFile: answersFile(cfg.paths.etcDir),
     answerSources: {},

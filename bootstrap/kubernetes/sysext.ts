@@ -21,6 +21,7 @@ import { assetFiles } from '../../agent/config/paths.js';
 import type { Pins } from '../../agent/config/pins.js';
 import { download, type Progress } from '../download.js';
 import { fileSha256 } from '../assets.js';
+import { pathExists } from '../../agent/lib/path-exists.js';
 
 /** The marker written next to a verified image: its version, digest and where it came from. */
 export const SYSEXT_MARKER = '.racker-verified.json';
@@ -69,6 +70,11 @@ export function sysextPinProblem(p: SysextPin, pins: Pins['kubernetes'], configF
   };
 }
 
+/** Where the verified image is served, below /assets/ (the layout of agent/config/paths.ts assetFiles). */
+export function sysextAssetPath(p: Pick<SysextPin, 'version' | 'file'>): string {
+  return `kubernetes/${p.version}/${p.file}`;
+}
+
 export interface SysextOptions {
   pin: SysextPin;
   /** The boot service's assets root (served at /assets/). */
@@ -103,8 +109,8 @@ export async function ensureSysext(o: SysextOptions): Promise<SysextResult> {
   const expected = pin.sha256;
   if (expected === undefined) throw new RackerError(ErrorCodes.assets, `nothing pins the sha256 of ${pin.file}`, { hint: 'set bootstrap.kubernetes.sysextSha256' });
   const served = assetFiles(o.assetsDir).kubernetesSysextDir(pin.version);
-  const assetPath = `kubernetes/${pin.version}/${pin.file}`;
-  if (await verifiedDigest(served) === expected) return { assetPath, sha256: expected, fetched: false };
+  const assetPath = sysextAssetPath(pin);
+  if (await verifiedDigest(served) === expected && await pathExists(join(served, pin.file))) return { assetPath, sha256: expected, fetched: false };
 
   const staging = join(o.stagingDir, 'kubernetes', pin.version);
   await mkdir(staging, { recursive: true, mode: 0o755 });

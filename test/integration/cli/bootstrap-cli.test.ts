@@ -40,6 +40,7 @@ describe('racker bootstrap (as a process)', function () {
     expect(r.stdout).to.match(/node-03\.rack\.localdomain\s+controller \(init\)\s+purple\s+00:11:22:33:44:20\s+172\.24\.213\.3\s+172\.24\.213\.6\s+dhcp/);
     expect(r.stdout).to.match(/node-04\.rack\.localdomain\s+worker/);
     expect(r.stdout).to.contain('node-03: installer').and.contain('kubeadm init').and.contain('node-04: installer');
+    expect(r.stdout).to.match(new RegExp(`sysext +http://172\\.24\\.213\\.1:8080/assets/kubernetes/v1\\.33\\.2/kubernetes-v1\\.33\\.2-x86-64\\.raw \\(sha256 ${SYSEXT_SHA256}, bootstrap\\.kubernetes\\.sysextSha256\\), fetched once from https://extensions\\.flatcar\\.org/`));
     expect(await treeHash(rack.root)).to.equal(before);
   });
 
