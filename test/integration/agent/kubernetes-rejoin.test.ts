@@ -126,4 +126,18 @@ describe('racker agent: a reprovisioned controller joins the running cluster (ku
     // The second run replaced the first upload (kubeadm's CreateOrUpdate).
     expect(api.filter((c) => c.method === 'PUT').map((c) => c.url)).to.include('/api/v1/namespaces/kube-system/secrets/kubeadm-certs');
   });
+
+  it('a reprovisioned worker joins with a fresh token only: no control-plane keys are uploaded for it', async () => {
+    const from = api.length;
+    const r = await runRacker(['bootstrap', '--yes', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'red', '--ssh-key', KEY, '--node', 'node-04', '--reprovision', '--on-failure', 'cancel'], rack.env);
+    expect(r.code, `${r.stdout}${r.stderr}`).to.equal(1);
+    const calls = api.slice(from);
+    expect(calls.map((c) => `${c.method} ${c.url}`)).to.deep.equal(['POST /api/v1/namespaces/kube-system/secrets']);
+    const joinToken = JSON.parse(calls[0]?.body ?? '{}') as { data: Record<string, string> };
+    const token = ['token-id', 'token-secret'].map((k) => Buffer.from(joinToken.data[k] ?? '', 'base64').toString()).join('.');
+    const ign = JSON.parse(await readFile(join(rack.stateDir, 'matchbox', 'ignition', 'racker-installed-001122334460.ign'), 'utf8')) as IgnitionConfig;
+    const kubeadm = decodeDataSource(ign.storage?.files?.find((f) => f.path === '/etc/racker/kubeadm.yaml')?.contents);
+    expect(kubeadm).to.contain('kind: JoinConfiguration').and.contain(`token: ${token}`).and.not.contain('controlPlane');
+    expect(kubeadm).to.contain('value: racker.io/role=worker,racker.io/node-type=purple');
+  });
 });
