@@ -61,7 +61,8 @@ export function parseVersionTxt(text: string): string | undefined {
 }
 
 
-async function sha256(path: string): Promise<string> {
+/** The sha256 of a file, read as a stream (images are large). */
+export async function fileSha256(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
@@ -154,7 +155,7 @@ export async function ensureFlatcarAssets(o: AssetOptions): Promise<AssetResult>
       await rm(join(staging, `${name}.sig`), { force: true });
       throw e;
     }
-    digests[name] = await sha256(join(staging, name));
+    digests[name] = await fileSha256(join(staging, name));
   }
   await writeFile(join(staging, VERIFIED_MARKER), `${JSON.stringify({ version, channel: o.channel, key: keyFile, sha256: digests }, null, 2)}\n`);
   await mkdir(join(o.assetsDir, 'flatcar'), { recursive: true });

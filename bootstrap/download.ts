@@ -21,6 +21,8 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Socket inactivity timeout. */
   timeoutMs?: number;
+  /** What to do when the server cannot be reached, or answers 404 (defaults: Flatcar's settings). */
+  hints?: { offline?: string; notFound?: string };
 }
 
 const MAX_REDIRECTS = 5;
@@ -76,7 +78,7 @@ export async function download(url: string, dest: string, o: DownloadOptions = {
   for (let hop = 0; ; hop++) {
     const have = await sizeOf(part);
     const res = await request(target, have > 0 ? { range: `bytes=${have}-` } : {}, o).catch((e: unknown) => {
-      throw new RackerError(ErrorCodes.assets, `cannot fetch ${target}: ${errorMessage(e)}`, { hint: 'check the network, or set bootstrap.flatcar.localDir for an air-gapped site', cause: e });
+      throw new RackerError(ErrorCodes.assets, `cannot fetch ${target}: ${errorMessage(e)}`, { hint: o.hints?.offline ?? 'check the network, or set bootstrap.flatcar.localDir for an air-gapped site', cause: e });
     });
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400 && res.headers.location !== undefined && hop < MAX_REDIRECTS) {
@@ -96,7 +98,7 @@ export async function download(url: string, dest: string, o: DownloadOptions = {
     }
     if (status !== 200 && status !== 206) {
       res.resume();
-      throw new RackerError(ErrorCodes.assets, `${target} answered HTTP ${status}`, { hint: status === 404 ? 'check bootstrap.flatcar.version and channel' : undefined });
+      throw new RackerError(ErrorCodes.assets, `${target} answered HTTP ${status}`, { hint: status === 404 ? o.hints?.notFound ?? 'check bootstrap.flatcar.version and channel' : undefined });
     }
     const resumed = status === 206;
     const start = resumed ? have : 0;

@@ -9,6 +9,8 @@ export interface PlanExtras {
   minDiskGiB: number;
   console: readonly string[];
   kubernetesVersion: string | undefined;
+  /** Kubernetes: where the agent takes the system extension from, its pin, and where nodes get it. */
+  sysext?: { from: string; sha256: string; pinnedBy: string; servedAt: string };
   /** Snippet files per node MAC. */
   snippets: ReadonlyMap<string, readonly string[]>;
   answersFile: string;
@@ -50,6 +52,7 @@ export function renderPlanText(plan: BootstrapPlan, x: PlanExtras): string {
     `  domain         ${plan.domain}`,
     `  internal       ${plan.subnet}, management node ${plan.managementAddress}, boot service ${x.endpoints.base}`,
     `  flatcar        ${x.flatcar.channel} ${x.flatcar.version}${x.flatcar.version === 'current' ? ' (resolved when the images are fetched)' : ''}, from ${x.endpoints.flatcarAssets}`,
+    ...(x.sysext === undefined ? [] : [`  sysext         ${x.sysext.servedAt} (sha256 ${x.sysext.sha256}, ${x.sysext.pinnedBy}), fetched once from ${x.sysext.from}`]),
     `  install disk   ${x.installDisk ?? `the smallest non-removable disk of at least ${x.minDiskGiB} GiB`}`,
     `  console        ${x.console.join(' ') || '(none)'}`,
     `  ssh keys       ${plan.sshKeys.length === 0 ? 'none: nodes are reachable on the console only' : plan.sshKeys.map((k) => k.split(' ')[2] ?? `${k.slice(0, 24)}…`).join(', ')}`,
@@ -74,7 +77,7 @@ export function renderPlanText(plan: BootstrapPlan, x: PlanExtras): string {
 export function renderPlanJson(plan: BootstrapPlan, x: PlanExtras): string {
   return `${JSON.stringify({
     plan, endpoints: x.endpoints, flatcar: x.flatcar, installDisk: x.installDisk ?? null, minDiskGiB: x.minDiskGiB, console: x.console,
-    kubernetesVersion: x.kubernetesVersion ?? null, snippets: Object.fromEntries(x.snippets), answersFile: x.answersFile, answerSources: x.answerSources,
+    kubernetesVersion: x.kubernetesVersion ?? null, sysext: x.sysext ?? null, snippets: Object.fromEntries(x.snippets), answersFile: x.answersFile, answerSources: x.answerSources,
     skipped: Object.fromEntries(x.skipped ?? []),
   }, null, 2)}\n`;
 }

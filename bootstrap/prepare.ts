@@ -16,6 +16,8 @@ import { parseStaticAddresses, type StaticAddressing } from './static-addresses.
 import { loadSnippets, snippetsDir, snippetsFor, scopeApplies, type SnippetLibrary } from './ignition/snippets.js';
 import { endpoints } from './endpoints.js';
 import type { PlanExtras } from './plan-render.js';
+import { runtimePins } from '../agent/config/pins.js';
+import { sysextAssetPath, sysextPin, sysextPinProblem } from './kubernetes/sysext.js';
 
 export interface PreparedBootstrap {
   answers: Answers;
@@ -72,6 +74,11 @@ export async function prepareBootstrapPlan(config: Config, answers: Answers, exc
     problems.push({ file: cfg.source ?? '(defaults)', field: 'bootstrap.kubernetes.cniManifest', message: 'no CNI manifest is configured: the nodes would join but never become Ready',
       hint: 'set bootstrap.kubernetes.cniManifest to a CNI manifest (Flannel, Calico, Cilium ...), or pass --no-cni and apply one yourself' });
   }
+  // Nodes run what the sysext holds as root: without a digest to check it against, nothing is fetched.
+  const pins = runtimePins().kubernetes;
+  const sysext = answers.provision === 'kubernetes' ? sysextPin(cfg.bootstrap.kubernetes, pins) : undefined;
+  const unpinned = sysext === undefined ? undefined : sysextPinProblem(sysext, pins, cfg.source ?? '(defaults)');
+  if (unpinned !== undefined) problems.push(unpinned);
   if (problems.length > 0) throw new ValidationError(ErrorCodes.plan, `the bootstrap inputs have ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
 
   const plan = planBootstrap({ answers, inventory, exclude, staticAddresses });
@@ -94,6 +101,10 @@ export async function prepareBootstrapPlan(config: Config, answers: Answers, exc
     minDiskGiB: b.minDiskGiB,
     console: b.console,
     kubernetesVersion: answers.provision === 'kubernetes' ? b.kubernetes.version : undefined,
+    ...(sysext?.sha256 === undefined ? {} : { sysext: {
+      from: sysext.source.kind === 'url' ? sysext.source.url : sysext.source.path, sha256: sysext.sha256, pinnedBy: sysext.pinnedBy,
+      servedAt: `${endpoints(plan.managementAddress, cfg.boot.port).base}/assets/${sysextAssetPath(sysext)}`,
+    } }),
     snippets: new Map(active.map((n) => [n.mac as string, snippetsFor(snippets, n).map((s) => s.file)])),
     answersFile: answersFile(cfg.paths.etcDir),
     answerSources: {},

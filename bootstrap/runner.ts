@@ -8,7 +8,7 @@ import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
 import { nodesNamed } from '../agent/inventory/node-ref.js';
 import type { Config } from '../agent/config/schema.js';
 import type { BootControl, BootStore, Clock, FailureAsker, PhoneHomeTokens, ProgressObservations, StateSink } from './ports.js';
-import { activeNodes, type BootstrapPlan } from './plan.js';
+import { activeNodes, type BootstrapPlan, type PlannedNode } from './plan.js';
 import { endpoints as endpointsFor } from './endpoints.js';
 import { nodeConfigs } from './node-configs.js';
 import { installGroupId, installedGroupId, installedOnly, nodeBootData, retireStage, writeNodeBootData } from './groups-profiles.js';
@@ -18,7 +18,7 @@ import { deadlinesMs, phaseIndex } from './phases.js';
 import type { BootstrapRequest } from './job-request.js';
 import type { SnippetLibrary } from './ignition/snippets.js';
 import { kubernetesPart, type KubernetesInputs } from './kubernetes/kubeadm.js';
-import { freshJoinCredentials, renderKubeconfig, type ClusterSecrets, type StoredClusterSecrets } from './kubernetes/pki.js';
+import { freshJoinCredentials, renderKubeconfig, sharedControlPlaneFiles, type ClusterSecrets, type StoredClusterSecrets } from './kubernetes/pki.js';
 import { waitForCluster, kubeconfigUsage, type KubeApi } from './kubernetes/cluster.js';
 
 export interface RunnerPorts {
@@ -31,8 +31,10 @@ export interface RunnerPorts {
   asker: FailureAsker | undefined;
   /** Make sure verified images of the configured version are served; returns the concrete version. */
   ensureAssets(): Promise<{ version: string }>;
-  /** Kubernetes: the cluster's secrets (kubernetes/pki.ts ensureClusterSecrets). */
-  clusterSecrets?(): Promise<StoredClusterSecrets>;
+  /** Kubernetes: the cluster's secrets (kubernetes/pki.ts ensureClusterSecrets); `forming`: kubeadm init runs in this bootstrap. */
+  clusterSecrets?(o: { forming: boolean }): Promise<StoredClusterSecrets>;
+  /** Kubernetes: make sure the pinned system extension is served (kubernetes/sysext.ts); its path below /assets/ and digest. */
+  ensureSysext?(): Promise<{ assetPath: string; sha256: string }>;
   /** Kubernetes: CNI manifest and the manifests to apply, read from the configured paths. */
   kubernetesManifests?(): Promise<{ cni: string | undefined; manifests: { name: string; content: string }[] }>;
   /** Kubernetes: an API client for a server URL. */
@@ -88,19 +90,22 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
     // Bound to the node's reserved address, as its Ignition is, unless requests arrive through a proxy.
     job: input.id, address: config.boot.restrictIgnitionToNode ? n.internalAddress : undefined,
   }));
+  const running = new Set(job.toRun.map((n) => n.mac as string));
   let secrets: ClusterSecrets | undefined;
   let kube: KubernetesInputs | undefined;
   if (kubernetes) {
-    if (ports.clusterSecrets === undefined || ports.kubernetesManifests === undefined) throw new Error('Kubernetes ports are not wired');
-    secrets = { ...await ports.clusterSecrets(), ...freshJoinCredentials() };
+    if (ports.clusterSecrets === undefined || ports.kubernetesManifests === undefined || ports.ensureSysext === undefined) throw new Error('Kubernetes ports are not wired');
+    const init = activeNodes(plan).find((n) => n.initController);
+    secrets = { ...await ports.clusterSecrets({ forming: init !== undefined && running.has(init.mac) }), ...freshJoinCredentials() };
+    refuseUnsharedControlPlane(plan, running, secrets);
+    const sysext = await ports.ensureSysext();
     const m = await ports.kubernetesManifests();
-    kube = { plan, secrets, settings: b.kubernetes, cniManifest: m.cni, manifests: m.manifests };
+    kube = { plan, secrets, settings: b.kubernetes, sysext: { url: `${ep.base}/assets/${sysext.assetPath}`, sha256: sysext.sha256 }, cniManifest: m.cni, manifests: m.manifests };
   }
   const install = { flatcarVersion: version, console: b.console, kernelArgs: b.kernelArgs, installDisk: b.installDisk, minDiskGiB: b.minDiskGiB, rebootDelaySeconds: b.rebootDelaySeconds };
   const configs = nodeConfigs({ plan, endpoints: ep, tokens: tokens as Map<never, string>, install, snippets: input.snippets,
     kubernetesPart: kube === undefined ? undefined : (n) => kubernetesPart(n, kube) });
-  const running = new Set(job.toRun.map((n) => n.mac as string));
-  if (secrets !== undefined) await registerJoinToken(plan, running, secrets, ports, b.deadlines.joined * 1000);
+  if (secrets !== undefined) await shareJoinCredentials(plan, running, secrets, ports, b.deadlines);
   for (const c of configs) {
     // Only nodes this run provisions get an install group: a finished node must never PXE-install again,
     // and neither must one resumed past its install (it gets the installed system's data only).
@@ -132,23 +137,45 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
   return { state, kubeconfig: { path, usage: kubeconfigUsage(path) } };
 }
 
-/**
- * When the cluster exists already (its first controller is not provisioned in this run), the
- * joining nodes' fresh token is registered through the API, as `kubeadm token create` would, valid
- * for the run's join deadline plus a day. A controller cannot join such a cluster: it also needs
- * the control-plane certificates uploaded under a fresh certificate key, which only a controller
- * can do, so that is refused before anything is touched.
- */
-async function registerJoinToken(plan: BootstrapPlan, running: ReadonlySet<string>, secrets: ClusterSecrets, ports: RunnerPorts, joinMs: number): Promise<void> {
+/** The nodes this run provisions that join a cluster that exists already (its first controller is not provisioned in the run). */
+function joiningExisting(plan: BootstrapPlan, running: ReadonlySet<string>): { init: PlannedNode; joining: PlannedNode[] } | undefined {
   const init = activeNodes(plan).find((n) => n.initController);
-  if (init === undefined || running.has(init.mac)) return; // kubeadm init creates the token and uploads the certificates
+  if (init === undefined || running.has(init.mac)) return undefined; // kubeadm init creates the token and uploads the certificates
   const joining = activeNodes(plan).filter((n) => running.has(n.mac));
-  if (joining.length === 0) return;
-  const controllers = joining.filter((n) => n.role === 'controller');
-  if (controllers.length > 0) {
-    throw new RackerError(ErrorCodes.cluster, `${controllers.map((n) => n.hostname).join(', ')} would join the existing cluster ${plan.clusterName} as control-plane node${controllers.length === 1 ? '' : 's'}, which needs its certificates uploaded by a controller`,
-      { hint: `on a running controller run \`kubeadm init phase upload-certs --upload-certs\` and join the node by hand with the key it prints, or reprovision ${init.hostname} in the same run to form the cluster anew` });
-  }
-  if (ports.kubeApi === undefined) throw new Error('Kubernetes ports are not wired');
-  await ports.kubeApi(`https://${init.internalAddress}:6443`, secrets).createBootstrapToken(secrets.token, new Date(ports.clock.now() + joinMs + 86_400_000));
+  return joining.length === 0 ? undefined : { init, joining };
 }
+
+/**
+ * A controller joining a running cluster needs the shared control-plane keys, which the agent
+ * holds only for clusters it handed them to (formed by this racker). For a cluster an earlier
+ * racker formed, that is refused before anything is touched.
+ */
+function refuseUnsharedControlPlane(plan: BootstrapPlan, running: ReadonlySet<string>, secrets: ClusterSecrets): void {
+  const j = joiningExisting(plan, running);
+  const controllers = j?.joining.filter((n) => n.role === 'controller') ?? [];
+  if (j === undefined || controllers.length === 0 || secrets.controlPlane !== undefined) return;
+  throw new RackerError(ErrorCodes.cluster, `${controllers.map((n) => n.hostname).join(', ')} would join the existing cluster ${plan.clusterName} as control-plane node${controllers.length === 1 ? '' : 's'}, but that cluster was formed by an earlier racker, so the agent does not hold its control-plane keys`,
+    { hint: `on a running controller run \`kubeadm init phase upload-certs --upload-certs\` and join the node by hand with the key it prints, or reprovision ${j.init.hostname} in the same run to form the cluster anew` });
+}
+
+/**
+ * When the cluster exists already, the joining nodes' fresh token is registered through the API, as
+ * `kubeadm token create` would, valid for the join deadline plus a day; for joining controllers the
+ * shared control-plane keys are uploaded under the fresh certificate key, as `kubeadm init phase
+ * upload-certs` would, for as long as provisioning may take (every phase's deadline, at least
+ * kubeadm's 2 hours). The cluster deletes both when they expire.
+ */
+async function shareJoinCredentials(plan: BootstrapPlan, running: ReadonlySet<string>, secrets: ClusterSecrets, ports: RunnerPorts, deadlines: Config['bootstrap']['deadlines']): Promise<void> {
+  const j = joiningExisting(plan, running);
+  if (j === undefined) return;
+  if (ports.kubeApi === undefined) throw new Error('Kubernetes ports are not wired');
+  const api = ports.kubeApi(`https://${j.init.internalAddress}:6443`, secrets);
+  await api.createBootstrapToken(secrets.token, new Date(ports.clock.now() + deadlines.joined * 1000 + 86_400_000));
+  if (j.joining.some((n) => n.role === 'controller') && secrets.controlPlane !== undefined) {
+    const provisioningMs = Object.values(deadlinesMs(deadlines)).reduce((a, d) => a + d, 0);
+    await api.uploadControlPlaneCerts(secrets.certificateKey, sharedControlPlaneFiles(secrets, secrets.controlPlane), new Date(ports.clock.now() + Math.max(provisioningMs, CERTS_MIN_MS)));
+  }
+}
+
+/** How long kubeadm keeps uploaded certificates (its DefaultCertTokenDuration). */
+const CERTS_MIN_MS = 2 * 3600_000;

@@ -68,6 +68,11 @@ const pinsSchema = z.strictObject({
     version: z.string().regex(/^v\d+\.\d+\.\d+$/),
     /** Where Flatcar's Kubernetes system extension of that version comes from; {version} is replaced. */
     sysextUrl: z.string().regex(/^https:\/\/\S+\{version\}\S*$/, 'must be an https:// URL containing {version}'),
+    /**
+     * sha256 of that version's sysext image, set when a release is cut (docs/bootstrap.md); without
+     * it a Kubernetes bootstrap needs bootstrap.kubernetes.sysextSha256 in the configuration.
+     */
+    sysextSha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits').optional(),
   }),
   ipxe: z.strictObject({ bios: relative, efi: relative, snp: relative.optional() }),
 });

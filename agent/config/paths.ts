@@ -74,7 +74,7 @@ export function stateFiles(stateDir: string) {
     dhcp: { conf: join(dhcp, 'dnsmasq.conf'), reservations: join(dhcp, 'reservations'), dnsHosts: join(dhcp, 'hosts'), leases: join(dhcp, 'dnsmasq.leases') },
     /** The boot service's data when boot.dataDir is not set (see bootDataDirs). */
     defaultBootData: join(stateDir, 'matchbox'),
-    /** Flatcar images being downloaded, before they are verified and moved into the assets. */
+    /** Flatcar images and the Kubernetes system extension being downloaded, before they are verified and moved into the assets. */
     downloads: join(stateDir, 'downloads'),
     /** The racker version this rack was last set up with (factory/version-marker.ts). */
     versionMarker: join(stateDir, 'racker-version'),
@@ -113,6 +113,14 @@ export function bootDataDirs(paths: { stateDir: string }, boot: { dataDir?: stri
   const dataDir = boot.dataDir ?? stateFiles(paths.stateDir).defaultBootData;
   const a = boot.assetsDir;
   return { dataDir, assetsDir: a === '' ? undefined : a ?? join(dataDir, 'assets') };
+}
+
+/** What racker keeps in the boot service's assets folder (served at /assets/, matchbox's layout). */
+export function assetFiles(assetsDir: string) {
+  return {
+    /** Flatcar's Kubernetes system extension of a version, once its sha256 matched (bootstrap/kubernetes/sysext.ts). */
+    kubernetesSysextDir: (version: string) => join(assetsDir, 'kubernetes', version),
+  };
 }
 
 /** The configuration directory's layout (besides racker.yaml, see configFilePath). */
@@ -176,8 +184,8 @@ export function layoutEntries(paths: { stateDir: string; etcDir: string }, boot:
     machine(e.config, 'the racker configuration'),
     machine(e.snippetsDir, 'your Butane snippets'),
     machine(e.sshDir, 'the rack SSH key (racker factory gen-ssh-key)'),
-    ...(b.assetsDir === undefined ? [] : [machine(b.assetsDir, 'downloaded Flatcar images')]),
-    machine(s.downloads, 'Flatcar images being downloaded'),
+    ...(b.assetsDir === undefined ? [] : [machine(b.assetsDir, 'downloaded Flatcar images and Kubernetes system extensions')]),
+    machine(s.downloads, 'Flatcar images and Kubernetes system extensions being downloaded'),
     machine(s.versionMarker, 'the racker version marker (--racker-version removes it)'),
   ];
 }

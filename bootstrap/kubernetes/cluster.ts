@@ -8,7 +8,7 @@ import { stateFiles } from '../../agent/config/paths.js';
 import { ErrorCodes, RackerError, errorMessage } from '../../agent/lib/errors.js';
 import { writeFileAtomic } from '../../agent/lib/atomic-file.js';
 import type { Clock } from '../ports.js';
-import type { ClusterSecrets } from './pki.js';
+import { bootstrapToken, encryptForKubeadm, type ClusterSecrets } from './pki.js';
 
 export interface KubeApi {
   /** Whether /readyz answers ok. */
@@ -16,21 +16,58 @@ export interface KubeApi {
   nodes(): Promise<{ name: string; ready: boolean }[]>;
   /** Register a kubeadm bootstrap token for node joins (the Secret `kubeadm token create` makes). */
   createBootstrapToken(token: string, expires: Date): Promise<void>;
+  /**
+   * Share the control-plane keys with controllers joining under `certificateKey`, as
+   * `kubeadm init phase upload-certs --upload-certs` does: the kubeadm-certs Secret, owned by a
+   * token that expires at `expires` (the cluster then deletes both), readable by joining nodes.
+   */
+  uploadControlPlaneCerts(certificateKey: string, files: readonly { name: string; content: string }[], expires: Date): Promise<void>;
 }
 
-/** The Secret kubeadm's bootstrap-token authenticator reads, as `kubeadm token create` makes it (pure). */
-export function bootstrapTokenSecret(token: string, expires: Date): object {
+/** The group kubeadm's join tokens authenticate as; kubeadm's RBAC lets it read kubeadm-certs. */
+const JOIN_GROUP = 'system:bootstrappers:kubeadm:default-node-token';
+/** kubeadm's names for the shared certificates' Secret and the Role and RoleBinding that let joining nodes read it. */
+export const KUBEADM_CERTS = { secret: 'kubeadm-certs', role: 'kubeadm:kubeadm-certs' } as const;
+
+/**
+ * A bootstrap-token Secret as kubeadm makes it (pure). A join token authenticates and signs;
+ * `ownerOnly` makes the token kubeadm's upload-certs makes, which only carries an expiry that the
+ * cluster's token cleaner enforces (and the kubeadm-certs Secret it owns goes with it).
+ */
+export function bootstrapTokenSecret(token: string, expires: Date, ownerOnly = false): object {
   const [id, secret] = token.split('.');
   const b64 = (t: string): string => Buffer.from(t).toString('base64');
+  const usages = ownerOnly ? {} : { 'usage-bootstrap-authentication': b64('true'), 'usage-bootstrap-signing': b64('true'), 'auth-extra-groups': b64(JOIN_GROUP) };
   return {
     apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token',
     metadata: { name: `bootstrap-token-${id ?? ''}`, namespace: 'kube-system' },
     data: {
       'token-id': b64(id ?? ''), 'token-secret': b64(secret ?? ''), expiration: b64(expires.toISOString().replace(/\.\d{3}Z$/, 'Z')),
-      'usage-bootstrap-authentication': b64('true'), 'usage-bootstrap-signing': b64('true'),
-      'auth-extra-groups': b64('system:bootstrappers:kubeadm:default-node-token'),
-      description: b64('racker: nodes joining in one bootstrap run'),
+      ...usages,
+      description: b64(ownerOnly ? 'racker: lifetime of the kubeadm-certs Secret' : 'racker: nodes joining in one bootstrap run'),
     },
+  };
+}
+
+/** kubeadm's kubeadm-certs Secret: each shared file encrypted under the certificate key, owned by the expiring token Secret (pure but for the nonces). */
+export function kubeadmCertsSecret(certificateKey: string, files: readonly { name: string; content: string }[], owner: { name: string; uid: string }): object {
+  return {
+    apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+    metadata: {
+      name: KUBEADM_CERTS.secret, namespace: 'kube-system',
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true }],
+    },
+    data: Object.fromEntries(files.map((f) => [f.name.replace(/\//g, '-'), encryptForKubeadm(f.content, certificateKey).toString('base64')])),
+  };
+}
+
+/** The Role and RoleBinding kubeadm's upload-certs makes: joining nodes may get kubeadm-certs, nothing else (pure). */
+export function kubeadmCertsRbac(): { role: object; binding: object } {
+  const metadata = { name: KUBEADM_CERTS.role, namespace: 'kube-system' };
+  return {
+    role: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata, rules: [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: [KUBEADM_CERTS.secret] }] },
+    binding: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: KUBEADM_CERTS.role }, subjects: [{ kind: 'Group', name: JOIN_GROUP }] },
   };
 }
 
@@ -74,12 +111,40 @@ export class HttpsKubeApi implements KubeApi {
   }
 
   async createBootstrapToken(token: string, expires: Date): Promise<void> {
-    const r = await this.get('/api/v1/namespaces/kube-system/secrets', 'POST', JSON.stringify(bootstrapTokenSecret(token, expires)));
-    if (r.status !== 201) {
-      throw new RackerError(ErrorCodes.cluster, `the cluster refused the join token (POST kube-system secrets answered HTTP ${r.status})`,
-        { hint: 'check that the cluster is up and that the admin certificate in the cluster secrets still belongs to it' });
-    }
+    await this.create('/api/v1/namespaces/kube-system/secrets', bootstrapTokenSecret(token, expires), 'the join token');
   }
+
+  async uploadControlPlaneCerts(certificateKey: string, files: readonly { name: string; content: string }[], expires: Date): Promise<void> {
+    const owner = await this.create('/api/v1/namespaces/kube-system/secrets', bootstrapTokenSecret(bootstrapToken(), expires, true), 'the kubeadm-certs owner token');
+    const meta = (JSON.parse(owner) as { metadata?: { name?: unknown; uid?: unknown } }).metadata;
+    if (typeof meta?.name !== 'string' || typeof meta.uid !== 'string') throw new RackerError(ErrorCodes.cluster, 'the cluster answered the kubeadm-certs owner token without its name and uid');
+    await this.createOrReplace('/api/v1/namespaces/kube-system/secrets', KUBEADM_CERTS.secret, kubeadmCertsSecret(certificateKey, files, { name: meta.name, uid: meta.uid }), 'the control-plane certificates');
+    const rbac = kubeadmCertsRbac();
+    await this.createOrReplace('/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/roles', KUBEADM_CERTS.role, rbac.role, 'the kubeadm-certs Role');
+    await this.createOrReplace('/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings', KUBEADM_CERTS.role, rbac.binding, 'the kubeadm-certs RoleBinding');
+  }
+
+  /** POST an object; returns the created object's JSON. */
+  private async create(collection: string, obj: object, what: string): Promise<string> {
+    const r = await this.get(collection, 'POST', JSON.stringify(obj));
+    if (r.status !== 201) throw refused(what, `POST ${collection}`, r.status);
+    return r.body;
+  }
+
+  /** POST an object, or PUT it over the one of that name (kubeadm's CreateOrUpdate). */
+  private async createOrReplace(collection: string, name: string, obj: object, what: string): Promise<void> {
+    const r = await this.get(collection, 'POST', JSON.stringify(obj));
+    if (r.status === 201) return;
+    if (r.status !== 409) throw refused(what, `POST ${collection}`, r.status);
+    const path = `${collection}/${encodeURIComponent(name)}`;
+    const u = await this.get(path, 'PUT', JSON.stringify(obj));
+    if (u.status !== 200) throw refused(what, `PUT ${path}`, u.status);
+  }
+}
+
+function refused(what: string, call: string, status: number): RackerError {
+  return new RackerError(ErrorCodes.cluster, `the cluster refused ${what} (${call} answered HTTP ${status})`,
+    { hint: 'check that the cluster is up and that the admin certificate in the cluster secrets still belongs to it' });
 }
 
 /** Wait for the API and for every expected node to be Ready; names the missing ones on timeout. */

@@ -1,6 +1,6 @@
 /**
  * The Kubernetes part of a node's installed Ignition: Flatcar's Kubernetes system extension
- * (kubeadm, kubelet, kubectl), kernel settings, and a kubeadm configuration with a one-shot unit:
+ * (kubeadm, kubelet, kubectl; served by the agent, checked by digest), kernel settings, and a kubeadm configuration with a one-shot unit:
  * the first controller runs `kubeadm init` with the agent's CA, bootstrap token and certificate
  * key, applies the CNI manifest and, once every node is Ready, the configured manifests; the other
  * controllers join the control plane, workers join as nodes. Every node reports `joined`. Pure.
@@ -10,20 +10,26 @@ import { activeNodes } from '../plan.js';
 import { config, file, unit } from '../ignition/builders.js';
 import { REPORT_SCRIPT } from '../ignition/phone-home.js';
 import type { IgnitionConfig, IgnitionFile } from '../ignition/types.js';
-import type { ClusterSecrets } from './pki.js';
+import { sharedControlPlaneFiles, type ClusterSecrets } from './pki.js';
 import { dnsSafe } from '../../agent/inventory/hostnames.js';
 
 export interface KubernetesSettings {
   version: string;
-  sysextUrl: string;
   podSubnet: string;
   serviceSubnet: string;
 }
 
+/** The system extension as the agent's boot service serves it (kubernetes/sysext.ts), and its digest. */
+export interface ServedSysext {
+  url: string;
+  sha256: string;
+}
+
 export interface KubernetesInputs {
   plan: BootstrapPlan;
-  secrets: Pick<ClusterSecrets, 'token' | 'certificateKey' | 'caCert' | 'caKey' | 'caCertHash'>;
+  secrets: Pick<ClusterSecrets, 'token' | 'certificateKey' | 'caCert' | 'caKey' | 'caCertHash' | 'controlPlane'>;
   settings: KubernetesSettings;
+  sysext: ServedSysext;
   /** CNI manifest content, applied after init. */
   cniManifest: string | undefined;
   /** Further manifests (name → content), applied once every node is Ready. */
@@ -166,14 +172,19 @@ WantedBy=multi-user.target
 export function kubernetesPart(node: PlannedNode, x: KubernetesInputs): IgnitionConfig {
   const raw = sysextPath(x.settings.version);
   const files: IgnitionFile[] = [
-    { path: raw, mode: 0o644, contents: { source: x.settings.sysextUrl.replace(/\{version\}/g, x.settings.version) } },
+    // From the agent, never the Internet; Ignition refuses the file unless its digest is the pinned one.
+    { path: raw, mode: 0o644, contents: { source: x.sysext.url, verification: { hash: `sha256-${x.sysext.sha256}` } } },
     file('/etc/modules-load.d/racker-kubernetes.conf', 'overlay\nbr_netfilter\n'),
     file('/etc/sysctl.d/racker-kubernetes.conf', 'net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\n'),
     file(KUBEADM_CONFIG, kubeadmConfig(node, x), { mode: 0o600 }),
     file(KUBEADM_SCRIPT, kubeadmScript(node, x), { mode: 0o700 }),
   ];
   if (node.initController) {
-    files.push(file('/etc/kubernetes/pki/ca.crt', x.secrets.caCert), file('/etc/kubernetes/pki/ca.key', x.secrets.caKey, { mode: 0o600 }));
+    // kubeadm init keeps keys it finds: with the agent's, a controller can join later (runner.ts).
+    const shared = x.secrets.controlPlane === undefined
+      ? [{ name: 'ca.crt', content: x.secrets.caCert, privateKey: false }, { name: 'ca.key', content: x.secrets.caKey, privateKey: true }]
+      : sharedControlPlaneFiles(x.secrets, x.secrets.controlPlane);
+    for (const f of shared) files.push(file(`/etc/kubernetes/pki/${f.name}`, f.content, f.privateKey ? { mode: 0o600 } : {}));
     if (x.cniManifest !== undefined) files.push(file('/etc/racker/cni.yaml', x.cniManifest, { mode: 0o600 }));
     for (const m of x.manifests) files.push(file(`/etc/racker/manifests/${m.name}`, m.content, { mode: 0o600 }));
   }

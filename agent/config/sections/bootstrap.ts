@@ -52,6 +52,13 @@ export const bootstrapSection = (pins: () => Pins) => z.strictObject({
     version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must be a version like v1.33.2').default(() => pins().kubernetes.version),
     /** Where the sysext image comes from; {version} is replaced. */
     sysextUrl: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').default(() => pins().kubernetes.sysextUrl),
+    /**
+     * sha256 of the sysext image (64 hex digits). Unset: conf.yaml's pin, which only holds for the
+     * pinned version (bootstrap/kubernetes/sysext.ts); any other version needs it set here.
+     */
+    sysextSha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (sha256sum prints them)').optional(),
+    /** Air-gapped sites: a directory holding the sysext image (the URL's file name) instead of sysextUrl. */
+    sysextLocalDir: absolute.optional(),
     podSubnet: z.string().default('10.244.0.0/16'),
     serviceSubnet: z.string().default('10.96.0.0/12'),
     /** CNI manifest applied right after `kubeadm init`; without it nodes stay NotReady until one is applied. */

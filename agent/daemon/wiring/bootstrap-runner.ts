@@ -17,6 +17,8 @@ import { progressLines } from '../../../bootstrap/download.js';
 import { systemClock, type BootControl } from '../../../bootstrap/ports.js';
 import { ensureClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
 import { readKubernetesManifests } from '../../../bootstrap/kubernetes/manifests.js';
+import { ensureSysext, sysextPin } from '../../../bootstrap/kubernetes/sysext.js';
+import { runtimePins } from '../../config/pins.js';
 import { clusterDir, HttpsKubeApi, writeKubeconfig } from '../../../bootstrap/kubernetes/cluster.js';
 import { formatFailure } from '../../../bootstrap/failure.js';
 import type { AgentDeps } from '../subsystems.js';
@@ -84,7 +86,13 @@ export class BootstrapRunner implements JobRunner {
         return { version: r.version };
       },
       // Earlier versions kept the secrets in <etc>/pki/<cluster>: a cluster made then keeps its CA.
-      clusterSecrets: () => ensureClusterSecrets(clusterDir(stateDir, prepared.plan.clusterName), undefined, etcFiles(config.paths.etcDir).clusterPki(prepared.plan.clusterName)),
+      clusterSecrets: ({ forming }) => ensureClusterSecrets(clusterDir(stateDir, prepared.plan.clusterName), { formerDir: etcFiles(config.paths.etcDir).clusterPki(prepared.plan.clusterName), forming }),
+      ensureSysext: async () => {
+        const pin = sysextPin(config.bootstrap.kubernetes, runtimePins().kubernetes);
+        ctx.progress({ message: `checking the Kubernetes ${pin.version} system extension` });
+        return ensureSysext({ pin, assetsDir, stagingDir: stateFiles(stateDir).downloads, signal: ctx.signal,
+          onProgress: (p) => ctx.progress({ message: `downloading the Kubernetes system extension: ${JSON.stringify(p)}` }) });
+      },
       kubernetesManifests: () => readKubernetesManifests(config.bootstrap.kubernetes),
       kubeApi: (server, secrets) => new HttpsKubeApi(server, secrets),
       saveKubeconfig: (text) => writeKubeconfig(stateDir, prepared.plan.clusterName, text),

@@ -39,7 +39,7 @@ describe('secrets in the installed Ignition are served until the node is ready',
   it('serves the token and the CA key to the first controller, and neither once its stage is retired', async () => {
     const ep = endpoints('127.0.0.1', b.port);
     const secrets = { token: 'abcdef.0123456789abcdef', certificateKey: 'ab'.repeat(32), caCert: 'CA CERT', caKey: CA_KEY, caCertHash: 'sha256:00' };
-    const kube = { plan, secrets, settings: { version: 'v1.30.0', sysextUrl: 'http://x/{version}.raw', podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12' }, cniManifest: undefined, manifests: [] };
+    const kube = { plan, secrets, settings: { version: 'v1.30.0', podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12' }, sysext: { url: `${ep.base}/assets/kubernetes/v1.30.0/kubernetes-v1.30.0-x86-64.raw`, sha256: '0'.repeat(64) }, cniManifest: undefined, manifests: [] };
     const install = { flatcarVersion: '4081.2.0', console: [], kernelArgs: [], installDisk: undefined, minDiskGiB: 8, rebootDelaySeconds: 15 };
     const store = new FileBootStore(b.dataDir);
     const reloaded = b.nextReload();

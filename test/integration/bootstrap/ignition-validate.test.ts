@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { nodeConfigs } from '../../../bootstrap/node-configs.js';
 import { endpoints } from '../../../bootstrap/endpoints.js';
 import { parseInterface, type Interface } from '../../../bootstrap/ip.js';
@@ -60,7 +61,9 @@ describe('generated Ignition passes ignition-validate', function () {
         publicAddressing: c.addressing, staticAddressesFile: c.addressing === 'static' ? '/etc/racker/public.yaml' : undefined },
       { staticAddresses: c.addressing === 'static' ? staticFor(4) : undefined });
       const tokens = new Map(plan.nodes.map((n) => [n.mac, `token-${n.hostname}`] as const));
-      const kube = { plan, secrets, settings: { version: 'v1.30.4', sysextUrl: 'https://example.com/kubernetes-{version}-x86-64.raw', podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12' },
+      // The sysext as the agent serves it, with a real digest's form (sysext.test.ts checks a served one end to end).
+      const kube = { plan, secrets, settings: { version: 'v1.30.4', podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12' },
+        sysext: { url: 'http://172.24.213.1:8080/assets/kubernetes/v1.30.4/kubernetes-v1.30.4-x86-64.raw', sha256: createHash('sha256').update('stand-in').digest('hex') },
         cniManifest: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: cni}\n'.repeat(400), manifests: [{ name: '10-app.yaml', content: 'kind: Namespace\n' }] };
       const configs = nodeConfigs({ plan, endpoints: endpoints('172.24.213.1', 8080), tokens, install, snippets,
         kubernetesPart: c.provision === 'kubernetes' ? (n) => kubernetesPart(n, kube) : undefined });

@@ -7,21 +7,23 @@ import { createServer, type Server } from 'node:https';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { execa } from 'execa';
-import { bootstrapToken, ensureClusterSecrets, type StoredClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
+import { bootstrapToken, ensureClusterSecrets, freshJoinCredentials, sharedControlPlaneFiles, type StoredClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
 import { HttpsKubeApi, waitForCluster, writeKubeconfig } from '../../../bootstrap/kubernetes/cluster.js';
 import { systemClock } from '../../../bootstrap/ports.js';
 import { readKubernetesManifests } from '../../../bootstrap/kubernetes/manifests.js';
 import { mkdir } from 'node:fs/promises';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { ErrorCodes, ValidationError } from '../../../agent/lib/errors.js';
+import { openKubeadmCertsEntry as open } from '../../lib/kubeadm-certs.js';
 
 describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
   this.timeout(60_000);
   let dir = '';
   let secrets: StoredClusterSecrets;
   const posted: { url: string; method: string; body: string }[] = [];
+  const objects = new Map<string, { metadata: { name: string; uid?: string } }>();
   let server: Server | undefined;
   let base = '';
   let readyNodes: string[] = [];
@@ -41,10 +43,22 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
     server = createServer({ key, cert: await readFile(join(dir, 'srv.crt'), 'utf8'), ca: secrets.caCert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
       clientCNs.push(String((req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN));
       if (req.url === '/readyz') { res.end('ok'); return; }
-      if (req.method === 'POST' && req.url === '/api/v1/namespaces/kube-system/secrets') {
+      // Create (409 when the name exists, as the API answers) and replace, with a uid for each object.
+      const collection = /^\/(?:api\/v1|apis\/rbac\.authorization\.k8s\.io\/v1)\/namespaces\/kube-system\/(secrets|roles|rolebindings)(?:\/([^/]+))?$/.exec(req.url ?? '');
+      if (collection !== null && (req.method === 'POST' || req.method === 'PUT')) {
         let body = '';
         req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
-        req.on('end', () => { posted.push({ url: req.url ?? '', method: req.method ?? '', body }); res.statusCode = 201; res.end('{}'); });
+        req.on('end', () => {
+          posted.push({ url: req.url ?? '', method: req.method ?? '', body });
+          const obj = JSON.parse(body) as { metadata: { name: string; uid?: string } };
+          const key = `${collection[1] ?? ''}/${obj.metadata.name}`;
+          if (req.method === 'POST' && objects.has(key)) { res.statusCode = 409; res.end('{}'); return; }
+          if (req.method === 'PUT' && (decodeURIComponent(collection[2] ?? '') !== obj.metadata.name || !objects.has(key))) { res.statusCode = 404; res.end('{}'); return; }
+          obj.metadata.uid = `uid-${objects.size}`;
+          objects.set(key, obj);
+          res.statusCode = req.method === 'POST' ? 201 : 200;
+          res.end(JSON.stringify(obj));
+        });
         return;
       }
       if (req.url === '/api/v1/nodes') {
@@ -127,6 +141,72 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
     expect(await anonymous.createBootstrapToken(token, expires).then(() => 'created', (e: Error) => e.message)).to.not.equal('created');
   });
 
+  it('makes the shared control-plane keys with the cluster (kubeadm\'s CAs, a service-account key pair), and for older secrets only when the cluster is formed anew', async () => {
+    const cp = secrets.controlPlane;
+    if (cp === undefined) throw new Error('a new cluster\'s secrets have no control-plane keys');
+    for (const [name, cert, key, cn] of [['front-proxy', cp.frontProxyCaCert, cp.frontProxyCaKey, 'front-proxy-ca'], ['etcd', cp.etcdCaCert, cp.etcdCaKey, 'etcd-ca']] as const) {
+      await writeFile(join(dir, `${name}.crt`), cert);
+      expect((await execa('openssl', ['verify', '-CAfile', join(dir, `${name}.crt`), join(dir, `${name}.crt`)])).stdout, name).to.contain(': OK');
+      const text = (await execa('openssl', ['x509', '-noout', '-subject', '-ext', 'basicConstraints', '-in', join(dir, `${name}.crt`)])).stdout;
+      expect(text).to.contain(`CN = ${cn}`).and.contain('CA:TRUE');
+      expect(new X509Certificate(cert).checkPrivateKey(createPrivateKey(key)), `${name} key`).to.equal(true);
+    }
+    expect(createPublicKey(cp.saKey).export({ type: 'spki', format: 'pem' })).to.equal(cp.saPub);
+    // Secrets of an earlier racker: no keys are made up for the running cluster, only when kubeadm init will use them.
+    const older = join(dir, 'older');
+    await mkdir(older, { mode: 0o700 });
+    const { controlPlane: _, ...withoutKeys } = secrets;
+    await writeFile(join(older, 'secrets.json'), JSON.stringify(withoutKeys), { mode: 0o600 });
+    expect(await ensureClusterSecrets(older)).to.deep.equal(withoutKeys);
+    const formed = await ensureClusterSecrets(older, { forming: true });
+    expect(formed).to.deep.include(withoutKeys);
+    expect(formed.controlPlane?.etcdCaCert).to.contain('BEGIN CERTIFICATE').and.not.equal(cp.etcdCaCert);
+    expect(await ensureClusterSecrets(older, { forming: true })).to.deep.equal(formed); // kept, not made again
+    expect((await stat(join(older, 'secrets.json'))).mode & 0o777).to.equal(0o600);
+  });
+
+  it('uploads the control-plane keys as kubeadm does (kubeadm-certs, encrypted under the certificate key, owned by an expiring token) and replaces an earlier upload', async () => {
+    const cp = secrets.controlPlane;
+    if (cp === undefined) throw new Error('no control-plane keys');
+    const files = sharedControlPlaneFiles(secrets, cp);
+    const expires = new Date('2026-12-07T10:00:00.000Z');
+    const keys: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      const key = freshJoinCredentials().certificateKey;
+      keys.push(key);
+      const from = posted.length;
+      await new HttpsKubeApi(base, secrets).uploadControlPlaneCerts(key, files, expires);
+      const calls = posted.slice(from);
+      expect(calls.map((c) => `${c.method} ${c.url}`)).to.deep.equal(round === 0 ? [
+        'POST /api/v1/namespaces/kube-system/secrets', 'POST /api/v1/namespaces/kube-system/secrets',
+        'POST /apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/roles', 'POST /apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings',
+      ] : [
+        'POST /api/v1/namespaces/kube-system/secrets', 'POST /api/v1/namespaces/kube-system/secrets', 'PUT /api/v1/namespaces/kube-system/secrets/kubeadm-certs',
+        'POST /apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/roles', 'PUT /apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/roles/kubeadm%3Akubeadm-certs',
+        'POST /apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings', 'PUT /apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings/kubeadm%3Akubeadm-certs',
+      ]);
+      // The owner: a token Secret that only expires (it authenticates nobody).
+      const owner = JSON.parse(calls[0]?.body ?? '{}') as { metadata: { name: string }; data: Record<string, string> };
+      expect(Object.keys(owner.data).sort()).to.deep.equal(['description', 'expiration', 'token-id', 'token-secret']);
+      expect(Buffer.from(owner.data.expiration ?? '', 'base64').toString()).to.equal('2026-12-07T10:00:00Z');
+      const ownerUid = objects.get(`secrets/${owner.metadata.name}`)?.metadata.uid;
+      const certs = objects.get('secrets/kubeadm-certs') as unknown as { metadata: { ownerReferences: { kind: string; name: string; uid: string; controller: boolean }[] }; data: Record<string, string> };
+      expect(certs.metadata.ownerReferences).to.deep.equal([{ apiVersion: 'v1', kind: 'Secret', name: owner.metadata.name, uid: ownerUid, controller: true, blockOwnerDeletion: true }]);
+      // Each entry opens with the key (AES-256-GCM, nonce first: kubeadm's DecryptBytes) and with no other.
+      expect(Object.keys(certs.data).sort()).to.deep.equal(['ca.crt', 'ca.key', 'etcd-ca.crt', 'etcd-ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'sa.key', 'sa.pub']);
+      expect(open(certs.data['etcd-ca.key'] ?? '', key)).to.equal(cp.etcdCaKey);
+      expect(open(certs.data['sa.pub'] ?? '', key)).to.equal(cp.saPub);
+      expect(open(certs.data['ca.key'] ?? '', key)).to.equal(secrets.caKey);
+      if (round === 1) expect(() => open(certs.data['ca.key'] ?? '', keys[0] ?? '')).to.throw(); // the earlier key opens nothing now
+    }
+    const role = objects.get('roles/kubeadm:kubeadm-certs') as unknown as { rules: unknown[] };
+    expect(role.rules).to.deep.equal([{ verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['kubeadm-certs'] }]);
+    const binding = objects.get('rolebindings/kubeadm:kubeadm-certs') as unknown as { subjects: unknown[] };
+    expect(binding.subjects).to.deep.equal([{ kind: 'Group', name: 'system:bootstrappers:kubeadm:default-node-token' }]);
+    const anonymous = new HttpsKubeApi(base, { caCert: secrets.caCert, adminCert: '', adminKey: '' });
+    expect(await anonymous.uploadControlPlaneCerts(keys[0] ?? '', files, expires).then(() => 'uploaded', (e: Error) => e.message)).to.not.equal('uploaded');
+  });
+
   it('writes the admin kubeconfig 0600 under the state directory', async () => {
     const path = await writeKubeconfig(join(dir, 'state'), 'prod', 'apiVersion: v1\n');
     expect(path).to.equal(join(dir, 'state', 'kubernetes', 'prod', 'kubeconfig'));
@@ -138,7 +218,7 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
     await mkdir(former, { recursive: true });
     await writeFile(join(former, 'secrets.json'), JSON.stringify(secrets));
     const now = join(dir, 'state', 'kubernetes', 'old');
-    expect(await ensureClusterSecrets(now, undefined, former)).to.deep.equal(secrets);
+    expect(await ensureClusterSecrets(now, { formerDir: former })).to.deep.equal(secrets);
     expect(JSON.parse(await readFile(join(now, 'secrets.json'), 'utf8'))).to.deep.equal(secrets);
     expect((await stat(join(now, 'secrets.json'))).mode & 0o777).to.equal(0o600);
   });
@@ -159,7 +239,7 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
     await mkdir(torn, { recursive: true });
     await writeFile(join(torn, 'secrets.json'), secrets.caKey);
     const later = join(dir, 'state', 'kubernetes', 'torn');
-    const err2 = await ensureClusterSecrets(later, undefined, torn).then(() => undefined, (e: unknown) => e);
+    const err2 = await ensureClusterSecrets(later, { formerDir: torn }).then(() => undefined, (e: unknown) => e);
     expect((err2 as ValidationError).problems[0]?.message).to.equal('not JSON');
     expect((err2 as ValidationError).message).to.not.contain(secrets.caKey.split('\n')[1]);
     expect(await stat(join(later, 'secrets.json')).then(() => true, () => false)).to.equal(false);

@@ -10,18 +10,28 @@ import { loadBuildConf } from '../../../agent/config/build-conf.js';
 import { repoRoot } from '../../lib/paths.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHn7p6SH2Z9mR1oGqZpXkq3Jm0ZbWq1dYp6sQ3oG9xJ3 op@example';
+/** A Kubernetes plan needs the sysext's digest; this one stands in for an operator's. */
+const SYSEXT_SHA256 = 'a'.repeat(64);
+
+/** The fake rack's configuration with `bootstrap:` set to `yaml` (indented by two). */
+async function setBootstrap(rack: FakeRack, base: string, yaml: string): Promise<void> {
+  await writeFile(rack.configPath, `${base}\nbootstrap:\n${yaml}`);
+}
 
 describe('racker bootstrap (as a process)', function () {
   this.timeout(60_000);
   let dir: string | undefined;
   let rack: FakeRack;
+  let base = '';
   beforeEach(async () => {
     dir = await makeTempDir('racker-bootstrap-cli-');
     rack = await writeFakeRack(dir);
+    base = await readFile(rack.configPath, 'utf8');
   });
   afterEach(async () => { await removeTempDir(dir); });
 
   it('--dry-run --yes prints roles, names, addresses and what each node gets, and changes nothing', async () => {
+    await setBootstrap(rack, base, `  kubernetes:\n    sysextSha256: ${SYSEXT_SHA256}\n`);
     const before = await treeHash(rack.root);
     const r = await runRacker(['bootstrap', '--dry-run', '--yes', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY, '--exclude', '00:11:22:33:44:11', '--no-cni'], rack.env);
     expect(r.code, r.stderr).to.equal(0);
@@ -30,6 +40,7 @@ describe('racker bootstrap (as a process)', function () {
     expect(r.stdout).to.match(/node-03\.rack\.localdomain\s+controller \(init\)\s+purple\s+00:11:22:33:44:20\s+172\.24\.213\.3\s+172\.24\.213\.6\s+dhcp/);
     expect(r.stdout).to.match(/node-04\.rack\.localdomain\s+worker/);
     expect(r.stdout).to.contain('node-03: installer').and.contain('kubeadm init').and.contain('node-04: installer');
+    expect(r.stdout).to.match(new RegExp(`sysext +http://172\\.24\\.213\\.1:8080/assets/kubernetes/v1\\.33\\.2/kubernetes-v1\\.33\\.2-x86-64\\.raw \\(sha256 ${SYSEXT_SHA256}, bootstrap\\.kubernetes\\.sysextSha256\\), fetched once from https://extensions\\.flatcar\\.org/`));
     expect(await treeHash(rack.root)).to.equal(before);
   });
 
@@ -44,6 +55,7 @@ describe('racker bootstrap (as a process)', function () {
   it('with no bootstrap settings, plans the Flatcar and Kubernetes versions conf.yaml pins; the configuration overrides them', async () => {
     const { pins } = await loadBuildConf(join(repoRoot, 'conf.yaml'));
     const args = ['bootstrap', '--dry-run', '--yes', '--json', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY, '--no-cni'];
+    await setBootstrap(rack, base, `  kubernetes:\n    sysextSha256: ${SYSEXT_SHA256}\n`);
     let r = await runRacker(args, rack.env);
     expect(r.code, r.stderr).to.equal(0);
     let out = JSON.parse(r.stdout) as { flatcar: { channel: string; version: string }; kubernetesVersion: string };
@@ -51,7 +63,7 @@ describe('racker bootstrap (as a process)', function () {
     expect(out.kubernetesVersion).to.equal(pins.kubernetes.version);
     expect([pins.flatcar.version, pins.kubernetes.version]).to.deep.equal(['4593.2.5', 'v1.33.2']);
 
-    await writeFile(rack.configPath, `${await readFile(rack.configPath, 'utf8')}\nbootstrap:\n  flatcar:\n    channel: beta\n    version: 4628.1.0\n  kubernetes:\n    version: v1.34.1\n`);
+    await setBootstrap(rack, base, `  flatcar:\n    channel: beta\n    version: 4628.1.0\n  kubernetes:\n    version: v1.34.1\n    sysextSha256: ${SYSEXT_SHA256}\n`);
     r = await runRacker(args, rack.env);
     expect(r.code, r.stderr).to.equal(0);
     out = JSON.parse(r.stdout) as typeof out;
@@ -60,6 +72,7 @@ describe('racker bootstrap (as a process)', function () {
 
   it('refuses a Kubernetes plan without a CNI manifest unless --no-cni, naming the setting; a configured manifest passes', async () => {
     const args = ['bootstrap', '--dry-run', '--yes', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY];
+    await setBootstrap(rack, base, `  kubernetes:\n    sysextSha256: ${SYSEXT_SHA256}\n`);
     let r = await runRacker(args, rack.env);
     expect(r.code).to.equal(1);
     expect(r.stderr).to.contain(`${rack.configPath}: bootstrap.kubernetes.cniManifest: no CNI manifest is configured`).and.contain('--no-cni');
@@ -68,10 +81,39 @@ describe('racker bootstrap (as a process)', function () {
     expect(r.stderr).to.contain('warning: no CNI (--no-cni)');
     const cni = join(dir as string, 'cni.yaml');
     await writeFile(cni, 'kind: DaemonSet\n');
-    await writeFile(rack.configPath, `${await readFile(rack.configPath, 'utf8')}\nbootstrap:\n  kubernetes:\n    cniManifest: ${cni}\n`);
+    await setBootstrap(rack, base, `  kubernetes:\n    cniManifest: ${cni}\n    sysextSha256: ${SYSEXT_SHA256}\n`);
     r = await runRacker(args, rack.env);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stderr).to.not.contain('CNI');
+  });
+
+  it('refuses a Kubernetes plan whose system extension nothing pins by sha256, naming the setting; conf.yaml\'s pin holds for its version only', async () => {
+    const { pins } = await loadBuildConf(join(repoRoot, 'conf.yaml'));
+    const args = ['bootstrap', '--dry-run', '--yes', '--provision', 'kubernetes', '--controllers', '1', '--controller-type', 'purple', '--ssh-key', KEY, '--no-cni'];
+    const problem = `${rack.configPath}: bootstrap.kubernetes.sysextSha256: `;
+    // The pinned version with no digest set here: conf.yaml's digest decides (this checkout may not carry one yet).
+    let r = await runRacker(args, rack.env);
+    if (pins.kubernetes.sysextSha256 === undefined) {
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.contain(`${problem}this racker release pins no sha256 for the Kubernetes ${pins.kubernetes.version} system extension`)
+        .and.contain(`sha256sum kubernetes-${pins.kubernetes.version}-x86-64.raw`);
+    } else {
+      expect(r.code, r.stderr).to.equal(0);
+    }
+    // Another version: conf.yaml's digest says nothing about it, even with a local copy (air-gapped).
+    await setBootstrap(rack, base, `  kubernetes:\n    version: v1.34.1\n    sysextLocalDir: ${dir as string}\n`);
+    r = await runRacker(args, rack.env);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain(`${problem}the Kubernetes version v1.34.1 is not the pinned ${pins.kubernetes.version}, so racker's pin does not apply`)
+      .and.contain(`(${join(dir as string, 'kubernetes-v1.34.1-x86-64.raw')})`);
+    await setBootstrap(rack, base, `  kubernetes:\n    version: v1.34.1\n    sysextLocalDir: ${dir as string}\n    sysextSha256: ${SYSEXT_SHA256}\n`);
+    r = await runRacker(args, rack.env);
+    expect(r.code, r.stderr).to.equal(0);
+    // A digest that is not one is refused with file and field like any bad setting.
+    await setBootstrap(rack, base, `  kubernetes:\n    sysextSha256: ABC\n`);
+    r = await runRacker(args, rack.env);
+    expect(r.code).to.not.equal(0);
+    expect(r.stderr).to.contain('bootstrap.kubernetes.sysextSha256').and.contain('must be 64 lower-case hex digits');
   });
 
   it('without a terminal and without --yes, names the missing flags and exits 2', async () => {

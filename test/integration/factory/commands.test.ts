@@ -112,7 +112,7 @@ describe('racker factory reset', function () {
     expect(r.stdout).to.include(`empty ${join(rack.oemDir, 'nodes.csv')}`);
     expect(r.stdout).to.include(`remove ${join(rack.stateDir, 'address-plan.json')}`);
     expect(r.stdout).to.include(`remove ${join(rack.stateDir, 'dhcp')}`);
-    expect(r.stdout).to.match(/and keep:\n[\s\S]*matchbox\/assets: downloaded Flatcar images\n.*racker-version: the racker version marker/);
+    expect(r.stdout).to.match(/and keep:\n[\s\S]*matchbox\/assets: downloaded Flatcar images and Kubernetes system extensions\n.*racker-version: the racker version marker/);
     expect(r.stderr).to.match(/stdin is not a terminal.*\n.*pass --yes/);
     expect(await readFile(join(rack.oemDir, 'nodes.csv'), 'utf8')).to.equal(before);
     expect(await exists(join(rack.stateDir, 'address-plan.json'))).to.equal(true);

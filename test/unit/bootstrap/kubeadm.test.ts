@@ -54,7 +54,8 @@ const plan = fakePlan(['cp', 'cp', 'cp', 'w'], { provision: 'kubernetes', contro
 const x: KubernetesInputs = {
   plan,
   secrets: { token: 'abcdef.0123456789abcdef', certificateKey: 'f'.repeat(64), caCert: 'CA-CERT', caKey: 'CA-KEY', caCertHash: 'sha256:1234' },
-  settings: { version: 'v1.30.4', sysextUrl: 'http://172.24.213.1:8080/assets/sysext/kubernetes-{version}-x86-64.raw', podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12' },
+  settings: { version: 'v1.30.4', podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12' },
+  sysext: { url: 'http://172.24.213.1:8080/assets/kubernetes/v1.30.4/kubernetes-v1.30.4-x86-64.raw', sha256: '5'.repeat(64) },
   cniManifest: 'kind: DaemonSet\n', manifests: [{ name: 'app.yaml', content: 'kind: Namespace\n' }],
 };
 const [init, joinCp, , worker] = plan.nodes;
@@ -101,15 +102,28 @@ describe('kubeadm on Flatcar', () => {
     expect(s).to.contain('-ge 4 ]').and.contain('kubectl apply -f /etc/racker/manifests/');
   });
 
-  it('puts the CA key and manifests only on the first controller, the sysext on every node', () => {
+  it('puts the CA key and manifests only on the first controller, the sysext from the agent with its digest on every node', () => {
     const paths = (n: typeof init) => (kubernetesPart(n!, x).storage?.files ?? []).map((f) => f.path);
     expect(paths(init)).to.include.members(['/etc/kubernetes/pki/ca.key', '/etc/racker/cni.yaml', '/etc/racker/manifests/app.yaml']);
     expect(paths(joinCp)).to.not.include('/etc/kubernetes/pki/ca.key');
     const part = kubernetesPart(worker!, x);
-    expect(part.storage?.files?.find((f) => f.path === sysextPath('v1.30.4'))?.contents?.source).to.equal('http://172.24.213.1:8080/assets/sysext/kubernetes-v1.30.4-x86-64.raw');
+    expect(part.storage?.files?.find((f) => f.path === sysextPath('v1.30.4'))?.contents).to.deep.equal({
+      source: 'http://172.24.213.1:8080/assets/kubernetes/v1.30.4/kubernetes-v1.30.4-x86-64.raw', verification: { hash: `sha256-${'5'.repeat(64)}` } });
     expect(part.storage?.links).to.deep.equal([{ path: '/etc/extensions/kubernetes.raw', target: sysextPath('v1.30.4'), hard: false, overwrite: true }]);
     expect(part.storage?.files?.find((f) => f.path === '/etc/racker/kubeadm.yaml')?.mode).to.equal(0o600);
     expect(decodeDataSource(kubernetesPart(init!, x).storage?.files?.find((f) => f.path === '/etc/kubernetes/pki/ca.key')?.contents)).to.equal('CA-KEY');
+  });
+
+  it('hands the first controller every shared control-plane key the agent holds (kubeadm init keeps them), joining nodes none', () => {
+    const controlPlane = { saKey: 'SA-KEY', saPub: 'SA-PUB', frontProxyCaCert: 'FP-CRT', frontProxyCaKey: 'FP-KEY', etcdCaCert: 'ETCD-CRT', etcdCaKey: 'ETCD-KEY' };
+    const y = { ...x, secrets: { ...x.secrets, controlPlane } };
+    const files = kubernetesPart(init!, y).storage?.files ?? [];
+    const pki = Object.fromEntries(files.filter((f) => f.path.startsWith('/etc/kubernetes/pki/')).map((f) => [f.path.slice('/etc/kubernetes/pki/'.length), [decodeDataSource(f.contents), f.mode]]));
+    expect(pki).to.deep.equal({
+      'ca.crt': ['CA-CERT', 0o644], 'ca.key': ['CA-KEY', 0o600], 'sa.key': ['SA-KEY', 0o600], 'sa.pub': ['SA-PUB', 0o644],
+      'front-proxy-ca.crt': ['FP-CRT', 0o644], 'front-proxy-ca.key': ['FP-KEY', 0o600], 'etcd/ca.crt': ['ETCD-CRT', 0o644], 'etcd/ca.key': ['ETCD-KEY', 0o600],
+    });
+    for (const n of [joinCp, worker]) expect((kubernetesPart(n!, y).storage?.files ?? []).filter((f) => f.path.startsWith('/etc/kubernetes/pki/'))).to.deep.equal([]);
   });
 
   it('makes bootstrap tokens in kubeadm\'s format and a kubeconfig with embedded credentials', () => {

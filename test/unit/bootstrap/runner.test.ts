@@ -16,15 +16,24 @@ import { MemoryBootStore, CountingTokens } from '../../lib/memory-boot-store.js'
 
 const config = parseConfig('', undefined, {});
 const SECRETS: ClusterSecrets = { token: 'abcdef.0123456789abcdef', certificateKey: 'ab'.repeat(32), caCert: 'CA', caKey: 'CAKEY', caCertHash: 'sha256:00', adminCert: 'ADM', adminKey: 'ADMKEY' };
+const CONTROL_PLANE = { saKey: 'SA-KEY', saPub: 'SA-PUB', frontProxyCaCert: 'FP-CRT', frontProxyCaKey: 'FP-KEY', etcdCaCert: 'ETCD-CRT', etcdCaKey: 'ETCD-KEY' };
 
-function ports(clock: FakeClock, kube?: { api: KubeApi; saved: string[] }): RunnerPorts & { store: MemoryBootStore; bmc: FakeBmc; scripted: ScriptedNodes } {
+/** A file of a node's served Ignition, decoded. */
+function ignitionFile(ign: string | undefined, path: string): string | undefined {
+  const files = (JSON.parse(ign ?? '{}') as IgnitionConfig).storage?.files ?? [];
+  return decodeDataSource(files.find((f) => f.path === path)?.contents);
+}
+
+function ports(clock: FakeClock, kube?: { api: KubeApi; saved: string[] }, stored: Omit<ClusterSecrets, 'token' | 'certificateKey'> = SECRETS): RunnerPorts & { store: MemoryBootStore; bmc: FakeBmc; scripted: ScriptedNodes; forming: boolean[] } {
+  const forming: boolean[] = [];
   const bmc = new FakeBmc(() => clock.now());
   const observations = new FakeObservations();
   const scripted = new ScriptedNodes(clock, bmc, observations);
   return {
-    control: bmc, bmc, scripted, observations, store: new MemoryBootStore(), tokens: new CountingTokens(), sink: new MemorySink(), clock, asker: undefined,
+    control: bmc, bmc, scripted, observations, store: new MemoryBootStore(), tokens: new CountingTokens(), sink: new MemorySink(), clock, asker: undefined, forming,
     ensureAssets: async () => ({ version: '4081.2.0' }),
-    clusterSecrets: async () => SECRETS,
+    clusterSecrets: async (o) => { forming.push(o.forming); return stored; },
+    ensureSysext: async () => ({ assetPath: 'kubernetes/v1.33.2/kubernetes-v1.33.2-x86-64.raw', sha256: 'c'.repeat(64) }),
     kubernetesManifests: async () => ({ cni: 'kind: DaemonSet\n', manifests: [] }),
     kubeApi: () => kube?.api as KubeApi,
     saveKubeconfig: async (text) => { kube?.saved.push(text); return '/etc/racker/kubeconfig-racker'; },
@@ -103,7 +112,8 @@ describe('bootstrap runner', () => {
   it('forms a Kubernetes cluster: waits for every node Ready through the API, then saves the admin kubeconfig', async () => {
     const clock = new FakeClock();
     let apiUp = false;
-    const api: KubeApi = { ready: async () => apiUp, nodes: async () => ['node-01', 'node-02', 'node-03'].map((name) => ({ name, ready: true })), createBootstrapToken: async () => { throw new Error('kubeadm init makes the token'); } };
+    const api: KubeApi = { ready: async () => apiUp, nodes: async () => ['node-01', 'node-02', 'node-03'].map((name) => ({ name, ready: true })), createBootstrapToken: async () => { throw new Error('kubeadm init makes the token'); },
+      uploadControlPlaneCerts: async () => { throw new Error('kubeadm init uploads the certificates'); } };
     const saved: string[] = [];
     const p = ports(clock, { api, saved });
     for (const i of [1, 2, 3]) p.scripted.behaviour.set(nodeMac(i), { joins: true });
@@ -117,6 +127,10 @@ describe('bootstrap runner', () => {
     // The first controller's installed Ignition carried the CA key until the node was ready; it is gone now.
     expect(p.store.written.get('racker-installed-020000000100.ign')).to.contain('kubeadm').and.contain('/etc/kubernetes/pki/ca.key');
     expect([...p.store.ignition.keys()]).to.deep.equal([]);
+    expect(p.forming).to.deep.equal([true]); // the first controller is provisioned: the secrets get their control-plane keys
+    // Every node gets the sysext from the agent, with the digest the agent checked.
+    const sysext = ((JSON.parse(p.store.written.get('racker-installed-020000000300.ign') ?? '{}') as IgnitionConfig).storage?.files ?? []).find((f) => f.path.endsWith('.raw'));
+    expect(sysext?.contents).to.deep.equal({ source: 'http://172.24.213.1:8080/assets/kubernetes/v1.33.2/kubernetes-v1.33.2-x86-64.raw', verification: { hash: `sha256-${'c'.repeat(64)}` } });
   });
 
   it('joins with a token and certificate key made fresh for every run, registered through the API when the cluster exists', async () => {
@@ -131,7 +145,8 @@ describe('bootstrap runner', () => {
     for (const only of [[], [nodeMac(3)]]) {
       const clock = new FakeClock();
       const api: KubeApi = { ready: async () => true, nodes: async () => ['node-01', 'node-02', 'node-03'].map((name) => ({ name, ready: true })),
-        createBootstrapToken: async (token, expires) => { created.push({ token, expires: expires.getTime() - clock.now() }); } };
+        createBootstrapToken: async (token, expires) => { created.push({ token, expires: expires.getTime() - clock.now() }); },
+        uploadControlPlaneCerts: async () => { throw new Error('no controller joins'); } };
       const p = ports(clock, { api, saved: [] });
       for (const i of [1, 2, 3]) p.scripted.behaviour.set(nodeMac(i), { joins: true });
       const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers({ provision: 'kubernetes', controllers: 1, controllerType: 'a' }), onFailure: 'cancel', nodes: only, reprovision: only.length > 0 });
@@ -147,14 +162,57 @@ describe('bootstrap runner', () => {
     expect(created[0]?.expires).to.equal((config.bootstrap.deadlines.joined + 86_400) * 1000);
   });
 
-  it('refuses a controller joining an existing cluster before touching anything', async () => {
+  it('reprovisions a controller into the running cluster: a fresh token and the control-plane keys uploaded under a fresh certificate key, then kubeadm join --control-plane', async () => {
     const clock = new FakeClock();
-    const p = ports(clock, { api: { ready: async () => true, nodes: async () => [], createBootstrapToken: async () => undefined }, saved: [] });
+    const calls: string[] = [];
+    const uploads: { key: string; files: { name: string; content: string }[]; ttl: number }[] = [];
+    const tokens: string[] = [];
+    const api: KubeApi = {
+      ready: async () => true, nodes: async () => ['node-01', 'node-02', 'node-03', 'node-04'].map((name) => ({ name, ready: true })),
+      createBootstrapToken: async (token) => { calls.push('token'); tokens.push(token); },
+      uploadControlPlaneCerts: async (key, files, expires) => { calls.push('certs'); uploads.push({ key, files: [...files], ttl: expires.getTime() - clock.now() }); },
+    };
+    const plan = fakePlan(['a', 'a', 'a', 'a'], { provision: 'kubernetes', controllers: 3, controllerType: 'a' });
+    const keys: string[] = [];
+    for (let run = 0; run < 2; run++) {
+      const p = ports(clock, { api, saved: [] }, { ...SECRETS, controlPlane: CONTROL_PLANE });
+      for (const i of [1, 2, 3, 4]) p.scripted.behaviour.set(nodeMac(i), { joins: true });
+      const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers({ provision: 'kubernetes', controllers: 3, controllerType: 'a' }), onFailure: 'cancel', nodes: ['node-02'], reprovision: true });
+      const provisioned = provisionedNodes(plan.nodes.map((n) => ({ mac: n.mac, phase: { name: 'provisioned' as const, since: '2026-01-01T00:00:00Z', job: 'j1', history: [] } })));
+      const r = await drive(clock, runBootstrap({ id: `r${run}`, config, plan, snippets: { snippets: [], problems: [] }, request, provisioned }, p));
+      // Only node-02 went through the phases, up to joined; the others were not touched.
+      expect(r.state.status).to.equal('succeeded');
+      expect(Object.values(r.state.nodes).map((n) => `${n.hostname}:${n.status}:${n.phase}`)).to.deep.equal(['node-02:done:joined']);
+      expect([...new Set(p.bmc.calls.map((c) => c.mac))]).to.deep.equal([nodeMac(2)]);
+      expect(p.forming).to.deep.equal([false]);
+      const ign = p.store.written.get('racker-installed-020000000200.ign');
+      const kubeadm = ignitionFile(ign, '/etc/racker/kubeadm.yaml') ?? '';
+      const key = /controlPlane:\n {2}certificateKey: ([0-9a-f]{64})\n/.exec(kubeadm)?.[1] ?? '';
+      expect(kubeadm).to.contain('kind: JoinConfiguration').and.contain(`token: ${tokens[run] ?? '?'}`);
+      expect(ignitionFile(ign, '/opt/racker/bin/racker-kubeadm')).to.contain('kubeadm join --config /etc/racker/kubeadm.yaml');
+      // No key travels in the joining controller's Ignition: kubeadm fetches them with the certificate key.
+      expect(ign).to.not.contain('/etc/kubernetes/pki/');
+      expect(uploads[run]?.key).to.equal(key);
+      keys.push(key);
+    }
+    expect(calls).to.deep.equal(['token', 'certs', 'token', 'certs']);
+    expect(keys[0]).to.match(/^[0-9a-f]{64}$/).and.not.equal(keys[1]);
+    expect(keys).to.not.include(SECRETS.certificateKey);
+    expect(tokens[0]).to.not.equal(tokens[1]);
+    expect(uploads[0]?.files.map((f) => f.name)).to.deep.equal(['ca.crt', 'ca.key', 'sa.key', 'sa.pub', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'etcd/ca.crt', 'etcd/ca.key']);
+    expect(uploads[0]?.files.find((f) => f.name === 'etcd/ca.key')?.content).to.equal('ETCD-KEY');
+    // As long as provisioning may take (every phase's deadline), at least kubeadm's 2 hours.
+    expect(uploads[0]?.ttl).to.equal(Math.max(2 * 3600_000, Object.values(config.bootstrap.deadlines).reduce((a, d) => a + d, 0) * 1000));
+  });
+
+  it('refuses a controller joining a cluster an earlier racker formed (no control-plane keys held) before touching anything', async () => {
+    const clock = new FakeClock();
+    const p = ports(clock, { api: { ready: async () => true, nodes: async () => [], createBootstrapToken: async () => undefined, uploadControlPlaneCerts: async () => undefined }, saved: [] });
     const plan = fakePlan(['a', 'a', 'a', 'a'], { provision: 'kubernetes', controllers: 3, controllerType: 'a' });
     const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers({ provision: 'kubernetes', controllers: 3, controllerType: 'a' }), onFailure: 'cancel', nodes: [nodeMac(2)], reprovision: true });
     const e = await runBootstrap({ id: 'k', config, plan, snippets: { snippets: [], problems: [] }, request }, p).then(() => undefined, (err: Error & { code?: string }) => err);
     expect(e?.code).to.equal('RACKER_E_CLUSTER');
-    expect(e?.message).to.contain('node-02 would join the existing cluster');
+    expect(e?.message).to.contain('node-02 would join the existing cluster').and.contain('formed by an earlier racker');
     expect(p.store.groups.size).to.equal(0);
     expect(p.bmc.calls).to.deep.equal([]);
   });
