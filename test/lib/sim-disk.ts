@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
+import { pathExists } from '../../agent/lib/path-exists.js';
 
 /** Every file Ignition wrote under DIR (e.g. home/core/.ssh) on the installed system: path relative to the root → content. */
 export async function installedFiles(diskPath: string, dir: string): Promise<Record<string, string>> {
@@ -22,7 +23,8 @@ export async function installedFiles(diskPath: string, dir: string): Promise<Rec
     const fsck = await execa('e2fsck', ['-fy', raw], { reject: false });
     if ((fsck.exitCode ?? 8) > 1) throw new Error(`e2fsck of a copy of ${diskPath}: exit ${fsck.exitCode ?? '?'}\n${fsck.stdout}${fsck.stderr}`);
     const tar = join(tmp, 'root.tar');
-    await execa('debugfs', ['-R', `dump /racker-standin/root.tar ${tar}`, raw]);
+    const dump = await execa('debugfs', ['-R', `dump /racker-standin/root.tar ${tar}`, raw]);
+    if (!(await pathExists(tar))) throw new Error(`${diskPath} holds no racker-standin/root.tar (the installed system kept nothing Ignition wrote): ${dump.stderr}`);
     const root = join(tmp, 'root');
     await mkdir(root);
     await execa('tar', ['-xf', tar, '-C', root]);
