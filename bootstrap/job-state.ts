@@ -24,6 +24,11 @@ export interface NodeState {
   /** Boot mode requested from the BMC (an escalation may toggle it). */
   efi: boolean;
   lastObserved?: { kind: ObservationKind; at: number; detail?: string };
+  /**
+   * When the node was last powered on or cycled: what it reported before belongs to an earlier
+   * boot (a kept report replayed after an agent restart is ignored when older).
+   */
+  poweredAt?: number;
   failure?: NodeFailure;
   /** Why this run leaves the node alone (status `skipped`), e.g. an earlier job provisioned it. */
   skipped?: string;

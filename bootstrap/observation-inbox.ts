@@ -32,6 +32,11 @@ export class ObservationInbox {
     this.seen = [];
   }
 
+  /** Forget what was seen before `at` (a resumed node: what came before its last power action is stale). */
+  forgetBefore(at: number): void {
+    this.seen = this.seen.filter((o) => o.at >= at);
+  }
+
   last(): Observation | undefined {
     return this.seen[this.seen.length - 1];
   }

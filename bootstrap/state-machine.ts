@@ -67,6 +67,9 @@ export class NodeMachine {
     private readonly deps: MachineDeps,
   ) {
     this.resuming = spec.resumed === true;
+    // Kept reports are replayed to a resumed job: those of an earlier boot (before an escalation's
+    // or a retry's power action in this job) must not count for this one.
+    if (state.poweredAt !== undefined) inbox.forgetBefore(state.poweredAt);
   }
 
   /** Run from state.phase to the final phase. Aborting the signal stops between steps (the result is then a failure). */
@@ -222,6 +225,7 @@ export class NodeMachine {
       }
     }
     this.inbox.clear(); // anything seen before this power action is stale
+    this.state.poweredAt = this.deps.clock.now();
     await this.deps.gate.turn(signal);
     const on = how === 'cycle' && (await this.bmc(phase, 'reading the power state', () => c.powerStatus(node))) === 'on';
     if (on) await this.bmc(phase, 'power cycling', () => c.powerCycle(node));

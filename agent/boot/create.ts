@@ -6,7 +6,7 @@ import { bootDataDirs, type BootDataDirs } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import type { Emitter } from '../lib/emitter.js';
 import type { Logger } from '../lib/log.js';
-import type { BootEvent } from './events.js';
+import type { BootEvent, PhoneHomeEvent } from './events.js';
 import { BootService, type BootLimits } from './server.js';
 import type { NodeTokens } from './phone-home.js';
 
@@ -33,6 +33,8 @@ export interface BootDeps {
   defaultHost: string;
   /** Phone-home tokens shared with whoever issues them (they outlive a restart of the service). */
   tokens?: NodeTokens;
+  /** Keeps an accepted phone-home report before the node is answered (BootServiceOptions.keepReport). */
+  keepReport?: (e: PhoneHomeEvent) => Promise<void>;
 }
 
 export function createBootService(config: Config, deps: BootDeps): BootService {
@@ -48,6 +50,7 @@ export function createBootService(config: Config, deps: BootDeps): BootService {
     accessLog: b.accessLog,
     reloadDebounceMs: b.reloadDebounceMs,
     tokens: deps.tokens,
+    ...(deps.keepReport === undefined ? {} : { keepReport: deps.keepReport }),
     workers: b.workers,
     limits: bootLimits(b),
   });

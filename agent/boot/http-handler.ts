@@ -19,7 +19,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import type { Logger } from '../lib/log.js';
 import type { BootData } from './boot-data.js';
-import type { BootEvent, Endpoint } from './events.js';
+import type { BootEvent, Endpoint, PhoneHomeEvent } from './events.js';
 import { serveAsset } from './handlers/assets.js';
 import { reply, type SmallResponse } from './handlers/reply.js';
 import { serveSelection } from './handlers/selection.js';
@@ -35,8 +35,14 @@ export interface BootHttpOptions {
   assetsDir: string | undefined;
   access: NodeAccessPolicy;
   tokens: NodeTokens;
-  /** Where request and phone-home events go. */
+  /** Where request events go. */
   emit: (e: BootEvent) => void;
+  /**
+   * A checked phone-home report, answered only once this settles: true when the agent kept it
+   * (durably: a node told 204 never sends it again), false for a report made already (409); a
+   * rejection answers 503 and the node sends it again.
+   */
+  accept: (e: PhoneHomeEvent) => Promise<boolean>;
   log: Logger;
   accessLog: boolean;
   maxHeaderSize: number;
@@ -286,15 +292,23 @@ class BootHttpHandler {
     const clientIp = line.clientIp;
     try {
       const p = await readPhoneHome(req, this.o.tokens, clientIp);
+      const event: PhoneHomeEvent = { type: 'phone-home', at: new Date(), mac: p.mac, clientIp, status: p.status, reason: p.reason, ...(p.output === undefined ? {} : { output: p.output }) };
+      let kept: boolean;
+      try {
+        kept = await this.o.accept(event);
+      } catch (err) {
+        this.o.log.error({ err, mac: p.mac, status: p.status }, 'phone-home not kept; the node is told to send it again');
+        throw new PhoneHomeError(503, 'the report could not be kept; send it again');
+      }
+      if (!kept) throw new PhoneHomeError(409, `${p.status} was already reported with this token`);
       this.o.log.info({ mac: p.mac, client: clientIp, status: p.status, reason: p.reason }, 'node phoned home');
-      this.o.emit({ type: 'phone-home', at: new Date(), mac: p.mac, clientIp, status: p.status, reason: p.reason, ...(p.output === undefined ? {} : { output: p.output }) });
       res.writeHead(204);
       res.end();
       return { endpoint: 'events', labels: { mac: p.mac }, bytes: 0 };
     } catch (e) {
       if (!(e instanceof PhoneHomeError)) throw e;
       this.o.log.warn({ client: clientIp, status: e.status, reason: e.message }, 'phone-home refused');
-      const extra = e.status === 401 ? ['WWW-Authenticate', 'Bearer realm="racker"'] : [];
+      const extra = e.status === 401 ? ['WWW-Authenticate', 'Bearer realm="racker"'] : e.status === 503 ? ['Retry-After', '5'] : [];
       // The rest of an oversized body is never read, so the connection cannot be reused.
       if (e.status === 413) extra.push('Connection', 'close');
       return { endpoint: 'events', bytes: reply.text(res, e.status, `${e.status} ${e.message}\n`, extra) };
@@ -310,7 +324,7 @@ class BootHttpHandler {
       this.accessLog.info({ method: line.method, url: line.url.slice(0, 512), status: res.statusCode, client: line.clientIp, ms: Date.now() - started,
         bytes: o.bytes, group: o.group, profile: o.profile, aborted: aborted || undefined }, 'http');
     }
-    if (o.endpoint === 'events') return; // the phone-home event itself was emitted already
+    if (o.endpoint === 'events') return; // an accepted report is the agent's own event
     this.o.emit({
       type: 'request', at: new Date(started), endpoint: o.endpoint, method: line.method, mac, os: o.labels?.os, clientIp: line.clientIp, status: res.statusCode,
       group: o.group, profile: o.profile, ...(o.path === undefined ? {} : { path: o.path }), bytes: o.bytes, aborted,

@@ -77,6 +77,11 @@ export class NodeTokens {
     if (e.used.includes(status)) throw new PhoneHomeError(409, `${status} was already reported with this token`);
   }
 
+  /** Whether a one-time report was made with the node's current token. */
+  made(mac: string, status: PhoneHomeStatus): boolean {
+    return this.entries.get(mac)?.used.includes(status) === true;
+  }
+
   /** Record a report made; false when it was made already (a replay: ignore it). */
   consume(mac: string, status: PhoneHomeStatus): boolean {
     const e = this.entries.get(mac);
@@ -127,7 +132,10 @@ export class PhoneHomeError extends Error {
   }
 }
 
-/** Read, authenticate and parse a phone-home request. Throws PhoneHomeError. */
+/**
+ * Read, authenticate and parse a phone-home request. Throws PhoneHomeError. It is not counted as
+ * made here: the agent does that once the report is kept (BootService.accept).
+ */
 export async function readPhoneHome(req: IncomingMessage, tokens: NodeTokens, clientIp: string): Promise<PhoneHome> {
   const auth = req.headers.authorization ?? '';
   const m = /^Bearer ([\x21-\x7e]+)$/.exec(auth);
@@ -151,7 +159,6 @@ export async function readPhoneHome(req: IncomingMessage, tokens: NodeTokens, cl
   if (o.reason !== undefined && typeof o.reason !== 'string') throw new PhoneHomeError(400, 'reason must be a string');
   const status = o.status as PhoneHomeStatus;
   tokens.check(mac, m[1], clientIp, status);
-  tokens.consume(mac, status);
   const reason = typeof o.reason === 'string' ? o.reason.slice(0, MAX_REASON) : undefined;
   if (o.output !== undefined && typeof o.output !== 'string') throw new PhoneHomeError(400, 'output must be a string');
   // Kept to printable text and newlines: it is shown on the operator's terminal.

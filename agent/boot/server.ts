@@ -7,6 +7,10 @@
  * re-emits their events, so for the rest of the agent there is one boot service whichever
  * process answered. The listener admits each connection first (connection-limits.ts: a cap and a
  * fair share per client address), wherever it is then served.
+ *
+ * A phone-home report, whichever process checked it, is accepted here: kept first (`keepReport`:
+ * the agent writes it to disk), then counted as made and emitted, and only then is the node told
+ * 204. A report the node was told arrived therefore survives a SIGKILL of the agent right after.
  */
 import { createServer as createListener, type Server as Listener } from 'node:net';
 import type { LevelWithSilent } from 'pino';
@@ -14,7 +18,7 @@ import { ErrorCodes, RackerError } from '../lib/errors.js';
 import type { Emitter } from '../lib/emitter.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
-import type { BootEvent } from './events.js';
+import type { BootEvent, PhoneHomeEvent } from './events.js';
 import { ConnectionLimits, type ConnectionCounts, type Lease } from './connection-limits.js';
 import { createBootHttpServer, type BootHttp, type ConnectionBounds, type CutReason, type HttpTimeouts } from './http-handler.js';
 import { accessPolicy, plainClientIp, type AccessRule } from './node-access.js';
@@ -35,6 +39,8 @@ export interface BootServiceOptions {
   access: AccessRule;
   /** Phone-home tokens; the agent registers one per node. */
   tokens?: NodeTokens;
+  /** Keeps an accepted report before the node is answered (the agent's token store writes it to disk); none: kept in memory only. */
+  keepReport?: (e: PhoneHomeEvent) => Promise<void>;
   maxHeaderSize?: number;
   accessLog?: boolean;
   reloadDebounceMs?: number;
@@ -77,6 +83,19 @@ export class BootService implements Service {
     this.limits = new ConnectionLimits({ maxConnections: o.limits.maxConnections, maxPerClient: o.limits.maxConnectionsPerClient });
   }
 
+  /**
+   * A checked phone-home report: false when it was made already; else kept, counted as made and
+   * emitted, then true. Keeping it again is harmless (the store holds one per status), so a
+   * replay racing it through another process is kept twice but emitted once.
+   */
+  async accept(e: PhoneHomeEvent): Promise<boolean> {
+    if (this.tokens.made(e.mac, e.status)) return false;
+    await this.o.keepReport?.(e);
+    if (!this.tokens.consume(e.mac, e.status)) return false;
+    this.o.events.emit(e);
+    return true;
+  }
+
   connections(): ConnectionReport {
     return { ...this.limits.counts(), cut: { ...this.cut } };
   }
@@ -93,13 +112,13 @@ export class BootService implements Service {
     const accessLog = this.o.accessLog !== false;
     const http = createBootHttpServer({
       data: () => this.store.current, assetsDir: this.o.assetsDir, access: accessPolicy(this.o.access), tokens: this.tokens,
-      emit: (e) => this.o.events.emit(e), log: this.log, accessLog, maxHeaderSize, timeouts: this.o.httpTimeouts, limits: this.o.limits,
+      emit: (e) => this.o.events.emit(e), accept: (e) => this.accept(e), log: this.log, accessLog, maxHeaderSize, timeouts: this.o.httpTimeouts, limits: this.o.limits,
     });
     this.http = http;
     const count = this.o.workers ?? 0;
     if (count > 0) {
       const workers = new BootWorkers({
-        count, tokens: this.tokens, emit: (e) => this.o.events.emit(e), log: this.log, stdio: this.o.workerStdio,
+        count, tokens: this.tokens, emit: (e) => this.o.events.emit(e), accept: (e) => this.accept(e), log: this.log, stdio: this.o.workerStdio,
         closed: (lease, cut) => this.closed(lease, cut),
         init: {
           dataDir: this.o.dataDir, assetsDir: this.o.assetsDir, access: this.o.access,

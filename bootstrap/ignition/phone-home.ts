@@ -3,6 +3,9 @@
  * node's token. The token sits in a root-only header file and reaches curl through `-H @file`, never
  * argv (the node's process list is as readable as ours). The reason text is reduced to a safe
  * character set so it can be embedded in JSON without a JSON tool on the node.
+ *
+ * It tries for about five minutes (the agent may be restarting). A 409 ends it as done: the report
+ * was made already, the agent kept it (docs/boot-service.md), and only its answer was lost.
  */
 import { file } from './builders.js';
 import { shQuote } from './shell.js';
@@ -27,9 +30,19 @@ output=""
 if [ -n "\${4:-}" ] && [ -s "$4" ]; then
   output="$(tail -n ${OUTPUT_LINES} "$4" | tail -c ${OUTPUT_BYTES} | tr -cd '[:print:]\\n' | tr -d '"\\\\' | awk '{ printf "%s\\\\n", $0 }')"
 fi
-printf '{"mac":"%s","status":"%s","reason":"%s","payload":"%s","output":"%s"}' ${shQuote(mac)} "$status" "$reason" "$payload" "$output" |
-  curl --fail --silent --show-error --retry 60 --retry-delay 5 --retry-all-errors --max-time 30 \\
-    -H @${headersFile} -H 'Content-Type: application/json' --data-binary @- ${shQuote(url)}
+body="$(printf '{"mac":"%s","status":"%s","reason":"%s","payload":"%s","output":"%s"}' ${shQuote(mac)} "$status" "$reason" "$payload" "$output")"
+code=000
+for try in $(seq 0 60); do
+  [ "$try" -eq 0 ] || sleep 5
+  code="$(printf '%s' "$body" | curl --silent --show-error --max-time 30 -o /dev/null -w '%{http_code}' \\
+    -H @${headersFile} -H 'Content-Type: application/json' --data-binary @- ${shQuote(url)})" || code=000
+  case "$code" in
+    2??) exit 0 ;;
+    409) echo "racker-report: $status was reported already (the agent kept it)" >&2; exit 0 ;;
+  esac
+done
+echo "racker-report: $status not taken after 61 tries (last answer: HTTP $code)" >&2
+exit 1
 `;
 }
 

@@ -84,7 +84,9 @@ if karg racker.standin >/dev/null && [ "$(karg racker.standin)" = disk ]; then
     elif [ -f $oem/config.ign ]; then IGNITION_CONFIG_FILE=$oem/config.ign run_ignition file
     fi
     (cd / && find . -xdev -newer /run/ignition-stamp ! -type d | grep -v -e '^./mnt/' -e '^./sysroot/' >/run/ignition-files)
-    (cd / && tar -cf $oem/racker-standin/root.tar -T /run/ignition-files 2>/dev/null)
+    # BusyBox tar has no -T: the names go as arguments (Ignition writes no names with blanks; set -f
+    # keeps them from being globbed). A failure is said on the console, not hidden.
+    (cd / && set -f && tar -cf $oem/racker-standin/root.tar $(cat /run/ignition-files)) || log "could not keep what Ignition wrote (later boots will lack it)"
     rm -f $oem/racker-standin/first_boot
     sync
   elif [ -f $oem/racker-standin/root.tar ]; then

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { BootService, type BootLimits } from '../../agent/boot/server.js';
 import { bootLimits } from '../../agent/boot/create.js';
 import { bootSection } from '../../agent/config/sections/boot.js';
-import type { BootEvent } from '../../agent/boot/events.js';
+import type { BootEvent, PhoneHomeEvent } from '../../agent/boot/events.js';
 import type { AccessRule } from '../../agent/boot/node-access.js';
 import type { HttpTimeouts } from '../../agent/boot/http-handler.js';
 import type { BootData } from '../../agent/boot/boot-data.js';
@@ -40,6 +40,8 @@ export interface HarnessOptions {
   maxHeaderSize?: number;
   /** The configuration's defaults where not given. */
   limits?: Partial<BootLimits>;
+  /** BootServiceOptions.keepReport (the agent wires its token store's). */
+  keepReport?: (e: PhoneHomeEvent) => Promise<void>;
 }
 
 /** The boot service's limits as the default configuration has them. */
@@ -64,6 +66,7 @@ export async function startBoot(o: HarnessOptions = {}): Promise<BootHarness> {
     dataDir, assetsDir: join(dataDir, 'assets'), host: '127.0.0.1', port: 0, log: createLogger({ mode: 'daemon', level: 'debug', stream }),
     events: emitter, access: o.access ?? { reserved: undefined }, maxHeaderSize: o.maxHeaderSize, reloadDebounceMs: 50,
     workers: o.workers, workerStdio: 'ignore', httpTimeouts: o.httpTimeouts, limits: { ...defaultBootLimits(), ...o.limits },
+    ...(o.keepReport === undefined ? {} : { keepReport: o.keepReport }),
   });
   try {
     await service.start(new AbortController().signal);

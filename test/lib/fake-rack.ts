@@ -23,7 +23,15 @@ export interface FakeRackOptions {
    * dnsmasq, the boot service on 127.0.0.1, and every BMC pinned to a closed port on 127.0.0.1,
    * so nothing is sent beyond loopback.
    */
-  isolated?: { bootPort: number; /** More `boot:` settings, YAML lines indented two spaces. */ boot?: string };
+  isolated?: {
+    bootPort: number;
+    /** More `boot:` settings, YAML lines indented two spaces. */
+    boot?: string;
+    /** More `bmc:` settings, YAML lines indented two spaces. */
+    bmc?: string;
+    /** BMC MAC → a port on 127.0.0.1 where a simulated BMC answers (instead of the closed port 9). */
+    bmcPorts?: Record<string, number>;
+  };
 }
 
 export const MGMT = { primary: '00:11:22:33:44:00', bmc: '00:11:22:33:44:01', secondary: '00:11:22:33:44:30' };
@@ -73,7 +81,7 @@ export async function writeFakeRack(root: string, o: FakeRackOptions = {}): Prom
     'network:\n  configureInterface: false',
     'dhcp:\n  enabled: false',
     `boot:\n  listenAddress: 127.0.0.1\n  port: ${o.isolated.bootPort}${o.isolated.boot === undefined ? '' : `\n${o.isolated.boot}`}`,
-    `bmc:\n  nodes:\n${rows.map((f) => `    "${f[1] ?? ''}": { address: 127.0.0.1, port: 9 }`).join('\n')}`,
+    `bmc:\n${o.isolated.bmc === undefined ? '' : `${o.isolated.bmc}\n`}  nodes:\n${rows.map((f) => `    "${f[1] ?? ''}": { address: 127.0.0.1, port: ${o.isolated?.bmcPorts?.[f[1] ?? ''] ?? 9} }`).join('\n')}`,
   ].join('\n') + '\n';
   await writeFile(rack.configPath, `${paths}${isolation}${o.configYaml ?? ''}`);
   rack.env = { RACKER_CONFIG: rack.configPath };

@@ -38,8 +38,11 @@ export interface Behaviour {
 export class FakeObservations implements ProgressObservations {
   private listeners = new Set<(o: Observation) => void>();
   readonly log: Observation[] = [];
+  /** Reports kept on disk, replayed to every subscriber first (as the agent's BusObservations does). */
+  kept: Observation[] = [];
 
   subscribe(listener: (o: Observation) => void): () => void {
+    for (const o of this.kept) listener(o);
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -16,6 +16,16 @@ import { runRacker } from './run-racker.js';
 import { runSim, type SimRunResult } from './run-sim.js';
 import type { JobRecord, NodeRecord } from '../../agent/state/records.js';
 
+/** A simulated server as `racker-sim status --json` lists it. */
+export interface SimNode { name: string; dir: string; primaryMac: string; bmcMac: string; secondaryMac: string; bmcAddress?: string }
+
+/** Every BMC `set` (power, reset, boot device) the simulated BMCs received, per node (racker-sim logs them in the node's events file). */
+export async function bmcSets(nodes: readonly SimNode[]): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const n of nodes) out[n.name] = (await readFile(join(n.dir, 'events'), 'utf8').catch(() => '')).split('\n').filter((l) => l.includes(' set '));
+  return out;
+}
+
 export interface RackEvent { type: string; node?: string; message: string; at: string; data?: { hint?: string } }
 
 interface MgmtNodeStatus { root: string; pid1: number }
@@ -82,6 +92,11 @@ export class SimRack {
     return r.stdout;
   }
 
+  /** The simulated servers (racker-sim status). */
+  async simNodes(): Promise<SimNode[]> {
+    return (JSON.parse((await runSim(['status', '--name', this.name, '--json'])).stdout) as { nodes: SimNode[] }).nodes;
+  }
+
   async fault(node: string, ...fault: string[]): Promise<void> {
     const r = await runSim(['fault', node, ...fault, '--name', this.name]);
     expect(r.code, r.stderr).to.equal(0);
@@ -103,13 +118,18 @@ export class SimRack {
     return text.trim().split('\n').map((l) => JSON.parse(l) as RackEvent);
   }
 
-  /** Submit through the CLI on the management node, as an operator does, and return the job id. */
+  /** Submit through the CLI on the management node, as an operator does, and return the job id (no SSH key). */
   async submit(...flags: string[]): Promise<string> {
-    const args = ['--yes', '--provision', 'flatcar', '--ssh-key', '', '--no-wait', ...flags];
+    return (await this.bootstrap('--ssh-key', '', ...flags)).id;
+  }
+
+  /** `racker bootstrap --yes --no-wait` with the operator's defaults for what FLAGS leave out (the SSH key: the rack key); the job id and what the CLI printed. */
+  async bootstrap(...flags: string[]): Promise<{ id: string; stdout: string; stderr: string }> {
+    const args = ['--yes', '--provision', 'flatcar', '--no-wait', ...flags];
     const r = this.node === undefined ? await runRacker(['bootstrap', '--config', this.config, ...args]) : await this.exec('racker', 'bootstrap', ...args);
     expect(r.code, r.stderr).to.equal(0);
     const jobs = (await this.api<{ jobs: JobRecord[] }>('GET', '/v1/jobs')).jobs;
-    return (jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1) as JobRecord).id;
+    return { id: (jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1) as JobRecord).id, stdout: r.stdout, stderr: r.stderr };
   }
 
   async waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {

@@ -7,12 +7,12 @@
 import type { Socket } from 'node:net';
 import { createLogger, type Logger } from '../../lib/log.js';
 import { TurnBatch } from '../../lib/turn-batch.js';
-import type { BootEvent } from '../events.js';
+import type { BootEvent, PhoneHomeEvent } from '../events.js';
 import { createBootHttpServer, type BootHttp } from '../http-handler.js';
 import { accessPolicy } from '../node-access.js';
 import { NodeTokens } from '../phone-home.js';
 import { BootStore } from '../store.js';
-import { toWire, tokenFromWire, type FromWorker, type ToWorker, type WireEvent, type WorkerInit } from './protocol.js';
+import { reportToWire, toWire, tokenFromWire, type FromWorker, type ToWorker, type WireEvent, type WorkerInit } from './protocol.js';
 
 let http: BootHttp | undefined;
 let store: BootStore | undefined;
@@ -28,13 +28,41 @@ function send(m: FromWorker): void {
 
 /**
  * Events leave in one message per turn of the event loop: under load that is hundreds per
- * message, with no added delay when idle. Phone-home goes at once (it moves a node's state).
+ * message, with no added delay when idle.
  */
 const events = new TurnBatch<WireEvent>((batch) => send({ type: 'events', events: batch }));
 
 function emit(e: BootEvent): void {
-  events.push(toWire(e));
-  if (e.type === 'phone-home') events.flush();
+  if (e.type !== 'phone-home') events.push(toWire(e));
+}
+
+/** Phone-home reports waiting for the agent to keep them, by id. */
+const reports = new Map<number, { resolve: (kept: boolean) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+let nextReport = 1;
+/** Longer than the agent needs to write a small file; the node is told to send it again after. */
+const REPORT_TIMEOUT_MS = 10_000;
+
+/** The agent keeps the report (it owns the tokens and the state); the node is answered after. */
+function accept(e: PhoneHomeEvent): Promise<boolean> {
+  const id = nextReport++;
+  return new Promise((resolve, reject) => {
+    if (!process.connected) return reject(new Error('the agent is gone'));
+    const timer = setTimeout(() => {
+      reports.delete(id);
+      reject(new Error(`the agent did not confirm the report within ${REPORT_TIMEOUT_MS / 1000} s`));
+    }, REPORT_TIMEOUT_MS);
+    reports.set(id, { resolve, reject, timer });
+    send({ type: 'report', id, report: reportToWire(e) });
+  });
+}
+
+function reported(id: number, outcome: 'kept' | 'replay' | 'failed'): void {
+  const r = reports.get(id);
+  if (r === undefined) return;
+  reports.delete(id);
+  clearTimeout(r.timer);
+  if (outcome === 'failed') r.reject(new Error('the agent could not keep the report'));
+  else r.resolve(outcome === 'kept');
 }
 
 async function init(m: WorkerInit): Promise<void> {
@@ -45,7 +73,7 @@ async function init(m: WorkerInit): Promise<void> {
   await store.start(new AbortController().signal);
   const data = store;
   http = createBootHttpServer({
-    data: () => data.current, assetsDir: m.assetsDir, access: accessPolicy(m.access), tokens, emit, log,
+    data: () => data.current, assetsDir: m.assetsDir, access: accessPolicy(m.access), tokens, emit, accept, log,
     accessLog: m.accessLog, maxHeaderSize: m.maxHeaderSize, timeouts: m.timeouts, limits: m.limits,
   });
   send({ type: 'ready' });
@@ -93,6 +121,9 @@ process.on('message', (m: ToWorker, socket: Socket | undefined) => {
     case 'token':
       if (m.entry === undefined) tokens.delete(m.mac);
       else tokens.setEntry(m.mac, tokenFromWire(m.entry));
+      return;
+    case 'reported':
+      reported(m.id, m.outcome);
       return;
     case 'stop':
       void stop();

@@ -20,10 +20,10 @@ import { RestartBackoff } from '../../lib/backoff.js';
 import { ErrorCodes, RackerError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { Lease } from '../connection-limits.js';
-import type { BootEvent } from '../events.js';
+import type { BootEvent, PhoneHomeEvent } from '../events.js';
 import type { CutReason } from '../http-handler.js';
 import type { NodeTokens } from '../phone-home.js';
-import { fromWire, tokenToWire, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import { fromWire, reportFromWire, tokenToWire, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
@@ -35,6 +35,8 @@ export interface BootWorkersOptions {
   init: Omit<WorkerInit, 'type' | 'index' | 'tokens'>;
   tokens: NodeTokens;
   emit: (e: BootEvent) => void;
+  /** A phone-home a worker checked: the agent keeps it (BootService.accept) before the worker answers the node. */
+  accept: (e: PhoneHomeEvent) => Promise<boolean>;
   log: Logger;
   /** Workers' stdout/stderr (their log lines): the agent's by default. */
   stdio?: 'inherit' | 'ignore';
@@ -181,17 +183,20 @@ export class BootWorkers {
             fail(m.message);
             return;
           case 'events':
-            for (const w of m.events) {
-              const e = fromWire(w);
-              // The worker checked the report against its copy of the tokens; the agent's copy
-              // decides whether it was made already (a replay racing to another process).
-              if (e.type === 'phone-home' && !this.o.tokens.consume(e.mac, e.status)) {
-                log.warn({ mac: e.mac, status: e.status, worker: slot.index }, 'phone-home replayed through another boot process; ignored');
-                continue;
-              }
-              this.o.emit(e);
-            }
+            for (const w of m.events) this.o.emit(fromWire(w));
             return;
+          case 'report': {
+            // The worker checked the report against its copy of the tokens; the agent's copy
+            // decides whether it was made already (a replay racing to another process).
+            const answer = (outcome: 'kept' | 'replay' | 'failed'): void => {
+              if (child.connected) child.send({ type: 'reported', id: m.id, outcome } satisfies ToWorker);
+            };
+            this.o.accept(reportFromWire(m.report)).then((kept) => answer(kept ? 'kept' : 'replay'), (err: unknown) => {
+              log.error({ err, worker: slot.index }, 'phone-home from a boot worker not kept');
+              answer('failed');
+            });
+            return;
+          }
           case 'took':
             // Closes only the agent's file descriptor; the worker's copy keeps the connection.
             slot.inFlight.shift()?.destroy();

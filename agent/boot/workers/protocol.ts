@@ -5,7 +5,7 @@
  * of them to each worker, which answers HTTP on them and sends back what happened.
  */
 import type { LevelWithSilent } from 'pino';
-import type { BootEvent, Endpoint, PhoneHomeEvent } from '../events.js';
+import type { BootRequestEvent, Endpoint, PhoneHomeEvent } from '../events.js';
 import type { ConnectionBounds, CutReason, HttpTimeouts } from '../http-handler.js';
 import type { AccessRule } from '../node-access.js';
 import type { TokenEntry } from '../phone-home.js';
@@ -37,6 +37,8 @@ export type ToWorker =
   | { type: 'drop'; id: number }
   | { type: 'reload' }
   | { type: 'token'; mac: string; entry: WireToken | undefined }
+  /** The answer to `report`: kept, made already (a replay), or not kept (the node is to send it again). */
+  | { type: 'reported'; id: number; outcome: 'kept' | 'replay' | 'failed' }
   | { type: 'stop' };
 
 /**
@@ -49,7 +51,7 @@ export type WireRequest = [at: number, endpoint: Endpoint, method: string, mac: 
   os: string | null, group: string | null, profile: string | null, path: string | null, bytes: number, aborted: 0 | 1];
 /** A phone-home event on the wire (rare: one per node and stage), as an object. */
 export type WirePhoneHome = Omit<PhoneHomeEvent, 'at'> & { at: number };
-export type WireEvent = WireRequest | WirePhoneHome;
+export type WireEvent = WireRequest;
 
 /** Worker → agent. */
 export type FromWorker =
@@ -60,6 +62,8 @@ export type FromWorker =
   | { type: 'closed'; id: number; cut?: CutReason }
   | { type: 'failed'; message: string }
   | { type: 'events'; events: WireEvent[] }
+  /** A checked phone-home report for the agent to keep; the node waits for the `reported` answer. */
+  | { type: 'report'; id: number; report: WirePhoneHome }
   | { type: 'stopped' };
 
 /** A phone-home token's entry on the wire: the digest as hex, never the token. */
@@ -68,14 +72,15 @@ export type WireToken = Omit<TokenEntry, 'digest'> & { digest: string };
 export const tokenToWire = (e: TokenEntry): WireToken => ({ ...e, digest: e.digest.toString('hex') });
 export const tokenFromWire = (w: WireToken): TokenEntry => ({ ...w, digest: Buffer.from(w.digest, 'hex') });
 
-export function toWire(e: BootEvent): WireEvent {
-  if (e.type === 'phone-home') return { ...e, at: e.at.getTime() };
+export const reportToWire = (e: PhoneHomeEvent): WirePhoneHome => ({ ...e, at: e.at.getTime() });
+export const reportFromWire = (w: WirePhoneHome): PhoneHomeEvent => ({ ...w, at: new Date(w.at) });
+
+export function toWire(e: BootRequestEvent): WireEvent {
   return [e.at.getTime(), e.endpoint, e.method, e.mac ?? null, e.clientIp, e.status, e.os ?? null, e.group ?? null, e.profile ?? null,
     e.path ?? null, e.bytes, e.aborted ? 1 : 0];
 }
 
-export function fromWire(w: WireEvent): BootEvent {
-  if (!Array.isArray(w)) return { ...w, at: new Date(w.at) };
+export function fromWire(w: WireEvent): BootRequestEvent {
   const [at, endpoint, method, mac, clientIp, status, os, group, profile, path, bytes, aborted] = w;
   return {
     type: 'request', at: new Date(at), endpoint, method, mac: mac ?? undefined, os: os ?? undefined, clientIp, status,

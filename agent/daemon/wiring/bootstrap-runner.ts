@@ -45,7 +45,7 @@ export class BootstrapRunner implements JobRunner {
     this.observations = new BusObservations(o.bus, (ip) => {
       const n = o.deps.inputs().inventory.workers.find((w) => w.address === ip);
       return n?.primaryMac;
-    });
+    }, () => o.tokens.reports());
   }
 
   /** The same checks `racker bootstrap` makes before it submits, so a bad input is refused before any record exists. */

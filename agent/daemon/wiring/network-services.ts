@@ -49,7 +49,7 @@ export function dhcpEntry(busOf: (deps: AgentDeps) => RackBus): ServiceEntry {
   };
 }
 
-/** The boot service; the persisted phone-home tokens are loaded before it answers. */
+/** The boot service; the persisted phone-home tokens are loaded before it answers, and reports are written with them before a node is answered. */
 export function bootEntry(busOf: (deps: AgentDeps) => RackBus, tokensOf: (deps: AgentDeps) => TokenStore): ServiceEntry {
   return {
     name: 'boot',
@@ -60,14 +60,15 @@ export function bootEntry(busOf: (deps: AgentDeps) => RackBus, tokensOf: (deps: 
       const reserved = new Map<string, string>();
       for (const n of inventory.workers) if (n.address !== undefined) reserved.set(n.primaryMac, n.address);
       const bus = busOf(deps);
+      const tokens = tokensOf(deps);
       const service = createBootService(config, {
         log: deps.log, // the boot service names its component itself
         events: bus.boot,
         reserved,
         defaultHost: inventory.plan.managementAddress,
         tokens: bus.tokens,
+        keepReport: (e) => tokens.keepReport(e),
       });
-      const tokens = tokensOf(deps);
       bus.bootConnections = () => service.connections();
       return {
         name: service.name,

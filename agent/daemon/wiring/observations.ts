@@ -12,6 +12,7 @@ import { PXE_INITRD, PXE_KERNEL } from '../../../bootstrap/groups-profiles.js';
 import type { ProgressObservations } from '../../../bootstrap/ports.js';
 import type { Observation } from '../../../bootstrap/observation.js';
 import type { RackBus } from './rack-bus.js';
+import type { KeptReport } from './token-store.js';
 
 /** Reserved address → primary MAC, from the current inventory (it changes on reload). */
 export type MacByAddress = (ip: string) => Mac | undefined;
@@ -45,22 +46,21 @@ export function bootObservation(e: BootEvent, macByAddress: MacByAddress): Obser
   }
 }
 
+/** The phone-home reports kept with the nodes' current tokens (TokenStore.reports), oldest first per node. */
+export type KeptReports = () => readonly (readonly [Mac, KeptReport])[];
+
 /**
- * Observations for the bootstrap. A subscriber first gets each node's latest phone-home report
- * again, so a job that (re)starts after a node reported does not wait for a report that came.
+ * Observations for the bootstrap. A subscriber first gets the phone-home reports kept with the
+ * nodes' current tokens (on disk before each node was answered), so a job that (re)starts after a
+ * node reported, even in an agent started again after a SIGKILL, does not wait for a report that came.
  */
 export class BusObservations implements ProgressObservations {
-  private readonly lastReport = new Map<string, Observation>();
-
-  constructor(private readonly bus: RackBus, private readonly macByAddress: MacByAddress) {
-    bus.boot.on((e) => {
-      const o = e.type === 'phone-home' ? bootObservation(e, macByAddress) : undefined;
-      if (o !== undefined) this.lastReport.set(o.mac, o);
-    });
-  }
+  constructor(private readonly bus: RackBus, private readonly macByAddress: MacByAddress, private readonly kept: KeptReports) {}
 
   subscribe(listener: (o: Observation) => void): () => void {
-    for (const o of this.lastReport.values()) listener(o);
+    for (const [mac, r] of this.kept()) {
+      listener({ mac, kind: 'phone-home', at: r.at, status: r.status, ...(r.reason === undefined ? {} : { reason: r.reason }), ...(r.output === undefined ? {} : { output: r.output }) });
+    }
     const offDhcp = this.bus.dhcp.on((e) => {
       const o = dhcpObservation(e);
       if (o !== undefined) listener(o);

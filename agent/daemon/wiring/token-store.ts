@@ -3,8 +3,12 @@
  * that a restarted agent still accepts the reports of nodes whose Ignition carries the token. A
  * token is good from the node's reserved address only, for TOKEN_LIFETIME_MS from its issue, and
  * is revoked once the node is done. Every token is registered with the boot service's NodeTokens,
- * which checks them in constant time. The one-time reports a token has made (`installed`, `ready`,
- * `joined`) are written with it, so a replay is refused after an agent restart too.
+ * which checks them in constant time.
+ *
+ * The reports a node made with its token are kept beside it, written before the node is answered:
+ * after a restart a replay is still refused, and the resumed job hears the reports again
+ * (reports()), so a report that arrived just before a SIGKILL is not lost with the process. They
+ * go with the token (a new job's token starts without any).
  */
 import { readFile } from 'node:fs/promises';
 import { stateFiles } from '../../config/paths.js';
@@ -13,8 +17,8 @@ import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { SerialWrites } from '../../lib/serial-writes.js';
 import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../../lib/errors.js';
 import type { Mac } from '../../lib/mac.js';
-import type { NodeTokens, TokenEntry } from '../../boot/phone-home.js';
-import type { PhoneHomeStatus } from '../../boot/events.js';
+import type { NodeTokens } from '../../boot/phone-home.js';
+import type { PhoneHomeEvent, PhoneHomeStatus } from '../../boot/events.js';
 import type { PhoneHomeTokens, TokenRequest } from '../../../bootstrap/ports.js';
 
 /**
@@ -29,8 +33,17 @@ interface Issued {
   /** Absent where boot.restrictIgnitionToNode is off (requests arrive through a proxy). */
   address?: string;
   expiresAt: number;
-  /** One-time reports already made with it (absent: none). */
-  used?: PhoneHomeStatus[];
+  /** Reports made with this token, one per status, oldest first. */
+  reports?: KeptReport[];
+}
+
+/** A phone-home report as kept: what the job needs to act on it after a restart. */
+export interface KeptReport {
+  status: PhoneHomeStatus;
+  /** Epoch milliseconds, when the boot service accepted it. */
+  at: number;
+  reason?: string;
+  output?: string;
 }
 
 export class TokenStore implements PhoneHomeTokens {
@@ -65,8 +78,8 @@ export class TokenStore implements PhoneHomeTokens {
       }
     }
     this.tokens = tokens;
-    for (const [mac, t] of tokens) this.registry.set(mac, t.token, { address: t.address, expiresAt: t.expiresAt }, t.used);
-    this.registry.onChange((mac, entry) => this.recordUse(mac, entry));
+    // Reports made before the restart stay made: a replay is still refused.
+    for (const [mac, t] of tokens) this.registry.set(mac, t.token, { address: t.address, expiresAt: t.expiresAt }, (t.reports ?? []).map((r) => r.status).filter((st) => st !== 'failed'));
     // A dropped token is a secret no longer needed: it leaves the disk too.
     if (dropped > 0) await this.save();
   }
@@ -89,6 +102,24 @@ export class TokenStore implements PhoneHomeTokens {
     return issued.token;
   }
 
+  /**
+   * Keep a report the boot service accepted, on disk before it answers the node. A report for a
+   * MAC without a token here (none was issued by this store) has nothing to be kept with.
+   */
+  async keepReport(e: PhoneHomeEvent): Promise<void> {
+    await this.load();
+    const issued = (this.tokens as Map<string, Issued>).get(e.mac);
+    if (issued === undefined) return;
+    const kept: KeptReport = { status: e.status, at: e.at.getTime(), ...(e.reason === undefined ? {} : { reason: e.reason }), ...(e.output === undefined ? {} : { output: e.output }) };
+    issued.reports = [...(issued.reports ?? []).filter((r) => r.status !== e.status), kept];
+    await this.save();
+  }
+
+  /** Every kept report of the tokens held now, per MAC, oldest first. */
+  reports(): [Mac, KeptReport][] {
+    return [...(this.tokens ?? new Map<string, Issued>())].flatMap(([mac, t]) => (t.reports ?? []).map((r): [Mac, KeptReport] => [mac as Mac, r]));
+  }
+
   /** The MACs that hold a token. */
   async macs(): Promise<Mac[]> {
     await this.load();
@@ -108,16 +139,6 @@ export class TokenStore implements PhoneHomeTokens {
     await this.forget(mac);
   }
 
-  /** The boot service accepted a one-time report: it goes to disk with the token. */
-  private recordUse(mac: string, entry: TokenEntry | undefined): void {
-    const issued = this.tokens?.get(mac);
-    if (entry === undefined || issued === undefined || entry.used.length === (issued.used?.length ?? 0)) return;
-    issued.used = [...entry.used];
-    this.unsaved.add(mac);
-    // A failed write leaves the MAC unsaved: the next save (the next token or report) retries it.
-    this.save().catch(() => undefined);
-  }
-
   /** Resolves when every write started so far is done (the agent's stop, and tests, wait for it). */
   settled(): Promise<void> {
     return this.writes.idle();
@@ -135,5 +156,13 @@ function isIssued(v: unknown): v is Issued {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
   return typeof o.token === 'string' && typeof o.job === 'string' && (o.address === undefined || typeof o.address === 'string') && typeof o.expiresAt === 'number'
-    && (o.used === undefined || (Array.isArray(o.used) && o.used.every((s) => s === 'installed' || s === 'ready' || s === 'joined')));
+    && (o.reports === undefined || (Array.isArray(o.reports) && o.reports.every(isKeptReport)));
+}
+
+const STATUSES: ReadonlySet<unknown> = new Set(['installed', 'ready', 'joined', 'failed']);
+
+function isKeptReport(v: unknown): v is KeptReport {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return STATUSES.has(o.status) && typeof o.at === 'number' && (o.reason === undefined || typeof o.reason === 'string') && (o.output === undefined || typeof o.output === 'string');
 }

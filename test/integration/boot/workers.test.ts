@@ -43,6 +43,8 @@ describe('boot workers: extra processes answering on the boot service\'s socket'
   let workers: BootWorkers;
   const tokens = new NodeTokens();
   const events: BootEvent[] = [];
+  /** What keeping a report does here (the agent writes it to disk); a test makes it fail. */
+  let keep = async (): Promise<void> => undefined;
 
   before(async () => {
     root = await makeTempDir('racker-workers-');
@@ -55,6 +57,14 @@ describe('boot workers: extra processes answering on the boot service\'s socket'
     port = (listener.address() as { port: number }).port;
     workers = new BootWorkers({
       count: 2, tokens, emit: (e) => events.push(e), log: silentLogger(), stdio: 'ignore', closed: () => undefined,
+      // As BootService.accept: a replay is refused, a report is kept, then counted and emitted.
+      accept: async (e) => {
+        if (tokens.made(e.mac, e.status)) return false;
+        await keep();
+        if (!tokens.consume(e.mac, e.status)) return false;
+        events.push(e);
+        return true;
+      },
       init: { dataDir, assetsDir: join(dataDir, 'assets'), access: { reserved: [[NODE1, '127.0.0.2']] }, maxHeaderSize: 8192, accessLog: true, logLevel: 'info', timeouts: undefined, limits: defaultBootLimits() },
     });
     await workers.start();
@@ -126,6 +136,14 @@ describe('boot workers: extra processes answering on the boot service\'s socket'
       return statuses.every((r) => r.status === 409) ? true : undefined;
     });
     expect(events.filter((e) => e.type === 'phone-home' && e.status === 'ready')).to.have.length(1);
+    // A report the agent cannot keep is not acknowledged: 503, and the node's next try is taken.
+    keep = () => Promise.reject(new Error('disk full'));
+    const joined = await post('joined');
+    expect([joined.status, joined.headers['retry-after']]).to.deep.equal([503, '5']);
+    expect(events.filter((e) => e.type === 'phone-home' && e.status === 'joined')).to.have.length(0);
+    keep = async () => undefined;
+    expect((await post('joined')).status).to.equal(204);
+    expect(events.filter((e) => e.type === 'phone-home' && e.status === 'joined')).to.have.length(1);
     tokens.delete(NODE1);
     await until('both workers to forget the token', async () => {
       const statuses = await Promise.all(Array.from({ length: 8 }, () => post()));

@@ -22,6 +22,8 @@ describe('node scripts (bash, curl)', function () {
   let dir: string | undefined;
   let server: Server | undefined;
   const received: Received[] = [];
+  /** The statuses the next requests get, in order (then 200). */
+  const answers: number[] = [];
   let url = '';
 
   before(async () => {
@@ -29,7 +31,11 @@ describe('node scripts (bash, curl)', function () {
     server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => { body += c.toString(); });
-      req.on('end', () => { received.push({ url: req.url ?? '', headers: req.headers, body }); res.end('ok'); });
+      req.on('end', () => {
+        received.push({ url: req.url ?? '', headers: req.headers, body });
+        res.statusCode = answers.shift() ?? 200;
+        res.end('ok');
+      });
     });
     await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/racker/v1/events`;
@@ -47,6 +53,18 @@ describe('node scripts (bash, curl)', function () {
     await writeFile(script, reportScript(url, '02:00:00:00:01:00', headers), { mode: 0o700 });
     return script;
   }
+
+  it('racker-report sends again after a 503, and takes a 409 (made already: the agent kept it) as done', async () => {
+    const script = await writeReport();
+    answers.push(503);
+    const again = await execa('bash', [script, 'installed'], { reject: false });
+    expect([again.exitCode, received.length]).to.deep.equal([0, 2]);
+    received.length = 0;
+    answers.push(409);
+    const made = await execa('bash', [script, 'ready'], { reject: false });
+    expect([made.exitCode, received.length]).to.deep.equal([0, 1]);
+    expect(made.stderr).to.contain('ready was reported already');
+  });
 
   it('racker-report posts JSON with the token from the header file, not argv', async () => {
     const script = await writeReport();

@@ -16,20 +16,11 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { runRacker } from '../../lib/run-racker.js';
-import { runSim, simSkipReason } from '../../lib/run-sim.js';
-import { SimRack, type RackEvent } from '../../lib/sim-rack.js';
+import { simSkipReason } from '../../lib/run-sim.js';
+import { SimRack, bmcSets, type RackEvent, type SimNode } from '../../lib/sim-rack.js';
 import { PHASES } from '../../../agent/state/phases.js';
 
 const PROGRAMS = ['qemu-system-x86_64', 'ipmi_sim', 'dnsmasq', 'ignition-validate', 'sq'];
-
-interface SimNode { name: string; dir: string }
-
-/** Every BMC `set` (power, reset, boot device) the simulated BMCs received, per node. */
-async function bmcSets(nodes: readonly SimNode[]): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const n of nodes) out[n.name] = (await readFile(join(n.dir, 'events'), 'utf8').catch(() => '')).split('\n').filter((l) => l.includes(' set '));
-  return out;
-}
 
 /** Network events (DHCP and boot requests) and phone-home reports in the agent's event log. */
 const isWire = (e: RackEvent): boolean => e.type === 'dhcp.ack' || e.type.startsWith('boot.') || e.type.startsWith('tftp.') || e.type === 'node.phone-home';
@@ -64,7 +55,7 @@ describe('end to end: re-run and resume on a simulated rack (SLOW)', function ()
     const config = parse(await readFile(rack.config, 'utf8')) as { bootstrap: Record<string, unknown> };
     config.bootstrap.deadlines = { dhcp: 90, bootIpxe: 60, ipxe: 60, kernel: 90, installIgnition: 120, installed: 600, reboot: 300, ready: 300 };
     await writeFile(rack.config, stringify(config));
-    simNodes = (JSON.parse((await runSim(['status', '--name', rack.name, '--json'])).stdout) as { nodes: SimNode[] }).nodes;
+    simNodes = await rack.simNodes();
     await rack.startAgent();
     const j = await rack.finished(await rack.submit('--on-failure', 'retry'));
     expect(j.state, j.message).to.equal('succeeded');

@@ -1,26 +1,35 @@
 /**
- * Operator journeys end to end on one simulated rack (SLOW: two QEMU servers under TCG): the real
- * agent, racker-sim's BMCs and servers, `racker` as the operator types it.
+ * Operator journeys end to end on one simulated rack (SLOW: QEMU servers under TCG): the real
+ * agent, racker-sim's BMCs and servers, `racker` as the operator types it. racker-sim makes three
+ * servers; nodes.csv starts with node-02 only: node-03's row is added later, and the third server
+ * (racker-sim's node-04) is the spare that replaces node-03's server in its row.
+ *   ssh       `racker factory gen-ssh-key`, then `racker bootstrap --yes` with no --ssh-key: the
+ *             plan names the rack key and node-02's installed system has it for user core;
  *   add       node-03's row is appended after node-02 was provisioned; a reload gives it an address
- *             without renumbering node-02, and a plain `racker bootstrap` provisions only node-03
- *             (this part needs the re-run fix: a second bootstrap must skip provisioned nodes);
- *   remove    node-03's row is deleted; after a reload status no longer lists it, its token is gone,
+ *             without renumbering node-02, and a plain `racker bootstrap` provisions only node-03;
+ *   replace   node-03's server is pulled (powered off at its BMC) and row 3 gets the spare's MACs;
+ *             after a reload the old server is retired and the event log says which server
+ *             replaced which; a plain `racker bootstrap` installs the new server only: node-02 and
+ *             the old server get no BMC command and make no boot request;
+ *   remove    row 3 is deleted; after a reload status no longer lists it, its token is gone,
  *             the event log keeps its history;
  *   hand-over with the agent stopped, `racker factory reset --nodes --yes` leaves none of the rack's
  *             tokens or MACs in the state and configuration trees.
- * Replace (a row's MACs changed) is tested with the real agent in test/integration/agent/agent-process.test.ts.
+ * The SSH login itself needs an sshd in the servers' OS (the busybox stand-in has none): here the
+ * key is read from the installed system's disk.
  */
 import { expect } from 'chai';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runRacker } from '../../lib/run-racker.js';
-import { simSkipReason } from '../../lib/run-sim.js';
-import { SimRack } from '../../lib/sim-rack.js';
+import { ipmitool, simSkipReason } from '../../lib/run-sim.js';
+import { SimRack, bmcSets, type RackEvent, type SimNode } from '../../lib/sim-rack.js';
+import { installedFiles } from '../../lib/sim-disk.js';
 import { loadConfig } from '../../../agent/config/load.js';
-import { oemFiles, stateFiles } from '../../../agent/config/paths.js';
+import { etcFiles, oemFiles, stateFiles } from '../../../agent/config/paths.js';
 import type { Config } from '../../../agent/config/schema.js';
 
-const PROGRAMS = ['qemu-system-x86_64', 'ipmi_sim', 'dnsmasq', 'ignition-validate', 'sq'];
+const PROGRAMS = ['qemu-system-x86_64', 'qemu-img', 'e2fsck', 'debugfs', 'ipmi_sim', 'ipmitool', 'dnsmasq', 'ignition-validate', 'sq', 'ssh-keygen'];
 
 async function filesContaining(dir: string, needle: string): Promise<string[]> {
   const hits: string[] = [];
@@ -31,31 +40,58 @@ async function filesContaining(dir: string, needle: string): Promise<string[]> {
   return hits;
 }
 
+/** The SSH keys user core has on a server's installed system (what Ignition wrote under /home/core/.ssh). */
+async function coreKeys(server: SimNode): Promise<string> {
+  return Object.values(await installedFiles(join(server.dir, 'disk.qcow2'), 'home/core/.ssh')).join('\n');
+}
+
+/** Boot-service and TFTP requests attributed to a node (a request means the server booted). */
+const bootRequests = (events: readonly RackEvent[], mac: string): number => events.filter((e) => e.node === mac && (e.type.startsWith('boot.') || e.type.startsWith('tftp.'))).length;
+
 describe('end to end: add, remove, hand-over on one simulated rack (SLOW)', function () {
-  this.timeout(900_000);
+  this.timeout(1_200_000);
   const rack = new SimRack(`jrn${process.pid % 10000}`);
   let config: Config;
   let nodesCsv: string;
   let node03Row = '';
+  let servers: Record<string, SimNode> = {};
+  let rackKey = '';
 
   before(async function () {
     if (await simSkipReason(PROGRAMS) !== undefined) this.skip();
     // --agent manual: this test edits nodes.csv and runs the checkout's agent itself.
-    await rack.create(['--nodes', '2', '--agent', 'manual']);
+    await rack.create(['--nodes', '3', '--agent', 'manual']);
     config = await loadConfig({ flag: rack.config });
     nodesCsv = oemFiles(config.paths.oemDir).nodesCsv;
     const lines = (await readFile(nodesCsv, 'utf8')).split('\n');
-    node03Row = lines.at(-2) ?? ''; // the last row: node-03
-    await writeFile(nodesCsv, `${lines.slice(0, -2).join('\n')}\n`);
+    node03Row = lines.at(-3) ?? ''; // node-03; node-04's row (the spare server) goes too
+    await writeFile(nodesCsv, `${lines.slice(0, -3).join('\n')}\n`);
+    servers = Object.fromEntries((await rack.simNodes()).map((n) => [n.name, n]));
     await rack.startAgent();
   });
   after(() => rack.destroy());
 
   const reload = (): Promise<unknown> => rack.api('POST', '/v1/reload');
 
-  it('add: a row appended gets an address without renumbering anyone, and a plain bootstrap provisions only it', async () => {
-    const first = await rack.finished(await rack.submit('--on-failure', 'exclude'));
+  it('ssh: the rack key from `racker factory gen-ssh-key` is what `racker bootstrap --yes` gives user core', async () => {
+    const gen = await runRacker(['factory', 'gen-ssh-key', '--config', rack.config]);
+    expect(gen.code, gen.stderr).to.equal(0);
+    rackKey = (await readFile(etcFiles(config.paths.etcDir).sshPublicKey, 'utf8')).trim();
+    expect(rackKey).to.match(/^ssh-ed25519 \S+/);
+    const comment = rackKey.split(' ')[2] ?? '';
+    // No --ssh-key: the operator takes the default, which the plan shows.
+    const dry = await runRacker(['bootstrap', '--config', rack.config, '--yes', '--provision', 'flatcar', '--dry-run']);
+    expect(dry.code, dry.stderr).to.equal(0);
+    expect(dry.stdout.split('\n').find((l) => /^ +ssh keys /.test(l)), 'the plan names the rack key').to.contain(comment);
+    const run = await rack.bootstrap('--on-failure', 'exclude');
+    expect(`${run.stdout}${run.stderr}`).to.not.match(/no SSH key/);
+    const first = await rack.finished(run.id);
     expect(first.state, first.message).to.equal('succeeded');
+    expect((await rack.nodes()).map((n) => [n.hostname, n.phase.name])).to.deep.equal([['node-02', 'provisioned']]);
+    expect(await coreKeys(servers['node-02'] as SimNode), 'core\'s keys on node-02\'s installed system').to.contain(rackKey.split(' ').slice(0, 2).join(' '));
+  });
+
+  it('add: a row appended gets an address without renumbering anyone, and a plain bootstrap provisions only it', async () => {
     const [node02] = await rack.nodes();
     expect(node02?.phase.name).to.equal('provisioned');
     const cycles = node02?.phase.history.filter((h) => h.name === 'power-cycle').length;
@@ -67,12 +103,61 @@ describe('end to end: add, remove, hand-over on one simulated rack (SLOW)', func
     expect(added[0]?.address).to.equal(node02?.address);
     expect(added[1]?.address).to.be.a('string');
 
-    const second = await rack.finished(await rack.submit('--on-failure', 'exclude'));
+    // The operator's defaults again (a saved `--ssh-key ''` would be the answer of every later run).
+    const second = await rack.finished((await rack.bootstrap('--on-failure', 'exclude')).id);
     expect(second.state, second.message).to.equal('succeeded');
     const after = await rack.nodes();
     expect(after.map((n) => n.phase.name)).to.deep.equal(['provisioned', 'provisioned']);
     // node-02 was not touched again (needs the re-run fix).
     expect(after[0]?.phase.history.filter((h) => h.name === 'power-cycle').length).to.equal(cycles);
+  });
+
+  it('replace: new MACs in node-03\'s row retire the old server and install the new one; node-02 and the old server are untouched', async () => {
+    const old = servers['node-03'] as SimNode;
+    const spare = servers['node-04'] as SimNode;
+    const node02 = servers['node-02'] as SimNode;
+    const [rec02, rec03] = await rack.nodes();
+    expect(rec03?.mac).to.equal(old.primaryMac);
+    // The old server leaves the rack: off at its BMC, as pulling it would leave it.
+    const password = (await readFile(oemFiles(config.paths.oemDir).ipmiPassword, 'utf8')).trim();
+    const off = await ipmitool(rack.mgmtNetns, (await rack.simNodes()).find((n) => n.name === 'node-03')?.bmcAddress ?? '', password, ['chassis', 'power', 'off']);
+    expect(off.code, off.stderr).to.equal(0);
+    const setsBefore = await bmcSets([node02, old]);
+    const eventsBefore = await rack.events();
+    const cycles02 = rec02?.phase.history.filter((h) => h.name === 'power-cycle').length;
+
+    // Same row, new server: the technician types the new MACs over the old ones.
+    const newRow = [spare.primaryMac, spare.bmcMac, spare.secondaryMac, ...node03Row.split(',').slice(3).map((c) => c.trim())].join(', ');
+    await writeFile(nodesCsv, (await readFile(nodesCsv, 'utf8')).replace(node03Row, newRow));
+    node03Row = newRow;
+    await reload();
+    const replaced = await rack.nodes();
+    expect(replaced.map((n) => [n.hostname, n.mac, n.phase.name])).to.deep.equal([['node-02', node02.primaryMac, 'provisioned'], ['node-03', spare.primaryMac, 'new']]);
+    const told = `node-03 (${spare.primaryMac}) replaces node-03 (${old.primaryMac}) in row 3: a new server`;
+    expect((await rack.events()).map((e) => e.message)).to.include(told);
+    const full = await runRacker(['status', '--full', '--config', rack.config]);
+    expect(full.stdout, 'racker status --full shows the replacement').to.contain(told);
+    const tokens = JSON.parse(await readFile(stateFiles(config.paths.stateDir).phoneHomeTokens, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+    expect(Object.keys(tokens)).to.not.include(old.primaryMac);
+    expect(await filesContaining(join(config.paths.stateDir, 'matchbox'), old.primaryMac), 'boot data of the old server').to.deep.equal([]);
+
+    const run = await rack.bootstrap('--on-failure', 'exclude');
+    const j = await rack.finished(run.id);
+    expect(j.state, j.message).to.equal('succeeded');
+    expect(j.message).to.match(/^1 ready, 0 failed, 0 excluded, 1 skipped \(node-02: already provisioned/);
+    const after = await rack.nodes();
+    expect(after.map((n) => [n.hostname, n.mac, n.phase.name])).to.deep.equal([['node-02', node02.primaryMac, 'provisioned'], ['node-03', spare.primaryMac, 'provisioned']]);
+    // Untouched: no BMC command to node-02 or the old server, no power cycle, no boot of either.
+    expect(await bmcSets([node02, old]), 'BMC commands to node-02 and the old server').to.deep.equal(setsBefore);
+    expect(after[0]?.phase.history.filter((h) => h.name === 'power-cycle').length).to.equal(cycles02);
+    const events = await rack.events();
+    const since = events.slice(eventsBefore.length);
+    expect([bootRequests(since, node02.primaryMac), bootRequests(since, old.primaryMac)], 'boot requests of node-02 and the old server').to.deep.equal([0, 0]);
+    // The new server was installed once, and got the rack key.
+    const installs = since.filter((e) => e.node === spare.primaryMac && e.type === 'boot.ignition' && !e.message.includes('os=installed') && / → 200/.test(e.message));
+    expect(installs).to.have.length(1);
+    expect((await bmcSets([spare]))['node-04'], 'the new server\'s BMC was driven').to.not.deep.equal([]);
+    expect(await coreKeys(spare), 'core\'s keys on the new server').to.contain(rackKey.split(' ').slice(0, 2).join(' '));
   });
 
   it('remove: a row deleted is retired; status no longer lists it; the event log keeps its history', async () => {
@@ -90,7 +175,8 @@ describe('end to end: add, remove, hand-over on one simulated rack (SLOW)', func
 
   it('hand-over: factory reset --nodes leaves none of the rack\'s tokens or MACs', async () => {
     const tokens = Object.values(JSON.parse(await readFile(stateFiles(config.paths.stateDir).phoneHomeTokens, 'utf8')) as Record<string, string>);
-    const macs = (await rack.nodes()).map((n) => n.mac);
+    // Every server the rack had: node-02, the replaced node-03 and its replacement.
+    const macs = Object.values(servers).map((n) => n.primaryMac);
     expect(tokens).to.have.length.greaterThan(0);
     expect(await rack.agent?.kill('SIGTERM')).to.equal(0);
     const r = await runRacker(['factory', 'reset', '--nodes', '--yes', '--config', rack.config]);

@@ -3,10 +3,12 @@
  * made, after the JSON the IPC channel carries.
  */
 import { expect } from 'chai';
-import { fromWire, toWire } from '../../../agent/boot/workers/protocol.js';
+import { fromWire, reportFromWire, reportToWire, toWire } from '../../../agent/boot/workers/protocol.js';
 import type { BootEvent } from '../../../agent/boot/events.js';
 
-const overIpc = (e: BootEvent): BootEvent => fromWire(JSON.parse(JSON.stringify(toWire(e))) as ReturnType<typeof toWire>);
+const overIpc = (e: BootEvent): BootEvent => (e.type === 'phone-home'
+  ? reportFromWire(JSON.parse(JSON.stringify(reportToWire(e))) as ReturnType<typeof reportToWire>)
+  : fromWire(JSON.parse(JSON.stringify(toWire(e))) as ReturnType<typeof toWire>));
 
 describe('boot worker protocol: events', () => {
   const at = new Date('2026-11-21T19:00:00.123Z');

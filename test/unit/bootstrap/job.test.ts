@@ -4,6 +4,7 @@ import { deadlinesMs } from '../../../bootstrap/phases.js';
 import type { Phase } from '../../../agent/state/phases.js';
 import type { JobState, NodeState } from '../../../bootstrap/job-state.js';
 import type { FailureAsker } from '../../../bootstrap/ports.js';
+import type { Observation } from '../../../bootstrap/observation.js';
 import type { Mac } from '../../../agent/lib/mac.js';
 import { parseConfig } from '../../../agent/config/parse.js';
 import { FakeClock } from '../../lib/fake-clock.js';
@@ -26,10 +27,11 @@ interface Rig {
   finish: (budgetMs?: number) => Promise<JobState>;
 }
 
-function rig(count: number, options: Partial<JobOptions> = {}, behaviour: Record<number, Behaviour> = {}, extra: { resumed?: JobState; provisioned?: Map<string, string>; asker?: FailureAsker; essential?: number[]; start?: boolean } = {}): Rig {
+function rig(count: number, options: Partial<JobOptions> = {}, behaviour: Record<number, Behaviour> = {}, extra: { resumed?: JobState; provisioned?: Map<string, string>; asker?: FailureAsker; essential?: number[]; start?: boolean; kept?: Observation[] } = {}): Rig {
   const clock = new FakeClock();
   const bmc = new FakeBmc(() => clock.now());
   const observations = new FakeObservations();
+  observations.kept = extra.kept ?? [];
   const nodes = new ScriptedNodes(clock, bmc, observations);
   for (const [i, b] of Object.entries(behaviour)) nodes.behaviour.set(mac(Number(i)), b);
   const sink = new MemorySink();
@@ -272,6 +274,28 @@ describe('bootstrap state machine and job', () => {
     const s = await second.finish();
     expect(stateOf(s, 1).status).to.equal('done');
     expect(second.bmc.callsFor(mac(1)).filter((c) => /power/.test(c))).to.deep.equal([]);
+  });
+
+  it('kept reports replayed to a resumed job count only when made after the node\'s last power action', async () => {
+    const first = rig(1, {}, { 1: { stallBefore: 'kernel' } });
+    await first.clock.runUntil(() => first.sink.last !== undefined && stateOf(first.sink.last, 1).phase === 'ipxe', 3600_000);
+    const snapshot = structuredClone(first.sink.last as JobState);
+    first.job.cancel();
+    const poweredAt = stateOf(snapshot, 1).poweredAt as number;
+    expect(poweredAt).to.be.a('number');
+    // A failure the node reported on its earlier boot (before a retry's power cycle), kept with the token.
+    const stale: Observation = { mac: mac(1), kind: 'phone-home', at: poweredAt - 1, status: 'failed', reason: 'install step failed' };
+    const second = rig(1, {}, {}, { resumed: snapshot, kept: [stale] });
+    await second.clock.advance(DEADLINES.ipxe / 2);
+    expect(second.settled(), 'the stale failure ended the node').to.equal(false);
+    second.nodes.observations.emit({ mac: mac(1), kind: 'initrd', at: second.clock.now() });
+    second.nodes.resumeFrom(mac(1), 'ignition');
+    expect(stateOf(await second.finish(), 1).status).to.equal('done');
+    // One made after it (the kill came right after the agent kept it) is acted on at once.
+    const fresh: Observation = { mac: mac(1), kind: 'phone-home', at: poweredAt + 1, status: 'installed' };
+    const third = rig(1, {}, {}, { resumed: snapshot, kept: [fresh] });
+    await third.clock.runUntil(() => third.sink.last !== undefined && stateOf(third.sink.last, 1).phase === 'reboot', 60_000);
+    expect(third.bmc.callsFor(mac(1))).to.not.include('powerCycle');
   });
 
   it('a node resumed past its power cycle that stays silent is escalated only once the phase deadline has passed', async () => {
