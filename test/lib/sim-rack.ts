@@ -103,9 +103,9 @@ export class SimRack {
     return text.trim().split('\n').map((l) => JSON.parse(l) as RackEvent);
   }
 
-  /** Submit through the CLI on the management node, as an operator does, and return the job id. */
+  /** Submit through the CLI on the management node, as an operator does, and return the job id (no SSH key unless flags give one). */
   async submit(...flags: string[]): Promise<string> {
-    const args = ['--yes', '--provision', 'flatcar', '--ssh-key', '', '--no-wait', ...flags];
+    const args = ['--yes', '--provision', 'flatcar', ...(flags.includes('--ssh-key') ? [] : ['--ssh-key', '']), '--no-wait', ...flags];
     const r = this.node === undefined ? await runRacker(['bootstrap', '--config', this.config, ...args]) : await this.exec('racker', 'bootstrap', ...args);
     expect(r.code, r.stderr).to.equal(0);
     const jobs = (await this.api<{ jobs: JobRecord[] }>('GET', '/v1/jobs')).jobs;
