@@ -49,6 +49,8 @@ chroot "$r" useradd -K UID_MIN=500 -u 500 -U -m -s /bin/bash -c 'Flatcar Admin' 
 # An empty machine-id: systemd makes a new one at every boot (each server its own DHCP and journal identity).
 : >"$r/etc/machine-id"
 rm -f "$r"/etc/ssh/ssh_host_*
+# No host name in the image (as on Flatcar): Ignition writes /etc/hostname, without overwrite if it likes.
+rm -f "$r/etc/hostname"
 chroot "$r" systemctl enable --quiet systemd-networkd.service racker-standin-disk.service racker-standin-ignition.service racker-standin-ssh-keys.service
 chroot "$r" systemctl set-default --quiet multi-user.target
 # Timers a short-lived server in RAM has no use for.
