@@ -135,9 +135,9 @@ describe('end to end: bootstrap a simulated rack through the systemd-managed age
       expect(who.code, `${n?.hostname}: ssh -i ${RACK_KEY} core@${n?.address}: ${who.stderr}`).to.equal(0);
       expect(who.stdout.trim()).to.equal('core');
       // `--wait`: until the boot has finished; then every unit (the generated ones too) came up.
-      const state = (await ssh('systemctl is-system-running --wait')).stdout.trim();
-      const failed = (await ssh('systemctl list-units --failed --plain --no-legend')).stdout.trim();
-      expect(state, `${n?.hostname}: failed units: ${failed}`).to.equal('running');
+      const state = await ssh('systemctl is-system-running --wait');
+      const failed = await ssh('systemctl list-units --failed --plain --no-legend');
+      expect(state.stdout.trim(), `${n?.hostname}: ${state.stderr} failed units: ${failed.stdout}${failed.stderr}`).to.equal('running');
       expect((await ssh('hostname')).stdout.trim()).to.equal(n?.hostname);
       // networkd applied both generated .network files: the planned internal address, and the public one.
       const addresses = (await ssh('ip -4 -o addr show')).stdout;
