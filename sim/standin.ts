@@ -1,10 +1,11 @@
 /**
- * The OS the simulated servers boot: the stand-in built from Debian packages (standin-os/build.sh),
- * cached by the hash of its build inputs under the cache directory (/var/cache/racker-sim, or
- * RACKER_SIM_CACHE), or real Flatcar PXE images from `--flatcar DIR`.
+ * The OS the simulated servers boot: the stand-in built from Debian packages (standin-os/build.sh: a
+ * systemd system in the initramfs that applies Ignition before its units start), cached by the hash
+ * of its build inputs under the cache directory (/var/cache/racker-sim, or RACKER_SIM_CACHE), or
+ * real Flatcar PXE images from `--flatcar DIR`.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { pathExists } from '../agent/lib/path-exists.js';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -27,10 +28,20 @@ export function cacheDir(env: Readonly<Record<string, string | undefined>>): str
   return v !== undefined && v !== '' ? v : DEFAULT_CACHE_DIR;
 }
 
-/** Hash of the build script and everything it copies from the source directory. */
+/** Hash of the build script and everything it copies from the source directory (recursively; file modes count). */
 export async function standinBuildKey(srcDir = STANDIN_SRC): Promise<string> {
   const h = createHash('sha256');
-  for (const f of (await readdir(srcDir)).sort()) h.update(f).update('\0').update(await readFile(join(srcDir, f))).update('\0');
+  const walk = async (rel: string): Promise<void> => {
+    for (const e of (await readdir(join(srcDir, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const name = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) await walk(name);
+      else if (e.isSymbolicLink()) h.update(`${name}\0->${await readlink(join(srcDir, name))}\0`);
+      // A top-level file hashes as it always did, so a directory without subdirectories keeps its key.
+      else h.update(name).update('\0').update(await readFile(join(srcDir, name))).update('\0');
+      if (rel !== '' && e.isFile()) h.update(`mode ${(await stat(join(srcDir, name))).mode & 0o777}\0`);
+    }
+  };
+  await walk('');
   return h.digest('hex').slice(0, 16);
 }
 
@@ -38,14 +49,14 @@ export async function standinBuildKey(srcDir = STANDIN_SRC): Promise<string> {
 /** The stand-in OS, built if this version of its sources has not been built yet. */
 export async function ensureStandinOs(exec: Exec, cache: string, log: (line: string) => void): Promise<BootOs> {
   const out = join(cache, 'standin-os', await standinBuildKey());
-  const os: BootOs = { kind: 'standin', assetsDir: join(out, 'flatcar'), kernel: join(out, 'vmlinuz'), initrd: join(out, 'initramfs.cpio.gz') };
+  const os: BootOs = { kind: 'standin', assetsDir: join(out, 'flatcar'), kernel: join(out, 'vmlinuz'), initrd: join(out, 'initramfs.cpio.zst') };
   if (await pathExists(join(out, 'flatcar', 'current', 'version.txt'))) return os;
-  log(`building the stand-in OS in ${out} (once per version of sim/standin-os; about a minute)`);
+  log(`building the stand-in OS in ${out} (once per version of sim/standin-os; a few minutes: mmdebstrap downloads its packages)`);
   try {
     await exec('sh', [join(STANDIN_SRC, 'build.sh'), out, join(cache, 'debs')], { timeoutMs: 15 * 60_000 });
   } catch (e) {
     throw new RackerError(ErrorCodes.sim, `building the stand-in OS failed: ${errorMessage(e)}`,
-      { hint: 'it needs apt (to download the Debian kernel package), busybox, bash, curl, passwd and ignition; see scripts/debian-packages.txt', cause: e });
+      { hint: 'it needs mmdebstrap and a Debian mirror, apt (to download the Debian kernel package), busybox and zstd; see scripts/debian-packages.txt', cause: e });
   }
   return os;
 }

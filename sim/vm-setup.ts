@@ -17,7 +17,11 @@ export const QEMU = 'qemu-system-x86_64';
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 export const DISK_SIZE = '4G';
-export const MEMORY_MIB = 256;
+/**
+ * Guest memory by OS: the stand-in's root (~125 MB, unpacked from the initramfs into RAM) under
+ * systemd boots in 512 MiB; Flatcar's PXE image wants at least 3 GiB (its /usr is in RAM too).
+ */
+export const MEMORY_MIB = { standin: 512, flatcar: 3072 } as const;
 
 /**
  * KVM only if a kernel really boots under it: /dev/kvm can be a nested kvm-pvm that aborts with
@@ -40,7 +44,7 @@ export function vmSpec(node: SimNode, dir: string, accel: Accel, boot: 'pxe' | '
   return {
     name: node.name,
     accel,
-    memoryMiB: MEMORY_MIB,
+    memoryMiB: MEMORY_MIB[os.kind],
     boot,
     tap: node.tap,
     primaryMac: node.primaryMac,

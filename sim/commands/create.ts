@@ -18,6 +18,7 @@ import { addNetns, mgmtLinkCommands, netnsExists, rackLinkCommands, runIpBatch, 
 import { readState, writeState, type SimState } from '../state.js';
 import { checkPathSafe, newBmcPassword, nodeDir, simDirs, writeRackFiles, SIM_SH_DIR } from '../sim-files.js';
 import { checkBmcsRunning, startDhcpBmc, startPinnedBmc } from '../bmc.js';
+import { publicBridgeAddressCommand, startPublicDhcp } from '../public-net.js';
 import { cacheDir, ensureStandinOs, flatcarOs, type BootOs } from '../standin.js';
 import { OVMF_VARS, QEMU, prepareVm, probeAccel } from '../vm-setup.js';
 import { RACK_OPTIONS, rackRef, requireRoot } from './common.js';
@@ -34,7 +35,8 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const HELP = `usage: ${USAGE}
 
 Build a simulated rack: network namespaces racker-sim-NAME (the rack: internal and public bridges,
-one ipmi_sim BMC per node, one QEMU server per node) and racker-sim-NAME-mgmt (the management node,
+one ipmi_sim BMC per node, one QEMU server per node booting the stand-in OS under systemd, DHCP on
+the public bridge, 198.18.0.0/24) and racker-sim-NAME-mgmt (the management node,
 where the agent runs), the OEM files (nodes.csv, ipmi_user, ipmi_password) and a racker
 configuration. Prints the configuration's path.
 
@@ -139,6 +141,11 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     await setSysctls(exec, spec.netns, RACK_SYSCTLS);
     await runIpBatch(exec, spec.netns, rackLinkCommands(spec, { vm }));
     await runIpBatch(exec, spec.mgmtNetns, mgmtLinkCommands(spec));
+    if (vm) {
+      step = 'starting the public network\'s DHCP server';
+      await runIpBatch(exec, spec.netns, [publicBridgeAddressCommand(spec)]);
+      await startPublicDhcp(spec, ref.dir);
+    }
     if (vm && os !== undefined && state.accel !== undefined) {
       for (const node of spec.nodes) {
         step = `${node.name}: creating its disk and QEMU command lines`;

@@ -20,7 +20,7 @@ export function bootIpxe(base: string): string {
 
 const dataUrl = (text: string): string => `data:,${encodeURIComponent(text)}`;
 const oneshot = (description: string, exec: string): string =>
-  `[Unit]\nDescription=${description}\n[Service]\nType=oneshot\nExecStart=${exec}\n[Install]\nWantedBy=multi-user.target\n`;
+  `[Unit]\nDescription=${description}\nWants=network-online.target\nAfter=network-online.target\n[Service]\nType=oneshot\nExecStart=${exec}\nStandardOutput=journal+console\n[Install]\nWantedBy=multi-user.target\n`;
 
 export function installIgnition(base: string, mac: Mac): string {
   const hyp = mac.replace(/:/g, '-');

@@ -118,9 +118,9 @@ export class SimRack {
     return text.trim().split('\n').map((l) => JSON.parse(l) as RackEvent);
   }
 
-  /** Submit through the CLI on the management node, as an operator does, and return the job id (no SSH key). */
+  /** Submit through the CLI on the management node, as an operator does, and return the job id (no SSH key unless flags give one). */
   async submit(...flags: string[]): Promise<string> {
-    return (await this.bootstrap('--ssh-key', '', ...flags)).id;
+    return (await this.bootstrap(...(flags.includes('--ssh-key') ? [] : ['--ssh-key', '']), ...flags)).id;
   }
 
   /** `racker bootstrap --yes --no-wait` with the operator's defaults for what FLAGS leave out (the SSH key: the rack key); the job id and what the CLI printed. */

@@ -7,6 +7,11 @@
  * that node (racker, systemctl, journalctl):
  *  - a bootstrap to provisioned, with nothing at priority err in the agent's journal and no
  *    EROFS/EACCES/SIGSYS anywhere in the node's journal (what the unit's sandbox would cause);
+ *  - the servers (the stand-in OS under real systemd, Ignition applied before their units start)
+ *    then run what racker generated: `ssh -i <rack key> core@<node>` from the management node
+ *    works, `systemctl is-system-running` is running, the host name and the public address (one
+ *    static, one from the public network's DHCP) are the plan's, and the phone-home unit started
+ *    after network-online.target;
  *  - a fault run with one BMC down: that node fails in the BMC check with a hint, which
  *    `journalctl -u racker-agent -p err` shows; the other node is provisioned;
  *  - the watchdog: the agent stopped (SIGSTOP) mid-bootstrap is killed and restarted by systemd
@@ -16,13 +21,15 @@
  *    under systemd, and a version whose agent fails to become ready is rolled back.
  */
 import { expect } from 'chai';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { exec } from '../../../agent/lib/exec.js';
 import { simSkipReason } from '../../lib/run-sim.js';
 import { buildCheckoutPayload, derivePayload } from '../../lib/sim-payload.js';
 import { SimRack, type RackEvent } from '../../lib/sim-rack.js';
+import type { SimRunResult } from '../../lib/run-sim.js';
+import { publicStaticAddress } from '../../../sim/public-net.js';
 
 const PROGRAMS = ['qemu-system-x86_64', 'ipmi_sim', 'dnsmasq', 'ignition-validate', 'sq', 'systemd-nspawn', 'mmdebstrap'];
 
@@ -42,6 +49,17 @@ async function processNames(netns: string): Promise<string[]> {
   const pids = (await exec('ip', ['netns', 'pids', netns])).stdout.split('\n').filter((l) => l.trim() !== '');
   const names = await Promise.all(pids.map((p) => readFile(`/proc/${p.trim()}/comm`, 'utf8').then((c) => c.trim(), () => '')));
   return names.filter((n) => n !== '');
+}
+
+/** The rack key `racker factory gen-ssh-key` makes in the management node. */
+const RACK_KEY = '/etc/racker/ssh/id_ed25519';
+/** The static public addresses file the bootstrap is given, inside the management node. */
+const PUBLIC_ADDRESSES = '/etc/racker/public-addresses.yaml';
+
+/** A command on a server as core, over SSH from the management node with the rack key. */
+function onServer(rack: SimRack, address: string, command: string): Promise<SimRunResult> {
+  return rack.exec('ssh', '-i', RACK_KEY, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'ConnectTimeout=30', '-o', 'LogLevel=ERROR', `core@${address}`, command);
 }
 
 let payloadDir = '';
@@ -86,7 +104,13 @@ describe('end to end: bootstrap a simulated rack through the systemd-managed age
   });
 
   it('bootstraps every node to provisioned through real BMCs, DHCP, TFTP, iPXE and HTTP, with a clean journal', async () => {
-    const j = await rack.finished(await rack.submit('--on-failure', 'exclude'));
+    // The rack key (the nodes' user core gets it) and a static public address for the first node;
+    // the second node's public NIC uses DHCP.
+    expect((await rack.exec('racker', 'factory', 'gen-ssh-key')).code).to.equal(0);
+    const first = (await rack.nodes())[0];
+    await writeFile(join(rack.root, PUBLIC_ADDRESSES), `nodes:\n  ${first?.secondaryMac}:\n    addresses: [${publicStaticAddress(first?.row ?? 0)}/24]\n`);
+    const j = await rack.finished(await rack.submit('--on-failure', 'exclude', '--ssh-key', `${RACK_KEY}.pub`,
+      '--public-addressing', 'static', '--static-addresses', PUBLIC_ADDRESSES));
     expect(j.state, j.message).to.equal('succeeded');
     const ns = await rack.nodes();
     expect(ns.map((n) => n.phase.name)).to.deep.equal(['provisioned', 'provisioned']);
@@ -101,6 +125,34 @@ describe('end to end: bootstrap a simulated rack through the systemd-managed age
     expect(await rack.journal('-p', 'err')).to.equal('');
     const all = await rack.exec('journalctl', '--no-pager', '-o', 'cat');
     expect(all.stdout).to.not.match(/EROFS|EACCES|SIGSYS|Read-only file system|Permission denied|status=31\/SYS/);
+  });
+
+  it('leaves servers whose systemd runs what racker generated: ssh with the rack key, running, the planned host name and public address, phone-home after network-online', async () => {
+    const [first, second] = await rack.nodes();
+    for (const n of [first, second]) {
+      const ssh = (command: string): Promise<SimRunResult> => onServer(rack, n?.address as string, command);
+      const who = await ssh('id -un');
+      expect(who.code, `${n?.hostname}: ssh -i ${RACK_KEY} core@${n?.address}: ${who.stderr}`).to.equal(0);
+      expect(who.stdout.trim()).to.equal('core');
+      // `--wait`: until the boot has finished; then every unit (the generated ones too) came up.
+      const state = await ssh('systemctl is-system-running --wait');
+      const failed = await ssh('systemctl list-units --failed --plain --no-legend');
+      expect(state.stdout.trim(), `${n?.hostname}: ${state.stderr} failed units: ${failed.stdout}${failed.stderr}`).to.equal('running');
+      expect((await ssh('hostname')).stdout.trim()).to.equal(n?.hostname);
+      // networkd applied both generated .network files: the planned internal address, and the public one.
+      const addresses = (await ssh('ip -4 -o addr show')).stdout;
+      expect(addresses).to.contain(`inet ${n?.address}/`);
+      if (n === first) expect(addresses).to.contain(`inet ${publicStaticAddress(n?.row ?? 0)}/24`);
+      else expect(addresses).to.match(/inet 198\.18\.0\.1\d\d\/24/);
+      // The phone-home (ready) unit started after network-online.target was reached, and succeeded.
+      const online = (await ssh('systemctl show -p ActiveEnterTimestampMonotonic --value network-online.target')).stdout.trim();
+      const ready = (await ssh('systemctl show -p ExecMainStartTimestampMonotonic -p Result racker-ready.service')).stdout;
+      const started = /ExecMainStartTimestampMonotonic=(\d+)/.exec(ready)?.[1];
+      expect(Number(online), `${n?.hostname}: network-online.target reached`).to.be.greaterThan(0);
+      expect(Number(started), `${n?.hostname}: racker-ready.service started after network-online.target`).to.be.at.least(Number(online));
+      expect(ready).to.contain('Result=success');
+      expect((await ssh('journalctl -b --no-pager -o cat -u racker-ready.service')).stdout).to.match(/Finished racker-ready\.service/);
+    }
   });
 
   it('fails only the node whose BMC is down, in the BMC check, with a hint the agent\'s journal shows at priority err', async () => {

@@ -78,9 +78,10 @@ describe('sim/vm-setup vmSpec', () => {
     const node = rackSpec('rack', 1).nodes[0] as NonNullable<ReturnType<typeof rackSpec>['nodes'][0]>;
     const standin = vmSpec(node, '/d', 'tcg', 'disk', { kind: 'standin', assetsDir: '/a', kernel: '/k', initrd: '/i' }, false);
     expect(standin.directKernel).to.deep.equal({ kernel: '/k', initrd: '/i', append: 'console=ttyS0,115200n8 racker.standin=disk' });
+    expect(standin.memoryMiB).to.equal(512);
     const flatcar = vmSpec(node, '/d', 'tcg', 'disk', { kind: 'flatcar', assetsDir: '/f', kernel: '/f/k', initrd: '/f/i' }, true);
     expect(flatcar.directKernel).to.equal(undefined);
     expect(flatcar.uefi?.vars).to.equal('/d/OVMF_VARS.fd');
-    expect(flatcar).to.include({ tap: 'tap2', publicTap: 'pub2', memoryMiB: 256, diskPath: '/d/disk.qcow2' });
+    expect(flatcar).to.include({ tap: 'tap2', publicTap: 'pub2', memoryMiB: 3072, diskPath: '/d/disk.qcow2' });
   });
 });
