@@ -48,13 +48,13 @@ export class NodeTokens {
 
   /**
    * Register or replace a node's token (MAC in any form Go's ParseMAC accepts); `used`: the
-   * one-time reports it already made (as persisted across an agent restart).
+   * reports it already made (as persisted across an agent restart), of which the one-time ones count.
    */
   set(mac: string, token: string, grant: TokenGrant, used: readonly PhoneHomeStatus[] = []): void {
     const m = parseMac(mac);
     if (m === undefined) throw new Error(`phone-home token for "${mac}": not a MAC address`);
     if (token.length < 16) throw new Error(`phone-home token for ${m}: too short (at least 16 characters)`);
-    this.setEntry(m, { digest: digest(token), address: grant.address, expiresAt: grant.expiresAt, used: [...used] });
+    this.setEntry(m, { digest: digest(token), address: grant.address, expiresAt: grant.expiresAt, used: used.filter((s) => ONCE.has(s)) });
   }
 
   delete(mac: string): void {

@@ -122,8 +122,6 @@ export function compose(c: ComposeInputs, overrides: Overrides = {}): Compositio
   const entries: ServiceEntry[] = [
     { name: 'state', dependsOn: { config: [], inventory: true }, create: () => state, reload: async () => syncState() },
     fixed('discovery', discovery),
-    // Stopped after the boot service (services stop in reverse): a report it accepted last is on disk.
-    fixed('phone-home-tokens', { name: 'phone-home-tokens', start: async () => undefined, stop: () => tokens.settled() }),
     { name: 'metrics', dependsOn: { config: ['agent'], inventory: false }, create: (d) => new MetricsServer(metrics.registry, d.inputs().config.agent.metricsPort, log.child({ component: 'metrics' }), d.inputs().config.agent.metricsAddress) },
     ...(overrides.networkServices?.(network) ?? [pxeAddressEntry(), dhcpEntry(() => bus), bootEntry(() => bus, () => tokens)]),
     // Retires what a server that left nodes.csv had (record, token, boot data): product logic, never replaced.

@@ -11,9 +11,4 @@ export class SerialWrites {
     this.tail = mine.catch(() => undefined); // the caller of this write sees its failure
     return mine;
   }
-
-  /** Resolves once every write queued so far has finished (succeeded or failed). */
-  idle(): Promise<void> {
-    return this.tail.then(() => undefined);
-  }
 }

@@ -17,13 +17,11 @@ import { bmcFailure, bmcUnsupportedError, isBmcError, type BmcWhere, whereOf } f
 import { ErrorCodes } from '../../lib/errors.js';
 import { SerialQueue, type Semaphore } from '../scheduler.js';
 import { LanplusSession, type IpmiSession, type SessionOptions } from './session.js';
-import { describeCompletionCode, isUnsupportedCode, type IpmiRequest, type IpmiResponse } from './message.js';
+import { describeCompletionCode, isUnsupportedCode } from './message.js';
 import * as cmd from './commands.js';
 import { readSensors } from './sensors.js';
-import * as sel from './sel.js';
-import { decodeFru, decodeFruAreaInfo, decodeFruData, getFruAreaInfo, readFruData } from './fru.js';
-import { coldReset, decodeDeviceId, warmReset } from './device.js';
-import { decodeLanConfig, getLanParameter, LanParameter } from './lan-config.js';
+import { coldReset, warmReset } from './device.js';
+import { clearSelLog, completionError, readFru, readLanConfig, readMcInfo, readSel, readSelInfo, type Run, type Send } from './maintenance.js';
 import { compareBootFlags } from '../boot-flags.js';
 import type { DatagramTransport } from './transport.js';
 import { Quirks } from '../quirks.js';
@@ -57,10 +55,6 @@ const unrefTimer: SetTimer = (ms, fn) => {
   return () => clearTimeout(t);
 };
 
-/** Sends one command and returns its data, throwing on a non-zero completion code. */
-export type Run = (request: IpmiRequest, step: string) => Promise<Buffer>;
-/** Sends one command and returns the whole response. */
-export type Send = (request: IpmiRequest, step: string) => Promise<IpmiResponse>;
 
 export class IpmiBmcClient implements BmcClient {
   readonly driver = 'ipmi';
@@ -180,14 +174,14 @@ export class IpmiBmcClient implements BmcClient {
   private async writeBootFlags(override: BootOverride, run: Run, send: Send): Promise<void> {
     const timer = await send(cmd.disableBootFlagTimeout(), 'disable the boot flag timeout (boot option 3)');
     if (timer.completionCode !== 0) {
-      if (!isUnsupportedCode(timer.completionCode)) throw this.ccError('disable the boot flag timeout (boot option 3)', timer.completionCode);
+      if (!isUnsupportedCode(timer.completionCode)) throw completionError(this.where, 'disable the boot flag timeout (boot option 3)', timer.completionCode);
       this.found.add('no boot flag timeout setting (boot option 3): an override may expire after 60 s');
       this.deps.log.warn({ node: this.target.node }, 'BMC has no boot flag timeout setting (boot option 3); the override may expire after 60 s');
     }
     const step = `set boot device ${override.device} (boot option 5)`;
     const r = await send(cmd.setBootFlags(override), step);
     if (r.completionCode === 0) return;
-    if (!override.persistent || !REFUSED_DATA.includes(r.completionCode)) throw this.ccError(step, r.completionCode);
+    if (!override.persistent || !REFUSED_DATA.includes(r.completionCode)) throw completionError(this.where, step, r.completionCode);
     this.found.add(`persistent boot flag refused (${describeCompletionCode(r.completionCode)}): set for the next boot, again after every power action`);
     await run(cmd.setBootFlags({ ...override, persistent: false }), `${step}, next boot only`);
   }
@@ -239,74 +233,23 @@ export class IpmiBmcClient implements BmcClient {
   }
 
   async selInfo(): Promise<SelInfo> {
-    return this.op(async (run) => {
-      const info = sel.decodeSelInfo(await run(sel.getSelInfo(), 'get SEL info'));
-      if (info === undefined) throw bmcFailure(this.where, 'get SEL info', 'short response');
-      return info;
-    });
+    return this.op((run, send) => readSelInfo({ run, send, where: this.where }));
   }
 
   async selList(): Promise<SelEntry[]> {
-    return this.op(async (run, send) => {
-      const out: SelEntry[] = [];
-      // The record IDs chain from 0 to FFFFh; a BMC that loops is stopped by the SEL's size.
-      for (let id = 0, n = 0; id !== sel.LAST_RECORD && n < 0x10000; n++) {
-        const r = await send(sel.getSelEntry(id), `get SEL entry 0x${id.toString(16)}`);
-        if (r.completionCode === 0xcb && id === 0) break; // "not present": an empty SEL
-        if (r.completionCode !== 0) throw this.ccError(`get SEL entry 0x${id.toString(16)}`, r.completionCode);
-        const entry = sel.decodeSelEntryResponse(r.data);
-        if (entry === undefined) throw bmcFailure(this.where, `get SEL entry 0x${id.toString(16)}`, 'short response');
-        const decoded = sel.decodeSelRecord(entry.record);
-        if (decoded !== undefined) out.push(decoded);
-        id = entry.next;
-      }
-      return out;
-    });
+    return this.op((run, send) => readSel({ run, send, where: this.where }));
   }
 
   async selClear(): Promise<void> {
-    await this.op(async (run) => {
-      const reservation = (await run(sel.reserveSel(), 'reserve SEL')).readUInt16LE(0);
-      let progress = await run(sel.clearSel(reservation, true), 'clear SEL');
-      // Erasure progress: 1 completed, 0 in progress (asked again, as ipmitool does).
-      for (let i = 0; i < 50 && ((progress[0] ?? 1) & 0x0f) === 0; i++) progress = await run(sel.clearSel(reservation, false), 'clear SEL (erasure status)');
-      if (((progress[0] ?? 1) & 0x0f) === 0) throw bmcFailure(this.where, 'clear SEL', 'the erase did not complete', 'ask again with racker ipmi NODE sel info');
-    });
+    await this.op((run, send) => clearSelLog({ run, send, where: this.where }));
   }
 
   async fru(): Promise<FruInfo> {
-    return this.op(async (run, send) => {
-      const info = decodeFruAreaInfo(await run(getFruAreaInfo(0), 'get FRU inventory area info'));
-      if (info === undefined) throw bmcFailure(this.where, 'get FRU inventory area info', 'short response');
-      const unit = info.words ? 2 : 1;
-      const bytes: Buffer[] = [];
-      let chunk = 32;
-      for (let at = 0; at < info.size;) {
-        const count = Math.min(chunk, info.size - at);
-        const r = await send(readFruData(0, at / unit, count / unit), `read FRU data at ${at}`);
-        // Too much for the BMC's buffer: ask for less, as ipmitool does.
-        if ([0xc7, 0xc8, 0xca].includes(r.completionCode) && chunk > 8) {
-          chunk /= 2;
-          continue;
-        }
-        if (r.completionCode !== 0) throw this.ccError(`read FRU data at ${at}`, r.completionCode);
-        const data = decodeFruData(r.data);
-        if (data === undefined || data.length === 0) throw bmcFailure(this.where, `read FRU data at ${at}`, 'short response');
-        bytes.push(data);
-        at += data.length;
-      }
-      const fru = decodeFru(Buffer.concat(bytes));
-      if (fru === undefined) throw bmcFailure(this.where, 'decode FRU 0', 'no valid FRU common header (format version 1, checksum)', 'racker ipmi NODE raw 0x0a 0x11 0 0 0 8 shows the first bytes');
-      return fru;
-    });
+    return this.op((run, send) => readFru({ run, send, where: this.where }));
   }
 
   async mcInfo(): Promise<McInfo> {
-    return this.op(async (run) => {
-      const info = decodeDeviceId(await run(cmd.getDeviceId(), 'get device ID'));
-      if (info === undefined) throw bmcFailure(this.where, 'get device ID', 'short response');
-      return info;
-    });
+    return this.op((run, send) => readMcInfo({ run, send, where: this.where }));
   }
 
   async mcReset(kind: 'cold' | 'warm'): Promise<{ answered: boolean }> {
@@ -319,7 +262,7 @@ export class IpmiBmcClient implements BmcClient {
           this.session.drop();
           return;
         }
-        if (!isUnsupportedCode(r.completionCode)) throw this.ccError(step, r.completionCode);
+        if (!isUnsupportedCode(r.completionCode)) throw completionError(this.where, step, r.completionCode);
         throw bmcUnsupportedError(this.where, step, describeCompletionCode(r.completionCode),
           `this BMC takes no ${kind} reset over IPMI${kind === 'warm' ? ': try mc reset cold' : ''}; its web interface, or removing its power, resets it`);
       });
@@ -332,17 +275,7 @@ export class IpmiBmcClient implements BmcClient {
   }
 
   async lanConfig(channel: number): Promise<LanConfig> {
-    return this.op(async (_run, send) => {
-      const found = new Map<number, Buffer>();
-      for (const p of Object.values(LanParameter)) {
-        const step = `get LAN configuration parameter ${p} of channel ${channel}`;
-        const r = await send(getLanParameter(channel, p), step);
-        if (r.completionCode === 0x80) continue; // parameter not supported
-        if (r.completionCode !== 0) throw this.ccError(step, r.completionCode);
-        found.set(p, r.data.subarray(1)); // without the parameter revision
-      }
-      return decodeLanConfig(channel, found);
-    });
+    return this.op((run, send) => readLanConfig({ run, send, where: this.where }, channel));
   }
 
   async close(): Promise<void> {
@@ -373,11 +306,6 @@ export class IpmiBmcClient implements BmcClient {
     return flags;
   }
 
-  private ccError(step: string, cc: number): Error {
-    if (isUnsupportedCode(cc)) return bmcUnsupportedError(this.where, step, describeCompletionCode(cc));
-    return bmcFailure(this.where, step, describeCompletionCode(cc), cc === 0xd4 ? 'give the BMC user administrator privilege' : undefined);
-  }
-
   /**
    * Run one operation: first this BMC's turn (one operation at a time), then a fan-out slot, in
    * that order so that operations queued behind a slow or dead BMC hold no slot other BMCs need.
@@ -402,7 +330,7 @@ export class IpmiBmcClient implements BmcClient {
       };
       const run: Run = async (request, step) => {
         const r = await send(request, step);
-        if (r.completionCode !== 0) throw this.ccError(step, r.completionCode);
+        if (r.completionCode !== 0) throw completionError(this.where, step, r.completionCode);
         return r.data;
       };
       const reused = this.session.isOpen;

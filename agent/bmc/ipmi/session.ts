@@ -17,47 +17,28 @@
  * only as an HMAC key and never logged.
  */
 import type { Logger } from '../../lib/log.js';
-import { isSystemError } from '../../lib/errors.js';
-import { backoffDelay, withBackoff } from '../../lib/backoff.js';
 import type { BmcTarget } from '../bmc-client.js';
-import { bmcAuthError, bmcFailure, bmcTimeoutError, bmcUnsupportedError, type BmcWhere, whereOf } from '../errors.js';
+import { bmcAuthError, bmcFailure, bmcUnsupportedError, type BmcWhere, whereOf } from '../errors.js';
 import { CIPHER_SUITES, deriveSessionKeys, freshRandom, rakp2AuthCode, rakp3AuthCode, rakp4Icv, sameCode, sessionIntegrityKey, type CipherSuite, type RakpInputs, type SessionKeys } from './crypto.js';
 import { decodeIpmi, encodeV15, encodeV20, PayloadType } from './packet.js';
 import { decodeResponse, describeCompletionCode, encodeRequest, type IpmiRequest, type IpmiResponse } from './message.js';
 import { closeSession, decodeChannelAuthCaps, getChannelAuthCaps, setSessionPrivilege } from './commands.js';
 import { decodeOpenSessionResponse, decodeRakp2, decodeRakp4, describeRmcpStatus, type Rakp4, encodeOpenSessionRequest, encodeRakp1, encodeRakp3, isCipherRefusal, isCredentialRefusal, NAME_ONLY_LOOKUP, Privilege } from './rakp.js';
 import { decodeAsfPong, encodeAsfPing } from './rmcp.js';
-import { resolveEndpoint, type DatagramTransport, type Endpoint } from './transport.js';
+import type { DatagramTransport } from './transport.js';
+import { BmcExchanges, KEEP, type ExchangeOptions } from './exchange.js';
 
-export interface SessionOptions {
+export interface SessionOptions extends ExchangeOptions {
   /** Cipher suites to offer, in order of preference. */
   cipherSuites: ReadonlyArray<3 | 17>;
-  /** Budget of one request/response exchange, retransmissions included. */
-  timeoutMs: number;
-  /** Retransmissions per exchange. */
-  retries: number;
-  /** Wait before the first retransmission; doubles for each further one. */
-  retransmitMs: number;
   privilege?: number;
 }
 
-/** An attempt that got no answer (internal: becomes RACKER_E_BMC_TIMEOUT when retries run out). */
-class NoAnswer extends Error {}
 /** The BMC refused a cipher suite (internal: try the next). */
 class CipherRefused extends Error {}
 /** A session the BMC opened (Open Session Response accepted), before RAKP. */
 interface Opened { bmcSessionId: number; consoleSessionId: number }
-/** What a matcher returns for a datagram that is its own but does not end the exchange. */
-const KEEP = Symbol('keep waiting');
-
 const CLOSE_TIMEOUT_MS = 1000;
-/**
- * The wait between retransmissions doubles from retransmitMs up to this many times retransmitMs.
- * Uncapped, a 20 s budget bought only 8 attempts (0.1, 0.2, … 12.8 s): at 25 % loss each way an
- * attempt fails 44 % of the time, so one exchange in ~750 ran out of budget with retries left,
- * which failed the loss test in one run out of ten. Capped, the retries are spent, not the clock.
- */
-const MAX_RETRANSMIT_FACTOR = 4;
 
 /** Whether a handshake response answers our request: our session ID, or (short error responses carry none) our tag. */
 function answers(r: { tag: number; status: number; consoleSessionId: number | undefined }, tag: number, consoleSessionId: number): boolean {
@@ -85,12 +66,13 @@ export class LanplusSession implements IpmiSession {
   private sequence = 0;
   private rqSeq = 0;
   private tag = 0;
-  private endpoint: Endpoint | undefined;
-  private unregister: (() => void) | undefined;
-  private readonly waiters = new Set<(datagram: Buffer) => boolean>();
-  private readonly inFlight = new Set<(reason: Error) => void>();
+  private readonly where: BmcWhere;
+  private readonly net: BmcExchanges;
 
-  constructor(private readonly target: BmcTarget, private readonly options: SessionOptions, private readonly transport: DatagramTransport, private readonly log: Logger) {}
+  constructor(private readonly target: BmcTarget, private readonly options: SessionOptions, transport: DatagramTransport, private readonly log: Logger) {
+    this.where = whereOf(target, 'ipmi');
+    this.net = new BmcExchanges(target, options, transport, this.where, log);
+  }
 
   get isOpen(): boolean {
     return this.keys !== undefined;
@@ -101,10 +83,6 @@ export class LanplusSession implements IpmiSession {
     return this.suite?.id;
   }
 
-  private get where(): BmcWhere {
-    return whereOf(this.target, 'ipmi');
-  }
-
   private get privilege(): number {
     return this.options.privilege ?? Privilege.administrator;
   }
@@ -113,7 +91,7 @@ export class LanplusSession implements IpmiSession {
   async ping(): Promise<boolean> {
     const tag = this.nextTag();
     try {
-      await this.exchange('RMCP presence ping', () => encodeAsfPing(tag), (d) => (decodeAsfPong(d)?.tag === tag ? true : undefined));
+      await this.net.exchange('RMCP presence ping', () => encodeAsfPing(tag), (d) => (decodeAsfPong(d)?.tag === tag ? true : undefined));
       return true;
     } catch (e) {
       if ((e as { code?: string }).code === 'RACKER_E_BMC_TIMEOUT') return false;
@@ -147,7 +125,7 @@ export class LanplusSession implements IpmiSession {
 
   /** Get Channel Authentication Capabilities: fails unless the BMC offers IPMI v2.0. */
   private async channelAuthCaps(): Promise<void> {
-    const caps = await this.exchange('get channel authentication capabilities',
+    const caps = await this.net.exchange('get channel authentication capabilities',
       () => encodeV15(encodeRequest(getChannelAuthCaps(this.privilege), 0)),
       (d) => {
         const r = decodeIpmi(d);
@@ -165,7 +143,7 @@ export class LanplusSession implements IpmiSession {
   private async openSession(suite: CipherSuite): Promise<Opened> {
     const consoleSessionId = freshRandom(4).readUInt32LE() || 1;
     const tag = this.nextTag();
-    const opened = await this.exchange('open session',
+    const opened = await this.net.exchange('open session',
       () => encodeV20({ payloadType: PayloadType.openSessionRequest, sessionId: 0, sequence: 0, payload: encodeOpenSessionRequest(tag, consoleSessionId, suite, this.privilege) }),
       (d) => {
         const p = this.preSession(d, PayloadType.openSessionResponse);
@@ -187,7 +165,7 @@ export class LanplusSession implements IpmiSession {
     const password = Buffer.from(this.target.password, 'utf8');
     const consoleRandom = freshRandom(16);
     let tag = this.nextTag();
-    const r2 = await this.exchange('RAKP 1',
+    const r2 = await this.net.exchange('RAKP 1',
       () => encodeV20({ payloadType: PayloadType.rakp1, sessionId: 0, sequence: 0, payload: encodeRakp1(tag, opened.bmcSessionId, consoleRandom, role, this.target.user) }),
       (d) => {
         const p = this.preSession(d, PayloadType.rakp2);
@@ -218,7 +196,7 @@ export class LanplusSession implements IpmiSession {
     let accepted: Rakp4 | undefined;
     tag = this.nextTag();
     const rakp3 = encodeV20({ payloadType: PayloadType.rakp3, sessionId: 0, sequence: 0, payload: encodeRakp3(tag, 0, opened.bmcSessionId, rakp3AuthCode(suite, password, inputs)) });
-    const answer = await this.exchange('RAKP 3',
+    const answer = await this.net.exchange('RAKP 3',
       () => {
         const withProbe = encodeV20({ payloadType: PayloadType.ipmi, sessionId: opened.bmcSessionId, sequence: ++sequence, payload: probe, keys });
         return accepted === undefined ? [rakp3, withProbe] : [withProbe];
@@ -267,7 +245,7 @@ export class LanplusSession implements IpmiSession {
     this.rqSeq = (this.rqSeq + 1) & 0x3f;
     const rqSeq = this.rqSeq;
     const message = encodeRequest(request, rqSeq);
-    return this.exchange(step,
+    return this.net.exchange(step,
       // Every transmission, retransmissions too, takes the next session sequence number.
       () => encodeV20({ payloadType: PayloadType.ipmi, sessionId: this.bmcSessionId, sequence: this.nextSequence(), payload: message, keys }),
       (d) => {
@@ -285,7 +263,7 @@ export class LanplusSession implements IpmiSession {
   async sendPayload(payloadType: number, payload: Uint8Array): Promise<void> {
     const keys = this.keys;
     if (keys === undefined) throw new Error('send payload: no open session');
-    await this.transport.send(await this.attach(), encodeV20({ payloadType, sessionId: this.bmcSessionId, sequence: this.nextSequence(), payload, keys }));
+    await this.net.send(encodeV20({ payloadType, sessionId: this.bmcSessionId, sequence: this.nextSequence(), payload, keys }));
   }
 
   /**
@@ -302,8 +280,7 @@ export class LanplusSession implements IpmiSession {
       handler(r.packet.payload);
       return true;
     };
-    this.waiters.add(waiter);
-    return () => this.waiters.delete(waiter);
+    return this.net.listen(waiter);
   }
 
   /** Close the session on the BMC (best effort: a BMC that is gone cannot be told) and forget it. */
@@ -316,13 +293,11 @@ export class LanplusSession implements IpmiSession {
       }
     }
     this.drop();
-    this.unregister?.();
-    this.unregister = undefined;
-    this.endpoint = undefined;
+    this.net.detach();
   }
 
   interrupt(reason: Error): void {
-    for (const stop of [...this.inFlight]) stop(reason);
+    this.net.interrupt(reason);
   }
 
   /** Forget the session without telling the BMC (it stopped answering). */
@@ -337,7 +312,7 @@ export class LanplusSession implements IpmiSession {
   }
 
   private async sendPreSession(payloadType: number, payload: Buffer): Promise<void> {
-    await this.transport.send(await this.attach(), encodeV20({ payloadType, sessionId: 0, sequence: 0, payload }));
+    await this.net.send(encodeV20({ payloadType, sessionId: 0, sequence: 0, payload }));
   }
 
   private nextTag(): number {
@@ -348,78 +323,5 @@ export class LanplusSession implements IpmiSession {
   private nextSequence(): number {
     this.sequence = (this.sequence + 1) >>> 0 || 1;
     return this.sequence;
-  }
-
-  private async attach(): Promise<Endpoint> {
-    if (this.endpoint !== undefined) return this.endpoint;
-    const endpoint = await resolveEndpoint({ address: this.target.address, port: this.target.port });
-    this.unregister = this.transport.register(endpoint, (d) => {
-      for (const waiter of this.waiters) if (waiter(d)) return true;
-      return false;
-    });
-    this.endpoint = endpoint;
-    return endpoint;
-  }
-
-  /**
-   * Send what `build` makes and wait for a datagram `match` accepts; retransmit (rebuilt, so each
-   * gets a fresh sequence number) after a growing wait until the budget or the retries run out.
-   */
-  private async exchange<T>(step: string, build: (attempt: number) => Buffer | Buffer[], match: (d: Buffer) => T | typeof KEEP | undefined, timeoutMs = this.options.timeoutMs): Promise<T> {
-    const endpoint = await this.attach();
-    const started = performance.now();
-    const deadline = started + timeoutMs;
-    let answer: { value: T } | undefined;
-    let wake: (() => void) | undefined;
-    let interrupted: Error | undefined;
-    const stop = (reason: Error): void => {
-      interrupted = reason;
-      wake?.();
-    };
-    this.inFlight.add(stop);
-    const waiter = (d: Buffer): boolean => {
-      const value = match(d);
-      if (value === undefined) return false;
-      if (value === KEEP) return true;
-      answer ??= { value };
-      wake?.();
-      return true;
-    };
-    this.waiters.add(waiter);
-    try {
-      return await withBackoff(async (attempt) => {
-        if (answer !== undefined) return answer.value;
-        if (interrupted !== undefined) throw interrupted;
-        const datagrams = build(attempt);
-        for (const d of Array.isArray(datagrams) ? datagrams : [datagrams]) await this.transport.send(endpoint, d);
-        const wait = Math.min(deadline - performance.now(), backoffDelay(attempt + 1, { minDelayMs: this.options.retransmitMs, maxDelayMs: Math.min(timeoutMs, this.options.retransmitMs * MAX_RETRANSMIT_FACTOR), jitter: 0.2 }));
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.max(0, wait));
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-          if (interrupted !== undefined) wake();
-        });
-        // Assigned by the receiver while we waited (the compiler cannot see that).
-        const late = answer as { value: T } | undefined;
-        if (late !== undefined) return late.value;
-        if (interrupted !== undefined) throw interrupted as Error;
-        throw new NoAnswer(step);
-      }, {
-        minDelayMs: 0,
-        maxDelayMs: 0,
-        maxRetries: this.options.retries,
-        retryable: (e) => e instanceof NoAnswer && performance.now() < deadline,
-        onRetry: (_e, attempt) => this.log.debug({ step, attempt }, 'no answer yet, retransmitting'),
-      });
-    } catch (e) {
-      if (e instanceof NoAnswer) throw bmcTimeoutError(this.where, step, Math.round(performance.now() - started));
-      if (isSystemError(e)) throw bmcFailure(this.where, step, `cannot send to the BMC: ${e.code}`, 'check the route to the BMC network (ip route get <address>)');
-      throw e;
-    } finally {
-      this.waiters.delete(waiter);
-      this.inFlight.delete(stop);
-    }
   }
 }

@@ -79,7 +79,7 @@ export class TokenStore implements PhoneHomeTokens {
     }
     this.tokens = tokens;
     // Reports made before the restart stay made: a replay is still refused.
-    for (const [mac, t] of tokens) this.registry.set(mac, t.token, { address: t.address, expiresAt: t.expiresAt }, (t.reports ?? []).map((r) => r.status).filter((st) => st !== 'failed'));
+    for (const [mac, t] of tokens) this.registry.set(mac, t.token, { address: t.address, expiresAt: t.expiresAt }, (t.reports ?? []).map((r) => r.status));
     // A dropped token is a secret no longer needed: it leaves the disk too.
     if (dropped > 0) await this.save();
   }
@@ -137,11 +137,6 @@ export class TokenStore implements PhoneHomeTokens {
   /** The node is done (the bootstrap's port): its token goes. */
   async revoke(mac: Mac): Promise<void> {
     await this.forget(mac);
-  }
-
-  /** Resolves when every write started so far is done (the agent's stop, and tests, wait for it). */
-  settled(): Promise<void> {
-    return this.writes.idle();
   }
 
   private async save(): Promise<void> {

@@ -95,7 +95,7 @@ describe('racker agent as a process', function () {
     const done = await a.waitForLog((l) => l.msg === 'reload done');
     // Everything built from the inventory is reloaded (dnsmasq by SIGHUP) or restarted; the rest is left alone.
     expect(done.reloaded).to.deep.equal(['state', 'pxe-address', 'dhcp', 'boot', 'retire', 'bmc-poller']);
-    expect(done.unchanged).to.deep.equal(['discovery', 'phone-home-tokens', 'metrics', 'bmc', 'jobs', 'control-api', 'watchdog']);
+    expect(done.unchanged).to.deep.equal(['discovery', 'metrics', 'bmc', 'jobs', 'control-api', 'watchdog']);
     const nodes = (await call(socket(), 'GET', '/v1/nodes')).json() as { nodes: { hostname: string; address?: string }[] };
     expect(nodes.nodes.map((n) => n.hostname)).to.deep.equal(['node-01', 'node-02', 'node-03', 'node-04', 'node-05']);
     // Addresses of existing nodes did not move when the row was added.
