@@ -10,6 +10,7 @@ import { exec } from '../../agent/lib/exec.js';
 import { silentLogger } from '../../agent/lib/log.js';
 import { buildConfSchema } from '../../agent/config/build-conf.js';
 import { buildPayload } from '../../installer/payload/build.js';
+import { FLATCAR_FILES } from '../../bootstrap/assets.js';
 
 export const FIXTURE_PINS = {
   flatcar: { channel: 'stable', version: '4593.2.5', signingKey: 'keys/key.asc', signingKeyFingerprint: 'F88CFEDEFF29A5B4D9523864E25D9AED0593B34A' },
@@ -140,4 +141,20 @@ export async function makeInstallSite(dir: string, name: string, source: string[
   await writeFile(config, `paths:\n  stateDir: ${state}/state\n  etcDir: ${state}/etc\n  runDir: ${state}/run\n  oemDir: ${state}/oem\n`
     + `installer:\n  root: ${root}\n  systemctl: ${systemctl}\n  readyTimeoutSeconds: 5\n  source:\n${source.map((l) => `    ${l}\n`).join('')}`);
   return { root, config };
+}
+
+/**
+ * Flatcar images as bootstrap.flatcar.localDir holds them (`<dir>/flatcar/<version>/<file>`), each
+ * a short stand-in text signed with a throwaway key. Returns the directory and the certificate
+ * (bootstrap.flatcar.signingKey).
+ */
+export async function writeSignedFlatcarStandIns(dir: string, version: string): Promise<{ images: string; cert: string }> {
+  const signing = await makeSigningKey(dir, 'flatcar');
+  const images = join(dir, 'flatcar');
+  await mkdir(join(images, version), { recursive: true });
+  for (const name of FLATCAR_FILES) {
+    await writeFile(join(images, version, name), `stand-in ${name}\n`);
+    await signFile(join(images, version, name), signing.key);
+  }
+  return { images, cert: signing.cert };
 }

@@ -16,12 +16,11 @@ import { execa } from 'execa';
 import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { freePort, isReady, runRacker, startAgent, type AgentProcess } from '../../lib/agent-process.js';
-import { makeSigningKey, signFile } from '../../lib/installer-fixtures.js';
+import { writeSignedFlatcarStandIns } from '../../lib/installer-fixtures.js';
 import { ignitionValidate } from '../../lib/ignition-validate.js';
 import { TestNetwork } from '../../lib/netns.js';
 import { openKubeadmCertsEntry as open } from '../../lib/kubeadm-certs.js';
 import { repoRoot } from '../../lib/paths.js';
-import { FLATCAR_FILES } from '../../../bootstrap/assets.js';
 import { ensureClusterSecrets, type StoredClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
 import { decodeDataSource } from '../../../bootstrap/ignition/builders.js';
 import type { IgnitionConfig } from '../../../bootstrap/ignition/types.js';
@@ -47,20 +46,14 @@ describe('racker agent: a reprovisioned controller joins the running cluster (ku
     const ns = await net.namespace('rack');
     await net.ip(ns, ['address', 'add', `${INIT_ADDRESS}/32`, 'dev', 'lo']);
     // The stand-ins: Flatcar images signed with a throwaway key, the sysext as a local copy.
-    const signing = await makeSigningKey(dir, 'flatcar');
-    const images = join(dir, 'flatcar');
-    await mkdir(join(images, FLATCAR), { recursive: true });
-    for (const name of FLATCAR_FILES) {
-      await writeFile(join(images, FLATCAR, name), `stand-in ${name}\n`);
-      await signFile(join(images, FLATCAR, name), signing.key);
-    }
+    const { images, cert: flatcarCert } = await writeSignedFlatcarStandIns(dir, FLATCAR);
     const sysext = Buffer.from('stand-in sysext\n');
     await mkdir(join(dir, 'sysext'));
     await writeFile(join(dir, 'sysext', `kubernetes-${K8S}-x86-64.raw`), sysext);
     await writeFile(join(dir, 'cni.yaml'), 'kind: DaemonSet\n');
     rack = await writeFakeRack(join(dir, 'rack'), {
       isolated: { bootPort: await freePort() },
-      configYaml: `agent:\n  metricsPort: 0\nbootstrap:\n  flatcar:\n    version: ${FLATCAR}\n    localDir: ${images}\n    signingKey: ${signing.cert}\n` +
+      configYaml: `agent:\n  metricsPort: 0\nbootstrap:\n  flatcar:\n    version: ${FLATCAR}\n    localDir: ${images}\n    signingKey: ${flatcarCert}\n` +
         `  kubernetes:\n    version: ${K8S}\n    sysextLocalDir: ${join(dir, 'sysext')}\n    sysextSha256: ${createHash('sha256').update(sysext).digest('hex')}\n    cniManifest: ${join(dir, 'cni.yaml')}\n` +
         '  deadlines:\n    bmcCheck: 1\n',
     });

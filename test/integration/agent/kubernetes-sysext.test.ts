@@ -8,17 +8,16 @@
  */
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { freePort, isReady, runRacker, startAgent, type AgentProcess } from '../../lib/agent-process.js';
-import { makeSigningKey, signFile } from '../../lib/installer-fixtures.js';
+import { writeSignedFlatcarStandIns } from '../../lib/installer-fixtures.js';
 import { http } from '../../lib/http-client.js';
 import { ignitionValidate } from '../../lib/ignition-validate.js';
-import { FLATCAR_FILES } from '../../../bootstrap/assets.js';
 import type { IgnitionConfig } from '../../../bootstrap/ignition/types.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHn7p6SH2Z9mR1oGqZpXkq3Jm0ZbWq1dYp6sQ3oG9xJ3 op@example';
@@ -47,18 +46,12 @@ describe('racker agent: the Kubernetes sysext fetched once, served to the nodes 
     await new Promise<void>((r) => upstream?.listen(0, '127.0.0.1', r));
     const upstreamPort = (upstream.address() as AddressInfo).port;
     // Flatcar stand-ins for bootstrap.flatcar.localDir, signed with a throwaway key.
-    const signing = await makeSigningKey(dir, 'flatcar');
-    const images = join(dir, 'flatcar');
-    await mkdir(join(images, FLATCAR), { recursive: true });
-    for (const name of FLATCAR_FILES) {
-      await writeFile(join(images, FLATCAR, name), `stand-in ${name}\n`);
-      await signFile(join(images, FLATCAR, name), signing.key);
-    }
+    const { images, cert: flatcarCert } = await writeSignedFlatcarStandIns(dir, FLATCAR);
     await writeFile(join(dir, 'cni.yaml'), 'kind: DaemonSet\n');
     bootPort = await freePort();
     rack = await writeFakeRack(join(dir, 'rack'), {
       isolated: { bootPort },
-      configYaml: `agent:\n  metricsPort: 0\nbootstrap:\n  flatcar:\n    version: ${FLATCAR}\n    localDir: ${images}\n    signingKey: ${signing.cert}\n` +
+      configYaml: `agent:\n  metricsPort: 0\nbootstrap:\n  flatcar:\n    version: ${FLATCAR}\n    localDir: ${images}\n    signingKey: ${flatcarCert}\n` +
         `  kubernetes:\n    version: ${K8S}\n    sysextUrl: http://127.0.0.1:${upstreamPort}/ext/kubernetes-{version}-x86-64.raw\n    sysextSha256: ${digest}\n    cniManifest: ${join(dir, 'cni.yaml')}\n` +
         '  deadlines:\n    bmcCheck: 1\n',
     });
