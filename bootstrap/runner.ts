@@ -8,7 +8,8 @@ import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
 import { nodesNamed } from '../agent/inventory/node-ref.js';
 import type { Config } from '../agent/config/schema.js';
 import type { BootControl, BootStore, Clock, FailureAsker, PhoneHomeTokens, ProgressObservations, StateSink } from './ports.js';
-import { activeNodes, type BootstrapPlan } from './plan.js';
+import { activeNodes, type BootstrapPlan, type PlannedNode } from './plan.js';
+import { installDiskInput } from './disk-rules.js';
 import { endpoints as endpointsFor } from './endpoints.js';
 import { nodeConfigs } from './node-configs.js';
 import { installGroupId, installedGroupId, installedOnly, nodeBootData, retireStage, writeNodeBootData } from './groups-profiles.js';
@@ -96,7 +97,8 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
     const m = await ports.kubernetesManifests();
     kube = { plan, secrets, settings: b.kubernetes, cniManifest: m.cni, manifests: m.manifests };
   }
-  const install = { flatcarVersion: version, console: b.console, kernelArgs: b.kernelArgs, installDisk: b.installDisk, minDiskGiB: b.minDiskGiB, rebootDelaySeconds: b.rebootDelaySeconds };
+  const install = { flatcarVersion: version, console: b.console, kernelArgs: b.kernelArgs, rebootDelaySeconds: b.rebootDelaySeconds,
+    disk: (n: PlannedNode) => installDiskInput(b, n, { wipe: request.wipe, provisionedBefore: input.provisioned?.has(n.mac) === true }) };
   const configs = nodeConfigs({ plan, endpoints: ep, tokens: tokens as Map<never, string>, install, snippets: input.snippets,
     kubernetesPart: kube === undefined ? undefined : (n) => kubernetesPart(n, kube) });
   const running = new Set(job.toRun.map((n) => n.mac as string));

@@ -4,6 +4,7 @@
  * accepted phone-home becomes a PhoneHomeEvent.
  */
 import { Emitter } from '../lib/emitter.js';
+import type { HardwareReport } from '../inventory/hardware.js';
 
 export type Endpoint = 'home' | 'boot.ipxe' | 'ipxe' | 'grub' | 'ignition' | 'metadata' | 'generic' | 'assets' | 'events' | 'other';
 
@@ -29,7 +30,7 @@ export interface BootRequestEvent {
   aborted: boolean;
 }
 
-export type PhoneHomeStatus = 'installed' | 'ready' | 'joined' | 'failed';
+export type PhoneHomeStatus = 'installed' | 'ready' | 'joined' | 'failed' | 'inventory';
 
 export interface PhoneHomeEvent {
   type: 'phone-home';
@@ -41,6 +42,8 @@ export interface PhoneHomeEvent {
   reason: string | undefined;
   /** For `failed`: the last lines of the failing step's output, as the node sent them (bounded). */
   output?: string;
+  /** For `inventory`: the hardware the node reported (validated). */
+  inventory?: HardwareReport;
 }
 
 export type BootEvent = BootRequestEvent | PhoneHomeEvent;

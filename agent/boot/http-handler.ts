@@ -287,7 +287,7 @@ class BootHttpHandler {
     try {
       const p = await readPhoneHome(req, this.o.tokens, clientIp);
       this.o.log.info({ mac: p.mac, client: clientIp, status: p.status, reason: p.reason }, 'node phoned home');
-      this.o.emit({ type: 'phone-home', at: new Date(), mac: p.mac, clientIp, status: p.status, reason: p.reason, ...(p.output === undefined ? {} : { output: p.output }) });
+      this.o.emit({ type: 'phone-home', at: new Date(), mac: p.mac, clientIp, status: p.status, reason: p.reason, ...(p.output === undefined ? {} : { output: p.output }), ...(p.inventory === undefined ? {} : { inventory: p.inventory }) });
       res.writeHead(204);
       res.end();
       return { endpoint: 'events', labels: { mac: p.mac }, bytes: 0 };
