@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { NODE_PHASES } from './phases.js';
+import { nodeHardwareSchema } from '../inventory/hardware.js';
 
 export const ROLES = ['management', 'controller', 'worker'] as const;
 export const POWER_STATES = ['on', 'off', 'unknown'] as const;
@@ -61,6 +62,12 @@ export const nodeRecordSchema = z.object({
     history: z.array(z.object({ name: z.enum(NODE_PHASES), at: iso })),
   }),
   lastError: problemSchema.optional(),
+  /** What the node's install boots reported (agent/inventory/hardware.ts); absent until the first. */
+  hardware: z.object({
+    current: nodeHardwareSchema,
+    /** Hardware changes between inspections, newest last, bounded. */
+    history: z.array(z.object({ at: iso, changes: z.array(z.string()) })),
+  }).optional(),
 });
 export type NodeRecord = z.infer<typeof nodeRecordSchema>;
 

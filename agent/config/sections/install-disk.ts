@@ -40,12 +40,11 @@ export const diskRuleSchema = z.strictObject({
 /** Read-only, as the frozen configuration holds it. */
 export type DiskRule = Readonly<Omit<z.output<typeof diskRuleSchema>, 'transport'>> & { readonly transport?: readonly Transport[] | undefined };
 
-/** A device path alone (the older form) or a rule. */
-export const installDiskSchema = z.union([
-  z.string().regex(/^\/dev\/\S+$/, 'must be a device path like /dev/sda, or a rule (device, byPath, model, serial, wwn, transport, rotational, minSizeGiB, maxSizeGiB)')
-    .transform((device): DiskRule => ({ device })),
-  diskRuleSchema,
-]);
+/**
+ * A device path alone (the older form, read as `{ device: ... }`) or a rule. Not a union: a union
+ * reports only "invalid input", where the rule's own schema names the field that is wrong.
+ */
+export const installDiskSchema = z.preprocess((v) => (typeof v === 'string' ? { device: v } : v), diskRuleSchema);
 
 /** What a node type or a single node may override. */
 export const diskOverrideSchema = z.strictObject({

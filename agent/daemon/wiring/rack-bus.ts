@@ -13,6 +13,7 @@ import type { ConnectionReport } from '../../boot/server.js';
 import type { AgentMetrics } from '../../metrics/metrics.js';
 import type { StateStore } from '../../state/state-store.js';
 import { EventSampler } from '../../state/event-sampler.js';
+import { toNodeHardware } from '../../inventory/hardware.js';
 
 export class RackBus {
   readonly dhcp: Emitter<DhcpEvent>;
@@ -54,6 +55,10 @@ export function recordRackEvents(bus: RackBus, state: StateStore, metrics: Agent
     }
   });
   const offBoot = bus.boot.on((e) => {
+    if (e.type === 'phone-home' && e.inventory !== undefined) {
+      state.recordHardware(e.mac, toNodeHardware(e.inventory, e.at.toISOString()));
+      return;
+    }
     if (e.type === 'phone-home') {
       state.event({ type: 'node.phone-home', level: e.status === 'failed' ? 'error' : 'info', node: e.mac, message: `${e.mac} reports ${e.status}${e.reason === undefined || e.reason === '' ? '' : `: ${e.reason}`}` });
       return;
