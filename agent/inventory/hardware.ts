@@ -121,12 +121,6 @@ export function toNodeHardware(r: HardwareReport, at: string): NodeHardware {
 
 const gib = (b: number): string => `${(b / 1024 ** 3).toFixed(1)} GiB`;
 
-/** One line: "QEMU Standard PC serial racker-sim-02, 1 CPU, 1.9 GiB, disks 20.0 GiB virtio, 2.0 GiB usb". */
-export function hardwareSummary(h: NodeHardware): string {
-  const system = [h.system.vendor, h.system.product].filter((x) => x !== undefined).join(' ') || 'unknown system';
-  const disks = h.disks.map((d) => `${gib(d.sizeBytes)}${d.transport === undefined ? '' : ` ${d.transport}`}`).join(', ');
-  return `${system}${h.system.serial === undefined ? '' : ` serial ${h.system.serial}`}, ${h.cpu.count} CPU${h.cpu.count === 1 ? '' : 's'}, ${gib(h.memoryBytes)}, ${h.disks.length === 0 ? 'no disks' : `disks ${disks}`}`;
-}
 
 /**
  * What changed between two inspections, in words: hardware swapped, added or removed. File systems

@@ -19,7 +19,8 @@ import { emptyState, type JobRecord, type NodeProblem, type NodeRecord, type Pow
 import type { NodePhase } from './phases.js';
 import type { EventLog, NewEvent } from './event-log.js';
 import { applyInventory, type InventoryNode } from './inventory-sync.js';
-import { hardwareChanges, hardwareSummary, type NodeHardware } from '../inventory/hardware.js';
+import { hardwareChanges, type NodeHardware } from '../inventory/hardware.js';
+import { hardwareSummary } from '../inventory/hardware-summary.js';
 
 interface WriteOutcome {
   failed?: unknown;

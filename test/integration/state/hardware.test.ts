@@ -5,7 +5,9 @@
  * and a nodes.csv reload keeps it.
  */
 import { expect } from 'chai';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runRacker } from '../../lib/run-racker.js';
 import { EventLog } from '../../../agent/state/event-log.js';
 import { StateStore } from '../../../agent/state/state-store.js';
 import { RackBus, recordRackEvents } from '../../../agent/daemon/wiring/rack-bus.js';
@@ -76,6 +78,23 @@ describe('state: hardware inventory per node', function () {
     expect(hw.map((e) => [e.type, e.level])).to.deep.equal([['node.hardware', 'info'], ['node.hardware-changed', 'warn']]);
     expect(hw[0]?.message).to.equal('node-02 (02:00:00:00:02:00): hardware inspected: QEMU Standard PC (i440FX + PIIX, 1996) serial racker-sim-02, 1 CPU, 1.9 GiB, disks 2.0 GiB usb, 20.0 GiB virtio, 12.0 GiB virtio');
     expect(hw[1]?.message).to.match(/^node-02 \(02:00:00:00:02:00\): hardware changed since 2030-01-02T10:00:00.000Z: disk \/dev\/vdb .* gone; disk \/dev\/vdb .*racker-data-2b\) new$/);
+
+    // What an operator sees (the agent is not running: its persisted state).
+    const config = join(dir, 'racker.yaml');
+    await writeFile(config, `paths: { stateDir: ${dir}, runDir: ${join(dir, 'run')}, etcDir: ${dir}, oemDir: ${dir} }\n`);
+    const table = await runRacker(['inventory', '--config', config]);
+    expect(table.code, table.stderr).to.equal(0);
+    expect(table.stdout.split('\n')[0]).to.match(/^NODE +MODEL +SERIAL +CPUS +MEMORY +DISKS +INSPECTED$/);
+    expect(table.stdout, table.stdout).to.match(/^node-02 +QEMU Standard PC \(i440FX \+ PIIX, 1996\) +racker-sim-02 +1 +1\.9G +2\.0G usb, 20G virtio, 12G virtio \(fs\) +\d+[smhd] ago, CHANGED \d+[smhd] ago$/m);
+    const one = await runRacker(['inventory', 'node-02', '--config', config]);
+    expect(one.stdout).to.match(/^ {4}\/dev\/vdb +12G +virtio +yes +no +- +racker-data-2b +- +vdb ext4$/m);
+    expect(one.stdout).to.contain('hardware changes:\n    2030-01-03 10:00:00  disk /dev/vdb (12.0 GiB, serial racker-data-2) gone; disk /dev/vdb (12.0 GiB, serial racker-data-2b) new');
+    const json = JSON.parse((await runRacker(['inventory', '--json', '--config', config])).stdout) as { node: string; hardware: { current: { system: { serial: string } } } }[];
+    expect(json.map((n) => [n.node, n.hardware.current.system.serial])).to.deep.equal([['node-02', 'racker-sim-02']]);
+    const full = await runRacker(['status', '--full', '--config', config]);
+    expect(full.stdout).to.contain('  hardware: QEMU Standard PC (i440FX + PIIX, 1996) serial racker-sim-02, 1 CPU, 1.9 GiB, disks 2.0 GiB usb, 20.0 GiB virtio, 12.0 GiB virtio');
+    expect(full.stdout).to.match(/WARNING: hardware changed \d+[smhd] ago: disk \/dev\/vdb/);
+    expect((await runRacker(['inventory', 'node-09', '--config', config])).code).to.equal(2);
 
     const again = await open();
     expect(again.node(MAC)?.hardware?.history).to.have.length(1);
