@@ -52,6 +52,8 @@ export interface RunnerInput {
   resumed?: JobState;
   /** Nodes an earlier job provisioned, from the agent's node records, with why they are skipped. */
   provisioned?: ReadonlyMap<string, string>;
+  /** Nodes racker installed at some time (rerun.ts installedNodes): their installer may overwrite their disk. */
+  installedBefore?: ReadonlySet<string>;
 }
 
 export interface RunnerResult {
@@ -98,7 +100,7 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
     kube = { plan, secrets, settings: b.kubernetes, cniManifest: m.cni, manifests: m.manifests };
   }
   const install = { flatcarVersion: version, console: b.console, kernelArgs: b.kernelArgs, rebootDelaySeconds: b.rebootDelaySeconds,
-    disk: (n: PlannedNode) => installDiskInput(b, n, { wipe: request.wipe, provisionedBefore: input.provisioned?.has(n.mac) === true }) };
+    disk: (n: PlannedNode) => installDiskInput(b, n, { wipe: request.wipe, provisionedBefore: input.installedBefore?.has(n.mac) === true }) };
   const configs = nodeConfigs({ plan, endpoints: ep, tokens: tokens as Map<never, string>, install, snippets: input.snippets,
     kubernetesPart: kube === undefined ? undefined : (n) => kubernetesPart(n, kube) });
   const running = new Set(job.toRun.map((n) => n.mac as string));

@@ -62,6 +62,11 @@ export const nodeRecordSchema = z.object({
     history: z.array(z.object({ name: z.enum(NODE_PHASES), at: iso })),
   }),
   lastError: problemSchema.optional(),
+  /**
+   * When racker last finished installing this server (phase provisioned). Kept through later runs:
+   * its disk then holds racker's install, which a reinstall may overwrite (install-disk rules).
+   */
+  installedAt: iso.optional(),
   /** What the node's install boots reported (agent/inventory/hardware.ts); absent until the first. */
   hardware: z.object({
     current: nodeHardwareSchema,

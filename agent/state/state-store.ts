@@ -121,6 +121,7 @@ export class StateStore implements Service {
     const at = this.nowIso();
     const history = [...n.phase.history, { name: phase, at }].slice(-HISTORY);
     n.phase = { name: phase, since: at, history, ...(options.job === undefined ? {} : { job: options.job }) };
+    if (phase === 'provisioned') n.installedAt = at;
     const level = phase === 'failed' ? 'error' : 'info';
     this.event({ type: 'node.phase', level, node: mac, job: options.job, message: options.message ?? `${this.label(mac)}: ${phase}`, data: { phase } });
     this.touch();
