@@ -3,7 +3,8 @@
 #   - the Debian kernel (linux-image-amd64's current image), fetched with `apt-get download` and
 #     unpacked here, never installed on this machine (installing it would touch the host's boot loader);
 #     the modules for virtio (net, blk, rng), ext4 and in-band IPMI go into the initramfs;
-#   - busybox (Debian's busybox), bash and curl (what Ignition units call), the real `ignition` from
+#   - busybox (Debian's busybox), bash and curl (what Ignition units call), lsblk and wipefs
+#     (util-linux: racker's install-disk selection and hardware inventory), the real `ignition` from
 #     Debian's ignition package (/usr/lib/dracut/modules.d/30ignition/ignition) and shadow's
 #     useradd/usermod/groupadd (Ignition calls them for users), each with the libraries ldd lists;
 #   - /init and the helpers next to this script (flatcar-install, systemctl, run-units, ...).
@@ -16,8 +17,8 @@ out=$1
 debs=${2:-$1/debs}
 here=$(cd "$(dirname "$0")" && pwd)
 ignition=/usr/lib/dracut/modules.d/30ignition/ignition
-for f in "$ignition" /usr/bin/busybox /usr/bin/curl /bin/bash /usr/sbin/useradd /usr/sbin/usermod /usr/sbin/groupadd; do
-  [ -x "$f" ] || { echo "build.sh: $f is missing; install Debian's ignition, busybox, curl, bash and passwd packages" >&2; exit 1; }
+for f in "$ignition" /usr/bin/busybox /usr/bin/curl /bin/bash /usr/sbin/useradd /usr/sbin/usermod /usr/sbin/groupadd /usr/bin/lsblk /usr/sbin/wipefs; do
+  [ -x "$f" ] || { echo "build.sh: $f is missing; install Debian's ignition, busybox, curl, bash, passwd and util-linux packages" >&2; exit 1; }
 done
 mkdir -p "$out"
 work=$(mktemp -d "$out/build.XXXXXX")
@@ -52,6 +53,8 @@ for applet in $(busybox --list); do
 done
 copy_bin /bin/bash /bin/bash
 copy_bin /usr/bin/curl /usr/bin/curl
+copy_bin /usr/bin/lsblk /usr/bin/lsblk
+copy_bin /usr/sbin/wipefs /usr/sbin/wipefs
 copy_bin "$ignition" /usr/bin/ignition
 for t in useradd usermod groupadd; do copy_bin "/usr/sbin/$t" "/usr/sbin/$t"; done
 [ -f /etc/login.defs ] && cp /etc/login.defs "$r/etc/login.defs"
@@ -86,13 +89,15 @@ printf 'ID=flatcar\nNAME="Flatcar Container Linux by Kinvolk (racker stand-in)"\
 chown -R 500:500 "$r/home/core"
 
 # 3. Kernel modules, with their dependencies, in load order.
-mods="virtio_pci virtio_net virtio_blk virtio-rng crc32c_generic ext4 ipmi_si ipmi_devintf"
+# xhci-pci, usb-storage, sd_mod: the simulated server's USB stick (sim/hardware.ts).
+mods="virtio_pci virtio_net virtio_blk virtio-rng crc32c_generic ext4 ipmi_si ipmi_devintf xhci-pci usb-storage sd_mod"
 mdir="$work/kernel/lib/modules/$kver"
 busybox depmod -b "$work/kernel" "$kver" # the package ships no modules.dep (depmod makes it at install)
 : >"$work/order"
 add_mod() { # module name → its path and its dependencies' paths, dependencies first (recursive: locals)
   local path dep name
   path=$(sed -n "s#^\(\(kernel/\)\?[^:]*/$1\.ko\(\.[a-z]*\)\?\):.*#\1#p" "$mdir/modules.dep" | head -n1)
+  if [ -z "$path" ] && grep -q "/$1\.ko\$" "$mdir/modules.builtin" 2>/dev/null; then return 0; fi # built into the kernel
   [ -n "$path" ] || { echo "build.sh: kernel module $1 not found in $kver" >&2; exit 1; }
   grep -qx "$path" "$work/order" && return 0
   for dep in $(sed -n "s#^$path: *##p" "$mdir/modules.dep"); do
