@@ -62,6 +62,7 @@ cp "$here/init.sh" "$r/init"
 cp "$here/flatcar-install.sh" "$r/usr/bin/flatcar-install"
 cp "$here/systemctl.sh" "$r/usr/bin/systemctl"
 cp "$here/run-units.sh" "$r/usr/lib/racker-standin/run-units"
+cp "$here/udev-db.sh" "$r/usr/lib/racker-standin/udev-db"
 cp "$here/udhcpc-script.sh" "$r/usr/share/udhcpc/default.script"
 printf '#!/bin/sh\n# stand-in: no udev; devices exist once the kernel made them\nexit 0\n' >"$r/usr/bin/udevadm"
 cp "$here/blkid.sh" "$r/usr/sbin/blkid"
@@ -70,7 +71,7 @@ cp "$here/blkid.sh" "$r/usr/sbin/blkid"
 mkdir -p "$r/etc/selinux"
 printf 'SELINUX=disabled\nSELINUXTYPE=targeted\n' >"$r/etc/selinux/config"
 printf '#!/bin/sh\n# stand-in: no SELinux, nothing to label\ncat >/dev/null\nexit 0\n' >"$r/usr/sbin/setfiles"
-chmod 755 "$r/init" "$r/usr/bin/"* "$r/usr/sbin/blkid" "$r/usr/sbin/setfiles" "$r/usr/lib/racker-standin/run-units" "$r/usr/share/udhcpc/default.script"
+chmod 755 "$r/init" "$r/usr/bin/"* "$r/usr/sbin/blkid" "$r/usr/sbin/setfiles" "$r/usr/lib/racker-standin/run-units" "$r/usr/lib/racker-standin/udev-db" "$r/usr/share/udhcpc/default.script"
 cat >"$r/etc/passwd" <<'PW'
 root:x:0:0:root:/root:/bin/bash
 core:x:500:500:Flatcar Admin:/home/core:/bin/bash

@@ -55,28 +55,6 @@ run_ignition() { # platform
   log "ignition: done"
 }
 
-# What udev records about block devices on a real system, for lsblk (racker's disk selection and
-# hardware inventory read SERIAL and FSTYPE through it; this stand-in has no udev): each disk's
-# serial number (virtio's own attribute, a USB stick's from its USB device) and what blkid finds.
-udev_db() {
-  mkdir -p /run/udev/data
-  for b in /sys/class/block/*; do
-    [ -e "$b/dev" ] || continue
-    name=${b##*/}
-    serial=$(cat "$b/serial" 2>/dev/null || cat "$(readlink -f "$b/device")/../../../../serial" 2>/dev/null || true)
-    probe=$(busybox blkid "/dev/$name" 2>/dev/null || true)
-    {
-      echo "I:1"
-      [ -n "$serial" ] && echo "E:ID_SERIAL=$serial" && echo "E:ID_SERIAL_SHORT=$serial"
-      t=$(echo "$probe" | sed -n 's/.* TYPE="\([^"]*\)".*/\1/p')
-      [ -n "$t" ] && echo "E:ID_FS_TYPE=$t"
-      l=$(echo "$probe" | sed -n 's/.* LABEL="\([^"]*\)".*/\1/p')
-      [ -n "$l" ] && echo "E:ID_FS_LABEL=$l"
-      true
-    } >"/run/udev/data/b$(cat "$b/dev")"
-  done
-}
-
 oem=/mnt/oem
 if karg racker.standin >/dev/null && [ "$(karg racker.standin)" = disk ]; then
   # The disk flatcar-install wrote: any virtio disk holding the stand-in's install (the install
@@ -131,7 +109,7 @@ else
 fi
 
 [ -f /etc/hostname ] && hostname "$(cat /etc/hostname)"
-udev_db
+/usr/lib/racker-standin/udev-db
 /usr/lib/racker-standin/run-units
 log "up"
 while :; do setsid cttyhack sh -l; done
