@@ -2,7 +2,8 @@
 # flatcar-install of the stand-in OS. Accepts flatcar-install's options; like the real one it
 # downloads flatcar_production_image.bin.bz2 (and its .sig) from -b BASEURL/-V VERSION (or the
 # channel's release server) unless -f gives a local image, then, instead of writing that image,
-# writes the stand-in's installed layout to the target disk (-d DEVICE, or -s: the smallest disk):
+# writes the stand-in's installed layout to the target disk (-d DEVICE, or -s: the smallest disk of
+# at least 10 GiB):
 # one ext4 file system labelled OEM holding grub.cfg (which install scripts append to), config.ign
 # (-i) and the "installed" and "first_boot" markers that the stand-in's disk boot reads.
 set -e
@@ -20,7 +21,8 @@ if [ -z "$dev" ] && [ -n "$smallest" ]; then
     [ -e "$b" ] || continue
     [ "$(cat "$b/removable" 2>/dev/null)" = 1 ] && continue
     size=$(cat "$b/size")
-    [ "$size" -gt 0 ] || continue
+    # Like the real -s: only disks of at least 10 GiB (20971520 sectors), so not a small USB stick.
+    [ "$size" -ge 20971520 ] || continue
     if [ -z "$best" ] || [ "$size" -lt "$bestsize" ]; then best=/dev/$(basename "$b"); bestsize=$size; fi
   done
   dev=$best
