@@ -8,7 +8,6 @@ import type { DiskRule, WipePolicy, DiskOverride } from '../agent/config/section
 import { namesNode } from '../agent/inventory/node-ref.js';
 import type { Problem } from '../agent/lib/errors.js';
 import type { PlannedNode } from './plan.js';
-import type { DiskSelectInput } from './ignition/disk-select.js';
 
 /** bootstrap.installDisk, minDiskGiB, wipe, nodeTypes and nodes. */
 export interface DiskSettings {
@@ -17,6 +16,15 @@ export interface DiskSettings {
   readonly wipe: WipePolicy;
   readonly nodeTypes: Readonly<Record<string, DiskOverride>>;
   readonly nodes: Readonly<Record<string, DiskOverride>>;
+}
+
+/** What a node's disk selection (ignition/disk-select.ts) is rendered from. */
+export interface DiskSelectInput {
+  rule: DiskRule;
+  minDiskGiB: number;
+  wipe: WipePolicy;
+  /** racker installed this node before (its records say so): overwriting its disk is expected. */
+  provisionedBefore: boolean;
 }
 
 /** The rule and policy for one node, with where they came from (for messages). */

@@ -3,17 +3,17 @@
  * serial, CPUs, memory, NICs, disks) and the changes seen between two inspections. Read from the
  * agent, or from its persisted state when it is not running, as `racker status` does.
  */
-import { writeLine, type CliContext } from './context.js';
-import { parseCommandArgs } from './args.js';
+import { writeLine, type CliContext } from '../cli-kit/context.js';
+import { parseCommandArgs } from '../cli-kit/args.js';
 import { UsageError } from '../lib/errors.js';
 import { loadConfig } from '../config/load.js';
 import { AgentClient } from '../api/client.js';
 import { readSocketPath } from '../api/socket-path.js';
 import { nodesNamed } from '../inventory/node-ref.js';
 import type { NodeRecord } from '../state/records.js';
-import { collectStatus } from './status.js';
+import { collectStatus } from './status-source.js';
 import { renderInventoryNode, renderInventoryTable } from './inventory-render.js';
-import { terminalSafe } from './terminal-text.js';
+import { terminalSafe } from '../cli-kit/terminal-text.js';
 
 const USAGE = 'racker inventory [NODE] [--json] [--config FILE]';
 const HELP = `usage: ${USAGE}

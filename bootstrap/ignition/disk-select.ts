@@ -15,20 +15,13 @@
  * signature (FSTYPE: a file system, swap, LVM, RAID member ...) unless overwriting is allowed:
  * racker installed this node before, or the wipe policy is not `none`.
  */
-import type { DiskRule, WipePolicy } from '../../agent/config/sections/install-disk.js';
-import { describeRule, globToEre } from '../disk-rules.js';
+import { describeRule, globToEre, type DiskSelectInput } from '../disk-rules.js';
+
+export type { DiskSelectInput };
 import { shQuote } from './shell.js';
 
 export const DISK_SELECT_SCRIPT = '/opt/racker/bin/racker-disk-select';
 export const LSBLK_COLUMNS = 'NAME,TYPE,SIZE,RM,RO,ROTA,TRAN,MODEL,SERIAL,WWN,FSTYPE,PKNAME';
-
-export interface DiskSelectInput {
-  rule: DiskRule;
-  minDiskGiB: number;
-  wipe: WipePolicy;
-  /** racker installed this node before (its records say so): overwriting its disk is expected. */
-  provisionedBefore: boolean;
-}
 
 const GiB = 1024 ** 3;
 
