@@ -23,6 +23,8 @@ export const bootstrapRequestSchema = z.strictObject({
   /** Only these nodes (MAC or host name); empty means all. */
   nodes: z.array(z.string()).default([]),
   reprovision: z.boolean().default(false),
+  /** --wipe: the install may erase a disk holding file systems on a node racker never installed (wipe policy metadata). */
+  wipe: z.boolean().default(false),
   /** Kubernetes without bootstrap.kubernetes.cniManifest: the operator brings the CNI (--no-cni). */
   noCni: z.boolean().default(false),
   onFailure: z.enum(FAILURE_POLICIES).default('ask'),

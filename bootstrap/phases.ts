@@ -72,7 +72,7 @@ export function phaseHint(p: Phase, n: { hostname: string; mac: string; bootBase
 /** What to check when the node itself reported the failure (its reason and output say what went wrong). */
 export function reportedHint(p: Phase, n: { hostname: string }): string {
   const during = p === 'ready' || p === 'joined' ? 'the installed system' : 'the installer';
-  return `${during} reported this failure itself: fix what its output says (for a disk problem, bootstrap.installDisk), then retry; the whole log: racker ipmi ${n.hostname} console (journalctl -u ${p === 'ready' || p === 'joined' ? 'racker-ready' : 'racker-install'})`;
+  return `${during} reported this failure itself: fix what its output says (for a disk problem: bootstrap.installDisk, or --wipe when the disk may be overwritten; racker inventory NODE lists the disks), then retry; the whole log: racker ipmi ${n.hostname} console (journalctl -u ${p === 'ready' || p === 'joined' ? 'racker-ready' : 'racker-install'})`;
 }
 
 /** Configuration's deadline names (seconds) → milliseconds per phase. */

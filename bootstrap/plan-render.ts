@@ -1,11 +1,14 @@
 /** The plan as the operator reads it (`racker bootstrap --dry-run`): pure text and JSON renderers. */
 import type { BootstrapPlan, PlannedNode } from './plan.js';
 import type { Endpoints } from './endpoints.js';
+import { describeRule, type NodeDiskChoice } from './disk-rules.js';
 
 export interface PlanExtras {
   endpoints: Endpoints;
   flatcar: { channel: string; version: string };
-  installDisk: string | undefined;
+  /** The rack-wide install-disk rule and wipe policy, and each node's (they differ with bootstrap.nodeTypes/nodes). */
+  disk: NodeDiskChoice;
+  disks: ReadonlyMap<string, NodeDiskChoice>;
   minDiskGiB: number;
   console: readonly string[];
   kubernetesVersion: string | undefined;
@@ -53,7 +56,7 @@ export function renderPlanText(plan: BootstrapPlan, x: PlanExtras): string {
     `  internal       ${plan.subnet}, management node ${plan.managementAddress}, boot service ${x.endpoints.base}`,
     `  flatcar        ${x.flatcar.channel} ${x.flatcar.version}${x.flatcar.version === 'current' ? ' (resolved when the images are fetched)' : ''}, from ${x.endpoints.flatcarAssets}`,
     ...(x.sysext === undefined ? [] : [`  sysext         ${x.sysext.servedAt} (sha256 ${x.sysext.sha256}, ${x.sysext.pinnedBy}), fetched once from ${x.sysext.from}`]),
-    `  install disk   ${x.installDisk ?? `the smallest non-removable disk of at least ${x.minDiskGiB} GiB`}`,
+    `  install disk   ${describeRule(x.disk.rule, x.minDiskGiB)}; wipe ${x.disk.wipe}${x.disk.wipe === 'none' ? ' (a disk holding file systems is refused on a node racker never installed)' : ''}`,
     `  console        ${x.console.join(' ') || '(none)'}`,
     `  ssh keys       ${plan.sshKeys.length === 0 ? 'none: nodes are reachable on the console only' : plan.sshKeys.map((k) => k.split(' ')[2] ?? `${k.slice(0, 24)}…`).join(', ')}`,
     `  answers        ${x.answersFile} (${Object.entries(x.answerSources).map(([k, v]) => `${k}: ${v}`).join(', ')})`,
@@ -69,14 +72,17 @@ export function renderPlanText(plan: BootstrapPlan, x: PlanExtras): string {
       continue;
     }
     const snippets = x.snippets.get(n.mac) ?? [];
-    lines.push(`  ${n.hostname}: installer (flatcar-install, grub.cfg console and Ignition URL, reports installed); installed system (host name, /etc/hosts, internal ${n.internalAddress}/${plan.prefix}, public ${n.public === undefined ? 'DHCP' : 'static'}, ${plan.sshKeys.length} SSH key${plan.sshKeys.length === 1 ? '' : 's'}${kubeText(plan, n)}${snippets.length > 0 ? `, snippets ${snippets.join(' ')}` : ''}, reports ready)`);
+    const d = x.disks.get(n.mac);
+    if (d !== undefined && d.source !== x.disk.source) lines.push(`  ${n.hostname}: install disk ${describeRule(d.rule, x.minDiskGiB)} (${d.source}); wipe ${d.wipe}`);
+    else if (d !== undefined && d.wipe !== x.disk.wipe) lines.push(`  ${n.hostname}: wipe ${d.wipe}`);
+    lines.push(`  ${n.hostname}: installer (hardware inventory, flatcar-install, grub.cfg console and Ignition URL, reports installed); installed system (host name, /etc/hosts, internal ${n.internalAddress}/${plan.prefix}, public ${n.public === undefined ? 'DHCP' : 'static'}, ${plan.sshKeys.length} SSH key${plan.sshKeys.length === 1 ? '' : 's'}${kubeText(plan, n)}${snippets.length > 0 ? `, snippets ${snippets.join(' ')}` : ''}, reports ready)`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 export function renderPlanJson(plan: BootstrapPlan, x: PlanExtras): string {
   return `${JSON.stringify({
-    plan, endpoints: x.endpoints, flatcar: x.flatcar, installDisk: x.installDisk ?? null, minDiskGiB: x.minDiskGiB, console: x.console,
+    plan, endpoints: x.endpoints, flatcar: x.flatcar, installDisk: x.disk, disks: Object.fromEntries(x.disks), minDiskGiB: x.minDiskGiB, console: x.console,
     kubernetesVersion: x.kubernetesVersion ?? null, sysext: x.sysext ?? null, snippets: Object.fromEntries(x.snippets), answersFile: x.answersFile, answerSources: x.answerSources,
     skipped: Object.fromEntries(x.skipped ?? []),
   }, null, 2)}\n`;

@@ -18,6 +18,7 @@ import { endpoints } from './endpoints.js';
 import type { PlanExtras } from './plan-render.js';
 import { runtimePins } from '../agent/config/pins.js';
 import { sysextAssetPath, sysextPin, sysextPinProblem } from './kubernetes/sysext.js';
+import { diskChoiceFor, unmatchedNodeKeys } from './disk-rules.js';
 
 export interface PreparedBootstrap {
   answers: Answers;
@@ -82,6 +83,8 @@ export async function prepareBootstrapPlan(config: Config, answers: Answers, exc
   if (problems.length > 0) throw new ValidationError(ErrorCodes.plan, `the bootstrap inputs have ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
 
   const plan = planBootstrap({ answers, inventory, exclude, staticAddresses });
+  const diskKeys = unmatchedNodeKeys(cfg.bootstrap, plan.nodes, cfg.source ?? '(defaults)');
+  if (diskKeys.length > 0) throw new ValidationError(ErrorCodes.config, `${cfg.source ?? 'the configuration'} names nodes that are not in nodes.csv`, diskKeys);
   const warnings = inventoryWarnings.map(formatProblem);
   const active = activeNodes(plan);
   for (const s of snippets.snippets) {
@@ -97,7 +100,8 @@ export async function prepareBootstrapPlan(config: Config, answers: Answers, exc
   const extras: PlanExtras = {
     endpoints: endpoints(plan.managementAddress, cfg.boot.port),
     flatcar: { channel: b.flatcar.channel, version: b.flatcar.version },
-    installDisk: b.installDisk,
+    disk: diskChoiceFor(b),
+    disks: new Map(active.map((n) => [n.mac as string, diskChoiceFor(b, n)])),
     minDiskGiB: b.minDiskGiB,
     console: b.console,
     kubernetesVersion: answers.provision === 'kubernetes' ? b.kubernetes.version : undefined,

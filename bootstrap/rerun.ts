@@ -15,3 +15,12 @@ export function provisionedNodes(records: readonly Pick<NodeRecord, 'mac' | 'pha
   }
   return out;
 }
+
+/**
+ * Primary MACs of the servers racker installed at some time (their disk holds racker's install, so
+ * a reinstall may overwrite it): recorded at `provisioned`; records from before that field count
+ * by their phase history.
+ */
+export function installedNodes(records: readonly Pick<NodeRecord, 'mac' | 'phase' | 'installedAt'>[]): Set<string> {
+  return new Set(records.filter((r) => r.installedAt !== undefined || r.phase.name === 'provisioned' || r.phase.history.some((h) => h.name === 'provisioned')).map((r) => r.mac));
+}

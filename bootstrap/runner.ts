@@ -9,6 +9,7 @@ import { nodesNamed } from '../agent/inventory/node-ref.js';
 import type { Config } from '../agent/config/schema.js';
 import type { BootControl, BootStore, Clock, FailureAsker, PhoneHomeTokens, ProgressObservations, StateSink } from './ports.js';
 import { activeNodes, type BootstrapPlan, type PlannedNode } from './plan.js';
+import { installDiskInput } from './disk-rules.js';
 import { endpoints as endpointsFor } from './endpoints.js';
 import { nodeConfigs } from './node-configs.js';
 import { installGroupId, installedGroupId, installedOnly, nodeBootData, retireStage, writeNodeBootData } from './groups-profiles.js';
@@ -53,6 +54,8 @@ export interface RunnerInput {
   resumed?: JobState;
   /** Nodes an earlier job provisioned, from the agent's node records, with why they are skipped. */
   provisioned?: ReadonlyMap<string, string>;
+  /** Nodes racker installed at some time (rerun.ts installedNodes): their installer may overwrite their disk. */
+  installedBefore?: ReadonlySet<string>;
 }
 
 export interface RunnerResult {
@@ -102,7 +105,8 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
     const m = await ports.kubernetesManifests();
     kube = { plan, secrets, settings: b.kubernetes, sysext: { url: `${ep.base}/assets/${sysext.assetPath}`, sha256: sysext.sha256 }, cniManifest: m.cni, manifests: m.manifests };
   }
-  const install = { flatcarVersion: version, console: b.console, kernelArgs: b.kernelArgs, installDisk: b.installDisk, minDiskGiB: b.minDiskGiB, rebootDelaySeconds: b.rebootDelaySeconds };
+  const install = { flatcarVersion: version, console: b.console, kernelArgs: b.kernelArgs, rebootDelaySeconds: b.rebootDelaySeconds,
+    disk: (n: PlannedNode) => installDiskInput(b, n, { wipe: request.wipe, provisionedBefore: input.installedBefore?.has(n.mac) === true }) };
   const configs = nodeConfigs({ plan, endpoints: ep, tokens: tokens as Map<never, string>, install, snippets: input.snippets,
     kubernetesPart: kube === undefined ? undefined : (n) => kubernetesPart(n, kube) });
   if (secrets !== undefined) await shareJoinCredentials(plan, running, secrets, ports, b.deadlines);

@@ -56,9 +56,7 @@ export function renderRackerConfig(spec: RackSpec, dirs: SimDirs | undefined, o:
         flatcar: { localDir: o.flatcar.localDir, signingKey: o.flatcar.signingKey, version: o.flatcar.version },
         // The VMs' serial console is ttyS0 (logged to console.log and reachable over SOL).
         console: ['console=ttyS0,115200n8'],
-        // One virtio disk; the stand-in has no lsblk to choose among disks.
-        installDisk: '/dev/vda',
-        minDiskGiB: 1,
+        // No installDisk: racker's default rule picks the 20 GiB system disk over the USB stick (sim/hardware.ts).
         bootMode: o.uefi === true ? 'efi' : 'legacy',
         rebootDelaySeconds: 5,
       },

@@ -29,6 +29,8 @@ export interface SimOptions {
   agent?: 'systemd' | 'manual';
   /** The payload installed into a systemd management node. */
   payload?: string;
+  /** Servers (names) that also get a 12 GiB data disk holding an ext4 file system (sim/hardware.ts). */
+  dataDisks?: string[];
 }
 
 export interface SimState {

@@ -12,11 +12,11 @@ import { kvmProbeArgs, qemuArgs, renderArgsFile, type Accel, type VmSpec } from 
 import type { SimNode } from './rack-spec.js';
 import type { BootOs } from './standin.js';
 import { nodeDir } from './sim-files.js';
+import type { SimHardware } from './hardware.js';
 
 export const QEMU = 'qemu-system-x86_64';
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
-export const DISK_SIZE = '4G';
 /**
  * Guest memory by OS: the stand-in's root (~125 MB, unpacked from the initramfs into RAM) under
  * systemd boots in 512 MiB; Flatcar's PXE image wants at least 3 GiB (its /usr is in RAM too).
@@ -40,7 +40,7 @@ export async function probeAccel(exec: Exec, kernel: string, workDir: string): P
   return text.includes('Linux version') ? 'kvm' : 'tcg';
 }
 
-export function vmSpec(node: SimNode, dir: string, accel: Accel, boot: 'pxe' | 'disk', os: BootOs, uefi: boolean): VmSpec {
+export function vmSpec(node: SimNode, dir: string, accel: Accel, boot: 'pxe' | 'disk', os: BootOs, uefi: boolean, hardware: SimHardware): VmSpec {
   return {
     name: node.name,
     accel,
@@ -50,7 +50,8 @@ export function vmSpec(node: SimNode, dir: string, accel: Accel, boot: 'pxe' | '
     primaryMac: node.primaryMac,
     publicTap: node.publicTap,
     secondaryMac: node.secondaryMac,
-    diskPath: join(dir, 'disk.qcow2'),
+    dir,
+    hardware,
     consoleLog: join(dir, 'console.log'),
     consolePort: node.consolePort,
     ipmiVmPort: node.ipmiVmPort,
@@ -63,10 +64,15 @@ export function vmSpec(node: SimNode, dir: string, accel: Accel, boot: 'pxe' | '
   };
 }
 
-export async function prepareVm(exec: Exec, root: string, node: SimNode, accel: Accel, os: BootOs, uefi: boolean): Promise<void> {
+export async function prepareVm(exec: Exec, root: string, node: SimNode, accel: Accel, os: BootOs, uefi: boolean, hardware: SimHardware): Promise<void> {
   const dir = nodeDir(root, node);
-  await exec('qemu-img', ['create', '-q', '-f', 'qcow2', join(dir, 'disk.qcow2'), DISK_SIZE]);
+  for (const d of hardware.disks) {
+    const file = join(dir, d.file);
+    await exec('qemu-img', ['create', '-q', '-f', d.format, file, `${d.sizeGiB}G`]);
+    // A disk with data on it, as a second-hand server's: a whole-disk ext4 file system.
+    if (d.ext4Label !== undefined) await exec('mkfs.ext4', ['-q', '-F', '-L', d.ext4Label, file]);
+  }
   for (const boot of ['pxe', 'disk'] as const) {
-    await writeFile(join(dir, `qemu-${boot}.args`), renderArgsFile(qemuArgs(vmSpec(node, dir, accel, boot, os, uefi))));
+    await writeFile(join(dir, `qemu-${boot}.args`), renderArgsFile(qemuArgs(vmSpec(node, dir, accel, boot, os, uefi, hardware))));
   }
 }

@@ -10,6 +10,9 @@
  * reboot into a QEMU exit, so the runner can restart it with the boot device of that moment.
  */
 
+import { join } from 'node:path';
+import type { SimHardware } from './hardware.js';
+
 export type Accel = 'kvm' | 'tcg';
 export type BootTarget = 'pxe' | 'disk';
 
@@ -23,7 +26,9 @@ export interface VmSpec {
   /** Second NIC on the public bridge, without a boot ROM. */
   publicTap?: string;
   secondaryMac?: string;
-  diskPath: string;
+  /** The node's directory, where its disk images are. */
+  dir: string;
+  hardware: SimHardware;
   consoleLog: string;
   consolePort: number;
   ipmiVmPort: number;
@@ -63,8 +68,22 @@ export function qemuArgs(v: VmSpec): string[] {
     args.push('-netdev', `tap,id=net1,ifname=${v.publicTap},script=no,downscript=no`);
     args.push('-device', `virtio-net-pci,netdev=net1,mac=${v.secondaryMac},addr=0x4,romfile=`);
   }
-  args.push('-drive', `if=none,id=disk0,format=qcow2,file=${v.diskPath}`);
-  args.push('-device', `virtio-blk-pci,drive=disk0,addr=0x5${v.boot === 'disk' && v.directKernel === undefined ? ',bootindex=1' : ''}`);
+  // SMBIOS type 1: what /sys/class/dmi/id shows the OS (and a BMC's FRU would tell).
+  const hw = v.hardware;
+  for (const x of [hw.vendor, hw.product, hw.serial]) if (/[,\n]/.test(x)) throw new Error(`SMBIOS string ${JSON.stringify(x)} has a comma or newline`);
+  args.push('-smbios', `type=1,manufacturer=${hw.vendor},product=${hw.product},serial=${hw.serial},uuid=${hw.uuid}`);
+  // The system disk first (vda), then the others; virtio disks from PCI slot 5, the USB stick on an xHCI controller.
+  let slot = 5;
+  hw.disks.forEach((d, i) => {
+    args.push('-drive', `if=none,id=disk${i},format=${d.format},file=${join(v.dir, d.file)}`);
+    if (d.bus === 'usb') {
+      args.push('-device', `qemu-xhci,id=xhci${i},addr=0x${(0x10 + i).toString(16)}`, '-device', `usb-storage,bus=xhci${i}.0,drive=disk${i},serial=${d.serial}`);
+    } else {
+      const addr = slot === 6 ? 0x8 : slot; // 6 is the RNG's
+      args.push('-device', `virtio-blk-pci,drive=disk${i},addr=0x${addr.toString(16)},serial=${d.serial}${i === 0 && v.boot === 'disk' && v.directKernel === undefined ? ',bootindex=1' : ''}`);
+      slot = addr + 1;
+    }
+  });
   args.push('-device', 'virtio-rng-pci,addr=0x6');
   // In-band IPMI: the guest's KCS interface talks to this node's ipmi_sim (its `serial 15 … codec VM`).
   args.push('-chardev', `socket,id=ipmi0,host=127.0.0.1,port=${v.ipmiVmPort},reconnect=2`);

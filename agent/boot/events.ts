@@ -4,6 +4,7 @@
  * accepted phone-home becomes a PhoneHomeEvent.
  */
 import { Emitter } from '../lib/emitter.js';
+import type { HardwareReport } from '../inventory/hardware.js';
 
 export type Endpoint = 'home' | 'boot.ipxe' | 'ipxe' | 'grub' | 'ignition' | 'metadata' | 'generic' | 'assets' | 'events' | 'other';
 
@@ -29,8 +30,11 @@ export interface BootRequestEvent {
   aborted: boolean;
 }
 
-/** What a node reports to the phone-home endpoint (the bootstrap reads it as an Observation's status). */
-export const PHONE_HOME_STATUSES = ['installed', 'ready', 'joined', 'failed'] as const;
+/**
+ * What a node reports to the phone-home endpoint (the bootstrap reads the first four as an
+ * Observation's status; `inventory` carries the node's hardware and is kept in its record).
+ */
+export const PHONE_HOME_STATUSES = ['installed', 'ready', 'joined', 'failed', 'inventory'] as const;
 export type PhoneHomeStatus = (typeof PHONE_HOME_STATUSES)[number];
 
 export interface PhoneHomeEvent {
@@ -43,6 +47,8 @@ export interface PhoneHomeEvent {
   reason: string | undefined;
   /** For `failed`: the last lines of the failing step's output, as the node sent them (bounded). */
   output?: string;
+  /** For `inventory`: the hardware the node reported (validated). */
+  inventory?: HardwareReport;
 }
 
 export type BootEvent = BootRequestEvent | PhoneHomeEvent;

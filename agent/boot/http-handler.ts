@@ -292,7 +292,7 @@ class BootHttpHandler {
     const clientIp = line.clientIp;
     try {
       const p = await readPhoneHome(req, this.o.tokens, clientIp);
-      const event: PhoneHomeEvent = { type: 'phone-home', at: new Date(), mac: p.mac, clientIp, status: p.status, reason: p.reason, ...(p.output === undefined ? {} : { output: p.output }) };
+      const event: PhoneHomeEvent = { type: 'phone-home', at: new Date(), mac: p.mac, clientIp, status: p.status, reason: p.reason, ...(p.output === undefined ? {} : { output: p.output }), ...(p.inventory === undefined ? {} : { inventory: p.inventory }) };
       let kept: boolean;
       try {
         kept = await this.o.accept(event);

@@ -1,5 +1,6 @@
 /**
- * `POST /racker/v1/events`: a node reports `installed`, `ready` or `failed` (with a reason).
+ * `POST /racker/v1/events`: a node reports `installed`, `ready` or `failed` (with a reason), or
+ * sends its hardware (`inventory`, with the facts under `inventory`: agent/inventory/hardware.ts).
  *
  *   Authorization: Bearer <the node's token>        Content-Type: application/json
  *   {"mac": "52:54:00:a1:9c:ae", "status": "failed", "reason": "flatcar-install: no disk", "output": "last lines\n"}
@@ -14,9 +15,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { parseMac } from './labels.js';
 import { PHONE_HOME_STATUSES, type PhoneHomeStatus } from './events.js';
+import { hardwareReportSchema, type HardwareReport } from '../inventory/hardware.js';
 
 export const PHONE_HOME_PATH = '/racker/v1/events';
-const MAX_BODY = 4096;
+/** A hardware inventory with a few dozen disks and NICs fits (the node's script sends at most 60 KiB). */
+const MAX_BODY = 64 * 1024;
 const MAX_REASON = 512;
 /** The failing step's last output lines a node may send with `failed` (the report script sends at most 1500 bytes). */
 const MAX_OUTPUT = 2048;
@@ -122,6 +125,8 @@ export interface PhoneHome {
   reason: string | undefined;
   /** For `failed`: the last lines of the failing step's output (printable characters and newlines only). */
   output: string | undefined;
+  /** For `inventory`: the hardware, checked against its schema. */
+  inventory?: HardwareReport;
 }
 
 /** An HTTP status and message for a refused phone-home. */
@@ -155,7 +160,7 @@ export async function readPhoneHome(req: IncomingMessage, tokens: NodeTokens, cl
   const o = v as Record<string, unknown>;
   const mac = typeof o.mac === 'string' ? parseMac(o.mac) : undefined;
   if (mac === undefined) throw new PhoneHomeError(400, 'mac is missing or not a MAC address');
-  if (typeof o.status !== 'string' || !STATUSES.has(o.status)) throw new PhoneHomeError(400, 'status must be installed, ready, joined or failed');
+  if (typeof o.status !== 'string' || !STATUSES.has(o.status)) throw new PhoneHomeError(400, 'status must be installed, ready, joined, failed or inventory');
   if (o.reason !== undefined && typeof o.reason !== 'string') throw new PhoneHomeError(400, 'reason must be a string');
   const status = o.status as PhoneHomeStatus;
   tokens.check(mac, m[1], clientIp, status);
@@ -163,7 +168,13 @@ export async function readPhoneHome(req: IncomingMessage, tokens: NodeTokens, cl
   if (o.output !== undefined && typeof o.output !== 'string') throw new PhoneHomeError(400, 'output must be a string');
   // Kept to printable text and newlines: it is shown on the operator's terminal.
   const output = typeof o.output === 'string' && o.output !== '' ? o.output.slice(-MAX_OUTPUT).replace(/[^\n\x20-\x7e]/g, '') : undefined;
-  return { mac, status, reason, output };
+  if (status !== 'inventory') return { mac, status, reason, output };
+  const inv = hardwareReportSchema.safeParse(o.inventory);
+  if (!inv.success) {
+    const issue = inv.error.issues[0];
+    throw new PhoneHomeError(400, `inventory is not valid: ${['inventory', ...(issue?.path ?? []).map(String)].join('.')}: ${issue?.message ?? 'invalid'}`.slice(0, 300));
+  }
+  return { mac, status, reason, output, inventory: inv.data };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

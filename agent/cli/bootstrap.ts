@@ -32,7 +32,7 @@ import { readBoundedFile } from '../lib/bounded-file.js';
 import { readVersionMarker, writeVersionMarker } from '../../factory/version-marker.js';
 import { rackerVersion } from './version.js';
 
-const USAGE = 'racker bootstrap [--dry-run] [--yes] [question flags] [--exclude NODE]... [--node NODE --reprovision] [--no-cni] [--on-failure ask|retry|exclude|cancel] [--retries N] [--parallelism N] [--power-on-interval SECONDS] [--no-wait]\n       racker bootstrap --attach [JOB] | --answer retry|exclude|cancel [JOB] | --cancel [JOB]';
+const USAGE = 'racker bootstrap [--dry-run] [--yes] [question flags] [--exclude NODE]... [--node NODE --reprovision] [--wipe] [--no-cni] [--on-failure ask|retry|exclude|cancel] [--retries N] [--parallelism N] [--power-on-interval SECONDS] [--no-wait]\n       racker bootstrap --attach [JOB] | --answer retry|exclude|cancel [JOB] | --cancel [JOB]';
 
 const HELP = `usage: ${USAGE}
 
@@ -52,6 +52,8 @@ Run options:
   --exclude NODE           leave a node out (primary, BMC or secondary MAC, or host name; exact); repeatable
   --node NODE              only this node (with --reprovision: reinstall one node); repeatable
   --reprovision            provision nodes again even if an earlier run finished them
+  --wipe                   let the installer erase the install disk's partition tables and file-system
+                           signatures on a node racker never installed (bootstrap.wipe metadata)
   --no-cni                 Kubernetes without bootstrap.kubernetes.cniManifest (you apply a CNI;
                            without this flag such a plan is refused)
   --on-failure POLICY      ask (default), retry, exclude or cancel
@@ -80,6 +82,7 @@ const OPTIONS = {
   exclude: { type: 'string', multiple: true },
   node: { type: 'string', multiple: true },
   reprovision: { type: 'boolean' },
+  wipe: { type: 'boolean' },
   'no-cni': { type: 'boolean' },
   'on-failure': { type: 'string' },
   retries: { type: 'string' },
@@ -169,7 +172,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   await saveAnswers(answersFile(config.paths.etcDir), prepared.answers);
   ctx.stderr.write(`answers saved to ${answersFile(config.paths.etcDir)}; a re-run asks nothing new\n`);
   const request: BootstrapRequest = {
-    kind: 'bootstrap', answers: prepared.answers, ...(staticAddresses === undefined ? {} : { staticAddresses }), exclude: multi(v.exclude), nodes, reprovision: v.reprovision === true, noCni: v['no-cni'] === true,
+    kind: 'bootstrap', answers: prepared.answers, ...(staticAddresses === undefined ? {} : { staticAddresses }), exclude: multi(v.exclude), nodes, reprovision: v.reprovision === true, wipe: v.wipe === true, noCni: v['no-cni'] === true,
     onFailure: onFailure as FailurePolicy, retries, parallelism, powerOnIntervalMs: powerOnInterval * 1000,
   };
   const api = agentJobs(client);

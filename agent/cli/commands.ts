@@ -9,6 +9,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'factory', summary: 'write and check the rack metadata (nodes.csv, BMC credentials)', load: () => import('../../factory/command.js') },
   { name: 'agent', summary: 'run the agent daemon in the foreground (systemd: racker-agent.service)', load: () => import('./agent.js') },
   { name: 'status', summary: 'show every node: BMC, power, provisioning phase, last problem', load: () => import('./status.js') },
+  { name: 'inventory', summary: 'show the hardware each node reported: model, serial, CPUs, memory, disks (racker inventory NODE: all of it)', load: () => import('./inventory.js') },
   { name: 'version', summary: 'print the racker version: this one, the installed ones, the available ones', load: () => import('./version.js') },
   { name: 'update', summary: 'install the newest release of the current major version', load: () => import('./update.js') },
   { name: 'upgrade', summary: 'install the newest release', load: () => import('./upgrade.js') },

@@ -1,6 +1,7 @@
 /** How `racker status` draws nodes. Pure: data and the current time in, text out. */
 import type { AgentEvent } from '../state/event-log.js';
 import type { NodeRecord } from '../state/records.js';
+import { hardwareSummary } from '../inventory/hardware-summary.js';
 
 export interface StatusView {
   /** The agent answered (live state), or the state file was read (it is not running). */
@@ -64,6 +65,11 @@ function renderDetails(n: NodeRecord, events: readonly AgentEvent[], now: Date):
   }
   out.push(`  phase:   ${n.phase.name} since ${n.phase.since}${n.phase.job === undefined ? '' : ` (job ${n.phase.job})`}`);
   out.push(`  NICs:    primary ${n.mac}${n.address === undefined ? '' : ` ${n.address}`}, secondary ${n.secondaryMac}`);
+  if (n.hardware !== undefined) {
+    out.push(`  hardware: ${hardwareSummary(n.hardware.current)} (inspected ${ago(n.hardware.current.at, now)} ago; racker inventory ${n.hostname})`);
+    const changed = n.hardware.history.at(-1);
+    if (changed !== undefined) out.push(`  WARNING: hardware changed ${ago(changed.at, now)} ago: ${changed.changes.join('; ')}`);
+  }
   if (n.lastError !== undefined) {
     out.push(`  problem: ${n.lastError.step}: ${n.lastError.message} (${ago(n.lastError.at, now)} ago)`);
     if (n.lastError.hint !== undefined) out.push(`    fix:   ${n.lastError.hint}`);

@@ -60,6 +60,8 @@ export function applyInventory(current: Readonly<Record<string, NodeRecord>>, no
       power: old?.power ?? { state: 'unknown' },
       phase,
       ...(old?.lastError === undefined ? {} : { lastError: old.lastError }),
+      ...(old?.installedAt === undefined ? {} : { installedAt: old.installedAt }),
+      ...(old?.hardware === undefined ? {} : { hardware: old.hardware }),
     };
     dropUndefined(out[n.primaryMac]?.bmc as Record<string, unknown>);
   }

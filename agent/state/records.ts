@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { NODE_PHASES } from './phases.js';
+import { nodeHardwareSchema } from '../inventory/hardware.js';
 
 export const ROLES = ['management', 'controller', 'worker'] as const;
 export const POWER_STATES = ['on', 'off', 'unknown'] as const;
@@ -62,6 +63,17 @@ export const nodeRecordSchema = z.object({
     history: z.array(z.object({ name: z.enum(NODE_PHASES), at: iso })),
   }),
   lastError: problemSchema.optional(),
+  /**
+   * When racker last finished installing this server (phase provisioned). Kept through later runs:
+   * its disk then holds racker's install, which a reinstall may overwrite (install-disk rules).
+   */
+  installedAt: iso.optional(),
+  /** What the node's install boots reported (agent/inventory/hardware.ts); absent until the first. */
+  hardware: z.object({
+    current: nodeHardwareSchema,
+    /** Hardware changes between inspections, newest last, bounded. */
+    history: z.array(z.object({ at: iso, changes: z.array(z.string()) })),
+  }).optional(),
 });
 export type NodeRecord = z.infer<typeof nodeRecordSchema>;
 

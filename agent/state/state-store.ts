@@ -19,6 +19,8 @@ import { emptyState, type JobRecord, type NodeProblem, type NodePower, type Node
 import type { NodePhase } from './phases.js';
 import type { EventLog, NewEvent } from './event-log.js';
 import { applyInventory, type InventoryNode } from './inventory-sync.js';
+import { hardwareChanges, type NodeHardware } from '../inventory/hardware.js';
+import { hardwareSummary } from '../inventory/hardware-summary.js';
 
 interface WriteOutcome {
   failed?: unknown;
@@ -119,6 +121,7 @@ export class StateStore implements Service {
     const at = this.nowIso();
     const history = [...n.phase.history, { name: phase, at }].slice(-HISTORY);
     n.phase = { name: phase, since: at, history, ...(options.job === undefined ? {} : { job: options.job }) };
+    if (phase === 'provisioned') n.installedAt = at;
     const level = phase === 'failed' ? 'error' : 'info';
     this.event({ type: 'node.phase', level, node: mac, job: options.job, message: options.message ?? `${this.label(mac)}: ${phase}`, data: { phase } });
     this.touch();
@@ -153,6 +156,30 @@ export class StateStore implements Service {
       }
     }
     this.touch(was !== n.bmc.reachable || !outcome.ok);
+  }
+
+  /**
+   * Record what a node's install boot reported. The first report is an event; a later one that
+   * differs in hardware (a disk, NIC, memory or the system itself swapped) is a warning, kept in
+   * the node's hardware history. A report for a MAC with no record is dropped (only nodes in
+   * nodes.csv hold tokens, so it cannot normally happen).
+   */
+  recordHardware(mac: string, hw: NodeHardware): void {
+    const n = this.doc.nodes[mac];
+    if (n === undefined) return;
+    const before = n.hardware;
+    if (before === undefined) {
+      n.hardware = { current: hw, history: [] };
+      this.event({ type: 'node.hardware', level: 'info', node: mac, message: `${this.label(mac)}: hardware inspected: ${hardwareSummary(hw)}` });
+    } else {
+      const changes = hardwareChanges(before.current, hw);
+      const history = changes.length === 0 ? before.history : [...before.history, { at: hw.at, changes }].slice(-HISTORY);
+      n.hardware = { current: hw, history };
+      if (changes.length > 0) {
+        this.event({ type: 'node.hardware-changed', level: 'warn', node: mac, message: `${this.label(mac)}: hardware changed since ${before.current.at}: ${changes.join('; ')}`, data: { changes } });
+      }
+    }
+    this.touch();
   }
 
   setError(mac: string, problem: Omit<NodeProblem, 'at'>): void {

@@ -11,15 +11,16 @@ import { config, file, unit } from './builders.js';
 import { phoneHomeFiles, REPORT_SCRIPT } from './phone-home.js';
 import { shQuote } from './shell.js';
 import type { IgnitionConfig } from './types.js';
+import { DISK_SELECT_SCRIPT, diskSelectScript, type DiskSelectInput } from './disk-select.js';
+import { INVENTORY_SCRIPT, inventoryScript } from './inventory.js';
 
 export interface InstallOptions {
   /** A concrete Flatcar version (assets.ts resolves `current`). */
   flatcarVersion: string;
   console: readonly string[];
   kernelArgs: readonly string[];
-  /** Configured disk; default the smallest non-removable disk of at least minDiskGiB. */
-  installDisk: string | undefined;
-  minDiskGiB: number;
+  /** The node's install-disk rule and wipe policy (disk-rules.ts diskChoiceFor), and its history. */
+  disk: (node: PlannedNode) => DiskSelectInput;
   rebootDelaySeconds: number;
 }
 
@@ -40,14 +41,17 @@ export function oemGrubCfg(e: Endpoints, node: PlannedNode, o: Pick<InstallOptio
 }
 
 export function installScript(e: Endpoints, node: PlannedNode, o: InstallOptions): string {
-  const minBytes = o.minDiskGiB * 1024 ** 3;
   return `#!/bin/bash
 # racker installer for ${node.hostname} (${node.mac}): generated, do not edit.
 # -E: the ERR trap also fires inside run(), where the step is known.
 set -Eeuo pipefail
 report=${REPORT_SCRIPT}
+inventory=${INVENTORY_SCRIPT}
+diskselect=${DISK_SELECT_SCRIPT}
 oemdir=/run/racker-oem
 steplog=/run/racker-install-step.log
+disktable=/run/racker-disks.txt
+wipes=/run/racker-wipes.txt
 step=""
 # A failure reports the step as it ran (arguments expanded) with the last lines of its output.
 trap '"$report" failed "install step failed (line $LINENO): \${step:-$BASH_COMMAND}" "" "$steplog" || true' ERR
@@ -58,15 +62,21 @@ run() {
   step=""
   : > "$steplog"
 }
-disk=${shQuote(o.installDisk ?? '')}
-if [ -z "$disk" ]; then
-  # The smallest whole disk that is not removable, not read-only and large enough.
-  disk="$(lsblk -dnpb -x SIZE -o NAME,SIZE,RM,RO,TYPE | awk -v min=${minBytes} '$3 == 0 && $4 == 0 && $5 == "disk" && $2 >= min { print $1; exit }')"
-fi
-if [ -z "$disk" ]; then
-  "$report" failed "no install disk: none configured and no non-removable disk of at least ${o.minDiskGiB} GiB" || true
+# Hardware facts first: the agent keeps them even when the disk is refused below.
+"$inventory" || echo "racker: the hardware inventory was not sent (the install goes on)"
+if ! disk="$("$diskselect" "$disktable" "$wipes")"; then
+  cat "$disktable"
+  "$report" failed "install disk: \${disk:-racker-disk-select failed}" "" "$disktable" || true
   exit 1
 fi
+cat "$disktable"
+wiped=""
+while read -r dev; do
+  [ -n "$dev" ] || continue
+  echo "racker: erasing partition-table and file-system signatures on $dev (wipe policy ${o.disk(node).wipe})"
+  run wipefs --all --force "$dev"
+  wiped="$wiped $dev"
+done < "$wipes"
 echo "racker: installing Flatcar ${o.flatcarVersion} to $disk"
 run flatcar-install -d "$disk" -b ${shQuote(e.flatcarAssets)} -V ${shQuote(o.flatcarVersion)} -o ''
 run udevadm settle
@@ -78,7 +88,7 @@ ${oemGrubCfg(e, node, o).trimEnd()}
 RACKER_GRUB
 run umount "$oemdir"
 sync
-"$report" installed
+"$report" installed "installed to $disk\${wiped:+, signatures erased on$wiped}"
 # The agent now sets the boot device to disk; give it time before the reboot.
 sleep ${o.rebootDelaySeconds}
 systemctl reboot
@@ -104,6 +114,8 @@ export function installConfig(plan: BootstrapPlan, e: Endpoints, node: PlannedNo
     users: plan.sshKeys.length > 0 ? [{ name: 'core', sshAuthorizedKeys: [...plan.sshKeys] }] : [],
     files: [
       ...phoneHomeFiles(e.phoneHome, node.mac, token),
+      file(DISK_SELECT_SCRIPT, diskSelectScript(o.disk(node)), { mode: 0o700 }),
+      file(INVENTORY_SCRIPT, inventoryScript(e.phoneHome, node.mac), { mode: 0o700 }),
       file(INSTALL_SCRIPT, installScript(e, node, o), { mode: 0o700 }),
     ],
     units: [unit('racker-install.service', INSTALL_UNIT)],

@@ -21,6 +21,7 @@ import { checkBmcsRunning, startDhcpBmc, startPinnedBmc } from '../bmc.js';
 import { publicBridgeAddressCommand, startPublicDhcp } from '../public-net.js';
 import { cacheDir, ensureStandinOs, flatcarOs, type BootOs } from '../standin.js';
 import { OVMF_VARS, QEMU, prepareVm, probeAccel } from '../vm-setup.js';
+import { simHardware } from '../hardware.js';
 import { RACK_OPTIONS, rackRef, requireRoot } from './common.js';
 import { destroyRack } from './destroy.js';
 import { rackStatus, renderStatus } from './status.js';
@@ -30,7 +31,7 @@ import { payloadFileName } from '../../installer/archive.js';
 import { pathExists } from '../../agent/lib/path-exists.js';
 
 const BMC_START_BATCH = 8;
-const USAGE = 'racker-sim create [--nodes N] [--uefi] [--no-vm] [--pin-bmc-addresses] [--flatcar DIR] [--agent systemd|manual] [--payload FILE] [--name NAME] [--root DIR] [--json]';
+const USAGE = 'racker-sim create [--nodes N] [--uefi] [--no-vm] [--data-disk NODE,...] [--pin-bmc-addresses] [--flatcar DIR] [--agent systemd|manual] [--payload FILE] [--name NAME] [--root DIR] [--json]';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const HELP = `usage: ${USAGE}
 
@@ -40,7 +41,9 @@ the public bridge, 198.18.0.0/24) and racker-sim-NAME-mgmt (the management node,
 where the agent runs), the OEM files (nodes.csv, ipmi_user, ipmi_password) and a racker
 configuration. Prints the configuration's path.
 
-  --nodes N              servers besides the management node (default 3)
+  --nodes N              servers besides the management node (default 3); each has SMBIOS strings, a
+                         20 GiB system disk and a 2 GiB USB stick, each disk with its own serial
+  --data-disk NODE,...   these servers (node-02, ...) also get a 12 GiB disk holding an ext4 file system
   --uefi                 OVMF firmware instead of SeaBIOS
   --no-vm                BMCs only: power and boot device are recorded, no QEMU; BMC addresses pinned
   --pin-bmc-addresses    BMCs on fixed addresses (in the configuration) instead of DHCP leases
@@ -70,6 +73,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     flatcar: { type: 'string' },
     agent: { type: 'string' },
     payload: { type: 'string' },
+    'data-disk': { type: 'string' },
   }, USAGE);
   if (values.help === true) {
     writeLine(ctx.stdout, HELP);
@@ -88,6 +92,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   const ref = rackRef(values, ctx);
   const spec = rackSpec(ref.name, nodes);
+  const dataDisks = values['data-disk'] === undefined ? [] : values['data-disk'].split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const d of dataDisks) if (!spec.nodes.some((n) => n.name === d)) throw new UsageError(`--data-disk ${d}: no such server`, `the servers are ${spec.nodes.map((n) => n.name).join(', ')}`);
   requireRoot();
   checkPathSafe('the rack directory', ref.dir);
   checkPathSafe('the racker-sim installation', SIM_SH_DIR);
@@ -100,7 +106,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const pin = !vm || values['pin-bmc-addresses'] === true;
   const state: SimState = {
     version: 1, name: ref.name, dir: ref.dir, createdAt: new Date().toISOString(), phase: 'creating',
-    options: { nodes, uefi: values.uefi === true, vm, pinBmcAddresses: pin, flatcarDir: values.flatcar, agent, payload },
+    options: { nodes, uefi: values.uefi === true, vm, pinBmcAddresses: pin, flatcarDir: values.flatcar, agent, payload, dataDisks },
     // With --agent systemd the configuration that counts is the node's /etc/racker/racker.yaml.
     accel: undefined, netns: [], configPath: agent === 'systemd' ? join(mgmtPaths(ref.dir).root, 'etc', 'racker', 'racker.yaml') : dirs.configPath, os: undefined,
   };
@@ -149,7 +155,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     if (vm && os !== undefined && state.accel !== undefined) {
       for (const node of spec.nodes) {
         step = `${node.name}: creating its disk and QEMU command lines`;
-        await prepareVm(exec, ref.dir, node, state.accel, os, state.options.uefi);
+        await prepareVm(exec, ref.dir, node, state.accel, os, state.options.uefi, simHardware(ref.name, node, { dataDisk: dataDisks.includes(node.name) }));
       }
     }
     // A few BMCs at a time: each start is a handful of short processes (ip, sed, ipmi_sim).

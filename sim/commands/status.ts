@@ -13,6 +13,8 @@ import type { SimState } from '../state.js';
 import { RACK_OPTIONS, loadRack, rackRef, type LoadedRack } from './common.js';
 import { AGENT_UNIT, mgmtPaths, readPidFile } from '../mgmt-node.js';
 
+import { simHardware, type SimHardware } from '../hardware.js';
+
 const USAGE = 'racker-sim status [--name NAME] [--root DIR] [--json]';
 
 export interface NodeStatus {
@@ -35,6 +37,8 @@ export interface NodeStatus {
   faults: string[];
   dir: string;
   consoleLog: string | undefined;
+  /** What the server's OS sees (VM racks): SMBIOS strings and disks with their serials. */
+  hardware: SimHardware | undefined;
 }
 
 export interface RackStatus {
@@ -89,6 +93,7 @@ export async function rackStatus({ ref, state, spec }: LoadedRack): Promise<Rack
       faults: (await readdir(join(d, 'faults')).catch(() => [])).sort(),
       dir: d,
       consoleLog: state.options.vm ? join(d, 'console.log') : undefined,
+      hardware: state.options.vm ? simHardware(state.name, n, { dataDisk: state.options.dataDisks?.includes(n.name) === true }) : undefined,
     });
   }
   return {

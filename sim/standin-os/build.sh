@@ -2,7 +2,7 @@
 # Build the stand-in OS (kernel + initramfs) the simulated servers PXE-boot into OUT_DIR:
 #   - the Debian kernel (linux-image-amd64's current image), fetched with `apt-get download` and
 #     unpacked here, never installed on this machine (installing it would touch the host's boot
-#     loader); the modules for virtio (net, blk, rng), ext4 and in-band IPMI go into the image;
+#     loader); the modules for virtio (net, blk, rng), ext4, in-band IPMI and a USB stick go into the image;
 #   - a Debian bookworm minbase root (mmdebstrap) with packages.txt's packages: real systemd, udev,
 #     networkd and sshd, Debian's Ignition, util-linux; trimmed of documentation, locales and perl;
 #   - the files under rootfs/ (the units that run Ignition before the boot's units, the disk boot,
@@ -72,6 +72,7 @@ busybox depmod -b "$work/kernel" "$kver" # the package ships no modules.dep (dep
 add_mod() { # module name → its path and its dependencies' paths, dependencies first (recursive: locals)
   local path dep name
   path=$(sed -n "s#^\(\(kernel/\)\?[^:]*/$(echo "$1" | sed 's/[-_]/[-_]/g')\.ko\(\.[a-z]*\)\?\):.*#\1#p" "$mdir/modules.dep" | head -n1)
+  if [ -z "$path" ] && grep -q "/$(echo "$1" | sed 's/[-_]/[-_]/g')\.ko\$" "$mdir/modules.builtin" 2>/dev/null; then return 0; fi # built into the kernel
   [ -n "$path" ] || { echo "build.sh: kernel module $1 not found in $kver" >&2; exit 1; }
   grep -qx "$path" "$work/order" && return 0
   for dep in $(sed -n "s#^$path: *##p" "$mdir/modules.dep"); do

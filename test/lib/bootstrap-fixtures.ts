@@ -1,4 +1,5 @@
 /** Racks, answers and plans for bootstrap unit tests, built in memory (no files, no /sys). */
+import type { DiskSelectInput } from '../../bootstrap/ignition/disk-select.js';
 import { parseNodesCsv, NODES_CSV_HEADER } from '../../agent/inventory/nodes-csv.js';
 import { assignHostnames } from '../../agent/inventory/hostnames.js';
 import { planAddresses } from '../../agent/inventory/address-plan.js';
@@ -56,3 +57,6 @@ export function answers(over: Partial<Answers> = {}): Answers {
 export function fakePlan(types: readonly string[], a: Partial<Answers> = {}, options: { exclude?: string[]; staticAddresses?: Map<Mac, StaticAddressing> } = {}): BootstrapPlan {
   return planBootstrap({ answers: answers(a), inventory: fakeInventory(types), exclude: options.exclude ?? [], staticAddresses: options.staticAddresses });
 }
+
+/** The default install-disk selection input (no rule configured, wipe none, a node racker never installed). */
+export const defaultDisk = (minDiskGiB = 10): (() => DiskSelectInput) => () => ({ rule: { minSizeGiB: minDiskGiB }, minDiskGiB, wipe: 'none', provisionedBefore: false });

@@ -1,6 +1,7 @@
 /** `bootstrap:` how `racker bootstrap` installs Flatcar (and Kubernetes) on the nodes. */
 import { z } from 'zod';
 import type { Pins } from '../pins.js';
+import { diskOverrideSchema, installDiskSchema, WIPE_POLICIES } from './install-disk.js';
 
 const absolute = z.string().regex(/^\//, 'must be an absolute path');
 const seconds = (def: number) => z.number().int().min(1).max(86_400).default(def);
@@ -39,9 +40,18 @@ export const bootstrapSection = (pins: () => Pins) => z.strictObject({
   console: z.array(z.string().regex(/^console=\S+$/, 'must be console=<device>[,options]')).default(['console=tty0', 'console=ttyS1,115200n8']),
   /** Extra kernel arguments for the installer and the installed system. */
   kernelArgs: z.array(z.string().regex(/^\S+$/, 'must be one argument without spaces')).default([]),
-  /** Disk to install to; default the smallest non-removable disk of at least minDiskGiB. */
-  installDisk: z.string().regex(/^\/dev\/\S+$/, 'must be a device path like /dev/sda').optional(),
+  /**
+   * Disk to install to: a device path or a rule (install-disk.ts); default the smallest disk of at
+   * least minDiskGiB that is neither removable nor USB. `nodeTypes` and `nodes` override it.
+   */
+  installDisk: installDiskSchema.optional(),
   minDiskGiB: z.number().int().min(1).max(100_000).default(10),
+  /** What the installer may overwrite on a node racker never installed (install-disk.ts). */
+  wipe: z.enum(WIPE_POLICIES).default('none'),
+  /** Per nodes.csv node type (as written there, any case): installDisk and wipe. */
+  nodeTypes: z.record(z.string(), diskOverrideSchema).default({}),
+  /** Per node (primary MAC or host name, as `racker bootstrap --node` takes them): installDisk and wipe. */
+  nodes: z.record(z.string(), diskOverrideSchema).default({}),
   /** Boot mode to request from the BMC first; a node that does not PXE-boot is retried with the other. */
   bootMode: z.enum(['efi', 'legacy']).default('efi'),
   deadlines: deadlines.prefault({}),

@@ -28,7 +28,7 @@ import type { RackBus } from './rack-bus.js';
 import { BusObservations } from './observations.js';
 import { TokenStore } from './token-store.js';
 import { JobStateSink, jobSummary, loadJobState } from './job-state-sink.js';
-import { provisionedNodes } from '../../../bootstrap/rerun.js';
+import { installedNodes, provisionedNodes } from '../../../bootstrap/rerun.js';
 
 export interface BootstrapRunnerOptions {
   deps: AgentDeps;
@@ -102,7 +102,9 @@ export class BootstrapRunner implements JobRunner {
     const resumed = ctx.resumed ? await loadJobState(stateDir, job.id) : undefined;
     const provisioned = resumed === undefined ? provisionedNodes(this.o.deps.state.nodes()) : undefined;
     ctx.progress({ message: `provisioning ${prepared.plan.nodes.length} nodes` });
-    const result = await runBootstrap({ id: job.id, config, plan: prepared.plan, snippets: prepared.snippets, request, resumed, provisioned }, ports, ctx.signal);
+    // Also when resuming: whether racker installed a server before decides what its installer may overwrite.
+    const installedBefore = installedNodes(this.o.deps.state.nodes());
+    const result = await runBootstrap({ id: job.id, config, plan: prepared.plan, snippets: prepared.snippets, request, resumed, provisioned, installedBefore }, ports, ctx.signal);
     // Stopped (agent stopping, or cancelled): the job manager decides between resume and cancelled.
     if (ctx.signal.aborted) throw ctx.signal.reason as Error;
     const nodes = Object.values(result.state.nodes);

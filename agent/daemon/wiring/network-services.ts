@@ -12,7 +12,7 @@ import { PxeAddressService, pxeAddressPlan } from '../../net/pxe-address.js';
 import type { Service } from '../../lib/service.js';
 import type { AgentDeps, ServiceEntry } from '../subsystems.js';
 import type { TokenStore } from './token-store.js';
-import type { RackBus } from './rack-bus.js';
+import { reportKeeper, type RackBus } from './rack-bus.js';
 
 export function pxeAddressEntry(): ServiceEntry {
   return {
@@ -49,7 +49,7 @@ export function dhcpEntry(busOf: (deps: AgentDeps) => RackBus): ServiceEntry {
   };
 }
 
-/** The boot service; the persisted phone-home tokens are loaded before it answers, and reports are written with them before a node is answered. */
+/** The boot service; the persisted phone-home tokens are loaded before it answers, and reports are written (with them, or a hardware inventory in the node's record) before a node is answered. */
 export function bootEntry(busOf: (deps: AgentDeps) => RackBus, tokensOf: (deps: AgentDeps) => TokenStore): ServiceEntry {
   return {
     name: 'boot',
@@ -67,7 +67,7 @@ export function bootEntry(busOf: (deps: AgentDeps) => RackBus, tokensOf: (deps: 
         reserved,
         defaultHost: inventory.plan.managementAddress,
         tokens: bus.tokens,
-        keepReport: (e) => tokens.keepReport(e),
+        keepReport: reportKeeper(deps.state, tokens),
       });
       bus.bootConnections = () => service.connections();
       return {

@@ -26,6 +26,8 @@ export function bootObservation(e: BootEvent, macByAddress: MacByAddress): Obser
   const at = e.at.getTime();
   if (e.type === 'phone-home') {
     const mac = normalizeMac(e.mac);
+    // The hardware inventory is the state's (rack-bus.ts), not a step of the provisioning.
+    if (e.status === 'inventory') return undefined;
     return mac === undefined ? undefined : { mac, kind: 'phone-home', at, status: e.status, ...(e.reason === undefined ? {} : { reason: e.reason }), ...(e.output === undefined ? {} : { output: e.output }) };
   }
   if (e.status >= 400 || e.aborted) return undefined;

@@ -7,12 +7,14 @@
 import { Emitter } from '../../lib/emitter.js';
 import type { Logger } from '../../lib/log.js';
 import type { DhcpEvent } from '../../dhcp/events.js';
-import type { BootEvent } from '../../boot/events.js';
+import type { BootEvent, PhoneHomeEvent } from '../../boot/events.js';
 import { NodeTokens } from '../../boot/phone-home.js';
 import type { ConnectionReport } from '../../boot/server.js';
 import type { AgentMetrics } from '../../metrics/metrics.js';
 import type { StateStore } from '../../state/state-store.js';
 import { EventSampler } from '../../state/event-sampler.js';
+import { toNodeHardware } from '../../inventory/hardware.js';
+import type { TokenStore } from './token-store.js';
 
 export class RackBus {
   readonly dhcp: Emitter<DhcpEvent>;
@@ -26,6 +28,20 @@ export class RackBus {
     this.dhcp = new Emitter<DhcpEvent>((err) => log.error({ err }, 'a DHCP event listener failed'));
     this.boot = new Emitter<BootEvent>((err) => log.error({ err }, 'a boot event listener failed'));
   }
+}
+
+/**
+ * Where the boot service keeps an accepted phone-home report before the node is told 204: a
+ * hardware inventory in the node's record (state.json: it is the node's, not the job's, and is
+ * compared with the next one), a progress report with the node's token (a resumed job hears it).
+ */
+export function reportKeeper(state: StateStore, tokens: TokenStore): (e: PhoneHomeEvent) => Promise<void> {
+  return async (e) => {
+    if (e.status !== 'inventory') return tokens.keepReport(e);
+    if (e.inventory === undefined) return;
+    state.recordHardware(e.mac, toNodeHardware(e.inventory, e.at.toISOString()));
+    await state.persisted();
+  };
 }
 
 /**
@@ -55,6 +71,8 @@ export function recordRackEvents(bus: RackBus, state: StateStore, metrics: Agent
   });
   const offBoot = bus.boot.on((e) => {
     if (e.type === 'phone-home') {
+      // An inventory is in the node's record already (reportKeeper), with its own event.
+      if (e.status === 'inventory') return;
       state.event({ type: 'node.phone-home', level: e.status === 'failed' ? 'error' : 'info', node: e.mac, message: `${e.mac} reports ${e.status}${e.reason === undefined || e.reason === '' ? '' : `: ${e.reason}`}` });
       return;
     }

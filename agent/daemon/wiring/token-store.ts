@@ -18,7 +18,7 @@ import { SerialWrites } from '../../lib/serial-writes.js';
 import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../../lib/errors.js';
 import type { Mac } from '../../lib/mac.js';
 import type { NodeTokens } from '../../boot/phone-home.js';
-import type { PhoneHomeEvent, PhoneHomeStatus } from '../../boot/events.js';
+import { PHONE_HOME_STATUSES, type PhoneHomeEvent, type PhoneHomeStatus } from '../../boot/events.js';
 import type { PhoneHomeTokens, TokenRequest } from '../../../bootstrap/ports.js';
 
 /**
@@ -154,7 +154,7 @@ function isIssued(v: unknown): v is Issued {
     && (o.reports === undefined || (Array.isArray(o.reports) && o.reports.every(isKeptReport)));
 }
 
-const STATUSES: ReadonlySet<unknown> = new Set(['installed', 'ready', 'joined', 'failed']);
+const STATUSES: ReadonlySet<unknown> = new Set(PHONE_HOME_STATUSES);
 
 function isKeptReport(v: unknown): v is KeptReport {
   if (typeof v !== 'object' || v === null) return false;

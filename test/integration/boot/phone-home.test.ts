@@ -3,6 +3,7 @@ import { startBoot, type BootHarness } from '../../lib/boot-harness.js';
 import { http } from '../../lib/http-client.js';
 import { readFile } from 'node:fs/promises';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { testData } from '../../lib/paths.js';
 import { TOKEN_LIFETIME_MS, TokenStore } from '../../../agent/daemon/wiring/token-store.js';
 import type { Mac } from '../../../agent/lib/mac.js';
 import { NodeTokens, PhoneHomeError } from '../../../agent/boot/phone-home.js';
@@ -60,9 +61,36 @@ describe('boot service phone-home (POST /racker/v1/events)', function () {
     expect((await post('{not json')).status).to.equal(400);
     expect((await post({ mac: MAC, status: 'failed', reason: 5 })).status).to.equal(400);
     expect((await post({ mac: MAC, status: 'ready' }, { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'text/plain' })).status).to.equal(415);
-    const big = await post({ mac: MAC, status: 'failed', reason: 'x'.repeat(10_000) });
+    const big = await post({ mac: MAC, status: 'failed', reason: 'x'.repeat(70_000) });
     expect(big.status).to.equal(413);
     expect((await http({ port: b.port, path: '/racker/v1/events' })).status).to.equal(405);
+  });
+
+  it('accepts a hardware inventory from the node with its token, checked against its schema', async () => {
+    const inventory = {
+      system: { vendor: 'Supermicro', product: 'SYS-1029P-WTR', serial: 'S123456X9', uuid: '00000000-0000-0000-0000-0cc47a1b2c3d', boardVendor: '', boardProduct: '', boardSerial: '', biosVendor: 'American Megatrends Inc.', biosVersion: '3.4', biosDate: '10/28/2020' },
+      cpu: { model: 'Intel(R) Xeon(R) Silver 4210R CPU @ 2.40GHz', count: 40, sockets: 2 },
+      memoryBytes: 201_326_592_000,
+      nics: [{ name: 'eno1', mac: '0C:C4:7A:1B:2C:3D', driver: 'ixgbe', speedMbps: 10000 }, { name: 'eno2', mac: '0c:c4:7a:1b:2c:3e', driver: 'ixgbe', speedMbps: null }],
+      disks: JSON.parse(await readFile(testData('lsblk', 'old-os.json'), 'utf8')) as unknown,
+    };
+    expect((await post({ mac: MAC, status: 'inventory', inventory })).status).to.equal(204);
+    expect((await post({ mac: MAC, status: 'inventory', inventory })).status, 'may come again (each install boot)').to.equal(204);
+    const e = b.events.filter((x) => x.type === 'phone-home').at(-1);
+    const got = e?.type === 'phone-home' ? e.inventory : undefined;
+    expect(got?.system.serial).to.equal('S123456X9');
+    expect(got?.system.boardSerial, 'empty DMI strings are absent').to.equal(undefined);
+    expect(got?.disks.blockdevices.map((d) => [d.name, d.size, d.rota, d.children?.length ?? 0])).to.deep.equal([['sda', 240057409536, false, 3], ['sdb', 4000787030016, true, 0], ['sr0', 1073741312, true, 0]]);
+
+    const bad = await post({ mac: MAC, status: 'inventory', inventory: { ...inventory, cpu: { model: 'x', count: -1, sockets: 1 } } });
+    expect([bad.status, bad.body.toString()]).to.deep.equal([400, '400 inventory is not valid: inventory.cpu.count: Too small: expected number to be >=0\n']);
+    expect((await post({ mac: MAC, status: 'inventory' })).status).to.equal(400);
+    expect((await post({ mac: MAC, status: 'inventory', inventory: { ...inventory, extra: 1 } })).status).to.equal(400);
+    const many = { ...inventory, nics: Array.from({ length: 65 }, (_, i) => ({ name: `eth${i}`, mac: '02:00:00:00:00:01', driver: 'e1000', speedMbps: 1000 })) };
+    expect((await post({ mac: MAC, status: 'inventory', inventory: many })).status).to.equal(400);
+    const huge = { ...inventory, disks: { blockdevices: Array.from({ length: 250 }, (_, i) => ({ name: `sd${i}`, type: 'disk', size: 1, model: 'm'.repeat(120), serial: 's'.repeat(120) })) } };
+    expect((await post({ mac: MAC, status: 'inventory', inventory: huge })).status).to.equal(413);
+    expect((await post({ mac: MAC, status: 'inventory', inventory }, { 'Content-Type': 'application/json' })).status).to.equal(401);
   });
 
   describe('tokens as the agent issues them (per job and node, bound to the reserved address, expiring)', () => {

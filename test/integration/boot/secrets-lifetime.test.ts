@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startBoot, type BootHarness } from '../../lib/boot-harness.js';
 import { http } from '../../lib/http-client.js';
-import { fakePlan } from '../../lib/bootstrap-fixtures.js';
+import { fakePlan, defaultDisk } from '../../lib/bootstrap-fixtures.js';
 import { FileBootStore } from '../../../bootstrap/file-boot-store.js';
 import { endpoints } from '../../../bootstrap/endpoints.js';
 import { installGroupId, installedGroupId, nodeBootData, retireStage, writeNodeBootData } from '../../../bootstrap/groups-profiles.js';
@@ -40,7 +40,7 @@ describe('secrets in the installed Ignition are served until the node is ready',
     const ep = endpoints('127.0.0.1', b.port);
     const secrets = { token: 'abcdef.0123456789abcdef', certificateKey: 'ab'.repeat(32), caCert: 'CA CERT', caKey: CA_KEY, caCertHash: 'sha256:00' };
     const kube = { plan, secrets, settings: { version: 'v1.30.0', podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12' }, sysext: { url: `${ep.base}/assets/kubernetes/v1.30.0/kubernetes-v1.30.0-x86-64.raw`, sha256: '0'.repeat(64) }, cniManifest: undefined, manifests: [] };
-    const install = { flatcarVersion: '4081.2.0', console: [], kernelArgs: [], installDisk: undefined, minDiskGiB: 8, rebootDelaySeconds: 15 };
+    const install = { flatcarVersion: '4081.2.0', console: [], kernelArgs: [], disk: defaultDisk(8), rebootDelaySeconds: 15 };
     const store = new FileBootStore(b.dataDir);
     const reloaded = b.nextReload();
     await writeNodeBootData(store, nodeBootData(node, ep, { flatcarVersion: '4081.2.0', console: [], kernelArgs: [] },

@@ -7,7 +7,7 @@ import { butaneToIgnition } from '../../../bootstrap/ignition/butane.js';
 import type { SnippetLibrary } from '../../../bootstrap/ignition/snippets.js';
 import type { StaticAddressing } from '../../../bootstrap/static-addresses.js';
 import type { Mac } from '../../../agent/lib/mac.js';
-import { fakePlan, nodeMac } from '../../lib/bootstrap-fixtures.js';
+import { fakePlan, nodeMac, defaultDisk } from '../../lib/bootstrap-fixtures.js';
 import { ignitionValidate } from '../../lib/ignition-validate.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { kubernetesPart } from '../../../bootstrap/kubernetes/kubeadm.js';
@@ -15,7 +15,7 @@ import { ensureClusterSecrets, freshJoinCredentials, type ClusterSecrets } from 
 import { join } from 'node:path';
 
 const iface = (s: string): Interface => parseInterface(s) as Interface;
-const install = { flatcarVersion: '4081.2.0', console: ['console=tty0', 'console=ttyS1,115200n8'], kernelArgs: [], installDisk: undefined, minDiskGiB: 10, rebootDelaySeconds: 15 };
+const install = { flatcarVersion: '4081.2.0', console: ['console=tty0', 'console=ttyS1,115200n8'], kernelArgs: [], disk: defaultDisk(), rebootDelaySeconds: 15 };
 
 function staticFor(rows: number): Map<Mac, StaticAddressing> {
   const m = new Map<Mac, StaticAddressing>();

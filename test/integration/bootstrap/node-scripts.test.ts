@@ -11,8 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { execa } from 'execa';
 import { reportScript } from '../../../bootstrap/ignition/phone-home.js';
 import { installScript, oemGrubCfg } from '../../../bootstrap/ignition/install.js';
+import { diskSelectScript, type DiskSelectInput } from '../../../bootstrap/ignition/disk-select.js';
+import { inventoryScript } from '../../../bootstrap/ignition/inventory.js';
+import { hardwareReportSchema, toNodeHardware } from '../../../agent/inventory/hardware.js';
+import { installFakeLsblk, lsblkSample } from '../../lib/fake-lsblk.js';
 import { endpoints } from '../../../bootstrap/endpoints.js';
-import { fakePlan } from '../../lib/bootstrap-fixtures.js';
+import { defaultDisk, fakePlan } from '../../lib/bootstrap-fixtures.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 
 interface Received { url: string; headers: IncomingHttpHeaders; body: string }
@@ -79,7 +83,7 @@ describe('node scripts (bash, curl)', function () {
     expect(Buffer.from(body.payload ?? '', 'base64').toString()).to.equal('apiVersion: v1\nkind: Config\n');
   });
 
-  async function runInstaller(lsblkOutput: string, installDisk?: string, failing: Record<string, string> = {}): Promise<{ code: number; log: string; grub: string; posts: string[] }> {
+  async function runInstaller(sample: string, disk: Partial<DiskSelectInput> = {}, failing: Record<string, string> = {}): Promise<{ code: number; log: string; grub: string; posts: string[] }> {
     const d = dir as string;
     const bin = join(d, 'bin');
     const oem = join(d, 'oem');
@@ -92,15 +96,25 @@ describe('node scripts (bash, curl)', function () {
       await writeFile(join(bin, name), `#!/bin/bash\necho "${name} $*" >> ${log}\n${body}\n`);
       await chmod(join(bin, name), 0o755);
     };
-    await fake('lsblk', `cat <<'EOF'\n${lsblkOutput}\nEOF`);
-    for (const n of ['flatcar-install', 'udevadm', 'mount', 'umount', 'sync', 'systemctl', 'sleep']) await fake(n, failing[n] ?? 'exit 0');
+    await installFakeLsblk(bin, await lsblkSample(sample));
+    for (const n of ['flatcar-install', 'udevadm', 'mount', 'umount', 'sync', 'systemctl', 'sleep', 'wipefs']) await fake(n, failing[n] ?? 'exit 0');
     await fake('blkid', 'echo /dev/fake6');
     const e = endpoints('172.24.213.1', 8080);
     const plan = fakePlan(['a']);
-    const opts = { flatcarVersion: '4081.2.0', console: ['console=ttyS1,115200n8'], kernelArgs: [], installDisk, minDiskGiB: 10, rebootDelaySeconds: 1 };
-    // Point the two absolute paths at the sandbox; everything else runs as generated.
+    const diskInput = { ...defaultDisk()(), ...disk };
+    const opts = { flatcarVersion: '4081.2.0', console: ['console=ttyS1,115200n8'], kernelArgs: [], disk: () => diskInput, rebootDelaySeconds: 1 };
+    const select = join(d, 'racker-disk-select');
+    await writeFile(select, diskSelectScript(diskInput), { mode: 0o700 });
+    const headers = join(d, 'phone-home.headers');
+    const inventory = join(d, 'racker-inventory');
+    await writeFile(inventory, inventoryScript(url, '02:00:00:00:01:00', headers), { mode: 0o700 });
+    // Point the absolute paths at the sandbox; everything else runs as generated.
     const script = installScript(e, plan.nodes[0]!, opts)
       .replace(/^report=.*$/m, `report=${await writeReport()}`)
+      .replace(/^inventory=.*$/m, `inventory=${inventory}`)
+      .replace(/^diskselect=.*$/m, `diskselect=${select}`)
+      .replace(/^disktable=.*$/m, `disktable=${join(d, 'disks.txt')}`)
+      .replace(/^wipes=.*$/m, `wipes=${join(d, 'wipes.txt')}`)
       .replace(/^oemdir=.*$/m, `oemdir=${oem}`);
     const path = join(d, 'racker-install');
     await writeFile(path, script, { mode: 0o700 });
@@ -108,30 +122,56 @@ describe('node scripts (bash, curl)', function () {
     return { code: r.exitCode ?? -1, log: await readFile(log, 'utf8'), grub: await readFile(join(oem, 'grub.cfg'), 'utf8'), posts: received.map((x) => x.body) };
   }
 
-  it('installs to the smallest non-removable, writable disk, edits grub.cfg, reports installed and reboots', async () => {
-    const GiB = 1024 ** 3;
-    const r = await runInstaller([
-      // lsblk -x SIZE lists in ascending size.
-      `/dev/sdc ${4 * GiB} 0 0 disk`, // too small
-      `/dev/sr0 ${20 * GiB} 0 1 rom`,
-      `/dev/sdb ${28 * GiB} 1 0 disk`, // removable (USB stick)
-      `/dev/sdd ${30 * GiB} 0 1 disk`, // read-only
-      `/dev/nvme0n1 ${240 * GiB} 0 0 disk`,
-      `/dev/sda ${960 * GiB} 0 0 disk`,
-    ].join('\n'));
+  const statuses = (posts: string[]): string[] => posts.map((p) => (JSON.parse(p) as { status: string }).status);
+
+  it('sends the hardware inventory, installs to the disk the rule picks, edits grub.cfg, reports installed and reboots', async () => {
+    const r = await runInstaller('nvme-sata-usb.json');
     expect(r.code, r.log).to.equal(0);
     // -b with our own assets: flatcar-install verifies the image signature itself.
-    expect(r.log).to.contain("flatcar-install -d /dev/nvme0n1 -b http://172.24.213.1:8080/assets/flatcar -V 4081.2.0 -o \n");
+    expect(r.log).to.contain("flatcar-install -d /dev/sda -b http://172.24.213.1:8080/assets/flatcar -V 4081.2.0 -o \n");
+    expect(r.log).to.not.contain('wipefs');
     expect(r.grub).to.equal(`# existing\n${oemGrubCfg(endpoints('172.24.213.1', 8080), fakePlan(['a']).nodes[0]!, { console: ['console=ttyS1,115200n8'], kernelArgs: [] })}`);
-    expect(r.posts.map((p) => (JSON.parse(p) as { status: string }).status)).to.deep.equal(['installed']);
+    expect(statuses(r.posts)).to.deep.equal(['inventory', 'installed']);
+    expect(JSON.parse(r.posts[1]!)).to.deep.include({ reason: 'installed to /dev/sda' });
     expect(r.log.trimEnd().split('\n').slice(-2)).to.deep.equal(['sleep 1', 'systemctl reboot']);
+  });
+
+  it('the inventory this machine reports (its real /sys and /proc, the lsblk sample) passes the agent\'s schema', async () => {
+    const r = await runInstaller('nvme-sata-usb.json');
+    const body = JSON.parse(r.posts[0]!) as { mac: string; status: string; inventory: unknown };
+    expect(body.mac).to.equal('02:00:00:00:01:00');
+    const inv = hardwareReportSchema.parse(body.inventory);
+    expect(inv.cpu.count).to.be.greaterThan(0);
+    expect(inv.memoryBytes).to.be.greaterThan(2 ** 28);
+    const hw = toNodeHardware(inv, new Date().toISOString());
+    expect(hw.disks.map((x) => [x.path, x.transport, x.serial])).to.deep.equal([
+      ['/dev/sda', 'sata', 'PHYF912300AB480BGN'], ['/dev/sdb', 'usb', '4C530001230814117392'], ['/dev/nvme0n1', 'nvme', 'S435NA0MA01234']]);
+    expect(hw.disks[1]?.filesystems).to.deep.equal(['sdb1 vfat']);
+  });
+
+  it('refuses a disk holding file systems: reports failed with the rule and the disk table, installs nothing', async () => {
+    const r = await runInstaller('old-os.json');
+    expect(r.code).to.equal(1);
+    expect(statuses(r.posts)).to.deep.equal(['inventory', 'failed']);
+    const post = JSON.parse(r.posts[1]!) as { reason: string; output: string };
+    expect(post.reason).to.equal('install disk: /dev/sda (223.6G) holds file systems (sda1:vfat,sda2:ntfs,sda3:ext4) and racker never installed this node - rule: at least 10 GiB, not USB or removable, the smallest such disk');
+    expect(post.output).to.match(/^DISK +SIZE/).and.match(/\/dev\/sdb +3726\.0G/);
+    expect(r.log).to.not.contain('flatcar-install').and.not.contain('systemctl reboot');
+  });
+
+  it('with the wipe policy metadata it erases the disk\'s signatures first and says so in its report', async () => {
+    const r = await runInstaller('old-os.json', { wipe: 'metadata' });
+    expect(r.code, r.log).to.equal(0);
+    expect(r.log.split('\n').filter((l) => l.startsWith('wipefs') || l.startsWith('flatcar-install')).map((l) => l.split(' -b')[0])).to.deep.equal([
+      'wipefs --all --force /dev/sda1', 'wipefs --all --force /dev/sda2', 'wipefs --all --force /dev/sda3', 'wipefs --all --force /dev/sda', 'flatcar-install -d /dev/sda']);
+    expect(JSON.parse(r.posts[1]!)).to.deep.include({ status: 'installed', reason: 'installed to /dev/sda, signatures erased on /dev/sda1 /dev/sda2 /dev/sda3 /dev/sda' });
   });
 
   it('a failing step reports the command as it ran, the last lines of its output, and does not reboot', async () => {
     const noise = Array.from({ length: 30 }, (_, i) => `echo "progress line ${i}"`).join('\n');
-    const r = await runInstaller('', '/dev/vda', { 'flatcar-install': `${noise}\necho 'Error: "/dev/vda" is not a block device' >&2\nexit 1` });
+    const r = await runInstaller('sim.json', { rule: { device: '/dev/vda' } }, { 'flatcar-install': `${noise}\necho 'Error: "/dev/vda" is not a block device' >&2\nexit 1` });
     expect(r.code).to.not.equal(0);
-    const [post, ...more] = r.posts.map((p) => JSON.parse(p) as { status: string; reason: string; output: string });
+    const [post, ...more] = r.posts.map((p) => JSON.parse(p) as { status: string; reason: string; output: string }).filter((p) => p.status !== 'inventory');
     expect(more).to.deep.equal([]);
     expect(post?.status).to.equal('failed');
     expect(post?.reason).to.match(/^install step failed \(line \d+\): flatcar-install -d \/dev\/vda -b http:\/\/172\.24\.213\.1:8080\/assets\/flatcar -V 4081\.2\.0 -o $/);
@@ -141,10 +181,12 @@ describe('node scripts (bash, curl)', function () {
     expect(r.log).to.not.contain('systemctl reboot');
   });
 
-  it('reports failed, with the reason, when no disk qualifies, and does not reboot', async () => {
-    const r = await runInstaller(`/dev/sdb ${64 * 1024 ** 3} 1 0 disk`);
+  it('reports failed, with the rule, when no disk qualifies, and does not reboot', async () => {
+    const r = await runInstaller('nvme-sata-usb.json', { rule: { minSizeGiB: 2000 } });
     expect(r.code).to.equal(1);
-    expect(r.posts.map((p) => JSON.parse(p) as { status: string; reason: string })).to.deep.equal([{ mac: '02:00:00:00:01:00', status: 'failed', reason: 'no install disk: none configured and no non-removable disk of at least 10 GiB', payload: '', output: '' }]);
+    const post = JSON.parse(r.posts[1]!) as { status: string; reason: string };
+    expect(post).to.deep.include({ status: 'failed', reason: 'install disk: no disk matches the rule: at least 2000 GiB, not USB or removable, the smallest such disk' });
     expect(r.log).to.not.contain('systemctl reboot').and.not.contain('flatcar-install');
   });
+
 });

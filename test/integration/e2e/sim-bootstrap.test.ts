@@ -5,7 +5,8 @@
  * installer/extract; racker-agent.service runs there exactly as shipped, with real dnsmasq, TFTP,
  * iPXE and the boot service, and drives the BMCs over IPMI lanplus. The test acts as an operator on
  * that node (racker, systemctl, journalctl):
- *  - a bootstrap to provisioned, with nothing at priority err in the agent's journal and no
+ *  - a bootstrap to provisioned (each server's install disk chosen by racker's default rule among a
+ *    system disk and a USB stick, its SMBIOS serial and disks in `racker inventory`), with nothing at priority err in the agent's journal and no
  *    EROFS/EACCES/SIGSYS anywhere in the node's journal (what the unit's sandbox would cause);
  *  - the servers (the stand-in OS under real systemd, Ignition applied before their units start)
  *    then run what racker generated: `ssh -i <rack key> core@<node>` from the management node
@@ -25,7 +26,9 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { exec } from '../../../agent/lib/exec.js';
-import { simSkipReason } from '../../lib/run-sim.js';
+import { runSim, simSkipReason } from '../../lib/run-sim.js';
+import type { RackStatus } from '../../../sim/commands/status.js';
+import type { NodeHardware } from '../../../agent/inventory/hardware.js';
 import { buildCheckoutPayload, derivePayload } from '../../lib/sim-payload.js';
 import { SimRack, type RackEvent } from '../../lib/sim-rack.js';
 import type { SimRunResult } from '../../lib/run-sim.js';
@@ -122,6 +125,18 @@ describe('end to end: bootstrap a simulated rack through the systemd-managed age
       expect(n.power.state).to.equal('on');
     }
     expect((await rack.exec('racker', 'status')).code).to.equal(0);
+    // The install boot reported the hardware QEMU gave each server, and the default install-disk rule
+    // took the 20 GiB system disk, not the USB stick.
+    const sim = JSON.parse((await runSim(['status', '--name', rack.name, '--json'])).stdout) as RackStatus;
+    const inventory = JSON.parse((await rack.exec('racker', 'inventory', '--json')).stdout) as { node: string; hardware: { current: NodeHardware } | null }[];
+    for (const n of sim.nodes) {
+      const hw = inventory.find((x) => x.node === n.name)?.hardware?.current;
+      expect(hw?.system, n.name).to.deep.include({ vendor: n.hardware?.vendor, product: n.hardware?.product, serial: n.hardware?.serial, uuid: n.hardware?.uuid });
+      expect(hw?.disks.map((d) => [d.sizeBytes / 1024 ** 3, d.transport, d.serial]), n.name).to.deep.equal(n.hardware?.disks.map((d) => [d.sizeGiB, d.bus, d.serial]).sort((a, b) => (a[1] === 'usb' ? -1 : b[1] === 'usb' ? 1 : 0)));
+      expect(await readFile(n.consoleLog as string, 'utf8'), n.name).to.match(/racker: installing Flatcar \S+ to \/dev\/vda/);
+    }
+    const table = await rack.exec('racker', 'inventory');
+    for (const n of sim.nodes) expect(table.stdout).to.match(new RegExp(`^${n.name} +racker-sim Simulated Server S1 +${n.hardware?.serial ?? '?'} +1 `, 'm'));
     expect(await rack.journal('-p', 'err')).to.equal('');
     const all = await rack.exec('journalctl', '--no-pager', '-o', 'cat');
     expect(all.stdout).to.not.match(/EROFS|EACCES|SIGSYS|Read-only file system|Permission denied|status=31\/SYS/);

@@ -8,10 +8,10 @@ import { parseIgnitionSnippet, snippetsFor } from '../../../bootstrap/ignition/s
 import type { IgnitionConfig } from '../../../bootstrap/ignition/types.js';
 import { endpoints } from '../../../bootstrap/endpoints.js';
 import { parseInterface, type Interface } from '../../../bootstrap/ip.js';
-import { fakePlan } from '../../lib/bootstrap-fixtures.js';
+import { fakePlan, defaultDisk } from '../../lib/bootstrap-fixtures.js';
 
 const e = endpoints('172.24.213.1', 8080);
-const opts = { flatcarVersion: '4081.2.0', console: ['console=ttyS1,115200n8'], kernelArgs: ['flatcar.autologin=tty1'], installDisk: undefined, minDiskGiB: 10, rebootDelaySeconds: 15 };
+const opts = { flatcarVersion: '4081.2.0', console: ['console=ttyS1,115200n8'], kernelArgs: ['flatcar.autologin=tty1'], disk: defaultDisk(), rebootDelaySeconds: 15 };
 const TOKEN = 'tok3n-abc';
 const fileText = (c: IgnitionConfig, path: string): string => decodeDataSource(c.storage?.files?.find((f) => f.path === path)?.contents);
 const iface = (s: string): Interface => parseInterface(s) as Interface;
@@ -21,18 +21,22 @@ describe('ignition: installer config', () => {
   const node = plan.nodes[0]!;
   const c = installConfig(plan, e, node, TOKEN, opts);
 
-  it('runs flatcar-install from our own assets to the smallest non-removable disk', () => {
+  it('sends the inventory, then runs flatcar-install from our own assets to the disk racker-disk-select picks', () => {
     const script = fileText(c, '/opt/racker/bin/racker-install');
     expect(script).to.contain(`flatcar-install -d "$disk" -b 'http://172.24.213.1:8080/assets/flatcar' -V '4081.2.0' -o ''`);
-    expect(script).to.contain("disk=''");
-    expect(script).to.contain("awk -v min=10737418240 '$3 == 0 && $4 == 0 && $5 == \"disk\"");
-    expect(c.storage?.files?.find((f) => f.path === '/opt/racker/bin/racker-install')?.mode).to.equal(0o700);
+    expect(script.indexOf('"$inventory" ||')).to.be.greaterThan(0).and.lessThan(script.indexOf('"$diskselect"'));
+    expect(script.indexOf('"$diskselect"')).to.be.lessThan(script.indexOf('run flatcar-install'));
+    for (const f of ['/opt/racker/bin/racker-install', '/opt/racker/bin/racker-disk-select', '/opt/racker/bin/racker-inventory']) {
+      expect(c.storage?.files?.find((x) => x.path === f)?.mode, f).to.equal(0o700);
+    }
+    expect(fileText(c, '/opt/racker/bin/racker-disk-select')).to.contain("export RACKER_DISK_MIN='10737418240'");
     expect(c.systemd?.units?.map((u) => [u.name, u.enabled])).to.deep.equal([['racker-install.service', true]]);
   });
 
-  it('installs to the configured disk when one is given', () => {
-    const script = fileText(installConfig(plan, e, node, TOKEN, { ...opts, installDisk: '/dev/nvme0n1' }), '/opt/racker/bin/racker-install');
-    expect(script).to.contain("disk='/dev/nvme0n1'");
+  it("carries the node's own rule", () => {
+    const own = installConfig(plan, e, node, TOKEN, { ...opts, disk: () => ({ rule: { transport: ['nvme'], serial: 'S4*' }, minDiskGiB: 10, wipe: 'metadata', provisionedBefore: false }) });
+    const select = fileText(own, '/opt/racker/bin/racker-disk-select');
+    expect(select).to.contain("export RACKER_DISK_TRAN=' nvme '").and.contain("export RACKER_DISK_SERIAL='^S4.*$'").and.contain("export RACKER_DISK_WIPE='metadata'");
   });
 
   it('records console, kernel arguments and the installed Ignition URL in the OEM grub.cfg', () => {

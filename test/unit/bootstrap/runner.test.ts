@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { runBootstrap, selectNodes, type RunnerPorts } from '../../../bootstrap/runner.js';
-import { provisionedNodes } from '../../../bootstrap/rerun.js';
+import { installedNodes, provisionedNodes } from '../../../bootstrap/rerun.js';
 import { parseConfig } from '../../../agent/config/parse.js';
 import { bootstrapRequestSchema } from '../../../bootstrap/job-request.js';
 import type { KubeApi } from '../../../bootstrap/kubernetes/cluster.js';
@@ -65,6 +65,12 @@ describe('bootstrap runner', () => {
     expect(p.store.written.get('racker-install-020000000100.ign')).to.contain('Bearer%20tok-020000000100');
   });
 
+  it('a server counts as installed by racker once it reached provisioned, also after later runs and in older records', () => {
+    const rec = (mac: string, name: 'provisioned' | 'queued' | 'failed', history: ('provisioned' | 'queued')[], installedAt?: string) =>
+      ({ mac, installedAt, phase: { name, since: '2026-01-01T00:00:00Z', history: history.map((h) => ({ name: h, at: '2026-01-01T00:00:00Z' })) } });
+    expect([...installedNodes([rec('a', 'queued', ['queued'], '2026-01-01T00:00:00Z'), rec('b', 'failed', ['provisioned', 'queued']), rec('c', 'provisioned', []), rec('d', 'failed', ['queued'])])]).to.deep.equal(['a', 'b', 'c']);
+  });
+
   it('re-running gives the nodes the records say are provisioned no install group and no BMC command', async () => {
     const clock = new FakeClock();
     const plan = fakePlan(['a', 'b']);
@@ -75,6 +81,22 @@ describe('bootstrap runner', () => {
     expect(second.store.groups.size).to.equal(0);
     expect(second.bmc.calls).to.deep.equal([]);
     expect(Object.values(r.state.nodes).map((n) => n.status)).to.deep.equal(['skipped', 'skipped']);
+  });
+
+  it('gives each node its install-disk rule: its own, its type\'s or the rack\'s; --wipe and an earlier install allow overwriting', async () => {
+    const clock = new FakeClock();
+    const p = ports(clock);
+    const plan = fakePlan(['storage', 'a', 'a']);
+    const cfg = parseConfig('bootstrap:\n  nodeTypes:\n    Storage: { installDisk: { transport: [nvme] } }\n  nodes:\n    node-03: { installDisk: /dev/sdb }\n', '/etc/racker/racker.yaml', {});
+    const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers(), wipe: true });
+    await drive(clock, runBootstrap({ id: 'j1', config: cfg, plan, snippets: { snippets: [], problems: [] }, request, installedBefore: new Set([nodeMac(2)]) }, p));
+    const select = (row: number): string => {
+      const ign = JSON.parse(p.store.written.get(`racker-install-${nodeMac(row).replace(/:/g, '')}.ign`) ?? '{}') as IgnitionConfig;
+      return decodeDataSource(ign.storage?.files?.find((f) => f.path === '/opt/racker/bin/racker-disk-select')?.contents);
+    };
+    expect(select(1)).to.contain("RACKER_DISK_TRAN=' nvme '").and.contain("RACKER_DISK_WIPE='metadata'").and.contain("RACKER_DISK_ALLOW='wipe'");
+    expect(select(2)).to.contain("RACKER_DISK_TRAN=''").and.contain("RACKER_DISK_ALLOW='provisioned'").and.contain("RACKER_DISK_MIN='10737418240'");
+    expect(select(3)).to.contain("RACKER_DISK_DEVICE='/dev/sdb'");
   });
 
   it('drops a node\'s install group before it saves the node as installed (a kill right after cannot leave it to a PXE boot)', async () => {

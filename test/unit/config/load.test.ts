@@ -86,6 +86,29 @@ describe('configuration', () => {
     expect(problemsOf('network: { subnet: 10.1.2.0/28, discoveryPoolSize: 12 }')[0]).to.match(/network\.discoveryPoolSize: 12 leaves too few of 10\.1\.2\.0\/28's 14 addresses/);
   });
 
+  it('takes install-disk rules per rack, node type and node, and names the field of a bad one', () => {
+    const c = parseConfig([
+      'bootstrap:',
+      '  installDisk: /dev/sda',
+      '  wipe: metadata',
+      '  nodeTypes:',
+      '    storage: { installDisk: { transport: [nvme], model: "SAMSUNG*", minSizeGiB: 200 } }',
+      '  nodes:',
+      '    node-03: { installDisk: { byPath: "pci-0000:00:17.0-ata-1" }, wipe: none }',
+    ].join('\n'), '/etc/racker/racker.yaml', {});
+    expect(c.bootstrap.installDisk).to.deep.equal({ device: '/dev/sda' });
+    expect(c.bootstrap.wipe).to.equal('metadata');
+    expect(c.bootstrap.nodeTypes.storage?.installDisk).to.deep.equal({ transport: ['nvme'], model: 'SAMSUNG*', minSizeGiB: 200 });
+    expect(c.bootstrap.nodes['node-03']).to.deep.equal({ installDisk: { byPath: 'pci-0000:00:17.0-ata-1' }, wipe: 'none' });
+    expect(parseConfig('', undefined, {}).bootstrap.wipe).to.equal('none');
+    expect(problemsOf('bootstrap:\n  nodeTypes:\n    storage:\n      installDisk: { transport: [floppy] }\n')).to.deep.equal([
+      '/etc/racker/racker.yaml:4: bootstrap.nodeTypes.storage.installDisk.transport.0: Invalid option: expected one of "nvme"|"sata"|"sas"|"ata"|"scsi"|"usb"|"mmc"|"virtio"|"fc"|"iscsi"']);
+    expect(problemsOf('bootstrap:\n  installDisk: { minSizeGiB: 100, maxSizeGiB: 50 }\n')).to.deep.equal([
+      '/etc/racker/racker.yaml:2: bootstrap.installDisk.maxSizeGiB: minSizeGiB must not be larger than maxSizeGiB']);
+    expect(problemsOf('bootstrap:\n  nodes:\n    node-02: { installDisk: { serail: X } }\n')[0]).to.match(/^\/etc\/racker\/racker\.yaml:3: bootstrap\.nodes\.node-02\.installDisk\.serail: unknown setting/);
+    expect(problemsOf('bootstrap:\n  wipe: everything\n')[0]).to.match(/^\/etc\/racker\/racker\.yaml:2: bootstrap\.wipe: Invalid option/);
+  });
+
   it('rejects a top level that is not a mapping', () => {
     expect(problemsOf('- a\n- b\n')).to.deep.equal(['/etc/racker/racker.yaml:1: the top level must be a mapping (key: value)']);
   });

@@ -1,9 +1,14 @@
 import { expect } from 'chai';
 import { qemuArgs, renderArgsFile, type VmSpec } from '../../../sim/vm.js';
+import { simHardware } from '../../../sim/hardware.js';
+import { rackSpec } from '../../../sim/rack-spec.js';
+
+const simNode = rackSpec('rack', 1).nodes[0] as NonNullable<ReturnType<typeof rackSpec>['nodes'][0]>;
+const hardware = simHardware('rack', simNode, { dataDisk: false });
 
 const base: VmSpec = {
   name: 'node-02', accel: 'tcg', memoryMiB: 256, boot: 'pxe', tap: 'tap2', primaryMac: '02:aa:bb:00:00:01',
-  publicTap: 'pub2', secondaryMac: '02:aa:bb:02:00:01', diskPath: '/s/disk.qcow2', consoleLog: '/s/console.log',
+  publicTap: 'pub2', secondaryMac: '02:aa:bb:02:00:01', dir: '/s', hardware, consoleLog: '/s/console.log',
   consolePort: 20022, ipmiVmPort: 20021, pidFile: '/s/qemu.pid', qmpSocket: '/s/qmp.sock',
 };
 
@@ -22,7 +27,7 @@ describe('sim/vm qemuArgs', () => {
   it('disk boot: no option ROM on any NIC (SeaBIOS would PXE anyway), the disk is the boot device', () => {
     const args = qemuArgs({ ...base, boot: 'disk' });
     for (const d of values(args, '-device').filter((x) => x.startsWith('virtio-net'))) expect(d).to.match(/,romfile=$/);
-    expect(values(args, '-device')).to.include('virtio-blk-pci,drive=disk0,addr=0x5,bootindex=1');
+    expect(values(args, '-device')).to.include(`virtio-blk-pci,drive=disk0,addr=0x5,serial=${hardware.disks[0]?.serial ?? ''},bootindex=1`);
   });
 
   it('disk boot of the stand-in: direct kernel boot with its arguments', () => {
@@ -30,7 +35,7 @@ describe('sim/vm qemuArgs', () => {
     expect(values(args, '-kernel')).to.deep.equal(['/k']);
     expect(values(args, '-initrd')).to.deep.equal(['/i']);
     expect(values(args, '-append')).to.deep.equal(['console=ttyS0 racker.standin=disk']);
-    expect(values(args, '-device')).to.include('virtio-blk-pci,drive=disk0,addr=0x5');
+    expect(values(args, '-device')).to.include(`virtio-blk-pci,drive=disk0,addr=0x5,serial=${hardware.disks[0]?.serial ?? ''}`);
   });
 
   it('UEFI: OVMF code read-only, its own vars copy, OVMF\'s PXE (no ROM) and PXE off through fw_cfg for disk boots', () => {
@@ -59,6 +64,19 @@ describe('sim/vm qemuArgs', () => {
     expect(values(args, '-m')).to.deep.equal(['256']);
   });
 
+  it('realistic hardware: SMBIOS system strings, a serial per disk, the system disk first, a USB stick, the data disk on request', () => {
+    const args = qemuArgs({ ...base, hardware: simHardware('rack', simNode, { dataDisk: true }) });
+    const hw = simHardware('rack', simNode, { dataDisk: true });
+    expect(values(args, '-smbios')).to.deep.equal([`type=1,manufacturer=racker-sim,product=Simulated Server S1,serial=${hw.serial},uuid=${hw.uuid}`]);
+    expect(hw.uuid).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(values(args, '-drive')).to.deep.equal(['if=none,id=disk0,format=qcow2,file=/s/disk.qcow2', 'if=none,id=disk1,format=qcow2,file=/s/usb.qcow2', 'if=none,id=disk2,format=raw,file=/s/data.img']);
+    const devices = values(args, '-device');
+    expect(devices).to.include.members([`virtio-blk-pci,drive=disk0,addr=0x5,serial=${hw.serial.replace('SIM', 'OS')}`, 'qemu-xhci,id=xhci1,addr=0x11',
+      `usb-storage,bus=xhci1.0,drive=disk1,serial=${hw.serial.replace('SIM', 'USB')}`, `virtio-blk-pci,drive=disk2,addr=0x8,serial=${hw.serial.replace('SIM', 'DATA')}`]);
+    expect(hw.disks.map((d) => [d.sizeGiB, d.ext4Label])).to.deep.equal([[20, undefined], [2, undefined], [12, 'data']]);
+    expect(simHardware('rack', simNode, { dataDisk: false })).to.deep.equal(hardware);
+  });
+
   it('TCG with -cpu max, KVM with -cpu host', () => {
     expect(values(qemuArgs(base), '-accel')).to.deep.equal(['tcg']);
     expect(values(qemuArgs(base), '-cpu')).to.deep.equal(['max']);
@@ -66,7 +84,8 @@ describe('sim/vm qemuArgs', () => {
   });
 
   it('refuses an argument the one-per-line file cannot carry', () => {
-    expect(() => qemuArgs({ ...base, diskPath: '/s/a\nb' })).to.throw(/newline/);
+    expect(() => qemuArgs({ ...base, dir: '/s/a\nb' })).to.throw(/newline/);
+    expect(() => qemuArgs({ ...base, hardware: { ...hardware, product: 'a,b' } })).to.throw(/comma/);
     expect(renderArgsFile(['-m', '256'])).to.equal('-m\n256\n');
   });
 });
@@ -76,12 +95,12 @@ describe('sim/vm-setup vmSpec', () => {
     const { vmSpec } = await import('../../../sim/vm-setup.js');
     const { rackSpec } = await import('../../../sim/rack-spec.js');
     const node = rackSpec('rack', 1).nodes[0] as NonNullable<ReturnType<typeof rackSpec>['nodes'][0]>;
-    const standin = vmSpec(node, '/d', 'tcg', 'disk', { kind: 'standin', assetsDir: '/a', kernel: '/k', initrd: '/i' }, false);
+    const standin = vmSpec(node, '/d', 'tcg', 'disk', { kind: 'standin', assetsDir: '/a', kernel: '/k', initrd: '/i' }, false, hardware);
     expect(standin.directKernel).to.deep.equal({ kernel: '/k', initrd: '/i', append: 'console=ttyS0,115200n8 racker.standin=disk' });
     expect(standin.memoryMiB).to.equal(512);
-    const flatcar = vmSpec(node, '/d', 'tcg', 'disk', { kind: 'flatcar', assetsDir: '/f', kernel: '/f/k', initrd: '/f/i' }, true);
+    const flatcar = vmSpec(node, '/d', 'tcg', 'disk', { kind: 'flatcar', assetsDir: '/f', kernel: '/f/k', initrd: '/f/i' }, true, hardware);
     expect(flatcar.directKernel).to.equal(undefined);
     expect(flatcar.uefi?.vars).to.equal('/d/OVMF_VARS.fd');
-    expect(flatcar).to.include({ tap: 'tap2', publicTap: 'pub2', memoryMiB: 3072, diskPath: '/d/disk.qcow2' });
+    expect(flatcar).to.include({ tap: 'tap2', publicTap: 'pub2', memoryMiB: 3072, dir: '/d' });
   });
 });

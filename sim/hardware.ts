@@ -1,0 +1,45 @@
+/**
+ * The hardware a simulated server shows its OS, as a real server's would be inspected: SMBIOS
+ * system strings (vendor, product, serial, UUID: QEMU's `-smbios type=1`), a 20 GiB virtio system
+ * disk, a 2 GiB USB stick (usb-storage on an xHCI controller) and, on request, a 12 GiB virtio
+ * data disk that already holds an ext4 file system (the disk racker must refuse to overwrite). Each
+ * disk has its own serial number. Pure and deterministic: the same rack gives the same hardware.
+ * Disk images are sparse: the sizes cost no space until written.
+ */
+import { createHash } from 'node:crypto';
+import type { SimNode } from './rack-spec.js';
+
+export interface SimDisk {
+  /** Image file name in the node's directory. */
+  file: string;
+  format: 'qcow2' | 'raw';
+  sizeGiB: number;
+  bus: 'virtio' | 'usb';
+  serial: string;
+  /** An ext4 file system written when the image is made (a disk with data on it). */
+  ext4Label?: string;
+}
+
+export interface SimHardware {
+  vendor: string;
+  product: string;
+  serial: string;
+  uuid: string;
+  disks: SimDisk[];
+}
+
+export const SIM_VENDOR = 'racker-sim';
+export const SIM_PRODUCT = 'Simulated Server S1';
+
+/** `dataDisk`: this server also has the 12 GiB data disk with a file system on it. */
+export function simHardware(rack: string, node: SimNode, o: { dataDisk: boolean }): SimHardware {
+  const h = createHash('sha256').update(`${rack}/${node.row}`).digest('hex');
+  const uuid = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  const tag = `${h.slice(0, 6).toUpperCase()}${String(node.row).padStart(3, '0')}`;
+  const disks: SimDisk[] = [
+    { file: 'disk.qcow2', format: 'qcow2', sizeGiB: 20, bus: 'virtio', serial: `OS${tag}` },
+    { file: 'usb.qcow2', format: 'qcow2', sizeGiB: 2, bus: 'usb', serial: `USB${tag}` },
+  ];
+  if (o.dataDisk) disks.push({ file: 'data.img', format: 'raw', sizeGiB: 12, bus: 'virtio', serial: `DATA${tag}`, ext4Label: 'data' });
+  return { vendor: SIM_VENDOR, product: SIM_PRODUCT, serial: `SIM${tag}`, uuid, disks };
+}
