@@ -17,6 +17,7 @@ Commands:
   exec -- COMMAND...                                                  run a command in the management node (racker, journalctl, ...)
   fault <node> <fault>|clear                                          inject a failure (bmc-down, bmc-slow, wrong-password,
                                                                       drop-boot-flag, no-dhcp, packet-loss PERCENT)
+  disk <node> replace system|usb|data                                 swap a powered-off server's disk for one with a new serial
   destroy                                                             remove everything create made
 
 Every command takes --name NAME (default "rack") and --root DIR (default /var/lib/racker-sim);
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   status: () => import('./commands/status.js'),
   destroy: () => import('./commands/destroy.js'),
   fault: () => import('./commands/fault.js'),
+  disk: () => import('./commands/disk.js'),
   exec: () => import('./commands/exec.js'),
 };
 

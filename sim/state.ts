@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../agent/lib/atomic-file.js';
 import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../agent/lib/errors.js';
 import type { Accel } from './vm.js';
+import type { DiskSlot } from './hardware.js';
 
 export const DEFAULT_SIM_ROOT = '/var/lib/racker-sim';
 
@@ -31,6 +32,8 @@ export interface SimOptions {
   payload?: string;
   /** Servers (names) that also get a 12 GiB data disk holding an ext4 file system (sim/hardware.ts). */
   dataDisks?: string[];
+  /** Per server, how often the disk in each slot was replaced (`racker-sim disk`; sim/hardware.ts). */
+  replacedDisks?: Record<string, Partial<Record<DiskSlot, number>>>;
 }
 
 export interface SimState {

@@ -1,7 +1,8 @@
 /**
- * Per-node VM preparation at create: a qcow2 disk, and the QEMU argument files for a PXE boot and a
- * disk boot. With the stand-in OS a disk boot is QEMU's direct kernel boot of the stand-in with
- * `racker.standin=disk` (the stand-in then reads the disk: no install, "No bootable device");
+ * Per-node VM preparation at create: the disk images (sim/hardware.ts), and the QEMU argument
+ * files for a PXE boot and a disk boot. With the stand-in OS a disk boot is QEMU's direct kernel
+ * boot of the stand-in with `racker.standin=disk` (the stand-in then reads the disk: no install,
+ * "No bootable device");
  * with real Flatcar the firmware boots the disk flatcar-install wrote.
  */
 import { access, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { kvmProbeArgs, qemuArgs, renderArgsFile, type Accel, type VmSpec } from 
 import type { SimNode } from './rack-spec.js';
 import type { BootOs } from './standin.js';
 import { nodeDir } from './sim-files.js';
-import type { SimHardware } from './hardware.js';
+import type { SimDisk, SimHardware } from './hardware.js';
 
 export const QEMU = 'qemu-system-x86_64';
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
@@ -66,12 +67,20 @@ export function vmSpec(node: SimNode, dir: string, accel: Accel, boot: 'pxe' | '
 
 export async function prepareVm(exec: Exec, root: string, node: SimNode, accel: Accel, os: BootOs, uefi: boolean, hardware: SimHardware): Promise<void> {
   const dir = nodeDir(root, node);
-  for (const d of hardware.disks) {
-    const file = join(dir, d.file);
-    await exec('qemu-img', ['create', '-q', '-f', d.format, file, `${d.sizeGiB}G`]);
-    // A disk with data on it, as a second-hand server's: a whole-disk ext4 file system.
-    if (d.ext4Label !== undefined) await exec('mkfs.ext4', ['-q', '-F', '-L', d.ext4Label, file]);
-  }
+  for (const d of hardware.disks) await makeDisk(exec, dir, d);
+  await writeVmArgs(node, dir, accel, os, uefi, hardware);
+}
+
+/** A new disk image, as it comes: blank, or (a second-hand disk) holding a whole-disk ext4 file system. */
+export async function makeDisk(exec: Exec, dir: string, d: SimDisk): Promise<void> {
+  const file = join(dir, d.file);
+  await rm(file, { force: true });
+  await exec('qemu-img', ['create', '-q', '-f', d.format, file, `${d.sizeGiB}G`]);
+  if (d.ext4Label !== undefined) await exec('mkfs.ext4', ['-q', '-F', '-L', d.ext4Label, file]);
+}
+
+/** The QEMU arguments of both boots; the node's runner reads them at every power-on. */
+export async function writeVmArgs(node: SimNode, dir: string, accel: Accel, os: BootOs, uefi: boolean, hardware: SimHardware): Promise<void> {
   for (const boot of ['pxe', 'disk'] as const) {
     await writeFile(join(dir, `qemu-${boot}.args`), renderArgsFile(qemuArgs(vmSpec(node, dir, accel, boot, os, uefi, hardware))));
   }

@@ -21,7 +21,7 @@ import { checkBmcsRunning, startDhcpBmc, startPinnedBmc } from '../bmc.js';
 import { publicBridgeAddressCommand, startPublicDhcp } from '../public-net.js';
 import { cacheDir, ensureStandinOs, flatcarOs, type BootOs } from '../standin.js';
 import { OVMF_VARS, QEMU, prepareVm, probeAccel } from '../vm-setup.js';
-import { simHardware } from '../hardware.js';
+import { hardwareOptions, simHardware } from '../hardware.js';
 import { RACK_OPTIONS, rackRef, requireRoot } from './common.js';
 import { destroyRack } from './destroy.js';
 import { rackStatus, renderStatus } from './status.js';
@@ -155,7 +155,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     if (vm && os !== undefined && state.accel !== undefined) {
       for (const node of spec.nodes) {
         step = `${node.name}: creating its disk and QEMU command lines`;
-        await prepareVm(exec, ref.dir, node, state.accel, os, state.options.uefi, simHardware(ref.name, node, { dataDisk: dataDisks.includes(node.name) }));
+        await prepareVm(exec, ref.dir, node, state.accel, os, state.options.uefi, simHardware(ref.name, node, hardwareOptions(state.options, node)));
       }
     }
     // A few BMCs at a time: each start is a handful of short processes (ip, sed, ipmi_sim).

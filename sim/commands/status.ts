@@ -13,7 +13,7 @@ import type { SimState } from '../state.js';
 import { RACK_OPTIONS, loadRack, rackRef, type LoadedRack } from './common.js';
 import { AGENT_UNIT, mgmtPaths, readPidFile } from '../mgmt-node.js';
 
-import { simHardware, type SimHardware } from '../hardware.js';
+import { hardwareOptions, simHardware, type SimHardware } from '../hardware.js';
 
 const USAGE = 'racker-sim status [--name NAME] [--root DIR] [--json]';
 
@@ -93,7 +93,7 @@ export async function rackStatus({ ref, state, spec }: LoadedRack): Promise<Rack
       faults: (await readdir(join(d, 'faults')).catch(() => [])).sort(),
       dir: d,
       consoleLog: state.options.vm ? join(d, 'console.log') : undefined,
-      hardware: state.options.vm ? simHardware(state.name, n, { dataDisk: state.options.dataDisks?.includes(n.name) === true }) : undefined,
+      hardware: state.options.vm ? simHardware(state.name, n, hardwareOptions(state.options, n)) : undefined,
     });
   }
   return {

@@ -5,7 +5,8 @@
  * disk is copied first (qemu-img -U: the server may still run), the copy's journal replayed
  * (e2fsck: the file system is mounted in the running server, so recent writes may sit in the
  * journal only), and the archive taken out with debugfs, so nothing is mounted and the server's
- * own disk is never written.
+ * own disk is never written. signatures() is what blkid finds on a disk image, as a technician
+ * checking an erased disk would see it.
  */
 import { execa } from 'execa';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
@@ -33,6 +34,28 @@ export async function installedFiles(diskPath: string, dir: string): Promise<Rec
       if (e.isFile()) out[relative(root, join(e.parentPath, e.name))] = await readFile(join(e.parentPath, e.name), 'utf8');
     }
     return out;
+  } finally {
+    await removeTempDir(tmp);
+  }
+}
+
+/**
+ * The signatures (partition table, file system, with their labels) blkid finds on a disk image
+ * (qcow2 images are read through a raw copy), one sorted `KEY=value` line each; '' when none is left.
+ */
+export async function signatures(image: string): Promise<string> {
+  const tmp = await makeTempDir('racker-sim-disk-');
+  try {
+    let raw = image;
+    if (image.endsWith('.qcow2')) {
+      raw = join(tmp, 'disk.raw');
+      await execa('qemu-img', ['convert', '-U', '-O', 'raw', image, raw]);
+    }
+    // -p: probe the device itself, not blkid's cache; exit 2: nothing found.
+    const r = await execa('blkid', ['-p', '-o', 'export', raw], { reject: false });
+    if (r.exitCode === 2) return '';
+    if (r.exitCode !== 0) throw new Error(`blkid -p ${image}: exit ${r.exitCode ?? '?'}: ${r.stderr}`);
+    return r.stdout.split('\n').filter((l) => /^(PTTYPE|TYPE|LABEL)=/.test(l)).sort().join('\n');
   } finally {
     await removeTempDir(tmp);
   }

@@ -15,9 +15,10 @@ import { startAgent, isReady, type AgentProcess } from './agent-process.js';
 import { runRacker } from './run-racker.js';
 import { runSim, type SimRunResult } from './run-sim.js';
 import type { JobRecord, NodeRecord } from '../../agent/state/records.js';
+import type { SimHardware } from '../../sim/hardware.js';
 
 /** A simulated server as `racker-sim status --json` lists it. */
-export interface SimNode { name: string; dir: string; primaryMac: string; bmcMac: string; secondaryMac: string; bmcAddress?: string }
+export interface SimNode { name: string; dir: string; primaryMac: string; bmcMac: string; secondaryMac: string; bmcAddress?: string; consoleLog?: string; hardware?: SimHardware }
 
 /** Every BMC `set` (power, reset, boot device) the simulated BMCs received, per node (racker-sim logs them in the node's events file). */
 export async function bmcSets(nodes: readonly SimNode[]): Promise<Record<string, string[]>> {

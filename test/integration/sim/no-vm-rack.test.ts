@@ -100,6 +100,12 @@ describe('racker-sim --no-vm (ipmi_sim BMCs in namespaces)', function () {
     expect((await sim(['fault', node.name, 'clear'])).code).to.equal(0);
     expect((await bmc(['chassis', 'power', 'status'])).code).to.equal(0);
 
+    // A rack without VMs has no disks to replace; a disk racker-sim does not have is a usage error.
+    const noDisks = await sim(['disk', node.name, 'replace', 'usb']);
+    expect(noDisks.code).to.not.equal(0);
+    expect(noDisks.stderr).to.contain(`rack ${name} has no VMs (created with --no-vm): no disks to replace`);
+    expect((await sim(['disk', node.name, 'replace', 'floppy'])).code).to.equal(2);
+
     const pids = await Promise.all(status.nodes.map(async (n) => Number(await readFile(join(n.dir, 'ipmi_sim.pid'), 'utf8'))));
     const destroyed = await sim(['destroy']);
     expect(destroyed.code, destroyed.stderr).to.equal(0);

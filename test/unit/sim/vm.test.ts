@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { qemuArgs, renderArgsFile, type VmSpec } from '../../../sim/vm.js';
-import { simHardware } from '../../../sim/hardware.js';
+import { hardwareOptions, simHardware } from '../../../sim/hardware.js';
 import { rackSpec } from '../../../sim/rack-spec.js';
 
 const simNode = rackSpec('rack', 1).nodes[0] as NonNullable<ReturnType<typeof rackSpec>['nodes'][0]>;
@@ -75,6 +75,18 @@ describe('sim/vm qemuArgs', () => {
       `usb-storage,bus=xhci1.0,drive=disk1,serial=${hw.serial.replace('SIM', 'USB')}`, `virtio-blk-pci,drive=disk2,addr=0x8,serial=${hw.serial.replace('SIM', 'DATA')}`]);
     expect(hw.disks.map((d) => [d.sizeGiB, d.ext4Label])).to.deep.equal([[20, undefined], [2, undefined], [12, 'data']]);
     expect(simHardware('rack', simNode, { dataDisk: false })).to.deep.equal(hardware);
+  });
+
+  it('a replaced disk: the same kind with a new serial, per slot and per replacement; the others keep theirs', () => {
+    const first = simHardware('rack', simNode, hardwareOptions({ dataDisks: ['node-02'] }, simNode));
+    const once = simHardware('rack', simNode, hardwareOptions({ dataDisks: ['node-02'], replacedDisks: { 'node-02': { usb: 1 } } }, simNode));
+    const twice = simHardware('rack', simNode, hardwareOptions({ dataDisks: ['node-02'], replacedDisks: { 'node-02': { usb: 2 }, 'node-03': { data: 1 } } }, simNode));
+    const serials = (h: typeof first): string[] => h.disks.map((d) => `${d.slot} ${d.serial}`);
+    const tag = first.serial.slice(3);
+    expect(serials(first)).to.deep.equal([`system OS${tag}`, `usb USB${tag}`, `data DATA${tag}`]);
+    expect(serials(once)).to.deep.equal([`system OS${tag}`, `usb USB${tag}R1`, `data DATA${tag}`]);
+    expect(serials(twice)).to.deep.equal([`system OS${tag}`, `usb USB${tag}R2`, `data DATA${tag}`]);
+    expect({ ...once, disks: [] }).to.deep.equal({ ...first, disks: [] });
   });
 
   it('TCG with -cpu max, KVM with -cpu host', () => {
