@@ -14,6 +14,8 @@ Commands:
   create [--nodes N] [--uefi] [--no-vm] [--flatcar DIR] [--name X]   build a simulated rack; prints its racker configuration
          [--agent systemd|manual] [--payload FILE]                    (with VMs the management node runs the payload under systemd)
   status [--json]                                                     the rack's nodes, BMCs and power state
+  build-os                                                            build the servers' stand-in OS and the management node's rootfs
+                                                                      into the cache (create does it too, the first time)
   exec -- COMMAND...                                                  run a command in the management node (racker, journalctl, ...)
   fault <node> <fault>|clear                                          inject a failure (bmc-down, bmc-slow, wrong-password,
                                                                       drop-boot-flag, no-dhcp, packet-loss PERCENT)
@@ -32,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   fault: () => import('./commands/fault.js'),
   disk: () => import('./commands/disk.js'),
   exec: () => import('./commands/exec.js'),
+  'build-os': () => import('./commands/build-os.js'),
 };
 
 export async function main(argv: readonly string[], ctx: CliContext = processContext()): Promise<void> {

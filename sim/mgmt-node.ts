@@ -19,7 +19,7 @@ import { ErrorCodes, RackerError, errorMessage } from '../agent/lib/errors.js';
 import { sleep } from '../agent/lib/backoff.js';
 import { pathExists } from '../agent/lib/path-exists.js';
 import { writeFileAtomic } from '../agent/lib/atomic-file.js';
-import { standinBuildKey } from './standin.js';
+import { buildOnce, standinBuildKey } from './standin.js';
 
 export const MGMT_OS_SRC = fileURLToPath(new URL('../../sim/mgmt-os/', import.meta.url)).replace(/\/$/, '');
 /** The extractor as an operator runs it (the checkout's installer/extract). */
@@ -57,10 +57,12 @@ export function mgmtPaths(rackDir: string): MgmtPaths {
 export async function ensureMgmtOs(exec: Exec, cache: string, log: (line: string) => void): Promise<string> {
   const out = join(cache, 'mgmt-os', await standinBuildKey(MGMT_OS_SRC));
   const rootfs = join(out, 'rootfs');
-  if (await pathExists(join(rootfs, 'lib', 'systemd', 'systemd'))) return rootfs;
+  const marker = join(rootfs, 'lib', 'systemd', 'systemd');
+  if (await pathExists(marker)) return rootfs;
   log(`building the management node's Debian rootfs in ${out} (once per version of sim/mgmt-os; about a minute)`);
   try {
-    await exec('sh', [join(MGMT_OS_SRC, 'build.sh'), out], { timeoutMs: 20 * 60_000 });
+    await mkdir(join(cache, 'mgmt-os'), { recursive: true });
+    await buildOnce(exec, join(cache, 'mgmt-os', '.build.lock'), marker, ['sh', join(MGMT_OS_SRC, 'build.sh'), out], 20 * 60_000);
   } catch (e) {
     throw new RackerError(ErrorCodes.sim, `building the management node's rootfs failed: ${errorMessage(e)}`,
       { hint: 'it needs mmdebstrap and a Debian mirror; see scripts/debian-packages.txt', cause: e });

@@ -2,10 +2,11 @@
  * The OS the simulated servers boot: the stand-in built from Debian packages (standin-os/build.sh: a
  * systemd system in the initramfs that applies Ignition before its units start), cached by the hash
  * of its build inputs under the cache directory (/var/cache/racker-sim, or RACKER_SIM_CACHE), or
- * real Flatcar PXE images from `--flatcar DIR`.
+ * real Flatcar PXE images from `--flatcar DIR`. The management node's rootfs is cached the same way
+ * (mgmt-node.ts), with the same build-once lock.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { pathExists } from '../agent/lib/path-exists.js';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -46,14 +47,26 @@ export async function standinBuildKey(srcDir = STANDIN_SRC): Promise<string> {
 }
 
 
+/**
+ * Run BUILD unless MARKER exists, holding an flock on LOCK: the test command builds the images in the
+ * background while the first `racker-sim create` may want them too; the second caller waits for the
+ * first and then finds the marker, instead of building the same image twice at once. flock(1) rather
+ * than a lock file of our own: the kernel drops the lock when the holder dies, so none goes stale.
+ */
+export async function buildOnce(exec: Exec, lock: string, marker: string, build: readonly string[], timeoutMs: number): Promise<void> {
+  await exec('flock', [lock, 'sh', '-c', 'test -e "$0" || exec "$@"', marker, ...build], { timeoutMs });
+}
+
 /** The stand-in OS, built if this version of its sources has not been built yet. */
 export async function ensureStandinOs(exec: Exec, cache: string, log: (line: string) => void): Promise<BootOs> {
   const out = join(cache, 'standin-os', await standinBuildKey());
   const os: BootOs = { kind: 'standin', assetsDir: join(out, 'flatcar'), kernel: join(out, 'vmlinuz'), initrd: join(out, 'initramfs.cpio.zst') };
-  if (await pathExists(join(out, 'flatcar', 'current', 'version.txt'))) return os;
+  const marker = join(out, 'flatcar', 'current', 'version.txt');
+  if (await pathExists(marker)) return os;
   log(`building the stand-in OS in ${out} (once per version of sim/standin-os; a few minutes: mmdebstrap downloads its packages)`);
   try {
-    await exec('sh', [join(STANDIN_SRC, 'build.sh'), out, join(cache, 'debs')], { timeoutMs: 15 * 60_000 });
+    await mkdir(join(cache, 'standin-os'), { recursive: true });
+    await buildOnce(exec, join(cache, 'standin-os', '.build.lock'), marker, ['sh', join(STANDIN_SRC, 'build.sh'), out, join(cache, 'debs')], 15 * 60_000);
   } catch (e) {
     throw new RackerError(ErrorCodes.sim, `building the stand-in OS failed: ${errorMessage(e)}`,
       { hint: 'it needs mmdebstrap and a Debian mirror, apt (to download the Debian kernel package), busybox and zstd; see scripts/debian-packages.txt', cause: e });

@@ -4,7 +4,9 @@
  * changing its VERSION (and, for a version whose agent must fail, its unit), with the MANIFEST and
  * the archive remade by the same code the build uses.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '../../agent/lib/exec.js';
 import { gzipFile, payloadFileName, tarCreateArgs, tarExtractArgs } from '../../installer/archive.js';
@@ -16,6 +18,28 @@ import { repoRoot } from './paths.js';
 export async function buildCheckoutPayload(dir: string): Promise<string> {
   const r = await exec(process.execPath, [join(repoRoot, 'dist', 'installer', 'payload', 'main.js'), '--out', dir], { timeoutMs: 900_000 });
   return r.stdout.split('\n')[0] as string;
+}
+
+let shared: { dir: string; file: Promise<string> } | undefined;
+
+/**
+ * The checkout's payload, built once per test run and shared by the files that need it (payload.test,
+ * the e2e racks): the build is reproducible to the byte (payload.test builds a second one to prove
+ * it), so one build stands for any other, and each costs a minute or more of the suite.
+ */
+export function checkoutPayload(): Promise<string> {
+  if (shared === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'racker-checkout-payload-'));
+    shared = { dir, file: buildCheckoutPayload(dir) };
+  }
+  return shared.file;
+}
+
+// A root hook (this module is loaded by spec files): the shared payload goes when the run ends.
+if (typeof after === 'function') {
+  after(async () => {
+    if (shared !== undefined) await rm(shared.dir, { recursive: true, force: true });
+  });
 }
 
 /** The payload `from` as version `version`; `unitEdit` may rewrite units/racker-agent.service. */

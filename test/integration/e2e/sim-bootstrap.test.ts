@@ -1,20 +1,21 @@
 /**
  * End to end on a simulated rack (SLOW: QEMU under TCG, 10–15 minutes on 2 cores): racker-sim
- * builds two servers with OpenIPMI BMCs and the stand-in OS, and a management node under real
+ * builds two UEFI servers (OVMF) with OpenIPMI BMCs and the stand-in OS, and a management node under real
  * systemd (systemd-nspawn) into which the payload `npm run payload` builds is installed by
  * installer/extract; racker-agent.service runs there exactly as shipped, with real dnsmasq, TFTP,
  * iPXE and the boot service, and drives the BMCs over IPMI lanplus. The test acts as an operator on
  * that node (racker, systemctl, journalctl):
- *  - a bootstrap to provisioned (each server's install disk chosen by racker's default rule among a
- *    system disk and a USB stick, its SMBIOS serial and disks in `racker inventory`), with nothing at priority err in the agent's journal and no
- *    EROFS/EACCES/SIGSYS anywhere in the node's journal (what the unit's sandbox would cause);
+ *  - a bootstrap to provisioned (the firmware having fetched ipxe.efi over TFTP; each server's
+ *    install disk chosen by racker's default rule among a system disk and a USB stick, its SMBIOS
+ *    serial and disks in `racker inventory`), with nothing at priority err in the agent's journal
+ *    and no EROFS/EACCES/SIGSYS anywhere in the node's journal (what the unit's sandbox would cause);
  *  - the servers (the stand-in OS under real systemd, Ignition applied before their units start)
  *    then run what racker generated: `ssh -i <rack key> core@<node>` from the management node
  *    works, `systemctl is-system-running` is running, the host name and the public address (one
  *    static, one from the public network's DHCP) are the plan's, and the phone-home unit started
  *    after network-online.target;
  *  - a fault run with one BMC down: that node fails in the BMC check with a hint, which
- *    `journalctl -u racker-agent -p err` shows; the other node is provisioned;
+ *    `journalctl -u racker-agent -p err` shows;
  *  - the watchdog: the agent stopped (SIGSTOP) mid-bootstrap is killed and restarted by systemd
  *    after WatchdogSec, resumes the job to success, and installs no node twice;
  *  - `systemctl stop racker-agent` ends dnsmasq and every child; `start` brings the rack back;
@@ -29,7 +30,7 @@ import { exec } from '../../../agent/lib/exec.js';
 import { runSim, simSkipReason } from '../../lib/run-sim.js';
 import type { RackStatus } from '../../../sim/commands/status.js';
 import type { NodeHardware } from '../../../agent/inventory/hardware.js';
-import { buildCheckoutPayload, derivePayload } from '../../lib/sim-payload.js';
+import { checkoutPayload, derivePayload } from '../../lib/sim-payload.js';
 import { SimRack, type RackEvent } from '../../lib/sim-rack.js';
 import type { SimRunResult } from '../../lib/run-sim.js';
 import { publicStaticAddress } from '../../../sim/public-net.js';
@@ -65,34 +66,28 @@ function onServer(rack: SimRack, address: string, command: string): Promise<SimR
     '-o', 'ConnectTimeout=30', '-o', 'LogLevel=ERROR', `core@${address}`, command);
 }
 
-let payloadDir = '';
-let payload: string | undefined;
-
-/** The checkout's payload, built once for every rack of this file. */
-async function checkoutPayload(): Promise<string> {
-  if (payload === undefined) {
-    payloadDir = await mkdtemp(join(tmpdir(), 'racker-e2e-payload-'));
-    payload = await buildCheckoutPayload(payloadDir);
-  }
-  return payload;
-}
-
-after(async () => {
-  if (payloadDir !== '') await rm(payloadDir, { recursive: true, force: true });
-});
 
 describe('end to end: bootstrap a simulated rack through the systemd-managed agent (SLOW)', function () {
   this.timeout(900_000);
   const rack = new SimRack(`e2e${process.pid % 10000}`);
   let version = '';
+  /** Where later versions of the checkout's payload (derived from it) go. */
+  let payloadDir = '';
 
   before(async function () {
     if (await simSkipReason(PROGRAMS) !== undefined) this.skip();
+    payloadDir = await mkdtemp(join(tmpdir(), 'racker-e2e-payload-'));
     const file = await checkoutPayload();
     version = /racker-(.*)-linux-x64\.tar\.gz$/.exec(basename(file))?.[1] as string;
-    await rack.create(['--nodes', '2', '--payload', file]);
+    // UEFI (OVMF's PXE client fetches ipxe.efi over TFTP), as most servers racker meets are; the
+    // legacy path (SeaBIOS with the iPXE ROM) is sim-journeys' rack. One rack for both would cost
+    // a third: a VM install under TCG is the suite's dearest step.
+    await rack.create(['--nodes', '2', '--uefi', '--payload', file]);
   });
-  after(() => rack.destroy());
+  after(async () => {
+    await rack.destroy();
+    if (payloadDir !== '') await rm(payloadDir, { recursive: true, force: true });
+  });
 
   it('runs racker-agent.service from the installed payload under systemd', async () => {
     const r = await rack.exec('systemctl', 'show', '-p', 'ActiveState,SubState,FragmentPath,ExecMainStatus', 'racker-agent');
@@ -123,6 +118,8 @@ describe('end to end: bootstrap a simulated rack through the systemd-managed age
       for (const p of ['bmc-check', 'boot-override', 'power-cycle', 'boot-disk', 'provisioned']) expect(seen, `${n.hostname} phases`).to.include(p);
       expectInstallOnTheWire(events, n.mac, n.hostname);
       expect(n.power.state).to.equal('on');
+      const tftp = events.filter((e) => e.type.startsWith('tftp.')).map((e) => e.message);
+      expect(tftp.some((m) => m.startsWith('TFTP: sent ') && m.endsWith(` to ${n.address}`) && /ipxe\.efi /.test(m)), `${n.hostname}: the firmware fetched ipxe.efi over TFTP; TFTP: ${tftp.join('; ')}`).to.equal(true);
     }
     expect((await rack.exec('racker', 'status')).code).to.equal(0);
     // The install boot reported the hardware QEMU gave each server, and the default install-disk rule
@@ -170,14 +167,17 @@ describe('end to end: bootstrap a simulated rack through the systemd-managed age
     }
   });
 
-  it('fails only the node whose BMC is down, in the BMC check, with a hint the agent\'s journal shows at priority err', async () => {
+  it('fails the node whose BMC is down, in the BMC check, with a hint the agent\'s journal shows at priority err', async () => {
     await rack.fault('node-03', 'bmc-down');
     try {
       const submitted = new Date().toISOString();
-      const j = await rack.finished(await rack.submit('--reprovision', '--on-failure', 'exclude', '--retries', '0'));
+      const [before] = await rack.nodes();
+      // node-03 only: that the other nodes of a job go on is the exclude policy's (unit tests); a
+      // reinstall of node-02 here would add a VM install and prove nothing more about the journal.
+      const j = await rack.finished(await rack.submit('--node', 'node-03', '--reprovision', '--on-failure', 'exclude', '--retries', '0'));
       expect(j.state).to.equal('failed');
       const [ok, down] = await rack.nodes();
-      expect(ok?.phase.name).to.equal('provisioned');
+      expect(ok?.phase, 'node-02 untouched').to.deep.equal(before?.phase);
       expect(down?.phase.name).to.equal('excluded');
       expect(j.message).to.contain('node-03');
       // The job's failure (the BMC poller may record its own error on the node later, so read the events).
@@ -255,26 +255,5 @@ describe('end to end: bootstrap a simulated rack through the systemd-managed age
     expect((await rack.exec('readlink', '/opt/racker/current')).stdout.trim()).to.match(/99\.0\.0$/);
     expect((await rack.exec('systemctl', 'is-active', 'racker-agent')).stdout.trim()).to.equal('active');
     expect((await rack.exec('racker', 'status')).code).to.equal(0);
-  });
-});
-
-describe('end to end: a UEFI node (OVMF PXE, ipxe.efi over TFTP) (SLOW)', function () {
-  this.timeout(900_000);
-  const rack = new SimRack(`uefi${process.pid % 10000}`);
-
-  before(async function () {
-    if (await simSkipReason(PROGRAMS) !== undefined) this.skip();
-    await rack.create(['--nodes', '1', '--uefi', '--payload', await checkoutPayload()]);
-  });
-  after(() => rack.destroy());
-
-  it('bootstraps it to ready, the firmware having fetched ipxe.efi over TFTP', async () => {
-    const j = await rack.finished(await rack.submit('--on-failure', 'exclude'));
-    expect(j.state, j.message).to.equal('succeeded');
-    const [n] = await rack.nodes();
-    const events = await rack.events();
-    const tftp = events.filter((e) => e.type.startsWith('tftp.')).map((e) => e.message);
-    expect(tftp.some((m) => /^TFTP: sent \S*ipxe\.efi to 172\.24\.213\.2$/.test(m)), `TFTP: ${tftp.join('; ')}`).to.equal(true);
-    expectInstallOnTheWire(events, n?.mac as string, 'node-02');
   });
 });
