@@ -7,7 +7,8 @@ import { AgentNotRunningError, type AgentClient } from '../api/client.js';
 import type { AgentInfo } from '../api/routes.js';
 import type { AgentEvent } from '../state/event-log.js';
 import type { NodeRecord } from '../state/records.js';
-import type { Logger } from '../lib/log.js';
+import type { Writable } from 'node:stream';
+import { readingLogger } from '../cli-kit/reading-logger.js';
 import { renderStatus, type StatusView } from './status-render.js';
 import { terminalSafe } from '../cli-kit/terminal-text.js';
 
@@ -16,6 +17,8 @@ const EVENTS_PER_NODE = 5;
 export interface StatusSource {
   client: AgentClient;
   stateDir: string;
+  /** Where a warning about the saved files goes (a damaged event line that was skipped). */
+  stderr: Writable;
 }
 
 export function formatView(view: StatusView, o: { full: boolean; json: boolean }): string {
@@ -37,11 +40,11 @@ export async function collectStatus(s: StatusSource, full: boolean): Promise<Sta
     if (!(e instanceof RackerError) || e.code !== ErrorCodes.agentUnavailable) throw e;
     // Refused by the socket's permissions: the agent runs, and its state file is root's too.
     if (isSystemError(e.cause, 'EACCES')) throw e;
-    return persistedStatus(s.stateDir, e instanceof AgentNotRunningError ? e.reason : e.message, full);
+    return persistedStatus(s, e instanceof AgentNotRunningError ? e.reason : e.message, full);
   }
 }
 
-async function persistedStatus(stateDir: string, reason: string, full: boolean): Promise<StatusView> {
+async function persistedStatus({ stateDir, stderr }: StatusSource, reason: string, full: boolean): Promise<StatusView> {
   // Loaded only here: the live path stays fast (status latency is benchmarked, bench/agent).
   const [{ readStateFile, stateFilePath }, { EventLog }] = await Promise.all([import('../state/state-file.js'), import('../state/event-log.js')]);
   const doc = await readStateFile(stateDir);
@@ -51,9 +54,7 @@ async function persistedStatus(stateDir: string, reason: string, full: boolean):
   const nodes = Object.values(doc.nodes).sort((a, b) => Number(b.inInventory) - Number(a.inInventory) || a.row - b.row);
   const view: StatusView = { source: 'persisted', offlineReason: reason, stateFile: stateFilePath(stateDir), savedAt: doc.savedAt, nodes };
   if (full) {
-    // Reading only: nothing is logged, so pino is not loaded for it.
-    const quiet = { error: () => undefined, warn: () => undefined } as unknown as Logger;
-    const log = new EventLog({ dir: stateDir, maxBytes: Number.MAX_SAFE_INTEGER, keep: 20, log: quiet });
+    const log = new EventLog({ dir: stateDir, maxBytes: Number.MAX_SAFE_INTEGER, keep: 20, log: readingLogger(stderr) });
     view.events = await eventsByNode(nodes, (mac) => log.read({ node: mac, limit: EVENTS_PER_NODE }));
   }
   return view;
