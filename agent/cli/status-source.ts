@@ -4,7 +4,6 @@
  */
 import { ErrorCodes, RackerError, isSystemError } from '../lib/errors.js';
 import { AgentNotRunningError, type AgentClient } from '../api/client.js';
-import type { AgentInfo } from '../api/routes.js';
 import type { AgentEvent } from '../state/event-log.js';
 import type { NodeRecord } from '../state/records.js';
 import type { Writable } from 'node:stream';
@@ -28,7 +27,7 @@ export function formatView(view: StatusView, o: { full: boolean; json: boolean }
 /** Ask the agent; when it is not running, read what it last persisted. */
 export async function collectStatus(s: StatusSource, full: boolean): Promise<StatusView> {
   try {
-    const { agent, nodes } = await s.client.get<{ agent: AgentInfo; nodes: NodeRecord[] }>('/v1/nodes');
+    const { agent, nodes } = await s.client.get('/v1/nodes', 'nodes');
     const view: StatusView = { source: 'agent', agent: { version: agent.version, pid: agent.pid, startedAt: agent.startedAt }, nodes };
     if (full) view.events = await eventsByNode(nodes, async (mac) => {
       const out: AgentEvent[] = [];
