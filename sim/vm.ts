@@ -10,7 +10,8 @@
  * reboot into a QEMU exit, so the runner can restart it with the boot device of that moment.
  */
 
-export type Accel = 'kvm' | 'tcg';
+export const ACCELS = ['kvm', 'tcg'] as const;
+export type Accel = (typeof ACCELS)[number];
 export type BootTarget = 'pxe' | 'disk';
 
 export interface VmSpec {
