@@ -169,6 +169,7 @@ class ReplyReader {
     const hint = this.agentVersion === this.own
       ? 'the agent is this racker\'s own version, so this is a bug in racker; `journalctl -u racker-agent` may say more'
       : `the agent ${agent} and this command is racker ${this.own}: restart the agent (systemctl restart racker-agent) so both are the same version`;
-    return new ValidationError(ErrorCodes.agentReply, `the racker agent's answer to ${this.what} is not what racker ${this.own} expects`, problems.map((p) => ({ ...p, hint })));
+    // The hint once, on the first problem: it is the same for all.
+    return new ValidationError(ErrorCodes.agentReply, `the racker agent's answer to ${this.what} is not what racker ${this.own} expects`, problems.map((p, i) => (i === 0 ? { ...p, hint } : p)));
   }
 }
