@@ -130,7 +130,7 @@ export async function waitUntil<T>(check: (attempt: number) => Promise<T | undef
       return v;
     }, {
       minDelayMs: o.intervalMs, maxDelayMs: o.intervalMs, factor: 1, jitter: 0, maxRetries: (o.attempts ?? Infinity) - 1,
-      retryable: (e) => e === NOT_YET && now() <= until, signal: o.signal, sleep: o.sleep,
+      retryable: (e) => e === NOT_YET && now() < until, signal: o.signal, sleep: o.sleep,
     });
   } catch (e) {
     if (e !== NOT_YET) throw e;
