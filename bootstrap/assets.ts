@@ -8,19 +8,55 @@
  */
 import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../agent/lib/errors.js';
+import { ErrorCodes, RackerError, ValidationError, isENOENT, errorMessage } from '../agent/lib/errors.js';
 import { download, type Progress } from './download.js';
 import { verifyImageSignature } from './signature.js';
 import { PXE_INITRD, PXE_KERNEL } from './groups-profiles.js';
 import { pathExists } from '../agent/lib/path-exists.js';
+import { parseJsonDocument } from '../agent/lib/json-document.js';
 import { newestFlatcarVersion, refuseCurrentDowngrade } from './flatcar-version.js';
 
 export const DISK_IMAGE = 'flatcar_production_image.bin.bz2';
 export const FLATCAR_FILES = [PXE_KERNEL, PXE_INITRD, DISK_IMAGE] as const;
 export const VERIFIED_MARKER = '.racker-verified.json';
+
+/** The marker written next to a verified version; a version without one is never served. */
+export const verifiedMarkerSchema = z.object({
+  version: z.string(),
+  /** Absent in markers of racker releases before the downgrade check: such a version counts for no channel. */
+  channel: z.string().optional(),
+  /** The signing key the signatures were checked against. */
+  key: z.string(),
+  sha256: z.record(z.string(), z.string()),
+});
+export type VerifiedMarker = z.infer<typeof verifiedMarkerSchema>;
+
+/**
+ * The marker of the version in `dir`, checked; undefined when there is none (never verified, or a
+ * leftover). A damaged marker is an error naming the file and field: racker can no longer tell
+ * whether the files were verified, so it neither serves them nor counts the version for the
+ * downgrade check, and it does not delete them either; the hint says how to start that version over.
+ */
+export async function readVerifiedMarker(dir: string): Promise<VerifiedMarker | undefined> {
+  const file = join(dir, VERIFIED_MARKER);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if (isENOENT(e)) return undefined;
+    throw e;
+  }
+  const hint = `delete ${dir} so racker fetches and verifies that version again`;
+  const marker = parseJsonDocument(text, verifiedMarkerSchema, { file, code: ErrorCodes.assets, hint });
+  if (marker.version !== basename(dir)) {
+    throw new ValidationError(ErrorCodes.assets, `${file} is damaged`, [{ file, field: 'version', message: `names ${marker.version}, but the directory is ${basename(dir)}`, hint }]);
+  }
+  return marker;
+}
 
 /** Flatcar's image signing key as shipped with racker: the same path in the repository and in the payload (conf.yaml). */
 export const FLATCAR_SIGNING_KEY = fileURLToPath(new URL('../../installer/keys/Flatcar_Image_Signing_Key.asc', import.meta.url));
@@ -105,14 +141,7 @@ export async function newestVerifiedVersion(assetsDir: string, channel: string):
     throw e;
   });
   const versions: string[] = [];
-  for (const d of dirs) {
-    try {
-      const marker = JSON.parse(await readFile(join(root, d, VERIFIED_MARKER), 'utf8')) as { version?: unknown; channel?: unknown };
-      if (marker.channel === channel && marker.version === d) versions.push(d);
-    } catch {
-      /* no marker (never verified, or a leftover) or a damaged one: not a verified version */
-    }
-  }
+  for (const d of dirs) if ((await readVerifiedMarker(join(root, d)))?.channel === channel) versions.push(d);
   return newestFlatcarVersion(versions);
 }
 
@@ -128,7 +157,7 @@ export async function ensureFlatcarAssets(o: AssetOptions): Promise<AssetResult>
   const stagingRoot = join(o.stagingDir, 'flatcar');
   const version = await resolveVersion(o, stagingRoot);
   const served = join(o.assetsDir, 'flatcar', version);
-  if (await pathExists(join(served, VERIFIED_MARKER))) return { version, dir: served, fetched: false };
+  if (await readVerifiedMarker(served) !== undefined) return { version, dir: served, fetched: false };
 
   const staging = join(stagingRoot, version);
   await mkdir(staging, { recursive: true, mode: 0o755 });
@@ -157,7 +186,8 @@ export async function ensureFlatcarAssets(o: AssetOptions): Promise<AssetResult>
     }
     digests[name] = await fileSha256(join(staging, name));
   }
-  await writeFile(join(staging, VERIFIED_MARKER), `${JSON.stringify({ version, channel: o.channel, key: keyFile, sha256: digests }, null, 2)}\n`);
+  const marker: VerifiedMarker = { version, channel: o.channel, key: keyFile, sha256: digests };
+  await writeFile(join(staging, VERIFIED_MARKER), `${JSON.stringify(marker, null, 2)}\n`);
   await mkdir(join(o.assetsDir, 'flatcar'), { recursive: true });
   await rm(served, { recursive: true, force: true }); // an unverified leftover, never served as such
   await rename(staging, served);

@@ -7,6 +7,7 @@
 import { controlSocketPath } from '../agent/api/socket-path.js';
 import { AgentClient } from '../agent/api/client.js';
 import { isSystemError, errorMessage } from '../agent/lib/errors.js';
+import { errorReplySchema } from '../agent/api/replies.js';
 
 export const agentSocketPath = (runDir: string): string => controlSocketPath(runDir);
 
@@ -57,9 +58,10 @@ export function describeReload(r: ReloadOutcome): string {
   }
 }
 
+/** The agent's error answer (replies.ts, as http-util.ts errorResponse writes it): its message; else the text. */
 function describeBody(body: unknown): string {
   if (body === undefined || body === '') return '';
-  const err: { message?: unknown } | undefined = typeof body === 'object' && body !== null ? (body as { error?: { message?: unknown } }).error : undefined;
-  if (typeof err?.message === 'string') return `: ${err.message}`;
+  const err = errorReplySchema.safeParse(body);
+  if (err.success) return `: ${err.data.message}`;
   return typeof body === 'string' ? `: ${body.slice(0, 200)}` : '';
 }

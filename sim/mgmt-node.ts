@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Exec } from '../agent/lib/exec.js';
 import { ErrorCodes, RackerError, errorMessage } from '../agent/lib/errors.js';
-import { sleep } from '../agent/lib/backoff.js';
+import { waitUntil } from '../agent/lib/backoff.js';
 import { pathExists } from '../agent/lib/path-exists.js';
 import { writeFileAtomic } from '../agent/lib/atomic-file.js';
 import { buildOnce, standinBuildKey } from './standin.js';
@@ -116,23 +116,20 @@ export async function bootNode(exec: Exec, p: MgmtPaths, args: readonly string[]
   }
   if (pid === undefined) throw new RackerError(ErrorCodes.sim, 'systemd-nspawn did not start', { hint: 'install systemd-container (scripts/debian-packages.txt)' });
   await writeFile(p.nspawnPid, `${pid}\n`);
-  let pid1: number | undefined;
-  for (let i = 0; i < 100 && pid1 === undefined; i++) {
-    pid1 = await containerInit(pid);
-    if (pid1 === undefined) {
-      if (!(await alive(pid))) throw new RackerError(ErrorCodes.sim, `systemd-nspawn exited: ${(await readFile(p.consoleLog, 'utf8')).slice(-2000)}`);
-      await sleep(100);
-    }
-  }
+  const pid1 = await waitUntil(async () => {
+    const found = await containerInit(pid);
+    if (found === undefined && !(await alive(pid))) throw new RackerError(ErrorCodes.sim, `systemd-nspawn exited: ${(await readFile(p.consoleLog, 'utf8')).slice(-2000)}`);
+    return found;
+  }, { intervalMs: 100, attempts: 100 });
   if (pid1 === undefined) throw new RackerError(ErrorCodes.sim, 'the management node\'s init did not start within 10 s', { hint: `see ${p.consoleLog}` });
   await writeFile(p.pid1, `${pid1}\n`);
   // `--wait` returns once boot finished: running, or degraded (named by list-units --failed below).
   // Until systemd listens on its private socket systemctl fails at once: ask again.
   let r = { stdout: '' };
-  for (let i = 0; i < 600 && !['running', 'degraded', 'maintenance', 'stopping'].includes(r.stdout.trim()); i++) {
-    if (i > 0) await sleep(200);
+  await waitUntil(async () => {
     r = await exec('nsenter', nsenterArgs(pid1, ['systemctl', 'is-system-running', '--wait']), { timeoutMs: 120_000, okExitCodes: [0, 1, 2, 3, 4, 5, 255] });
-  }
+    return ['running', 'degraded', 'maintenance', 'stopping'].includes(r.stdout.trim()) ? true : undefined;
+  }, { intervalMs: 200, attempts: 600 });
   if (r.stdout.trim() !== 'running') {
     const failed = await exec('nsenter', nsenterArgs(pid1, ['systemctl', 'list-units', '--failed', '--plain', '--no-legend']), { okExitCodes: [0, 1] });
     throw new RackerError(ErrorCodes.sim, `the management node booted ${r.stdout.trim() || 'badly'}; failed units: ${failed.stdout.trim() || 'none'}`, { hint: `see ${p.consoleLog}` });
@@ -207,7 +204,7 @@ export async function stopNode(exec: Exec, p: MgmtPaths): Promise<boolean> {
   if (nspawn !== undefined && await alive(nspawn)) {
     existed = true;
     if (pid1 !== undefined && await alive(pid1)) signal(pid1, SIGRTMIN_PLUS_4);
-    for (let i = 0; i < 100 && await alive(nspawn); i++) await sleep(100);
+    await waitUntil(async () => (await alive(nspawn) ? undefined : true), { intervalMs: 100, attempts: 101 }); // up to 10 s
     if (await alive(nspawn)) {
       signal(nspawn, 'SIGKILL');
       if (pid1 !== undefined) signal(pid1, 'SIGKILL'); // ends the container's PID namespace

@@ -13,6 +13,7 @@
  * The command lists are pure and run through `ip -batch`, one process per namespace.
  */
 import type { Exec } from '../agent/lib/exec.js';
+import { waitUntil } from '../agent/lib/backoff.js';
 import type { RackSpec } from './rack-spec.js';
 
 /** Per-namespace sysctls for the rack: each BMC answers ARP only for its own address, from its own interface. */
@@ -87,9 +88,12 @@ export async function deleteNetns(exec: Exec, netns: string, sleep: (ms: number)
   const killed = pids.length;
   // SIGCONT first: a stopped BMC (fault bmc-down) cannot act on SIGTERM.
   for (const sig of ['SIGCONT', 'SIGTERM'] as const) for (const p of pids) signal(p, sig);
-  for (let i = 0; i < 30 && pids.length > 0; i++) {
-    await sleep(100);
-    pids = (await netnsPids(exec, netns)).filter(alive);
+  if (pids.length > 0) {
+    // Checked every 100 ms, 30 times after the signals (3 s): the first check is at once.
+    await waitUntil(async () => {
+      pids = (await netnsPids(exec, netns)).filter(alive);
+      return pids.length === 0 ? true : undefined;
+    }, { intervalMs: 100, attempts: 31, sleep });
   }
   for (const p of pids) signal(p, 'SIGKILL');
   await exec('ip', ['netns', 'del', netns]);

@@ -8,49 +8,53 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../agent/lib/atomic-file.js';
-import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../agent/lib/errors.js';
-import type { Accel } from './vm.js';
-import type { DiskSlot } from './hardware.js';
+import { z } from 'zod';
+import { ErrorCodes, isENOENT } from '../agent/lib/errors.js';
+import { parseJsonDocument } from '../agent/lib/json-document.js';
+import { ACCELS } from './vm.js';
+import { DISK_SLOTS } from './hardware.js';
 
 export const DEFAULT_SIM_ROOT = '/var/lib/racker-sim';
 
-export interface SimOptions {
-  nodes: number;
-  uefi: boolean;
-  vm: boolean;
+export const simOptionsSchema = z.object({
+  nodes: z.number().int().min(1),
+  uefi: z.boolean(),
+  vm: z.boolean(),
   /** BMCs on fixed addresses (written to the racker configuration) instead of DHCP leases. */
-  pinBmcAddresses: boolean;
-  /** Directory of real Flatcar PXE images, when not using the stand-in OS. */
-  flatcarDir: string | undefined;
+  pinBmcAddresses: z.boolean(),
+  /** Directory of real Flatcar PXE images, when not using the stand-in OS (absent from the file when unset). */
+  flatcarDir: z.string().optional(),
   /**
    * `systemd`: the management node is an nspawn container running the payload's racker-agent.service
    * under real systemd (sim/mgmt-node.ts). `manual`: only its namespace; you run `racker agent`.
    * Absent in racks made before the option existed: manual.
    */
-  agent?: 'systemd' | 'manual';
+  agent: z.enum(['systemd', 'manual']).optional(),
   /** The payload installed into a systemd management node. */
-  payload?: string;
+  payload: z.string().optional(),
   /** Servers (names) that also get a 12 GiB data disk holding an ext4 file system (sim/hardware.ts). */
-  dataDisks?: string[];
+  dataDisks: z.array(z.string()).optional(),
   /** Per server, how often the disk in each slot was replaced (`racker-sim disk`; sim/hardware.ts). */
-  replacedDisks?: Record<string, Partial<Record<DiskSlot, number>>>;
-}
+  replacedDisks: z.record(z.string(), z.partialRecord(z.enum(DISK_SLOTS), z.number().int().nonnegative())).optional(),
+});
+export type SimOptions = z.infer<typeof simOptionsSchema>;
 
-export interface SimState {
-  version: 1;
-  name: string;
-  dir: string;
-  createdAt: string;
+export const simStateSchema = z.object({
+  version: z.literal(1),
+  name: z.string(),
+  dir: z.string(),
+  createdAt: z.string(),
   /** `creating` until create finished; a crashed create leaves it so. */
-  phase: 'creating' | 'ready';
-  options: SimOptions;
-  accel: Accel | undefined;
+  phase: z.enum(['creating', 'ready']),
+  options: simOptionsSchema,
+  accel: z.enum(ACCELS).optional(),
   /** Namespaces made so far (destroy deletes these, and the names the rack spec gives). */
-  netns: string[];
-  configPath: string;
+  netns: z.array(z.string()),
+  configPath: z.string(),
   /** Where the OS the nodes boot comes from (stand-in build or --flatcar). */
-  os: { kind: 'standin' | 'flatcar'; assetsDir: string; kernel: string; initrd: string } | undefined;
-}
+  os: z.object({ kind: z.enum(['standin', 'flatcar']), assetsDir: z.string(), kernel: z.string(), initrd: z.string() }).optional(),
+});
+export type SimState = z.infer<typeof simStateSchema>;
 
 export function simRoot(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
   return flag ?? (env.RACKER_SIM_ROOT !== undefined && env.RACKER_SIM_ROOT !== '' ? env.RACKER_SIM_ROOT : DEFAULT_SIM_ROOT);
@@ -72,14 +76,7 @@ export async function readState(dir: string): Promise<SimState | undefined> {
     if (isENOENT(e)) return undefined;
     throw e;
   }
-  try {
-    const s = JSON.parse(text) as SimState;
-    if (s.version !== 1 || typeof s.name !== 'string') throw new Error('unexpected structure');
-    return s;
-  } catch (e) {
-    throw new RackerError(ErrorCodes.sim, `${statePath(dir)} is damaged: ${errorMessage(e)}`,
-      { hint: 'racker-sim destroy still removes the rack by its name' });
-  }
+  return parseJsonDocument(text, simStateSchema, { file: statePath(dir), code: ErrorCodes.sim, hint: 'racker-sim destroy still removes the rack by its name' });
 }
 
 export async function writeState(state: SimState): Promise<void> {

@@ -13,7 +13,8 @@
 import { join } from 'node:path';
 import type { SimHardware } from './hardware.js';
 
-export type Accel = 'kvm' | 'tcg';
+export const ACCELS = ['kvm', 'tcg'] as const;
+export type Accel = (typeof ACCELS)[number];
 export type BootTarget = 'pxe' | 'disk';
 
 export interface VmSpec {

@@ -1,13 +1,17 @@
 /**
  * The control API's client, used by the CLI (`racker status`, `racker bootstrap` ...). Failures to
  * reach the agent become RACKER_E_AGENT_UNAVAILABLE with what to do; error responses keep the
- * agent's code and hint.
+ * agent's code and hint. Answers are read as replies.ts describes them (ReplyReader below says
+ * when they are checked); one that does not fit is RACKER_E_AGENT_REPLY naming the request and field.
  */
 import { basename } from 'node:path';
 import { READ_SOCKET_NAME } from './socket-path.js';
 import { createInterface } from 'node:readline';
-import { ErrorCodes, RackerError, isSystemError, type ErrorCode, type RackerErrorOptions } from '../lib/errors.js';
+import { ErrorCodes, RackerError, ValidationError, errorMessage, isSystemError, type ErrorCode, type RackerErrorOptions } from '../lib/errors.js';
+import { rackerVersion } from '../lib/racker-version.js';
+import { VERSION_HEADER } from './http-util.js';
 import type { AgentEvent } from '../state/event-log.js';
+import type { Replies, ReplyName } from './replies.js';
 
 // Taken as the CommonJS module: `import ... from 'node:http'` builds an ES module facade that reads
 // every export, and reading http.WebSocket loads Node's whole fetch implementation (undici), about
@@ -26,12 +30,13 @@ export interface AgentClientOptions {
 export class AgentClient {
   constructor(private readonly o: AgentClientOptions) {}
 
-  get<T>(path: string): Promise<T> {
-    return this.call<T>('GET', path);
+  /** GET `path`, whose answer is replies.ts's `reply`. */
+  get<K extends ReplyName>(path: string, reply: K): Promise<Replies[K]> {
+    return this.call('GET', path, reply);
   }
 
-  post<T>(path: string, body: unknown = {}): Promise<T> {
-    return this.call<T>('POST', path, body);
+  post<K extends ReplyName>(path: string, reply: K, body: unknown = {}): Promise<Replies[K]> {
+    return this.call('POST', path, reply, body);
   }
 
   /** One request whose HTTP status the caller judges (a non-JSON body stays text); failing to reach the agent throws as for get/post. */
@@ -49,22 +54,28 @@ export class AgentClient {
 
   /** Read GET /v1/events as a stream until it ends, `signal` aborts or the agent goes away. */
   async streamEvents(query: string, onEvent: (e: AgentEvent) => void, signal?: AbortSignal): Promise<void> {
-    const res = await this.open('GET', `/v1/events${query === '' ? '' : `?${query}`}`, undefined, signal, false);
-    if ((res.statusCode ?? 500) >= 300) throw await errorFrom(res);
+    const path = `/v1/events${query === '' ? '' : `?${query}`}`;
+    const res = await this.open('GET', path, undefined, signal, false);
+    const reader = await ReplyReader.for(res, `GET ${path}`);
+    if ((res.statusCode ?? 500) >= 300) throw await errorFrom(res, reader);
     const lines = createInterface({ input: res });
+    let n = 0;
     try {
-      for await (const line of lines) if (line.trim() !== '') onEvent(JSON.parse(line) as AgentEvent);
+      for await (const line of lines) {
+        n += 1;
+        if (line.trim() !== '') onEvent(await reader.read(line, 'event', n));
+      }
     } catch (e) {
       if (signal?.aborted === true) return;
       throw e;
     }
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  private async call<K extends ReplyName>(method: 'GET' | 'POST', path: string, reply: K, body?: unknown): Promise<Replies[K]> {
     const res = await this.open(method, path, body, undefined, true);
-    if ((res.statusCode ?? 500) >= 300) throw await errorFrom(res);
-    const text = await readAll(res);
-    return JSON.parse(text) as T;
+    const reader = await ReplyReader.for(res, `${method} ${path}`);
+    if ((res.statusCode ?? 500) >= 300) throw await errorFrom(res, reader);
+    return reader.read(await readAll(res), reply);
   }
 
   private open(method: string, path: string, body: unknown, signal: AbortSignal | undefined, timed: boolean): Promise<import('node:http').IncomingMessage> {
@@ -112,12 +123,53 @@ async function readAll(res: import('node:http').IncomingMessage): Promise<string
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function errorFrom(res: import('node:http').IncomingMessage): Promise<RackerError> {
+async function errorFrom(res: import('node:http').IncomingMessage, reader: ReplyReader): Promise<RackerError> {
   const text = await readAll(res);
-  let body: { code?: string; message?: string; hint?: string } = {};
+  let body: Replies['error'] | undefined;
   try {
-    body = JSON.parse(text) as typeof body;
-  } catch { /* not JSON: reported with the status below */ }
-  const code = typeof body.code === 'string' && body.code.startsWith('RACKER_E_') ? body.code as ErrorCode : ErrorCodes.agentUnavailable;
-  return new RackerError(code, body.message ?? `the agent answered HTTP ${res.statusCode}: ${text.slice(0, 200)}`, { hint: body.hint });
+    body = await reader.read(text, 'error');
+  } catch { /* not an error answer of the agent's: reported with the status below */ }
+  const code = body?.code.startsWith('RACKER_E_') === true ? body.code as ErrorCode : ErrorCodes.agentUnavailable;
+  return new RackerError(code, body?.message ?? `the agent answered HTTP ${res.statusCode}: ${text.slice(0, 200)}`, { hint: body?.hint });
+}
+
+/**
+ * Reads the answers of one response. From an agent that says it is this racker's own version, an
+ * answer is taken as it is: routes.ts built it as the type replies.ts infers, from the same code,
+ * and checking it would load zod, which costs `racker status` more than everything else it does
+ * (bench/agent). From an agent of another version, or one that does not say (a CLI of a newer
+ * payload before the agent is restarted, or something else listening on the socket), every answer
+ * is checked against replies.ts. Text that is not JSON is refused either way.
+ */
+class ReplyReader {
+  private constructor(private readonly what: string, private readonly agentVersion: string | undefined, private readonly own: string) {}
+
+  static async for(res: import('node:http').IncomingMessage, what: string): Promise<ReplyReader> {
+    const v = res.headers[VERSION_HEADER];
+    return new ReplyReader(what, typeof v === 'string' ? v : undefined, await rackerVersion());
+  }
+
+  /** `line`: the line of a streamed answer (GET /v1/events), for the message. */
+  async read<K extends ReplyName>(text: string, reply: K, line?: number): Promise<Replies[K]> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw this.refused([{ file: this.what, line, message: `not JSON: ${errorMessage(e)}` }]);
+    }
+    if (this.agentVersion === this.own) return raw as Replies[K];
+    const { REPLIES } = await import('./replies.js');
+    const parsed = REPLIES[reply].safeParse(raw);
+    if (parsed.success) return parsed.data as Replies[K];
+    throw this.refused(parsed.error.issues.slice(0, 10).map((i) => ({ file: this.what, line, field: i.path.map(String).join('.') || '(top level)', message: i.message })));
+  }
+
+  private refused(problems: { file: string; line?: number; field?: string; message: string }[]): ValidationError {
+    const agent = this.agentVersion === undefined ? 'does not say which racker it is' : `is racker ${this.agentVersion}`;
+    const hint = this.agentVersion === this.own
+      ? 'the agent is this racker\'s own version, so this is a bug in racker; `journalctl -u racker-agent` may say more'
+      : `the agent ${agent} and this command is racker ${this.own}: restart the agent (systemctl restart racker-agent) so both are the same version`;
+    // The hint once, on the first problem: it is the same for all.
+    return new ValidationError(ErrorCodes.agentReply, `the racker agent's answer to ${this.what} is not what racker ${this.own} expects`, problems.map((p, i) => (i === 0 ? { ...p, hint } : p)));
+  }
 }

@@ -17,7 +17,7 @@ import { chmod, chown, mkdir, unlink } from 'node:fs/promises';
 import { ErrorCodes, RackerError, isENOENT, isSystemError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/service.js';
-import { badRequest, errorResponse, sendJson } from './http-util.js';
+import { VERSION_HEADER, badRequest, errorResponse, sendJson } from './http-util.js';
 import { ROUTES, type ControlBackend } from './routes.js';
 
 export { SOCKET_NAME, READ_SOCKET_NAME, controlSocketPath, readSocketPath } from './socket-path.js';
@@ -122,6 +122,8 @@ export class ControlServer implements Service {
   private handle(req: IncomingMessage, res: ServerResponse, access: Access): void {
     let closeAll = (): void => undefined;
     const run = async (): Promise<void> => {
+      // Tells the client which racker wrote the answer: one of another version is checked field by field (client.ts).
+      res.setHeader(VERSION_HEADER, this.backend.info().version);
       const url = requestUrl(req.url);
       const matching = ROUTES.filter((r) => r.path.test(url.pathname));
       const route = matching.find((r) => r.method === req.method);

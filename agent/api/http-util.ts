@@ -1,17 +1,16 @@
 /** JSON in and out for the control API, and how errors become responses. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCodes, RackerError, ValidationError, isRackerError, type ErrorCode, type Problem, errorMessage } from '../lib/errors.js';
+import { ErrorCodes, RackerError, ValidationError, isRackerError, type ErrorCode, errorMessage } from '../lib/errors.js';
+import type { ErrorReply } from './replies.js';
 
 /** Largest request body accepted: a job request with a static addresses file (64 KiB) fits. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-/** The error body every failed request gets. */
-export interface ApiErrorBody {
-  code: string;
-  message: string;
-  hint?: string;
-  problems?: Problem[];
-}
+/** The racker version of the agent that answered: set on every answer of the control API. */
+export const VERSION_HEADER = 'x-racker-version';
+
+/** The error body every failed request gets (the client reads it with replies.ts errorReplySchema). */
+export type ApiErrorBody = ErrorReply;
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.badRequest]: 400,

@@ -9,25 +9,11 @@ import type { JobRecord, NodeRecord } from '../state/records.js';
 import type { AgentEvent, EventQuery } from '../state/event-log.js';
 import type { DiscoveredMac } from '../state/discovered-macs.js';
 import type { BootstrapRequest } from './requests.js';
+import type { AgentInfo, ReloadResult, Replies } from './replies.js';
 import { answerRequestSchema, bootstrapRequestSchema, parseRequest } from './requests.js';
 import { badRequest, boolParam, intParam, readJsonBody, sendJson } from './http-util.js';
 
-export interface AgentInfo {
-  version: string;
-  pid: number;
-  startedAt: string;
-  configFile: string | undefined;
-  stateGeneration: number;
-  lastEventSeq: number;
-}
-
-export interface ReloadResult {
-  /** Services whose inputs changed and that were reloaded or restarted. */
-  reloaded: string[];
-  /** Services left alone. */
-  unchanged: string[];
-  warnings: string[];
-}
+export type { AgentInfo, ReloadResult } from './replies.js';
 
 /** Everything the API needs from the agent. */
 export interface ControlBackend {
@@ -81,7 +67,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'GET', path: /^\/v1\/nodes$/,
     async handle({ res, backend }) {
-      sendJson(res, 200, { agent: backend.info(), nodes: backend.nodes() });
+      sendJson(res, 200, { agent: backend.info(), nodes: backend.nodes() } satisfies Replies['nodes']);
     },
   },
   {
@@ -90,7 +76,7 @@ export const ROUTES: readonly Route[] = [
       const id = decodeURIComponent(params[0] ?? '');
       const node = backend.findNode(id);
       if (node === undefined) throw new RackerError(ErrorCodes.notFound, `no node "${id}"`, { hint: 'use a primary MAC or a host name from GET /v1/nodes' });
-      sendJson(res, 200, { node });
+      sendJson(res, 200, { node } satisfies Replies['node']);
     },
   },
   { method: 'GET', path: /^\/v1\/events$/, handle: streamEvents },
@@ -106,7 +92,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'GET', path: /^\/v1\/jobs$/,
     async handle({ res, backend }) {
-      sendJson(res, 200, { jobs: backend.jobs.list() });
+      sendJson(res, 200, { jobs: backend.jobs.list() } satisfies Replies['jobs']);
     },
   },
   {
@@ -114,34 +100,34 @@ export const ROUTES: readonly Route[] = [
     async handle({ req, res, backend }) {
       const request = parseRequest(bootstrapRequestSchema, await readJsonBody(req), 'job');
       const total = backend.countRequestNodes(request);
-      sendJson(res, 202, { job: await backend.jobs.create(request, total) });
+      sendJson(res, 202, { job: await backend.jobs.create(request, total) } satisfies Replies['job']);
     },
   },
   {
     method: 'GET', path: new RegExp(`^/v1/jobs/${ID}$`),
     async handle({ res, backend, params }) {
-      sendJson(res, 200, { job: backend.jobs.get(params[0] ?? '') });
+      sendJson(res, 200, { job: backend.jobs.get(params[0] ?? '') } satisfies Replies['job']);
     },
   },
   {
     method: 'POST', path: new RegExp(`^/v1/jobs/${ID}/answer$`),
     async handle({ req, res, backend, params }) {
       const body = parseRequest(answerRequestSchema, await readJsonBody(req), 'answer');
-      sendJson(res, 200, { job: await backend.jobs.answer(params[0] ?? '', body.questionId, body.answer) });
+      sendJson(res, 200, { job: await backend.jobs.answer(params[0] ?? '', body.questionId, body.answer) } satisfies Replies['job']);
     },
   },
   {
     method: 'POST', path: new RegExp(`^/v1/jobs/${ID}/cancel$`),
     async handle({ req, res, backend, params }) {
       await readJsonBody(req);
-      sendJson(res, 202, { job: await backend.jobs.cancel(params[0] ?? '') });
+      sendJson(res, 202, { job: await backend.jobs.cancel(params[0] ?? '') } satisfies Replies['job']);
     },
   },
   {
     method: 'POST', path: /^\/v1\/reload$/,
     async handle({ req, res, backend }) {
       await readJsonBody(req);
-      sendJson(res, 200, await backend.reload());
+      sendJson(res, 200, await backend.reload() satisfies Replies['reload']);
     },
   },
 ];
@@ -176,7 +162,7 @@ async function streamEvents({ res, backend, query, onClose }: RouteContext): Pro
   const write = (e: AgentEvent): void => {
     if (e.seq <= last || !matches(e)) return;
     last = e.seq;
-    res.write(`${JSON.stringify(e)}\n`);
+    res.write(`${JSON.stringify(e satisfies Replies['event'])}\n`);
   };
   const unsubscribe = follow ? backend.subscribeEvents((e) => (live ? write(e) : buffered.push(e))) : () => undefined;
   onClose(unsubscribe);

@@ -2,7 +2,7 @@
 import { writeLine, type CliContext } from '../cli-kit/context.js';
 import { parseCommandArgs } from '../cli-kit/args.js';
 import { UsageError } from '../lib/errors.js';
-import { rackerVersion } from './version.js';
+import { rackerVersion } from '../lib/racker-version.js';
 
 const USAGE = 'racker agent [--config FILE]';
 const HELP = `usage: ${USAGE}

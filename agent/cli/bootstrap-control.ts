@@ -6,7 +6,7 @@
 import { writeLine, type CliContext } from '../cli-kit/context.js';
 import { ErrorCodes, RackerError, UsageError } from '../lib/errors.js';
 import type { AgentClient } from '../api/client.js';
-import type { JobRecord, NodeRecord } from '../state/records.js';
+import type { JobRecord } from '../state/records.js';
 import { watchJob, type JobApi } from './bootstrap-watch.js';
 import { EXIT_DETACHED, exitCodeFor, isFinished, renderResult, resultJson } from './bootstrap-result.js';
 import { terminalSafe } from '../cli-kit/terminal-text.js';
@@ -24,12 +24,12 @@ export interface AgentJobs extends JobApi {
 export function agentJobs(client: AgentClient): AgentJobs {
   const id = (s: string): string => encodeURIComponent(s);
   return {
-    job: async (jobId) => (await client.get<{ job: JobRecord }>(`/v1/jobs/${id(jobId)}`)).job,
-    nodes: async () => (await client.get<{ nodes: NodeRecord[] }>('/v1/nodes')).nodes,
-    list: async () => (await client.get<{ jobs: JobRecord[] }>('/v1/jobs')).jobs,
-    answer: async (jobId, questionId, answer) => (await client.post<{ job: JobRecord }>(`/v1/jobs/${id(jobId)}/answer`, { questionId, answer })).job,
-    submit: async (request) => (await client.post<{ job: JobRecord }>('/v1/jobs', request)).job,
-    cancel: async (jobId) => (await client.post<{ job: JobRecord }>(`/v1/jobs/${id(jobId)}/cancel`)).job,
+    job: async (jobId) => (await client.get(`/v1/jobs/${id(jobId)}`, 'job')).job,
+    nodes: async () => (await client.get('/v1/nodes', 'nodes')).nodes,
+    list: async () => (await client.get('/v1/jobs', 'jobs')).jobs,
+    answer: async (jobId, questionId, answer) => (await client.post(`/v1/jobs/${id(jobId)}/answer`, 'job', { questionId, answer })).job,
+    submit: async (request) => (await client.post('/v1/jobs', 'job', request)).job,
+    cancel: async (jobId) => (await client.post(`/v1/jobs/${id(jobId)}/cancel`, 'job')).job,
   };
 }
 

@@ -23,14 +23,13 @@ import { answersFile, loadAnswers, saveAnswers } from '../../bootstrap/answers.j
 import { resolveAnswers, QUESTIONS, type QuestionContext } from '../../bootstrap/questions.js';
 import { prepareBootstrapPlan } from '../../bootstrap/prepare.js';
 import { provisionedNodes } from '../../bootstrap/rerun.js';
-import type { NodeRecord } from '../state/records.js';
 import { renderPlanJson, renderPlanText } from '../../bootstrap/plan-render.js';
 import { FAILURE_POLICIES, type FailurePolicy } from '../../bootstrap/job.js';
 import { STATIC_ADDRESSES_MAX_BYTES, type BootstrapRequest } from '../../bootstrap/job-request.js';
 import type { Answers } from '../../bootstrap/answers.js';
 import { readBoundedFile } from '../lib/bounded-file.js';
 import { readVersionMarker, writeVersionMarker } from '../../factory/version-marker.js';
-import { rackerVersion } from './version.js';
+import { rackerVersion } from '../lib/racker-version.js';
 
 const USAGE = 'racker bootstrap [--dry-run] [--yes] [question flags] [--exclude NODE]... [--node NODE --reprovision] [--wipe] [--no-cni] [--on-failure ask|retry|exclude|cancel] [--retries N] [--parallelism N] [--power-on-interval SECONDS] [--no-wait]\n       racker bootstrap --attach [JOB] | --answer retry|exclude|cancel [JOB] | --cancel [JOB]';
 
@@ -188,7 +187,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
 /** The nodes the agent's records say are provisioned (none when the agent is not running: then nothing was provisioned by it yet that we can know of). */
 async function provisionedByAgent(config: Config, ctx: CliContext): Promise<Map<string, string>> {
   try {
-    const { nodes } = await agentClient(config).get<{ nodes: NodeRecord[] }>('/v1/nodes');
+    const { nodes } = await agentClient(config).get('/v1/nodes', 'nodes');
     return provisionedNodes(nodes);
   } catch (e) {
     ctx.stderr.write(`note: the agent did not answer (${e instanceof Error ? e.message : String(e)}), so the plan cannot say which nodes are already provisioned\n`);

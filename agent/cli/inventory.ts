@@ -37,7 +37,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, `usage: ${USAGE}`);
   const config = await loadConfig({ flag: values.config, env: ctx.env });
-  const view = await collectStatus({ client: new AgentClient({ socketPath: readSocketPath(config.paths.runDir), timeoutMs: 3_000 }), stateDir: config.paths.stateDir }, false);
+  const view = await collectStatus({ client: new AgentClient({ socketPath: readSocketPath(config.paths.runDir), timeoutMs: 3_000 }), stateDir: config.paths.stateDir, stderr: ctx.stderr }, false);
   if (view.source === 'persisted') ctx.stderr.write(`note: the racker agent is not running; this is its state as saved ${view.savedAt ?? ''}\n`);
   let nodes = view.nodes.filter((n) => n.inInventory);
   const ref = positionals[0];

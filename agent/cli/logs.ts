@@ -14,7 +14,8 @@ import { loadConfig } from '../config/load.js';
 import { AgentClient } from '../api/client.js';
 import { readSocketPath } from '../api/socket-path.js';
 import type { AgentEvent, EventQuery } from '../state/event-log.js';
-import type { Logger } from '../lib/log.js';
+import type { Writable } from 'node:stream';
+import { readingLogger } from '../cli-kit/reading-logger.js';
 import { nodesNamed } from '../inventory/node-ref.js';
 import { escapeControls } from '../cli-kit/terminal-text.js';
 
@@ -83,7 +84,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     if (!(e instanceof RackerError) || e.code !== ErrorCodes.agentUnavailable || isSystemError(e.cause, 'EACCES')) throw e;
     if (values.follow === true) throw new RackerError(e.code, `${e.message}: --follow needs it`, { hint: e.hint, cause: e });
     ctx.stderr.write(`${e.message}; showing the events it saved in ${config.paths.stateDir}\n`);
-    for (const event of await savedEvents(config.paths.stateDir, { node: values.node, after, limit })) print(event);
+    for (const event of await savedEvents(config.paths.stateDir, { node: values.node, after, limit }, ctx.stderr)) print(event);
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
@@ -91,7 +92,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
 }
 
 /** The event log files the agent left, read without the agent (the node named as the agent would). */
-async function savedEvents(stateDir: string, o: { node?: string; after?: string; limit: number }): Promise<AgentEvent[]> {
+async function savedEvents(stateDir: string, o: { node?: string; after?: string; limit: number }, stderr: Writable): Promise<AgentEvent[]> {
   const [{ readStateFile }, { EventLog }] = await Promise.all([import('../state/state-file.js'), import('../state/event-log.js')]);
   const q: EventQuery = { limit: o.limit, ...(o.after === undefined ? {} : { after: o.after }) };
   if (o.node !== undefined) {
@@ -101,7 +102,5 @@ async function savedEvents(stateDir: string, o: { node?: string; after?: string;
     if (node === undefined) throw new UsageError(`no node "${o.node}" in the saved state`, 'use a MAC, host name or row number shown by `racker status`');
     q.node = node.mac;
   }
-  // Reading only: nothing is logged, so pino is not loaded for it.
-  const quiet = { error: () => undefined, warn: () => undefined } as unknown as Logger;
-  return new EventLog({ dir: stateDir, maxBytes: Number.MAX_SAFE_INTEGER, keep: 20, log: quiet }).read(q);
+  return new EventLog({ dir: stateDir, maxBytes: Number.MAX_SAFE_INTEGER, keep: 20, log: readingLogger(stderr) }).read(q);
 }

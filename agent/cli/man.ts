@@ -92,7 +92,7 @@ export async function run(args: string[], ctx: CliContext, commands: readonly Co
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, `usage: ${USAGE}`);
-  const { rackerVersion } = await import('./version.js');
+  const { rackerVersion } = await import('../lib/racker-version.js');
   const page = await manPage(await rackerVersion(), commands);
   if (values.output !== undefined) {
     await writeFile(values.output, page, { mode: 0o644 });

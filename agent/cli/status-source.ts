@@ -4,10 +4,10 @@
  */
 import { ErrorCodes, RackerError, isSystemError } from '../lib/errors.js';
 import { AgentNotRunningError, type AgentClient } from '../api/client.js';
-import type { AgentInfo } from '../api/routes.js';
 import type { AgentEvent } from '../state/event-log.js';
 import type { NodeRecord } from '../state/records.js';
-import type { Logger } from '../lib/log.js';
+import type { Writable } from 'node:stream';
+import { readingLogger } from '../cli-kit/reading-logger.js';
 import { renderStatus, type StatusView } from './status-render.js';
 import { terminalSafe } from '../cli-kit/terminal-text.js';
 
@@ -16,6 +16,8 @@ const EVENTS_PER_NODE = 5;
 export interface StatusSource {
   client: AgentClient;
   stateDir: string;
+  /** Where a warning about the saved files goes (a damaged event line that was skipped). */
+  stderr: Writable;
 }
 
 export function formatView(view: StatusView, o: { full: boolean; json: boolean }): string {
@@ -25,7 +27,7 @@ export function formatView(view: StatusView, o: { full: boolean; json: boolean }
 /** Ask the agent; when it is not running, read what it last persisted. */
 export async function collectStatus(s: StatusSource, full: boolean): Promise<StatusView> {
   try {
-    const { agent, nodes } = await s.client.get<{ agent: AgentInfo; nodes: NodeRecord[] }>('/v1/nodes');
+    const { agent, nodes } = await s.client.get('/v1/nodes', 'nodes');
     const view: StatusView = { source: 'agent', agent: { version: agent.version, pid: agent.pid, startedAt: agent.startedAt }, nodes };
     if (full) view.events = await eventsByNode(nodes, async (mac) => {
       const out: AgentEvent[] = [];
@@ -37,11 +39,11 @@ export async function collectStatus(s: StatusSource, full: boolean): Promise<Sta
     if (!(e instanceof RackerError) || e.code !== ErrorCodes.agentUnavailable) throw e;
     // Refused by the socket's permissions: the agent runs, and its state file is root's too.
     if (isSystemError(e.cause, 'EACCES')) throw e;
-    return persistedStatus(s.stateDir, e instanceof AgentNotRunningError ? e.reason : e.message, full);
+    return persistedStatus(s, e instanceof AgentNotRunningError ? e.reason : e.message, full);
   }
 }
 
-async function persistedStatus(stateDir: string, reason: string, full: boolean): Promise<StatusView> {
+async function persistedStatus({ stateDir, stderr }: StatusSource, reason: string, full: boolean): Promise<StatusView> {
   // Loaded only here: the live path stays fast (status latency is benchmarked, bench/agent).
   const [{ readStateFile, stateFilePath }, { EventLog }] = await Promise.all([import('../state/state-file.js'), import('../state/event-log.js')]);
   const doc = await readStateFile(stateDir);
@@ -51,9 +53,7 @@ async function persistedStatus(stateDir: string, reason: string, full: boolean):
   const nodes = Object.values(doc.nodes).sort((a, b) => Number(b.inInventory) - Number(a.inInventory) || a.row - b.row);
   const view: StatusView = { source: 'persisted', offlineReason: reason, stateFile: stateFilePath(stateDir), savedAt: doc.savedAt, nodes };
   if (full) {
-    // Reading only: nothing is logged, so pino is not loaded for it.
-    const quiet = { error: () => undefined, warn: () => undefined } as unknown as Logger;
-    const log = new EventLog({ dir: stateDir, maxBytes: Number.MAX_SAFE_INTEGER, keep: 20, log: quiet });
+    const log = new EventLog({ dir: stateDir, maxBytes: Number.MAX_SAFE_INTEGER, keep: 20, log: readingLogger(stderr) });
     view.events = await eventsByNode(nodes, (mac) => log.read({ node: mac, limit: EVENTS_PER_NODE }));
   }
   return view;

@@ -6,6 +6,7 @@
 import { writeLine, type CliContext } from '../cli-kit/context.js';
 import { collectStatus, formatView, type StatusSource } from './status-source.js';
 import { isRackerError } from '../lib/errors.js';
+import { waitUntil } from '../lib/backoff.js';
 
 const CLEAR = '\x1b[H\x1b[2J';
 
@@ -43,8 +44,7 @@ export async function watchStatus(s: StatusSource, o: { full: boolean; json: boo
 
 /** Resolve when `cond` holds (checked every 250 ms), after `maxMs`, or on abort. */
 async function waitFor(cond: () => boolean, maxMs: number, signal: AbortSignal): Promise<void> {
-  const until = Date.now() + maxMs;
-  while (!cond() && Date.now() < until && !signal.aborted) {
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitUntil(() => (cond() ? true : undefined), { intervalMs: 250, timeoutMs: maxMs, signal }).catch((e: unknown) => {
+    if (!signal.aborted) throw e;
+  });
 }

@@ -32,7 +32,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, `usage: ${USAGE}`);
   const config = await loadConfig({ flag: values.config, env: ctx.env });
-  const source: StatusSource = { client: new AgentClient({ socketPath: readSocketPath(config.paths.runDir), timeoutMs: 3_000 }), stateDir: config.paths.stateDir };
+  const source: StatusSource = { client: new AgentClient({ socketPath: readSocketPath(config.paths.runDir), timeoutMs: 3_000 }), stateDir: config.paths.stateDir, stderr: ctx.stderr };
   const options = { full: values.full === true, json: values.json === true };
   if (values.watch === true) return watchStatus(source, options, ctx);
   writeLine(ctx.stdout, formatView(await collectStatus(source, options.full), options));

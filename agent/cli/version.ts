@@ -2,19 +2,14 @@
  * `racker version`: this racker's version, the installed ones (current and previous), and, when a
  * release source is configured, what `racker update` and `racker upgrade` would install.
  */
-import { readFile } from 'node:fs/promises';
 import { writeLine, type CliContext } from '../cli-kit/context.js';
 import { parseCommandArgs } from '../cli-kit/args.js';
 import { loadConfig } from '../config/load.js';
 import { exec } from '../lib/exec.js';
 import { silentLogger } from '../lib/log.js';
 import { isRackerError, errorMessage } from '../lib/errors.js';
+import { rackerVersion } from '../lib/racker-version.js';
 import { availableReleases, installedState, type Available, type InstalledState } from '../../installer/commands.js';
-
-export async function rackerVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export interface VersionReport {
   version: string;

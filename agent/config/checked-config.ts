@@ -10,6 +10,12 @@
  * pins and the yaml and zod packages). Any difference and the file is validated again. Writing is
  * best effort: a read-only tree (the agent under ProtectSystem=strict) just means no snapshot.
  * At most KEEP snapshots are kept (tests make many configurations), the oldest go first.
+ *
+ * Reading one back is not checked against the configuration schema: that would load zod, the cost
+ * a snapshot exists to avoid. A snapshot also records the sha256 of the configuration as written,
+ * and is taken only when that still matches, so what is returned is exactly what parseConfig
+ * returned. A damaged or hand-edited snapshot is not an error: it is a cache, so the file is
+ * validated again (every real problem in it reported by file and line) and the snapshot rewritten.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -24,7 +30,7 @@ import { codeRoot, defaultIpxeDir } from './ipxe-dir.js';
 const { createHash } = process.getBuiltinModule('node:crypto');
 
 /** Bump when the snapshot's format changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /**
  * Modules outside agent/config/ that validation runs (every module under it counts anyway).
@@ -82,24 +88,39 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** What a snapshot file holds; `sha256` is that of the configuration's JSON as written. */
+interface Snapshot {
+  key: string;
+  sha256: string;
+  config: Omit<Config, 'source'>;
+}
+
+const configSum = (config: unknown): string => createHash('sha256').update(JSON.stringify(config)).digest('hex');
+
 /** The configuration validated earlier from exactly this text, environment and code; else undefined. */
 export async function readCheckedConfig(file: string, text: string, env: Env): Promise<Config | undefined> {
-  let snapshot: { key?: unknown; config?: unknown };
+  let raw: unknown;
   try {
-    snapshot = JSON.parse(await readFile(checkedConfigPath(file), 'utf8')) as typeof snapshot;
+    raw = JSON.parse(await readFile(checkedConfigPath(file), 'utf8'));
   } catch {
-    return undefined; // none yet, or unreadable: validate
+    return undefined; // none yet, unreadable or damaged: validate
   }
-  if (snapshot.key !== keyOf(file, text, env) || typeof snapshot.config !== 'object' || snapshot.config === null) return undefined;
-  return deepFreeze({ ...(snapshot.config as Omit<Config, 'source'>), source: file });
+  const s = raw as Partial<Record<keyof Snapshot, unknown>> | null;
+  if (s === null || typeof s !== 'object' || s.key !== keyOf(file, text, env) || typeof s.config !== 'object' || s.config === null) return undefined;
+  // JSON.stringify of what JSON.parse made of JSON.stringify's text is that text again, so the sum
+  // matches only for the configuration exactly as parseConfig returned it.
+  if (s.sha256 !== configSum(s.config)) return undefined;
+  return deepFreeze({ ...(s.config as Snapshot['config']), source: file });
 }
 
 export async function writeCheckedConfig(file: string, text: string, env: Env, config: Config): Promise<void> {
   const target = checkedConfigPath(file);
   const tmp = `${target}.${process.pid}.tmp`;
+  const { source: _source, ...validated } = config;
+  const snapshot: Snapshot = { key: keyOf(file, text, env), sha256: configSum(validated), config: validated };
   try {
     await mkdir(snapshotDir(), { recursive: true, mode: 0o700 });
-    await writeFile(tmp, `${JSON.stringify({ key: keyOf(file, text, env), config })}\n`, { mode: 0o600 });
+    await writeFile(tmp, `${JSON.stringify(snapshot)}\n`, { mode: 0o600 });
     await rename(tmp, target);
     await prune();
   } catch {

@@ -8,7 +8,7 @@
  * configuration on start and the unit fails, which the supervisor reports and retries.
  */
 import type { Exec } from '../lib/exec.js';
-import { sleep } from '../lib/backoff.js';
+import { sleep, waitUntil } from '../lib/backoff.js';
 import { journalctlFollowArgs, systemctlArgs } from './dnsmasq-args.js';
 import { stopChild, type ChildExit, type SpawnChild } from './child-process.js';
 import type { DnsmasqInstance, DnsmasqRunner } from './runner.js';
@@ -65,18 +65,17 @@ export class SystemdDnsmasqRunner implements DnsmasqRunner {
 
   /** Resolves when the unit is no longer active, or when polling is aborted (stop). */
   private async watch(signal: AbortSignal): Promise<ChildExit> {
-    for (;;) {
-      try {
-        await sleep(this.o.pollMs ?? 5_000, signal);
-      } catch {
-        return { code: 0, signal: null }; // stopped on request
-      }
-      try {
+    const pollMs = this.o.pollMs ?? 5_000;
+    try {
+      await sleep(pollMs, signal); // the unit was just started: the first question is one interval later
+      const exit = await waitUntil(async (): Promise<ChildExit | undefined> => {
         const r = await this.o.exec('systemctl', systemctlArgs.isActive(this.o.unit), { okExitCodes: IS_ACTIVE_CODES, timeoutMs: 10_000 });
-        if (r.exitCode !== 0) return { code: r.exitCode, signal: null };
-      } catch (e) {
-        return { code: null, signal: null, error: e as Error };
-      }
+        return r.exitCode === 0 ? undefined : { code: r.exitCode, signal: null };
+      }, { intervalMs: pollMs, signal });
+      return exit ?? { code: 0, signal: null }; // no limit: undefined never comes
+    } catch (e) {
+      if (signal.aborted) return { code: 0, signal: null }; // stopped on request
+      return { code: null, signal: null, error: e as Error };
     }
   }
 }

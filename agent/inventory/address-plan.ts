@@ -9,14 +9,11 @@
 import { ErrorCodes, RackerError } from '../lib/errors.js';
 import { broadcastAddress, formatIpv4, parseIpv4, subnetContains, type Subnet } from '../lib/ipv4.js';
 import type { Mac } from '../lib/mac.js';
+import type { PersistedPlan } from './address-store.js';
 
 /** What is stored in the state directory. Stale entries (MACs no longer in nodes.csv) are kept until their address is needed. */
-export interface PersistedPlan {
-  version: 1;
-  subnet: string;
-  /** MAC → IPv4 address. */
-  assignments: Record<string, string>;
-}
+/** The plan as saved in the state directory: its schema lives with the code that reads it back. */
+export type { PersistedPlan };
 
 export interface AddressPlan {
   subnet: Subnet;

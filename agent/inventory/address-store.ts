@@ -1,9 +1,18 @@
 /** Loads and saves the persisted address plan (`address-plan.json` in the state directory). */
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { stateFiles } from '../config/paths.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
-import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../lib/errors.js';
-import type { PersistedPlan } from './address-plan.js';
+import { ErrorCodes, isENOENT } from '../lib/errors.js';
+import { parseJsonDocument } from '../lib/json-document.js';
+
+export const persistedPlanSchema = z.object({
+  version: z.literal(1),
+  subnet: z.string(),
+  /** MAC → IPv4 address. */
+  assignments: z.record(z.string(), z.string()),
+});
+export type PersistedPlan = z.infer<typeof persistedPlanSchema>;
 
 export function addressPlanPath(stateDir: string): string {
   return stateFiles(stateDir).addressPlan;
@@ -18,18 +27,10 @@ export async function loadPersistedPlan(stateDir: string): Promise<PersistedPlan
     if (isENOENT(e)) return undefined;
     throw e;
   }
-  const bad = (why: string): RackerError => new RackerError(ErrorCodes.addressPlan, `${path} is damaged: ${why}`,
-    { hint: `it records which address each MAC has; restore it from backup, or delete it to let every node and BMC be renumbered` });
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw bad(errorMessage(e));
-  }
-  const p = data as Partial<PersistedPlan>;
-  if (p.version !== 1 || typeof p.subnet !== 'string' || typeof p.assignments !== 'object' || p.assignments === null) throw bad('unexpected structure');
-  for (const [k, v] of Object.entries(p.assignments)) if (typeof v !== 'string') throw bad(`address of ${k} is not a string`);
-  return p as PersistedPlan;
+  return parseJsonDocument(text, persistedPlanSchema, {
+    file: path, code: ErrorCodes.addressPlan,
+    hint: 'it records which address each MAC has; restore it from backup, or delete it to let every node and BMC be renumbered',
+  });
 }
 
 export async function savePersistedPlan(stateDir: string, plan: PersistedPlan): Promise<void> {

@@ -97,3 +97,44 @@ export async function withBackoff<T>(fn: (attempt: number) => Promise<T>, o: Bac
     }
   }
 }
+
+export interface WaitUntilOptions {
+  /** Time between two checks. */
+  intervalMs: number;
+  /** Checks in all, at most. */
+  attempts?: number;
+  /** No further check once this long has passed since the first one. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Injected for tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+}
+
+/** What a check that has not come true yet throws inside withBackoff. */
+const NOT_YET = new Error('not yet');
+
+/**
+ * Check until `check` gives a value, at a steady interval: withBackoff with a fixed delay, so
+ * polling has the same one loop as retrying. Resolves to the value, or to undefined once
+ * `attempts` or `timeoutMs` run out (the caller says what did not happen). Whatever `check`
+ * throws ends the wait at once; an aborted `signal` ends it with its reason.
+ */
+export async function waitUntil<T>(check: (attempt: number) => Promise<T | undefined> | T | undefined, o: WaitUntilOptions): Promise<T | undefined> {
+  const now = o.now ?? Date.now;
+  const until = o.timeoutMs === undefined ? Infinity : now() + o.timeoutMs;
+  try {
+    return await withBackoff(async (attempt) => {
+      const v = await check(attempt);
+      if (v === undefined) throw NOT_YET;
+      return v;
+    }, {
+      minDelayMs: o.intervalMs, maxDelayMs: o.intervalMs, factor: 1, jitter: 0, maxRetries: (o.attempts ?? Infinity) - 1,
+      retryable: (e) => e === NOT_YET && now() < until, signal: o.signal, sleep: o.sleep,
+    });
+  } catch (e) {
+    if (e !== NOT_YET) throw e;
+    o.signal?.throwIfAborted();
+    return undefined;
+  }
+}

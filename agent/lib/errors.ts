@@ -22,6 +22,7 @@ export const ErrorCodes = {
   bmcTimeout: 'RACKER_E_BMC_TIMEOUT',
   bmcUnsupported: 'RACKER_E_BMC_UNSUPPORTED',
   agentUnavailable: 'RACKER_E_AGENT_UNAVAILABLE',
+  agentReply: 'RACKER_E_AGENT_REPLY',
   notFound: 'RACKER_E_NOT_FOUND',
   conflict: 'RACKER_E_CONFLICT',
   dhcp: 'RACKER_E_DHCP',

@@ -6,17 +6,21 @@
 import type { z } from 'zod';
 import { ValidationError, errorMessage, type ErrorCode } from './errors.js';
 
-/** `secret`: the file holds keys; JSON's own error quotes the text, so it is left out of the message. */
-export function parseJsonDocument<T>(text: string, schema: z.ZodType<T>, o: { file: string; code: ErrorCode; hint?: string; secret?: boolean }): T {
+/**
+ * `secret`: the file holds keys; JSON's own error quotes the text, so it is left out of the message.
+ * `summary`: the error's first line, when "<file> is damaged" does not fit (an answer over the network).
+ */
+export function parseJsonDocument<T>(text: string, schema: z.ZodType<T>, o: { file: string; code: ErrorCode; hint?: string; secret?: boolean; summary?: string }): T {
+  const summary = o.summary ?? `${o.file} is damaged`;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ValidationError(o.code, `${o.file} is damaged`, [{ file: o.file, message: o.secret === true ? 'not JSON' : `not JSON: ${errorMessage(e)}`, hint: o.hint }]);
+    throw new ValidationError(o.code, summary, [{ file: o.file, message: o.secret === true ? 'not JSON' : `not JSON: ${errorMessage(e)}`, hint: o.hint }]);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new ValidationError(o.code, `${o.file} is damaged`, parsed.error.issues.slice(0, 10).map((i) => ({
+    throw new ValidationError(o.code, summary, parsed.error.issues.slice(0, 10).map((i) => ({
       file: o.file, field: i.path.map(String).join('.') || '(top level)', message: i.message, hint: o.hint,
     })));
   }

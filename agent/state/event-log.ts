@@ -10,28 +10,37 @@
  * INVARIANTS: appends are written in order by one writer loop; a line is complete on disk or
  * absent after the torn tail a crash may leave has been cut off by open(); subscribers see an
  * event when it is appended, possibly before it reaches the disk.
+ *
+ * Reading back, every complete line is checked against `agentEventSchema` (the type the writer
+ * uses is inferred from it). A damaged line (a disk error, a hand edit) is reported once by file,
+ * line and field through the log and skipped: the log is history for people, so one bad line must
+ * neither hide the others nor stop the agent from starting, and the file is left as it is so the
+ * line can still be looked at. An unterminated last line is a write still under way, not damage.
  */
 import { open, readFile, rename, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { z } from 'zod';
 import { eventLogFile } from '../config/paths.js';
 import { Emitter } from '../lib/emitter.js';
-import { isENOENT } from '../lib/errors.js';
+import { errorMessage, formatProblem, isENOENT, type Problem } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 
-export type EventLevel = 'info' | 'warn' | 'error';
+export const EVENT_LEVELS = ['info', 'warn', 'error'] as const;
+export type EventLevel = (typeof EVENT_LEVELS)[number];
 
-export interface AgentEvent {
-  seq: number;
-  at: string;
+export const agentEventSchema = z.object({
+  seq: z.number().int().min(1),
+  at: z.string().datetime({ offset: true }),
   /** Dotted kind, e.g. `node.phase`, `bmc.unreachable`, `job.state`. */
-  type: string;
-  level: EventLevel;
+  type: z.string().min(1),
+  level: z.enum(EVENT_LEVELS),
   /** A human line: which node, what happened. */
-  message: string;
+  message: z.string(),
   /** Primary MAC of the node concerned. */
-  node?: string;
-  job?: string;
-  data?: Record<string, unknown>;
-}
+  node: z.string().optional(),
+  job: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type AgentEvent = z.infer<typeof agentEventSchema>;
 
 export type NewEvent = Omit<AgentEvent, 'seq' | 'at'>;
 
@@ -66,6 +75,8 @@ export class EventLog {
   private syncWanted = false;
   /** Between open() and close(). */
   private opened = false;
+  /** Damaged lines already reported (file, line and text), so repeated reads say it once. */
+  private readonly reported = new Set<string>();
 
   constructor(private readonly o: EventLogOptions) {
     this.emitter = new Emitter((err) => o.log.error({ err }, 'event subscriber failed'));
@@ -88,8 +99,8 @@ export class EventLog {
       this.o.log.warn({ file: current, bytes: text.length - end }, 'cut a torn last event line (the agent was killed while writing it)');
       await truncate(current, Buffer.byteLength(text.slice(0, end)));
     }
-    this.seq = lastSeqIn(text.slice(0, end));
-    for (let i = 1; this.seq === 0 && i <= this.o.keep; i++) this.seq = lastSeqIn(await readOrEmpty(this.filePath(i)));
+    this.seq = this.lastSeqIn(current, text.slice(0, end));
+    for (let i = 1; this.seq === 0 && i <= this.o.keep; i++) this.seq = this.lastSeqIn(this.filePath(i), await readOrEmpty(this.filePath(i)));
     this.handle = await open(current, 'a', 0o600);
     this.size = (await this.handle.stat()).size;
     this.opened = true;
@@ -128,20 +139,18 @@ export class EventLog {
   async read(q: EventQuery = {}): Promise<AgentEvent[]> {
     await this.flush();
     const since = q.since ?? 0;
-    const files: string[] = [];
+    const files: AgentEvent[][] = [];
     // Newest first, stopping at the first file that starts at or before `since`.
     for (let i = 0; i <= this.o.keep; i++) {
-      const text = await readOrEmpty(this.filePath(i));
-      if (text === '') continue;
-      files.unshift(text);
-      const first = firstSeqIn(text);
-      if (first !== undefined && first <= since + 1) break;
+      const events = this.parse(this.filePath(i), await readOrEmpty(this.filePath(i)));
+      if (events.length === 0) continue;
+      files.unshift(events);
+      if ((events[0] as AgentEvent).seq <= since + 1) break;
     }
     const out: AgentEvent[] = [];
-    for (const text of files) {
-      for (const line of text.split('\n')) {
-        const e = parseLine(line);
-        if (e === undefined || e.seq <= since) continue;
+    for (const events of files) {
+      for (const e of events) {
+        if (e.seq <= since) continue;
         if (q.node !== undefined && e.node !== q.node) continue;
         if (q.job !== undefined && e.job !== q.job) continue;
         if (q.after !== undefined && e.at < q.after) continue; // both ISO 8601 UTC: text order is time order
@@ -149,6 +158,31 @@ export class EventLog {
       }
     }
     return q.limit === undefined ? out : out.slice(Math.max(0, out.length - q.limit));
+  }
+
+  /** The events of one file's complete lines; damaged lines are reported (once) and skipped. */
+  private parse(file: string, text: string): AgentEvent[] {
+    const lines = text.split('\n');
+    lines.pop(); // after the last newline: empty, or a line another process is still writing
+    const out: AgentEvent[] = [];
+    lines.forEach((line, i) => {
+      if (line === '') return;
+      const r = parseEventLine(line);
+      if ('event' in r) out.push(r.event);
+      else this.reportDamaged({ file, line: i + 1, ...r.problem }, line);
+    });
+    return out;
+  }
+
+  private reportDamaged(p: Problem, text: string): void {
+    const key = `${p.file}:${p.line}:${text}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.o.log.warn({ file: p.file, line: p.line, field: p.field }, `${formatProblem(p)} (a damaged event: skipped, and left in the file)`);
+  }
+
+  private lastSeqIn(file: string, text: string): number {
+    return this.parse(file, text).at(-1)?.seq ?? 0;
   }
 
   private async drain(): Promise<void> {
@@ -207,27 +241,18 @@ export class EventLog {
   }
 }
 
-function parseLine(line: string): AgentEvent | undefined {
-  if (line === '') return undefined;
+/** One line of an event log file, checked; the problem (field and message) when it is damaged. */
+export function parseEventLine(line: string): { event: AgentEvent } | { problem: Pick<Problem, 'field' | 'message'> } {
+  let raw: unknown;
   try {
-    const e = JSON.parse(line) as AgentEvent;
-    return typeof e.seq === 'number' ? e : undefined;
-  } catch {
-    return undefined; // a line another process is still writing; complete lines always parse
+    raw = JSON.parse(line);
+  } catch (e) {
+    return { problem: { message: `not JSON: ${errorMessage(e)}` } };
   }
-}
-
-function lastSeqIn(text: string): number {
-  const lines = text.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const e = parseLine(lines[i] ?? '');
-    if (e !== undefined) return e.seq;
-  }
-  return 0;
-}
-
-function firstSeqIn(text: string): number | undefined {
-  return parseLine(text.slice(0, text.indexOf('\n')))?.seq;
+  const parsed = agentEventSchema.safeParse(raw);
+  if (parsed.success) return { event: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { problem: { field: issue?.path.map(String).join('.') || '(top level)', message: issue?.message ?? 'not an event' } };
 }
 
 async function readOrEmpty(path: string): Promise<string> {

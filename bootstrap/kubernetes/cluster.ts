@@ -4,9 +4,12 @@
  * CA), then write the admin kubeconfig 0600 into the cluster's directory under the state directory.
  */
 import { request } from 'node:https';
+import { z } from 'zod';
 import { stateFiles } from '../../agent/config/paths.js';
 import { ErrorCodes, RackerError, errorMessage } from '../../agent/lib/errors.js';
 import { writeFileAtomic } from '../../agent/lib/atomic-file.js';
+import { parseJsonDocument } from '../../agent/lib/json-document.js';
+import { waitUntil } from '../../agent/lib/backoff.js';
 import type { Clock } from '../ports.js';
 import { bootstrapToken, encryptForKubeadm, type ClusterSecrets } from './pki.js';
 
@@ -28,6 +31,17 @@ export interface KubeApi {
 const JOIN_GROUP = 'system:bootstrappers:kubeadm:default-node-token';
 /** kubeadm's names for the shared certificates' Secret and the Role and RoleBinding that let joining nodes read it. */
 export const KUBEADM_CERTS = { secret: 'kubeadm-certs', role: 'kubeadm:kubeadm-certs' } as const;
+
+/** The part of the API's NodeList racker reads: each node's name and its Ready condition. */
+const nodeListSchema = z.object({
+  items: z.array(z.object({
+    metadata: z.object({ name: z.string() }),
+    status: z.object({ conditions: z.array(z.object({ type: z.string(), status: z.string() })).default([]) }).default({ conditions: [] }),
+  })).default([]),
+});
+
+/** What racker reads of an object the API created: its name and uid (an owner reference needs both). */
+const createdSchema = z.object({ metadata: z.object({ name: z.string(), uid: z.string() }) });
 
 /**
  * A bootstrap-token Secret as kubeadm makes it (pure). A join token authenticates and signs;
@@ -103,11 +117,8 @@ export class HttpsKubeApi implements KubeApi {
   async nodes(): Promise<{ name: string; ready: boolean }[]> {
     const r = await this.get('/api/v1/nodes');
     if (r.status !== 200) throw new Error(`GET /api/v1/nodes answered HTTP ${r.status}`);
-    const list = JSON.parse(r.body) as { items?: { metadata?: { name?: string }; status?: { conditions?: { type?: string; status?: string }[] } }[] };
-    return (list.items ?? []).map((i) => ({
-      name: i.metadata?.name ?? '',
-      ready: (i.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
-    }));
+    const list = parseJsonDocument(r.body, nodeListSchema, { file: 'GET /api/v1/nodes', code: ErrorCodes.cluster, summary: 'the Kubernetes API\'s answer to GET /api/v1/nodes is not a node list racker can read' });
+    return list.items.map((i) => ({ name: i.metadata.name, ready: i.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True') }));
   }
 
   async createBootstrapToken(token: string, expires: Date): Promise<void> {
@@ -116,8 +127,7 @@ export class HttpsKubeApi implements KubeApi {
 
   async uploadControlPlaneCerts(certificateKey: string, files: readonly { name: string; content: string }[], expires: Date): Promise<void> {
     const owner = await this.create('/api/v1/namespaces/kube-system/secrets', bootstrapTokenSecret(bootstrapToken(), expires, true), 'the kubeadm-certs owner token');
-    const meta = (JSON.parse(owner) as { metadata?: { name?: unknown; uid?: unknown } }).metadata;
-    if (typeof meta?.name !== 'string' || typeof meta.uid !== 'string') throw new RackerError(ErrorCodes.cluster, 'the cluster answered the kubeadm-certs owner token without its name and uid');
+    const { metadata: meta } = parseJsonDocument(owner, createdSchema, { file: 'POST /api/v1/namespaces/kube-system/secrets', code: ErrorCodes.cluster, secret: true, summary: 'the cluster answered the kubeadm-certs owner token without its name and uid' });
     await this.createOrReplace('/api/v1/namespaces/kube-system/secrets', KUBEADM_CERTS.secret, kubeadmCertsSecret(certificateKey, files, { name: meta.name, uid: meta.uid }), 'the control-plane certificates');
     const rbac = kubeadmCertsRbac();
     await this.createOrReplace('/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/roles', KUBEADM_CERTS.role, rbac.role, 'the kubeadm-certs Role');
@@ -149,24 +159,19 @@ function refused(what: string, call: string, status: number): RackerError {
 
 /** Wait for the API and for every expected node to be Ready; names the missing ones on timeout. */
 export async function waitForCluster(api: KubeApi, expected: readonly string[], clock: Clock, timeoutMs: number, pollMs = 10_000, signal?: AbortSignal): Promise<void> {
-  const deadline = clock.now() + timeoutMs;
   let last = 'the API never answered';
-  for (;;) {
-    signal?.throwIfAborted();
-    if (await api.ready()) {
-      const nodes = await api.nodes().catch((e: unknown) => { last = `listing nodes failed: ${errorMessage(e)}`; return undefined; });
-      if (nodes !== undefined) {
-        const ready = new Set(nodes.filter((n) => n.ready).map((n) => n.name));
-        const missing = expected.filter((n) => !ready.has(n));
-        if (missing.length === 0) return;
-        last = `not Ready: ${missing.join(', ')}`;
-      }
-    }
-    if (clock.now() >= deadline) {
-      throw new RackerError(ErrorCodes.cluster, `the Kubernetes cluster did not become ready within ${Math.round(timeoutMs / 1000)}s: ${last}`,
-        { hint: 'check the CNI (bootstrap.kubernetes.cniManifest) and, on a controller, journalctl -u racker-kubeadm -u kubelet' });
-    }
-    await new Promise<void>((resolve) => clock.setTimer(pollMs, resolve));
+  const ready = await waitUntil(async () => {
+    if (!(await api.ready())) return undefined;
+    const nodes = await api.nodes().catch((e: unknown) => { last = `listing nodes failed: ${errorMessage(e)}`; return undefined; });
+    if (nodes === undefined) return undefined;
+    const up = new Set(nodes.filter((n) => n.ready).map((n) => n.name));
+    const missing = expected.filter((n) => !up.has(n));
+    last = `not Ready: ${missing.join(', ')}`;
+    return missing.length === 0 ? true : undefined;
+  }, { intervalMs: pollMs, timeoutMs, signal, now: () => clock.now(), sleep: (ms) => new Promise<void>((resolve) => clock.setTimer(ms, resolve)) });
+  if (ready === undefined) {
+    throw new RackerError(ErrorCodes.cluster, `the Kubernetes cluster did not become ready within ${Math.round(timeoutMs / 1000)}s: ${last}`,
+      { hint: 'check the CNI (bootstrap.kubernetes.cniManifest) and, on a controller, journalctl -u racker-kubeadm -u kubelet' });
   }
 }
 

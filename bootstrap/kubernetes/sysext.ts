@@ -16,7 +16,9 @@
  */
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { ErrorCodes, RackerError, isENOENT, type Problem } from '../../agent/lib/errors.js';
+import { z } from 'zod';
+import { ErrorCodes, RackerError, isENOENT, errorMessage, type Problem } from '../../agent/lib/errors.js';
+import { parseJsonDocument } from '../../agent/lib/json-document.js';
 import { assetFiles } from '../../agent/config/paths.js';
 import type { Pins } from '../../agent/config/pins.js';
 import { download, type Progress } from '../download.js';
@@ -25,6 +27,15 @@ import { pathExists } from '../../agent/lib/path-exists.js';
 
 /** The marker written next to a verified image: its version, digest and where it came from. */
 export const SYSEXT_MARKER = '.racker-verified.json';
+
+export const sysextMarkerSchema = z.object({
+  version: z.string(),
+  file: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'not a sha256 digest (64 hex digits)'),
+  /** The URL or local file it was taken from. */
+  from: z.string(),
+});
+export type SysextMarker = z.infer<typeof sysextMarkerSchema>;
 
 export interface SysextSettings {
   version: string;
@@ -93,14 +104,21 @@ export interface SysextResult {
   fetched: boolean;
 }
 
+/**
+ * The digest the marker in `dir` records; undefined when there is none (never verified). A damaged
+ * marker is an error naming the file and field: racker cannot tell what the directory holds, so it
+ * neither serves it nor replaces it behind the operator's back (that would also need the network).
+ */
 async function verifiedDigest(dir: string): Promise<string | undefined> {
+  const file = join(dir, SYSEXT_MARKER);
+  let text: string;
   try {
-    const marker = JSON.parse(await readFile(join(dir, SYSEXT_MARKER), 'utf8')) as { sha256?: unknown };
-    return typeof marker.sha256 === 'string' ? marker.sha256 : undefined;
+    text = await readFile(file, 'utf8');
   } catch (e) {
-    if (isENOENT(e) || e instanceof SyntaxError) return undefined; // never verified, or a damaged marker: fetch again
+    if (isENOENT(e)) return undefined;
     throw e;
   }
+  return parseJsonDocument(text, sysextMarkerSchema, { file, code: ErrorCodes.assets, hint: `delete ${dir} so racker fetches and checks the image again` }).sha256;
 }
 
 /** Make sure the pinned image is being served; fetch (or copy) and verify it if not. */
@@ -119,7 +137,7 @@ export async function ensureSysext(o: SysextOptions): Promise<SysextResult> {
   if (pin.source.kind === 'dir') {
     await rm(dest, { force: true });
     await copyFile(pin.source.path, dest).catch((e: unknown) => {
-      throw new RackerError(ErrorCodes.assets, isENOENT(e) ? `${from} is missing` : `cannot copy ${from}: ${(e as Error).message}`,
+      throw new RackerError(ErrorCodes.assets, isENOENT(e) ? `${from} is missing` : `cannot copy ${from}: ${errorMessage(e)}`,
         { hint: `bootstrap.kubernetes.sysextLocalDir needs ${pin.file}` });
     });
   } else {
@@ -133,7 +151,8 @@ export async function ensureSysext(o: SysextOptions): Promise<SysextResult> {
     throw new RackerError(ErrorCodes.assets, `${pin.file} from ${from} has sha256 ${actual}, but ${expected} is expected (${pin.pinnedBy})`,
       { hint: 'the file is not the pinned one (a wrong or tampered source, or a different build): fix the source, or if you trust this file, set bootstrap.kubernetes.sysextSha256 to its digest' });
   }
-  await writeFile(join(staging, SYSEXT_MARKER), `${JSON.stringify({ version: pin.version, file: pin.file, sha256: actual, from }, null, 2)}\n`);
+  const marker: SysextMarker = { version: pin.version, file: pin.file, sha256: actual, from };
+  await writeFile(join(staging, SYSEXT_MARKER), `${JSON.stringify(marker, null, 2)}\n`);
   await mkdir(join(o.assetsDir, 'kubernetes'), { recursive: true });
   await rm(served, { recursive: true, force: true }); // another digest's image, or an unverified leftover
   await rename(staging, served);

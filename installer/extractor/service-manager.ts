@@ -6,7 +6,7 @@
  */
 import type { Exec } from '../../agent/lib/exec.js';
 import { isRackerError } from '../../agent/lib/errors.js';
-import { sleep } from '../../agent/lib/backoff.js';
+import { waitUntil } from '../../agent/lib/backoff.js';
 
 export interface Readiness {
   ready: boolean;
@@ -81,16 +81,13 @@ export class SystemctlServiceManager implements ServiceManager {
     }
     let streak = 0;
     let last = 'unknown';
-    while (Date.now() < deadline) {
+    if (Date.now() >= deadline) return { ready: false, observed: `${last} after ${Math.round(timeoutMs / 1000)} s` };
+    const settled = await waitUntil(async (): Promise<Readiness | undefined> => {
       last = await this.state(unit);
-      if (last === 'active') {
-        if (++streak >= this.settleChecks) return { ready: true, observed: 'active' };
-      } else {
-        streak = 0;
-        if (last === 'failed' || last === 'inactive') return { ready: false, observed: last };
-      }
-      await sleep(this.pollMs);
-    }
-    return { ready: false, observed: `${last} after ${Math.round(timeoutMs / 1000)} s` };
+      if (last === 'active') return ++streak >= this.settleChecks ? { ready: true, observed: 'active' } : undefined;
+      streak = 0;
+      return last === 'failed' || last === 'inactive' ? { ready: false, observed: last } : undefined;
+    }, { intervalMs: this.pollMs, timeoutMs: deadline - Date.now() });
+    return settled ?? { ready: false, observed: `${last} after ${Math.round(timeoutMs / 1000)} s` };
   }
 }

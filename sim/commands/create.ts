@@ -29,6 +29,7 @@ import { bootNode, ensureMgmtOs, installPayload, mgmtPaths, mountNetnsSysfs, mou
 import { renderRackerConfig } from '../racker-config.js';
 import { payloadFileName } from '../../installer/archive.js';
 import { pathExists } from '../../agent/lib/path-exists.js';
+import { rackerVersion } from '../../agent/lib/racker-version.js';
 
 const BMC_START_BATCH = 8;
 const USAGE = 'racker-sim create [--nodes N] [--uefi] [--no-vm] [--data-disk NODE,...] [--pin-bmc-addresses] [--flatcar DIR] [--agent systemd|manual] [--payload FILE] [--name NAME] [--root DIR] [--json]';
@@ -59,8 +60,7 @@ configuration. Prints the configuration's path.
 
 /** What `npm run payload` builds from this checkout. */
 async function defaultPayload(): Promise<string> {
-  const version = (JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
-  return join(REPO, 'build', payloadFileName(version));
+  return join(REPO, 'build', payloadFileName(await rackerVersion()));
 }
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {

@@ -10,13 +10,15 @@ import { Agent } from '../../agent/daemon/agent.js';
 import { SdNotifier } from '../../agent/daemon/sd-notify.js';
 import type { JobManager } from '../../agent/daemon/jobs.js';
 import type { StateStore } from '../../agent/state/state-store.js';
-import { captureLog } from './capture-log.js';
+import { captureLog, type LogLine } from './capture-log.js';
 import { FakeJobRunner } from './fake-job-runner.js';
 import { fakeBmcLayer } from './fake-bmc-layer.js';
 import type { FakeRack } from './fake-rack.js';
 
 export interface InProcessAgent {
   store: StateStore;
+  /** What the agent logged at warn and above (the daemon's journal lines). */
+  logs: LogLine[];
   runner: FakeJobRunner;
   jobs: JobManager;
   stop: () => Promise<void>;
@@ -24,7 +26,7 @@ export interface InProcessAgent {
 
 export async function startInProcessAgent(rack: FakeRack): Promise<InProcessAgent> {
   await appendFile(rack.configPath, 'agent:\n  metricsPort: 0\n');
-  const { log } = captureLog('warn');
+  const { log, lines } = captureLog('warn');
   const runner = new FakeJobRunner();
   const agent = new Agent({
     env: rack.env, log, notifier: new SdNotifier({ env: {}, log }), version: '0.0.0-test',
@@ -36,5 +38,5 @@ export async function startInProcessAgent(rack: FakeRack): Promise<InProcessAgen
   });
   await agent.start(new AbortController().signal);
   const composed = agent.composed();
-  return { store: composed.deps.state, runner, jobs: composed.jobs, stop: async () => { await agent.stop(); } };
+  return { store: composed.deps.state, logs: lines, runner, jobs: composed.jobs, stop: async () => { await agent.stop(); } };
 }

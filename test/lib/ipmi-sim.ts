@@ -9,6 +9,7 @@ import { createSocket } from 'node:dgram';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chassisControlCommand, renderChassisScript, renderEmu, renderLanConf, type LanEndpoint, type SimInventory, type SimSensor, type SimUser } from './ipmi-sim-config.js';
+import { waitUntil } from '../../agent/lib/backoff.js';
 
 export interface StartSimOptions extends SimInventory {
   dir: string;
@@ -87,12 +88,11 @@ export class IpmiSim {
   }
 
   private async waitReady(ping: boolean): Promise<void> {
-    const until = Date.now() + 5000;
-    while (Date.now() < until) {
+    const ready = await waitUntil(async () => {
       if (this.exited) throw new Error(`ipmi_sim exited at start: ${this.output.slice(-500)}`);
-      if (this.output.includes('> ') && (!ping || await asfPing(this.lans[0] as LanEndpoint))) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      return this.output.includes('> ') && (!ping || await asfPing(this.lans[0] as LanEndpoint)) ? true : undefined;
+    }, { intervalMs: 50, timeoutMs: 5000 });
+    if (ready === true) return;
     throw new Error(`ipmi_sim did not become ready: ${this.output.slice(-500)}`);
   }
 

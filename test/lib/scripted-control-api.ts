@@ -9,6 +9,8 @@
 import type { JobQuestion, JobRecord, NodeRecord } from '../../agent/state/records.js';
 import type { NodePhase } from '../../agent/state/phases.js';
 import { FakeAgentApi, type RecordedRequest } from './fake-agent-api.js';
+import { waitUntil } from '../../agent/lib/backoff.js';
+import type { Replies } from '../../agent/api/replies.js';
 
 export type ScriptStep =
   | { node: string; phase: NodePhase; error?: { step: string; message: string; hint?: string } }
@@ -92,10 +94,8 @@ export class ScriptedControlApi {
 
   /** Resolves once the script has reached a `hold`. */
   async reachHold(timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.held) {
-      if (Date.now() > deadline) throw new Error(`the script did not reach its hold; job: ${JSON.stringify(this.job)}`);
-      await new Promise((r) => setTimeout(r, 10));
+    if (await waitUntil(() => (this.held ? true : undefined), { intervalMs: 10, timeoutMs }) === undefined) {
+      throw new Error(`the script did not reach its hold; job: ${JSON.stringify(this.job)}`);
     }
   }
 
@@ -141,7 +141,8 @@ export class ScriptedControlApi {
     const job = this.job;
     const notFound = { status: 404, body: { code: 'RACKER_E_NOT_FOUND', message: `no job ${r.url.split('/')[3] ?? ''}`, hint: 'GET /v1/jobs lists the jobs' } };
     const conflict = (message: string): { status: number; body: unknown } => ({ status: 409, body: { code: 'RACKER_E_CONFLICT', message } });
-    if (r.method === 'GET' && r.url === '/v1/nodes') return { status: 200, body: { agent: { version: 'test', pid: 1 }, nodes: this.nodes } };
+    // Typed as the real agent's answer (replies.ts): the CLI checks it, as the fake does not say it is the CLI's own version.
+    if (r.method === 'GET' && r.url === '/v1/nodes') return { status: 200, body: { agent: { version: 'test', pid: 1, startedAt: '2030-01-01T00:00:00.000Z', stateGeneration: 0, lastEventSeq: 0 }, nodes: this.nodes } satisfies Replies['nodes'] };
     if (r.method === 'GET' && r.url === '/v1/jobs') return { status: 200, body: { jobs: job === undefined ? [] : [job] } };
     if (r.method === 'POST' && r.url === '/v1/jobs') {
       if (job !== undefined && !['succeeded', 'failed', 'cancelled'].includes(job.state)) return conflict(`job ${job.id} is still running`);

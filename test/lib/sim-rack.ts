@@ -16,6 +16,7 @@ import { runRacker } from './run-racker.js';
 import { runSim, type SimRunResult } from './run-sim.js';
 import type { JobRecord, NodeRecord } from '../../agent/state/records.js';
 import type { SimHardware } from '../../sim/hardware.js';
+import { waitUntil } from '../../agent/lib/backoff.js';
 
 /** A simulated server as `racker-sim status --json` lists it. */
 export interface SimNode { name: string; dir: string; primaryMac: string; bmcMac: string; secondaryMac: string; bmcAddress?: string; consoleLog?: string; hardware?: SimHardware }
@@ -134,13 +135,9 @@ export class SimRack {
   }
 
   async waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await check();
-      if (v !== undefined) return v;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}; nodes: ${JSON.stringify((await this.nodes().catch(() => [])).map((n) => [n.hostname, n.phase.name, n.lastError?.message]))}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    const v = await waitUntil(check, { intervalMs: 1000, timeoutMs });
+    if (v !== undefined) return v;
+    throw new Error(`timed out waiting for ${what}; nodes: ${JSON.stringify((await this.nodes().catch(() => [])).map((n) => [n.hostname, n.phase.name, n.lastError?.message]))}`);
   }
 
   finished(id: string): Promise<JobRecord> {

@@ -8,7 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec } from '../../agent/lib/exec.js';
-import { sleep } from '../../agent/lib/backoff.js';
+import { waitUntil } from '../../agent/lib/backoff.js';
 
 let counter = 0;
 
@@ -66,13 +66,12 @@ export class TmuxTerminal {
 
   /** Wait until the screen matches (polling); fails with the last screen after `timeoutMs`. */
   async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
     let last = '';
-    while (Date.now() < deadline) {
+    const shown = await waitUntil(async () => {
       last = await this.screen();
-      if (pattern.test(last)) return last;
-      await sleep(100);
-    }
+      return pattern.test(last) ? last : undefined;
+    }, { intervalMs: 100, timeoutMs });
+    if (shown !== undefined) return shown;
     throw new Error(`the terminal never showed ${String(pattern)}; last screen:\n${last}`);
   }
 
@@ -83,12 +82,8 @@ export class TmuxTerminal {
   }
 
   async waitForExit(timeoutMs = 15_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const s = await this.exitStatus();
-      if (s !== undefined) return s;
-      await sleep(100);
-    }
+    const s = await waitUntil(() => this.exitStatus(), { intervalMs: 100, timeoutMs });
+    if (s !== undefined) return s;
     throw new Error(`the program did not exit; last screen:\n${await this.screen()}`);
   }
 

@@ -12,6 +12,7 @@ import * as sel from './sel.js';
 import { decodeFru, decodeFruAreaInfo, decodeFruData, getFruAreaInfo, readFruData } from './fru.js';
 import { decodeDeviceId } from './device.js';
 import { decodeLanConfig, getLanParameter, LanParameter } from './lan-config.js';
+import { waitUntil } from '../../lib/backoff.js';
 
 /** Sends one command and returns its data, throwing on a non-zero completion code. */
 export type Run = (request: IpmiRequest, step: string) => Promise<Buffer>;
@@ -56,10 +57,11 @@ export async function readSel({ send, where }: Commands): Promise<SelEntry[]> {
 
 export async function clearSelLog({ run, where }: Commands): Promise<void> {
   const reservation = (await run(sel.reserveSel(), 'reserve SEL')).readUInt16LE(0);
-  let progress = await run(sel.clearSel(reservation, true), 'clear SEL');
-  // Erasure progress: 1 completed, 0 in progress (asked again, as ipmitool does).
-  for (let i = 0; i < 50 && ((progress[0] ?? 1) & 0x0f) === 0; i++) progress = await run(sel.clearSel(reservation, false), 'clear SEL (erasure status)');
-  if (((progress[0] ?? 1) & 0x0f) === 0) throw bmcFailure(where, 'clear SEL', 'the erase did not complete', 'ask again with racker ipmi NODE sel info');
+  // Erasure progress: 1 completed, 0 in progress (asked again at once, as ipmitool does, 50 times at most).
+  const done = (progress: Buffer): true | undefined => (((progress[0] ?? 1) & 0x0f) === 0 ? undefined : true);
+  const completed = done(await run(sel.clearSel(reservation, true), 'clear SEL'))
+    ?? await waitUntil(async () => done(await run(sel.clearSel(reservation, false), 'clear SEL (erasure status)')), { intervalMs: 0, attempts: 50 });
+  if (completed === undefined) throw bmcFailure(where, 'clear SEL', 'the erase did not complete', 'ask again with racker ipmi NODE sel info');
 }
 
 export async function readFru({ run, send, where }: Commands): Promise<FruInfo> {

@@ -11,6 +11,7 @@
  * go with the token (a new job's token starts without any).
  */
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { stateFiles } from '../../config/paths.js';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
@@ -18,7 +19,7 @@ import { SerialWrites } from '../../lib/serial-writes.js';
 import { ErrorCodes, RackerError, isENOENT, errorMessage } from '../../lib/errors.js';
 import type { Mac } from '../../lib/mac.js';
 import type { NodeTokens } from '../../boot/phone-home.js';
-import { PHONE_HOME_STATUSES, type PhoneHomeEvent, type PhoneHomeStatus } from '../../boot/events.js';
+import { PHONE_HOME_STATUSES, type PhoneHomeEvent } from '../../boot/events.js';
 import type { PhoneHomeTokens, TokenRequest } from '../../../bootstrap/ports.js';
 
 /**
@@ -27,24 +28,27 @@ import type { PhoneHomeTokens, TokenRequest } from '../../../bootstrap/ports.js'
  */
 export const TOKEN_LIFETIME_MS = 24 * 3600_000;
 
-interface Issued {
-  token: string;
-  job: string;
-  /** Absent where boot.restrictIgnitionToNode is off (requests arrive through a proxy). */
-  address?: string;
-  expiresAt: number;
-  /** Reports made with this token, one per status, oldest first. */
-  reports?: KeptReport[];
-}
-
 /** A phone-home report as kept: what the job needs to act on it after a restart. */
-export interface KeptReport {
-  status: PhoneHomeStatus;
+const keptReportSchema = z.object({
+  status: z.enum(PHONE_HOME_STATUSES),
   /** Epoch milliseconds, when the boot service accepted it. */
-  at: number;
-  reason?: string;
-  output?: string;
-}
+  at: z.number(),
+  reason: z.string().optional(),
+  output: z.string().optional(),
+});
+export type KeptReport = z.infer<typeof keptReportSchema>;
+
+/** One node's token as kept in the file. */
+const issuedSchema = z.object({
+  token: z.string(),
+  job: z.string(),
+  /** Absent where boot.restrictIgnitionToNode is off (requests arrive through a proxy). */
+  address: z.string().optional(),
+  expiresAt: z.number(),
+  /** Reports made with this token, one per status, oldest first. */
+  reports: z.array(keptReportSchema).optional(),
+});
+type Issued = z.infer<typeof issuedSchema>;
 
 export class TokenStore implements PhoneHomeTokens {
   private tokens: Map<string, Issued> | undefined;
@@ -65,10 +69,11 @@ export class TokenStore implements PhoneHomeTokens {
     let dropped = 0;
     try {
       const data = JSON.parse(await readFile(this.path, 'utf8')) as unknown;
-      if (typeof data !== 'object' || data === null) throw new Error('not a JSON object');
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not a JSON object');
       // Entries of another shape (tokens of an older racker, which never expired) are dropped.
-      for (const [mac, v] of Object.entries(data as Record<string, unknown>)) {
-        if (isIssued(v) && v.expiresAt > this.now()) tokens.set(mac, v);
+      for (const [mac, v] of Object.entries(data)) {
+        const issued = issuedSchema.safeParse(v);
+        if (issued.success && issued.data.expiresAt > this.now()) tokens.set(mac, issued.data);
         else dropped += 1;
       }
     } catch (e) {
@@ -145,19 +150,4 @@ export class TokenStore implements PhoneHomeTokens {
     await this.writes.run(() => writeFileAtomic(this.path, `${snapshot}\n`, { mode: 0o600, mkdirs: true }));
     for (const mac of covered) this.unsaved.delete(mac);
   }
-}
-
-function isIssued(v: unknown): v is Issued {
-  if (typeof v !== 'object' || v === null) return false;
-  const o = v as Record<string, unknown>;
-  return typeof o.token === 'string' && typeof o.job === 'string' && (o.address === undefined || typeof o.address === 'string') && typeof o.expiresAt === 'number'
-    && (o.reports === undefined || (Array.isArray(o.reports) && o.reports.every(isKeptReport)));
-}
-
-const STATUSES: ReadonlySet<unknown> = new Set(PHONE_HOME_STATUSES);
-
-function isKeptReport(v: unknown): v is KeptReport {
-  if (typeof v !== 'object' || v === null) return false;
-  const o = v as Record<string, unknown>;
-  return STATUSES.has(o.status) && typeof o.at === 'number' && (o.reason === undefined || typeof o.reason === 'string') && (o.output === undefined || typeof o.output === 'string');
 }

@@ -211,7 +211,7 @@ describe('api: the control API on a unix socket', function () {
     h.runner.script = { fail: 'BMC 10.0.0.102 refused the boot device' };
     const failing = ((await call(h.socket, 'POST', '/v1/jobs', bootstrapBody())).json() as { job: JobRecord }).job;
     await new Promise((r) => setTimeout(r, 100));
-    const after = (await new AgentClient({ socketPath: h.socket }).get<{ job: JobRecord }>(`/v1/jobs/${failing.id}`)).job;
+    const after = (await new AgentClient({ socketPath: h.socket }).get(`/v1/jobs/${failing.id}`, 'job')).job;
     expect(after.state).to.equal('failed');
     expect(after.error).to.deep.equal({ code: ErrorCodes.bmc, message: 'BMC 10.0.0.102 refused the boot device', hint: 'check the BMC' });
   });
@@ -258,7 +258,7 @@ describe('api: the control API on a unix socket', function () {
     h = await harness();
     await h.server.stop();
     let err: unknown;
-    try { await new AgentClient({ socketPath: h.socket }).get('/v1/nodes'); } catch (e) { err = e; }
+    try { await new AgentClient({ socketPath: h.socket }).get('/v1/nodes', 'nodes'); } catch (e) { err = e; }
     expect((err as RackerError).code).to.equal(ErrorCodes.agentUnavailable);
     expect((err as RackerError).hint).to.match(/systemctl start racker-agent/);
   });

@@ -151,12 +151,13 @@ describe('boot service phone-home (POST /racker/v1/events)', function () {
           '52:54:00:00:00:21': 'an-old-racker-token-that-never-expired',
           '52:54:00:00:00:22': { token: 'expired-token-xyz-0123456789', job: 'j0', expiresAt: Date.now() - 1000 },
           '52:54:00:00:00:23': { token: 'live-token-abcdefghijklmnop', job: 'j1', expiresAt: Date.now() + 3_600_000 },
+          '52:54:00:00:00:24': { token: 'bad-report-token-0123456789', job: 'j1', expiresAt: Date.now() + 3_600_000, reports: [{ status: 'flying', at: 1 }] },
         }), { mode: 0o600 });
         const store = new TokenStore(late, b.service.tokens);
         expect(await store.macs()).to.deep.equal(['52:54:00:00:00:23']);
         const onDisk = await readFile(path, 'utf8');
         expect(onDisk).to.include('live-token-abcdefghijklmnop');
-        expect(onDisk).to.not.include('an-old-racker-token').and.not.include('expired-token-xyz');
+        expect(onDisk).to.not.include('an-old-racker-token').and.not.include('expired-token-xyz').and.not.include('bad-report-token');
       } finally {
         await removeTempDir(late);
       }

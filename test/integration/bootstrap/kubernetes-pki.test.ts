@@ -27,6 +27,8 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
   let server: Server | undefined;
   let base = '';
   let readyNodes: string[] = [];
+  /** Answered instead of the node list when set: an API answer racker cannot read. */
+  let brokenNodeList: string | undefined;
   const clientCNs: string[] = [];
 
   before(async () => {
@@ -63,6 +65,7 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
       }
       if (req.url === '/api/v1/nodes') {
         res.setHeader('content-type', 'application/json');
+        if (brokenNodeList !== undefined) { res.end(brokenNodeList); return; }
         res.end(JSON.stringify({ items: ['node-01', 'node-02'].map((name) => ({ metadata: { name }, status: { conditions: [{ type: 'Ready', status: readyNodes.includes(name) ? 'True' : 'False' }] } })) }));
         return;
       }
@@ -106,6 +109,20 @@ describe('Kubernetes PKI and API client (openssl, mutual TLS)', function () {
     readyNodes = ['node-01'];
     const e = await waitForCluster(api, ['node-01', 'node-02'], systemClock, 200, 50).then(() => undefined, (err: Error & { code?: string }) => err);
     expect([e?.code, e?.message]).to.deep.equal(['RACKER_E_CLUSTER', 'the Kubernetes cluster did not become ready within 0s: not Ready: node-02']);
+  });
+
+  it('reads the node list against a schema: an answer it cannot read names the field, and the wait says so at its end', async () => {
+    const api = new HttpsKubeApi(base, secrets);
+    try {
+      brokenNodeList = JSON.stringify({ items: [{ metadata: { name: 7 }, status: {} }] });
+      const e = await api.nodes().then(() => undefined, (err: unknown) => err);
+      expect(e).to.be.instanceOf(ValidationError);
+      expect([(e as ValidationError).code, (e as ValidationError).problems[0]?.file, (e as ValidationError).problems[0]?.field]).to.deep.equal(['RACKER_E_CLUSTER', 'GET /api/v1/nodes', 'items.0.metadata.name']);
+      const w = await waitForCluster(api, ['node-01'], systemClock, 200, 50).then(() => undefined, (err: Error) => err);
+      expect(w?.message).to.match(/^the Kubernetes cluster did not become ready within 0s: listing nodes failed: the Kubernetes API's answer to GET \/api\/v1\/nodes is not a node list racker can read\n {2}GET \/api\/v1\/nodes: items\.0\.metadata\.name: /);
+    } finally {
+      brokenNodeList = undefined;
+    }
   });
 
   it('is refused without the client certificate, and refuses a server not signed by the CA', async () => {

@@ -14,6 +14,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ensureSysext, sysextPin, SYSEXT_MARKER, type SysextPin } from '../../../bootstrap/kubernetes/sysext.js';
+import { ValidationError } from '../../../agent/lib/errors.js';
 import { kubernetesPart } from '../../../bootstrap/kubernetes/kubeadm.js';
 import { freshJoinCredentials } from '../../../bootstrap/kubernetes/pki.js';
 import { fakePlan } from '../../lib/bootstrap-fixtures.js';
@@ -125,6 +126,23 @@ describe('Kubernetes system extension: fetched once, pinned by sha256, served by
     expect(digest).to.not.equal(old);
     expect(fetched.length - before).to.equal(1);
     expect(await sha256Of(join(dir, 'c', 'assets', r.assetPath))).to.equal(digest);
+  });
+
+  it('reports a damaged marker by file and field, and neither serves, fetches nor deletes anything', async () => {
+    await ensureSysext(opts('g', urlPin(digest)));
+    const served = join(dir, 'g', 'assets', 'kubernetes', VERSION);
+    const marker = join(served, SYSEXT_MARKER);
+    const before = fetched.length;
+    for (const [text, field] of [['{"sha256": "', undefined], [JSON.stringify({ version: VERSION, file: FILE, sha256: 'abc', from: base }), 'sha256']] as const) {
+      await writeFile(marker, text);
+      const e = await ensureSysext(opts('g', urlPin(digest))).then(() => undefined, (err: unknown) => err);
+      expect(e).to.be.instanceOf(ValidationError);
+      expect([(e as ValidationError).code, (e as ValidationError).problems[0]?.file, (e as ValidationError).problems[0]?.field]).to.deep.equal(['RACKER_E_ASSETS', marker, field]);
+      expect((e as ValidationError).problems[0]?.hint).to.equal(`delete ${served} so racker fetches and checks the image again`);
+      expect(await readFile(marker, 'utf8')).to.equal(text);
+      expect(await sha256Of(join(served, FILE))).to.equal(digest);
+    }
+    expect(fetched.length).to.equal(before);
   });
 
   it('takes the image from a local directory on air-gapped sites, checked all the same', async () => {

@@ -5,6 +5,8 @@
  */
 import { expect } from 'chai';
 import { execa } from 'execa';
+import { appendFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
 import { runRacker } from '../../lib/run-racker.js';
 import { startInProcessAgent, type InProcessAgent } from '../../lib/in-process-agent.js';
@@ -105,5 +107,34 @@ describe('racker logs', function () {
     const follow = await runRacker(['logs', '--follow'], rack.env);
     expect(follow.code).to.equal(1);
     expect(follow.stderr).to.include('--follow needs it');
+  });
+
+  it('a damaged line in the saved event log: the agent and racker logs name its file, line and field, show every other event, and change nothing', async () => {
+    const a = agent as InProcessAgent;
+    const file = join(rack.stateDir, 'events.ndjson');
+    a.store.event({ type: 'node.phase', level: 'info', node: NODE2, message: 'node-02: before the damage' });
+    await a.store.persisted();
+    // A complete line that is not an event (a disk error, a hand edit), between two good ones.
+    await appendFile(file, `${JSON.stringify({ seq: 999_999, at: '2026-12-06T01:00:00.000Z', type: 'node.phase', level: 'loud', message: 'damaged' })}\n`);
+    const line = (await readFile(file, 'utf8')).trim().split('\n').length;
+    a.store.event({ type: 'node.phase', level: 'info', node: NODE2, message: 'node-02: after the damage' });
+    await a.store.persisted();
+
+    const live = await runRacker(['logs', '--json', '--node', 'node-02'], rack.env);
+    expect(live.code, live.stderr).to.equal(0);
+    expect(events(live.stdout).map((e) => e.message).filter((m) => m.includes('damage'))).to.deep.equal(['node-02: before the damage', 'node-02: after the damage']);
+    const warned = a.logs.filter((l) => l.level === 'warn' && l.file === file);
+    expect(warned.map((l) => [l.line, l.field])).to.deep.equal([[line, 'level']]);
+    expect(warned[0]?.msg).to.contain(`${file}:${line}: level: `);
+
+    await a.stop();
+    agent = undefined;
+    const text = await readFile(file, 'utf8');
+    expect(text).to.contain('"level":"loud"'); // the agent kept the line
+    const saved = await runRacker(['logs', '--node', 'node-02'], rack.env);
+    expect(saved.code, saved.stderr).to.equal(0);
+    expect(saved.stderr).to.contain(`racker: ${file}:${line}: level: `).and.to.contain('(a damaged event: skipped, and left in the file)');
+    expect(saved.stdout).to.contain('node-02: before the damage').and.to.contain('node-02: after the damage').and.not.to.contain('damaged');
+    expect(await readFile(file, 'utf8')).to.equal(text);
   });
 });

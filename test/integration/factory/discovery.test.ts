@@ -5,6 +5,7 @@ import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { FakeAgentApi } from '../../lib/fake-agent-api.js';
 import { AgentDiscoverySource } from '../../../factory/discovery.js';
 import { agentSocketPath } from '../../../factory/agent-client.js';
+import type { ErrorReply } from '../../../agent/api/replies.js';
 
 // The lease-file fallback is tested against the real dnsmasq in test/integration/dhcp/dnsmasq.test.ts.
 describe('factory discovery source (real unix socket)', () => {
@@ -36,7 +37,7 @@ describe('factory discovery source (real unix socket)', () => {
   });
 
   it('says what the agent answered when it offers no discovery endpoint', async () => {
-    agent = new FakeAgentApi(agentSocketPath(join(dir, 'run')), () => ({ status: 404, body: { error: { message: 'no such endpoint' } } }));
+    agent = new FakeAgentApi(agentSocketPath(join(dir, 'run')), () => ({ status: 404, body: { code: 'RACKER_E_NOT_FOUND', message: 'no such endpoint' } satisfies ErrorReply }));
     await agent.start();
     expect(await source().snapshot()).to.deep.equal({ available: false, message: 'the agent answered 404 to GET /v1/discovery: no discovery data' });
   });

@@ -7,6 +7,7 @@ import { FakeAgentApi } from '../../lib/fake-agent-api.js';
 import { saveMetadata, listBackups, BACKUPS_KEPT } from '../../../factory/save.js';
 import { requestReload, agentSocketPath } from '../../../factory/agent-client.js';
 import { readCredentials } from '../../../agent/inventory/credentials.js';
+import type { ErrorReply } from '../../../agent/api/replies.js';
 
 const CSV1 = 'Primary MAC address, BMC MAC address, Secondary MAC address, Node Type, Comments\n00:11:22:33:44:00, 00:11:22:33:44:01, 00:11:22:33:44:30, mgmt, m\n';
 const CSV2 = `${CSV1}00:11:22:33:44:10, 00:11:22:33:44:11, 00:11:22:33:44:40, worker, \n`;
@@ -88,7 +89,7 @@ describe('factory save (real files, real unix socket)', () => {
   it('reports an agent that refuses the reload, and one whose socket has no listener, without throwing', async () => {
     const run = join(dir, 'run');
     await mkdir(run);
-    agent = new FakeAgentApi(agentSocketPath(run), () => ({ status: 409, body: { error: { code: 'RACKER_E_CONFLICT', message: 'a bootstrap is running' } } }));
+    agent = new FakeAgentApi(agentSocketPath(run), () => ({ status: 409, body: { code: 'RACKER_E_CONFLICT', message: 'a bootstrap is running' } satisfies ErrorReply }));
     await agent.start();
     expect(await requestReload(agentSocketPath(run))).to.deep.equal({ kind: 'failed', message: 'the agent answered 409: a bootstrap is running' });
     await agent.stop();

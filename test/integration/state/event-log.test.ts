@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { appendFile, readdir, readFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventLog } from '../../../agent/state/event-log.js';
 import { captureLog } from '../../lib/capture-log.js';
@@ -80,5 +80,33 @@ describe('state/event-log', () => {
     await log.close();
     const text = await readFile(join(dir as string, 'events.ndjson'), 'utf8');
     expect(text.trim().split('\n').map((l) => (JSON.parse(l) as { message: string }).message)).to.deep.equal(['one', 'two', 'three']);
+  });
+
+  it('reports a damaged line by file, line and field, skips it, and leaves the file as it was', async () => {
+    const file = join(dir as string, 'events.ndjson');
+    const good = (seq: number, message: string): string => JSON.stringify({ seq, at: '2026-12-06T01:00:00.000Z', type: 't', level: 'info', message });
+    const text = `${good(1, 'one')}\n{"seq":2,"at":"2026-12-0\n${JSON.stringify({ seq: 3, at: '2026-12-06T01:00:00.000Z', type: 't', level: 'loud', message: 'x' })}\n${good(4, 'four')}\n`;
+    await writeFile(file, text);
+    const cap = captureLog();
+    const log = new EventLog({ dir: dir as string, maxBytes: 1 << 20, keep: 1, log: cap.log });
+    await log.open();
+    expect(log.lastSeq).to.equal(4);
+    expect((await log.read()).map((e) => e.message)).to.deep.equal(['one', 'four']);
+    expect((await log.read({ since: 1 })).map((e) => e.seq)).to.deep.equal([4]);
+    const warned = cap.lines.filter((l) => l.level === 'warn');
+    expect(warned.map((l) => [l.file, l.line, l.field])).to.deep.equal([[file, 2, undefined], [file, 3, 'level']]); // once each, over open and two reads
+    expect(warned[0]?.msg).to.match(new RegExp(`^${file}:2: not JSON`));
+    expect(warned[1]?.msg).to.contain(`${file}:3: level: `);
+    await log.close();
+    expect(await readFile(file, 'utf8')).to.equal(text);
+  });
+
+  it('takes an unterminated last line as a write still under way: not reported, not returned', async () => {
+    const file = join(dir as string, 'events.ndjson');
+    await writeFile(file, `${JSON.stringify({ seq: 1, at: '2026-12-06T01:00:00.000Z', type: 't', level: 'info', message: 'one' })}\n{"seq":2,"at":"2026`);
+    const cap = captureLog();
+    const reader = new EventLog({ dir: dir as string, maxBytes: 1 << 20, keep: 1, log: cap.log });
+    expect((await reader.read()).map((e) => e.seq)).to.deep.equal([1]);
+    expect(cap.lines.filter((l) => l.level === 'warn')).to.deep.equal([]);
   });
 });

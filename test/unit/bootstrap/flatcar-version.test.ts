@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureFlatcarAssets, newestVerifiedVersion, VERIFIED_MARKER } from '../../../bootstrap/assets.js';
 import { compareFlatcarVersions, newestFlatcarVersion, parseFlatcarVersion, refuseCurrentDowngrade } from '../../../bootstrap/flatcar-version.js';
-import { isRackerError, errorMessage } from '../../../agent/lib/errors.js';
+import { isRackerError, errorMessage, ValidationError } from '../../../agent/lib/errors.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 
 describe('bootstrap/flatcar-version', () => {
@@ -71,10 +71,26 @@ describe('bootstrap/assets: current never goes backwards', () => {
     await verified('4628.0.0', 'alpha');
     await verified('9999.2.0', undefined);
     await mkdir(join(assetsDir, 'flatcar', '9998.2.0')); // no marker: a leftover, never served
-    await mkdir(join(assetsDir, 'flatcar', '9997.2.0'));
-    await writeFile(join(assetsDir, 'flatcar', '9997.2.0', VERIFIED_MARKER), '{ damaged');
     expect(await newestVerifiedVersion(assetsDir, 'stable')).to.equal('4081.2.10');
     expect(await newestVerifiedVersion(assetsDir, 'alpha')).to.equal('4628.0.0');
+  });
+
+  it('reports a damaged marker by file and field instead of taking the version as unverified (or as verified), and deletes nothing', async () => {
+    await verified('4081.2.0', 'stable');
+    await channelSays('4081.2.0');
+    const marker = join(assetsDir, 'flatcar', '9997.2.0', VERIFIED_MARKER);
+    await mkdir(join(assetsDir, 'flatcar', '9997.2.0'));
+    for (const [text, field] of [['{ damaged', undefined], [JSON.stringify({ version: '9997.2.0', channel: 'stable', key: 'k' }), 'sha256'], [JSON.stringify({ version: '4081.2.0', channel: 'stable', key: 'k', sha256: {} }), 'version']] as const) {
+      await writeFile(marker, text);
+      for (const err of [await failure(newestVerifiedVersion(assetsDir, 'stable')), await failure(ensure('current')), await failure(ensure('9997.2.0'))]) {
+        expect(err).to.be.instanceOf(ValidationError);
+        const problem = (err as ValidationError).problems[0];
+        expect([(err as ValidationError).code, problem?.file, problem?.field]).to.deep.equal(['RACKER_E_ASSETS', marker, field]);
+        expect(problem?.hint).to.equal(`delete ${join(assetsDir, 'flatcar', '9997.2.0')} so racker fetches and verifies that version again`);
+      }
+      expect(await readFile(marker, 'utf8')).to.equal(text);
+    }
+    expect(await ensure('4081.2.0')).to.deep.include({ version: '4081.2.0', fetched: false }); // another version is still served
   });
 
   it('refuses current when it names an older version than one verified for the channel', async () => {

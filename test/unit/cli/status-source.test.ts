@@ -12,7 +12,7 @@ describe('cli/status-source', () => {
       const socketPath = join(dir, 'agent.sock');
       let err: unknown;
       try {
-        await collectStatus({ client: new AgentClient({ socketPath, timeoutMs: 1_000 }), stateDir: dir }, false);
+        await collectStatus({ client: new AgentClient({ socketPath, timeoutMs: 1_000 }), stateDir: dir, stderr: process.stderr }, false);
       } catch (e) { err = e; }
       expect(err).to.be.instanceOf(RackerError);
       expect((err as RackerError).code).to.equal(ErrorCodes.agentUnavailable);

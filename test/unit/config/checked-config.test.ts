@@ -3,6 +3,7 @@
  * the text, environment and code that validated, never instead of reporting a bad file.
  */
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { readFile, writeFile, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { loadConfig } from '../../../agent/config/load.js';
@@ -28,16 +29,33 @@ describe('configuration snapshots (checked-config)', () => {
     await writeFile(file, 'network:\n  subnet: 10.9.0.0/24\nbmc:\n  driver: redfish\n');
     const env = { RACKER_CONFIG: file };
     const first = await loadConfig({ env });
-    const snapshot = JSON.parse(await readFile(checkedConfigPath(file), 'utf8')) as { key: string; config: { network: { subnet: string } } };
+    const snapshot = JSON.parse(await readFile(checkedConfigPath(file), 'utf8')) as { key: string; sha256: string; config: { network: { subnet: string } } };
     expect(snapshot.config.network.subnet).to.equal('10.9.0.0/24');
-    // Prove the second load reads the snapshot: a forged value under the right key comes back.
+    // Prove the second load reads the snapshot: a forged value under the right key and sum comes back.
     snapshot.config.network.subnet = '10.8.0.0/24';
+    snapshot.sha256 = createHash('sha256').update(JSON.stringify(snapshot.config)).digest('hex');
     await writeFile(checkedConfigPath(file), JSON.stringify(snapshot));
     const second = await loadConfig({ env });
     expect(second.network.subnet).to.equal('10.8.0.0/24');
     expect(Object.isFrozen(second.network)).to.equal(true);
     expect(second.source).to.equal(file);
     expect(JSON.stringify({ ...second, network: first.network })).to.equal(JSON.stringify(first));
+  });
+
+  it('takes no damaged or hand-edited snapshot: the file is validated again and the snapshot rewritten', async () => {
+    await writeFile(file, 'network:\n  subnet: 10.9.0.0/24\n');
+    const env = { RACKER_CONFIG: file };
+    const first = await loadConfig({ env });
+    const good = await readFile(checkedConfigPath(file), 'utf8');
+    const edited = JSON.parse(good) as { config: { network: { subnet: unknown } } };
+    edited.config.network.subnet = 42; // a value parseConfig never returns, under the right key
+    for (const text of [JSON.stringify(edited), '{"key": ', 'null', JSON.stringify({ ...edited, sha256: undefined })]) {
+      await writeFile(checkedConfigPath(file), text);
+      const again = await loadConfig({ env });
+      expect(again.network.subnet).to.equal('10.9.0.0/24');
+      expect(JSON.stringify(again)).to.equal(JSON.stringify(first));
+      expect(await readFile(checkedConfigPath(file), 'utf8')).to.equal(good);
+    }
   });
 
   it('validates again when the text or the environment changes, and reports a bad file', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { withBackoff, backoffDelay, RestartBackoff } from '../../../agent/lib/backoff.js';
+import { withBackoff, backoffDelay, RestartBackoff, waitUntil } from '../../../agent/lib/backoff.js';
 
 const fakeSleep = (log: number[]) => async (ms: number): Promise<void> => { log.push(ms); };
 
@@ -69,5 +69,33 @@ describe('backoff', () => {
     r.reset();
     expect(r.crashed(10)).to.deep.equal({ attempt: 1, delayMs: 100 });
     expect(Array.from({ length: 5 }, () => r.crashed(10).delayMs).pop()).to.equal(1000);
+  });
+
+  describe('waitUntil', () => {
+    it('checks at a steady interval until the check gives a value', async () => {
+      const waits: number[] = [];
+      const seen: number[] = [];
+      expect(await waitUntil(async (a) => { seen.push(a); return a === 3 ? 'up' : undefined; }, { intervalMs: 100, attempts: 10, sleep: fakeSleep(waits) })).to.equal('up');
+      expect([seen, waits]).to.deep.equal([[0, 1, 2, 3], [100, 100, 100]]);
+    });
+
+    it('gives undefined once the attempts or the time run out', async () => {
+      const waits: number[] = [];
+      expect(await waitUntil(() => undefined, { intervalMs: 50, attempts: 3, sleep: fakeSleep(waits) })).to.equal(undefined);
+      expect(waits).to.deep.equal([50, 50]);
+      let t = 0;
+      let checks = 0;
+      expect(await waitUntil(() => { checks++; return undefined; }, { intervalMs: 10, timeoutMs: 25, now: () => t, sleep: async (ms) => { t += ms; } })).to.equal(undefined);
+      expect(checks).to.equal(4); // at 0, 10, 20 and 30 ms: none after the deadline has passed
+    });
+
+    it('ends at once when the check throws, or when the signal aborts', async () => {
+      let checks = 0;
+      const err = await waitUntil(() => { checks++; throw new Error('the process exited'); }, { intervalMs: 10, attempts: 5, sleep: async () => undefined }).catch((e: unknown) => e);
+      expect([(err as Error).message, checks]).to.deep.equal(['the process exited', 1]);
+      const stop = new AbortController();
+      const aborted = await waitUntil(() => { stop.abort(new Error('stopping')); return undefined; }, { intervalMs: 10, signal: stop.signal }).catch((e: unknown) => e);
+      expect((aborted as Error).message).to.equal('stopping');
+    });
   });
 });

@@ -1,0 +1,50 @@
+/**
+ * What the control API answers, as schemas: routes.ts builds each answer as the type inferred
+ * here, and the CLI's client (client.ts) checks an answer against the same schema, so the two
+ * cannot drift apart unnoticed. Both come from one racker release; the check matters when they
+ * do not (a CLI from a newer payload talking to an agent not restarted yet), see client.ts.
+ */
+import { z } from 'zod';
+import { jobRecordSchema, nodeRecordSchema } from '../state/records.js';
+import { agentEventSchema } from '../state/event-log.js';
+
+export const agentInfoSchema = z.object({
+  version: z.string(),
+  pid: z.number().int(),
+  startedAt: z.string(),
+  configFile: z.string().optional(),
+  stateGeneration: z.number().int(),
+  lastEventSeq: z.number().int(),
+});
+export type AgentInfo = z.infer<typeof agentInfoSchema>;
+
+export const reloadResultSchema = z.object({
+  /** Services whose inputs changed and that were reloaded or restarted. */
+  reloaded: z.array(z.string()),
+  /** Services left alone. */
+  unchanged: z.array(z.string()),
+  warnings: z.array(z.string()),
+});
+export type ReloadResult = z.infer<typeof reloadResultSchema>;
+
+/** An error answer (http-util.ts errorResponse): the agent's code, message and hint. */
+export const errorReplySchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string().optional(),
+  problems: z.array(z.object({ file: z.string(), line: z.number().optional(), field: z.string().optional(), message: z.string(), hint: z.string().optional() })).optional(),
+});
+export type ErrorReply = z.infer<typeof errorReplySchema>;
+
+/** Every answer the client reads, by name: GET /v1/nodes is `nodes`, one job `job`, an event line of GET /v1/events `event`. */
+export const REPLIES = {
+  nodes: z.object({ agent: agentInfoSchema, nodes: z.array(nodeRecordSchema) }),
+  node: z.object({ node: nodeRecordSchema }),
+  job: z.object({ job: jobRecordSchema }),
+  jobs: z.object({ jobs: z.array(jobRecordSchema) }),
+  reload: reloadResultSchema,
+  event: agentEventSchema,
+  error: errorReplySchema,
+};
+export type ReplyName = keyof typeof REPLIES;
+export type Replies = { [K in ReplyName]: z.infer<(typeof REPLIES)[K]> };
