@@ -79,16 +79,17 @@ describe('payload build (integration)', function () {
 
     before(async function () {
       this.timeout(300_000);
-      // The run's shared build of this checkout (the e2e racks install it too), and one more here.
+      // The run's shared build of this checkout (the e2e racks install it too), and one more here,
+      // in another directory at another depth: a build must not depend on where it is made.
       payload = await checkoutPayload();
-      second = await buildCheckoutPayload(join(dir, 'real-2'));
+      second = await buildCheckoutPayload(join(dir, 'real-2', 'deeper'));
     });
 
-    it('is reproducible: two builds of this commit have the same sha256', async () => {
+    it('is reproducible: two builds of this commit, in different directories, have the same sha256', async () => {
       const version = (JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
       const name = `racker-${version}-linux-x64.tar.gz`;
       expect(basename(payload)).to.equal(name);
-      expect(second).to.equal(join(dir, 'real-2', name));
+      expect(second).to.equal(join(dir, 'real-2', 'deeper', name));
       expect(await sha256File(payload)).to.equal(await sha256File(second));
     });
 
