@@ -193,9 +193,9 @@ export function summarize(v: ActionValue): string {
     case 'sel-info': return `${v.info.entries} SEL entries${v.info.freeBytes === undefined ? '' : `, ${v.info.freeBytes} bytes free`}${v.info.overflow === true ? ', overflow' : ''}`;
     case 'sel-clear': return 'SEL cleared';
     case 'fru': return [v.fru.productManufacturer ?? v.fru.boardManufacturer, v.fru.productName ?? v.fru.boardProduct, v.fru.productSerial ?? v.fru.boardSerial].filter((x) => x !== undefined).join(' ') || 'FRU 0 empty';
-    case 'mc': return `${v.mc.manufacturer} firmware ${v.mc.firmwareRevision}${v.mc.ipmiVersion === undefined ? '' : `, IPMI ${v.mc.ipmiVersion}`}`;
+    case 'mc': return `${v.mc.manufacturer ?? v.mc.model ?? 'BMC'} firmware ${v.mc.firmwareRevision ?? NOT_REPORTED}${v.mc.ipmiVersion === undefined ? '' : `, IPMI ${v.mc.ipmiVersion}`}`;
     case 'mc-reset': return `${v.reset} reset of the BMC sent${v.answered ? '' : ' (no answer: it may have reset before answering)'}; its sessions are gone, expect it back within a minute or two`;
-    case 'lan': return `channel ${v.lan.channel}: ${v.lan.ipAddress ?? '?'}/${v.lan.subnetMask ?? '?'} (${v.lan.ipSource ?? 'source unknown'}), MAC ${v.lan.macAddress ?? '?'}${v.lan.vlanId === undefined ? '' : `, VLAN ${v.lan.vlanId}`}`;
+    case 'lan': return `channel ${v.lan.channel}${v.lan.interface === undefined ? '' : ` (${v.lan.interface})`}: ${v.lan.ipAddress ?? '?'}/${v.lan.subnetMask ?? '?'} (${v.lan.ipSource ?? 'source unknown'}), MAC ${v.lan.macAddress ?? '?'}${v.lan.vlanId === undefined ? '' : `, VLAN ${v.lan.vlanId}`}`;
     case 'chassis': return `power ${v.status.power}${v.status.faults.length > 0 ? ` (${v.status.faults.join(', ')})` : ''}, restore policy ${v.status.restorePolicy}`;
   }
 }
@@ -211,9 +211,16 @@ export function selLine(e: SelEntry): string {
   return `${e.id.toString(16).padStart(4)} |${when}| ${e.sensor} | ${e.event} | ${e.direction === 'asserted' ? 'Asserted' : 'Deasserted'}`;
 }
 
-/** "label : value" lines for the fields that are there. */
-function fieldBlock(rows: Array<[string, string | number | boolean | undefined]>): string {
-  const shown = rows.filter((r): r is [string, string | number | boolean] => r[1] !== undefined);
+/** What a field the driver looked for and the BMC left empty shows (Redfish; see Reporting). */
+export const NOT_REPORTED = 'not reported by this BMC';
+
+type Row = [label: string, value: string | number | boolean | undefined, key?: string];
+
+/** "label : value" lines for the fields that are there, and for those the BMC did not report. */
+function fieldBlock(rows: Row[], notReported: readonly string[] = []): string {
+  const shown = rows
+    .map(([k, v, key]): Row => [k, v === undefined && key !== undefined && notReported.includes(key) ? NOT_REPORTED : v])
+    .filter((r): r is [string, string | number | boolean] => r[1] !== undefined);
   const w = Math.max(...shown.map(([k]) => k.length));
   return shown.map(([k, val]) => `${k.padEnd(w)} : ${typeof val === 'boolean' ? (val ? 'yes' : 'no') : val}`).join('\n');
 }
@@ -230,22 +237,42 @@ export function renderDetail(v: ActionValue): string {
       return ['ID  NAME              ENABLED  PRIVILEGE', ...named.map((u) => `${String(u.id).padEnd(3)} ${u.name.padEnd(17)} ${(u.enabled ? 'yes' : 'no').padEnd(8)} ${u.privilege}`)].join('\n');
     }
     case 'sel': return v.entries.length === 0 ? 'SEL has no entries' : v.entries.map(selLine).join('\n');
-    case 'sel-info': return fieldBlock([['entries', v.info.entries], ['free space', v.info.freeBytes === undefined ? undefined : `${v.info.freeBytes} bytes`], ['last add', v.info.lastAdd ?? 'not available'], ['last erase', v.info.lastErase ?? 'not available'], ['overflow', v.info.overflow]]);
-    case 'fru': return fieldBlock([
-      ['chassis type', v.fru.chassisType], ['chassis part number', v.fru.chassisPartNumber], ['chassis serial', v.fru.chassisSerial],
-      ['board mfg date', v.fru.boardMfgDate], ['board mfg', v.fru.boardManufacturer], ['board product', v.fru.boardProduct], ['board serial', v.fru.boardSerial], ['board part number', v.fru.boardPartNumber],
-      ['product manufacturer', v.fru.productManufacturer], ['product name', v.fru.productName], ['product part number', v.fru.productPartNumber], ['product version', v.fru.productVersion], ['product serial', v.fru.productSerial], ['product asset tag', v.fru.productAssetTag],
-    ]) || 'FRU 0 has no chassis, board or product information';
-    case 'mc': return fieldBlock([
-      ['device ID', v.mc.deviceId], ['device revision', v.mc.deviceRevision], ['firmware revision', v.mc.firmwareRevision], ['IPMI version', v.mc.ipmiVersion],
-      ['manufacturer', `${v.mc.manufacturer}${v.mc.manufacturerId === undefined ? '' : ` (${v.mc.manufacturerId})`}`], ['product ID', v.mc.productId === undefined ? undefined : `${v.mc.productId} (0x${v.mc.productId.toString(16).padStart(4, '0')})`],
-      ['available', v.mc.available], ['supports', v.mc.supports.join(', ')], ['aux firmware', v.mc.auxFirmwareRevision],
-    ]);
-    case 'lan': return fieldBlock([
-      ['channel', v.lan.channel], ['IP address source', v.lan.ipSource], ['IP address', v.lan.ipAddress], ['subnet mask', v.lan.subnetMask], ['MAC address', v.lan.macAddress],
-      ['default gateway', v.lan.defaultGateway], ['default gateway MAC', v.lan.defaultGatewayMac], ['802.1q VLAN', v.lan.vlanId ?? 'disabled'], ['VLAN priority', v.lan.vlanPriority],
-      ['RMCP+ cipher suites', v.lan.cipherSuites?.join(',')],
-    ]);
+    case 'sel-info': {
+      const i = v.info;
+      const gap = (key: string): string => (i.notReported?.includes(key) === true ? NOT_REPORTED : 'not available');
+      return fieldBlock([['entries', i.entries], ['free space', i.freeBytes === undefined ? undefined : `${i.freeBytes} bytes`], ['max records', i.maxRecords, 'maxRecords'],
+        ['overwrite policy', i.overwritePolicy, 'overwritePolicy'], ['last add', i.lastAdd ?? gap('lastAdd')], ['last erase', i.lastErase ?? gap('lastErase')], ['overflow', i.overflow, 'overflow']], i.notReported);
+    }
+    case 'fru': {
+      const f = v.fru;
+      return fieldBlock([
+        ['chassis type', f.chassisType, 'chassisType'], ['chassis part number', f.chassisPartNumber, 'chassisPartNumber'], ['chassis serial', f.chassisSerial, 'chassisSerial'],
+        ['board mfg date', f.boardMfgDate], ['board mfg', f.boardManufacturer], ['board product', f.boardProduct], ['board serial', f.boardSerial], ['board part number', f.boardPartNumber],
+        ['product manufacturer', f.productManufacturer, 'productManufacturer'], ['product name', f.productName, 'productName'], ['product part number', f.productPartNumber, 'productPartNumber'],
+        ['product version', f.productVersion], ['product serial', f.productSerial, 'productSerial'], ['product asset tag', f.productAssetTag, 'productAssetTag'],
+        ['product SKU', f.productSku, 'productSku'], ['BIOS version', f.biosVersion, 'biosVersion'], ['memory', f.memoryGiB === undefined ? undefined : `${f.memoryGiB} GiB`, 'memoryGiB'],
+        ['processors', f.processorCount, 'processorCount'], ['processor model', f.processorModel, 'processorModel'], ['system UUID', f.systemUuid, 'systemUuid'],
+      ], f.notReported) || 'FRU 0 has no chassis, board or product information';
+    }
+    case 'mc': {
+      const m = v.mc;
+      return fieldBlock([
+        ['device ID', m.deviceId], ['device revision', m.deviceRevision], ['firmware revision', m.firmwareRevision, 'firmwareRevision'], ['IPMI version', m.ipmiVersion],
+        ['manufacturer', m.manufacturer === undefined ? undefined : `${m.manufacturer}${m.manufacturerId === undefined ? '' : ` (${m.manufacturerId})`}`, 'manufacturer'],
+        ['product ID', m.productId === undefined ? undefined : `${m.productId} (0x${m.productId.toString(16).padStart(4, '0')})`],
+        ['model', m.model, 'model'], ['manager type', m.managerType, 'managerType'], ['UUID', m.uuid, 'uuid'], ['status', m.status, 'status'],
+        ['available', m.available], ['supports', m.supports?.join(', ')], ['aux firmware', m.auxFirmwareRevision],
+      ], m.notReported);
+    }
+    case 'lan': {
+      const l = v.lan;
+      return fieldBlock([
+        ['channel', l.channel], ['interface', l.interface], ['IP address source', l.ipSource, 'ipSource'], ['IP address', l.ipAddress, 'ipAddress'], ['subnet mask', l.subnetMask, 'subnetMask'],
+        ['MAC address', l.macAddress, 'macAddress'], ['default gateway', l.defaultGateway, 'defaultGateway'], ['default gateway MAC', l.defaultGatewayMac],
+        ['802.1q VLAN', l.vlanId ?? (l.notReported?.includes('vlanId') === true ? undefined : 'disabled'), 'vlanId'], ['VLAN priority', l.vlanPriority],
+        ['RMCP+ cipher suites', l.cipherSuites?.join(',')],
+      ], l.notReported);
+    }
     case 'chassis': {
       const s = v.status;
       const fault = (name: string): boolean => s.faults.includes(name);

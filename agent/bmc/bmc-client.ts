@@ -78,16 +78,32 @@ export interface SelEntry {
   raw?: string;
 }
 
-export interface SelInfo {
+/**
+ * The fields (by key) a driver looked for and the BMC did not report (Redfish): shown as "not
+ * reported by this BMC" rather than left out. IPMI's answers leave them out, as ipmitool does.
+ */
+export interface Reporting {
+  notReported?: string[];
+}
+
+export interface SelInfo extends Reporting {
   entries: number;
   freeBytes?: number;
   lastAdd?: string;
   lastErase?: string;
   overflow?: boolean;
+  /** Redfish LogService MaxNumberOfRecords. */
+  maxRecords?: number;
+  /** Redfish LogService OverWritePolicy, in words. */
+  overwritePolicy?: 'wraps when full' | 'never overwrites';
 }
 
-/** FRU inventory (IPMI FRU 0, Redfish: the system's asset fields); every field optional, as BMCs leave them empty. */
-export interface FruInfo {
+/**
+ * FRU inventory (IPMI FRU 0; Redfish: the system's and its chassis' asset fields, plus what only
+ * Redfish reports: SKU, BIOS version, memory and processors); every field optional, as BMCs leave
+ * them empty.
+ */
+export interface FruInfo extends Reporting {
   chassisType?: string;
   chassisPartNumber?: string;
   chassisSerial?: string;
@@ -102,26 +118,45 @@ export interface FruInfo {
   productVersion?: string;
   productSerial?: string;
   productAssetTag?: string;
+  productSku?: string;
+  biosVersion?: string;
+  /** Installed memory, GiB (Redfish MemorySummary). */
+  memoryGiB?: number;
+  processorCount?: number;
+  processorModel?: string;
+  systemUuid?: string;
 }
 
 /** The management controller itself (IPMI Get Device ID; Redfish: the Manager). */
-export interface McInfo {
+export interface McInfo extends Reporting {
   deviceId?: number;
   deviceRevision?: number;
-  firmwareRevision: string;
+  /** Always there over IPMI; Redfish's FirmwareVersion may be absent. */
+  firmwareRevision?: string;
   ipmiVersion?: string;
   manufacturerId?: number;
-  manufacturer: string;
+  manufacturer?: string;
   productId?: number;
-  available: boolean;
-  /** "sensor device", "SEL device", "FRU inventory device", ... */
-  supports: string[];
+  /** IPMI: the device is available (not updating firmware); Redfish: Status.State is Enabled. */
+  available?: boolean;
+  /** "sensor device", "SEL device", "FRU inventory device", ... (IPMI only) */
+  supports?: string[];
   auxFirmwareRevision?: string;
+  /** Redfish Manager: Model, UUID, ManagerType ("BMC"), Status in words ("Enabled, health OK"). */
+  model?: string;
+  uuid?: string;
+  managerType?: string;
+  status?: string;
 }
 
-/** The BMC's LAN settings (IPMI LAN configuration parameters of one channel). */
-export interface LanConfig {
+/**
+ * The BMC's LAN settings (IPMI LAN configuration parameters of one channel; Redfish: the Manager's
+ * Nth EthernetInterface for channel N).
+ */
+export interface LanConfig extends Reporting {
   channel: number;
+  /** Redfish: the EthernetInterface's Id. */
+  interface?: string;
   ipSource?: 'unspecified' | 'static' | 'dhcp' | 'bios' | 'other';
   ipAddress?: string;
   subnetMask?: string;

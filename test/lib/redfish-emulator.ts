@@ -223,6 +223,7 @@ export class RedfishEmulator {
 
   private resource(path: string, read = false): Json | undefined {
     const p = this.o.profile;
+    const full = p.inventory === 'full';
     if (path === `${V1}/Systems`) return this.collection(path, 'ComputerSystem', this.systems.map((s) => this.systemPath(s)));
     if (path === `${V1}/Managers`) return this.collection(path, 'Manager', this.systems.map((_, i) => `${V1}/Managers/BMC${i + 1}`));
     if (path === `${V1}/Chassis`) return this.collection(path, 'Chassis', this.systems.map((_, i) => `${V1}/Chassis/Chassis${i + 1}`));
@@ -256,17 +257,26 @@ export class RedfishEmulator {
       if (path === `${sp}/ResetActionInfo`) return { '@odata.id': path, '@odata.type': '#ActionInfo.v1_1_2.ActionInfo', Id: 'ResetActionInfo', Parameters: [{ Name: 'ResetType', Required: true, DataType: 'String', AllowableValues: RESET_TYPES }] };
       const mp = `${V1}/Managers/BMC${i + 1}`;
       if (path === mp) {
-        return { '@odata.id': mp, '@odata.type': '#Manager.v1_10_0.Manager', Id: `BMC${i + 1}`, Name: 'Manager', ManagerType: 'BMC', EthernetInterfaces: { '@odata.id': `${mp}/EthernetInterfaces` }, LogServices: { '@odata.id': `${mp}/LogServices` }, Links: { ManagerForServers: [{ '@odata.id': sp }], ManagerForChassis: [{ '@odata.id': `${V1}/Chassis/Chassis${i + 1}` }] } };
+        const facts = full ? { FirmwareVersion: '2.81.81.81', Model: 'Emulated BMC 9', Manufacturer: 'racker', UUID: `3f2504e0-4f89-11d3-9a0c-03050000000${i + 1}`, Status: { State: 'Enabled', Health: 'OK' } } : { FirmwareVersion: '', Model: null };
+        return { '@odata.id': mp, '@odata.type': '#Manager.v1_10_0.Manager', Id: `BMC${i + 1}`, Name: 'Manager', ManagerType: 'BMC', ...facts, EthernetInterfaces: { '@odata.id': `${mp}/EthernetInterfaces` }, LogServices: { '@odata.id': `${mp}/LogServices` }, Links: { ManagerForServers: [{ '@odata.id': sp }], ManagerForChassis: [{ '@odata.id': `${V1}/Chassis/Chassis${i + 1}` }] } };
       }
       if (path === `${mp}/EthernetInterfaces`) return this.collection(path, 'EthernetInterface', [`${path}/eth0`]);
       if (path === `${mp}/LogServices`) return this.collection(path, 'LogService', [`${path}/Sel`]);
       if (path === `${mp}/LogServices/Sel`) {
-        return { '@odata.id': path, '@odata.type': '#LogService.v1_3_0.LogService', Id: 'Sel', Name: 'SEL Log', LogEntryType: 'SEL', Entries: { '@odata.id': `${path}/Entries` }, Actions: { '#LogService.ClearLog': { target: `${path}/Actions/LogService.ClearLog` } } };
+        return { '@odata.id': path, '@odata.type': '#LogService.v1_3_0.LogService', Id: 'Sel', Name: 'SEL Log', LogEntryType: 'SEL', ...(full ? { MaxNumberOfRecords: 512, OverWritePolicy: 'WrapsWhenFull' } : {}), Entries: { '@odata.id': `${path}/Entries` }, Actions: { '#LogService.ClearLog': { target: `${path}/Actions/LogService.ClearLog` } } };
       }
       if (path === `${mp}/LogServices/Sel/Entries`) {
         return { '@odata.id': path, '@odata.type': '#LogEntryCollection.LogEntryCollection', Name: 'SEL entries', 'Members@odata.count': s.sel.length, Members: s.sel.map((e) => ({ '@odata.id': `${path}/${String(e.Id)}`, '@odata.type': '#LogEntry.v1_6_0.LogEntry', ...e })) };
       }
-      if (path === `${mp}/EthernetInterfaces/eth0`) return { '@odata.id': path, '@odata.type': '#EthernetInterface.v1_6_0.EthernetInterface', Id: 'eth0', Name: 'BMC NIC', MACAddress: s.managerMac, PermanentMACAddress: s.managerMac };
+      if (path === `${mp}/EthernetInterfaces/eth0`) {
+        return {
+          '@odata.id': path, '@odata.type': '#EthernetInterface.v1_6_0.EthernetInterface', Id: 'eth0', Name: 'BMC NIC', MACAddress: s.managerMac, PermanentMACAddress: s.managerMac,
+          ...(full ? {
+            IPv4Addresses: [{ Address: `10.0.1.${11 + i}`, SubnetMask: '255.255.255.0', AddressOrigin: 'DHCP', Gateway: '10.0.1.1' }],
+            VLAN: { VLANEnable: true, VLANId: 42, VLANPriority: 3 },
+          } : { IPv4Addresses: [] }),
+        };
+      }
       const chassis = this.chassis(path, `${V1}/Chassis/Chassis${i + 1}`, sp);
       if (chassis !== undefined) return chassis;
     }
@@ -285,6 +295,10 @@ export class RedfishEmulator {
     return {
       '@odata.id': sp, '@odata.type': '#ComputerSystem.v1_20_0.ComputerSystem', Id: s.id, Name: `System ${i + 1}`, UUID: s.uuid, SystemType: 'Physical',
       PowerState: power, PowerRestorePolicy: 'AlwaysOff', Status: { State: 'Enabled', Health: 'OK' },
+      ...(p.inventory === 'full' ? {
+        Manufacturer: 'racker', Model: 'Emulated Server 1U', SerialNumber: `SN-EMU-${i + 1}`, PartNumber: 'PN-1U-7', SKU: 'SKU-1U-A', AssetTag: `ASSET-${i + 1}`, BiosVersion: '1.14.2',
+        MemorySummary: { TotalSystemMemoryGiB: 384, Status: { State: 'Enabled' } }, ProcessorSummary: { Count: 2, Model: 'Emulated CPU 16-core' },
+      } : { Manufacturer: 'racker', Model: 'Emulated Blade', SerialNumber: '', SKU: null, MemorySummary: { TotalSystemMemoryGiB: 64 } }),
       ...(p.indicator === 'location-indicator' ? { LocationIndicatorActive: s.locator } : { IndicatorLED: s.locator ? 'Blinking' : 'Off' }),
       Boot: {
         ...s.boot,
@@ -302,7 +316,8 @@ export class RedfishEmulator {
     const t = this.o.profile.thermal;
     if (path === cp) {
       return {
-        '@odata.id': cp, '@odata.type': '#Chassis.v1_21_0.Chassis', Id: cp.split('/').pop(), Name: 'Chassis', ChassisType: 'RackMount', Links: { ComputerSystems: [{ '@odata.id': sp }] },
+        '@odata.id': cp, '@odata.type': '#Chassis.v1_21_0.Chassis', Id: cp.split('/').pop(), Name: 'Chassis', ChassisType: 'RackMount',
+        ...(this.o.profile.inventory === 'full' ? { Manufacturer: 'racker', SerialNumber: `CH-EMU-${cp.slice(-1)}`, PartNumber: 'CH-PN-2' } : {}), Links: { ComputerSystems: [{ '@odata.id': sp }] },
         ...(t === 'sensors' ? { Sensors: { '@odata.id': `${cp}/Sensors` } } : {}),
         ...(t === 'thermal-subsystem' ? { ThermalSubsystem: { '@odata.id': `${cp}/ThermalSubsystem` } } : {}),
         ...(t === 'thermal' || t === 'thermal-v1.0' ? { Thermal: { '@odata.id': `${cp}/Thermal` }, Power: { '@odata.id': `${cp}/Power` } } : {}),

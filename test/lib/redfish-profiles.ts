@@ -29,11 +29,16 @@ export interface VendorProfile {
   certificate: 'self-signed' | 'ca-issued';
   /** After a power change the state reads PoweringOn / PoweringOff once, then On / Off. */
   transitions: boolean;
+  /**
+   * full: every asset, manager, BMC NIC and log service field `racker ipmi fru|mc info|lan print|sel info`
+   * reads; sparse: most of them absent, null or empty, as a BMC that does not fill them in.
+   */
+  inventory: 'full' | 'sparse';
 }
 
 const standard: Omit<VendorProfile, 'name' | 'models'> = {
   etag: 'offered', bootMode: 'writable', bootVia: 'system', redundantPower: 'accepted', sessions: 'location', root: 'plain',
-  systems: 1, indicator: 'location-indicator', thermal: 'sensors', accountIds: 'numbers', certificate: 'self-signed', transitions: false,
+  systems: 1, indicator: 'location-indicator', thermal: 'sensors', accountIds: 'numbers', certificate: 'self-signed', transitions: false, inventory: 'full',
 };
 
 export const PROFILES: readonly VendorProfile[] = [
@@ -43,7 +48,7 @@ export const PROFILES: readonly VendorProfile[] = [
   { ...standard, name: 'settings-boot', models: 'Boot changed only through @Redfish.Settings, 409 to a redundant power request, sessions that expire, transitional power states, as documented for Dell iDRAC', bootVia: 'settings', redundantPower: 'conflict-409', sessionRequests: 6, transitions: true, thermal: 'thermal' },
   { ...standard, name: 'mode-required', models: 'BootSourceOverrideMode required in a boot PATCH, Thermal v1.0 (FanName, ReadingRPM), root redirected from /redfish/v1/, as documented for Supermicro', bootMode: 'required', thermal: 'thermal-v1.0', root: 'from-slash', indicator: 'indicator-led' },
   { ...standard, name: 'names-as-ids', models: 'account Ids that are user names, sessions answered without a Location header, as documented for OpenBMC', accountIds: 'names', sessions: 'no-location' },
-  { ...standard, name: 'multi-system', models: 'three ComputerSystems behind one service (blades, multi-node chassis); no SessionService (basic auth)', systems: 3, sessions: 'none' },
+  { ...standard, name: 'multi-system', models: 'three ComputerSystems behind one service (blades, multi-node chassis); no SessionService (basic auth); asset, manager and BMC NIC fields mostly left out, null or empty', systems: 3, sessions: 'none', inventory: 'sparse' },
 ];
 
 export const profile = (name: string): VendorProfile => {

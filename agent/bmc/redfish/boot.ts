@@ -10,6 +10,10 @@
 import type { BootDevice, BootFlags, BootOverride } from '../bmc-client.js';
 import type { Quirks } from '../quirks.js';
 import { odataId, refusalOf, type Json, type RedfishConnection, type Resource } from './connection.js';
+import { computerSystemSchema, settingsSchema, type ComputerSystem } from './schemas.js';
+
+/** A Boot object as parsed (schemas.ts bootSchema). */
+export type Boot = NonNullable<ComputerSystem['Boot']>;
 
 export const TARGETS: Record<BootDevice, string> = { pxe: 'Pxe', disk: 'Hdd', bios: 'BiosSetup', cdrom: 'Cd' };
 
@@ -22,28 +26,28 @@ export interface BootHabits {
 }
 
 /** The Boot object to PATCH. */
-export function bootPatch(current: Json, o: BootOverride, mode: BootHabits['mode']): Json {
+export function bootPatch(current: Boot, o: BootOverride, mode: BootHabits['mode']): Json {
   const want = o.efi ? 'UEFI' : 'Legacy';
   const allowed = current['BootSourceOverrideMode@Redfish.AllowableValues'];
-  const writable = !Array.isArray(allowed) || allowed.includes(want);
+  const writable = allowed == null || allowed.includes(want);
   const send = mode === 'always' || (mode === 'auto' && writable && current.BootSourceOverrideMode !== want);
   return { BootSourceOverrideTarget: TARGETS[o.device], BootSourceOverrideEnabled: o.persistent ? 'Continuous' : 'Once', ...(send ? { BootSourceOverrideMode: want } : {}) };
 }
 
 /** The System's settings resource, when it advertises one. */
-export const settingsObject = (system: Json): string | undefined => odataId(((system['@Redfish.Settings'] as Json | undefined)?.SettingsObject));
+export const settingsObject = (system: ComputerSystem): string | undefined => odataId(system['@Redfish.Settings']?.SettingsObject);
 
 const mentionsMode = (s: string): boolean => /BootSourceOverrideMode/i.test(s);
 const isReadOnly = (s: string): boolean => /read-?only|not ?writable|PropertyNotWritable|NotUpdatable/i.test(s);
 const isMissing = (s: string): boolean => /PropertyMissing|required|missing/i.test(s);
 
 /** PATCH the override, adapting to the BMC's refusals; throws the last refusal when nothing works. */
-export async function writeBootOverride(conn: RedfishConnection, system: Resource, o: BootOverride, habits: BootHabits, quirks: Quirks, step: string): Promise<void> {
+export async function writeBootOverride(conn: RedfishConnection, system: Resource<ComputerSystem>, o: BootOverride, habits: BootHabits, quirks: Quirks, step: string): Promise<void> {
   const settings = settingsObject(system.body);
-  let target: Resource = habits.viaSettings && settings !== undefined ? await conn.get(settings, step) : system;
-  const current = (system.body.Boot ?? {}) as Json;
+  let target: Resource<{ Boot?: Boot | null }> = habits.viaSettings && settings !== undefined ? await conn.read(settings, step, settingsSchema) : system;
+  const current = system.body.Boot ?? {};
   for (;;) {
-    const body = bootPatch({ ...current, ...((target.body.Boot ?? {}) as Json) }, o, habits.mode);
+    const body = bootPatch({ ...current, ...(target.body.Boot ?? {}) }, o, habits.mode);
     const r = await conn.patch(target.path, step, { Boot: body }, target);
     if (r.status >= 200 && r.status < 300) return;
     const { message, messageId } = refusalOf(r);
@@ -59,7 +63,7 @@ export async function writeBootOverride(conn: RedfishConnection, system: Resourc
     } else if ((r.status === 400 || r.status === 403 || r.status === 405) && isReadOnly(said) && !habits.viaSettings && settings !== undefined) {
       habits.viaSettings = true;
       quirks.add('boot via settings resource');
-      target = await conn.get(settings, step);
+      target = await conn.read(settings, step, settingsSchema);
     } else {
       throw conn.failure(r, step);
     }
@@ -71,10 +75,10 @@ export async function writeBootOverride(conn: RedfishConnection, system: Resourc
  * override it already has (target and enabled), then with the mode it already has. A refusal
  * says "read-only, use the settings resource", "mode required" or "mode read-only".
  */
-export async function probeBootHabits(conn: RedfishConnection, system: Resource, habits: BootHabits, quirks: Quirks): Promise<void> {
+export async function probeBootHabits(conn: RedfishConnection, system: Resource<ComputerSystem>, habits: BootHabits, quirks: Quirks): Promise<void> {
   const step = 'probe boot override (rewrite of the current values)';
-  const b = (system.body.Boot ?? {}) as Json;
-  if (b.BootSourceOverrideEnabled === undefined) return;
+  const b = system.body.Boot ?? {};
+  if (b.BootSourceOverrideEnabled == null) return;
   const same = { BootSourceOverrideTarget: b.BootSourceOverrideTarget, BootSourceOverrideEnabled: b.BootSourceOverrideEnabled };
   const r = await conn.patch(system.path, step, { Boot: same }, system);
   const said = `${refusalOf(r).messageId} ${refusalOf(r).message}`;
@@ -86,8 +90,8 @@ export async function probeBootHabits(conn: RedfishConnection, system: Resource,
     quirks.add('boot via settings resource');
     return;
   }
-  if (b.BootSourceOverrideMode === undefined || Array.isArray(b['BootSourceOverrideMode@Redfish.AllowableValues'])) return;
-  const fresh = await conn.get(system.path, step);
+  if (b.BootSourceOverrideMode == null || Array.isArray(b['BootSourceOverrideMode@Redfish.AllowableValues'])) return;
+  const fresh = await conn.read(system.path, step, computerSystemSchema);
   const m = await conn.patch(system.path, step, { Boot: { ...(habits.mode === 'always' ? same : {}), BootSourceOverrideMode: b.BootSourceOverrideMode } }, fresh);
   if (m.status === 400 && mentionsMode(`${refusalOf(m).messageId} ${refusalOf(m).message}`)) {
     habits.mode = 'never';
@@ -96,9 +100,9 @@ export async function probeBootHabits(conn: RedfishConnection, system: Resource,
 }
 
 /** Boot flags from a Boot object (the System's, or the settings resource's pending one over it). */
-export function bootFlagsOf(b: Json): BootFlags {
-  const target = b.BootSourceOverrideTarget as string | undefined;
-  const device = (Object.entries(TARGETS).find(([, v]) => v === target)?.[0] as BootDevice | undefined) ?? (target === undefined || target === 'None' ? 'none' : 'other');
+export function bootFlagsOf(b: Boot): BootFlags {
+  const target = b.BootSourceOverrideTarget;
+  const device = (Object.entries(TARGETS).find(([, v]) => v === target)?.[0] as BootDevice | undefined) ?? (target == null || target === 'None' ? 'none' : 'other');
   return {
     valid: b.BootSourceOverrideEnabled !== 'Disabled' && device !== 'none',
     device,

@@ -6,19 +6,21 @@
  * resource's ETag in If-Match (vendors such as Lenovo XCC and Huawei iBMC refuse a PATCH without
  * it), read just before unless the caller has it. HTTP failures become typed BMC errors.
  */
+import type { z } from 'zod';
 import type { Logger } from '../../lib/log.js';
+import { withBackoff } from '../../lib/backoff.js';
 import type { BmcTarget } from '../bmc-client.js';
 import { bmcAuthError, bmcFailure, bmcPrivilegeError, bmcTimeoutError, bmcUnsupportedError, whereOf, type BmcError, type BmcWhere } from '../errors.js';
 import type { Semaphore } from '../scheduler.js';
 import { RedfishHttp, RedfishTransportError, type HttpResponse } from './client.js';
 import type { Quirks } from '../quirks.js';
+import { anyResourceSchema, checkedBody, errorReplySchema, serviceRootSchema, sessionSchema } from './schemas.js';
 
 export type Json = Record<string, unknown>;
-export const odataId = (v: unknown): string | undefined => {
-  const id = (v as { '@odata.id'?: unknown } | undefined)?.['@odata.id'];
-  return typeof id === 'string' ? id : undefined;
-};
+/** The URI of a link as parsed (schemas.ts), or undefined. */
+export const odataId = (v: { '@odata.id': string } | null | undefined): string | undefined => v?.['@odata.id'];
 export const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+type ServiceRoot = z.infer<typeof serviceRootSchema>;
 
 export interface RedfishOptions {
   verifyTls: boolean;
@@ -31,11 +33,18 @@ export interface RedfishOptions {
 export const SERVICE_ROOT = '/redfish/v1/';
 const STANDARD_SESSIONS = '/redfish/v1/SessionService/Sessions';
 
-/** A resource as read: its body and the ETag to send back with a PATCH. */
-export interface Resource {
+/** A resource as read and checked against its schema: its body and the ETag to send back with a PATCH. */
+export interface Resource<B = Json> {
   path: string;
-  body: Json;
+  body: B;
   etag: string | undefined;
+}
+
+/** A 412/428 to a PATCH, thrown inside the one retry (withBackoff) and returned as the answer when it stays. */
+class StaleEtag extends Error {
+  constructor(readonly answer: HttpResponse) {
+    super(`HTTP ${answer.status}: ETag required or stale`);
+  }
 }
 
 /** What a failed request said, for the callers that adapt to it (power, boot). */
@@ -46,8 +55,9 @@ export interface Refusal {
 }
 
 export function refusalOf(r: HttpResponse): Refusal {
-  const error = (r.body as Json | undefined)?.error as Json | undefined;
-  const info = (error?.['@Message.ExtendedInfo'] as Json[] | undefined)?.[0];
+  const parsed = errorReplySchema.safeParse(r.body);
+  const error = parsed.success ? parsed.data.error : undefined;
+  const info = error?.['@Message.ExtendedInfo']?.[0];
   return {
     status: r.status,
     messageId: text(info?.MessageId ?? error?.code),
@@ -59,7 +69,7 @@ export class RedfishConnection {
   readonly http: RedfishHttp;
   private auth: Record<string, string> | undefined;
   private sessionUri: string | undefined;
-  private root: Json | undefined;
+  private root: ServiceRoot | undefined;
 
   constructor(private readonly target: BmcTarget, readonly options: RedfishOptions, private readonly deps: { fanout: Semaphore; log: Logger; quirks: Quirks }) {
     this.http = new RedfishHttp({ address: target.address, port: target.port, verifyTls: options.verifyTls, tlsFingerprint: options.tlsFingerprint, timeoutMs: options.timeoutMs });
@@ -70,44 +80,57 @@ export class RedfishConnection {
   }
 
   /** The service root (read without credentials, as the standard allows), cached. */
-  async serviceRoot(): Promise<Json> {
+  async serviceRoot(): Promise<ServiceRoot> {
     if (this.root !== undefined) return this.root;
-    const r = await this.request('GET', SERVICE_ROOT, 'read service root', undefined, { authenticate: false });
+    const step = 'read service root';
+    const r = await this.request('GET', SERVICE_ROOT, step, undefined, { authenticate: false });
     // Some services want credentials even here: then the root is read like any resource.
-    const ok = r.status === 401 || r.status === 403 ? await this.request('GET', SERVICE_ROOT, 'read service root') : r;
-    this.expectOk(ok, 'read service root');
-    this.root = (ok.body ?? {}) as Json;
+    const ok = r.status === 401 || r.status === 403 ? await this.request('GET', SERVICE_ROOT, step) : r;
+    this.expectOk(ok, step);
+    this.root = this.checked(ok, SERVICE_ROOT, step, serviceRootSchema);
     return this.root;
   }
 
   /** A link of the service root (Systems, Chassis, Managers, AccountService, ...). */
-  async rootLink(name: string, step: string): Promise<string> {
+  async rootLink(name: 'Systems' | 'Chassis' | 'Managers' | 'AccountService', step: string): Promise<string> {
     const uri = odataId((await this.serviceRoot())[name]);
     if (uri === undefined) throw bmcUnsupportedError(this.where, step, `the Redfish service root has no ${name}`);
     return uri;
   }
 
-  async get(path: string, step: string): Promise<Resource> {
+  /**
+   * GET a resource and check it against its schema (schemas.ts): an answer that is not a JSON
+   * object, or whose fields racker uses have the wrong type, is an error naming the BMC, the URL
+   * and the field.
+   */
+  async read<S extends z.ZodType<Json>>(path: string, step: string, schema: S): Promise<Resource<z.infer<S>>> {
     const r = await this.request('GET', path, step);
     this.expectOk(r, step);
-    const body = (typeof r.body === 'object' && r.body !== null ? r.body : {}) as Json;
+    const body = this.checked(r, path, step, schema);
     const header = r.headers.etag;
-    return { path, body, etag: typeof header === 'string' ? header : typeof body['@odata.etag'] === 'string' ? body['@odata.etag'] : undefined };
+    const tag = (r.body as Json)['@odata.etag'];
+    return { path, body, etag: typeof header === 'string' ? header : typeof tag === 'string' ? tag : undefined };
   }
 
   /**
    * PATCH with If-Match. `from` is the resource as just read (its ETag); without it the resource is
-   * read first. A 412 (the ETag went stale, e.g. the BMC changed the resource itself) is retried once
-   * with a fresh ETag. Returns the answer, failed or not: callers adapt to some refusals.
+   * read first. A 412 (the ETag went stale, e.g. the BMC changed the resource itself) or 428 is
+   * retried once, at once, with a fresh ETag, through the shared retry helper (no delay: the BMC is
+   * not busy, the ETag is). Returns the answer, failed or not: callers adapt to some refusals.
    */
-  async patch(path: string, step: string, body: Json, from?: Resource): Promise<HttpResponse> {
-    let etag = from?.etag ?? (await this.get(path, step)).etag;
-    for (let attempt = 0; ; attempt++) {
-      const r = await this.request('PATCH', path, step, body, { headers: etag === undefined ? {} : { 'If-Match': etag } });
-      if ((r.status !== 412 && r.status !== 428) || attempt > 0) return r;
-      this.deps.quirks.add(`ETag required (${r.status}${etag === undefined ? ' without If-Match' : ' for a stale one'})`);
-      etag = (await this.get(path, step)).etag;
-      if (etag === undefined) return r;
+  async patch(path: string, step: string, body: Json, from?: Resource<unknown>): Promise<HttpResponse> {
+    let etag = from?.etag ?? (await this.read(path, step, anyResourceSchema)).etag;
+    try {
+      return await withBackoff(async (attempt) => {
+        if (attempt > 0) etag = (await this.read(path, step, anyResourceSchema)).etag;
+        const r = await this.request('PATCH', path, step, body, { headers: etag === undefined ? {} : { 'If-Match': etag } });
+        if (r.status !== 412 && r.status !== 428) return r;
+        if (attempt === 0) this.deps.quirks.add(`ETag required (${r.status}${etag === undefined ? ' without If-Match' : ' for a stale one'})`);
+        throw new StaleEtag(r);
+      }, { minDelayMs: 0, maxDelayMs: 0, jitter: 0, maxRetries: 1, retryable: (e) => e instanceof StaleEtag });
+    } catch (e) {
+      if (e instanceof StaleEtag) return e.answer;
+      throw e;
     }
   }
 
@@ -120,6 +143,10 @@ export class RedfishConnection {
   expectOk(r: HttpResponse, step: string): void {
     if (r.status >= 200 && r.status < 300) return;
     throw this.failure(r, step);
+  }
+
+  private checked<S extends z.ZodType<Json>>(r: HttpResponse, path: string, step: string, schema: S): z.infer<S> {
+    return checkedBody(this.where, step, path, r.body, schema);
   }
 
   failure(r: HttpResponse, step: string): BmcError {
@@ -185,18 +212,19 @@ export class RedfishConnection {
     if (!this.options.useSessions) return (this.auth = basic);
     // The root says whether there are sessions (read here without credentials, as the standard
     // allows; a root that wants them is read after logging in at the standard place).
-    const root = this.root ?? await this.http.send('GET', SERVICE_ROOT).then((r) => (r.status === 200 && typeof r.body === 'object' ? (this.root = r.body as Json) : undefined));
-    if (root !== undefined && root.SessionService === undefined) {
+    const root = this.root ?? await this.http.send('GET', SERVICE_ROOT).then((r) => (r.status === 200 ? (this.root = this.checked(r, SERVICE_ROOT, 'read service root', serviceRootSchema)) : undefined));
+    if (root !== undefined && root.SessionService == null) {
       this.deps.quirks.add('no SessionService: basic auth');
       return (this.auth = basic);
     }
-    const sessions = odataId((root?.Links as Json | undefined)?.Sessions) ?? STANDARD_SESSIONS;
+    const sessions = odataId(root?.Links?.Sessions) ?? STANDARD_SESSIONS;
     const r = await this.http.send('POST', sessions, {}, { UserName: this.target.user, Password: this.target.password });
     const token = r.headers['x-auth-token'];
     if (r.status >= 200 && r.status < 300 && typeof token === 'string') {
       // The session's URI: Location, else the new session's own @odata.id (some BMCs send no Location).
       const location = typeof r.headers.location === 'string' ? new URL(r.headers.location, 'https://bmc').pathname : undefined;
-      this.sessionUri = location ?? odataId(r.body);
+      const session = sessionSchema.safeParse(r.body);
+      this.sessionUri = location ?? (session.success ? session.data['@odata.id'] ?? undefined : undefined);
       if (location === undefined) this.deps.quirks.add(this.sessionUri === undefined ? 'session without Location or @odata.id: cannot be deleted' : 'session without Location: deleted by its @odata.id');
       return (this.auth = { 'X-Auth-Token': token });
     }
@@ -208,7 +236,7 @@ export class RedfishConnection {
   }
 
   private translate(e: unknown, step: string): Error {
-    if (!(e instanceof RedfishTransportError)) return e as Error;
+    if (!(e instanceof RedfishTransportError)) return e instanceof Error ? e : new Error(String(e));
     if (e.kind === 'timeout' || e.kind === 'refused') return bmcTimeoutError(this.where, `${step} (${e.message})`, this.options.timeoutMs);
     if (e.kind === 'tls' || e.kind === 'pin') {
       return bmcFailure(this.where, step, e.message,

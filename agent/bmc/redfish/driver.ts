@@ -6,19 +6,25 @@
  * some BMCs answer 200 and ignore it — sessions are renewed once when the BMC forgets them and
  * every PATCH carries the ETag (connection.ts). What it adapted to is kept as quirks for `diag`.
  */
+import type { z } from 'zod';
 import type { Logger } from '../../lib/log.js';
-import type { BmcClient, BmcTarget, BmcUser, BootFlags, BootOverride, BootSetResult, ChassisStatus, PowerState, RawResponse, SelEntry, SensorReading } from '../bmc-client.js';
+import type { BmcClient, BmcTarget, BmcUser, BootFlags, BootOverride, BootSetResult, ChassisStatus, FruInfo, LanConfig, McInfo, PowerState, RawResponse, SelEntry, SelInfo, SensorReading } from '../bmc-client.js';
 import { bmcFailure, bmcUnsupportedError, type BmcWhere } from '../errors.js';
 import { compareBootFlags } from '../boot-flags.js';
 import { Quirks } from '../quirks.js';
 import type { Semaphore } from '../scheduler.js';
-import { RedfishConnection, odataId, text, type Json, type RedfishOptions, type Resource } from './connection.js';
+import { RedfishConnection, odataId, text, type RedfishOptions, type Resource } from './connection.js';
 import { TARGETS, bootFlagsOf, probeBootHabits, settingsObject, writeBootOverride, type BootHabits } from './boot.js';
 import { RedfishPower, powerOf } from './power.js';
 import { chooseChassis, chooseSystem, members } from './system-choice.js';
-import { checkedSystem } from './system-schema.js';
 import { fanReading, powerReadings, sensorReading, thermalMetricsReadings, thermalReadings } from './sensors.js';
-import { clearSel, findSelService, readSelEntries } from './event-log.js';
+import { clearSel, findSelService, readSelEntries, readSelInfo } from './event-log.js';
+import { fruOf, readSystemFacts, type SystemFacts } from './system-facts.js';
+import { mcInfoOf, readLanConfig, readManager } from './manager.js';
+import {
+  accountSchema, accountServiceSchema, chassisSchema, computerSystemSchema, fanSchema, powerSchema, sensorSchema, settingsSchema,
+  thermalMetricsSchema, thermalSchema, thermalSubsystemSchema, type ComputerSystem,
+} from './schemas.js';
 
 export type { RedfishOptions } from './connection.js';
 
@@ -80,7 +86,7 @@ export class RedfishBmcClient implements BmcClient {
     return {
       power,
       ...(transition === undefined ? {} : { transition }),
-      faults: (s.Status as Json | undefined)?.Health === 'Critical' ? ['health critical'] : [],
+      faults: s.Status?.Health === 'Critical' ? ['health critical'] : [],
       lastPowerEvent: '',
       intrusion: false,
       identify: lit === undefined ? 'unknown' : !lit ? 'off' : this.identifyOff === undefined ? 'indefinite' : 'temporary',
@@ -130,9 +136,9 @@ export class RedfishBmcClient implements BmcClient {
   async setBootDevice(o: BootOverride): Promise<BootSetResult> {
     const step = `set boot device ${o.device}`;
     const system = await this.system();
-    const allowed = ((system.body.Boot ?? {}) as Json)['BootSourceOverrideTarget@Redfish.AllowableValues'];
-    if (Array.isArray(allowed) && !allowed.includes(TARGETS[o.device])) {
-      throw bmcUnsupportedError(this.where, step, `the BMC allows boot targets ${allowed.map(text).join(', ')}, not ${TARGETS[o.device]}`, 'use another boot device, or the ipmi driver for this node');
+    const allowed = system.body.Boot?.['BootSourceOverrideTarget@Redfish.AllowableValues'];
+    if (allowed != null && !allowed.includes(TARGETS[o.device])) {
+      throw bmcUnsupportedError(this.where, step, `the BMC allows boot targets ${allowed.join(', ')}, not ${TARGETS[o.device]}`, 'use another boot device, or the ipmi driver for this node');
     }
     await writeBootOverride(this.conn, system, o, this.habits, this.found, step);
     return compareBootFlags(this.where, o, await this.bootFlags());
@@ -141,38 +147,38 @@ export class RedfishBmcClient implements BmcClient {
   /** The override in force, or pending in the settings resource when the BMC takes it there. */
   async bootFlags(): Promise<BootFlags> {
     const system = await this.system();
-    const boot = (system.body.Boot ?? {}) as Json;
+    const boot = system.body.Boot ?? {};
     const settings = settingsObject(system.body);
     if (settings === undefined) return bootFlagsOf(boot);
-    const pending = (await this.conn.get(settings, 'read pending boot settings')).body.Boot as Json | undefined;
+    const pending = (await this.conn.read(settings, 'read pending boot settings', settingsSchema)).body.Boot;
     return bootFlagsOf({ ...boot, ...(pending ?? {}) });
   }
 
   async sensors(): Promise<SensorReading[]> {
     const chassisUri = await chooseChassis(this.conn, (await this.system()).body, this.found);
     if (chassisUri === undefined) return [];
-    const c = (await this.conn.get(chassisUri, 'read chassis')).body;
+    const c = (await this.conn.read(chassisUri, 'read chassis', chassisSchema)).body;
     const sensorsUri = odataId(c.Sensors);
     if (sensorsUri !== undefined) {
       const out: SensorReading[] = [];
-      for (const m of members((await this.conn.get(sensorsUri, 'list sensors')).body)) out.push(sensorReading((await this.conn.get(m, 'read sensor')).body));
+      for (const m of await members(this.conn, sensorsUri, 'list sensors')) out.push(sensorReading((await this.conn.read(m, 'read sensor', sensorSchema)).body));
       if (out.length > 0) return out;
     }
     const subsystemUri = odataId(c.ThermalSubsystem);
     if (subsystemUri !== undefined) {
-      const sub = (await this.conn.get(subsystemUri, 'read thermal subsystem')).body;
+      const sub = (await this.conn.read(subsystemUri, 'read thermal subsystem', thermalSubsystemSchema)).body;
       const out: SensorReading[] = [];
       const metrics = odataId(sub.ThermalMetrics);
-      if (metrics !== undefined) out.push(...thermalMetricsReadings((await this.conn.get(metrics, 'read thermal metrics')).body));
+      if (metrics !== undefined) out.push(...thermalMetricsReadings((await this.conn.read(metrics, 'read thermal metrics', thermalMetricsSchema)).body));
       const fans = odataId(sub.Fans);
-      if (fans !== undefined) for (const m of members((await this.conn.get(fans, 'list fans')).body)) out.push(fanReading((await this.conn.get(m, 'read fan')).body));
+      if (fans !== undefined) for (const m of await members(this.conn, fans, 'list fans')) out.push(fanReading((await this.conn.read(m, 'read fan', fanSchema)).body));
       if (out.length > 0) return out;
     }
     const out: SensorReading[] = [];
     const thermalUri = odataId(c.Thermal);
-    if (thermalUri !== undefined) out.push(...thermalReadings((await this.conn.get(thermalUri, 'read thermal sensors')).body));
+    if (thermalUri !== undefined) out.push(...thermalReadings((await this.conn.read(thermalUri, 'read thermal sensors', thermalSchema)).body));
     const powerUri = odataId(c.Power);
-    if (powerUri !== undefined) out.push(...powerReadings((await this.conn.get(powerUri, 'read power sensors')).body));
+    if (powerUri !== undefined) out.push(...powerReadings((await this.conn.read(powerUri, 'read power sensors', powerSchema)).body));
     return out;
   }
 
@@ -188,13 +194,37 @@ export class RedfishBmcClient implements BmcClient {
     this.conn.expectOk(await this.conn.patch(found.account.path, step, { Password: password }, found.account), step);
   }
 
-  /** The SEL's LogService entries (sel info, fru, mc and lan are IPMI's: this driver has none of them). */
+  /** The SEL's LogService entries. */
   async selList(): Promise<SelEntry[]> {
-    return readSelEntries(this.conn, await findSelService(this.conn, await this.system(), 'list the SEL'));
+    return readSelEntries(this.conn, await findSelService(this.conn, (await this.system()).body, 'list the SEL'));
+  }
+
+  async selInfo(): Promise<SelInfo> {
+    return readSelInfo(this.conn, await findSelService(this.conn, (await this.system()).body, 'sel info'));
   }
 
   async selClear(): Promise<void> {
-    await clearSel(this.conn, await findSelService(this.conn, await this.system(), 'clear the SEL'));
+    await clearSel(this.conn, await findSelService(this.conn, (await this.system()).body, 'clear the SEL'));
+  }
+
+  /** The server's asset facts (system and chassis), typed: what `fru` shows and the hardware inventory reads. */
+  async systemFacts(): Promise<SystemFacts> {
+    return readSystemFacts(this.conn, (await this.system()).body, this.found);
+  }
+
+  /** The system's and chassis' asset fields in FRU terms. */
+  async fru(): Promise<FruInfo> {
+    return fruOf(await this.systemFacts());
+  }
+
+  /** The system's Manager: firmware version, model, UUID, type, status. */
+  async mcInfo(): Promise<McInfo> {
+    return mcInfoOf((await readManager(this.conn, (await this.system()).body, this.found, 'mc info')).body);
+  }
+
+  /** Channel N: the Manager's Nth EthernetInterface. */
+  async lanConfig(channel: number): Promise<LanConfig> {
+    return readLanConfig(this.conn, await readManager(this.conn, (await this.system()).body, this.found, `lan print ${channel}`), channel);
   }
 
   async raw(): Promise<RawResponse> {
@@ -224,19 +254,19 @@ export class RedfishBmcClient implements BmcClient {
     this.conn.expectOk(await this.conn.patch(system.path, step, modern ? { LocationIndicatorActive: on } : { IndicatorLED: on ? 'Blinking' : 'Off' }, system), step);
   }
 
-  private async accounts(): Promise<Array<{ id: number; account: Resource }>> {
-    const service = (await this.conn.get(await this.conn.rootLink('AccountService', 'list accounts'), 'list accounts')).body;
+  private async accounts(): Promise<Array<{ id: number; account: Resource<z.infer<typeof accountSchema>> }>> {
+    const service = (await this.conn.read(await this.conn.rootLink('AccountService', 'list accounts'), 'list accounts', accountServiceSchema)).body;
     const uri = odataId(service.Accounts);
     if (uri === undefined) throw bmcUnsupportedError(this.where, 'list accounts', 'the AccountService has no Accounts');
-    const read: Resource[] = [];
-    for (const m of members((await this.conn.get(uri, 'list accounts')).body)) read.push(await this.conn.get(m, 'read account'));
+    const read: Array<Resource<z.infer<typeof accountSchema>>> = [];
+    for (const m of await members(this.conn, uri, 'list accounts')) read.push(await this.conn.read(m, 'read account', accountSchema));
     const numeric = read.every((a) => /^\d+$/.test(text(a.body.Id)));
     if (!numeric) this.found.add('account Ids are not numbers: users numbered by their place in the list');
     return read.map((account, i) => ({ id: numeric ? Number(account.body.Id) : i + 1, account }));
   }
 
-  private async system(): Promise<Resource> {
+  private async system(): Promise<Resource<ComputerSystem>> {
     this.systemUri ??= await chooseSystem(this.conn, this.target, this.deps.log, this.found);
-    return checkedSystem(await this.conn.get(this.systemUri, 'read system'), this.conn.where, 'read system');
+    return this.conn.read(this.systemUri, 'read system', computerSystemSchema);
   }
 }

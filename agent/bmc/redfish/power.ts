@@ -7,7 +7,8 @@
  */
 import type { Quirks } from '../quirks.js';
 import { bmcUnsupportedError } from '../errors.js';
-import { refusalOf, text, type Json, type RedfishConnection, type Resource } from './connection.js';
+import { refusalOf, text, type RedfishConnection, type Resource } from './connection.js';
+import { actionInfoSchema, type ComputerSystem } from './schemas.js';
 
 export type PowerGoal = 'on' | 'off' | 'soft' | 'cycle' | 'reset';
 
@@ -21,7 +22,7 @@ const RESET_PREFERENCES: Record<PowerGoal, readonly string[]> = {
 };
 
 /** Redfish PowerState → where it is or is heading. */
-export function powerOf(state: unknown): { power: 'on' | 'off'; transition: 'powering-on' | 'powering-off' | undefined } {
+export function powerOf(state: ComputerSystem['PowerState']): { power: 'on' | 'off'; transition: 'powering-on' | 'powering-off' | undefined } {
   if (state === 'PoweringOn') return { power: 'on', transition: 'powering-on' };
   if (state === 'PoweringOff') return { power: 'off', transition: 'powering-off' };
   return { power: state === 'On' || state === 'Paused' ? 'on' : 'off', transition: undefined };
@@ -33,7 +34,7 @@ export function isAlreadyInState(status: number, said: string): boolean {
 }
 
 export class RedfishPower {
-  constructor(private readonly conn: RedfishConnection, private readonly readSystem: () => Promise<Resource>, private readonly quirks: Quirks) {}
+  constructor(private readonly conn: RedfishConnection, private readonly readSystem: () => Promise<Resource<ComputerSystem>>, private readonly quirks: Quirks) {}
 
   async act(goal: PowerGoal, step: string): Promise<void> {
     const system = await this.readSystem();
@@ -57,19 +58,18 @@ export class RedfishPower {
     throw this.conn.failure(r, step);
   }
 
-  private async reset(system: Resource, goal: PowerGoal, step: string): Promise<Awaited<ReturnType<RedfishConnection['post']>>> {
-    const action = (system.body.Actions as Json | undefined)?.['#ComputerSystem.Reset'] as Json | undefined;
-    const target = action?.target;
-    if (typeof target !== 'string') throw bmcUnsupportedError(this.conn.where, step, 'the system has no ComputerSystem.Reset action');
-    let allowed = action?.['ResetType@Redfish.AllowableValues'] as unknown[] | undefined;
-    const info = action?.['@Redfish.ActionInfo'];
+  private async reset(system: Resource<ComputerSystem>, goal: PowerGoal, step: string): Promise<Awaited<ReturnType<RedfishConnection['post']>>> {
+    const action = system.body.Actions?.['#ComputerSystem.Reset'];
+    if (action == null) throw bmcUnsupportedError(this.conn.where, step, 'the system has no ComputerSystem.Reset action');
+    let allowed = action['ResetType@Redfish.AllowableValues'] ?? undefined;
+    const info = action['@Redfish.ActionInfo'];
     if (allowed === undefined && typeof info === 'string') {
-      const params = (await this.conn.get(info, 'read reset action info')).body.Parameters as Json[] | undefined;
-      allowed = params?.find((p) => p.Name === 'ResetType')?.AllowableValues as unknown[] | undefined;
+      const params = (await this.conn.read(info, 'read reset action info', actionInfoSchema)).body.Parameters;
+      allowed = params?.find((p) => p.Name === 'ResetType')?.AllowableValues ?? undefined;
     }
     const preferred = RESET_PREFERENCES[goal];
     const type = allowed === undefined ? preferred[0] : preferred.find((t) => allowed.includes(t));
     if (type === undefined) throw bmcUnsupportedError(this.conn.where, step, `the BMC allows reset types ${allowed?.map(text).join(', ')}, none of ${preferred.join(', ')}`);
-    return this.conn.post(target, step, { ResetType: type });
+    return this.conn.post(action.target, step, { ResetType: type });
   }
 }

@@ -9,25 +9,27 @@ import type { BmcTarget } from '../bmc-client.js';
 import { normalizeMac } from '../../lib/mac.js';
 import { bmcFailure } from '../errors.js';
 import type { Quirks } from '../quirks.js';
-import { odataId, text, type Json, type RedfishConnection } from './connection.js';
+import { odataId, text, type RedfishConnection } from './connection.js';
+import { collectionSchema, computerSystemSchema, ethernetInterfaceSchema, managerSchema, type ComputerSystem } from './schemas.js';
 
 /** Bounds the reads a hostile or huge service can cause. */
 const MAX_MEMBERS = 64;
 
-export function members(collection: Json): string[] {
-  const m = Array.isArray(collection.Members) ? collection.Members : [];
-  return m.slice(0, MAX_MEMBERS).map(odataId).filter((x): x is string => x !== undefined);
+/** The member URIs of a collection, read and checked (at most MAX_MEMBERS). */
+export async function members(conn: RedfishConnection, uri: string, step: string): Promise<string[]> {
+  const m = (await conn.read(uri, step, collectionSchema)).body.Members ?? [];
+  return m.slice(0, MAX_MEMBERS).map((x) => x['@odata.id']);
 }
 
-const macOf = (v: unknown): string | undefined => (typeof v === 'string' ? normalizeMac(v) : undefined);
+const macOf = (v: string | null | undefined): string | undefined => (typeof v === 'string' ? normalizeMac(v) : undefined);
 
 /** MACs of an EthernetInterfaces collection. */
-async function interfaceMacs(conn: RedfishConnection, link: unknown, step: string): Promise<string[]> {
+async function interfaceMacs(conn: RedfishConnection, link: { '@odata.id': string } | null | undefined, step: string): Promise<string[]> {
   const uri = odataId(link);
   if (uri === undefined) return [];
   const out: string[] = [];
-  for (const m of members((await conn.get(uri, step)).body)) {
-    const nic = (await conn.get(m, step)).body;
+  for (const m of await members(conn, uri, step)) {
+    const nic = (await conn.read(m, step, ethernetInterfaceSchema)).body;
     for (const mac of [macOf(nic.MACAddress), macOf(nic.PermanentMACAddress)]) if (mac !== undefined) out.push(mac);
   }
   return out;
@@ -35,11 +37,11 @@ async function interfaceMacs(conn: RedfishConnection, link: unknown, step: strin
 
 export async function chooseSystem(conn: RedfishConnection, target: BmcTarget, log: Logger, quirks: Quirks): Promise<string> {
   const step = 'list systems';
-  const systems = members((await conn.get(await conn.rootLink('Systems', step), step)).body);
+  const systems = await members(conn, await conn.rootLink('Systems', step), step);
   if (systems.length === 0) throw bmcFailure(conn.where, step, 'the Redfish service lists no ComputerSystem');
   if (systems.length === 1) return systems[0] as string;
-  const bodies = new Map<string, Json>();
-  for (const s of systems) bodies.set(s, (await conn.get(s, 'read system')).body);
+  const bodies = new Map<string, ComputerSystem>();
+  for (const s of systems) bodies.set(s, (await conn.read(s, 'read system', computerSystemSchema)).body);
 
   const uuid = target.systemUuid?.toLowerCase();
   const byUuid = uuid === undefined ? undefined : systems.find((s) => text(bodies.get(s)?.UUID).toLowerCase() === uuid);
@@ -47,11 +49,11 @@ export async function chooseSystem(conn: RedfishConnection, target: BmcTarget, l
 
   const bmcMac = target.bmcMac === undefined ? undefined : normalizeMac(target.bmcMac);
   if (bmcMac !== undefined) {
-    const managers = members((await conn.get(await conn.rootLink('Managers', 'list managers'), 'list managers')).body);
+    const managers = await members(conn, await conn.rootLink('Managers', 'list managers'), 'list managers');
     for (const m of managers) {
-      const manager = (await conn.get(m, 'read manager')).body;
+      const manager = (await conn.read(m, 'read manager', managerSchema)).body;
       if (!(await interfaceMacs(conn, manager.EthernetInterfaces, 'read manager NICs')).includes(bmcMac)) continue;
-      const served = (Array.isArray((manager.Links as Json | undefined)?.ManagerForServers) ? (manager.Links as Json).ManagerForServers as unknown[] : []).map(odataId);
+      const served = (manager.Links?.ManagerForServers ?? []).map(odataId);
       const mine = systems.filter((s) => served.includes(s));
       if (mine.length === 1) return chosen(quirks, systems, mine[0] as string, `BMC MAC ${bmcMac}`);
     }
@@ -76,10 +78,10 @@ function chosen(quirks: Quirks, systems: string[], s: string, by: string): strin
 }
 
 /** The Chassis of the chosen system: its Links.Chassis, else the service's only (or first) one. */
-export async function chooseChassis(conn: RedfishConnection, system: Json, quirks: Quirks): Promise<string | undefined> {
-  const linked = Array.isArray((system.Links as Json | undefined)?.Chassis) ? odataId(((system.Links as Json).Chassis as unknown[])[0]) : undefined;
+export async function chooseChassis(conn: RedfishConnection, system: ComputerSystem, quirks: Quirks): Promise<string | undefined> {
+  const linked = odataId(system.Links?.Chassis?.[0]);
   if (linked !== undefined) return linked;
-  const all = members((await conn.get(await conn.rootLink('Chassis', 'list chassis'), 'list chassis')).body);
+  const all = await members(conn, await conn.rootLink('Chassis', 'list chassis'), 'list chassis');
   if (all.length > 1) quirks.add(`several chassis and the system links none: using ${all[0]}`);
   return all[0];
 }

@@ -2,7 +2,9 @@
  * ipmitool's maintenance vocabulary through racker's own RMCP+ driver (`racker ipmi NODE sel|fru|mc|
  * lan|chassis`), against a real ipmi_sim holding SEL records and a FRU image, and compared with what
  * ipmitool itself reads from the same simulator: the same records, fields and values. Over Redfish
- * the IPMI-only ones fail with a clear RACKER_E_BMC_UNSUPPORTED.
+ * (the project's emulator, which sushy and redfishtool cross-check) the same vocabulary reads the
+ * system, its chassis, the manager and its NIC, and the SEL log service; a field the BMC leaves out
+ * is "not reported by this BMC"; mc reset, IPMI's only, fails with RACKER_E_BMC_UNSUPPORTED.
  */
 import { expect } from 'chai';
 import { mkdir } from 'node:fs/promises';
@@ -149,7 +151,7 @@ describe('racker ipmi sel, fru, mc, lan, chassis against ipmi_sim, compared with
     expect(bad.stderr).to.include('mc info | mc reset cold|warm');
   });
 
-  it('over Redfish: chassis status, the SEL from the manager\'s SEL log service (list, clear); fru says it is not supported over Redfish', async () => {
+  it('over Redfish: chassis status, the SEL from the manager\'s SEL log service (list, clear, info); mc reset says it is not supported over Redfish', async () => {
     const cert = await selfSignedCertificate(dir as string);
     const bmc = await new RedfishEmulator({ profile: profile('strict-etag'), key: cert.key, cert: cert.chain, user: 'admin', password: PASSWORD }).start();
     try {
@@ -166,9 +168,83 @@ describe('racker ipmi sel, fru, mc, lan, chassis against ipmi_sim, compared with
       ]);
       expect((await runRacker(['ipmi', '2', 'sel', 'clear'], redfishRack.env)).code).to.equal(0);
       expect(bmc.node.sel).to.deep.equal([]);
-      const fru = await runRacker(['ipmi', '2', 'fru', '--json'], redfishRack.env);
-      expect(fru.code).to.equal(1);
-      expect((JSON.parse(fru.stderr) as { error: { code: string; message: string } }).error).to.deep.include({ code: 'RACKER_E_BMC_UNSUPPORTED', message: 'fru is not supported over Redfish' });
+      const info = await runRacker(['ipmi', '2', 'sel', 'info'], redfishRack.env);
+      expect(info.code, info.stderr).to.equal(0);
+      expect(fields(info.stdout)).to.deep.equal(new Map([['entries', '0'], ['max records', '512'], ['overwrite policy', 'wraps when full'],
+        ['last add', 'not reported by this BMC'], ['last erase', 'not reported by this BMC'], ['overflow', 'not reported by this BMC']]));
+      const reset = await runRacker(['ipmi', '2', 'mc', 'reset', 'cold', '--json'], redfishRack.env);
+      expect(reset.code).to.equal(1);
+      expect((JSON.parse(reset.stderr) as { error: { code: string; message: string } }).error).to.deep.include({ code: 'RACKER_E_BMC_UNSUPPORTED', message: 'mc reset cold is not supported over Redfish' });
+    } finally {
+      await bmc.stop();
+    }
+  });
+
+  it('over Redfish: fru from the system and its chassis, mc info from the manager, lan print from its NIC, sel info from the log service; --json as over IPMI', async () => {
+    const cert = await selfSignedCertificate(dir as string);
+    const bmc = await new RedfishEmulator({ profile: profile('dmtf'), key: cert.key, cert: cert.chain, user: 'admin', password: PASSWORD }).start();
+    try {
+      const yaml = `bmc:\n  nodes:\n    "00:11:22:33:44:11": { driver: redfish, address: 127.0.0.1, port: ${bmc.port}, tlsFingerprint: "${cert.fingerprint}" }\n`;
+      const env = (await writeFakeRack(join(dir as string, 'redfish-full'), { password: PASSWORD, configYaml: yaml })).env;
+      const show = async (...args: string[]): Promise<Map<string, string>> => {
+        const r = await runRacker(['ipmi', '2', ...args], env);
+        expect(r.code, r.stderr).to.equal(0);
+        return fields(r.stdout);
+      };
+      expect(await show('fru')).to.deep.equal(new Map([
+        ['chassis type', 'RackMount'], ['chassis part number', 'CH-PN-2'], ['chassis serial', 'CH-EMU-1'],
+        ['product manufacturer', 'racker'], ['product name', 'Emulated Server 1U'], ['product part number', 'PN-1U-7'], ['product serial', 'SN-EMU-1'], ['product asset tag', 'ASSET-1'],
+        ['product SKU', 'SKU-1U-A'], ['BIOS version', '1.14.2'], ['memory', '384 GiB'], ['processors', '2'], ['processor model', 'Emulated CPU 16-core'], ['system UUID', bmc.node.uuid],
+      ]));
+      const fru = JSON.parse((await runRacker(['ipmi', '2', 'fru', '--json'], env)).stdout) as { fru: Record<string, unknown> };
+      expect(fru.fru).to.deep.include({ productSerial: 'SN-EMU-1', biosVersion: '1.14.2', memoryGiB: 384, processorCount: 2 });
+      expect(fru.fru).to.not.have.property('notReported');
+      expect(await show('mc', 'info')).to.deep.equal(new Map([
+        ['firmware revision', '2.81.81.81'], ['manufacturer', 'racker'], ['model', 'Emulated BMC 9'], ['manager type', 'BMC'], ['UUID', '3f2504e0-4f89-11d3-9a0c-030500000001'],
+        ['status', 'Enabled, health OK'], ['available', 'yes'],
+      ]));
+      expect(await show('lan', 'print')).to.deep.equal(new Map([
+        ['channel', '1'], ['interface', 'eth0'], ['IP address source', 'dhcp'], ['IP address', '10.0.1.11'], ['subnet mask', '255.255.255.0'],
+        ['MAC address', bmc.node.managerMac], ['default gateway', '10.0.1.1'], ['802.1q VLAN', '42'], ['VLAN priority', '3'],
+      ]));
+      const lan = JSON.parse((await runRacker(['ipmi', '2', 'lan', 'print', '--json'], env)).stdout) as { lan: Record<string, unknown> };
+      expect(lan.lan).to.deep.equal({ channel: 1, interface: 'eth0', ipSource: 'dhcp', ipAddress: '10.0.1.11', subnetMask: '255.255.255.0', defaultGateway: '10.0.1.1', macAddress: bmc.node.managerMac, vlanId: 42, vlanPriority: 3 });
+      const second = await runRacker(['ipmi', '2', 'lan', 'print', '2'], env);
+      expect(second.code).to.equal(1);
+      expect(second.stderr).to.include('the manager has 1 network interface (/redfish/v1/Managers/BMC1/EthernetInterfaces/eth0), no channel 2');
+      const sel = await show('sel', 'info');
+      expect([sel.get('entries'), sel.get('max records'), sel.get('overwrite policy')]).to.deep.equal(['2', '512', 'wraps when full']);
+    } finally {
+      await bmc.stop();
+    }
+  });
+
+  it('over Redfish, a BMC that leaves fields out or empty: each says "not reported by this BMC" instead of failing', async () => {
+    const cert = await selfSignedCertificate(dir as string);
+    const bmc = await new RedfishEmulator({ profile: profile('multi-system'), key: cert.key, cert: cert.chain, user: 'admin', password: PASSWORD }).start();
+    try {
+      // The second blade is this node's: pinned by its UUID, as an operator would.
+      const yaml = `bmc:\n  nodes:\n    "00:11:22:33:44:11": { driver: redfish, address: 127.0.0.1, port: ${bmc.port}, tlsFingerprint: "${cert.fingerprint}", systemUuid: "${bmc.node.uuid}" }\n`;
+      const env = (await writeFakeRack(join(dir as string, 'redfish-sparse'), { password: PASSWORD, configYaml: yaml })).env;
+      const show = async (...args: string[]): Promise<Map<string, string>> => {
+        const r = await runRacker(['ipmi', '2', ...args], env);
+        expect(r.code, r.stderr).to.equal(0);
+        return fields(r.stdout);
+      };
+      const gap = 'not reported by this BMC';
+      const fru = await show('fru');
+      expect(fru.get('product name')).to.equal('Emulated Blade');
+      expect(fru.get('memory')).to.equal('64 GiB');
+      for (const f of ['product serial', 'product SKU', 'product part number', 'BIOS version', 'processors', 'processor model', 'chassis serial']) expect(fru.get(f), f).to.equal(gap);
+      expect(fru.has('board serial')).to.equal(false); // Redfish has no board area: nothing to report, not a gap
+      const mc = await show('mc', 'info');
+      expect([mc.get('firmware revision'), mc.get('model'), mc.get('UUID'), mc.get('manager type')]).to.deep.equal([gap, gap, gap, 'BMC']);
+      const lan = await show('lan', 'print');
+      expect([lan.get('IP address'), lan.get('IP address source'), lan.get('802.1q VLAN'), lan.get('MAC address')]).to.deep.equal([gap, gap, gap, bmc.node.managerMac]);
+      const info = await show('sel', 'info');
+      expect([info.get('entries'), info.get('max records'), info.get('overwrite policy')]).to.deep.equal(['2', gap, gap]);
+      const json = JSON.parse((await runRacker(['ipmi', '2', 'mc', 'info', '--json'], env)).stdout) as { mc: { notReported: string[] } };
+      expect(json.mc.notReported).to.include.members(['firmwareRevision', 'model', 'uuid']);
     } finally {
       await bmc.stop();
     }

@@ -169,12 +169,38 @@ describe('Redfish driver: TLS, sessions and hostile answers', function () {
     const c = client(port, { useSessions: false });
     const f = await failure(c.powerState());
     expect(f?.code).to.equal(ErrorCodes.bmc);
-    expect(f?.message).to.include('the Redfish system /redfish/v1/Systems/1 does not answer as Redfish says: PowerState: ');
-    expect(f?.hint).to.include('bmc.driver: ipmi');
+    expect(f?.message).to.include('node node-9: BMC 127.0.0.1:');
+    expect(f?.message).to.include('the Redfish resource /redfish/v1/Systems/1 is malformed: PowerState: ');
+    expect(f?.hint).to.include('driver: ipmi');
     power = undefined;
     expect((await failure(c.powerOn()))?.message).to.match(/PowerState: /);
     power = 'Off';
     expect(await c.powerState()).to.equal('off');
+  });
+
+  it('refuses a malformed manager, NIC, sensor or log entry over real HTTP, naming the BMC, the URL and the field', async () => {
+    const V1 = '/redfish/v1';
+    const bodies: Record<string, unknown> = {
+      [`${V1}/`]: { Systems: { '@odata.id': `${V1}/Systems` } },
+      [`${V1}/Systems`]: { Members: [{ '@odata.id': `${V1}/Systems/1` }] },
+      [`${V1}/Systems/1`]: { PowerState: 'On', Links: { ManagedBy: [{ '@odata.id': `${V1}/Managers/1` }], Chassis: [{ '@odata.id': `${V1}/Chassis/1` }] } },
+      [`${V1}/Managers/1`]: { FirmwareVersion: 281, EthernetInterfaces: { '@odata.id': `${V1}/Managers/1/EthernetInterfaces` }, LogServices: { '@odata.id': `${V1}/Managers/1/LogServices` } },
+      [`${V1}/Chassis/1`]: { Sensors: { '@odata.id': `${V1}/Chassis/1/Sensors` } },
+      [`${V1}/Chassis/1/Sensors`]: { Members: [{ '@odata.id': `${V1}/Chassis/1/Sensors/T` }] },
+      [`${V1}/Chassis/1/Sensors/T`]: { Name: 'T', ReadingType: 'Temperature', Reading: '40 C' },
+    };
+    const port = await serve((req, res) => {
+      const body = bodies[req.url ?? ''];
+      res.writeHead(body === undefined ? 404 : 200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body ?? {}));
+    });
+    const c = client(port, { useSessions: false });
+    const mc = await failure(c.mcInfo());
+    expect(mc?.code).to.equal(ErrorCodes.bmc);
+    expect(mc?.message).to.match(/^node node-9: BMC 127\.0\.0\.1:\d+: mc info: the Redfish resource \/redfish\/v1\/Managers\/1 is malformed: FirmwareVersion: /);
+    const sensors = await failure(c.sensors());
+    expect(sensors?.message).to.include('the Redfish resource /redfish/v1/Chassis/1/Sensors/T is malformed: Reading: ');
+    expect(await c.powerState()).to.equal('on'); // the system itself is well formed
   });
 
   it('among several systems and no matching MAC, uses the first and names them all', async () => {

@@ -1,0 +1,67 @@
+/**
+ * The BMC itself over Redfish: the Manager of the node's system (its Links.ManagedBy, else the
+ * service's only or first Manager) as `mc info`, and its EthernetInterfaces as `lan print`
+ * (channel N is the Nth interface, in the collection's order, as IPMI numbers LAN channels).
+ */
+import type { LanConfig, McInfo } from '../bmc-client.js';
+import { bmcFailure, bmcUnsupportedError } from '../errors.js';
+import type { Quirks } from '../quirks.js';
+import { odataId, type RedfishConnection, type Resource } from './connection.js';
+import { members } from './system-choice.js';
+import { ethernetInterfaceSchema, managerSchema, type ComputerSystem, type EthernetInterface, type Manager } from './schemas.js';
+import { notReported } from './reported.js';
+
+const given = (v: string | null | undefined): string | undefined => (v === undefined || v === null || v.trim() === '' ? undefined : v.trim());
+
+export async function readManager(conn: RedfishConnection, system: ComputerSystem, quirks: Quirks, step: string): Promise<Resource<Manager>> {
+  const linked = odataId(system.Links?.ManagedBy?.[0]);
+  if (linked !== undefined) return conn.read(linked, step, managerSchema);
+  const [first, ...others] = await members(conn, await conn.rootLink('Managers', step), step);
+  if (first === undefined) throw bmcUnsupportedError(conn.where, step, 'the Redfish service lists no Manager');
+  if (others.length > 0) quirks.add(`several managers and the system links none: using ${first}`);
+  return conn.read(first, step, managerSchema);
+}
+
+export function mcInfoOf(m: Manager): McInfo {
+  const state = given(m.Status?.State);
+  const health = given(m.Status?.Health);
+  const info: McInfo = Object.fromEntries(Object.entries({
+    firmwareRevision: given(m.FirmwareVersion), manufacturer: given(m.Manufacturer), model: given(m.Model), uuid: given(m.UUID), managerType: given(m.ManagerType),
+    status: state === undefined && health === undefined ? undefined : [state, health === undefined ? undefined : `health ${health}`].filter((x) => x !== undefined).join(', '),
+    available: state === undefined ? undefined : state === 'Enabled',
+  }).filter(([, v]) => v !== undefined));
+  return { ...info, ...notReported(info, ['firmwareRevision', 'manufacturer', 'model', 'uuid', 'managerType', 'status']) };
+}
+
+const ORIGINS: Record<string, LanConfig['ipSource']> = { Static: 'static', DHCP: 'dhcp', BOOTP: 'other', IPv4LinkLocal: 'other' };
+
+export function lanConfigOf(channel: number, nic: EthernetInterface): LanConfig {
+  const v4 = nic.IPv4Addresses?.[0];
+  const origin = given(v4?.AddressOrigin);
+  const vlan = nic.VLAN;
+  const lan: LanConfig = { channel, ...Object.fromEntries(Object.entries({
+    interface: given(nic.Id),
+    ipSource: origin === undefined ? undefined : ORIGINS[origin] ?? 'other',
+    ipAddress: given(v4?.Address), subnetMask: given(v4?.SubnetMask), defaultGateway: given(v4?.Gateway),
+    macAddress: given(nic.MACAddress)?.toLowerCase() ?? given(nic.PermanentMACAddress)?.toLowerCase(),
+    vlanId: vlan?.VLANEnable === true ? vlan.VLANId ?? undefined : undefined,
+    vlanPriority: vlan?.VLANEnable === true ? vlan.VLANPriority ?? undefined : undefined,
+  }).filter(([, v]) => v !== undefined)) };
+  // VLAN off is a value ("disabled"), not a gap; a VLAN object the BMC does not send is a gap.
+  const gaps = [...(notReported(lan, ['ipSource', 'ipAddress', 'subnetMask', 'defaultGateway', 'macAddress']).notReported ?? []), ...(vlan == null ? ['vlanId'] : [])];
+  return { ...lan, ...(gaps.length === 0 ? {} : { notReported: gaps }) };
+}
+
+/** Channel N: the manager's Nth EthernetInterface. */
+export async function readLanConfig(conn: RedfishConnection, manager: Resource<Manager>, channel: number): Promise<LanConfig> {
+  const step = `lan print ${channel}`;
+  const uri = odataId(manager.body.EthernetInterfaces);
+  if (uri === undefined) throw bmcUnsupportedError(conn.where, step, `the manager ${manager.path} has no EthernetInterfaces`);
+  const nics = await members(conn, uri, step);
+  const nic = nics[channel - 1];
+  if (nic === undefined) {
+    throw bmcFailure(conn.where, step, `the manager has ${nics.length} network interface${nics.length === 1 ? '' : 's'} (${nics.join(', ')}), no channel ${channel}`,
+      `over Redfish channel N is the manager's Nth interface: racker ipmi NODE lan print 1${nics.length > 1 ? ` … ${nics.length}` : ''}`);
+  }
+  return lanConfigOf(channel, (await conn.read(nic, step, ethernetInterfaceSchema)).body);
+}
