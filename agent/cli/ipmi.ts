@@ -42,8 +42,10 @@ Actions (default diag):
   lan       lan print [CHANNEL]: the BMC's IP source, address, mask, MAC, gateway, VLAN, cipher
             suites (channel 1 unless given)
   chassis   chassis status: power, faults, restore policy, last power event, intrusion, lockout
-  fru, mc, lan and sel info need IPMI: over Redfish they fail with RACKER_E_BMC_UNSUPPORTED
-  (sel list and clear use the BMC's SEL log service)
+  Over Redfish: sel uses the SEL log service, fru the system's and chassis' asset fields (with
+  SKU, BIOS version, memory, processors), mc info the Manager, lan print the Manager's Nth
+  network interface; a field the BMC leaves out shows "not reported by this BMC". mc reset and
+  console are IPMI's: over Redfish they fail with RACKER_E_BMC_UNSUPPORTED
 
 Exit status: 0 success, 1 failure (with --all: any node failed), 2 usage error.`;
 

@@ -203,6 +203,46 @@ describe('Redfish driver: TLS, sessions and hostile answers', function () {
     expect(await c.powerState()).to.equal('on'); // the system itself is well formed
   });
 
+  it('retries a PATCH refused for a stale ETag once, with the ETag read again, and says so; a second refusal is final', async () => {
+    const V1 = '/redfish/v1';
+    let reads = 0;
+    let refuseAlways = false;
+    const patches: string[] = [];
+    const boot = { BootSourceOverrideTarget: 'None', BootSourceOverrideEnabled: 'Disabled', BootSourceOverrideMode: 'UEFI' };
+    const port = await serve((req, res) => {
+      const reply = (status: number, body: unknown, etag?: string): void => {
+        res.writeHead(status, { 'Content-Type': 'application/json', ...(etag === undefined ? {} : { ETag: etag }) });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method === 'PATCH') {
+        patches.push(String(req.headers['if-match']));
+        let text = '';
+        req.on('data', (c: Buffer) => { text += c.toString(); });
+        req.on('end', () => {
+          if (refuseAlways || req.headers['if-match'] !== '"2"') return reply(412, { error: { code: 'Base.1.8.PreconditionFailed', message: 'stale' } });
+          Object.assign(boot, (JSON.parse(text) as { Boot: object }).Boot);
+          reply(200, {});
+        });
+        return;
+      }
+      if (req.url === `${V1}/`) return reply(200, { Systems: { '@odata.id': `${V1}/Systems` } });
+      if (req.url === `${V1}/Systems`) return reply(200, { Members: [{ '@odata.id': `${V1}/Systems/1` }] });
+      // The first read hands out an ETag the BMC changes right after (as when it updates the resource itself).
+      if (req.url === `${V1}/Systems/1`) return reply(200, { PowerState: 'Off', Boot: boot }, ++reads === 1 ? '"1"' : '"2"');
+      reply(404, {});
+    });
+    const c = client(port, { useSessions: false });
+    const set = await c.setBootDevice({ device: 'pxe', persistent: true, efi: true });
+    expect(set.readBack.device).to.equal('pxe');
+    expect(patches).to.deep.equal(['"1"', '"2"']);
+    expect(await c.detectQuirks()).to.include('ETag required (412 for a stale one)');
+    refuseAlways = true;
+    patches.length = 0;
+    const f = await failure(c.setBootDevice({ device: 'disk', persistent: true, efi: true }));
+    expect(f?.message).to.include('HTTP 412: stale');
+    expect(patches).to.have.length(2); // one retry, not a loop
+  });
+
   it('among several systems and no matching MAC, uses the first and names them all', async () => {
     const e = await emulate('multi-system');
     const c = client(e.port, {}, { bmcMac: '02:00:00:00:00:99', hostMacs: ['02:00:00:00:00:98'] });
