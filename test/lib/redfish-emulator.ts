@@ -2,7 +2,9 @@
  * A small Redfish service over real HTTPS on 127.0.0.1 (random port) that behaves like a vendor
  * profile (redfish-profiles.ts): ETags, boot override (on the System or its settings resource),
  * ComputerSystem.Reset with power state, sessions that expire or are dropped, redirects of the
- * service root, several systems with their managers' MACs, the three sensor shapes, accounts.
+ * service root, several systems with their managers' MACs, the three sensor shapes, accounts,
+ * the asset fields of systems and chassis, the managers' firmware and NIC settings, the SEL log
+ * service (all or few of them: the profile's `inventory`).
  * It keeps the state a test asserts on (power, boot, pending boot, locator, passwords, logins)
  * and a log of requests. Independent clients (sushy, redfishtool) drive it too, so it follows
  * the DMTF resource layout and protocol rather than what racker happens to send.

@@ -5,6 +5,9 @@
  * boot override adapts to read-only modes and settings resources and is read back (boot.ts) —
  * some BMCs answer 200 and ignore it — sessions are renewed once when the BMC forgets them and
  * every PATCH carries the ETag (connection.ts). What it adapted to is kept as quirks for `diag`.
+ * Every resource is parsed with its schema when read (schemas.ts). ipmitool's maintenance words
+ * map to the resources holding the same facts: fru to the system and chassis (system-facts.ts),
+ * mc info and lan print to the Manager (manager.ts), sel to the SEL log service (event-log.ts).
  */
 import type { z } from 'zod';
 import type { Logger } from '../../lib/log.js';
