@@ -108,7 +108,7 @@ export class RedfishConnection {
     this.expectOk(r, step);
     const body = this.checked(r, path, step, schema);
     const header = r.headers.etag;
-    const tag = (r.body as Json)['@odata.etag'];
+    const tag = body['@odata.etag'];
     return { path, body, etag: typeof header === 'string' ? header : typeof tag === 'string' ? tag : undefined };
   }
 

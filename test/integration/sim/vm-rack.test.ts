@@ -3,7 +3,9 @@
  * minutes more): one simulated server with the stand-in OS (real systemd, Debian's Ignition) whose BMC leases its address from
  * dnsmasq like a real BMC, powered on over IPMI with boot device PXE, booted by a minimal dnsmasq + HTTP boot service started here (the real boot service is
  * another part of racker), through iPXE → kernel/initrd → Ignition (install config) → flatcar-install
- * → `installed` → boot device disk → reboot → Ignition (os=installed) → `ready`.
+ * → `installed` → boot device disk → reboot → Ignition (os=installed) → `ready`. Then the same
+ * server's serial console through `racker ipmi NODE console`: racker's own SOL to ipmi_sim, whose
+ * SOL is the VM's QEMU serial port (sim/bmc-config.ts, sim/vm.ts), in a real terminal (tmux).
  */
 import { expect } from 'chai';
 import { execa, type ResultPromise } from 'execa';
@@ -16,6 +18,9 @@ import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { bootIpxe, installIgnition, installedIgnition } from '../../lib/boot-configs.js';
 import type { Mac } from '../../../agent/lib/mac.js';
 import type { RackStatus } from '../../../sim/commands/status.js';
+import { racker } from '../../lib/paths.js';
+import { TmuxTerminal } from '../../lib/tmux.js';
+import { DETACH_HINT } from '../../../agent/cli/sol-terminal.js';
 
 interface Req { method: string; path: string; query: Record<string, string>; userAgent?: string; body: string }
 
@@ -25,6 +30,9 @@ describe('racker-sim VM with the stand-in OS [SLOW: QEMU/TCG, ~2 min]', function
   let root: string;
   let status: RackStatus;
   const children: ResultPromise[] = [];
+  let term: TmuxTerminal | undefined;
+  /** Set once the first test has the server installed and running, with its BMC on its lease. */
+  let booted = false;
 
   before(async function () {
     const why = await simSkipReason(['qemu-system-x86_64', 'ipmi_sim', 'ipmitool', 'dnsmasq', 'apt-get']);
@@ -36,6 +44,7 @@ describe('racker-sim VM with the stand-in OS [SLOW: QEMU/TCG, ~2 min]', function
     status = JSON.parse((await runSim(['status', '--json', '--name', name, '--root', root])).stdout) as RackStatus;
   });
   after(async () => {
+    await term?.stop();
     for (const c of children) if (c.pid !== undefined) c.kill('SIGTERM');
     await Promise.allSettled(children);
     if (root === undefined) return;
@@ -132,5 +141,37 @@ describe('racker-sim VM with the stand-in OS [SLOW: QEMU/TCG, ~2 min]', function
     expect(console).to.match(finished);
     expect(console).to.include('adding ssh keys to user "core"'); // the real Ignition, passwd section
     expect(await readFile(join(root, 'leases'), 'utf8')).to.include(node.bmcMac);
+    booted = true;
+  });
+
+  it('racker ipmi NODE console shows the server\'s serial console (its login prompt) over SOL and detaches with ~.', async function () {
+    if (!booted) throw new Error('the server did not boot (previous test), so it has no console to show');
+    const node = status.nodes[0] as RackStatus['nodes'][0];
+    const t = new TmuxTerminal(root);
+    term = t;
+    await t.start(['sh'], { PS1: '$ ' }, { width: 120, height: 30 });
+    // From the management namespace, where the agent runs, with the rack's configuration; no
+    // ipmitool on PATH: the console is racker's own SOL.
+    await t.type(`ip netns exec ${status.mgmtNetns} /usr/bin/env PATH=/nonexistent ${process.execPath} ${racker} ipmi ${node.primaryMac} console --config ${status.config}; echo racker-exit:$?`);
+    await t.keys('Enter');
+    await t.waitFor(/SOL session operational on /, 60_000);
+    expect(await t.transcript()).to.include(DETACH_HINT);
+    // The stand-in OS runs a getty on ttyS0 (console=ttyS0): Enter makes it print its prompt again.
+    await t.keys('Enter');
+    await t.waitFor(/login: *$/m, 60_000);
+    await t.type('core');
+    await t.keys('Enter');
+    await t.waitFor(/Password: *$/m, 30_000); // the guest's login program answered what was typed
+    // Detach at the start of a line (Ctrl-C ends the login attempt there first).
+    await t.keys('C-c', 'Enter');
+    await t.type('~.');
+    await t.waitFor(/racker-exit:0/, 30_000);
+    await t.type('echo back-at-the-shell-$((6*7))');
+    await t.keys('Enter');
+    await t.waitFor(/back-at-the-shell-42/);
+    // What the console showed is what QEMU logged from the same serial port: the prompt, what was typed, the answer.
+    const log = await readFile(node.consoleLog as string, 'utf8');
+    expect(log).to.match(/ login: core\r?\n/);
+    expect(log).to.include('Password:');
   });
 });
