@@ -3,6 +3,7 @@
  * deadline escalates to, and what the operator should check when it finally fails.
  */
 import type { Observation } from './observation.js';
+import type { Config } from '../agent/config/schema.js';
 import { PHASES, type Phase } from '../agent/state/phases.js';
 
 
@@ -75,12 +76,12 @@ export function reportedHint(p: Phase, n: { hostname: string }): string {
   return `${during} reported this failure itself: fix what its output says (for a disk problem: bootstrap.installDisk, or --wipe when the disk may be overwritten; racker inventory NODE lists the disks), then retry; the whole log: racker ipmi ${n.hostname} console (journalctl -u ${p === 'ready' || p === 'joined' ? 'racker-ready' : 'racker-install'})`;
 }
 
-/** Configuration's deadline names (seconds) → milliseconds per phase. */
-export function deadlinesMs(d: Readonly<Record<'bmcCheck' | 'bootOverride' | 'powerCycle' | 'dhcp' | 'bootIpxe' | 'ipxe' | 'kernel' | 'installIgnition' | 'installed' | 'bootDisk' | 'reboot' | 'ready' | 'joined', number>>): Record<Phase, number> {
+/** The configuration's deadlines (bootstrap.deadlines.*Seconds) → milliseconds per phase. */
+export function deadlinesMs(d: Readonly<Config['bootstrap']['deadlines']>): Record<Phase, number> {
   return {
-    'bmc-check': d.bmcCheck * 1000, 'boot-override': d.bootOverride * 1000, 'power-cycle': d.powerCycle * 1000,
-    dhcp: d.dhcp * 1000, 'boot-ipxe': d.bootIpxe * 1000, ipxe: d.ipxe * 1000, kernel: d.kernel * 1000,
-    'install-ignition': d.installIgnition * 1000, installing: d.installed * 1000, 'boot-disk': d.bootDisk * 1000,
-    reboot: d.reboot * 1000, ready: d.ready * 1000, joined: d.joined * 1000,
+    'bmc-check': d.bmcCheckSeconds * 1000, 'boot-override': d.bootOverrideSeconds * 1000, 'power-cycle': d.powerCycleSeconds * 1000,
+    dhcp: d.dhcpSeconds * 1000, 'boot-ipxe': d.bootIpxeSeconds * 1000, ipxe: d.ipxeSeconds * 1000, kernel: d.kernelSeconds * 1000,
+    'install-ignition': d.installIgnitionSeconds * 1000, installing: d.installedSeconds * 1000, 'boot-disk': d.bootDiskSeconds * 1000,
+    reboot: d.rebootSeconds * 1000, ready: d.readySeconds * 1000, joined: d.joinedSeconds * 1000,
   };
 }

@@ -136,7 +136,7 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
   if (init === undefined || ports.kubeApi === undefined || ports.saveKubeconfig === undefined) throw new Error('Kubernetes ports are not wired');
   const server = `https://${init.internalAddress}:6443`;
   const joined = activeNodes(plan).filter((n) => state.nodes[n.mac]?.status === 'done').map((n) => n.hostname);
-  await waitForCluster(ports.kubeApi(server, secrets), joined, ports.clock, b.deadlines.joined * 1000, 10_000, signal);
+  await waitForCluster(ports.kubeApi(server, secrets), joined, ports.clock, b.deadlines.joinedSeconds * 1000, 10_000, signal);
   const path = await ports.saveKubeconfig(renderKubeconfig(plan.clusterName, server, secrets));
   return { state, kubeconfig: { path, usage: kubeconfigUsage(path) } };
 }
@@ -174,7 +174,7 @@ async function shareJoinCredentials(plan: BootstrapPlan, running: ReadonlySet<st
   if (j === undefined) return;
   if (ports.kubeApi === undefined) throw new Error('Kubernetes ports are not wired');
   const api = ports.kubeApi(`https://${j.init.internalAddress}:6443`, secrets);
-  await api.createBootstrapToken(secrets.token, new Date(ports.clock.now() + deadlines.joined * 1000 + 86_400_000));
+  await api.createBootstrapToken(secrets.token, new Date(ports.clock.now() + deadlines.joinedSeconds * 1000 + 86_400_000));
   if (j.joining.some((n) => n.role === 'controller') && secrets.controlPlane !== undefined) {
     const provisioningMs = Object.values(deadlinesMs(deadlines)).reduce((a, d) => a + d, 0);
     await api.uploadControlPlaneCerts(secrets.certificateKey, sharedControlPlaneFiles(secrets, secrets.controlPlane), new Date(ports.clock.now() + Math.max(provisioningMs, CERTS_MIN_MS)));

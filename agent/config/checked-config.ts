@@ -30,7 +30,7 @@ import { codeRoot, defaultIpxeDir } from './ipxe-dir.js';
 const { createHash } = process.getBuiltinModule('node:crypto');
 
 /** Bump when the snapshot's format changes. */
-const FORMAT = 2;
+const FORMAT = 3; // 3: the configuration carries its warnings
 
 /**
  * Modules outside agent/config/ that validation runs (every module under it counts anyway).

@@ -1,8 +1,8 @@
 /**
  * racker's one convention for durations in the configuration: a plain number in the unit the
- * setting's name ends with, `…Ms` (milliseconds) or `…Seconds`; the phase deadlines under
- * `bootstrap.deadlines` are seconds, as that section says. A value written the way other tools take
- * durations ("30s", "500ms", "5m") is refused with the number to write instead.
+ * setting's name ends with, `…Ms` (milliseconds) or `…Seconds` (the phase deadlines too:
+ * `bootstrap.deadlines.dhcpSeconds`). A value written the way other tools take durations ("30s",
+ * "500ms", "5m") is refused with the number to write instead.
  */
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
@@ -11,7 +11,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, 
 export function durationUnit(path: readonly string[]): 'milliseconds' | 'seconds' | undefined {
   const key = path.at(-1) ?? '';
   if (key.endsWith('Ms')) return 'milliseconds';
-  if (key.endsWith('Seconds') || path.at(-2) === 'deadlines') return 'seconds';
+  if (key.endsWith('Seconds')) return 'seconds';
   return undefined;
 }
 

@@ -33,7 +33,7 @@ export async function loadConfigLenient(options: LoadConfigOptions = {}): Promis
     const salvaged = Object.fromEntries(Object.entries(raw ?? {}).filter(([k]) => !bad.has(k)));
     let config: Config;
     try {
-      config = deepFreeze({ ...schemaFor(env).parse(salvaged), source: path });
+      config = deepFreeze({ ...schemaFor(env).parse(salvaged), source: path, warnings: [] });
     } catch {
       config = parseConfig('', undefined, env); // nothing salvageable: all defaults
     }

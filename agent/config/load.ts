@@ -12,12 +12,21 @@ import { readFile } from 'node:fs/promises';
 import type { Config } from './schema.js';
 import { configFilePath, type Env } from './paths.js';
 import { readCheckedConfig, writeCheckedConfig } from './checked-config.js';
-import { ErrorCodes, RackerError, isENOENT, isEISDIR, errorMessage } from '../lib/errors.js';
+import { ErrorCodes, RackerError, isENOENT, isEISDIR, errorMessage, formatProblem } from '../lib/errors.js';
 
 export interface LoadConfigOptions {
   /** Value of --config. */
   flag?: string;
   env?: Env;
+  /** Where the configuration's warnings (config.warnings) go; default stderr, which is journald's for the agent. */
+  warn?: (line: string) => void;
+}
+
+/** Every load says what the file should change (old setting names), each time: the file still has them. */
+function warnAbout(config: Config, o: LoadConfigOptions): Config {
+  const warn = o.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+  for (const w of config.warnings) warn(`warning: ${formatProblem(w)}`);
+  return config;
 }
 
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
@@ -34,10 +43,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   }
   if (text !== undefined) {
     const checked = await readCheckedConfig(path, text, env);
-    if (checked !== undefined) return checked;
+    if (checked !== undefined) return warnAbout(checked, options);
   }
   const { parseConfig } = await import('./parse.js');
   const config = parseConfig(text ?? '', text === undefined ? undefined : path, env);
   if (text !== undefined) await writeCheckedConfig(path, text, env, config);
-  return config;
+  return warnAbout(config, options);
 }

@@ -9,6 +9,7 @@ import { agentSection } from './sections/agent.js';
 import { installerSection } from './sections/installer.js';
 import { bootstrapSection } from './sections/bootstrap.js';
 import type { PathKey } from './paths.js';
+import type { Problem } from '../lib/errors.js';
 import { DEBIAN_IPXE_DIR } from './ipxe-dir.js';
 import { runtimePins, type Pins } from './pins.js';
 
@@ -36,4 +37,6 @@ type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T ex
 export type Config = DeepReadonly<z.output<Schema>> & {
   /** The file it came from, or undefined when only defaults and environment applied. */
   readonly source: string | undefined;
+  /** What the file should change though it loads (old setting names: renamed.ts), each by file and line. */
+  readonly warnings: readonly Readonly<Problem>[];
 };

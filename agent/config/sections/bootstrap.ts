@@ -6,21 +6,24 @@ import { diskOverrideSchema, installDiskSchema, WIPE_POLICIES } from './install-
 const absolute = z.string().regex(/^\//, 'must be an absolute path');
 const seconds = (def: number) => z.number().int().min(1).max(86_400).default(def);
 
-/** Deadline of each waiting phase, in seconds. A missed deadline escalates before it fails. */
-const deadlines = z.strictObject({
-  bmcCheck: seconds(60),
-  bootOverride: seconds(60),
-  powerCycle: seconds(60),
-  dhcp: seconds(300),
-  bootIpxe: seconds(120),
-  ipxe: seconds(120),
-  kernel: seconds(300),
-  installIgnition: seconds(300),
-  installed: seconds(1800),
-  bootDisk: seconds(60),
-  reboot: seconds(600),
-  ready: seconds(600),
-  joined: seconds(1200),
+/**
+ * Deadline of each waiting phase, in seconds as every key says. A missed deadline escalates before
+ * it fails. (Until racker 0.2 the keys had no unit: renamed.ts reads those with a warning.)
+ */
+export const deadlinesSchema = z.strictObject({
+  bmcCheckSeconds: seconds(60),
+  bootOverrideSeconds: seconds(60),
+  powerCycleSeconds: seconds(60),
+  dhcpSeconds: seconds(300),
+  bootIpxeSeconds: seconds(120),
+  ipxeSeconds: seconds(120),
+  kernelSeconds: seconds(300),
+  installIgnitionSeconds: seconds(300),
+  installedSeconds: seconds(1800),
+  bootDiskSeconds: seconds(60),
+  rebootSeconds: seconds(600),
+  readySeconds: seconds(600),
+  joinedSeconds: seconds(1200),
 });
 
 /** Versions, channel and sysext default to what conf.yaml pins (../pins.ts): read only when a setting is unset. */
@@ -54,7 +57,7 @@ export const bootstrapSection = (pins: () => Pins) => z.strictObject({
   nodes: z.record(z.string(), diskOverrideSchema).default({}),
   /** Boot mode to request from the BMC first; a node that does not PXE-boot is retried with the other. */
   bootMode: z.enum(['efi', 'legacy']).default('efi'),
-  deadlines: deadlines.prefault({}),
+  deadlines: deadlinesSchema.prefault({}),
   /** Seconds the installer waits after reporting `installed` before it reboots (the agent sets disk boot meanwhile). */
   rebootDelaySeconds: z.number().int().min(0).max(600).default(15),
   kubernetes: z.strictObject({

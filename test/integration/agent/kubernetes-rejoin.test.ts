@@ -55,7 +55,7 @@ describe('racker agent: a reprovisioned controller joins the running cluster (ku
       isolated: { bootPort: await freePort() },
       configYaml: `agent:\n  metricsPort: 0\nbootstrap:\n  flatcar:\n    version: ${FLATCAR}\n    localDir: ${images}\n    signingKey: ${flatcarCert}\n` +
         `  kubernetes:\n    version: ${K8S}\n    sysextLocalDir: ${join(dir, 'sysext')}\n    sysextSha256: ${createHash('sha256').update(sysext).digest('hex')}\n    cniManifest: ${join(dir, 'cni.yaml')}\n` +
-        '  deadlines:\n    bmcCheck: 1\n',
+        '  deadlines:\n    bmcCheckSeconds: 1\n',
     });
     // The running cluster, as this racker formed it: its secrets (with the shared control-plane keys) in the state directory.
     secrets = await ensureClusterSecrets(join(rack.stateDir, 'kubernetes', 'racker'));

@@ -53,7 +53,7 @@ describe('racker agent: the Kubernetes sysext fetched once, served to the nodes 
       isolated: { bootPort },
       configYaml: `agent:\n  metricsPort: 0\nbootstrap:\n  flatcar:\n    version: ${FLATCAR}\n    localDir: ${images}\n    signingKey: ${flatcarCert}\n` +
         `  kubernetes:\n    version: ${K8S}\n    sysextUrl: http://127.0.0.1:${upstreamPort}/ext/kubernetes-{version}-x86-64.raw\n    sysextSha256: ${digest}\n    cniManifest: ${join(dir, 'cni.yaml')}\n` +
-        '  deadlines:\n    bmcCheck: 1\n',
+        '  deadlines:\n    bmcCheckSeconds: 1\n',
     });
     agent = startAgent(rack.env);
     await agent.waitForLog(isReady, 60_000);

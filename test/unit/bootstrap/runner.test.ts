@@ -181,7 +181,7 @@ describe('bootstrap runner', () => {
     expect(tokens).to.not.include(SECRETS.token); // never the stored one
     // The first run's kubeadm init made its token; the second (node-03 only) registered its own.
     expect(created.map((c) => c.token)).to.deep.equal([tokens[1]]);
-    expect(created[0]?.expires).to.equal((config.bootstrap.deadlines.joined + 86_400) * 1000);
+    expect(created[0]?.expires).to.equal((config.bootstrap.deadlines.joinedSeconds + 86_400) * 1000);
   });
 
   it('reprovisions a controller into the running cluster: a fresh token and the control-plane keys uploaded under a fresh certificate key, then kubeadm join --control-plane', async () => {

@@ -58,6 +58,16 @@ describe('configuration snapshots (checked-config)', () => {
     }
   });
 
+  it('says what the file should change (old setting names) at every load, the snapshot\'s included', async () => {
+    await writeFile(file, 'bootstrap:\n  deadlines:\n    ready: 900\n');
+    for (let i = 0; i < 2; i++) {
+      const warned: string[] = [];
+      const c = await loadConfig({ env: { RACKER_CONFIG: file }, warn: (l) => warned.push(l) });
+      expect(c.bootstrap.deadlines.readySeconds).to.equal(900);
+      expect(warned).to.deep.equal([`warning: ${file}:3: bootstrap.deadlines.ready: deprecated name: this setting is now bootstrap.deadlines.readySeconds (same value, seconds); read as that\n    fix: rename ready to readySeconds`]);
+    }
+  });
+
   it('validates again when the text or the environment changes, and reports a bad file', async () => {
     await writeFile(file, 'network:\n  subnet: 10.9.0.0/24\n');
     await loadConfig({ env: { RACKER_CONFIG: file } });
