@@ -140,7 +140,7 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
     // Shorter waits than a real rack needs, so that a node that lost its boot to a kill (resume) is
     // escalated (power off and on) within the test's time; the installer and the installed system keep long ones.
     const raw = parse(await readFile(rack.config, 'utf8')) as { bootstrap: Record<string, unknown> };
-    raw.bootstrap.deadlines = { dhcp: 90, bootIpxe: 60, ipxe: 60, kernel: 90, installIgnition: 120, installed: 600, reboot: 300, ready: 300 };
+    raw.bootstrap.deadlines = { dhcpSeconds: 90, bootIpxeSeconds: 60, ipxeSeconds: 60, kernelSeconds: 90, installIgnitionSeconds: 120, installedSeconds: 600, rebootSeconds: 300, readySeconds: 300 };
     await writeFile(rack.config, stringify(raw));
     await setNode02Disk(rack.config, { installDisk: { minSizeGiB: 15 } });
     config = await loadConfig({ flag: rack.config });
