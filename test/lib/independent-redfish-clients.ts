@@ -20,6 +20,8 @@ export interface SushyView {
   enabled: string | null;
   mode: string | null;
   uuid: string | null;
+  /** Asset and manager fields as sushy reads them (null: absent), for the fru / mc info cross-check. */
+  facts?: { serial: string | null; bios: string | null; sku: string | null; memoryGiB: number | null; managerFirmware: string | null; managerType: string | null; managerModel: string | null };
 }
 
 /** sushy 4 takes the Redfish values themselves. */

@@ -14,5 +14,11 @@ for o in req['ops']:
         system.reset_system(sushy.ResetType(o['type']))
     system.refresh()
 view = lambda v: None if v is None else str(getattr(v, 'value', v))
+managers = system.managers
 print(json.dumps({'power': view(system.power_state), 'target': view(system.boot.target), 'enabled': view(system.boot.enabled),
-                  'mode': view(system.boot.mode), 'uuid': system.uuid}))
+                  'mode': view(system.boot.mode), 'uuid': system.uuid,
+                  'facts': {'serial': system.serial_number, 'bios': system.bios_version, 'sku': system.sku,
+                            'memoryGiB': system.memory_summary.size_gib if system.memory_summary else None,
+                            'managerFirmware': managers[0].firmware_version if managers else None,
+                            'managerType': view(managers[0].manager_type) if managers else None,
+                            'managerModel': managers[0].model if managers else None}}))

@@ -1,7 +1,8 @@
 /**
  * Is the emulator a Redfish service, or only racker's echo? Two independent clients from Debian,
  * python3-sushy and redfishtool, drive every vendor profile alongside racker: each reads what the
- * others changed, and the emulator's state agrees with all three. Setup installs both clients
+ * others changed, and the emulator's state agrees with all three; fru and mc info read the same
+ * asset and manager fields as sushy. Setup installs both clients
  * (scripts/debian-packages.txt), so nothing here is skipped.
  */
 import { expect } from 'chai';
@@ -43,8 +44,15 @@ describe('Redfish emulator cross-checked with sushy and redfishtool', function (
         await racker.powerOn(); // also applies a pending settings resource
         expect(await racker.powerState()).to.equal('on'); // (and sees a PoweringOn where the profile reports one)
         expect(bmc.node).to.deep.include({ power: 'On', boot: { BootSourceOverrideTarget: 'Pxe', BootSourceOverrideEnabled: 'Continuous', BootSourceOverrideMode: 'UEFI' } });
-        const seen = await sushy({ ...creds, caFile: cert.trustFile, system, ops: [] });
+        const { facts, ...seen } = await sushy({ ...creds, caFile: cert.trustFile, system, ops: [] });
         expect(seen).to.deep.equal({ power: 'On', target: 'Pxe', enabled: 'Continuous', mode: 'UEFI', uuid: bmc.node.uuid });
+        // fru and mc info read what sushy reads (an empty or null value is "not reported").
+        const fru = await racker.fru();
+        const mc = await racker.mcInfo();
+        const given = <T>(v: T | null | undefined): T | undefined => (v === null || v === '' ? undefined : v);
+        expect([fru.productSerial, fru.biosVersion, fru.productSku, fru.memoryGiB, mc.firmwareRevision, mc.managerType, mc.model])
+          .to.deep.equal([given(facts?.serial), given(facts?.bios), given(facts?.sku), given(facts?.memoryGiB), given(facts?.managerFirmware), given(facts?.managerType), given(facts?.managerModel)]);
+        expect(fru.memoryGiB, 'the emulator reports memory on every profile').to.be.a('number');
         const tool = JSON.parse(await redfishtool(creds, 'Systems', '-L', system, 'get')) as { PowerState: string; Boot: Record<string, string> };
         expect([tool.PowerState, tool.Boot.BootSourceOverrideTarget, tool.Boot.BootSourceOverrideEnabled]).to.deep.equal(['On', 'Pxe', 'Continuous']);
 
