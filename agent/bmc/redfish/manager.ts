@@ -9,9 +9,7 @@ import type { Quirks } from '../quirks.js';
 import { odataId, type RedfishConnection, type Resource } from './connection.js';
 import { members } from './system-choice.js';
 import { ethernetInterfaceSchema, managerSchema, type ComputerSystem, type EthernetInterface, type Manager } from './schemas.js';
-import { notReported } from './reported.js';
-
-const given = (v: string | null | undefined): string | undefined => (v === undefined || v === null || v.trim() === '' ? undefined : v.trim());
+import { defined, given, notReported } from './reported.js';
 
 export async function readManager(conn: RedfishConnection, system: ComputerSystem, quirks: Quirks, step: string): Promise<Resource<Manager>> {
   const linked = odataId(system.Links?.ManagedBy?.[0]);
@@ -25,11 +23,11 @@ export async function readManager(conn: RedfishConnection, system: ComputerSyste
 export function mcInfoOf(m: Manager): McInfo {
   const state = given(m.Status?.State);
   const health = given(m.Status?.Health);
-  const info: McInfo = Object.fromEntries(Object.entries({
+  const info: McInfo = defined({
     firmwareRevision: given(m.FirmwareVersion), manufacturer: given(m.Manufacturer), model: given(m.Model), uuid: given(m.UUID), managerType: given(m.ManagerType),
     status: state === undefined && health === undefined ? undefined : [state, health === undefined ? undefined : `health ${health}`].filter((x) => x !== undefined).join(', '),
     available: state === undefined ? undefined : state === 'Enabled',
-  }).filter(([, v]) => v !== undefined));
+  });
   return { ...info, ...notReported(info, ['firmwareRevision', 'manufacturer', 'model', 'uuid', 'managerType', 'status']) };
 }
 
@@ -39,14 +37,15 @@ export function lanConfigOf(channel: number, nic: EthernetInterface): LanConfig 
   const v4 = nic.IPv4Addresses?.[0];
   const origin = given(v4?.AddressOrigin);
   const vlan = nic.VLAN;
-  const lan: LanConfig = { channel, ...Object.fromEntries(Object.entries({
+  const lan: LanConfig = defined({
+    channel,
     interface: given(nic.Id),
     ipSource: origin === undefined ? undefined : ORIGINS[origin] ?? 'other',
     ipAddress: given(v4?.Address), subnetMask: given(v4?.SubnetMask), defaultGateway: given(v4?.Gateway),
     macAddress: given(nic.MACAddress)?.toLowerCase() ?? given(nic.PermanentMACAddress)?.toLowerCase(),
     vlanId: vlan?.VLANEnable === true ? vlan.VLANId ?? undefined : undefined,
     vlanPriority: vlan?.VLANEnable === true ? vlan.VLANPriority ?? undefined : undefined,
-  }).filter(([, v]) => v !== undefined)) };
+  });
   // VLAN off is a value ("disabled"), not a gap; a VLAN object the BMC does not send is a gap.
   const gaps = [...(notReported(lan, ['ipSource', 'ipAddress', 'subnetMask', 'defaultGateway', 'macAddress']).notReported ?? []), ...(vlan == null ? ['vlanId'] : [])];
   return { ...lan, ...(gaps.length === 0 ? {} : { notReported: gaps }) };

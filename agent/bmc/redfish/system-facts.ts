@@ -9,7 +9,7 @@ import type { Quirks } from '../quirks.js';
 import type { RedfishConnection } from './connection.js';
 import { chooseChassis } from './system-choice.js';
 import { chassisSchema, type Chassis, type ComputerSystem } from './schemas.js';
-import { notReported } from './reported.js';
+import { defined, given, notReported } from './reported.js';
 
 export interface SystemFacts {
   uuid?: string;
@@ -26,10 +26,7 @@ export interface SystemFacts {
   chassis?: { type?: string; manufacturer?: string; model?: string; serial?: string; partNumber?: string };
 }
 
-/** A text field, or undefined when absent, null or empty (vendors send "" for "not set"). */
-const given = (v: string | null | undefined): string | undefined => (v === undefined || v === null || v.trim() === '' ? undefined : v.trim());
 const known = (v: number | null | undefined): number | undefined => (v === undefined || v === null ? undefined : v);
-const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 export function systemFactsOf(s: ComputerSystem, c: Chassis | undefined): SystemFacts {
   const chassis = c === undefined ? undefined
