@@ -47,7 +47,7 @@ export function parseConfig(text: string, file: string | undefined, env: Env = p
     })];
     throw new ValidationError(ErrorCodes.config, `${name} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
   }
-  return deepFreeze({ ...result.data, source: file, warnings });
+  return deepFreeze({ ...result.data, warnings, source: file }); // source last, as a snapshot gives it back (checked-config.ts)
 }
 
 /** The value at `path` in the parsed YAML (for messages about it). */
