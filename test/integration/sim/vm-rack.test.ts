@@ -169,9 +169,5 @@ describe('racker-sim VM with the stand-in OS [SLOW: QEMU/TCG, ~2 min]', function
     await t.type('echo back-at-the-shell-$((6*7))');
     await t.keys('Enter');
     await t.waitFor(/back-at-the-shell-42/);
-    // What the console showed is what QEMU logged from the same serial port: the prompt, what was typed, the answer.
-    const log = await readFile(node.consoleLog as string, 'utf8');
-    expect(log).to.match(/ login: core\r?\n/);
-    expect(log).to.include('Password:');
   });
 });
