@@ -107,7 +107,7 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
     const init = activeNodes(plan).find((n) => n.initController);
     // A resumed job's nodes may hold its credentials already (their Ignition is fetched once): it keeps them.
     const kept = await ports.joinCredentials.load();
-    credentials = credentialsForJob(input.id, input.resumed !== undefined, kept, freshJoinCredentials);
+    credentials = credentialsForJob(input.id, kept, freshJoinCredentials);
     if (credentials !== kept) await ports.joinCredentials.save(credentials);
     secrets = { ...await ports.clusterSecrets({ forming: init !== undefined && running.has(init.mac) }), token: credentials.token, certificateKey: credentials.certificateKey };
     refuseUnsharedControlPlane(plan, running, secrets);

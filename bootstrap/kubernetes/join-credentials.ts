@@ -61,9 +61,9 @@ export function fileJoinCredentialsStore(file: string): JoinCredentialsStore {
   };
 }
 
-/** A resumed job's own kept credentials, else fresh ones (pure but for `fresh`). */
-export function credentialsForJob(job: string, resumed: boolean, kept: KeptJoinCredentials | undefined, fresh: () => JoinCredentials): KeptJoinCredentials {
-  if (resumed && kept?.job === job) return kept;
+/** The job's own kept credentials when it runs again (resumed: job ids are never reused), else fresh ones (pure but for `fresh`). */
+export function credentialsForJob(job: string, kept: KeptJoinCredentials | undefined, fresh: () => JoinCredentials): KeptJoinCredentials {
+  if (kept?.job === job) return kept;
   return { job, ...fresh() };
 }
 
