@@ -97,8 +97,9 @@ describe('end to end: the Kubernetes PKI, shared keys and sysext made by the sys
     const secrets = JSON.parse(await readFile(join(cluster, 'secrets.json'), 'utf8')) as { caKey: string; adminKey: string; controlPlane?: Record<string, string> };
     expect(secrets.caKey).to.contain('PRIVATE KEY');
     expect(Object.keys(secrets.controlPlane ?? {}).sort()).to.deep.equal(['etcdCaCert', 'etcdCaKey', 'frontProxyCaCert', 'frontProxyCaKey', 'saKey', 'saPub']);
-    // No work folder of the key generation is left behind.
-    expect(await readdir(cluster)).to.deep.equal(['secrets.json']);
+    // The job's join credentials, owner-only too; no work folder of the key generation is left behind.
+    expect(await mode(join(cluster, 'join.json'))).to.equal('600');
+    expect((await readdir(cluster)).sort()).to.deep.equal(['join.json', 'secrets.json']);
 
     // The sysext, verified and cached in the assets (served to the nodes, so readable by design).
     const cached = join(state, 'matchbox', 'assets', 'kubernetes', K8S, `kubernetes-${K8S}-x86-64.raw`);
