@@ -21,6 +21,7 @@ import type { SnippetLibrary } from './ignition/snippets.js';
 import { kubernetesPart, type KubernetesInputs } from './kubernetes/kubeadm.js';
 import { freshJoinCredentials, renderKubeconfig, sharedControlPlaneFiles, type ClusterSecrets, type StoredClusterSecrets } from './kubernetes/pki.js';
 import { waitForCluster, kubeconfigUsage, type KubeApi } from './kubernetes/cluster.js';
+import { beforePowerOn, credentialsForJob, JoinCredentialsLease, type JoinCredentialsStore, type KeptJoinCredentials } from './kubernetes/join-credentials.js';
 
 export interface RunnerPorts {
   control: BootControl;
@@ -42,6 +43,8 @@ export interface RunnerPorts {
   kubeApi?(server: string, secrets: ClusterSecrets): KubeApi;
   /** Kubernetes: store the admin kubeconfig (0600); returns where. */
   saveKubeconfig?(text: string): Promise<string>;
+  /** Kubernetes: where the job's join credentials are kept, so a resumed job gives its nodes the same ones (kubernetes/join-credentials.ts). */
+  joinCredentials?: JoinCredentialsStore;
 }
 
 export interface RunnerInput {
@@ -81,10 +84,15 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
   const kubernetes = plan.provision === 'kubernetes';
   const ep = endpointsFor(plan.managementAddress, config.boot.port);
   const nodes: JobNode[] = activeNodes(plan).map((n) => ({ mac: n.mac, bmcMac: n.bmcMac, bmcAddress: n.bmcAddress, hostname: n.hostname, essential: n.initController }));
+  // Nodes joining a running cluster: their credentials are renewed, if they would lapse, before each power-on.
+  let joinLease: { lease: JoinCredentialsLease; joining: ReadonlySet<string> } | undefined;
+  const control = beforePowerOn(ports.control, async (n) => {
+    if (joinLease?.joining.has(n.mac) === true) await joinLease.lease.ensure();
+  });
   const job = new BootstrapJob(input.id, nodes, {
     parallelism: request.parallelism, powerOnIntervalMs: request.powerOnIntervalMs, onFailure: request.onFailure, retries: request.retries,
     deadlines: deadlinesMs(b.deadlines), efi: b.bootMode === 'efi', kubernetes, reprovision: request.reprovision, only: selectNodes(plan, request.nodes),
-  }, { control: ports.control, observations: ports.observations, store: ports.store, sink: ports.sink, clock: ports.clock, asker: ports.asker, bootBase: ep.base },
+  }, { control, observations: ports.observations, store: ports.store, sink: ports.sink, clock: ports.clock, asker: ports.asker, bootBase: ep.base },
   { resumed: input.resumed, provisioned: input.provisioned });
 
   const { version } = await ports.ensureAssets();
@@ -95,11 +103,16 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
   }));
   const running = new Set(job.toRun.map((n) => n.mac as string));
   let secrets: ClusterSecrets | undefined;
+  let credentials: KeptJoinCredentials | undefined;
   let kube: KubernetesInputs | undefined;
   if (kubernetes) {
-    if (ports.clusterSecrets === undefined || ports.kubernetesManifests === undefined || ports.ensureSysext === undefined) throw new Error('Kubernetes ports are not wired');
+    if (ports.clusterSecrets === undefined || ports.kubernetesManifests === undefined || ports.ensureSysext === undefined || ports.joinCredentials === undefined) throw new Error('Kubernetes ports are not wired');
     const init = activeNodes(plan).find((n) => n.initController);
-    secrets = { ...await ports.clusterSecrets({ forming: init !== undefined && running.has(init.mac) }), ...freshJoinCredentials() };
+    // A resumed job's nodes may hold its credentials already (their Ignition is fetched once): it keeps them.
+    const kept = await ports.joinCredentials.load();
+    credentials = credentialsForJob(input.id, kept, freshJoinCredentials);
+    if (credentials !== kept) await ports.joinCredentials.save(credentials);
+    secrets = { ...await ports.clusterSecrets({ forming: init !== undefined && running.has(init.mac) }), token: credentials.token, certificateKey: credentials.certificateKey };
     refuseUnsharedControlPlane(plan, running, secrets);
     const sysext = await ports.ensureSysext();
     const m = await ports.kubernetesManifests();
@@ -109,7 +122,7 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
     disk: (n: PlannedNode) => installDiskInput(b, n, { wipe: request.wipe, provisionedBefore: input.installedBefore?.has(n.mac) === true }) };
   const configs = nodeConfigs({ plan, endpoints: ep, tokens: tokens as Map<never, string>, install, snippets: input.snippets,
     kubernetesPart: kube === undefined ? undefined : (n) => kubernetesPart(n, kube) });
-  if (secrets !== undefined) await shareJoinCredentials(plan, running, secrets, ports, b.deadlines);
+  if (secrets !== undefined && credentials !== undefined) joinLease = await shareJoinCredentials(plan, running, secrets, credentials, ports, b.deadlines);
   for (const c of configs) {
     // Only nodes this run provisions get an install group: a finished node must never PXE-install again,
     // and neither must one resumed past its install (it gets the installed system's data only).
@@ -163,23 +176,23 @@ function refuseUnsharedControlPlane(plan: BootstrapPlan, running: ReadonlySet<st
 }
 
 /**
- * When the cluster exists already, the joining nodes' fresh token is registered through the API, as
- * `kubeadm token create` would, valid for the join deadline plus a day; for joining controllers the
- * shared control-plane keys are uploaded under the fresh certificate key, as `kubeadm init phase
- * upload-certs` would, for as long as provisioning may take (every phase's deadline, at least
- * kubeadm's 2 hours). The cluster deletes both when they expire.
+ * When the cluster exists already, the joining nodes' token is registered through the API, as
+ * `kubeadm token create` would; for joining controllers the shared control-plane keys are uploaded
+ * under the certificate key, as `kubeadm init phase upload-certs` would. Both live for as long as
+ * provisioning may take from now (every phase's deadline; the keys at least kubeadm's 2 hours), and
+ * the lease renews them before each later power-on of a joining node if they would lapse sooner.
  */
-async function shareJoinCredentials(plan: BootstrapPlan, running: ReadonlySet<string>, secrets: ClusterSecrets, ports: RunnerPorts, deadlines: Config['bootstrap']['deadlines']): Promise<void> {
+async function shareJoinCredentials(plan: BootstrapPlan, running: ReadonlySet<string>, secrets: ClusterSecrets, credentials: KeptJoinCredentials, ports: RunnerPorts,
+  deadlines: Config['bootstrap']['deadlines']): Promise<{ lease: JoinCredentialsLease; joining: ReadonlySet<string> } | undefined> {
   const j = joiningExisting(plan, running);
-  if (j === undefined) return;
-  if (ports.kubeApi === undefined) throw new Error('Kubernetes ports are not wired');
-  const api = ports.kubeApi(`https://${j.init.internalAddress}:6443`, secrets);
-  await api.createBootstrapToken(secrets.token, new Date(ports.clock.now() + deadlines.joinedSeconds * 1000 + 86_400_000));
-  if (j.joining.some((n) => n.role === 'controller') && secrets.controlPlane !== undefined) {
-    const provisioningMs = Object.values(deadlinesMs(deadlines)).reduce((a, d) => a + d, 0);
-    await api.uploadControlPlaneCerts(secrets.certificateKey, sharedControlPlaneFiles(secrets, secrets.controlPlane), new Date(ports.clock.now() + Math.max(provisioningMs, CERTS_MIN_MS)));
-  }
+  if (j === undefined) return undefined;
+  if (ports.kubeApi === undefined || ports.joinCredentials === undefined) throw new Error('Kubernetes ports are not wired');
+  const controllers = j.joining.some((n) => n.role === 'controller') && secrets.controlPlane !== undefined;
+  const lease = new JoinCredentialsLease(credentials, {
+    api: ports.kubeApi(`https://${j.init.internalAddress}:6443`, secrets), store: ports.joinCredentials, clock: ports.clock,
+    provisioningMs: Object.values(deadlinesMs(deadlines)).reduce((a, d) => a + d, 0),
+    controlPlaneFiles: controllers && secrets.controlPlane !== undefined ? sharedControlPlaneFiles(secrets, secrets.controlPlane) : undefined,
+  });
+  await lease.ensure();
+  return { lease, joining: new Set(j.joining.map((n) => n.mac as string)) };
 }
-
-/** How long kubeadm keeps uploaded certificates (its DefaultCertTokenDuration). */
-const CERTS_MIN_MS = 2 * 3600_000;

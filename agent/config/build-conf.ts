@@ -77,6 +77,19 @@ const pinsSchema = z.strictObject({
   ipxe: z.strictObject({ bios: relative, efi: relative, snp: relative.optional() }),
 });
 
+/**
+ * What a payload built from these pins leaves to its operators, as warnings for the build: a
+ * payload without the sysext digest bootstraps Flatcar racks, but refuses every Kubernetes plan
+ * whose configuration does not pin the sysext itself (bootstrap/kubernetes/sysext.ts).
+ */
+export function unpinnedWarnings(pins: Pins, file: string): string[] {
+  if (pins.kubernetes.sysextSha256 !== undefined) return [];
+  const url = pins.kubernetes.sysextUrl.replace(/\{version\}/g, pins.kubernetes.version);
+  return [`${file} pins no sha256 for the Kubernetes ${pins.kubernetes.version} system extension (pins.kubernetes.sysextSha256): ` +
+    'this payload provisions Flatcar, but refuses every Kubernetes bootstrap whose configuration does not set bootstrap.kubernetes.sysextSha256. ' +
+    `The release step fills it in: download ${url}, check it against the checksum its publisher lists, and write the output of sha256sum into pins.kubernetes.sysextSha256 (docs/bootstrap.md)`];
+}
+
 export const buildConfSchema = z.strictObject({
   modules: z.array(moduleSchema).min(1),
   pins: pinsSchema,

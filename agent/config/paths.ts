@@ -86,6 +86,8 @@ export function stateFiles(stateDir: string) {
     kubernetesDir: join(stateDir, 'kubernetes'),
     cluster: (clusterName: string) => join(stateDir, 'kubernetes', clusterName),
     kubeconfig: (clusterName: string) => join(stateDir, 'kubernetes', clusterName, 'kubeconfig'),
+    /** The last job's join token and certificate key (0600), with when the cluster forgets them: a resumed job keeps its own. */
+    joinCredentials: (clusterName: string) => join(stateDir, 'kubernetes', clusterName, 'join.json'),
   };
 }
 

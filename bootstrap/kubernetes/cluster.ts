@@ -17,7 +17,7 @@ export interface KubeApi {
   /** Whether /readyz answers ok. */
   ready(): Promise<boolean>;
   nodes(): Promise<{ name: string; ready: boolean }[]>;
-  /** Register a kubeadm bootstrap token for node joins (the Secret `kubeadm token create` makes). */
+  /** Register a kubeadm bootstrap token for node joins (the Secret `kubeadm token create` makes), or renew its expiry. */
   createBootstrapToken(token: string, expires: Date): Promise<void>;
   /**
    * Share the control-plane keys with controllers joining under `certificateKey`, as
@@ -122,7 +122,8 @@ export class HttpsKubeApi implements KubeApi {
   }
 
   async createBootstrapToken(token: string, expires: Date): Promise<void> {
-    await this.create('/api/v1/namespaces/kube-system/secrets', bootstrapTokenSecret(token, expires), 'the join token');
+    // Replaced when it exists: a job renews its token's expiry (kubernetes/join-credentials.ts).
+    await this.createOrReplace('/api/v1/namespaces/kube-system/secrets', `bootstrap-token-${token.split('.')[0] ?? ''}`, bootstrapTokenSecret(token, expires), 'the join token');
   }
 
   async uploadControlPlaneCerts(certificateKey: string, files: readonly { name: string; content: string }[], expires: Date): Promise<void> {

@@ -72,7 +72,7 @@ export function sysextPinProblem(p: SysextPin, pins: Pins['kubernetes'], configF
   if (p.sha256 !== undefined) return undefined;
   const where = p.source.kind === 'url' ? p.source.url : p.source.path;
   const why = p.version === pins.version
-    ? `this racker release pins no sha256 for the Kubernetes ${p.version} system extension`
+    ? `this racker release pins no sha256 for the Kubernetes ${p.version} system extension (conf.yaml pins.kubernetes.sysextSha256, which the release step fills in)`
     : `the Kubernetes version ${p.version} is not the pinned ${pins.version}, so racker's pin does not apply`;
   return {
     file: configFile, field: 'bootstrap.kubernetes.sysextSha256',

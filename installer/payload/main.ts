@@ -9,7 +9,7 @@ import { exec } from '../../agent/lib/exec.js';
 import { createLogger } from '../../agent/lib/log.js';
 import { handleError } from '../../agent/cli-kit/handle-error.js';
 import { UsageError, errorMessage } from '../../agent/lib/errors.js';
-import { loadBuildConf } from '../../agent/config/build-conf.js';
+import { loadBuildConf, unpinnedWarnings } from '../../agent/config/build-conf.js';
 import { buildPayload, defaultCacheDir } from './build.js';
 
 const USAGE = 'npm run payload -- [--out DIR] [--conf FILE] [--version X.Y.Z]';
@@ -22,11 +22,15 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError(errorMessage(e), `usage: ${USAGE}`);
   }
-  const conf = await loadBuildConf(resolve(values.conf ?? join(repoDir, 'conf.yaml')));
+  const confFile = resolve(values.conf ?? join(repoDir, 'conf.yaml'));
+  const conf = await loadBuildConf(confFile);
+  const log = createLogger({ mode: 'cli' });
   const built = await buildPayload({
     conf, repoDir, outDir: resolve(values.out ?? join(repoDir, 'build')), cacheDir: defaultCacheDir(process.env),
-    version: values.version, exec, log: createLogger({ mode: 'cli' }),
+    version: values.version, exec, log,
   });
+  // After the build's own lines, where it is read: not a failure (Flatcar-only payloads are fine).
+  for (const w of unpinnedWarnings(conf.pins, confFile)) log.warn({ component: 'payload', version: built.version }, w);
   process.stdout.write(`${built.file}\nsha256 ${built.sha256}\n`);
   return 0;
 }

@@ -32,6 +32,9 @@ export interface RackEvent { type: string; node?: string; message: string; at: s
 
 interface MgmtNodeStatus { root: string; pid1: number }
 
+/** What a unit's sandbox causes, as the kernel, Node.js or systemd word it (status=31/SYS: killed by seccomp). */
+export const SANDBOX_DENIALS = /EROFS|EACCES|SIGSYS|Read-only file system|Permission denied|Bad system call|status=31\/SYS/;
+
 export class SimRack {
   config = '';
   mgmtNetns = '';
@@ -92,6 +95,16 @@ export class SimRack {
     const r = await this.exec('journalctl', '--no-pager', '--quiet', '-o', 'cat', '-u', 'racker-agent', ...flags);
     expect(r.code, r.stderr).to.equal(0);
     return r.stdout;
+  }
+
+  /**
+   * Lines of the node's whole journal (every unit: the agent, dnsmasq, systemd itself; `flags` such
+   * as `--since`) that show a unit's sandbox refusing something.
+   */
+  async sandboxDenials(...flags: string[]): Promise<string[]> {
+    const r = await this.exec('journalctl', '--no-pager', '-o', 'cat', ...flags);
+    expect(r.code, r.stderr).to.equal(0);
+    return r.stdout.split('\n').filter((l) => SANDBOX_DENIALS.test(l));
   }
 
   /** The simulated servers (racker-sim status). */

@@ -20,6 +20,7 @@ import { readKubernetesManifests } from '../../../bootstrap/kubernetes/manifests
 import { ensureSysext, sysextPin } from '../../../bootstrap/kubernetes/sysext.js';
 import { runtimePins } from '../../config/pins.js';
 import { clusterDir, HttpsKubeApi, writeKubeconfig } from '../../../bootstrap/kubernetes/cluster.js';
+import { fileJoinCredentialsStore } from '../../../bootstrap/kubernetes/join-credentials.js';
 import { formatFailure } from '../../../bootstrap/failure.js';
 import type { AgentDeps } from '../subsystems.js';
 import type { JobContext, JobOutcome, JobRunner } from '../jobs.js';
@@ -96,6 +97,7 @@ export class BootstrapRunner implements JobRunner {
       kubernetesManifests: () => readKubernetesManifests(config.bootstrap.kubernetes),
       kubeApi: (server, secrets) => new HttpsKubeApi(server, secrets),
       saveKubeconfig: (text) => writeKubeconfig(stateDir, prepared.plan.clusterName, text),
+      joinCredentials: fileJoinCredentialsStore(stateFiles(stateDir).joinCredentials(prepared.plan.clusterName)),
     };
     // Resuming this very job: its own saved state decides (what it finished or excluded stays so).
     // A new job: the agent's node records decide which nodes an earlier job already provisioned.

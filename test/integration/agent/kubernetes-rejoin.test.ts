@@ -10,7 +10,7 @@
  */
 import { expect } from 'chai';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
@@ -21,6 +21,9 @@ import { ignitionValidate } from '../../lib/ignition-validate.js';
 import { TestNetwork } from '../../lib/netns.js';
 import { openKubeadmCertsEntry as open } from '../../lib/kubeadm-certs.js';
 import { repoRoot } from '../../lib/paths.js';
+import { call } from '../../lib/agent-api.js';
+import type { JobRecord } from '../../../agent/state/records.js';
+import type { KeptJoinCredentials } from '../../../bootstrap/kubernetes/join-credentials.js';
 import { ensureClusterSecrets, type StoredClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
 import { decodeDataSource } from '../../../bootstrap/ignition/builders.js';
 import type { IgnitionConfig } from '../../../bootstrap/ignition/types.js';
@@ -37,13 +40,14 @@ describe('racker agent: a reprovisioned controller joins the running cluster (ku
   let rack: FakeRack;
   let agent: AgentProcess | undefined;
   let secrets: StoredClusterSecrets;
+  let ns = '';
   const api: { method: string; url: string; body: string }[] = [];
 
   before(async function () {
     const reason = await TestNetwork.unavailable();
     if (reason !== undefined) this.skip();
     dir = await makeTempDir('racker-agent-rejoin-');
-    const ns = await net.namespace('rack');
+    ns = await net.namespace('rack');
     await net.ip(ns, ['address', 'add', `${INIT_ADDRESS}/32`, 'dev', 'lo']);
     // The stand-ins: Flatcar images signed with a throwaway key, the sysext as a local copy.
     const { images, cert: flatcarCert } = await writeSignedFlatcarStandIns(dir, FLATCAR);
@@ -132,5 +136,68 @@ describe('racker agent: a reprovisioned controller joins the running cluster (ku
     const kubeadm = decodeDataSource(ign.storage?.files?.find((f) => f.path === '/etc/racker/kubeadm.yaml')?.contents);
     expect(kubeadm).to.contain('kind: JoinConfiguration').and.contain(`token: ${token}`).and.not.contain('controlPlane');
     expect(kubeadm).to.contain('value: racker.io/role=worker,racker.io/node-type=purple');
+  });
+
+  it('keeps a controller\'s credentials across an agent restart: the resumed job gives it the same key and token, and registers both again when they lapsed while the agent was down', async () => {
+    const jobs = async (): Promise<JobRecord[]> => (JSON.parse((await call(join(rack.runDir, 'agent.sock'), 'GET', '/v1/jobs')).body) as { jobs: JobRecord[] }).jobs;
+    const until = async (what: string, check: () => boolean | Promise<boolean>): Promise<void> => {
+      for (let i = 0; i < 600 && !(await check()); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await check(), `${what}: ${JSON.stringify(await jobs())}`).to.equal(true);
+    };
+    const certsUploaded = (from: number) => (): boolean => api.slice(from).some((c) => c.url.endsWith('/kubeadm-certs') || (c.method === 'POST' && c.body.includes('"name":"kubeadm-certs"')));
+    const ignitionKey = async (): Promise<string | undefined> => {
+      const ign = JSON.parse(await readFile(join(rack.stateDir, 'matchbox', 'ignition', 'racker-installed-001122334420.ign'), 'utf8')) as IgnitionConfig;
+      const kubeadm = decodeDataSource(ign.storage?.files?.find((f) => f.path === '/etc/racker/kubeadm.yaml')?.contents);
+      return /certificateKey: ([0-9a-f]{64})\n/.exec(kubeadm)?.[1];
+    };
+    // The BMC check keeps failing (the BMCs are closed ports) and is retried: the job is still running when the agent stops.
+    const from0 = api.length;
+    const r = await runRacker(['bootstrap', '--yes', '--provision', 'kubernetes', '--controllers', '3', '--controller-type', 'any', '--ssh-key', KEY, '--node', 'node-03', '--reprovision', '--on-failure', 'retry', '--retries', '20', '--no-wait'], rack.env);
+    expect(r.code, `${r.stdout}${r.stderr}`).to.equal(0);
+    await until('the certificates uploaded', certsUploaded(from0));
+    const file = join(rack.stateDir, 'kubernetes', 'racker', 'join.json');
+    expect((await stat(file)).mode & 0o777).to.equal(0o600);
+    const job = (await jobs()).at(-1)?.id;
+    await until('join.json kept for the job with its lifetimes', async () => {
+      const k = JSON.parse(await readFile(file, 'utf8')) as KeptJoinCredentials;
+      return k.job === job && k.certsExpireAt !== undefined;
+    });
+    const kept = JSON.parse(await readFile(file, 'utf8')) as KeptJoinCredentials;
+    await until('node-03\'s Ignition carrying the kept key', async () => (await ignitionKey()) === kept.certificateKey);
+    expect(kept.certsExpireAt).to.be.greaterThan(Date.now() + 3600_000);
+    // The job's saved state: written when it runs its nodes, after every node's Ignition.
+    const jobFile = join(rack.stateDir, 'jobs', `${job ?? ''}.json`);
+    const saved = (await stat(jobFile)).mtimeMs;
+
+    // The agent stops (the job resumes at its next start) and stays down past both lifetimes: what
+    // join.json records then is in the past.
+    expect((await jobs()).at(-1)?.state).to.equal('running');
+    await agent?.kill('SIGTERM');
+    await writeFile(file, JSON.stringify({ ...kept, tokenExpiresAt: Date.now() - 1000, certsExpireAt: Date.now() - 1000 }), { mode: 0o600 });
+    const from = api.length;
+    agent = startAgent(rack.env, [], ns);
+    await agent.waitForLog(isReady, 60_000);
+    await until('the resumed job registering the credentials again', certsUploaded(from));
+    // The resumed job: the same key in node-03's Ignition (rendered again before its nodes run), and both registered again under it.
+    await until('the resumed job running its nodes', async () => (await stat(jobFile)).mtimeMs !== saved);
+    expect(await ignitionKey()).to.equal(kept.certificateKey);
+    const calls = api.slice(from).map((c) => ({ ...c, body: JSON.parse(c.body) as { metadata: { name: string; ownerReferences?: { name: string }[] }; data: Record<string, string> } }));
+    const tokenId = kept.token.split('.')[0] ?? '';
+    const token = calls.filter((c) => c.body.metadata.name === `bootstrap-token-${tokenId}`);
+    expect(token.map((c) => c.method), `the join token is replaced: ${JSON.stringify(calls.map((c) => [c.method, c.url, c.body.metadata.name]))}`).to.deep.equal(['POST', 'PUT']);
+    expect(Date.parse(Buffer.from(token[1]?.body.data.expiration ?? '', 'base64').toString())).to.be.greaterThan(Date.now() + 86_400_000);
+    const certs = calls.filter((c) => c.body.metadata.name === 'kubeadm-certs').at(-1);
+    expect(certs?.method).to.equal('PUT');
+    expect(open(certs?.body.data['sa.key'] ?? '', kept.certificateKey)).to.equal(secrets.controlPlane?.saKey);
+    // Owned by a new owner token, so the cluster keeps it until that one expires.
+    const owner = calls.find((c) => c.method === 'POST' && c.body.metadata.name !== `bootstrap-token-${tokenId}` && c.body.metadata.name.startsWith('bootstrap-token-'));
+    expect(certs?.body.metadata.ownerReferences?.[0]?.name).to.equal(owner?.body.metadata.name);
+    // Kept with the new lifetimes (saved once the cluster took them).
+    const keptNow = async (): Promise<KeptJoinCredentials> => JSON.parse(await readFile(file, 'utf8')) as KeptJoinCredentials;
+    await until('join.json renewed', async () => ((await keptNow()).certsExpireAt ?? 0) > Date.now());
+    const renewed = await keptNow();
+    expect(renewed).to.include({ job: kept.job, token: kept.token, certificateKey: kept.certificateKey });
+    expect(renewed.certsExpireAt).to.be.greaterThan(Date.now() + 3600_000);
+    expect((await runRacker(['bootstrap', '--cancel'], rack.env)).code).to.equal(0);
   });
 });

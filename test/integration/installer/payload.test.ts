@@ -12,11 +12,12 @@ import { silentLogger } from '../../../agent/lib/log.js';
 import { sha256File } from '../../../installer/manifest.js';
 import { buildConfSchema } from '../../../agent/config/build-conf.js';
 import { buildPayload } from '../../../installer/payload/build.js';
+import { runtimePins } from '../../../agent/config/pins.js';
 import { placeAsset } from '../../../installer/payload/assets.js';
 import { repoRoot } from '../../lib/paths.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { FIXTURE_PINS, buildFixturePayload, writeFakeSystemctl } from '../../lib/installer-fixtures.js';
-import { buildCheckoutPayload, checkoutPayload } from '../../lib/sim-payload.js';
+import { checkoutPayload } from '../../lib/sim-payload.js';
 import { errorMessage } from '../../../agent/lib/errors.js';
 
 describe('payload build (integration)', function () {
@@ -76,13 +77,28 @@ describe('payload build (integration)', function () {
   describe('the real payload (conf.yaml)', () => {
     let payload: string;
     let second: string;
+    let buildOutput = '';
 
     before(async function () {
       this.timeout(300_000);
       // The run's shared build of this checkout (the e2e racks install it too), and one more here,
-      // in another directory at another depth: a build must not depend on where it is made.
+      // in another directory at another depth (a build must not depend on where it is made), as
+      // `npm run payload` runs (its output is read too).
       payload = await checkoutPayload();
-      second = await buildCheckoutPayload(join(dir, 'real-2', 'deeper'));
+      const r = await exec(process.execPath, [join(repoRoot, 'dist', 'installer', 'payload', 'main.js'), '--out', join(dir, 'real-2', 'deeper')], { timeoutMs: 300_000 });
+      second = r.stdout.split('\n')[0] as string;
+      buildOutput = `${r.stdout}${r.stderr}`;
+    });
+
+    it('warns, without failing, when conf.yaml pins no Kubernetes sysext digest, naming the release step (and only then)', () => {
+      const line = buildOutput.split('\n').find((l) => l.includes('"level":"warn"') && l.includes('pins.kubernetes.sysextSha256'));
+      if (runtimePins(repoRoot).kubernetes.sysextSha256 !== undefined) {
+        expect(line, 'a release with the pin filled in').to.equal(undefined);
+        return;
+      }
+      expect(line, buildOutput).to.be.a('string');
+      expect(line).to.contain(`${join(repoRoot, 'conf.yaml')} pins no sha256 for the Kubernetes`).and.contain('The release step fills it in: download https://')
+        .and.contain('bootstrap.kubernetes.sysextSha256');
     });
 
     it('is reproducible: two builds of this commit, in different directories, have the same sha256', async () => {

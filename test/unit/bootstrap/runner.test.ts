@@ -5,6 +5,7 @@ import { parseConfig } from '../../../agent/config/parse.js';
 import { bootstrapRequestSchema } from '../../../bootstrap/job-request.js';
 import type { KubeApi } from '../../../bootstrap/kubernetes/cluster.js';
 import type { ClusterSecrets } from '../../../bootstrap/kubernetes/pki.js';
+import type { KeptJoinCredentials } from '../../../bootstrap/kubernetes/join-credentials.js';
 import { fakePlan, answers, nodeMac } from '../../lib/bootstrap-fixtures.js';
 import { FakeClock } from '../../lib/fake-clock.js';
 import { decodeDataSource } from '../../../bootstrap/ignition/builders.js';
@@ -24,7 +25,8 @@ function ignitionFile(ign: string | undefined, path: string): string | undefined
   return decodeDataSource(files.find((f) => f.path === path)?.contents);
 }
 
-function ports(clock: FakeClock, kube?: { api: KubeApi; saved: string[] }, stored: Omit<ClusterSecrets, 'token' | 'certificateKey'> = SECRETS): RunnerPorts & { store: MemoryBootStore; bmc: FakeBmc; scripted: ScriptedNodes; forming: boolean[] } {
+function ports(clock: FakeClock, kube?: { api: KubeApi; saved: string[] }, stored: Omit<ClusterSecrets, 'token' | 'certificateKey'> = SECRETS,
+  kept: { value?: KeptJoinCredentials } = {}): RunnerPorts & { store: MemoryBootStore; bmc: FakeBmc; scripted: ScriptedNodes; forming: boolean[]; kept: { value?: KeptJoinCredentials } } {
   const forming: boolean[] = [];
   const bmc = new FakeBmc(() => clock.now());
   const observations = new FakeObservations();
@@ -37,13 +39,14 @@ function ports(clock: FakeClock, kube?: { api: KubeApi; saved: string[] }, store
     kubernetesManifests: async () => ({ cni: 'kind: DaemonSet\n', manifests: [] }),
     kubeApi: () => kube?.api as KubeApi,
     saveKubeconfig: async (text) => { kube?.saved.push(text); return '/etc/racker/kubeconfig-racker'; },
+    kept, joinCredentials: { load: async () => kept.value, save: async (k) => { kept.value = k; } },
   };
 }
 
-async function drive<T>(clock: FakeClock, p: Promise<T>): Promise<T> {
+async function drive<T>(clock: FakeClock, p: Promise<T>, limitMs = 4 * 3600_000): Promise<T> {
   let done = false;
   const tracked = p.finally(() => { done = true; });
-  await clock.runUntil(() => done, 4 * 3600_000, 5000);
+  await clock.runUntil(() => done, limitMs, 5000);
   return tracked;
 }
 
@@ -181,7 +184,8 @@ describe('bootstrap runner', () => {
     expect(tokens).to.not.include(SECRETS.token); // never the stored one
     // The first run's kubeadm init made its token; the second (node-03 only) registered its own.
     expect(created.map((c) => c.token)).to.deep.equal([tokens[1]]);
-    expect(created[0]?.expires).to.equal((config.bootstrap.deadlines.joinedSeconds + 86_400) * 1000);
+    // As long as provisioning may take from now (every phase's deadline), and a day.
+    expect(created[0]?.expires).to.equal((Object.values(config.bootstrap.deadlines).reduce((a, d) => a + d, 0) + 86_400) * 1000);
   });
 
   it('reprovisions a controller into the running cluster: a fresh token and the control-plane keys uploaded under a fresh certificate key, then kubeadm join --control-plane', async () => {
@@ -225,6 +229,64 @@ describe('bootstrap runner', () => {
     expect(uploads[0]?.files.find((f) => f.name === 'etcd/ca.key')?.content).to.equal('ETCD-KEY');
     // As long as provisioning may take (every phase's deadline), at least kubeadm's 2 hours.
     expect(uploads[0]?.ttl).to.equal(Math.max(2 * 3600_000, Object.values(config.bootstrap.deadlines).reduce((a, d) => a + d, 0) * 1000));
+  });
+
+  it('a joining controller retried after an --on-failure ask answer that came when its uploaded keys had lapsed: re-uploaded under the same key before its power-on', async () => {
+    const clock = new FakeClock();
+    const uploads: { key: string; at: number; expires: number }[] = [];
+    const tokens: { token: string; at: number }[] = [];
+    const api: KubeApi = {
+      ready: async () => true, nodes: async () => ['node-01', 'node-02', 'node-03', 'node-04'].map((name) => ({ name, ready: true })),
+      createBootstrapToken: async (token) => { tokens.push({ token, at: clock.now() }); },
+      uploadControlPlaneCerts: async (key, _files, expires) => { uploads.push({ key, at: clock.now(), expires: expires.getTime() }); },
+    };
+    const plan = fakePlan(['a', 'a', 'a', 'a'], { provision: 'kubernetes', controllers: 3, controllerType: 'a' });
+    const p = ports(clock, { api, saved: [] }, { ...SECRETS, controlPlane: CONTROL_PLANE });
+    // The operator answers after 3 hours: longer than the upload lives.
+    const WAIT = 3 * 3600_000;
+    const asked: string[] = [];
+    p.asker = { ask: async (f) => { asked.push(`${f.hostname}:${f.phase}`); await new Promise<void>((r) => clock.setTimer(WAIT, r)); return 'retry'; } };
+    p.scripted.behaviour.set(nodeMac(2), { joins: true, installFails: 'bad disk', times: 1 });
+    const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers({ provision: 'kubernetes', controllers: 3, controllerType: 'a' }), onFailure: 'ask', retries: 0, nodes: ['node-02'], reprovision: true });
+    const provisioned = provisionedNodes(plan.nodes.map((n) => ({ mac: n.mac, phase: { name: 'provisioned' as const, since: '2026-01-01T00:00:00Z', job: 'j1', history: [] } })));
+    const r = await drive(clock, runBootstrap({ id: 'ask', config, plan, snippets: { snippets: [], problems: [] }, request, provisioned }, p), 8 * 3600_000);
+    expect(r.state.status).to.equal('succeeded');
+    expect(asked).to.deep.equal(['node-02:installing']);
+    const key = /certificateKey: ([0-9a-f]{64})/.exec(ignitionFile(p.store.written.get('racker-installed-020000000200.ign'), '/etc/racker/kubeadm.yaml') ?? '')?.[1];
+    // Uploaded at the start, and again before the retry's power cycle: the same key (the one in the node's Ignition), living from then.
+    expect(uploads.map((u) => u.key)).to.deep.equal([key, key]);
+    expect(uploads[0]?.expires).to.be.lessThan(uploads[1]?.at as number);
+    expect(uploads[1]?.at).to.be.at.least(WAIT);
+    const provisioning = Object.values(config.bootstrap.deadlines).reduce((a, d) => a + d, 0) * 1000;
+    expect(uploads[1]?.expires).to.equal((uploads[1]?.at as number) + Math.max(provisioning, 2 * 3600_000));
+    // The token lives a day past provisioning: still valid, so it was registered once.
+    expect(tokens.map((t) => t.token)).to.deep.equal([p.kept.value?.token]);
+    expect(p.kept.value).to.include({ job: 'ask', certificateKey: key, certsExpireAt: uploads[1]?.expires });
+  });
+
+  it('keeps a job\'s join credentials: a resumed job gives its nodes the same token and certificate key, a new job fresh ones', async () => {
+    const clock = new FakeClock();
+    const plan = fakePlan(['a', 'a', 'a'], { provision: 'kubernetes', controllers: 1, controllerType: 'a' });
+    const api: KubeApi = { ready: async () => true, nodes: async () => ['node-01', 'node-02', 'node-03'].map((name) => ({ name, ready: true })),
+      createBootstrapToken: async () => { throw new Error('kubeadm init makes the token'); }, uploadControlPlaneCerts: async () => { throw new Error('kubeadm init uploads the certificates'); } };
+    const kept: { value?: KeptJoinCredentials } = {};
+    const request = bootstrapRequestSchema.parse({ kind: 'bootstrap', answers: answers({ provision: 'kubernetes', controllers: 1, controllerType: 'a' }), onFailure: 'cancel' });
+    const tokenOf = (p: ReturnType<typeof ports>): string | undefined => /token: (\S+)/.exec(ignitionFile(p.store.written.get('racker-installed-020000000200.ign'), '/etc/racker/kubeadm.yaml') ?? '')?.[1];
+    // The first run is stopped (the agent stopping) while its nodes wait for DHCP: its state is what the resume starts from.
+    const stop = new AbortController();
+    const first = ports(clock, { api, saved: [] }, { ...SECRETS, controlPlane: CONTROL_PLANE }, kept);
+    for (const i of [1, 2, 3]) first.scripted.behaviour.set(nodeMac(i), { stallBefore: 'dhcp-ack' });
+    clock.setTimer(60_000, () => stop.abort(new Error('agent stopping')));
+    const stopped = await drive(clock, runBootstrap({ id: 'k1', config, plan, snippets: { snippets: [], problems: [] }, request }, first, stop.signal));
+    expect(Object.values(stopped.state.nodes).map((n) => n.status)).to.deep.equal(['cancelled', 'cancelled', 'cancelled']);
+    const resumed = ports(clock, { api, saved: [] }, { ...SECRETS, controlPlane: CONTROL_PLANE }, kept);
+    for (const i of [1, 2, 3]) resumed.scripted.behaviour.set(nodeMac(i), { joins: true });
+    await drive(clock, runBootstrap({ id: 'k1', config, plan, snippets: { snippets: [], problems: [] }, request, resumed: stopped.state }, resumed));
+    expect(tokenOf(resumed)).to.match(/^[a-z0-9]{6}\.[a-z0-9]{16}$/).and.equal(tokenOf(first)).and.equal(kept.value?.token);
+    const next = ports(clock, { api, saved: [] }, { ...SECRETS, controlPlane: CONTROL_PLANE }, kept);
+    await drive(clock, runBootstrap({ id: 'k2', config, plan, snippets: { snippets: [], problems: [] }, request: { ...request, reprovision: true } }, next));
+    expect(tokenOf(next)).to.not.equal(tokenOf(first));
+    expect(kept.value?.job).to.equal('k2');
   });
 
   it('refuses a controller joining a cluster an earlier racker formed (no control-plane keys held) before touching anything', async () => {

@@ -24,7 +24,7 @@ describe('Kubernetes sysext pin', () => {
       message: 'the Kubernetes version v1.34.1 is not the pinned v1.33.2, so racker\'s pin does not apply: nodes would run an unverified kubernetes-v1.34.1-x86-64.raw',
     });
     const unreleased = { version: PINS.version, sysextUrl: PINS.sysextUrl };
-    expect(sysextPinProblem(sysextPin(settings, unreleased), unreleased, 'racker.yaml')?.message).to.equal('this racker release pins no sha256 for the Kubernetes v1.33.2 system extension: nodes would run an unverified kubernetes-v1.33.2-x86-64.raw');
+    expect(sysextPinProblem(sysextPin(settings, unreleased), unreleased, 'racker.yaml')?.message).to.equal('this racker release pins no sha256 for the Kubernetes v1.33.2 system extension (conf.yaml pins.kubernetes.sysextSha256, which the release step fills in): nodes would run an unverified kubernetes-v1.33.2-x86-64.raw');
     expect(sysextPinProblem(sysextPin(settings, PINS), PINS, 'racker.yaml')).to.equal(undefined);
   });
 });
