@@ -25,12 +25,6 @@
  *             has them;
  *   remove    row 3 is deleted; after a reload status no longer lists it, its token is gone,
  *             the event log keeps its history;
- *   disks     node-02's USB stick is replaced (racker-sim disk) and a reprovision with the rule
- *             `maxSizeGiB: 15` and wipe all-disks-metadata installs to the data disk: the change is
- *             a warning event and in status --full, and the host finds no signature left on the
- *             system disk's image; then node-02 leaves nodes.csv and comes back (racker no longer
- *             knows it installed it): the default rule picks the data disk, which holds a file
- *             system, and the installer refuses it with the disk table and the rule; --wipe installs;
  *   hand-over with the agent stopped, `racker factory reset --nodes --yes` leaves none of the rack's
  *             tokens or MACs in the state and configuration trees.
  * One rack for all of them, in this order, because a VM install under TCG is the suite's dearest step:
@@ -42,7 +36,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { runRacker } from '../../lib/run-racker.js';
-import { ipmitool, runSim, simSkipReason } from '../../lib/run-sim.js';
+import { ipmitool, simSkipReason } from '../../lib/run-sim.js';
 import { SimRack, bmcSets, type RackEvent, type SimNode } from '../../lib/sim-rack.js';
 import { installedFiles, signatures } from '../../lib/sim-disk.js';
 import type { NodeHardware } from '../../../agent/inventory/hardware.js';
@@ -339,75 +333,6 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
     expect(Object.keys(tokens)).to.not.include(node03?.mac);
     const told = (await rack.events()).filter((e) => e.node === node03?.mac).map((e) => e.type);
     expect(told).to.include('node.removed').and.include('node.phase');
-  });
-
-  it('disks: a replaced USB stick is a hardware change; a reprovision with all-disks-metadata leaves no signature on the other disks', async () => {
-    const node02 = (await rack.simNodes()).find((n) => n.name === 'node-02') as SimNode;
-    const oldUsb = node02.hardware?.disks.find((d) => d.slot === 'usb')?.serial;
-    // A technician swaps the USB stick with the server off.
-    const password = (await readFile(oemFiles(config.paths.oemDir).ipmiPassword, 'utf8')).trim();
-    const off = await ipmitool(rack.mgmtNetns, node02.bmcAddress ?? '', password, ['chassis', 'power', 'off']);
-    expect(off.code, off.stderr).to.equal(0);
-    await rack.waitFor('node-02 to be off', async () => ((await rack.simNodes()).find((n) => n.name === 'node-02') as { vm?: string }).vm === 'stopped' ? true : undefined, 60_000);
-    const swap = await runSim(['disk', 'node-02', 'replace', 'usb', '--name', rack.name]);
-    expect(swap.code, swap.stderr).to.equal(0);
-    const newUsb = (await rack.simNodes()).find((n) => n.name === 'node-02')?.hardware?.disks.find((d) => d.slot === 'usb')?.serial;
-    expect(newUsb).to.not.equal(oldUsb);
-    // Reinstall onto the data disk, erasing every other fixed disk's metadata.
-    await setNode02Disk(rack.config, { installDisk: { maxSizeGiB: 15 }, wipe: 'all-disks-metadata' });
-    await reload();
-    const j = await rack.finished((await rack.bootstrap('--node', 'node-02', '--reprovision', '--on-failure', 'exclude')).id);
-    expect(j.state, j.message).to.equal('succeeded');
-    expect(await installedTo(node02)).to.equal('/dev/vdb');
-    const installed = (await rack.events()).filter((e) => e.node === node02.primaryMac && e.type === 'node.phone-home' && e.message.includes('reports installed')).at(-1);
-    expect(installed?.message).to.match(/installed to \/dev\/vdb, signatures erased on \/dev\/vdb \/dev\/vda$/);
-    // From the host: the system disk (which held the first install) has no signature left; the
-    // USB stick (not a fixed disk) was not touched and is blank as it came.
-    expect(await signatures(join(node02.dir, 'disk.qcow2')), 'system disk').to.equal('');
-    expect(await signatures(join(node02.dir, 'usb.qcow2')), 'USB stick').to.equal('');
-    expect(await signatures(join(node02.dir, 'data.img')), 'the data disk now holds the install').to.equal('LABEL=OEM\nTYPE=ext4');
-    // The inspection of this run saw the new stick: a warning, and in status --full.
-    const changed = (await rack.events()).filter((e) => e.node === node02.primaryMac && e.type === 'node.hardware-changed');
-    expect(changed.map((e) => e.message), 'hardware-changed events').to.have.length(1);
-    expect(changed[0]?.message).to.contain(`serial ${oldUsb ?? '?'}) gone`).and.contain(`serial ${newUsb ?? '?'}) new`);
-    const full = await runRacker(['status', '--full', '--config', rack.config]);
-    expect(full.stdout).to.match(new RegExp(`WARNING: hardware changed \\d+[smhd] ago: .*${newUsb ?? '?'}`));
-    const seen = await inventoryVsQemu(rack);
-    for (const n of seen) expect(n.racker, n.node).to.deep.equal(n.qemu);
-  });
-
-  it('disks: a server racker does not know is refused when the rule picks a disk holding a file system, with the disk table and the rule; --wipe installs', async () => {
-    const node02 = (await rack.simNodes()).find((n) => n.name === 'node-02') as SimNode;
-    // node-02 leaves nodes.csv and comes back, without its own settings: racker forgets it installed it.
-    const withRow = await readFile(nodesCsv, 'utf8');
-    const row = withRow.split('\n').find((l) => l.startsWith(node02.primaryMac)) ?? '';
-    expect(row).to.not.equal('');
-    await writeFile(nodesCsv, withRow.replace(`${row}\n`, ''));
-    await setNode02Disk(rack.config, undefined);
-    await reload();
-    await writeFile(nodesCsv, withRow);
-    await reload();
-    expect((await rack.nodes()).map((n) => [n.hostname, n.phase.name, n.installedAt ?? null])).to.deep.equal([['node-02', 'new', null]]);
-
-    const refused = await rack.finished((await rack.bootstrap('--on-failure', 'exclude')).id);
-    expect(refused.state).to.not.equal('succeeded');
-    const [n] = await rack.nodes();
-    expect(n?.lastError?.step).to.equal('installing');
-    const rule = 'rule: at least 10 GiB, not USB or removable, the smallest such disk';
-    expect(n?.lastError?.message).to.contain(`install disk: /dev/vdb (12.0G) holds file systems (vdb:ext4) and racker never installed this node - ${rule}`);
-    expect(n?.lastError?.message, 'the disk table').to.match(/\/dev\/sda +2\.0G +usb .* USB[ |]+\/dev\/vda +20\.0G +virtio .* matches[ |]+\/dev\/vdb +12\.0G +virtio .* vdb:ext4 +PICKED/);
-    expect(n?.lastError?.hint).to.contain('--wipe').and.contain('racker inventory');
-    const full = await runRacker(['status', '--full', '--config', rack.config]);
-    expect(full.stdout).to.contain(rule);
-    // Nothing was written: the data disk still holds the install of the run before.
-    expect(await signatures(join(node02.dir, 'data.img'))).to.equal('LABEL=OEM\nTYPE=ext4');
-
-    const wiped = await rack.finished((await rack.bootstrap('--wipe', '--on-failure', 'exclude')).id);
-    expect(wiped.state, wiped.message).to.equal('succeeded');
-    expect((await rack.nodes()).map((x) => [x.hostname, x.phase.name])).to.deep.equal([['node-02', 'provisioned']]);
-    expect(await installedTo(node02)).to.equal('/dev/vdb');
-    const installed = (await rack.events()).filter((e) => e.node === node02.primaryMac && e.type === 'node.phone-home' && e.message.includes('reports installed')).at(-1);
-    expect(installed?.message).to.match(/installed to \/dev\/vdb, signatures erased on \/dev\/vdb$/);
   });
 
   it('hand-over: factory reset --nodes leaves none of the rack\'s tokens or MACs', async () => {
