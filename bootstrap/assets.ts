@@ -17,7 +17,7 @@ import { download, type Progress } from './download.js';
 import { verifyImageSignature } from './signature.js';
 import { PXE_INITRD, PXE_KERNEL } from './groups-profiles.js';
 import { pathExists } from '../agent/lib/path-exists.js';
-import { parseJsonDocument } from '../agent/lib/json-document.js';
+import { readJsonDocument } from '../agent/lib/json-document.js';
 import { newestFlatcarVersion, refuseCurrentDowngrade } from './flatcar-version.js';
 
 export const DISK_IMAGE = 'flatcar_production_image.bin.bz2';
@@ -43,15 +43,9 @@ export type VerifiedMarker = z.infer<typeof verifiedMarkerSchema>;
  */
 export async function readVerifiedMarker(dir: string): Promise<VerifiedMarker | undefined> {
   const file = join(dir, VERIFIED_MARKER);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if (isENOENT(e)) return undefined;
-    throw e;
-  }
   const hint = `delete ${dir} so racker fetches and verifies that version again`;
-  const marker = parseJsonDocument(text, verifiedMarkerSchema, { file, code: ErrorCodes.assets, hint });
+  const marker = await readJsonDocument(file, verifiedMarkerSchema, { code: ErrorCodes.assets, hint });
+  if (marker === undefined) return undefined;
   if (marker.version !== basename(dir)) {
     throw new ValidationError(ErrorCodes.assets, `${file} is damaged`, [{ file, field: 'version', message: `names ${marker.version}, but the directory is ${basename(dir)}`, hint }]);
   }

@@ -1,10 +1,9 @@
 /** Loads and saves the persisted address plan (`address-plan.json` in the state directory). */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { stateFiles } from '../config/paths.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
-import { ErrorCodes, isENOENT } from '../lib/errors.js';
-import { parseJsonDocument } from '../lib/json-document.js';
+import { ErrorCodes } from '../lib/errors.js';
+import { readJsonDocument } from '../lib/json-document.js';
 
 export const persistedPlanSchema = z.object({
   version: z.literal(1),
@@ -19,16 +18,8 @@ export function addressPlanPath(stateDir: string): string {
 }
 
 export async function loadPersistedPlan(stateDir: string): Promise<PersistedPlan | undefined> {
-  const path = addressPlanPath(stateDir);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if (isENOENT(e)) return undefined;
-    throw e;
-  }
-  return parseJsonDocument(text, persistedPlanSchema, {
-    file: path, code: ErrorCodes.addressPlan,
+  return readJsonDocument(addressPlanPath(stateDir), persistedPlanSchema, {
+    code: ErrorCodes.addressPlan,
     hint: 'it records which address each MAC has; restore it from backup, or delete it to let every node and BMC be renumbered',
   });
 }

@@ -3,8 +3,9 @@
  * checked against its schema, so a damaged or hand-edited file is reported by file and field
  * instead of failing later somewhere else.
  */
+import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { ValidationError, errorMessage, type ErrorCode } from './errors.js';
+import { ValidationError, errorMessage, isENOENT, type ErrorCode } from './errors.js';
 
 /**
  * `secret`: the file holds keys; JSON's own error quotes the text, so it is left out of the message.
@@ -25,4 +26,16 @@ export function parseJsonDocument<T>(text: string, schema: z.ZodType<T>, o: { fi
     })));
   }
   return parsed.data;
+}
+
+/** The document in `file`, checked as parseJsonDocument does; undefined when there is no such file. */
+export async function readJsonDocument<T>(file: string, schema: z.ZodType<T>, o: { code: ErrorCode; hint?: string; secret?: boolean }): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if (isENOENT(e)) return undefined;
+    throw e;
+  }
+  return parseJsonDocument(text, schema, { ...o, file });
 }

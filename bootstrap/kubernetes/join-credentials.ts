@@ -14,10 +14,9 @@
  *    joining node (a retry after an answer, an escalation).
  */
 import { z } from 'zod';
-import { readFile } from 'node:fs/promises';
-import { ErrorCodes, isENOENT } from '../../agent/lib/errors.js';
+import { ErrorCodes } from '../../agent/lib/errors.js';
 import { writeFileAtomic } from '../../agent/lib/atomic-file.js';
-import { parseJsonDocument } from '../../agent/lib/json-document.js';
+import { readJsonDocument } from '../../agent/lib/json-document.js';
 import type { BootControl, Clock, NodeRef } from '../ports.js';
 import type { KubeApi } from './cluster.js';
 import type { JoinCredentials } from './pki.js';
@@ -47,14 +46,7 @@ export interface JoinCredentialsStore {
 export function fileJoinCredentialsStore(file: string): JoinCredentialsStore {
   return {
     async load() {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (e) {
-        if (isENOENT(e)) return undefined;
-        throw e;
-      }
-      return parseJsonDocument(text, keptSchema, { file, code: ErrorCodes.cluster, secret: true,
+      return readJsonDocument(file, keptSchema, { code: ErrorCodes.cluster, secret: true,
         hint: `remove ${file}: a new bootstrap makes fresh credentials (a job being resumed then gives its nodes new ones)` });
     },
     save: (k) => writeFileAtomic(file, `${JSON.stringify(k, null, 2)}\n`, { mode: 0o600, mkdirs: true }),

@@ -14,11 +14,11 @@
  * a local copy), the digest decides; a source is never trusted instead of a digest, and without a
  * digest a Kubernetes bootstrap is refused at plan time (sysextPinProblem).
  */
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { ErrorCodes, RackerError, isENOENT, errorMessage, type Problem } from '../../agent/lib/errors.js';
-import { parseJsonDocument } from '../../agent/lib/json-document.js';
+import { readJsonDocument } from '../../agent/lib/json-document.js';
 import { assetFiles } from '../../agent/config/paths.js';
 import type { Pins } from '../../agent/config/pins.js';
 import { download, type Progress } from '../download.js';
@@ -110,15 +110,8 @@ export interface SysextResult {
  * neither serves it nor replaces it behind the operator's back (that would also need the network).
  */
 async function verifiedDigest(dir: string): Promise<string | undefined> {
-  const file = join(dir, SYSEXT_MARKER);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if (isENOENT(e)) return undefined;
-    throw e;
-  }
-  return parseJsonDocument(text, sysextMarkerSchema, { file, code: ErrorCodes.assets, hint: `delete ${dir} so racker fetches and checks the image again` }).sha256;
+  const marker = await readJsonDocument(join(dir, SYSEXT_MARKER), sysextMarkerSchema, { code: ErrorCodes.assets, hint: `delete ${dir} so racker fetches and checks the image again` });
+  return marker?.sha256;
 }
 
 /** Make sure the pinned image is being served; fetch (or copy) and verify it if not. */
