@@ -199,7 +199,9 @@ describe('end to end: bootstrap a simulated rack through the systemd-managed age
 
   it('is restarted by systemd\'s watchdog when it stalls mid-bootstrap, and the restarted agent finishes the job without installing a node twice', async () => {
     const before = (await rack.exec('systemctl', 'show', '-p', 'MainPID', '--value', 'racker-agent')).stdout.trim();
-    const id = await rack.submit('--reprovision', '--on-failure', 'retry');
+    // One server: the restart and the resumed job are the agent's; a second VM install under TCG
+    // would add minutes and prove nothing more about them.
+    const id = await rack.submit('--node', 'node-02', '--reprovision', '--on-failure', 'retry');
     const submitted = new Date().toISOString();
     await rack.waitFor('a node to be installing', async () => ((await rack.nodes()).some((n) => ['installing', 'boot-disk', 'reboot'].includes(n.phase.name)) ? true : undefined), 420_000);
     expect((await rack.exec('systemctl', 'kill', '--kill-whom=main', '--signal=SIGSTOP', 'racker-agent')).code).to.equal(0);
@@ -216,7 +218,9 @@ describe('end to end: bootstrap a simulated rack through the systemd-managed age
     expect(journal).to.match(/watchdog timeout/i);
     expect(journal).to.contain('resuming a job the agent was running when it stopped');
     const installs = (await rack.events()).filter((e) => e.at >= submitted && e.type === 'node.phone-home' && / reports installed/.test(e.message));
-    for (const n of await rack.nodes()) expect(installs.filter((e) => e.node === n.mac), `${n.hostname} installs`).to.have.length(1);
+    const [n02, n03] = await rack.nodes();
+    expect(installs.filter((e) => e.node === n02?.mac), 'node-02 installs').to.have.length(1);
+    expect(installs.filter((e) => e.node === n03?.mac), 'node-03 installs (not in the job)').to.have.length(0);
   });
 
   it('systemctl stop ends the agent, dnsmasq and every child; start brings the rack back', async () => {

@@ -5,26 +5,36 @@
  * (racker-sim's node-04) is the spare that replaces node-03's server in its row.
  *   ssh       `racker factory gen-ssh-key`, then `racker bootstrap --yes` with no --ssh-key: the
  *             plan names the rack key and node-02's installed system has it for user core;
+ *   console   `racker ipmi node-02 console` (racker's own SOL, no ipmitool) shows the installed
+ *             system's login prompt on its serial port, and `~.` detaches;
  *   add       node-03's row is appended after node-02 was provisioned; a reload gives it an address
  *             without renumbering node-02, and a plain `racker bootstrap` provisions only node-03;
  *   re-run    a second `racker bootstrap --yes` on the provisioned rack sends no BMC command (the
  *             simulated BMCs log every set), boots nothing (no DHCP or boot request) and says which
- *             nodes it skipped and why; `--dry-run` says the same; `--node node-02 --reprovision`
- *             reinstalls only node-02;
- *   resume    the agent is killed with SIGKILL (with what it started, as systemd's restart of the
- *             unit does) as soon as any node enters a phase not yet covered, and started again, until
- *             every phase has seen a kill; the job finishes, no node fetched its installer Ignition or
- *             reported `installed` twice in it, and no install group is left;
- *   replace   node-03's server is pulled (powered off at its BMC) and row 3 gets the spare's MACs;
- *             after a reload the old server is retired and the event log says which server
- *             replaced which; a plain `racker bootstrap` installs the new server only: node-02 and
- *             the old server get no BMC command and make no boot request;
+ *             nodes it skipped and why; `--dry-run` says the same;
  *   hardware  node-02 has a 2 GiB USB stick, a 12 GiB data disk holding ext4 and its 20 GiB system
  *             disk; its rule (at least 15 GiB) installed it to the 20 GiB disk and left the data
  *             disk alone; `racker inventory` shows each server's SMBIOS serial and disks as QEMU
  *             has them;
+ *   resume    node-02's USB stick is swapped (racker-sim disk, server off) and its rule becomes
+ *             `maxSizeGiB: 15` with wipe all-disks-metadata; `--node node-02 --reprovision` runs
+ *             while the agent is killed with SIGKILL (with what it started, as systemd's restart
+ *             of the unit does) as soon as node-02 enters a phase not yet covered, and started
+ *             again, until every phase has seen a kill; each job finishes, node-02 fetched its
+ *             installer Ignition and reported `installed` once per job, node-03 got no BMC command
+ *             and made no boot request, and no install group is left;
+ *   disks     that reinstall went to the data disk; from the host, the system disk's image has no
+ *             signature left and the USB stick is blank; the swapped stick is one warning event
+ *             and in status --full; inventory still equals QEMU's hardware;
+ *   replace   node-03's server is pulled (powered off at its BMC) and row 3 gets the spare's MACs;
+ *             after a reload the old server is retired and the event log says which server
+ *             replaced which; a plain `racker bootstrap` installs the new server only: node-02 and
+ *             the old server get no BMC command and make no boot request;
  *   remove    row 3 is deleted; after a reload status no longer lists it, its token is gone,
  *             the event log keeps its history;
+ *   refusal   node-02 leaves nodes.csv and comes back without its rule (racker no longer knows it
+ *             installed it): the default rule picks the data disk, which holds a file system, and
+ *             the installer refuses it with the disk table and the rule, writing nothing; --wipe installs;
  *   hand-over with the agent stopped, `racker factory reset --nodes --yes` leaves none of the rack's
  *             tokens or MACs in the state and configuration trees.
  * One rack for all of them, in this order, because a VM install under TCG is the suite's dearest step:
@@ -36,7 +46,11 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { runRacker } from '../../lib/run-racker.js';
-import { ipmitool, simSkipReason } from '../../lib/run-sim.js';
+import { racker } from '../../lib/paths.js';
+import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { TmuxTerminal } from '../../lib/tmux.js';
+import { DETACH_HINT } from '../../../agent/cli/sol-terminal.js';
+import { ipmitool, runSim, simSkipReason } from '../../lib/run-sim.js';
 import { SimRack, bmcSets, type RackEvent, type SimNode } from '../../lib/sim-rack.js';
 import { installedFiles, signatures } from '../../lib/sim-disk.js';
 import type { NodeHardware } from '../../../agent/inventory/hardware.js';
@@ -45,7 +59,7 @@ import { etcFiles, oemFiles, stateFiles } from '../../../agent/config/paths.js';
 import type { Config } from '../../../agent/config/schema.js';
 import { PHASES } from '../../../agent/state/phases.js';
 
-const PROGRAMS = ['qemu-system-x86_64', 'qemu-img', 'e2fsck', 'debugfs', 'ipmi_sim', 'ipmitool', 'dnsmasq', 'ignition-validate', 'sq', 'ssh-keygen'];
+const PROGRAMS = ['qemu-system-x86_64', 'qemu-img', 'e2fsck', 'debugfs', 'ipmi_sim', 'ipmitool', 'dnsmasq', 'ignition-validate', 'sq', 'ssh-keygen', 'tmux'];
 
 async function filesContaining(dir: string, needle: string): Promise<string[]> {
   const hits: string[] = [];
@@ -168,6 +182,36 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
     expect(await coreKeys(servers['node-02'] as SimNode), 'core\'s keys on node-02\'s installed system').to.contain(rackKey.split(' ').slice(0, 2).join(' '));
   });
 
+  it('console: racker ipmi node-02 console shows the installed server\'s login prompt over SOL and detaches with ~.', async () => {
+    const dir = await makeTempDir('racker-e2e-sol-');
+    const t = new TmuxTerminal(dir);
+    try {
+      await t.start(['sh'], { PS1: '$ ' }, { width: 120, height: 30 });
+      // From the management namespace, where the agent runs, with the rack's configuration; no
+      // ipmitool on PATH: the console is racker's own SOL to ipmi_sim, whose SOL is the VM's serial port.
+      await t.type(`ip netns exec ${rack.mgmtNetns} /usr/bin/env PATH=/nonexistent ${process.execPath} ${racker} ipmi node-02 console --config ${rack.config}; echo racker-exit:$?`);
+      await t.keys('Enter');
+      await t.waitFor(/SOL session operational on /, 60_000);
+      expect(await t.transcript()).to.include(DETACH_HINT);
+      // The installed system runs a getty on ttyS0 (console=ttyS0): Enter makes it print its prompt again.
+      await t.keys('Enter');
+      await t.waitFor(/login: *$/m, 60_000);
+      await t.type('core');
+      await t.keys('Enter');
+      await t.waitFor(/Password: *$/m, 30_000); // the guest's login program answered what was typed
+      // Detach at the start of a line (Ctrl-C ends the login attempt there first).
+      await t.keys('C-c', 'Enter');
+      await t.type('~.');
+      await t.waitFor(/racker-exit:0/, 30_000);
+      await t.type('echo back-at-the-shell-$((6*7))');
+      await t.keys('Enter');
+      await t.waitFor(/back-at-the-shell-42/);
+    } finally {
+      await t.stop();
+      await removeTempDir(dir);
+    }
+  });
+
   it('add: a row appended gets an address without renumbering anyone, and a plain bootstrap provisions only it', async () => {
     const [node02] = await rack.nodes();
     expect(node02?.phase.name).to.equal('provisioned');
@@ -208,28 +252,45 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
     expect((await rack.nodes()).map((n) => n.phase.name)).to.deep.equal(['provisioned', 'provisioned']);
   });
 
-  it('re-run: --node node-02 --reprovision reinstalls node-02 only', async () => {
-    const setsBefore = await bmcSets(simNodes);
-    const j = await rack.finished((await rack.bootstrap('--node', 'node-02', '--reprovision', '--on-failure', 'retry')).id);
-    expect(j.state, j.message).to.equal('succeeded');
-    expect(j.progress).to.include({ total: 1, ready: 1 });
-    expect(j.message).to.match(/^1 ready, 0 failed, 0 excluded$/);
-    const sets = await bmcSets(simNodes);
-    expect(sets['node-03'], 'node-03 BMC untouched').to.deep.equal(setsBefore['node-03']);
-    expect((sets['node-02'] ?? []).length).to.be.greaterThan((setsBefore['node-02'] ?? []).length);
-    const installs = (await rack.events()).filter((e) => e.type === 'boot.ignition' && !e.message.includes('os=installed') && / → 200/.test(e.message));
-    const [n2, n3] = await rack.nodes();
-    expect(n2?.phase.job).to.equal((await rack.api<{ jobs: { id: string; createdAt: string }[] }>('GET', '/v1/jobs')).jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1)?.id);
-    expect(installs.filter((e) => e.node === n3?.mac), 'node-03 installed once in all (the first bootstrap)').to.have.length(1);
+  it('hardware: racker inventory shows each server\'s SMBIOS serial and disks as QEMU has them; node-02\'s rule installed it to its 20 GiB disk, its data disk untouched', async () => {
+    const seen = await inventoryVsQemu(rack);
+    expect(seen.map((n) => n.node)).to.deep.equal(['node-02', 'node-03']);
+    for (const n of seen) expect(n.racker, n.node).to.deep.equal(n.qemu);
+    const node02 = (await rack.simNodes()).find((n) => n.name === 'node-02') as SimNode;
+    expect(node02.hardware?.disks.map((d) => `${d.slot} ${d.sizeGiB}`)).to.deep.equal(['system 20', 'usb 2', 'data 12']);
+    expect(await installedTo(node02)).to.equal('/dev/vda');
+    expect(await signatures(join(node02.dir, 'data.img')), 'the data disk as it came').to.equal('LABEL=data\nTYPE=ext4');
   });
 
-  it('resume: SIGKILL at every phase, restarted as the product starts it; the job finishes and no node installs twice', async () => {
+  // What the resume journey leaves for the disks journey after it to check.
+  let usbSerials: { old?: string; new?: string } = {};
+
+  it('resume: `--node node-02 --reprovision`, SIGKILLed at every phase and restarted as the product starts it, finishes; node-02 installs once per job, node-03 is not touched', async () => {
+    // As racker-sim lists it now (its BMC has its lease, so its address).
+    const node02 = (await rack.simNodes()).find((n) => n.name === 'node-02') as SimNode;
+    // Set up for the disks journey below (one reinstall serves both: a VM install under TCG is the
+    // suite's dearest step). A technician swaps node-02's USB stick with the server off; node-02
+    // then reinstalls onto its 12 GiB data disk, erasing every other fixed disk's metadata.
+    usbSerials = { old: node02.hardware?.disks.find((d) => d.slot === 'usb')?.serial };
+    const password = (await readFile(oemFiles(config.paths.oemDir).ipmiPassword, 'utf8')).trim();
+    const off = await ipmitool(rack.mgmtNetns, node02.bmcAddress ?? '', password, ['chassis', 'power', 'off']);
+    expect(off.code, off.stderr).to.equal(0);
+    await rack.waitFor('node-02 to be off', async () => ((await rack.simNodes()).find((n) => n.name === 'node-02') as { vm?: string }).vm === 'stopped' ? true : undefined, 60_000);
+    const swap = await runSim(['disk', 'node-02', 'replace', 'usb', '--name', rack.name]);
+    expect(swap.code, swap.stderr).to.equal(0);
+    usbSerials.new = (await rack.simNodes()).find((n) => n.name === 'node-02')?.hardware?.disks.find((d) => d.slot === 'usb')?.serial;
+    expect(usbSerials.new).to.be.a('string').and.not.equal(usbSerials.old);
+    await setNode02Disk(rack.config, { installDisk: { maxSizeGiB: 15 }, wipe: 'all-disks-metadata' });
+    await reload();
+
+    const setsBefore = await bmcSets(simNodes);
+    const eventsBefore = (await rack.events()).length;
     const covered = new Set<string>();
     const wanted: string[] = PHASES.filter((p) => p !== 'joined');
     let kills = 0;
     for (let run = 0; run < 3 && wanted.some((p) => !covered.has(p)); run++) {
       const start = (await rack.events()).length;
-      const { id } = await rack.bootstrap('--reprovision', '--on-failure', 'retry', '--retries', '2');
+      const { id } = await rack.bootstrap('--node', 'node-02', '--reprovision', '--on-failure', 'retry', '--retries', '2');
       for (;;) {
         // Watch the event log for a node entering a phase no kill has hit yet; kill at once.
         const events = (await rack.events()).slice(start);
@@ -250,18 +311,44 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
       }
       const j = await rack.finished(id);
       expect(j.state, `run ${run}: ${j.message ?? ''}`).to.equal('succeeded');
-      // Per job: each node fetched its installer Ignition and reported installed exactly once.
+      expect(j.progress, `run ${run}`).to.include({ total: 1, ready: 1 });
+      expect(j.message, `run ${run}`).to.match(/^1 ready, 0 failed, 0 excluded$/);
+      expect((await rack.nodes())[0]?.phase.job, `run ${run}: node-02's last job`).to.equal(id);
+      // Per job: node-02 fetched its installer Ignition and reported installed exactly once.
       const events = (await rack.events()).slice(start);
-      for (const n of await rack.nodes()) {
-        const fetched = events.filter((e) => e.node === n.mac && e.type === 'boot.ignition' && !e.message.includes('os=installed') && / → 200/.test(e.message));
-        const reported = events.filter((e) => e.node === n.mac && e.type === 'node.phone-home' && / reports installed/.test(e.message));
-        expect([n.hostname, fetched.length, reported.length], `run ${run}: installs of ${n.hostname}`).to.deep.equal([n.hostname, 1, 1]);
-        expect(n.phase.name).to.equal('provisioned');
-      }
+      const fetched = events.filter((e) => e.node === node02.primaryMac && e.type === 'boot.ignition' && !e.message.includes('os=installed') && / → 200/.test(e.message));
+      const reported = events.filter((e) => e.node === node02.primaryMac && e.type === 'node.phone-home' && / reports installed/.test(e.message));
+      expect([fetched.length, reported.length], `run ${run}: installs of node-02`).to.deep.equal([1, 1]);
     }
     expect([...covered].sort(), `phases a kill hit (${kills} kills)`).to.deep.equal([...wanted].sort());
+    expect((await rack.nodes()).map((n) => [n.hostname, n.phase.name])).to.deep.equal([['node-02', 'provisioned'], ['node-03', 'provisioned']]);
+    // node-03 was not touched: no BMC command, no boot request; it installed once in all (the add).
+    expect((await bmcSets(simNodes))['node-03'], 'node-03\'s BMC').to.deep.equal(setsBefore['node-03']);
+    const node03 = servers['node-03'] as SimNode;
+    expect(bootRequests((await rack.events()).slice(eventsBefore), node03.primaryMac), 'boot requests of node-03').to.equal(0);
+    const installs03 = (await rack.events()).filter((e) => e.node === node03.primaryMac && e.type === 'boot.ignition' && !e.message.includes('os=installed') && / → 200/.test(e.message));
+    expect(installs03, 'node-03 installed once in all').to.have.length(1);
     const groups = await readdir(join(config.paths.stateDir, 'matchbox', 'groups')).catch(() => [] as string[]);
     expect(groups.filter((g) => g.startsWith('racker-install-')), 'install groups left').to.deep.equal([]);
+  });
+
+  it('disks: that reprovision installed to the data disk its rule picked and erased the other fixed disks\' signatures; the swapped USB stick is a hardware change', async () => {
+    const node02 = (await rack.simNodes()).find((n) => n.name === 'node-02') as SimNode;
+    expect(await installedTo(node02)).to.equal('/dev/vdb');
+    const installed = (await rack.events()).filter((e) => e.node === node02.primaryMac && e.type === 'node.phone-home' && e.message.includes('reports installed')).at(-1);
+    expect(installed?.message).to.match(/installed to \/dev\/vdb, signatures erased on \/dev\/vdb \/dev\/vda$/);
+    // From the host: the system disk (which held the first install) has no signature left; the
+    // USB stick (not a fixed disk) was not touched and is blank as it came; the data disk holds the install.
+    expect(await signatures(join(node02.dir, 'disk.qcow2')), 'system disk').to.equal('');
+    expect(await signatures(join(node02.dir, 'usb.qcow2')), 'USB stick').to.equal('');
+    expect(await signatures(join(node02.dir, 'data.img')), 'the data disk now holds the install').to.match(/^LABEL=OEM\nTYPE=ext[234]$/);
+    // The first inspection after the swap saw the new stick: one warning (the kills' re-runs saw no further change), and in status --full.
+    const changed = (await rack.events()).filter((e) => e.node === node02.primaryMac && e.type === 'node.hardware-changed');
+    expect(changed.map((e) => e.message), 'hardware-changed events').to.have.length(1);
+    expect(changed[0]?.message).to.contain(`serial ${usbSerials.old ?? '?'}) gone`).and.contain(`serial ${usbSerials.new ?? '?'}) new`);
+    const full = await runRacker(['status', '--full', '--config', rack.config]);
+    expect(full.stdout).to.match(new RegExp(`WARNING: hardware changed \\d+[smhd] ago: .*${usbSerials.new ?? '?'}`));
+    for (const n of await inventoryVsQemu(rack)) expect(n.racker, n.node).to.deep.equal(n.qemu);
   });
 
   it('replace: new MACs in node-03\'s row retire the old server and install the new one; node-02 and the old server are untouched', async () => {
@@ -312,16 +399,6 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
     expect(await coreKeys(spare), 'core\'s keys on the new server').to.contain(rackKey.split(' ').slice(0, 2).join(' '));
   });
 
-  it('hardware: racker inventory shows each server\'s SMBIOS serial and disks as QEMU has them; node-02\'s rule installed it to its 20 GiB disk, its data disk untouched', async () => {
-    const seen = await inventoryVsQemu(rack);
-    expect(seen.map((n) => n.node)).to.deep.equal(['node-02', 'node-03']);
-    for (const n of seen) expect(n.racker, n.node).to.deep.equal(n.qemu);
-    const node02 = (await rack.simNodes()).find((n) => n.name === 'node-02') as SimNode;
-    expect(node02.hardware?.disks.map((d) => `${d.slot} ${d.sizeGiB}`)).to.deep.equal(['system 20', 'usb 2', 'data 12']);
-    expect(await installedTo(node02)).to.equal('/dev/vda');
-    expect(await signatures(join(node02.dir, 'data.img')), 'the data disk as it came').to.equal('LABEL=data\nTYPE=ext4');
-  });
-
   it('remove: a row deleted is retired; status no longer lists it; the event log keeps its history', async () => {
     const node03 = (await rack.nodes())[1];
     await writeFile(nodesCsv, (await readFile(nodesCsv, 'utf8')).replace(`${node03Row}\n`, ''));
@@ -333,6 +410,45 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
     expect(Object.keys(tokens)).to.not.include(node03?.mac);
     const told = (await rack.events()).filter((e) => e.node === node03?.mac).map((e) => e.type);
     expect(told).to.include('node.removed').and.include('node.phase');
+  });
+
+  it('disks: a server racker does not know is refused when the rule picks a disk holding a file system, with the disk table and the rule; --wipe installs', async () => {
+    const node02 = (await rack.simNodes()).find((n) => n.name === 'node-02') as SimNode;
+    // node-02 leaves nodes.csv and comes back, without its own settings: racker forgets it installed it.
+    const withRow = await readFile(nodesCsv, 'utf8');
+    const row = withRow.split('\n').find((l) => l.startsWith(node02.primaryMac)) ?? '';
+    expect(row).to.not.equal('');
+    await writeFile(nodesCsv, withRow.replace(`${row}\n`, ''));
+    await setNode02Disk(rack.config, undefined);
+    await reload();
+    await writeFile(nodesCsv, withRow);
+    await reload();
+    expect((await rack.nodes()).map((n) => [n.hostname, n.phase.name, n.installedAt ?? null])).to.deep.equal([['node-02', 'new', null]]);
+    // What the data disk holds now (the install of the resume journey), as the host sees it.
+    const held = await signatures(join(node02.dir, 'data.img'));
+    const fsType = /^TYPE=(\S+)$/m.exec(held)?.[1];
+    expect(fsType, held).to.be.a('string');
+
+    // --retries 0: the rule's verdict on the same disks is the same on every boot.
+    const refused = await rack.finished((await rack.bootstrap('--on-failure', 'exclude', '--retries', '0')).id);
+    expect(refused.state).to.not.equal('succeeded');
+    const [n] = await rack.nodes();
+    expect(n?.lastError?.step).to.equal('installing');
+    const rule = 'rule: at least 10 GiB, not USB or removable, the smallest such disk';
+    expect(n?.lastError?.message).to.contain(`install disk: /dev/vdb (12.0G) holds file systems (vdb:${fsType ?? '?'}) and racker never installed this node - ${rule}`);
+    expect(n?.lastError?.message, 'the disk table').to.match(/\/dev\/sda +2\.0G +usb .* USB[ |]+\/dev\/vda +20\.0G +virtio .* matches[ |]+\/dev\/vdb +12\.0G +virtio .* vdb:\S+ +PICKED/);
+    expect(n?.lastError?.hint).to.contain('--wipe').and.contain('racker inventory');
+    const full = await runRacker(['status', '--full', '--config', rack.config]);
+    expect(full.stdout).to.contain(rule);
+    // Nothing was written: the data disk holds what it held.
+    expect(await signatures(join(node02.dir, 'data.img'))).to.equal(held);
+
+    const wiped = await rack.finished((await rack.bootstrap('--wipe', '--on-failure', 'exclude')).id);
+    expect(wiped.state, wiped.message).to.equal('succeeded');
+    expect((await rack.nodes()).map((x) => [x.hostname, x.phase.name])).to.deep.equal([['node-02', 'provisioned']]);
+    expect(await installedTo(node02)).to.equal('/dev/vdb');
+    const installed = (await rack.events()).filter((e) => e.node === node02.primaryMac && e.type === 'node.phone-home' && e.message.includes('reports installed')).at(-1);
+    expect(installed?.message).to.match(/installed to \/dev\/vdb, signatures erased on \/dev\/vdb$/);
   });
 
   it('hand-over: factory reset --nodes leaves none of the rack\'s tokens or MACs', async () => {
