@@ -53,12 +53,26 @@ class PhaseFailure extends Error {
   }
 }
 
+/**
+ * Phases in which the node is downloading from the boot service (boot.ipxe, the iPXE script, the
+ * kernel and initrd). The agent's restart stops that service for a few seconds, and iPXE does not
+ * retry a refused or reset HTTP transfer: a node resumed in one of them has most likely lost its
+ * boot. It gets RESUME_GRACE_MS to be heard from (the transfer may have finished before the
+ * restart) and is then netbooted again, without using up an escalation of the phase (the cut was
+ * the agent's doing, not the node's). Later phases retry on their own (Ignition's fetch, the
+ * installer's reports) and keep their deadlines.
+ */
+const CUT_BY_RESTART: readonly Phase[] = ['boot-ipxe', 'ipxe', 'kernel'];
+const RESUME_GRACE_MS = 30_000;
+
 /** How long to wait for the power to read "off" after a power-off before switching it on. */
 const POWER_OFF_SETTLE_MS = 30_000;
 const POWER_POLL_MS = 2_000;
 
 export class NodeMachine {
   private resuming: boolean;
+  /** Resumed in a download phase: its first wait is at most RESUME_GRACE_MS (see CUT_BY_RESTART). */
+  private resumedInDownload: boolean;
 
   constructor(
     private readonly spec: NodeSpec,
@@ -67,6 +81,7 @@ export class NodeMachine {
     private readonly deps: MachineDeps,
   ) {
     this.resuming = spec.resumed === true;
+    this.resumedInDownload = this.resuming && CUT_BY_RESTART.includes(state.phase);
     // Kept reports are replayed to a resumed job: those of an earlier boot (before an escalation's
     // or a retry's power action in this job) must not count for this one.
     if (state.poweredAt !== undefined) inbox.forgetBefore(state.poweredAt);
@@ -82,8 +97,12 @@ export class NodeMachine {
         // here on (not even one while the agent is down and restarting) can install the node again.
         // Its Ignition (which carries the node's token) goes with it.
         if (phase === 'boot-disk' && this.deps.store !== undefined) await retireStage(this.deps.store, installGroupId(this.spec.mac));
-        if (this.resuming) this.resuming = false; // already in it: no new entry, the deadline keeps running
-        else await this.enter(phase);
+        if (this.resuming) {
+          // Already in it: no new entry and the deadline keeps running; published at once, so that
+          // status shows the phase the node is in, not `queued`, while the resumed wait runs.
+          this.resuming = false;
+          await this.deps.onTransition(this.state);
+        } else await this.enter(phase);
         phase = await this.step(phase, signal);
       }
       this.state.status = 'done';
@@ -142,9 +161,12 @@ export class NodeMachine {
     const want = phaseIndex(phase);
     // From when the phase was entered: a resumed phase keeps the time it had left, no more.
     const left = Math.min(this.deps.deadlines[phase], Math.max(0, this.state.phaseStartedAt + this.deps.deadlines[phase] - this.deps.clock.now()));
+    const grace = this.resumedInDownload && RESUME_GRACE_MS < left;
+    this.resumedInDownload = false;
     const o = await this.inbox.waitFor((x) => isFailureReport(x) || (completes(x) !== undefined && phaseIndex(completes(x) as Phase) >= want),
-      left, signal);
+      grace ? RESUME_GRACE_MS : left, signal);
     signal.throwIfAborted();
+    if (o === undefined && grace) return this.netbootAgain(phase, signal);
     if (o === undefined) return this.escalate(phase, signal);
     this.observed(o);
     if (isFailureReport(o)) throw new PhaseFailure(`the node reported failure: ${o.reason ?? '(no reason given)'}`, o);
@@ -160,6 +182,15 @@ export class NodeMachine {
     let next = PHASES[phaseIndex(done) + 1] as Phase;
     for (const a of ACTION_PHASES) if (phaseIndex(a) > phaseIndex(from) && phaseIndex(a) < phaseIndex(next)) next = a;
     return next;
+  }
+
+  /** After a resume in a download phase with nothing heard within the grace: boot the node from the network again. */
+  private async netbootAgain(phase: Phase, signal: AbortSignal): Promise<Phase> {
+    const grace = RESUME_GRACE_MS / 1000;
+    this.state.history.push({ phase, at: this.deps.clock.now(), note: `resumed in ${phase}, nothing heard within ${grace}s: the agent's restart cut the node's download from the boot service; power off and on to netboot again` });
+    await this.deps.onTransition(this.state);
+    await this.powerUp('off-on', signal);
+    return 'dhcp';
   }
 
   private async escalate(phase: Phase, signal: AbortSignal): Promise<Phase> {

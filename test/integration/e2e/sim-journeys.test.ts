@@ -287,8 +287,12 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
     const eventsBefore = (await rack.events()).length;
     const covered = new Set<string>();
     const wanted: string[] = PHASES.filter((p) => p !== 'joined');
+    // boot-ipxe is entered only when dnsmasq's lease is seen before iPXE's first HTTP request (they
+    // race; when the request wins, the node goes from dhcp straight to ipxe): it gets a kill when
+    // it comes, but a run is not repeated (a whole VM install) to wait for it.
+    const required = wanted.filter((p) => p !== 'boot-ipxe');
     let kills = 0;
-    for (let run = 0; run < 3 && wanted.some((p) => !covered.has(p)); run++) {
+    for (let run = 0; run < 3 && required.some((p) => !covered.has(p)); run++) {
       const start = (await rack.events()).length;
       const { id } = await rack.bootstrap('--node', 'node-02', '--reprovision', '--on-failure', 'retry', '--retries', '2');
       for (;;) {
@@ -320,7 +324,7 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
       const reported = events.filter((e) => e.node === node02.primaryMac && e.type === 'node.phone-home' && / reports installed/.test(e.message));
       expect([fetched.length, reported.length], `run ${run}: installs of node-02`).to.deep.equal([1, 1]);
     }
-    expect([...covered].sort(), `phases a kill hit (${kills} kills)`).to.deep.equal([...wanted].sort());
+    expect([...covered].filter((p) => p !== 'boot-ipxe').sort(), `phases a kill hit (${kills} kills)`).to.deep.equal([...required].sort());
     expect((await rack.nodes()).map((n) => [n.hostname, n.phase.name])).to.deep.equal([['node-02', 'provisioned'], ['node-03', 'provisioned']]);
     // node-03 was not touched: no BMC command, no boot request; it installed once in all (the add).
     expect((await bmcSets(simNodes))['node-03'], 'node-03\'s BMC').to.deep.equal(setsBefore['node-03']);

@@ -260,14 +260,21 @@ describe('bootstrap state machine and job', () => {
     expect(second.bmc.calls).to.deep.equal([]);
   });
 
-  it('a node resumed past its power cycle is not power-cycled again while its deadline runs; it goes on when the node is heard from', async () => {
-    const first = rig(1, {}, { 1: { stallBefore: 'kernel' } });
-    await first.clock.runUntil(() => first.sink.last !== undefined && stateOf(first.sink.last, 1).phase === 'ipxe', 3600_000);
+  /** A job stopped (the agent died) with node 1 waiting in `phase`, the node stalled before `stall`. */
+  async function stoppedIn(phase: Phase, stall: Behaviour['stallBefore']): Promise<JobState> {
+    const first = rig(1, {}, { 1: { stallBefore: stall } });
+    await first.clock.runUntil(() => first.sink.last !== undefined && stateOf(first.sink.last, 1).phase === phase, 3600_000);
     const snapshot = structuredClone(first.sink.last as JobState);
     first.job.cancel();
+    return snapshot;
+  }
+
+  it('a node resumed in a download phase that is heard from within the grace goes on: no power action, and status shows its phase at once', async () => {
+    const snapshot = await stoppedIn('ipxe', 'kernel');
     const second = rig(1, {}, {}, { resumed: snapshot });
-    await second.clock.advance(DEADLINES.ipxe / 2);
-    expect(second.bmc.calls, 'nothing sent to the BMC while the phase deadline runs').to.deep.equal([]);
+    await second.clock.advance(20_000);
+    expect(second.bmc.calls, 'nothing sent to the BMC within the grace').to.deep.equal([]);
+    expect([stateOf(second.sink.last as JobState, 1).status, stateOf(second.sink.last as JobState, 1).phase], 'published as running in ipxe, not queued').to.deep.equal(['running', 'ipxe']);
     // The node, still booting, fetches its kernel and goes on to the end; the agent never power-cycles it.
     second.nodes.observations.emit({ mac: mac(1), kind: 'initrd', at: second.clock.now() });
     second.nodes.resumeFrom(mac(1), 'ignition');
@@ -276,17 +283,27 @@ describe('bootstrap state machine and job', () => {
     expect(second.bmc.callsFor(mac(1)).filter((c) => /power/.test(c))).to.deep.equal([]);
   });
 
+  it('a node resumed in a download phase and silent for the grace is netbooted again (the restart cut its transfer), without using up an escalation', async () => {
+    const snapshot = await stoppedIn('kernel', 'initrd');
+    const second = rig(1, {}, {}, { resumed: snapshot });
+    await second.clock.advance(29_000);
+    expect(second.bmc.calls).to.deep.equal([]);
+    await second.clock.advance(2_000);
+    expect(second.bmc.callsFor(mac(1)).slice(0, 3)).to.deep.equal(['powerOff', 'powerStatus', 'powerOn']);
+    const s = await second.finish();
+    expect(stateOf(s, 1).status).to.equal('done');
+    expect(stateOf(s, 1).escalations.kernel ?? 0, 'the kernel phase\'s one escalation is left').to.equal(0);
+    expect(phasesOf(stateOf(s, 1))).to.include('kernel: resumed in kernel, nothing heard within 30s: the agent\'s restart cut the node\'s download from the boot service; power off and on to netboot again');
+  });
+
   it('kept reports replayed to a resumed job count only when made after the node\'s last power action', async () => {
-    const first = rig(1, {}, { 1: { stallBefore: 'kernel' } });
-    await first.clock.runUntil(() => first.sink.last !== undefined && stateOf(first.sink.last, 1).phase === 'ipxe', 3600_000);
-    const snapshot = structuredClone(first.sink.last as JobState);
-    first.job.cancel();
+    const snapshot = await stoppedIn('ipxe', 'kernel');
     const poweredAt = stateOf(snapshot, 1).poweredAt as number;
     expect(poweredAt).to.be.a('number');
     // A failure the node reported on its earlier boot (before a retry's power cycle), kept with the token.
     const stale: Observation = { mac: mac(1), kind: 'phone-home', at: poweredAt - 1, status: 'failed', reason: 'install step failed' };
     const second = rig(1, {}, {}, { resumed: snapshot, kept: [stale] });
-    await second.clock.advance(DEADLINES.ipxe / 2);
+    await second.clock.advance(10_000);
     expect(second.settled(), 'the stale failure ended the node').to.equal(false);
     second.nodes.observations.emit({ mac: mac(1), kind: 'initrd', at: second.clock.now() });
     second.nodes.resumeFrom(mac(1), 'ignition');
@@ -298,15 +315,14 @@ describe('bootstrap state machine and job', () => {
     expect(third.bmc.callsFor(mac(1))).to.not.include('powerCycle');
   });
 
-  it('a node resumed past its power cycle that stays silent is escalated only once the phase deadline has passed', async () => {
-    const first = rig(1, {}, { 1: { stallBefore: 'kernel' } });
-    await first.clock.runUntil(() => first.sink.last !== undefined && stateOf(first.sink.last, 1).phase === 'ipxe', 3600_000);
-    const snapshot = structuredClone(first.sink.last as JobState);
-    first.job.cancel();
-    const second = rig(1, {}, { 1: { stallBefore: 'kernel' } }, { resumed: snapshot });
-    await second.clock.advance(DEADLINES.ipxe - 1000);
+  it('a node resumed in a phase it retries on its own (the installer) that stays silent is escalated only once the phase deadline has passed', async () => {
+    const snapshot = await stoppedIn('installing', 'phone-home');
+    const second = rig(1, {}, { 1: { stallBefore: 'phone-home' } }, { resumed: snapshot });
+    // What the phase had left when the agent stopped (the second rig's clock starts anew: at most the deadline).
+    const left = Math.min(DEADLINES.installing, stateOf(snapshot, 1).phaseStartedAt + DEADLINES.installing - second.clock.now());
+    await second.clock.advance(left - 1000);
     expect(second.bmc.calls).to.deep.equal([]);
-    await second.clock.advance(DEADLINES.ipxe);
+    await second.clock.advance(2000);
     expect(second.bmc.callsFor(mac(1))).to.include('powerOff');
   });
 
