@@ -18,7 +18,7 @@ import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { freePort, isReady, runRacker, startAgent, type AgentProcess } from '../../lib/agent-process.js';
 import { call } from '../../lib/agent-api.js';
 import { IpmiSim, freeUdpPort, stopAllSims } from '../../lib/ipmi-sim.js';
-import { fruImage } from '../../lib/fru-image.js';
+import { fruImage } from '../../../sim/fru-image.js';
 import { RedfishEmulator } from '../../lib/redfish-emulator.js';
 import { profile } from '../../lib/redfish-profiles.js';
 import { selfSignedCertificate } from '../../lib/bmc-certificates.js';
