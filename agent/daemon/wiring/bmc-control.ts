@@ -73,12 +73,15 @@ export class AgentBmc implements BootControl, PowerReader {
   /**
    * What the BMC says about its server: FRU 0 over IPMI, the system and its chassis over Redfish
    * (both as FruInfo, so one conversion). A BMC without it is logged at debug: many have no FRU.
+   * With a signal (the poller's), gives up when it aborts, as powerStatus does.
    */
-  async serverFacts(node: NodeRef): Promise<BmcFacts> {
+  async serverFacts(node: NodeRef | PollTarget, signal?: AbortSignal): Promise<BmcFacts> {
     const c = this.client(node.mac);
-    if (c.fru === undefined) throw new RackerError(ErrorCodes.bmcUnsupported, `the ${c.driver} driver reads no FRU`);
+    const fru = c.fru?.bind(c);
+    if (fru === undefined) throw new RackerError(ErrorCodes.bmcUnsupported, `the ${c.driver} driver reads no FRU`);
     try {
-      return bmcFactsOf(await c.fru(), c.driver, new Date().toISOString());
+      const info = signal === undefined ? await fru() : await untilAborted(signal, fru);
+      return bmcFactsOf(info, c.driver, new Date().toISOString());
     } catch (err) {
       this.log.debug({ err, node: node.hostname }, 'the BMC did not say what server it is (FRU)');
       throw err;

@@ -49,6 +49,7 @@ describe('racker agent as a process: the BMC check keeps what each BMC says abou
   let bootPort: number;
   let redfish: RedfishEmulator | undefined;
   let agent: AgentProcess | undefined;
+  let rackFor: (name: string, readServerFacts: boolean) => Promise<FakeRack>;
 
   const socket = (): string => join(rack.runDir, 'agent.sock');
   const phases = async (): Promise<Map<string, string>> => {
@@ -108,7 +109,7 @@ describe('racker agent as a process: the BMC check keeps what each BMC says abou
     redfish = await new RedfishEmulator({ profile: profile('dmtf'), key: cert.key, cert: cert.chain, user: 'admin', password: PASSWORD }).start();
     bootPort = await freePort();
     // As writeFakeRack's isolated rack (nothing leaves loopback), with one Redfish BMC among the IPMI ones.
-    rack = await writeFakeRack(join(dir, 'rack'), {
+    rackFor = async (name, readServerFacts) => writeFakeRack(join(dir as string, name), {
       password: PASSWORD,
       configYaml: [
         'network:\n  configureInterface: false',
@@ -120,8 +121,9 @@ describe('racker agent as a process: the BMC check keeps what each BMC says abou
         '    "00:11:22:33:44:01": { address: 127.0.0.1, port: 9 }',
         `    "${N2.bmc}": { address: 127.0.0.1, port: ${withFru} }`,
         `    "${N3.bmc}": { address: 127.0.0.1, port: ${withoutFru} }`,
-        `    "${N4.bmc}": { driver: redfish, address: 127.0.0.1, port: ${redfish.port}, tlsFingerprint: "${cert.fingerprint}" }`,
-        `bootstrap:\n  flatcar: { localDir: ${images}, signingKey: ${join(dir, 'cert.asc')}, version: "${VERSION}" }`,
+        `    "${N4.bmc}": { driver: redfish, address: 127.0.0.1, port: ${redfish?.port ?? 0}, tlsFingerprint: "${cert.fingerprint}" }`,
+        `agent:\n  metricsPort: 0\n  bmcPoll:\n    readServerFacts: ${readServerFacts}`,
+        `bootstrap:\n  flatcar: { localDir: ${images}, signingKey: ${join(dir as string, 'cert.asc')}, version: "${VERSION}" }`,
       ].join('\n') + '\n',
     });
   });
@@ -133,6 +135,8 @@ describe('racker agent as a process: the BMC check keeps what each BMC says abou
   });
 
   it('keeps FRU 0 over IPMI and the System over Redfish per node, goes on past a BMC without FRU, and warns when the SMBIOS serial is another', async () => {
+    // Only the BMC check reads them here: the poller's reading at start is off.
+    rack = await rackFor('bootstrap', false);
     agent = startAgent(rack.env);
     await agent.waitForLog(isReady);
     const submit = await runRacker(['bootstrap', '--yes', '--provision', 'flatcar', '--ssh-key', '', '--on-failure', 'cancel', '--no-wait', '--json'], rack.env);
@@ -175,5 +179,20 @@ describe('racker agent as a process: the BMC check keeps what each BMC says abou
     const events = (await readFile(join(rack.stateDir, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; level: string; node?: string });
     expect(events.filter((e) => e.type === 'node.serial-mismatch').map((e) => [e.node, e.level])).to.deep.equal([[N2.mac, 'warn']]);
     expect(events.filter((e) => e.type === 'node.bmc-facts').map((e) => e.node).sort()).to.deep.equal([N2.mac, N4.mac]);
+    await agent.kill('SIGKILL');
+    agent = undefined;
+  });
+
+  it('without a bootstrap, the BMC poller reads them once after the agent starts (agent.bmcPoll.readServerFacts, the default)', async () => {
+    rack = await rackFor('poller', true);
+    agent = startAgent(rack.env);
+    await agent.waitForLog(isReady);
+    await until('the poller to read node-02\'s and node-04\'s BMC facts', async () => {
+      const inv = await inventory();
+      return inv.get('node-02')?.bmc !== null && inv.get('node-04')?.bmc !== null;
+    }, 60_000);
+    const inv = await inventory();
+    expect([inv.get('node-02')?.bmc?.serial, inv.get('node-03')?.bmc, inv.get('node-04')?.bmc?.serial]).to.deep.equal(['PSN-0042', null, 'SN-EMU-1']);
+    expect((await call(socket(), 'GET', '/v1/jobs')).json()).to.deep.include({ jobs: [] });
   });
 });
