@@ -90,8 +90,8 @@ describe('state: hardware inventory per node', function () {
     await writeFile(config, `paths: { stateDir: ${dir}, runDir: ${join(dir, 'run')}, etcDir: ${dir}, oemDir: ${dir} }\n`);
     const table = await runRacker(['inventory', '--config', config]);
     expect(table.code, table.stderr).to.equal(0);
-    expect(table.stdout.split('\n')[0]).to.match(/^NODE +MODEL +SERIAL +CPUS +MEMORY +DISKS +INSPECTED$/);
-    expect(table.stdout, table.stdout).to.match(/^node-02 +QEMU Standard PC \(i440FX \+ PIIX, 1996\) +racker-sim-02 +1 +1\.9G +2\.0G usb, 20G virtio, 12G virtio \(fs\) +\d+[smhd] ago, CHANGED \d+[smhd] ago$/m);
+    expect(table.stdout.split('\n')[0]).to.match(/^NODE +MODEL +SERIAL +BMC SERIAL +BIOS +CPUS +MEMORY +DISKS +INSPECTED$/);
+    expect(table.stdout, table.stdout).to.match(/^node-02 +QEMU Standard PC \(i440FX \+ PIIX, 1996\) +racker-sim-02 +- +- +1 +1\.9G +2\.0G usb, 20G virtio, 12G virtio \(fs\) +\d+[smhd] ago, CHANGED \d+[smhd] ago$/m);
     const one = await runRacker(['inventory', 'node-02', '--config', config]);
     expect(one.stdout).to.match(/^ {4}\/dev\/vdb +12G +virtio +yes +no +- +racker-data-2b +- +vdb ext4$/m);
     expect(one.stdout).to.contain('hardware changes:\n    2030-01-03 10:00:00  disk /dev/vdb (12.0 GiB, serial racker-data-2) gone; disk /dev/vdb (12.0 GiB, serial racker-data-2b) new');
