@@ -75,7 +75,7 @@ export const nodeRecordSchema = z.object({
     /** Hardware changes between inspections, newest last, bounded. */
     history: z.array(z.object({ at: iso, changes: z.array(z.string()) })),
   }).optional(),
-  /** What the node's BMC last said about the server (agent/inventory/bmc-facts.ts), read at the bootstrap's BMC check; absent until then, dropped when the row names another BMC. */
+  /** What the node's BMC last said about the server (agent/inventory/bmc-facts.ts), read at a bootstrap's BMC check and by the BMC poller; absent until then, dropped when the row names another BMC. */
   bmcFacts: bmcFactsSchema.optional(),
 });
 export type NodeRecord = z.infer<typeof nodeRecordSchema>;

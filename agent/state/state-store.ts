@@ -188,9 +188,10 @@ export class StateStore implements Service {
   }
 
   /**
-   * Record what a node's BMC says about its server (read at the bootstrap's BMC check). The first
-   * reading, and one that differs in model, serial or BIOS version, is an event; a serial that is
-   * not the one the server's own inspection reported is a warning (serial-match.ts).
+   * Record what a node's BMC says about its server (read at a bootstrap's BMC check, and by the BMC
+   * poller once per agent start). The first reading, and one that differs in model, serial or BIOS
+   * version, is an event; a serial that is not the one the server's own inspection reported is a
+   * warning (serial-match.ts).
    */
   recordBmcFacts(mac: string, facts: BmcFacts): void {
     const n = this.doc.nodes[mac];
