@@ -1,10 +1,11 @@
 /**
  * What a server's BMC says about the server, read at a bootstrap's BMC check (and by the BMC poller
  * once per agent start): IPMI FRU 0 (product and board areas) or the Redfish ComputerSystem (which
- * also reports BIOS version, memory and processors). Kept in the node's record next to the install boot's inspection (hardware.ts),
- * checked by this schema whenever the state is read back. The BMC answers before the server has
- * booted anything, so these are the first facts racker has about a server; comparing their serial
- * with the inspection's (serial-match.ts) tells when the BMC and the server are not the same box.
+ * also reports BIOS version, memory and processors). Kept in the node's record next to the install
+ * boot's inspection (hardware.ts), checked by this schema whenever the state is read back. The BMC
+ * answers before the server has booted anything, so these are the first facts racker has about a
+ * server; comparing their serial with the inspection's (serial-match.ts) tells when the BMC and the
+ * server are not the same box.
  */
 import { z } from 'zod';
 
