@@ -8,7 +8,7 @@
  * INVARIANTS: saves are serialised in call order, so the last save is the newest state; a node is
  * run by at most one machine at a time; cancel aborts every machine and no node starts afterwards.
  */
-import type { BootControl, BootStore, Clock, FailureAsker, NodeRef, ProgressObservations, StateSink } from './ports.js';
+import type { BmcFactsKeeper, BootControl, BootStore, Clock, FailureAsker, NodeRef, ProgressObservations, StateSink } from './ports.js';
 import type { Phase } from '../agent/state/phases.js';
 import type { NodeFailure } from './failure.js';
 import { UNFINISHED, newNodeState, resumePhase, type JobState, type NodeState } from './job-state.js';
@@ -49,6 +49,8 @@ export interface JobDeps {
   clock: Clock;
   asker: FailureAsker | undefined;
   bootBase: string;
+  /** Keeps what a BMC check read about the server (the node's record); without it none is read. */
+  keepBmcFacts?: BmcFactsKeeper;
 }
 
 /** Where this run starts from. */
@@ -158,6 +160,7 @@ export class BootstrapJob {
     const machine = new NodeMachine({ ...n, finalPhase: this.options.kubernetes ? 'joined' : 'ready', resumed: this.resumed.delete(n.mac) }, s, inbox, {
       control: this.deps.control, clock: this.deps.clock, gate, store: this.deps.store,
       deadlines: this.options.deadlines, bootBase: this.deps.bootBase, onTransition: async () => this.save(),
+      ...(this.deps.keepBmcFacts === undefined ? {} : { keepBmcFacts: this.deps.keepBmcFacts }),
     });
     for (;;) {
       const result = await machine.run(this.abort.signal);

@@ -7,6 +7,7 @@
 import type { Mac } from '../agent/lib/mac.js';
 import type { Observation } from './observation.js';
 import type { BootDevice, PowerState } from '../agent/bmc/bmc-client.js';
+import type { BmcFacts } from '../agent/inventory/bmc-facts.js';
 
 /** What the bootstrap knows about a node when it talks to its BMC. */
 export interface NodeRef {
@@ -37,7 +38,15 @@ export interface BootControl {
   powerOn(node: NodeRef): Promise<void>;
   powerOff(node: NodeRef): Promise<void>;
   powerCycle(node: NodeRef): Promise<void>;
+  /**
+   * What the BMC says about its server (IPMI FRU 0, the Redfish System). Rejects when the BMC
+   * cannot say (no FRU, a driver without it). Optional: a control without it reads none.
+   */
+  serverFacts?(node: NodeRef): Promise<BmcFacts>;
 }
+
+/** Where the facts a BMC gave about its server are kept: the node's record, next to its inspection. */
+export type BmcFactsKeeper = (node: NodeRef, facts: BmcFacts) => Promise<void>;
 
 /**
  * A stream of observations; subscribe before acting so nothing is missed. Adapters should replay,

@@ -7,7 +7,7 @@
 import { ErrorCodes, RackerError } from '../agent/lib/errors.js';
 import { nodesNamed } from '../agent/inventory/node-ref.js';
 import type { Config } from '../agent/config/schema.js';
-import type { BootControl, BootStore, Clock, FailureAsker, PhoneHomeTokens, ProgressObservations, StateSink } from './ports.js';
+import type { BmcFactsKeeper, BootControl, BootStore, Clock, FailureAsker, PhoneHomeTokens, ProgressObservations, StateSink } from './ports.js';
 import { activeNodes, type BootstrapPlan, type PlannedNode } from './plan.js';
 import { installDiskInput } from './disk-rules.js';
 import { endpoints as endpointsFor } from './endpoints.js';
@@ -31,6 +31,8 @@ export interface RunnerPorts {
   sink: StateSink;
   clock: Clock;
   asker: FailureAsker | undefined;
+  /** Keeps what a BMC check read about the server in the node's record; without it none is read. */
+  keepBmcFacts?: BmcFactsKeeper;
   /** Make sure verified images of the configured version are served; returns the concrete version. */
   ensureAssets(): Promise<{ version: string }>;
   /** Kubernetes: the cluster's secrets (kubernetes/pki.ts ensureClusterSecrets); `forming`: kubeadm init runs in this bootstrap. */
@@ -92,7 +94,8 @@ export async function runBootstrap(input: RunnerInput, ports: RunnerPorts, signa
   const job = new BootstrapJob(input.id, nodes, {
     parallelism: request.parallelism, powerOnIntervalMs: request.powerOnIntervalMs, onFailure: request.onFailure, retries: request.retries,
     deadlines: deadlinesMs(b.deadlines), efi: b.bootMode === 'efi', kubernetes, reprovision: request.reprovision, only: selectNodes(plan, request.nodes),
-  }, { control, observations: ports.observations, store: ports.store, sink: ports.sink, clock: ports.clock, asker: ports.asker, bootBase: ep.base },
+  }, { control, observations: ports.observations, store: ports.store, sink: ports.sink, clock: ports.clock, asker: ports.asker, bootBase: ep.base,
+    ...(ports.keepBmcFacts === undefined ? {} : { keepBmcFacts: ports.keepBmcFacts }) },
   { resumed: input.resumed, provisioned: input.provisioned });
 
   const { version } = await ports.ensureAssets();

@@ -8,7 +8,7 @@
  * escalates (ESCALATIONS in phases.ts) before the node fails; a failure names the node, the phase,
  * the last observation and what to check. Time comes from the injected Clock only.
  */
-import { clockSleep, type BootDeviceSetting, type BootControl, type BootStore, type Clock, type NodeRef } from './ports.js';
+import { clockSleep, type BmcFactsKeeper, type BootDeviceSetting, type BootControl, type BootStore, type Clock, type NodeRef } from './ports.js';
 import type { Observation } from './observation.js';
 import { ACTION_PHASES, ESCALATIONS, completes, phaseHint, phaseIndex, reportedHint, type Escalation } from './phases.js';
 import { PHASES, type Phase } from '../agent/state/phases.js';
@@ -41,6 +41,8 @@ export interface MachineDeps {
   bootBase: string;
   /** Persist and publish the node's state; called after every change. */
   onTransition(state: NodeState): Promise<void>;
+  /** Keeps what the BMC check read about the server (control.serverFacts); without it none is read. */
+  keepBmcFacts?: BmcFactsKeeper;
 }
 
 export type MachineResult = { ok: true } | { ok: false; failure: NodeFailure };
@@ -68,6 +70,8 @@ const RESUME_GRACE_MS = 30_000;
 /** How long to wait for the power to read "off" after a power-off before switching it on. */
 const POWER_OFF_SETTLE_MS = 30_000;
 const POWER_POLL_MS = 2_000;
+/** At most this long (or the BMC check's deadline, if shorter) for the server's facts: a slow FRU holds up no provisioning for longer. */
+const FACTS_MS = 20_000;
 
 export class NodeMachine {
   private resuming: boolean;
@@ -142,6 +146,7 @@ export class NodeMachine {
     switch (phase) {
       case 'bmc-check':
         await this.bmc(phase, 'reading the power state', () => c.powerStatus(node));
+        await this.readServerFacts();
         return 'boot-override';
       case 'boot-override':
         await this.setBoot('pxe');
@@ -263,9 +268,29 @@ export class NodeMachine {
     else await this.bmc(phase, 'powering on', () => c.powerOn(node));
   }
 
-  /** A BMC call with the phase's deadline; its failure becomes the node's, with what was being done. */
-  private async bmc<T>(phase: Phase, what: string, call: () => Promise<T>): Promise<T> {
-    const ms = this.deps.deadlines[phase] > 0 && ACTION_PHASES.includes(phase) ? this.deps.deadlines[phase] : this.deps.deadlines['bmc-check'];
+  /**
+   * What the BMC says about its server (serial, model, BIOS), kept in the node's record for the
+   * inventory and compared there with what the server itself reports. A BMC that cannot say (no
+   * FRU, a driver without it, too slow) is no failure of the node: the job's history notes it.
+   */
+  private async readServerFacts(): Promise<void> {
+    const c = this.deps.control;
+    const keep = this.deps.keepBmcFacts;
+    if (c.serverFacts === undefined || keep === undefined) return;
+    try {
+      const facts = await this.bmc('bmc-check', 'reading what it says about the server (FRU)', () => (c.serverFacts as NonNullable<BootControl['serverFacts']>)(this.spec),
+        Math.min(FACTS_MS, this.deps.deadlines['bmc-check']));
+      await keep(this.spec, facts);
+    } catch (e) {
+      this.state.history.push({ phase: 'bmc-check', at: this.deps.clock.now(), note: `the server's facts were not read from its BMC (the check goes on): ${errorMessage(e)}` });
+      if (this.state.history.length > HISTORY_LIMIT) this.state.history.splice(0, this.state.history.length - HISTORY_LIMIT);
+      await this.deps.onTransition(this.state);
+    }
+  }
+
+  /** A BMC call with the phase's deadline (or `limitMs`); its failure becomes the node's, with what was being done. */
+  private async bmc<T>(phase: Phase, what: string, call: () => Promise<T>, limitMs?: number): Promise<T> {
+    const ms = limitMs ?? (this.deps.deadlines[phase] > 0 && ACTION_PHASES.includes(phase) ? this.deps.deadlines[phase] : this.deps.deadlines['bmc-check']);
     let cancel = (): void => undefined;
     const timeout = new Promise<never>((_, reject) => {
       cancel = this.deps.clock.setTimer(ms, () => reject(new PhaseFailure(`the BMC did not finish ${what} within ${Math.round(ms / 1000)}s`)));

@@ -53,12 +53,13 @@ export function renderLanConfTemplate(c: BmcConfigInput): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The emulator command file: one BMC with a SEL, enabled. */
-export function renderEmu(): string {
+/** The emulator command file: one BMC with a SEL and, given one, a FRU 0 image (fru-image.ts), enabled. */
+export function renderEmu(fru?: readonly number[]): string {
   return [
     'mc_setbmc 0x20',
     'mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr',
     'sel_enable 0x20 1000 0x0a',
+    ...(fru === undefined ? [] : [`mc_add_fru_data 0x20 0 ${fru.length} data ${fru.map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ')}`]),
     'mc_enable 0x20',
     '',
   ].join('\n');

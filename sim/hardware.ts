@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SimNode } from './rack-spec.js';
+import { fruImage } from './fru-image.js';
 
 /** The disk bays of a simulated server. */
 export const DISK_SLOTS = ['system', 'usb', 'data'] as const;
@@ -63,4 +64,17 @@ export function simHardware(rack: string, node: SimNode, o: HardwareOptions): Si
   ];
   if (o.dataDisk) disks.push({ slot: 'data', file: 'data.img', format: 'raw', sizeGiB: 12, bus: 'virtio', serial: serial('data', 'DATA'), ext4Label: 'data' });
   return { vendor: SIM_VENDOR, product: SIM_PRODUCT, serial: `SIM${tag}`, uuid, disks };
+}
+
+/**
+ * What the server's BMC holds in FRU 0: the same vendor, product and serial as its SMBIOS (a real
+ * BMC's FRU and its server's SMBIOS agree), so racker's BMC check and the install boot's
+ * inspection of a simulated server agree too. The board has a serial of its own, as on real servers.
+ */
+export function simFru(hw: Pick<SimHardware, 'vendor' | 'product' | 'serial'>): number[] {
+  return fruImage({
+    chassis: { type: 23, part: 'S1-CHASSIS', serial: hw.serial },
+    board: { minutesSince1996: 15_000_000, manufacturer: hw.vendor, product: 'S1 board', serial: `B${hw.serial}`, part: 'S1-BOARD' },
+    product: { manufacturer: hw.vendor, name: hw.product, part: 'S1', version: '1.0', serial: hw.serial, assetTag: '' },
+  });
 }

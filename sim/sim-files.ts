@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../agent/lib/atomic-file.js';
 import { renderEmu, renderLanConfTemplate, renderNodeEnv } from './bmc-config.js';
+import { simFru, simHardware } from './hardware.js';
 import { renderRackerConfig, type SimDirs } from './racker-config.js';
 import { renderNodesCsv, type RackSpec, type SimNode } from './rack-spec.js';
 
@@ -88,7 +89,8 @@ export async function writeNodeFiles(spec: RackSpec, root: string, node: SimNode
   await mkdir(join(d, 'faults'), { recursive: true });
   await writeFile(join(d, 'node.env'), renderNodeEnv(nodeEnv(spec, node, o)));
   await writeLanConf(d, node, o.password, o.vm);
-  await writeFile(join(d, 'bmc.emu'), renderEmu());
+  // The BMC's FRU names the server the VM is (the disks do not matter to it).
+  await writeFile(join(d, 'bmc.emu'), renderEmu(simFru(simHardware(spec.name, node, { dataDisk: false }))));
   await writeFile(join(d, 'power'), '0\n');
   await writeFile(join(d, 'boot'), 'default\n');
   await writeFile(join(d, 'events'), '');

@@ -9,6 +9,10 @@
  * every `sensorsIntervalMs` per BMC and only from a BMC that just answered, so a sick BMC is not
  * asked for its SDR too; readings go to the metrics only (they change too often for state.json).
  *
+ * What a BMC says about its server (FRU 0, the Redfish System) is read once per agent start (and
+ * BMC address) after the BMC first answers, so `racker inventory` names every server before any
+ * bootstrap; the bootstrap's BMC check reads it again. A failed read is logged, not retried.
+ *
  * INVARIANTS: one timer at a time; a node is never polled twice concurrently; stop() waits for
  * polls in flight (each is bounded by `pollTimeoutMs`).
  */
@@ -19,12 +23,15 @@ import { AbortReason, isRackerError } from '../lib/errors.js';
 import type { BmcMetrics } from '../metrics/metrics.js';
 import type { NodePower } from '../state/records.js';
 import type { SensorReading } from '../bmc/bmc-client.js';
+import type { BmcFacts } from '../inventory/bmc-facts.js';
 
 /** What the poller needs from the BMC layer. */
 export interface PowerReader {
   powerStatus(target: PollTarget, signal: AbortSignal): Promise<'on' | 'off'>;
   /** The BMC's sensor readings; a reader without it means sensors are not polled. */
   sensors?(target: PollTarget, signal: AbortSignal): Promise<SensorReading[]>;
+  /** What the BMC says about its server; a reader without it means none is read. */
+  serverFacts?(target: PollTarget, signal: AbortSignal): Promise<BmcFacts>;
 }
 
 export interface PollTarget {
@@ -39,6 +46,7 @@ export interface PollTarget {
 export interface PollRecorder {
   setPower(mac: string, state: NodePower): void;
   recordBmcPoll(mac: string, outcome: { ok: true } | { ok: false; error: string; hint?: string }, unreachableAfter: number): void;
+  recordBmcFacts?(mac: string, facts: BmcFacts): void;
 }
 
 export interface PollerOptions {
@@ -50,6 +58,8 @@ export interface PollerOptions {
   sensorsIntervalMs: number;
   concurrency: number;
   pollTimeoutMs: number;
+  /** Read each BMC's facts about its server once, after it first answers (agent.bmcPoll.readServerFacts). */
+  readServerFacts?: boolean;
   now?: () => number;
   random?: () => number;
 }
@@ -61,6 +71,8 @@ interface Entry {
   sensorsDueAt: number;
   failures: number;
   busy: boolean;
+  /** The server's facts were asked for (answered or not): once per entry. */
+  factsAsked: boolean;
 }
 
 export class BmcPoller implements Service {
@@ -124,7 +136,7 @@ export class BmcPoller implements Service {
         continue;
       }
       // First polls spread over a few seconds: fresh power states soon after start, no burst.
-      this.entries.set(t.mac, { target: t, dueAt: now + this.random() * Math.min(this.o.intervalMs, 5_000), sensorsDueAt: now, failures: 0, busy: false });
+      this.entries.set(t.mac, { target: t, dueAt: now + this.random() * Math.min(this.o.intervalMs, 5_000), sensorsDueAt: now, failures: 0, busy: false, factsAsked: false });
     }
   }
 
@@ -140,6 +152,7 @@ export class BmcPoller implements Service {
       this.recorder.recordBmcPoll(e.target.mac, { ok: true }, this.o.unreachableAfter);
       this.recorder.setPower(e.target.mac, state);
       await this.readSensors(e, AbortSignal.any(signals));
+      await this.readFacts(e, AbortSignal.any(signals));
     } catch (err) {
       if (this.abort === undefined) return; // stopping: not the BMC's fault
       this.metrics.observeBmcCommand('power-status', (this.now() - started) / 1000, false);
@@ -170,6 +183,21 @@ export class BmcPoller implements Service {
       if (this.abort === undefined) return;
       this.metrics.observeBmcCommand('sensors', (this.now() - started) / 1000, false);
       this.log.debug({ node: e.target.hostname, bmc: e.target.bmcAddress, err: err instanceof Error ? err.message : String(err) }, 'reading BMC sensors failed');
+    }
+  }
+
+  /** The server's facts from a BMC that just answered, once; a failure (many BMCs have no FRU) is logged, never retried or counted against the BMC. */
+  private async readFacts(e: Entry, signal: AbortSignal): Promise<void> {
+    const read = this.reader.serverFacts?.bind(this.reader);
+    const record = this.recorder.recordBmcFacts?.bind(this.recorder);
+    if (read === undefined || record === undefined || this.o.readServerFacts !== true || e.factsAsked) return;
+    e.factsAsked = true;
+    try {
+      const facts = await read(e.target, signal);
+      if (this.entries.has(e.target.mac)) record(e.target.mac, facts);
+    } catch (err) {
+      if (this.abort === undefined) return;
+      this.log.debug({ node: e.target.hostname, bmc: e.target.bmcAddress, err: err instanceof Error ? err.message : String(err) }, 'the BMC did not say what server it is (FRU)');
     }
   }
 

@@ -14,16 +14,20 @@ import type { NodeRecord } from '../state/records.js';
 import { collectStatus } from './status-source.js';
 import { renderInventoryNode, renderInventoryTable } from './inventory-render.js';
 import { terminalSafe } from '../cli-kit/terminal-text.js';
+import { serialMismatch } from '../inventory/serial-match.js';
 
 const USAGE = 'racker inventory [NODE] [--json] [--config FILE]';
 const HELP = `usage: ${USAGE}
 
 The hardware every node reported when it last booted the installer (racker bootstrap): model and
-serial number (DMI), CPUs, memory and disks, one row per node. With NODE (host name, MAC or row):
+serial number (DMI), CPUs, memory and disks, one row per node; and what its BMC says about it (FRU
+over IPMI, the System over Redfish: serial, model, BIOS version), read at the bootstrap's BMC check.
+A BMC serial that is not the server's own is flagged MISMATCH: the wrong server is cabled to that
+BMC, or the row's MACs belong to another server. With NODE (host name, MAC or row):
 everything that node reported, NICs and disks in full (model, serial, WWN, transport, file
 systems), and the hardware changes seen between two inspections (a disk, NIC or memory swapped).
 
-  --json    machine-readable: the nodes' hardware records
+  --json    machine-readable: the nodes' hardware records, BMC facts and any serial mismatch
 
 When the agent is not running, the last persisted state is shown.`;
 
@@ -46,7 +50,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     if (nodes.length === 0) throw new UsageError(`no node named "${ref}"`, 'name a node by host name, MAC or nodes.csv row, as racker status lists them');
   }
   if (values.json === true) {
-    writeLine(ctx.stdout, JSON.stringify(nodes.map((n) => ({ node: n.hostname, mac: n.mac, hardware: n.hardware ?? null }))));
+    writeLine(ctx.stdout, JSON.stringify(nodes.map((n) => ({ node: n.hostname, mac: n.mac, hardware: n.hardware ?? null, bmc: n.bmcFacts ?? null, serialMismatch: serialMismatch(n.bmcFacts, n.hardware?.current) ?? null }))));
     return 0;
   }
   const safe = terminalSafe(nodes);

@@ -2,6 +2,8 @@
 import type { AgentEvent } from '../state/event-log.js';
 import type { NodeRecord } from '../state/records.js';
 import { hardwareSummary } from '../inventory/hardware-summary.js';
+import { bmcFactsSummary } from '../inventory/bmc-facts-summary.js';
+import { serialMismatch } from '../inventory/serial-match.js';
 
 export interface StatusView {
   /** The agent answered (live state), or the state file was read (it is not running). */
@@ -69,6 +71,11 @@ function renderDetails(n: NodeRecord, events: readonly AgentEvent[], now: Date):
     out.push(`  hardware: ${hardwareSummary(n.hardware.current)} (inspected ${ago(n.hardware.current.at, now)} ago; racker inventory ${n.hostname})`);
     const changed = n.hardware.history.at(-1);
     if (changed !== undefined) out.push(`  WARNING: hardware changed ${ago(changed.at, now)} ago: ${changed.changes.join('; ')}`);
+  }
+  if (n.bmcFacts !== undefined) {
+    out.push(`  BMC says: ${bmcFactsSummary(n.bmcFacts)} (read ${ago(n.bmcFacts.at, now)} ago)`);
+    const mismatch = serialMismatch(n.bmcFacts, n.hardware?.current);
+    if (mismatch !== undefined) out.push(`  WARNING: ${mismatch.message}`);
   }
   if (n.lastError !== undefined) {
     out.push(`  problem: ${n.lastError.step}: ${n.lastError.message} (${ago(n.lastError.at, now)} ago)`);

@@ -62,6 +62,8 @@ export function applyInventory(current: Readonly<Record<string, NodeRecord>>, no
       ...(old?.lastError === undefined ? {} : { lastError: old.lastError }),
       ...(old?.installedAt === undefined ? {} : { installedAt: old.installedAt }),
       ...(old?.hardware === undefined ? {} : { hardware: old.hardware }),
+      // Another BMC is another server's: what the old one said is not this node's any more.
+      ...(old?.bmcFacts === undefined || bmcMoved ? {} : { bmcFacts: old.bmcFacts }),
     };
     dropUndefined(out[n.primaryMac]?.bmc as Record<string, unknown>);
   }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { NODE_PHASES } from './phases.js';
 import { nodeHardwareSchema } from '../inventory/hardware.js';
+import { bmcFactsSchema } from '../inventory/bmc-facts.js';
 
 export const ROLES = ['management', 'controller', 'worker'] as const;
 export const POWER_STATES = ['on', 'off', 'unknown'] as const;
@@ -74,6 +75,8 @@ export const nodeRecordSchema = z.object({
     /** Hardware changes between inspections, newest last, bounded. */
     history: z.array(z.object({ at: iso, changes: z.array(z.string()) })),
   }).optional(),
+  /** What the node's BMC last said about the server (agent/inventory/bmc-facts.ts), read at a bootstrap's BMC check and by the BMC poller; absent until then, dropped when the row names another BMC. */
+  bmcFacts: bmcFactsSchema.optional(),
 });
 export type NodeRecord = z.infer<typeof nodeRecordSchema>;
 

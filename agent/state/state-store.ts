@@ -21,6 +21,9 @@ import type { EventLog, NewEvent } from './event-log.js';
 import { applyInventory, type InventoryNode } from './inventory-sync.js';
 import { hardwareChanges, type NodeHardware } from '../inventory/hardware.js';
 import { hardwareSummary } from '../inventory/hardware-summary.js';
+import { bmcFactsChanges, type BmcFacts } from '../inventory/bmc-facts.js';
+import { bmcFactsSummary } from '../inventory/bmc-facts-summary.js';
+import { serialMismatch } from '../inventory/serial-match.js';
 
 interface WriteOutcome {
   failed?: unknown;
@@ -168,6 +171,7 @@ export class StateStore implements Service {
     const n = this.doc.nodes[mac];
     if (n === undefined) return;
     const before = n.hardware;
+    const mismatchBefore = serialMismatch(n.bmcFacts, before?.current);
     if (before === undefined) {
       n.hardware = { current: hw, history: [] };
       this.event({ type: 'node.hardware', level: 'info', node: mac, message: `${this.label(mac)}: hardware inspected: ${hardwareSummary(hw)}` });
@@ -179,7 +183,34 @@ export class StateStore implements Service {
         this.event({ type: 'node.hardware-changed', level: 'warn', node: mac, message: `${this.label(mac)}: hardware changed since ${before.current.at}: ${changes.join('; ')}`, data: { changes } });
       }
     }
+    this.warnSerialMismatch(n, mismatchBefore);
     this.touch();
+  }
+
+  /**
+   * Record what a node's BMC says about its server (read at a bootstrap's BMC check, and by the BMC
+   * poller once per agent start). The first reading, and one that differs in model, serial or BIOS
+   * version, is an event; a serial that is not the one the server's own inspection reported is a
+   * warning (serial-match.ts).
+   */
+  recordBmcFacts(mac: string, facts: BmcFacts): void {
+    const n = this.doc.nodes[mac];
+    if (n === undefined) return;
+    const before = n.bmcFacts;
+    const mismatchBefore = serialMismatch(before, n.hardware?.current);
+    n.bmcFacts = facts;
+    const changes = before === undefined ? [] : bmcFactsChanges(before, facts);
+    if (before === undefined) this.event({ type: 'node.bmc-facts', level: 'info', node: mac, message: `${this.label(mac)}: the BMC reports ${bmcFactsSummary(facts)}` });
+    else if (changes.length > 0) this.event({ type: 'node.bmc-facts', level: 'info', node: mac, message: `${this.label(mac)}: the BMC's facts changed since ${before.at}: ${changes.join('; ')}`, data: { changes } });
+    this.warnSerialMismatch(n, mismatchBefore);
+    this.touch();
+  }
+
+  /** A serial mismatch is a warning when it appears or changes, not on every reading that repeats it. */
+  private warnSerialMismatch(n: NodeRecord, before: ReturnType<typeof serialMismatch>): void {
+    const now = serialMismatch(n.bmcFacts, n.hardware?.current);
+    if (now === undefined || (before !== undefined && before.bmc === now.bmc && before.smbios === now.smbios)) return;
+    this.event({ type: 'node.serial-mismatch', level: 'warn', node: n.mac, message: `${this.label(n.mac)}: ${now.message}`, data: { bmcSerial: now.bmc, smbiosSerial: now.smbios } });
   }
 
   setError(mac: string, problem: Omit<NodeProblem, 'at'>): void {

@@ -124,5 +124,6 @@ export function beforePowerOn(control: BootControl, before: (node: NodeRef) => P
     powerOff: (node) => control.powerOff(node),
     powerOn: async (node) => { await before(node); await control.powerOn(node); },
     powerCycle: async (node) => { await before(node); await control.powerCycle(node); },
+    ...(control.serverFacts === undefined ? {} : { serverFacts: control.serverFacts.bind(control) }),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { BootControl, BootDeviceSetting, InstallBootDevice, NodeRef } from '../../bootstrap/ports.js';
 import type { PowerState } from '../../agent/bmc/bmc-client.js';
+import type { BmcFacts } from '../../agent/inventory/bmc-facts.js';
 
 export interface BmcCall { op: string; mac: string; detail?: string; at: number }
 
@@ -16,6 +17,10 @@ export class FakeBmc implements BootControl {
   readonly failing = new Map<string, Map<string, string>>();
   /** Read-backs that ignore what was set (a BMC that silently drops persistence). */
   readonly readbackOverride = new Map<string, BootDeviceSetting | undefined>();
+  /** What each BMC says about its server; a node without an entry has a BMC without FRU (serverFacts rejects). */
+  readonly facts = new Map<string, BmcFacts>();
+  /** BMCs whose FRU read never answers. */
+  readonly silentFacts = new Set<string>();
   /** Called after a node is switched on or cycled, with its boot setting at that moment. */
   onBoot: (mac: string, boot: BootDeviceSetting | undefined) => void = () => undefined;
 
@@ -63,6 +68,14 @@ export class FakeBmc implements BootControl {
   async powerOff(node: NodeRef): Promise<void> {
     this.record('powerOff', node);
     this.power.set(node.mac, 'off');
+  }
+
+  async serverFacts(node: NodeRef): Promise<BmcFacts> {
+    this.record('serverFacts', node);
+    if (this.silentFacts.has(node.mac)) return new Promise<never>(() => undefined);
+    const f = this.facts.get(node.mac);
+    if (f === undefined) throw new Error('FRU device 0 not present');
+    return f;
   }
 
   async powerCycle(node: NodeRef): Promise<void> {

@@ -2,6 +2,7 @@
 import type { PollTarget, PowerReader } from '../../agent/bmc-poller/poller.js';
 import { ErrorCodes, RackerError } from '../../agent/lib/errors.js';
 import type { SensorReading } from '../../agent/bmc/bmc-client.js';
+import type { BmcFacts } from '../../agent/inventory/bmc-facts.js';
 
 export class FakePowerReader implements PowerReader {
   readonly calls: string[] = [];
@@ -36,6 +37,18 @@ export class FakePowerReader implements PowerReader {
     const readings = this.sensorReadings.get(target.bmcAddress);
     if (readings === undefined) throw new RackerError(ErrorCodes.bmcTimeout, `BMC ${target.bmcAddress} did not answer the SDR read`);
     return readings;
+  }
+
+  /** What each BMC (by address) says about its server; an address missing here has no FRU. */
+  readonly facts = new Map<string, BmcFacts>();
+  readonly factCalls: string[] = [];
+
+  async serverFacts(target: PollTarget, signal: AbortSignal): Promise<BmcFacts> {
+    this.factCalls.push(target.bmcAddress);
+    if (signal.aborted) throw signal.reason as Error;
+    const f = this.facts.get(target.bmcAddress);
+    if (f === undefined) throw new RackerError(ErrorCodes.bmc, `BMC ${target.bmcAddress}: FRU device 0 not present`);
+    return f;
   }
 
   hold(): void {

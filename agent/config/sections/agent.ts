@@ -26,6 +26,12 @@ export const agentSection = z.strictObject({
     maxBackoffMs: z.number().int().min(200).max(3_600_000).default(300_000),
     /** Least time between two sensor reads of one BMC (for the metrics); 0 reads none. */
     sensorsIntervalMs: z.union([z.literal(0), z.number().int().min(5_000).max(3_600_000)]).default(60_000),
+    /**
+     * Read what each BMC says about its server (FRU 0, the Redfish System) once after the agent
+     * starts, so `racker inventory` names every server before any bootstrap; false: only at a
+     * bootstrap's BMC check (for BMCs whose FRU reads are slow).
+     */
+    readServerFacts: z.boolean().default(true),
   }).prefault({}),
   /** The event log in the state directory. */
   events: z.strictObject({

@@ -13,6 +13,8 @@ import type { BootControl, BootDeviceSetting, InstallBootDevice, NodeRef } from 
 import type { PowerState } from '../../bmc/bmc-client.js';
 import type { PowerReader, PollTarget } from '../../bmc-poller/poller.js';
 import type { AgentInputs } from '../inputs.js';
+import type { BmcFacts } from '../../inventory/bmc-facts.js';
+import { bmcFactsOf } from '../../bmc/server-facts.js';
 
 export class AgentBmc implements BootControl, PowerReader {
   private pool: BmcPool | undefined;
@@ -66,6 +68,24 @@ export class AgentBmc implements BootControl, PowerReader {
 
   async powerCycle(node: NodeRef): Promise<void> {
     await this.client(node.mac).powerCycle();
+  }
+
+  /**
+   * What the BMC says about its server: FRU 0 over IPMI, the system and its chassis over Redfish
+   * (both as FruInfo, so one conversion). A BMC without it is logged at debug: many have no FRU.
+   * With a signal (the poller's), gives up when it aborts, as powerStatus does.
+   */
+  async serverFacts(node: NodeRef | PollTarget, signal?: AbortSignal): Promise<BmcFacts> {
+    const c = this.client(node.mac);
+    const fru = c.fru?.bind(c);
+    if (fru === undefined) throw new RackerError(ErrorCodes.bmcUnsupported, `the ${c.driver} driver reads no FRU`);
+    try {
+      const info = signal === undefined ? await fru() : await untilAborted(signal, fru);
+      return bmcFactsOf(info, c.driver, new Date().toISOString());
+    } catch (err) {
+      this.log.debug({ err, node: node.hostname }, 'the BMC did not say what server it is (FRU)');
+      throw err;
+    }
   }
 
   /** Sets the override (the client disables the 60 s boot-flag timeout first); the bootstrap reads it back itself. */

@@ -68,6 +68,10 @@ export class BootstrapRunner implements JobRunner {
     const flatcar = config.bootstrap.flatcar;
     const ports: RunnerPorts = {
       control: this.o.control,
+      keepBmcFacts: async (node, facts) => {
+        this.o.deps.state.recordBmcFacts(node.mac, facts);
+        await this.o.deps.state.persisted();
+      },
       observations: this.observations,
       store: new FileBootStore(paths.dataDir),
       tokens: this.o.tokens,

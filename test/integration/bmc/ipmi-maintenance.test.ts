@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
 import { IpmiSim, freeUdpPort, stopAllSims } from '../../lib/ipmi-sim.js';
-import { fruImage } from '../../lib/fru-image.js';
+import { fruImage } from '../../../sim/fru-image.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { runRacker } from '../../lib/run-racker.js';
 import { RedfishEmulator } from '../../lib/redfish-emulator.js';

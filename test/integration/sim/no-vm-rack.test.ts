@@ -10,6 +10,8 @@ import { runRacker } from '../../lib/run-racker.js';
 import { ipmitool, runSim, simSkipReason } from '../../lib/run-sim.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import type { RackStatus } from '../../../sim/commands/status.js';
+import { rackSpec } from '../../../sim/rack-spec.js';
+import { simHardware } from '../../../sim/hardware.js';
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
@@ -70,6 +72,9 @@ describe('racker-sim --no-vm (ipmi_sim BMCs in namespaces)', function () {
     const node = status.nodes[1] as RackStatus['nodes'][0];
     const bmc = (args: string[]) => ipmitool(status.mgmtNetns, node.bmcAddress as string, password, args);
     expect((await bmc(['chassis', 'power', 'status'])).stdout).to.include('Chassis Power is off');
+    // The BMC's FRU names the server by the serial its VM's SMBIOS would carry (sim/hardware.ts).
+    const spec = rackSpec(name, 3).nodes[1] as NonNullable<ReturnType<typeof rackSpec>['nodes'][0]>;
+    expect((await bmc(['fru', 'print', '0'])).stdout).to.match(new RegExp(`^ Product Serial +: ${simHardware(name, spec, { dataDisk: false }).serial}$`, 'm'));
     expect((await bmc(['chassis', 'bootdev', 'pxe'])).code).to.equal(0);
     expect((await bmc(['chassis', 'power', 'on'])).code).to.equal(0);
     expect((await bmc(['chassis', 'bootparam', 'get', '5'])).stdout).to.include('Force PXE');

@@ -14,7 +14,8 @@ import { RackBus, recordRackEvents, reportKeeper } from '../../../agent/daemon/w
 import { TokenStore } from '../../../agent/daemon/wiring/token-store.js';
 import { stateFiles } from '../../../agent/config/paths.js';
 import { createMetrics } from '../../../agent/metrics/metrics.js';
-import { hardwareReportSchema, type HardwareReport } from '../../../agent/inventory/hardware.js';
+import { hardwareReportSchema, toNodeHardware, type HardwareReport } from '../../../agent/inventory/hardware.js';
+import type { BmcFacts } from '../../../agent/inventory/bmc-facts.js';
 import { captureLog } from '../../lib/capture-log.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
 import { testData } from '../../lib/paths.js';
@@ -90,8 +91,8 @@ describe('state: hardware inventory per node', function () {
     await writeFile(config, `paths: { stateDir: ${dir}, runDir: ${join(dir, 'run')}, etcDir: ${dir}, oemDir: ${dir} }\n`);
     const table = await runRacker(['inventory', '--config', config]);
     expect(table.code, table.stderr).to.equal(0);
-    expect(table.stdout.split('\n')[0]).to.match(/^NODE +MODEL +SERIAL +CPUS +MEMORY +DISKS +INSPECTED$/);
-    expect(table.stdout, table.stdout).to.match(/^node-02 +QEMU Standard PC \(i440FX \+ PIIX, 1996\) +racker-sim-02 +1 +1\.9G +2\.0G usb, 20G virtio, 12G virtio \(fs\) +\d+[smhd] ago, CHANGED \d+[smhd] ago$/m);
+    expect(table.stdout.split('\n')[0]).to.match(/^NODE +MODEL +SERIAL +BMC SERIAL +BIOS +CPUS +MEMORY +DISKS +INSPECTED$/);
+    expect(table.stdout, table.stdout).to.match(/^node-02 +QEMU Standard PC \(i440FX \+ PIIX, 1996\) +racker-sim-02 +- +- +1 +1\.9G +2\.0G usb, 20G virtio, 12G virtio \(fs\) +\d+[smhd] ago, CHANGED \d+[smhd] ago$/m);
     const one = await runRacker(['inventory', 'node-02', '--config', config]);
     expect(one.stdout).to.match(/^ {4}\/dev\/vdb +12G +virtio +yes +no +- +racker-data-2b +- +vdb ext4$/m);
     expect(one.stdout).to.contain('hardware changes:\n    2030-01-03 10:00:00  disk /dev/vdb (12.0 GiB, serial racker-data-2) gone; disk /dev/vdb (12.0 GiB, serial racker-data-2b) new');
@@ -106,6 +107,32 @@ describe('state: hardware inventory per node', function () {
     expect(again.node(MAC)?.hardware?.history).to.have.length(1);
     again.syncInventory([{ ...NODE, hostname: 'node-02-renamed' }], () => 'ipmi');
     expect(again.node(MAC)?.hardware?.current.system.serial, 'a nodes.csv reload keeps it').to.equal('racker-sim-02');
+    await again.stop();
+  });
+
+  it('keeps the BMC\'s facts next to the inspection: a serial mismatch warns once, a BIOS update is an event, a restart keeps them, another BMC in the row drops them', async () => {
+    const store = await open();
+    store.syncInventory([NODE], () => 'ipmi');
+    store.recordHardware(MAC, toNodeHardware(await report('sim.json', 'racker-sim-02'), '2030-01-01T10:00:00.000Z'));
+    const facts: BmcFacts = { at: '2030-01-01T09:00:00.000Z', driver: 'ipmi', manufacturer: 'QEMU', model: 'Standard PC', serial: 'racker-sim-07', biosVersion: '1.0' };
+    store.recordBmcFacts(MAC, facts);
+    store.recordBmcFacts(MAC, { ...facts, at: '2030-01-02T09:00:00.000Z' });
+    store.recordBmcFacts(MAC, { ...facts, at: '2030-01-03T09:00:00.000Z', biosVersion: '1.1' });
+    await store.stop();
+    const events = (await new EventLog({ dir, maxBytes: 1 << 20, keep: 1, log: captureLog().log }).read({ node: MAC })).filter((e) => e.type === 'node.bmc-facts' || e.type === 'node.serial-mismatch');
+    expect(events.map((e) => [e.type, e.level, e.message])).to.deep.equal([
+      ['node.bmc-facts', 'info', 'node-02 (02:00:00:00:02:00): the BMC reports QEMU Standard PC serial racker-sim-07, BIOS 1.0 (ipmi)'],
+      ['node.serial-mismatch', 'warn', 'node-02 (02:00:00:00:02:00): the BMC reports serial racker-sim-07 but the server that booted as this node reports racker-sim-02 (SMBIOS): the wrong server is cabled to this BMC, or the row\'s MACs belong to another server'],
+      ['node.bmc-facts', 'info', 'node-02 (02:00:00:00:02:00): the BMC\'s facts changed since 2030-01-02T09:00:00.000Z: BMC BIOS version 1.0 → 1.1'],
+    ]);
+
+    const again = await open();
+    expect(again.node(MAC)?.bmcFacts?.biosVersion, 'read back through the schema').to.equal('1.1');
+    again.syncInventory([{ ...NODE, hostname: 'node-02-renamed' }], () => 'ipmi');
+    expect(again.node(MAC)?.bmcFacts?.serial, 'a reload keeps them').to.equal('racker-sim-07');
+    again.syncInventory([{ ...NODE, bmcMac: '02:00:00:00:09:01' }], () => 'ipmi');
+    expect(again.node(MAC)?.bmcFacts, 'another BMC says nothing yet').to.equal(undefined);
+    expect(again.node(MAC)?.hardware?.current.system.serial, 'the inspection stays').to.equal('racker-sim-02');
     await again.stop();
   });
 });

@@ -3,6 +3,7 @@ import { BmcPoller, type PollRecorder, type PollTarget } from '../../../agent/bm
 import { FakePowerReader } from '../../lib/fake-power-reader.js';
 import { silentLogger } from '../../../agent/lib/log.js';
 import type { SensorReading } from '../../../agent/bmc/bmc-client.js';
+import type { BmcFacts } from '../../../agent/inventory/bmc-facts.js';
 
 const target = (i: number): PollTarget => ({ mac: `m${i}`, hostname: `node-0${i}`, bmcMac: `b${i}`, bmcAddress: `10.0.0.${i}` });
 
@@ -13,9 +14,11 @@ class Recorder implements PollRecorder {
   recordBmcPoll(mac: string, o: { ok: true } | { ok: false; error: string; hint?: string }): void {
     this.polls.push(o.ok ? { mac, ok: true } : { mac, ok: false, error: o.error, hint: o.hint });
   }
+  readonly facts: Array<[string, BmcFacts]> = [];
+  recordBmcFacts(mac: string, f: BmcFacts): void { this.facts.push([mac, f]); }
 }
 
-function setup(targets: PollTarget[], extra: { concurrency?: number; sensorsIntervalMs?: number } = {}) {
+function setup(targets: PollTarget[], extra: { concurrency?: number; sensorsIntervalMs?: number; readServerFacts?: boolean } = {}) {
   let now = 1_000_000;
   const reader = new FakePowerReader();
   const recorder = new Recorder();
@@ -27,7 +30,7 @@ function setup(targets: PollTarget[], extra: { concurrency?: number; sensorsInte
     recordSensors: (node: { mac: string }, readings: readonly SensorReading[]) => { sensors.set(node.mac, readings); },
   };
   const poller = new BmcPoller(reader, recorder, metrics, targets, {
-    intervalMs: 10_000, jitter: 0.2, unreachableAfter: 3, maxBackoffMs: 80_000, sensorsIntervalMs: extra.sensorsIntervalMs ?? 0, concurrency: extra.concurrency ?? 8, pollTimeoutMs: 1000,
+    intervalMs: 10_000, jitter: 0.2, unreachableAfter: 3, maxBackoffMs: 80_000, sensorsIntervalMs: extra.sensorsIntervalMs ?? 0, concurrency: extra.concurrency ?? 8, pollTimeoutMs: 1000, readServerFacts: extra.readServerFacts ?? false,
     now: () => now, random: () => 0.5,
   }, silentLogger());
   return { reader, recorder, poller, latencies, commands, sensors, advance: (ms: number) => { now += ms; } };
@@ -65,6 +68,36 @@ describe('bmc-poller', () => {
     expect(t.recorder.polls).to.deep.equal([{ mac: 'm1', ok: true }]);
     expect(t.commands).to.deep.equal(['power-status:ok', 'sensors:error']);
     expect(t.sensors.size).to.equal(0);
+  });
+
+  it('reads what each BMC says about its server once, after its first answer; a BMC without FRU is not asked again nor counted against', async () => {
+    const t = setup([target(1), target(2), target(3)], { readServerFacts: true });
+    const facts: BmcFacts = { at: 'T', driver: 'ipmi', serial: 'PSN-0042' };
+    t.reader.power.set('10.0.0.1', 'on');
+    t.reader.power.set('10.0.0.2', 'off');
+    t.reader.facts.set('10.0.0.1', facts);
+    await t.poller.start(new AbortController().signal);
+    t.advance(5_000);
+    await t.poller.pollDue();
+    expect(t.reader.factCalls).to.deep.equal(['10.0.0.1', '10.0.0.2']); // 10.0.0.3 did not answer: not asked
+    expect(t.recorder.facts).to.deep.equal([['m1', facts]]);
+    t.reader.power.set('10.0.0.3', 'on');
+    t.advance(20_000);
+    await t.poller.pollDue();
+    await t.poller.stop();
+    expect(t.reader.factCalls).to.deep.equal(['10.0.0.1', '10.0.0.2', '10.0.0.3']);
+    expect(t.recorder.polls.filter((p) => !p.ok).map((p) => p.mac)).to.deep.equal(['m3']);
+  });
+
+  it('reads no server facts when readServerFacts is off', async () => {
+    const t = setup([target(1)]);
+    t.reader.power.set('10.0.0.1', 'on');
+    t.reader.facts.set('10.0.0.1', { at: 'T', driver: 'ipmi' });
+    await t.poller.start(new AbortController().signal);
+    t.advance(5_000);
+    await t.poller.pollDue();
+    await t.poller.stop();
+    expect(t.reader.factCalls).to.deep.equal([]);
   });
 
   it('reads no sensors when sensorsIntervalMs is 0', async () => {

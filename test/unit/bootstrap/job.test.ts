@@ -3,7 +3,8 @@ import { BootstrapJob, decide, type JobNode, type JobOptions } from '../../../bo
 import { deadlinesMs } from '../../../bootstrap/phases.js';
 import type { Phase } from '../../../agent/state/phases.js';
 import type { JobState, NodeState } from '../../../bootstrap/job-state.js';
-import type { FailureAsker } from '../../../bootstrap/ports.js';
+import type { FailureAsker, NodeRef } from '../../../bootstrap/ports.js';
+import type { BmcFacts } from '../../../agent/inventory/bmc-facts.js';
 import type { Observation } from '../../../bootstrap/observation.js';
 import type { Mac } from '../../../agent/lib/mac.js';
 import { parseConfig } from '../../../agent/config/parse.js';
@@ -27,7 +28,7 @@ interface Rig {
   finish: (budgetMs?: number) => Promise<JobState>;
 }
 
-function rig(count: number, options: Partial<JobOptions> = {}, behaviour: Record<number, Behaviour> = {}, extra: { resumed?: JobState; provisioned?: Map<string, string>; asker?: FailureAsker; essential?: number[]; start?: boolean; kept?: Observation[] } = {}): Rig {
+function rig(count: number, options: Partial<JobOptions> = {}, behaviour: Record<number, Behaviour> = {}, extra: { resumed?: JobState; provisioned?: Map<string, string>; asker?: FailureAsker; essential?: number[]; start?: boolean; kept?: Observation[]; keptFacts?: Array<[string, BmcFacts]> } = {}): Rig {
   const clock = new FakeClock();
   const bmc = new FakeBmc(() => clock.now());
   const observations = new FakeObservations();
@@ -37,7 +38,8 @@ function rig(count: number, options: Partial<JobOptions> = {}, behaviour: Record
   const sink = new MemorySink();
   const opts: JobOptions = { parallelism: 0, powerOnIntervalMs: 0, onFailure: 'retry', retries: 0, deadlines: DEADLINES, efi: true, kubernetes: false, reprovision: false, only: undefined, ...options };
   const list = Array.from({ length: count }, (_, i) => node(i + 1, extra.essential?.includes(i + 1) ?? false));
-  const job = new BootstrapJob('job-1', list, opts, { control: bmc, observations, store: undefined, sink, clock, asker: extra.asker, bootBase: 'http://172.24.213.1:8080' }, { resumed: extra.resumed, provisioned: extra.provisioned });
+  const job = new BootstrapJob('job-1', list, opts, { control: bmc, observations, store: undefined, sink, clock, asker: extra.asker, bootBase: 'http://172.24.213.1:8080',
+    ...(extra.keptFacts === undefined ? {} : { keepBmcFacts: async (n: NodeRef, f: BmcFacts) => { extra.keptFacts?.push([n.mac, f]); } }) }, { resumed: extra.resumed, provisioned: extra.provisioned });
   let done = false;
   const result = job.run().then((s) => { done = true; return s; });
   return {
@@ -137,6 +139,21 @@ describe('bootstrap state machine and job', () => {
     const n = stateOf(await r.finish(), 1);
     expect([n.status, n.phase, n.failure?.message]).to.deep.equal(['failed', 'bmc-check', 'BMC error while reading the power state: no route to host 172.24.213.11']);
     expect(n.failure?.hint).to.contain('racker ipmi node-01 diag');
+  });
+
+  it('the BMC check keeps what the BMC says about the server; a BMC without FRU, or one that never answers, is a note and the node goes on', async () => {
+    const kept: Array<[string, BmcFacts]> = [];
+    const r = rig(3, {}, {}, { keptFacts: kept });
+    const facts: BmcFacts = { at: '2030-01-01T00:00:00.000Z', driver: 'ipmi', model: 'Rack Server 1U', serial: 'PSN-0042' };
+    r.bmc.facts.set(mac(1), facts);
+    r.bmc.silentFacts.add(mac(3));
+    const s = await r.finish();
+    expect([1, 2, 3].map((i) => stateOf(s, i).status)).to.deep.equal(['done', 'done', 'done']);
+    expect(kept).to.deep.equal([[mac(1), facts]]);
+    expect(r.bmc.callsFor(mac(1)).slice(0, 3)).to.deep.equal(['powerStatus', 'serverFacts', 'setBootDevice pxe persistent efi']);
+    expect(phasesOf(stateOf(s, 1)).filter((p) => p.includes('facts'))).to.deep.equal([]);
+    expect(phasesOf(stateOf(s, 2))).to.include('bmc-check: the server\'s facts were not read from its BMC (the check goes on): BMC error while reading what it says about the server (FRU): FRU device 0 not present');
+    expect(phasesOf(stateOf(s, 3))).to.include('bmc-check: the server\'s facts were not read from its BMC (the check goes on): the BMC did not finish reading what it says about the server (FRU) within 20s');
   });
 
   it('fails in boot-override when the BMC reads back something else than was set', async () => {

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { renderEmu, renderLanConfTemplate, renderNodeEnv } from '../../../sim/bmc-config.js';
 import { udhcpcArgs } from '../../../sim/bmc.js';
 import { rackSpec } from '../../../sim/rack-spec.js';
+import { simFru, simHardware } from '../../../sim/hardware.js';
+import { decodeFru } from '../../../agent/bmc/ipmi/fru.js';
 
 describe('sim/bmc-config', () => {
   const input = { name: 'node-02', user: 'admin', password: 'pw-1', chassisControl: 'sh /sim/chassis-control.sh /d' };
@@ -33,6 +35,17 @@ describe('sim/bmc-config', () => {
 
   it('renders an emulator file that enables the BMC', () => {
     expect(renderEmu().trim().split('\n')).to.deep.equal(['mc_setbmc 0x20', 'mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr', 'sel_enable 0x20 1000 0x0a', 'mc_enable 0x20']);
+  });
+
+  it('gives the BMC a FRU 0 naming the server its VM is: the SMBIOS vendor, product and serial', () => {
+    const node = rackSpec('rack', 2).nodes[1] as NonNullable<ReturnType<typeof rackSpec>['nodes'][0]>;
+    const hw = simHardware('rack', node, { dataDisk: true });
+    const fru = simFru(hw);
+    const line = renderEmu(fru).split('\n').find((l) => l.startsWith('mc_add_fru_data'));
+    expect(line).to.equal(`mc_add_fru_data 0x20 0 ${fru.length} data ${fru.map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ')}`);
+    // Read back by racker's own FRU decoder, as the BMC check reads it.
+    expect(decodeFru(Buffer.from(fru))).to.deep.include({ productManufacturer: hw.vendor, productName: hw.product, productSerial: hw.serial, chassisSerial: hw.serial, boardSerial: `B${hw.serial}` });
+    expect(simFru(simHardware('rack', node, { dataDisk: false })), 'the disks do not change it').to.deep.equal(fru);
   });
 
   it('quotes environment values for sh', () => {

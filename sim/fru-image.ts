@@ -1,8 +1,10 @@
 /**
- * A FRU 0 image (Platform Management FRU Information Storage Definition v1.0) for ipmi_sim, so the
- * tests read inventory racker did not write itself through the BMC: common header, chassis, board
- * and product info areas, each padded to 8 bytes and checksummed. Fields are 8-bit ASCII, or
- * 6-bit packed ASCII when given as { sixBit: 'TEXT' } (upper case, as the encoding allows).
+ * A FRU 0 image (Platform Management FRU Information Storage Definition v1.0) for ipmi_sim, so
+ * racker-sim's BMCs report the server they belong to (the serial QEMU gives its SMBIOS, as a real
+ * BMC's FRU and its server's SMBIOS agree) and the tests read inventory racker did not write itself
+ * through the BMC: common header, chassis, board and product info areas, each padded to 8 bytes
+ * and checksummed. Fields are 8-bit ASCII, or 6-bit packed ASCII when given as { sixBit: 'TEXT' }
+ * (upper case, as the encoding allows).
  */
 export type FruField = string | { sixBit: string };
 
@@ -13,7 +15,11 @@ export interface FruImage {
 }
 
 function field(f: FruField): number[] {
-  if (typeof f === 'string') return [0xc0 | f.length, ...Buffer.from(f, 'latin1')];
+  if (typeof f === 'string') {
+    // 0xc1 (8-bit, length 1) is the end-of-fields marker: a reader would stop at such a field.
+    if (f.length === 1 || f.length > 63) throw new Error(`FRU field ${JSON.stringify(f)}: 8-bit text is 0 or 2 to 63 characters`);
+    return [0xc0 | f.length, ...Buffer.from(f, 'latin1')];
+  }
   const codes = [...f.sixBit].map((c) => c.charCodeAt(0) - 0x20);
   const bytes = new Array<number>(Math.ceil((codes.length * 6) / 8)).fill(0);
   codes.forEach((code, i) => {
