@@ -90,7 +90,7 @@ const diskKeys = (disks: readonly string[]): string[] => [...disks].sort();
 
 /** What QEMU gives a server, as racker-sim lists it, and what `racker inventory --json` says about it, side by side. */
 async function inventoryVsQemu(rack: SimRack): Promise<{ node: string; qemu: unknown; racker: unknown }[]> {
-  const inventory = JSON.parse((await runRacker(['inventory', '--json', '--config', rack.config])).stdout) as { node: string; mac: string; hardware: { current: NodeHardware } | null }[];
+  const inventory = JSON.parse((await runRacker(['inventory', '--json', '--config', rack.config])).stdout) as { node: string; mac: string; hardware: { current: NodeHardware } | null; bmc: { serial?: string } | null; serialMismatch: unknown }[];
   const sims = await rack.simNodes();
   // The management node is in nodes.csv too, but no simulated server.
   return inventory.filter((n) => sims.some((x) => x.primaryMac === n.mac)).map((n) => {
@@ -98,8 +98,9 @@ async function inventoryVsQemu(rack: SimRack): Promise<{ node: string; qemu: unk
     const hw = n.hardware?.current;
     return {
       node: n.node,
-      qemu: q === undefined ? null : { vendor: q.vendor, product: q.product, serial: q.serial, uuid: q.uuid, disks: diskKeys(q.disks.map((d) => `${d.sizeGiB} GiB ${d.bus} ${d.serial}`)) },
-      racker: hw === undefined ? null : { vendor: hw.system.vendor, product: hw.system.product, serial: hw.system.serial, uuid: hw.system.uuid, disks: diskKeys(hw.disks.map((d) => `${d.sizeBytes / 1024 ** 3} GiB ${d.transport ?? '?'} ${d.serial ?? '?'}`)) },
+      // The BMC (ipmi_sim's FRU 0, which racker-sim fills from the VM's SMBIOS) names the same server.
+      qemu: q === undefined ? null : { vendor: q.vendor, product: q.product, serial: q.serial, uuid: q.uuid, disks: diskKeys(q.disks.map((d) => `${d.sizeGiB} GiB ${d.bus} ${d.serial}`)), bmcSerial: q.serial, serialMismatch: null },
+      racker: hw === undefined ? null : { vendor: hw.system.vendor, product: hw.system.product, serial: hw.system.serial, uuid: hw.system.uuid, disks: diskKeys(hw.disks.map((d) => `${d.sizeBytes / 1024 ** 3} GiB ${d.transport ?? '?'} ${d.serial ?? '?'}`)), bmcSerial: n.bmc?.serial, serialMismatch: n.serialMismatch },
     };
   });
 }
@@ -256,7 +257,7 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
     expect((await rack.nodes()).map((n) => n.phase.name)).to.deep.equal(['provisioned', 'provisioned']);
   });
 
-  it('hardware: racker inventory shows each server\'s SMBIOS serial and disks as QEMU has them; node-02\'s rule installed it to its 20 GiB disk, its data disk untouched', async () => {
+  it('hardware: racker inventory shows each server\'s SMBIOS serial and disks as QEMU has them, and its BMC names the same serial; node-02\'s rule installed it to its 20 GiB disk, its data disk untouched', async () => {
     const seen = await inventoryVsQemu(rack);
     expect(seen.map((n) => n.node)).to.deep.equal(['node-02', 'node-03']);
     for (const n of seen) expect(n.racker, n.node).to.deep.equal(n.qemu);
