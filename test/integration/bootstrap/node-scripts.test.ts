@@ -149,6 +149,19 @@ describe('node scripts (bash, curl)', function () {
     expect(hw.disks[1]?.filesystems).to.deep.equal(['sdb1 vfat']);
   });
 
+  it('the inventory keeps only characters JSON needs no escaping for, at most 120 of them, whatever the firmware wrote and the system\'s locale', async () => {
+    // The script's own helpers, run by bash as the script runs them (with its locale line).
+    const helpers = inventoryScript('http://127.0.0.1:9/', '02:00:00:00:01:00').split('\n').filter((l) => /^(export LC_ALL=|str\(\)|num\(\)|dmi\(\))/.test(l)).join('\n');
+    expect(helpers.split('\n')).to.have.length(4);
+    const hostile = 'Vendor "x"\\\\ é\u0001\n$(reboot) `id` <b>&amp;';
+    const r = await execa('bash', ['-c', `${helpers}\nstr "$1"; echo; str "$2"; echo; num "$3"; echo; num "$4"; echo; dmi no-such-field; echo "[$?]"`, 'sh', hostile, 'A'.repeat(300), '42', '4x'],
+      { env: { LANG: 'C.UTF-8', PATH: process.env.PATH ?? '' } });
+    const [s1, s2, n1, n2, d] = r.stdout.split('\n');
+    expect(JSON.parse(s1 ?? '')).to.equal('Vendor x (reboot) id bamp');
+    expect(JSON.parse(s2 ?? '')).to.equal('A'.repeat(120));
+    expect([n1, n2, d]).to.deep.equal(['42', 'null', '[0]']);
+  });
+
   it('refuses a disk holding file systems: reports failed with the rule and the disk table, installs nothing', async () => {
     const r = await runInstaller('old-os.json');
     expect(r.code).to.equal(1);

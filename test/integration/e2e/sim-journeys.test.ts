@@ -149,6 +149,8 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
     // Shorter waits than a real rack needs, so that a node that lost its boot to a kill (resume) is
     // escalated (power off and on) within the test's time; the installer and the installed system keep long ones.
     const raw = parse(await readFile(rack.config, 'utf8')) as { bootstrap: Record<string, unknown> };
+    // racker-sim's BMCs apply a boot device at once: the installer need not give them 15 s before its reboot.
+    raw.bootstrap.rebootDelaySeconds = 3;
     raw.bootstrap.deadlines = { dhcpSeconds: 90, bootIpxeSeconds: 60, ipxeSeconds: 60, kernelSeconds: 90, installIgnitionSeconds: 120, installedSeconds: 600, rebootSeconds: 300, readySeconds: 300 };
     await writeFile(rack.config, stringify(raw));
     await setNode02Disk(rack.config, { installDisk: { minSizeGiB: 15 } });
