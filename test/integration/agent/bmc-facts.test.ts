@@ -10,11 +10,11 @@
  */
 import { expect } from 'chai';
 import { request } from 'node:http';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { writeSignedFlatcarStandIns } from '../../lib/installer-fixtures.js';
 import { freePort, isReady, runRacker, startAgent, type AgentProcess } from '../../lib/agent-process.js';
 import { call } from '../../lib/agent-api.js';
 import { IpmiSim, freeUdpPort, stopAllSims } from '../../lib/ipmi-sim.js';
@@ -23,7 +23,6 @@ import { RedfishEmulator } from '../../lib/redfish-emulator.js';
 import { profile } from '../../lib/redfish-profiles.js';
 import { selfSignedCertificate } from '../../lib/bmc-certificates.js';
 import { testData } from '../../lib/paths.js';
-import { FLATCAR_FILES } from '../../../bootstrap/assets.js';
 import { stateFiles } from '../../../agent/config/paths.js';
 import { PHONE_HOME_PATH } from '../../../agent/boot/phone-home.js';
 import { loadJobState } from '../../../agent/daemon/wiring/job-state-sink.js';
@@ -91,15 +90,7 @@ describe('racker agent as a process: the BMC check keeps what each BMC says abou
   before(async () => {
     dir = await makeTempDir('racker-bmc-facts-');
     // Flatcar images as the job checks them: files signed with a throwaway key made here.
-    const images = join(dir, 'images');
-    await mkdir(join(images, VERSION), { recursive: true });
-    await execa('sq', ['key', 'generate', '--userid', '<throwaway@racker.test>', '--export', join(dir, 'key.pgp')]);
-    await writeFile(join(dir, 'cert.asc'), (await execa('sq', ['key', 'extract-cert', join(dir, 'key.pgp')])).stdout);
-    for (const name of FLATCAR_FILES) {
-      const file = join(images, VERSION, name);
-      await writeFile(file, `not really ${name}\n`);
-      await execa('sq', ['sign', '--detached', '--binary', '--signer-key', join(dir, 'key.pgp'), '-o', `${file}.sig`, file]);
-    }
+    const { images, cert: flatcarCert } = await writeSignedFlatcarStandIns(dir, VERSION);
     const users = [{ id: 2, name: 'admin', password: PASSWORD, privilege: 'admin' as const }];
     const withFru = await freeUdpPort();
     await IpmiSim.start({ dir: join(dir, 'bmc-2'), lans: [{ address: '127.0.0.1', port: withFru }], users, fru: FRU });
@@ -123,7 +114,7 @@ describe('racker agent as a process: the BMC check keeps what each BMC says abou
         `    "${N3.bmc}": { address: 127.0.0.1, port: ${withoutFru} }`,
         `    "${N4.bmc}": { driver: redfish, address: 127.0.0.1, port: ${redfish?.port ?? 0}, tlsFingerprint: "${cert.fingerprint}" }`,
         `agent:\n  metricsPort: 0\n  bmcPoll:\n    readServerFacts: ${readServerFacts}`,
-        `bootstrap:\n  flatcar: { localDir: ${images}, signingKey: ${join(dir as string, 'cert.asc')}, version: "${VERSION}" }`,
+        `bootstrap:\n  flatcar: { localDir: ${images}, signingKey: ${flatcarCert}, version: "${VERSION}" }`,
       ].join('\n') + '\n',
     });
   });

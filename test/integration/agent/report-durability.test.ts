@@ -10,15 +10,14 @@
  */
 import { expect } from 'chai';
 import { request } from 'node:http';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
 import { makeTempDir, removeTempDir } from '../../lib/temp-dir.js';
+import { writeSignedFlatcarStandIns } from '../../lib/installer-fixtures.js';
 import { freePort, isReady, runRacker, startAgent, type AgentProcess } from '../../lib/agent-process.js';
 import { call } from '../../lib/agent-api.js';
 import { IpmiSim, freeUdpPort, stopAllSims } from '../../lib/ipmi-sim.js';
-import { FLATCAR_FILES } from '../../../bootstrap/assets.js';
 import { stateFiles } from '../../../agent/config/paths.js';
 import { PHONE_HOME_PATH } from '../../../agent/boot/phone-home.js';
 
@@ -72,15 +71,7 @@ describe('racker agent as a process: a phone-home report acknowledged just befor
   before(async () => {
     dir = await makeTempDir('racker-report-');
     // Flatcar images as the job checks them: files signed with a throwaway key made here.
-    const images = join(dir, 'images');
-    await mkdir(join(images, VERSION), { recursive: true });
-    await execa('sq', ['key', 'generate', '--userid', '<throwaway@racker.test>', '--export', join(dir, 'key.pgp')]);
-    await writeFile(join(dir, 'cert.asc'), (await execa('sq', ['key', 'extract-cert', join(dir, 'key.pgp')])).stdout);
-    for (const name of FLATCAR_FILES) {
-      const file = join(images, VERSION, name);
-      await writeFile(file, `not really ${name}\n`);
-      await execa('sq', ['sign', '--detached', '--binary', '--signer-key', join(dir, 'key.pgp'), '-o', `${file}.sig`, file]);
-    }
+    const { images, cert } = await writeSignedFlatcarStandIns(dir, VERSION);
     const bmcPort = await freeUdpPort();
     sim = await IpmiSim.start({ dir: join(dir, 'bmc'), lans: [{ address: '127.0.0.1', port: bmcPort }], users: [{ id: 2, name: 'admin', password: PASSWORD, privilege: 'admin' }] });
     bootPort = await freePort();
@@ -94,7 +85,7 @@ describe('racker agent as a process: a phone-home report acknowledged just befor
         bmc: '  cipherSuites: [3]\n  bootFlagsReadBack: device-only',
         bmcPorts: { [NODE_BMC]: bmcPort },
       },
-      configYaml: `bootstrap:\n  flatcar: { localDir: ${images}, signingKey: ${join(dir, 'cert.asc')}, version: "${VERSION}" }\n`,
+      configYaml: `bootstrap:\n  flatcar: { localDir: ${images}, signingKey: ${cert}, version: "${VERSION}" }\n`,
     });
   });
   after(async () => {
