@@ -28,13 +28,13 @@
  *             and in status --full; inventory still equals QEMU's hardware;
  *   replace   node-03's server is pulled (powered off at its BMC) and row 3 gets the spare's MACs;
  *             after a reload the old server is retired and the event log says which server
- *             replaced which; a plain `racker bootstrap` installs the new server only: node-02 and
- *             the old server get no BMC command and make no boot request;
+ *             replaced which. The new server comes with a 12 GiB disk holding a file system, and
+ *             racker never installed it: a plain `racker bootstrap` picks that disk by the default
+ *             rule and the installer refuses it, with the disk table and the rule, writing
+ *             nothing; `--wipe` installs it there. node-02 and the old server get no BMC command
+ *             and make no boot request;
  *   remove    row 3 is deleted; after a reload status no longer lists it, its token is gone,
  *             the event log keeps its history;
- *   refusal   node-02 leaves nodes.csv and comes back without its rule (racker no longer knows it
- *             installed it): the default rule picks the data disk, which holds a file system, and
- *             the installer refuses it with the disk table and the rule, writing nothing; --wipe installs;
  *   hand-over with the agent stopped, `racker factory reset --nodes --yes` leaves none of the rack's
  *             tokens or MACs in the state and configuration trees.
  * One rack for all of them, in this order, because a VM install under TCG is the suite's dearest step:
@@ -71,8 +71,8 @@ async function filesContaining(dir: string, needle: string): Promise<string[]> {
 }
 
 /** The SSH keys user core has on a server's installed system (what Ignition wrote under /home/core/.ssh). */
-async function coreKeys(server: SimNode): Promise<string> {
-  return Object.values(await installedFiles(join(server.dir, 'disk.qcow2'), 'home/core/.ssh')).join('\n');
+async function coreKeys(server: SimNode, disk = 'disk.qcow2'): Promise<string> {
+  return Object.values(await installedFiles(join(server.dir, disk), 'home/core/.ssh')).join('\n');
 }
 
 /** Set (or, undefined, remove) node-02's own install-disk settings in the rack's racker.yaml. */
@@ -144,8 +144,9 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
   before(async function () {
     if (await simSkipReason(PROGRAMS) !== undefined) this.skip();
     // --agent manual: this test edits nodes.csv and runs the checkout's agent itself.
-    // node-02 also has a 12 GiB disk holding ext4; its own rule installs it to its 20 GiB disk.
-    await rack.create(['--nodes', '3', '--agent', 'manual', '--data-disk', 'node-02']);
+    // node-02 also has a 12 GiB disk holding ext4 (its own rule installs it to its 20 GiB disk), and
+    // so has the spare server (node-04), which comes into node-03's row in the replace journey.
+    await rack.create(['--nodes', '3', '--agent', 'manual', '--data-disk', 'node-02,node-04']);
     // Shorter waits than a real rack needs, so that a node that lost its boot to a kill (resume) is
     // escalated (power off and on) within the test's time; the installer and the installed system keep long ones.
     const raw = parse(await readFile(rack.config, 'utf8')) as { bootstrap: Record<string, unknown> };
@@ -362,7 +363,7 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
     for (const n of await inventoryVsQemu(rack)) expect(n.racker, n.node).to.deep.equal(n.qemu);
   });
 
-  it('replace: new MACs in node-03\'s row retire the old server and install the new one; node-02 and the old server are untouched', async () => {
+  it('replace: new MACs in node-03\'s row retire the old server; the new one, whose data disk holds a file system, is refused with the disk table, then installed with --wipe; node-02 and the old server are untouched', async () => {
     const old = servers['node-03'] as SimNode;
     const spare = servers['node-04'] as SimNode;
     const node02 = servers['node-02'] as SimNode;
@@ -391,23 +392,42 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
     expect(Object.keys(tokens)).to.not.include(old.primaryMac);
     expect(await filesContaining(join(config.paths.stateDir, 'matchbox'), old.primaryMac), 'boot data of the old server').to.deep.equal([]);
 
-    const run = await rack.bootstrap('--on-failure', 'exclude');
+    // The new server comes with a 12 GiB disk holding a file system from its former life, and racker
+    // never installed it: the default rule picks that disk and the installer refuses to write it.
+    // --retries 0: the rule's verdict on the same disks is the same on every boot.
+    const refused = await rack.finished((await rack.bootstrap('--on-failure', 'exclude', '--retries', '0')).id);
+    expect(refused.state).to.not.equal('succeeded');
+    const n03 = (await rack.nodes())[1];
+    expect(n03?.lastError?.step).to.equal('installing');
+    const rule = 'rule: at least 10 GiB, not USB or removable, the smallest such disk';
+    expect(n03?.lastError?.message).to.contain(`install disk: /dev/vdb (12.0G) holds file systems (vdb:ext4) and racker never installed this node - ${rule}`);
+    expect(n03?.lastError?.message, 'the disk table').to.match(/\/dev\/sda +2\.0G +usb .* USB[ |]+\/dev\/vda +20\.0G +virtio .* matches[ |]+\/dev\/vdb +12\.0G +virtio .* vdb:ext4 +PICKED/);
+    expect(n03?.lastError?.hint).to.contain('--wipe').and.contain('racker inventory');
+    expect((await runRacker(['status', '--full', '--config', rack.config])).stdout).to.contain(rule);
+    // Nothing was written: the data disk holds what it came with.
+    expect(await signatures(join(spare.dir, 'data.img'))).to.equal('LABEL=data\nTYPE=ext4');
+    seenTokens.push(...await tokensNow()); // the refused node's, for the hand-over
+
+    // The operator has seen the disk table: that disk may go.
+    const run = await rack.bootstrap('--wipe', '--on-failure', 'exclude');
     const j = await rack.finished(run.id);
     expect(j.state, j.message).to.equal('succeeded');
     expect(j.message).to.match(/^1 ready, 0 failed, 0 excluded, 1 skipped \(node-02: already provisioned/);
     const after = await rack.nodes();
     expect(after.map((n) => [n.hostname, n.mac, n.phase.name])).to.deep.equal([['node-02', node02.primaryMac, 'provisioned'], ['node-03', spare.primaryMac, 'provisioned']]);
+    expect(await installedTo(spare)).to.equal('/dev/vdb');
     // Untouched: no BMC command to node-02 or the old server, no power cycle, no boot of either.
     expect(await bmcSets([node02, old]), 'BMC commands to node-02 and the old server').to.deep.equal(setsBefore);
     expect(after[0]?.phase.history.filter((h) => h.name === 'power-cycle').length).to.equal(cycles02);
     const events = await rack.events();
     const since = events.slice(eventsBefore.length);
     expect([bootRequests(since, node02.primaryMac), bootRequests(since, old.primaryMac)], 'boot requests of node-02 and the old server').to.deep.equal([0, 0]);
-    // The new server was installed once, and got the rack key.
-    const installs = since.filter((e) => e.node === spare.primaryMac && e.type === 'boot.ignition' && !e.message.includes('os=installed') && / → 200/.test(e.message));
-    expect(installs).to.have.length(1);
+    // The new server fetched its installer twice (refused, then wiped), was installed once, and got the rack key.
+    const fetched = since.filter((e) => e.node === spare.primaryMac && e.type === 'boot.ignition' && !e.message.includes('os=installed') && / → 200/.test(e.message));
+    const installed = since.filter((e) => e.node === spare.primaryMac && e.type === 'node.phone-home' && / reports installed/.test(e.message));
+    expect([fetched.length, installed.map((e) => e.message.replace(/^.* reports installed: /, ''))]).to.deep.equal([2, ['installed to /dev/vdb, signatures erased on /dev/vdb']]);
     expect((await bmcSets([spare]))['node-04'], 'the new server\'s BMC was driven').to.not.deep.equal([]);
-    expect(await coreKeys(spare), 'core\'s keys on the new server').to.contain(rackKey.split(' ').slice(0, 2).join(' '));
+    expect(await coreKeys(spare, 'data.img'), 'core\'s keys on the new server').to.contain(rackKey.split(' ').slice(0, 2).join(' '));
   });
 
   it('remove: a row deleted is retired; status no longer lists it; the event log keeps its history', async () => {
@@ -421,46 +441,6 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
     expect(Object.keys(tokens)).to.not.include(node03?.mac);
     const told = (await rack.events()).filter((e) => e.node === node03?.mac).map((e) => e.type);
     expect(told).to.include('node.removed').and.include('node.phase');
-  });
-
-  it('disks: a server racker does not know is refused when the rule picks a disk holding a file system, with the disk table and the rule; --wipe installs', async () => {
-    const node02 = (await rack.simNodes()).find((n) => n.name === 'node-02') as SimNode;
-    // node-02 leaves nodes.csv and comes back, without its own settings: racker forgets it installed it.
-    const withRow = await readFile(nodesCsv, 'utf8');
-    const row = withRow.split('\n').find((l) => l.startsWith(node02.primaryMac)) ?? '';
-    expect(row).to.not.equal('');
-    await writeFile(nodesCsv, withRow.replace(`${row}\n`, ''));
-    await setNode02Disk(rack.config, undefined);
-    await reload();
-    await writeFile(nodesCsv, withRow);
-    await reload();
-    expect((await rack.nodes()).map((n) => [n.hostname, n.phase.name, n.installedAt ?? null])).to.deep.equal([['node-02', 'new', null]]);
-    // What the data disk holds now (the install of the resume journey), as the host sees it.
-    const held = await signatures(join(node02.dir, 'data.img'));
-    const fsType = /^TYPE=(\S+)$/m.exec(held)?.[1];
-    expect(fsType, held).to.be.a('string');
-
-    // --retries 0: the rule's verdict on the same disks is the same on every boot.
-    const refused = await rack.finished((await rack.bootstrap('--on-failure', 'exclude', '--retries', '0')).id);
-    seenTokens.push(...await tokensNow()); // the refused node's, for the hand-over
-    expect(refused.state).to.not.equal('succeeded');
-    const [n] = await rack.nodes();
-    expect(n?.lastError?.step).to.equal('installing');
-    const rule = 'rule: at least 10 GiB, not USB or removable, the smallest such disk';
-    expect(n?.lastError?.message).to.contain(`install disk: /dev/vdb (12.0G) holds file systems (vdb:${fsType ?? '?'}) and racker never installed this node - ${rule}`);
-    expect(n?.lastError?.message, 'the disk table').to.match(/\/dev\/sda +2\.0G +usb .* USB[ |]+\/dev\/vda +20\.0G +virtio .* matches[ |]+\/dev\/vdb +12\.0G +virtio .* vdb:\S+ +PICKED/);
-    expect(n?.lastError?.hint).to.contain('--wipe').and.contain('racker inventory');
-    const full = await runRacker(['status', '--full', '--config', rack.config]);
-    expect(full.stdout).to.contain(rule);
-    // Nothing was written: the data disk holds what it held.
-    expect(await signatures(join(node02.dir, 'data.img'))).to.equal(held);
-
-    const wiped = await rack.finished((await rack.bootstrap('--wipe', '--on-failure', 'exclude')).id);
-    expect(wiped.state, wiped.message).to.equal('succeeded');
-    expect((await rack.nodes()).map((x) => [x.hostname, x.phase.name])).to.deep.equal([['node-02', 'provisioned']]);
-    expect(await installedTo(node02)).to.equal('/dev/vdb');
-    const installed = (await rack.events()).filter((e) => e.node === node02.primaryMac && e.type === 'node.phone-home' && e.message.includes('reports installed')).at(-1);
-    expect(installed?.message).to.match(/installed to \/dev\/vdb, signatures erased on \/dev\/vdb$/);
   });
 
   it('hand-over: factory reset --nodes leaves none of the rack\'s tokens or MACs', async () => {
