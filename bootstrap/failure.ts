@@ -13,6 +13,8 @@ export interface NodeFailure {
   hint: string;
   /** The node reported the failure itself: the last lines of the failing step's output. */
   output?: string;
+  /** The node refused (phone-home `refused`): another boot gives the same verdict, so it is not retried. */
+  final?: boolean;
 }
 
 export function formatFailure(f: NodeFailure): string {

@@ -183,7 +183,9 @@ export class BootstrapJob {
   }
 
   private async decide(n: JobNode, s: NodeState, failure: NodeFailure): Promise<Decision> {
-    if (this.options.onFailure !== 'ask') return decide(this.options.onFailure, s.attempt, this.options.retries, n.essential);
+    // A refusal is the node's verdict on what it has (its disks): a retry would boot it to hear the same.
+    const retries = failure.final === true ? 0 : this.options.retries;
+    if (this.options.onFailure !== 'ask') return decide(this.options.onFailure, s.attempt, retries, n.essential);
     if (this.deps.asker === undefined) return 'fail';
     const answer = await this.deps.asker.ask(failure);
     if (answer === 'exclude' && n.essential) return 'fail';

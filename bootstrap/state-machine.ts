@@ -121,6 +121,7 @@ export class NodeMachine {
         mac: this.spec.mac, hostname: this.spec.hostname, phase: this.state.phase, message: report?.output === undefined ? message : `${message}; its output ends: ${lastLines(report.output)}`,
         lastObserved: this.describeLast(), hint: report === undefined ? phaseHint(this.state.phase, where) : reportedHint(this.state.phase, where),
         ...(report?.output === undefined ? {} : { output: report.output }),
+        ...(report?.kind === 'phone-home' && report.status === 'refused' ? { final: true } : {}),
       };
       this.state.failure = failure;
       this.state.status = signal.aborted ? 'cancelled' : 'failed';
@@ -174,7 +175,7 @@ export class NodeMachine {
     if (o === undefined && grace) return this.netbootAgain(phase, signal);
     if (o === undefined) return this.escalate(phase, signal);
     this.observed(o);
-    if (isFailureReport(o)) throw new PhaseFailure(`the node reported failure: ${o.reason ?? '(no reason given)'}`, o);
+    if (isFailureReport(o)) throw new PhaseFailure(`the node ${o.status === 'refused' ? 'refused' : 'reported failure'}: ${o.reason ?? '(no reason given)'}`, o);
     const done = completes(o) as Phase;
     if (phaseIndex(done) >= phaseIndex('ready') && this.deps.store !== undefined) await retireStage(this.deps.store, installedGroupId(this.spec.mac));
     return this.after(phase, done);
@@ -330,5 +331,5 @@ function lastLines(output: string): string {
 }
 
 function isFailureReport(o: Observation): boolean {
-  return o.kind === 'phone-home' && o.status === 'failed';
+  return o.kind === 'phone-home' && (o.status === 'failed' || o.status === 'refused');
 }

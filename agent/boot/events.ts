@@ -31,10 +31,12 @@ export interface BootRequestEvent {
 }
 
 /**
- * What a node reports to the phone-home endpoint (the bootstrap reads the first four as an
+ * What a node reports to the phone-home endpoint (the bootstrap reads all but `inventory` as an
  * Observation's status; `inventory` carries the node's hardware and is kept in its record).
+ * `refused` is a failure the node would report again on every boot (the install-disk rule's
+ * verdict on the same disks): the failure policy does not retry it.
  */
-export const PHONE_HOME_STATUSES = ['installed', 'ready', 'joined', 'failed', 'inventory'] as const;
+export const PHONE_HOME_STATUSES = ['installed', 'ready', 'joined', 'failed', 'refused', 'inventory'] as const;
 export type PhoneHomeStatus = (typeof PHONE_HOME_STATUSES)[number];
 
 export interface PhoneHomeEvent {

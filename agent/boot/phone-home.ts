@@ -160,7 +160,7 @@ export async function readPhoneHome(req: IncomingMessage, tokens: NodeTokens, cl
   const o = v as Record<string, unknown>;
   const mac = typeof o.mac === 'string' ? parseMac(o.mac) : undefined;
   if (mac === undefined) throw new PhoneHomeError(400, 'mac is missing or not a MAC address');
-  if (typeof o.status !== 'string' || !STATUSES.has(o.status)) throw new PhoneHomeError(400, 'status must be installed, ready, joined, failed or inventory');
+  if (typeof o.status !== 'string' || !STATUSES.has(o.status)) throw new PhoneHomeError(400, `status must be ${PHONE_HOME_STATUSES.join(', ')}`);
   if (o.reason !== undefined && typeof o.reason !== 'string') throw new PhoneHomeError(400, 'reason must be a string');
   const status = o.status as PhoneHomeStatus;
   tokens.check(mac, m[1], clientIp, status);

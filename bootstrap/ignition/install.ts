@@ -66,7 +66,8 @@ run() {
 "$inventory" || echo "racker: the hardware inventory was not sent (the install goes on)"
 if ! disk="$("$diskselect" "$disktable" "$wipes")"; then
   cat "$disktable"
-  "$report" failed "install disk: \${disk:-racker-disk-select failed}" "" "$disktable" || true
+  # refused: the rule's verdict on these disks, the same on every boot (the job does not retry it).
+  "$report" refused "install disk: \${disk:-racker-disk-select failed}" "" "$disktable" || true
   exit 1
 fi
 cat "$disktable"

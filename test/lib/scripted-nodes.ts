@@ -27,6 +27,8 @@ export interface Behaviour {
   onlyEfi?: boolean;
   /** Report `failed` instead of `installed` (for the first `times` boots, default always). */
   installFails?: string;
+  /** With installFails: report `refused` (the install-disk rule's verdict) instead of `failed`. */
+  installRefuses?: boolean;
   /** With installFails: the failing step's output the report carries. */
   installOutput?: string;
   /** Booting from disk: the steps emitted (default: installed Ignition, ready, and joined when `joins`). */
@@ -85,7 +87,7 @@ export class ScriptedNodes {
       if (b.onlyEfi !== undefined && b.onlyEfi !== efi) return;
       steps = [...PXE_STEPS];
       const now = b.times === undefined || n <= b.times;
-      if (b.installFails !== undefined && now) steps[steps.length - 1] = { kind: 'phone-home', status: 'failed', reason: b.installFails, ...(b.installOutput === undefined ? {} : { output: b.installOutput }) };
+      if (b.installFails !== undefined && now) steps[steps.length - 1] = { kind: 'phone-home', status: b.installRefuses === true ? 'refused' : 'failed', reason: b.installFails, ...(b.installOutput === undefined ? {} : { output: b.installOutput }) };
       if (b.stallBefore !== undefined && now) steps = steps.slice(0, steps.findIndex((s) => s.kind === b.stallBefore));
     } else {
       steps = b.diskSteps ?? [...DISK_STEPS, ...(b.joins === true ? [JOIN_STEP] : [])];

@@ -73,7 +73,7 @@ export function recordRackEvents(bus: RackBus, state: StateStore, metrics: Agent
     if (e.type === 'phone-home') {
       // An inventory is in the node's record already (reportKeeper), with its own event.
       if (e.status === 'inventory') return;
-      state.event({ type: 'node.phone-home', level: e.status === 'failed' ? 'error' : 'info', node: e.mac, message: `${e.mac} reports ${e.status}${e.reason === undefined || e.reason === '' ? '' : `: ${e.reason}`}` });
+      state.event({ type: 'node.phone-home', level: e.status === 'failed' || e.status === 'refused' ? 'error' : 'info', node: e.mac, message: `${e.mac} reports ${e.status}${e.reason === undefined || e.reason === '' ? '' : `: ${e.reason}`}` });
       return;
     }
     metrics.countBootRequest(e.endpoint, e.status);

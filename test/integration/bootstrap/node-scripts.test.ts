@@ -162,10 +162,10 @@ describe('node scripts (bash, curl)', function () {
     expect([n1, n2, d]).to.deep.equal(['42', 'null', '[0]']);
   });
 
-  it('refuses a disk holding file systems: reports failed with the rule and the disk table, installs nothing', async () => {
+  it('refuses a disk holding file systems: reports refused with the rule and the disk table, installs nothing', async () => {
     const r = await runInstaller('old-os.json');
     expect(r.code).to.equal(1);
-    expect(statuses(r.posts)).to.deep.equal(['inventory', 'failed']);
+    expect(statuses(r.posts)).to.deep.equal(['inventory', 'refused']);
     const post = JSON.parse(r.posts[1]!) as { reason: string; output: string };
     expect(post.reason).to.equal('install disk: /dev/sda (223.6G) holds file systems (sda1:vfat,sda2:ntfs,sda3:ext4) and racker never installed this node - rule: at least 10 GiB, not USB or removable, the smallest such disk');
     expect(post.output).to.match(/^DISK +SIZE/).and.match(/\/dev\/sdb +3726\.0G/);
@@ -194,11 +194,11 @@ describe('node scripts (bash, curl)', function () {
     expect(r.log).to.not.contain('systemctl reboot');
   });
 
-  it('reports failed, with the rule, when no disk qualifies, and does not reboot', async () => {
+  it('reports refused, with the rule, when no disk qualifies, and does not reboot', async () => {
     const r = await runInstaller('nvme-sata-usb.json', { rule: { minSizeGiB: 2000 } });
     expect(r.code).to.equal(1);
     const post = JSON.parse(r.posts[1]!) as { status: string; reason: string };
-    expect(post).to.deep.include({ status: 'failed', reason: 'install disk: no disk matches the rule: at least 2000 GiB, not USB or removable, the smallest such disk' });
+    expect(post).to.deep.include({ status: 'refused', reason: 'install disk: no disk matches the rule: at least 2000 GiB, not USB or removable, the smallest such disk' });
     expect(r.log).to.not.contain('systemctl reboot').and.not.contain('flatcar-install');
   });
 

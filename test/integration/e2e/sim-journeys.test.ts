@@ -394,11 +394,13 @@ describe('end to end: operator journeys on one simulated rack: add, re-run, resu
 
     // The new server comes with a 12 GiB disk holding a file system from its former life, and racker
     // never installed it: the default rule picks that disk and the installer refuses to write it.
-    // --retries 0: the rule's verdict on the same disks is the same on every boot.
-    const refused = await rack.finished((await rack.bootstrap('--on-failure', 'exclude', '--retries', '0')).id);
+    // With the default retries (2): a refusal is the rule's verdict on the same disks, so it is not
+    // retried (one boot only: the install fetches below count 2 with the --wipe run's).
+    const refused = await rack.finished((await rack.bootstrap('--on-failure', 'exclude')).id);
     expect(refused.state).to.not.equal('succeeded');
     const n03 = (await rack.nodes())[1];
     expect(n03?.lastError?.step).to.equal('installing');
+    expect(n03?.lastError?.message).to.match(/^the node refused: install disk: /);
     const rule = 'rule: at least 10 GiB, not USB or removable, the smallest such disk';
     expect(n03?.lastError?.message).to.contain(`install disk: /dev/vdb (12.0G) holds file systems (vdb:ext4) and racker never installed this node - ${rule}`);
     expect(n03?.lastError?.message, 'the disk table').to.match(/\/dev\/sda +2\.0G +usb .* USB[ |]+\/dev\/vda +20\.0G +virtio .* matches[ |]+\/dev\/vdb +12\.0G +virtio .* vdb:ext4 +PICKED/);

@@ -222,6 +222,22 @@ describe('bootstrap state machine and job', () => {
     expect([stateOf(s, 1).status, stateOf(s, 1).attempt]).to.deep.equal(['excluded', 2]);
   });
 
+  it('a node that refuses (its install-disk rule\'s verdict) is not retried: retry and exclude act at once, ask still asks', async () => {
+    const reason = 'install disk: /dev/sda (223.6G) holds file systems (sda1:ext4) and racker never installed this node';
+    for (const policy of ['retry', 'exclude'] as const) {
+      const r = rig(1, { onFailure: policy, retries: 2 }, { 1: { installFails: reason, installRefuses: true } });
+      const s = await r.finish();
+      expect([stateOf(s, 1).status, stateOf(s, 1).attempt, r.bmc.callsFor(mac(1)).filter((c) => c === 'powerOn').length], policy).to.deep.equal([policy === 'retry' ? 'failed' : 'excluded', 1, 1]);
+      expect(stateOf(s, 1).failure?.message).to.equal(`the node refused: ${reason}`);
+    }
+    // The same report as `failed` is retried as the policy says.
+    const failed = await rig(1, { onFailure: 'exclude', retries: 2 }, { 1: { installFails: reason } }).finish();
+    expect([stateOf(failed, 1).status, stateOf(failed, 1).attempt]).to.deep.equal(['excluded', 3]);
+    const asker = new ScriptedAsker(['exclude']);
+    await rig(1, { onFailure: 'ask' }, { 1: { installFails: reason, installRefuses: true } }, { asker }).finish();
+    expect(asker.asked.map((f) => [f.hostname, f.phase, f.final])).to.deep.equal([['node-01', 'installing', true]]);
+  });
+
   it('resumes after an agent restart: finished nodes untouched, an installing node keeps waiting', async () => {
     const first = rig(2, {}, { 2: { stallBefore: 'phone-home' } });
     const reached = (): boolean => first.sink.last !== undefined && stateOf(first.sink.last, 1).status === 'done' && stateOf(first.sink.last, 2).phase === 'installing';
