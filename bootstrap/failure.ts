@@ -13,6 +13,8 @@ export interface NodeFailure {
   hint: string;
   /** The node reported the failure itself: the last lines of the failing step's output. */
   output?: string;
+  /** When the node failed (ms): a resumed job asks again in the order the questions were first asked. */
+  at?: number;
 }
 
 export function formatFailure(f: NodeFailure): string {
