@@ -15,6 +15,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { parseMac } from './labels.js';
+import { firstIssue } from '../lib/schema-issue.js';
 import { PHONE_HOME_STATUSES, type PhoneHomeStatus } from './events.js';
 import { hardwareReportSchema, type HardwareReport } from '../inventory/hardware.js';
 
@@ -43,11 +44,10 @@ const phoneHomeBodySchema = z.object({
   inventory: z.unknown().optional(),
 }, { error: 'must be a JSON object' });
 
-/** The first problem a schema found, as "field: message" (at most 300 characters: it goes back to the client and into the log). */
-function firstIssue(e: z.ZodError, prefix: string[] = []): string {
-  const issue = e.issues[0];
-  const path = [...prefix, ...(issue?.path ?? []).map(String)];
-  return `${path.length === 0 ? 'body' : path.join('.')}: ${issue?.message ?? 'invalid'}`.slice(0, 300);
+/** "field: message" of the first problem, at most 300 characters: it goes back to the client and into the log. */
+function problem(e: z.ZodError, prefix: string[] = []): string {
+  const { field, message } = firstIssue(e, { prefix, top: 'body' });
+  return `${field}: ${message}`.slice(0, 300);
 }
 
 /**
@@ -182,12 +182,12 @@ export async function readPhoneHome(req: IncomingMessage, tokens: NodeTokens, cl
     throw new PhoneHomeError(400, 'body is not JSON');
   }
   const parsed = phoneHomeBodySchema.safeParse(v);
-  if (!parsed.success) throw new PhoneHomeError(400, `report is not valid: ${firstIssue(parsed.error)}`);
+  if (!parsed.success) throw new PhoneHomeError(400, `report is not valid: ${problem(parsed.error)}`);
   const { mac, status, reason, output, inventory } = parsed.data;
   tokens.check(mac, m[1], clientIp, status);
   if (status !== 'inventory') return { mac, status, reason, output };
   const inv = hardwareReportSchema.safeParse(inventory);
-  if (!inv.success) throw new PhoneHomeError(400, `inventory is not valid: ${firstIssue(inv.error, ['inventory'])}`);
+  if (!inv.success) throw new PhoneHomeError(400, `inventory is not valid: ${problem(inv.error, ['inventory'])}`);
   return { mac, status, reason, output, inventory: inv.data };
 }
 
