@@ -4,11 +4,13 @@
  * port on 127.0.0.1), so every node fails its BMC check and the job asks about each, one question
  * at a time. The agent is killed (SIGKILL) while the first question is open, and stopped (SIGTERM,
  * as systemd restarts it) while the second is: each time the restarted agent's job keeps the open
- * question (same id, same words, shown by `racker status`) and the answer given with
+ * question (same id, same words, shown by `racker status`; a `racker bootstrap --attach` that
+ * stays attached through both restarts puts it once) and the answer given with
  * `racker bootstrap --answer` acts as before. Without that, the resumed job took the failed nodes
  * as decided and ended at once, and nobody was asked.
  */
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFakeRack, type FakeRack } from '../../lib/fake-rack.js';
@@ -19,6 +21,7 @@ import { writeSignedFlatcarStandIns } from '../../lib/installer-fixtures.js';
 import { jobStatePath } from '../../../agent/daemon/wiring/job-state-sink.js';
 import type { JobRecord, NodeRecord } from '../../../agent/state/records.js';
 import type { JobState } from '../../../bootstrap/job-state.js';
+import { racker } from '../../lib/paths.js';
 
 const VERSION = '4081.2.0';
 const NODES = ['00:11:22:33:44:10', '00:11:22:33:44:20', '00:11:22:33:44:60']; // the fake rack's three servers
@@ -82,6 +85,12 @@ describe('racker agent as a process: an --on-failure ask question open when the 
     const submit = await runRacker(['bootstrap', '--yes', '--provision', 'flatcar', '--ssh-key', '', '--on-failure', 'ask', '--no-wait'], rack.env);
     expect(submit.code, submit.stderr).to.equal(0);
     const q1 = (await nextQuestion([])).question as NonNullable<JobRecord['question']>;
+    // An operator attached without a terminal (plain lines), through both restarts to the end.
+    const attached = spawn(process.execPath, [racker, 'bootstrap', '--attach'], { env: { PATH: process.env.PATH ?? '', ...rack.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let watched = '';
+    attached.stderr.on('data', (c: Buffer) => { watched += c.toString(); });
+    const attachedEnd = new Promise<number | null>((r) => attached.once('exit', (code) => r(code)));
+    await until('the attached CLI to show the question', async () => watched, (w) => w.includes(`question: ${q1.text}`));
     // All three fail together; their questions wait their turn behind the first.
     await until('every node to fail', nodes, (ns) => NODES.every((m) => ns.find((n) => n.mac === m)?.phase.name === 'failed'));
     expect((await job()).question, 'one question at a time: the first stays open').to.deep.equal(q1);
@@ -114,6 +123,9 @@ describe('racker agent as a process: an --on-failure ask question open when the 
 
     const end = await until('the job to end', job, (j) => !['pending', 'running', 'waiting'].includes(j.state));
     expect(end.question).to.equal(undefined);
+    expect(await attachedEnd, watched).to.equal(1);
+    expect(watched).to.include('the agent answers again');
+    expect(watched.split(`question: ${q1.text}`).length - 1, 'the attached CLI put the first question once, across the restart').to.equal(1);
     const saved = JSON.parse(await readFile(jobStatePath(rack.stateDir, end.id), 'utf8')) as JobState;
     const byNode = (m: string | undefined): [string, number] => [saved.nodes[m ?? '']?.status ?? '?', saved.nodes[m ?? '']?.attempt ?? 0];
     expect([byNode(q1.node), byNode(q3.node), byNode(q2.node)]).to.deep.equal([['excluded', 1], ['excluded', 1], ['failed', 2]]);
