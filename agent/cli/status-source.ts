@@ -5,7 +5,8 @@
 import { ErrorCodes, RackerError, isSystemError } from '../lib/errors.js';
 import { AgentNotRunningError, type AgentClient } from '../api/client.js';
 import type { AgentEvent } from '../state/event-log.js';
-import { FINISHED_JOB_STATES, type JobRecord, type NodeRecord } from '../state/records.js';
+import type { JobRecord, NodeRecord } from '../state/records.js';
+import { FINISHED_JOB_STATES } from '../state/job-states.js';
 import type { Writable } from 'node:stream';
 import { readingLogger } from '../cli-kit/reading-logger.js';
 import { renderStatus, type StatusView } from './status-render.js';
