@@ -15,6 +15,8 @@ export interface NodeFailure {
   output?: string;
   /** The node refused (phone-home `refused`): another boot gives the same verdict, so it is not retried. */
   final?: boolean;
+  /** When the node failed (ms): a resumed job asks again in the order the questions were first asked. */
+  at?: number;
 }
 
 export function formatFailure(f: NodeFailure): string {

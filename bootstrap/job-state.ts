@@ -30,6 +30,12 @@ export interface NodeState {
    */
   poweredAt?: number;
   failure?: NodeFailure;
+  /**
+   * The failure policy has settled this node's failure and it stays failed (the answer was cancel,
+   * or there was nothing left to try). A failed node without it was still waiting for the decision
+   * (under `ask`, for the operator's answer) when the agent stopped: the resumed job decides again.
+   */
+  decided?: true;
   /** Why this run leaves the node alone (status `skipped`), e.g. an earlier job provisioned it. */
   skipped?: string;
   /** Recent transitions, oldest first, bounded. */
@@ -55,7 +61,7 @@ const phase = z.enum(PHASES);
 
 const nodeFailureSchema: z.ZodType<NodeFailure> = z.object({
   mac: z.string(), hostname: z.string(), phase, message: z.string(), lastObserved: z.string(), hint: z.string(),
-  output: z.string().optional(),
+  output: z.string().optional(), at: z.number().optional(),
 });
 
 const nodeStateSchema: z.ZodType<NodeState> = z.object({
@@ -69,6 +75,7 @@ const nodeStateSchema: z.ZodType<NodeState> = z.object({
   efi: z.boolean(),
   lastObserved: z.object({ kind: z.enum(OBSERVATION_KINDS), at: z.number(), detail: z.string().optional() }).optional(),
   failure: nodeFailureSchema.optional(),
+  decided: z.literal(true).optional(),
   skipped: z.string().optional(),
   history: z.array(z.object({ phase, at: z.number(), note: z.string().optional() })),
 });
@@ -89,6 +96,11 @@ export function newNodeState(mac: string, hostname: string, efi: boolean, now: n
 
 /** Node statuses a resumed job runs again: the node was between steps when the agent died. */
 export const UNFINISHED: readonly NodeStatus[] = ['pending', 'running', 'cancelled'];
+
+/** A failed node whose failure the policy had not yet decided on (e.g. its question was open) when the agent stopped. */
+export function undecided(s: NodeState): boolean {
+  return s.status === 'failed' && s.failure !== undefined && s.decided !== true;
+}
 
 /**
  * Where a node resumes after an agent restart: observe before acting. Before any BMC command took

@@ -11,7 +11,7 @@
 import type { BmcFactsKeeper, BootControl, BootStore, Clock, FailureAsker, NodeRef, ProgressObservations, StateSink } from './ports.js';
 import type { Phase } from '../agent/state/phases.js';
 import type { NodeFailure } from './failure.js';
-import { UNFINISHED, newNodeState, resumePhase, type JobState, type NodeState } from './job-state.js';
+import { UNFINISHED, newNodeState, resumePhase, undecided, type JobState, type NodeState } from './job-state.js';
 import { NodeMachine } from './state-machine.js';
 import { ObservationInbox } from './observation-inbox.js';
 import { PowerGate } from './power-gate.js';
@@ -80,6 +80,8 @@ export class BootstrapJob {
   private saving: Promise<void> = Promise.resolve();
   /** Nodes resumed in the phase they were in: their first wait continues rather than restarts. */
   private readonly resumed = new Set<string>();
+  /** Nodes resumed with a failure the policy had not decided on: it decides (asks) again before anything runs. */
+  private readonly undecided = new Set<string>();
   private readonly abort = new AbortController();
 
   constructor(id: string, private readonly nodes: readonly JobNode[], private readonly options: JobOptions, private readonly deps: JobDeps, start: JobStart = {}) {
@@ -89,6 +91,13 @@ export class BootstrapJob {
       // Not selected (--node): not part of this job at all, so it is neither run nor counted.
       if (options.only !== undefined && !options.only.has(n.mac)) continue;
       const prev = start.resumed?.nodes[n.mac];
+      if (prev !== undefined && undecided(prev)) {
+        // Resuming a failure still waiting for its decision (an open question): it is asked again, as it was.
+        this.state.nodes[n.mac] = structuredClone(prev);
+        this.undecided.add(n.mac);
+        this.toRun.push(n);
+        continue;
+      }
       if (prev !== undefined && !UNFINISHED.includes(prev.status)) {
         // Resuming: what the job decided (done, skipped, failed, excluded) stands.
         this.state.nodes[n.mac] = structuredClone(prev);
@@ -112,6 +121,9 @@ export class BootstrapJob {
       this.state.nodes[n.mac] = s;
       this.toRun.push(n);
     }
+    // Undecided failures first, oldest first: their questions come back in the order they were first asked.
+    const failedAt = (n: JobNode): number => (this.undecided.has(n.mac) ? this.nodeState(n).failure?.at ?? 0 : Number.MAX_SAFE_INTEGER);
+    this.toRun.sort((a, b) => failedAt(a) - failedAt(b));
   }
 
   /** Stop every node (the job ends cancelled). */
@@ -162,20 +174,27 @@ export class BootstrapJob {
       deadlines: this.options.deadlines, bootBase: this.deps.bootBase, onTransition: async () => this.save(),
       ...(this.deps.keepBmcFacts === undefined ? {} : { keepBmcFacts: this.deps.keepBmcFacts }),
     });
+    // Resumed undecided: the failure it had is decided first, without running the node again.
+    let failure = this.undecided.delete(n.mac) ? s.failure : undefined;
     for (;;) {
-      const result = await machine.run(this.abort.signal);
-      if (result.ok || this.abort.signal.aborted) return;
-      const decision = await this.decide(n, s, result.failure);
+      if (failure === undefined) {
+        const result = await machine.run(this.abort.signal);
+        if (result.ok || this.abort.signal.aborted) return;
+        failure = result.failure;
+      }
+      const decision = await this.decide(n, s, failure);
       if (decision === 'retry') {
         s.attempt += 1;
         s.phase = 'bmc-check';
         s.escalations = {};
         s.efi = this.options.efi;
         delete s.failure;
-        s.history.push({ phase: 'bmc-check', at: this.deps.clock.now(), note: `retry ${s.attempt - 1} of ${this.options.retries} after: ${result.failure.message}` });
+        s.history.push({ phase: 'bmc-check', at: this.deps.clock.now(), note: `retry ${s.attempt - 1} of ${this.options.retries} after: ${failure.message}` });
+        failure = undefined;
         continue;
       }
       if (decision === 'exclude') s.status = 'excluded';
+      else s.decided = true;
       if (decision === 'cancel') this.cancel();
       await this.save();
       return;

@@ -120,7 +120,7 @@ export class NodeMachine {
       const failure: NodeFailure = {
         mac: this.spec.mac, hostname: this.spec.hostname, phase: this.state.phase, message: report?.output === undefined ? message : `${message}; its output ends: ${lastLines(report.output)}`,
         lastObserved: this.describeLast(), hint: report === undefined ? phaseHint(this.state.phase, where) : reportedHint(this.state.phase, where),
-        ...(report?.output === undefined ? {} : { output: report.output }),
+        ...(report?.output === undefined ? {} : { output: report.output }), at: this.deps.clock.now(),
         ...(report?.kind === 'phone-home' && report.status === 'refused' ? { final: true } : {}),
       };
       this.state.failure = failure;

@@ -4,16 +4,21 @@
  * the control API; when the agent is not running, dnsmasq's lease file is the next best record.
  * The TUI depends only on the DiscoverySource interface (a fake one in test/lib).
  *
- * Contract with the agent (see docs/factory-procedure.md): `GET /v1/discovery` answers
- * `{"macs": [{"mac", "ip"?, "hostname"?, "vendorClass"?, "lastSeen"?}]}`.
+ * Contract with the agent (see docs/api.md): `GET /v1/discovery` answers
+ * `{"macs": [{"mac", "ip"?, "hostname"?, "vendorClass"?, "firstSeen", "lastSeen"}]}`, checked
+ * against its schema (agent/api/replies.ts) always, whatever version the agent is: what it lists
+ * becomes rows of nodes.csv. An answer that does not fit is refused whole, saying which field,
+ * and the lease file is read instead.
  */
 import { normalizeMac, type Mac } from '../agent/lib/mac.js';
+import { REPLIES, type Replies } from '../agent/api/replies.js';
 import type { Config } from '../agent/config/schema.js';
 import { stateFiles } from '../agent/config/paths.js';
 import { agentRequest, agentSocketPath } from './agent-client.js';
 import { readLeaseFile } from '../agent/dhcp/leases.js';
 import { vendorOf } from './oui.js';
 import { errorMessage } from '../agent/lib/errors.js';
+import { firstIssue, type SchemaIssue } from '../agent/lib/schema-issue.js';
 
 export interface DiscoveredMac {
   mac: Mac;
@@ -52,8 +57,10 @@ export class AgentDiscoverySource implements DiscoverySource {
     let agentNote: string;
     try {
       const res = await agentRequest(this.socketPath, 'GET', '/v1/discovery', { timeoutMs: 3_000 });
-      if (res.running && res.status === 200) return { available: true, source: 'agent discovery pool', macs: fromAgentBody(res.body) };
-      agentNote = res.running ? `the agent answered ${res.status} to GET /v1/discovery` : 'agent not running';
+      const answer = res.running && res.status === 200 ? REPLIES.discovery.safeParse(res.body) : undefined;
+      if (answer?.success === true) return { available: true, source: 'agent discovery pool', macs: answer.data.macs.map(fromAgent) };
+      agentNote = answer !== undefined ? `the agent's answer to GET /v1/discovery is not valid (${describe(firstIssue(answer.error, { top: 'the answer' }))})`
+        : res.running ? `the agent answered ${res.status} to GET /v1/discovery` : 'agent not running';
     } catch (e) {
       agentNote = errorMessage(e);
     }
@@ -69,15 +76,9 @@ export class AgentDiscoverySource implements DiscoverySource {
   }
 }
 
-function fromAgentBody(body: unknown): DiscoveredMac[] {
-  const list = (body as { macs?: unknown } | undefined)?.macs;
-  if (!Array.isArray(list)) return [];
-  const out: DiscoveredMac[] = [];
-  for (const item of list as Record<string, unknown>[]) {
-    const mac = normalizeMac(typeof item.mac === 'string' ? item.mac : '');
-    if (mac === undefined) continue;
-    const str = (k: string): string | undefined => (typeof item[k] === 'string' ? item[k] : undefined);
-    out.push(discovered(mac, { ip: str('ip'), hostname: str('hostname'), lastSeen: str('lastSeen'), kind: str('vendorClass')?.startsWith('PXEClient') === true ? 'PXE' : undefined }));
-  }
-  return out;
+function fromAgent(m: Replies['discovery']['macs'][number]): DiscoveredMac {
+  return discovered(normalizeMac(m.mac) as Mac, { ip: m.ip, hostname: m.hostname, lastSeen: m.lastSeen, kind: m.vendorClass?.startsWith('PXEClient') === true ? 'PXE' : undefined });
 }
+
+/** "macs.3.mac: not a MAC address": where the answer went wrong, short enough for the panel. */
+const describe = (i: SchemaIssue): string => `${i.field}: ${i.message}`.slice(0, 200);

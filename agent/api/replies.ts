@@ -7,6 +7,8 @@
 import { z } from 'zod';
 import { jobRecordSchema, nodeRecordSchema } from '../state/records.js';
 import { agentEventSchema } from '../state/event-log.js';
+import { DISCOVERED_MACS_LIMIT, type DiscoveredMac } from '../state/discovered-macs.js';
+import { normalizeMac } from '../lib/mac.js';
 
 export const agentInfoSchema = z.object({
   version: z.string(),
@@ -36,6 +38,20 @@ export const errorReplySchema = z.object({
 });
 export type ErrorReply = z.infer<typeof errorReplySchema>;
 
+/**
+ * One MAC of GET /v1/discovery. Bounded as the agent keeps them: at most DISCOVERED_MACS_LIMIT
+ * entries; a DHCP host name or vendor class is at most 255 bytes on the wire (escaped in dnsmasq's
+ * log, so up to four times that as text).
+ */
+const discoveredMacSchema: z.ZodType<DiscoveredMac> = z.object({
+  mac: z.string().max(64).refine((m) => normalizeMac(m) !== undefined, 'not a MAC address'),
+  ip: z.string().max(64).optional(),
+  hostname: z.string().max(1024).optional(),
+  vendorClass: z.string().max(1024).optional(),
+  firstSeen: z.string().max(64),
+  lastSeen: z.string().max(64),
+});
+
 /** Every answer the client reads, by name: GET /v1/nodes is `nodes`, one job `job`, an event line of GET /v1/events `event`. */
 export const REPLIES = {
   nodes: z.object({ agent: agentInfoSchema, nodes: z.array(nodeRecordSchema) }),
@@ -43,6 +59,7 @@ export const REPLIES = {
   job: z.object({ job: jobRecordSchema }),
   jobs: z.object({ jobs: z.array(jobRecordSchema) }),
   reload: reloadResultSchema,
+  discovery: z.object({ macs: z.array(discoveredMacSchema).max(DISCOVERED_MACS_LIMIT) }),
   event: agentEventSchema,
   error: errorReplySchema,
 };

@@ -86,7 +86,7 @@ export const ROUTES: readonly Route[] = [
     method: 'GET', path: /^\/v1\/discovery$/,
     async handle({ res, backend }) {
       const known = new Set(backend.nodes().flatMap((n) => [n.mac, n.bmc.mac, n.secondaryMac]));
-      sendJson(res, 200, { macs: backend.discoveredMacs().filter((m) => !known.has(m.mac)) });
+      sendJson(res, 200, { macs: backend.discoveredMacs().filter((m) => !known.has(m.mac)) } satisfies Replies['discovery']);
     },
   },
   {

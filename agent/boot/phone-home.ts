@@ -13,7 +13,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
 import { parseMac } from './labels.js';
+import { firstIssue } from '../lib/schema-issue.js';
 import { PHONE_HOME_STATUSES, type PhoneHomeStatus } from './events.js';
 import { hardwareReportSchema, type HardwareReport } from '../inventory/hardware.js';
 
@@ -23,7 +25,30 @@ const MAX_BODY = 64 * 1024;
 const MAX_REASON = 512;
 /** The failing step's last output lines a node may send with `failed` (the report script sends at most 1500 bytes). */
 const MAX_OUTPUT = 2048;
-const STATUSES: ReadonlySet<string> = new Set(PHONE_HOME_STATUSES);
+
+/**
+ * A report as a node sends it. Unknown fields are ignored (a newer installer may send more); the
+ * reason and the output are cut to their bounds rather than refused, and the output is kept to
+ * printable text and newlines (it is shown on the operator's terminal). `inventory` is checked
+ * against its own schema only once the token is (readPhoneHome).
+ */
+const phoneHomeBodySchema = z.object({
+  mac: z.string({ error: 'missing or not a string' }).transform((v, ctx) => {
+    const mac = parseMac(v);
+    if (mac === undefined) ctx.addIssue({ code: 'custom', message: 'not a MAC address' });
+    return mac ?? z.NEVER;
+  }),
+  status: z.enum(PHONE_HOME_STATUSES, { error: `must be ${PHONE_HOME_STATUSES.join(', ')}` }),
+  reason: z.string({ error: 'must be a string' }).optional().transform((v) => v?.slice(0, MAX_REASON)),
+  output: z.string({ error: 'must be a string' }).optional().transform((v) => (v === undefined || v === '' ? undefined : v.slice(-MAX_OUTPUT).replace(/[^\n\x20-\x7e]/g, ''))),
+  inventory: z.unknown().optional(),
+}, { error: 'must be a JSON object' });
+
+/** "field: message" of the first problem, at most 300 characters: it goes back to the client and into the log. */
+function problem(e: z.ZodError, prefix: string[] = []): string {
+  const { field, message } = firstIssue(e, { prefix, top: 'body' });
+  return `${field}: ${message}`.slice(0, 300);
+}
 
 /**
  * What a token is good for: from which address (the node's reservation; undefined: any, for
@@ -156,24 +181,13 @@ export async function readPhoneHome(req: IncomingMessage, tokens: NodeTokens, cl
   } catch {
     throw new PhoneHomeError(400, 'body is not JSON');
   }
-  if (typeof v !== 'object' || v === null) throw new PhoneHomeError(400, 'body must be a JSON object');
-  const o = v as Record<string, unknown>;
-  const mac = typeof o.mac === 'string' ? parseMac(o.mac) : undefined;
-  if (mac === undefined) throw new PhoneHomeError(400, 'mac is missing or not a MAC address');
-  if (typeof o.status !== 'string' || !STATUSES.has(o.status)) throw new PhoneHomeError(400, `status must be ${PHONE_HOME_STATUSES.join(', ')}`);
-  if (o.reason !== undefined && typeof o.reason !== 'string') throw new PhoneHomeError(400, 'reason must be a string');
-  const status = o.status as PhoneHomeStatus;
+  const parsed = phoneHomeBodySchema.safeParse(v);
+  if (!parsed.success) throw new PhoneHomeError(400, `report is not valid: ${problem(parsed.error)}`);
+  const { mac, status, reason, output, inventory } = parsed.data;
   tokens.check(mac, m[1], clientIp, status);
-  const reason = typeof o.reason === 'string' ? o.reason.slice(0, MAX_REASON) : undefined;
-  if (o.output !== undefined && typeof o.output !== 'string') throw new PhoneHomeError(400, 'output must be a string');
-  // Kept to printable text and newlines: it is shown on the operator's terminal.
-  const output = typeof o.output === 'string' && o.output !== '' ? o.output.slice(-MAX_OUTPUT).replace(/[^\n\x20-\x7e]/g, '') : undefined;
   if (status !== 'inventory') return { mac, status, reason, output };
-  const inv = hardwareReportSchema.safeParse(o.inventory);
-  if (!inv.success) {
-    const issue = inv.error.issues[0];
-    throw new PhoneHomeError(400, `inventory is not valid: ${['inventory', ...(issue?.path ?? []).map(String)].join('.')}: ${issue?.message ?? 'invalid'}`.slice(0, 300));
-  }
+  const inv = hardwareReportSchema.safeParse(inventory);
+  if (!inv.success) throw new PhoneHomeError(400, `inventory is not valid: ${problem(inv.error, ['inventory'])}`);
   return { mac, status, reason, output, inventory: inv.data };
 }
 

@@ -44,8 +44,9 @@ Actions (default diag):
   chassis   chassis status: power, faults, restore policy, last power event, intrusion, lockout
   Over Redfish: sel uses the SEL log service, fru the system's and chassis' asset fields (with
   SKU, BIOS version, memory, processors), mc info the Manager, lan print the Manager's Nth
-  network interface; a field the BMC leaves out shows "not reported by this BMC". mc reset and
-  console are IPMI's: over Redfish they fail with RACKER_E_BMC_UNSUPPORTED
+  network interface; a field the BMC leaves out shows "not reported by this BMC". mc reset is
+  the Manager's Reset action (cold: ForceRestart, warm: GracefulRestart, when the BMC allows
+  it). console is IPMI's: over Redfish it fails with RACKER_E_BMC_UNSUPPORTED
 
 Exit status: 0 success, 1 failure (with --all: any node failed), 2 usage error.`;
 

@@ -1,9 +1,10 @@
 /** How `racker status` draws nodes. Pure: data and the current time in, text out. */
 import type { AgentEvent } from '../state/event-log.js';
-import type { NodeRecord } from '../state/records.js';
+import type { JobRecord, NodeRecord } from '../state/records.js';
 import { hardwareSummary } from '../inventory/hardware-summary.js';
 import { bmcFactsSummary } from '../inventory/bmc-facts-summary.js';
 import { serialMismatch } from '../inventory/serial-match.js';
+import { answerCommand, jobHeadline } from './bootstrap-progress.js';
 
 export interface StatusView {
   /** The agent answered (live state), or the state file was read (it is not running). */
@@ -16,6 +17,8 @@ export interface StatusView {
   nodes: NodeRecord[];
   /** Recent events per node MAC (--full). */
   events?: Record<string, AgentEvent[]>;
+  /** The bootstrap job not finished yet, if any. */
+  job?: JobRecord;
 }
 
 /** "12s", "5m", "3h", "2d": how long ago. */
@@ -105,6 +108,10 @@ export function renderStatus(v: StatusView, o: { full: boolean; now: Date }): st
     const count = (p: string): number => rack.filter((n) => n.phase.name === p).length;
     out.push('', `${rack.length} nodes: ${count('provisioned')} provisioned, ${count('failed')} failed, ${rack.filter((n) => n.bmc.reachable === false).length} BMCs unreachable.${gone.length > 0 ? ` ${gone.length} more no longer in nodes.csv.` : ''}`);
     out.push('More: racker status --full (BMC details, recent events), racker status --watch, racker ipmi <node> diag');
+  }
+  if (v.job !== undefined) {
+    out.push('', jobHeadline(v.job, o.now));
+    if (v.job.question !== undefined) out.push(`? ${v.job.question.text}`, `  answer it with: ${answerCommand(v.job.question)}`);
   }
   if (v.agent !== undefined && v.source === 'agent') out.push(`agent ${v.agent.version}, pid ${v.agent.pid}, up since ${v.agent.startedAt}`);
   return out.join('\n');

@@ -5,7 +5,8 @@
 import { ErrorCodes, RackerError, isSystemError } from '../lib/errors.js';
 import { AgentNotRunningError, type AgentClient } from '../api/client.js';
 import type { AgentEvent } from '../state/event-log.js';
-import type { NodeRecord } from '../state/records.js';
+import type { JobRecord, NodeRecord } from '../state/records.js';
+import { FINISHED_JOB_STATES } from '../state/job-states.js';
 import type { Writable } from 'node:stream';
 import { readingLogger } from '../cli-kit/reading-logger.js';
 import { renderStatus, type StatusView } from './status-render.js';
@@ -27,8 +28,8 @@ export function formatView(view: StatusView, o: { full: boolean; json: boolean }
 /** Ask the agent; when it is not running, read what it last persisted. */
 export async function collectStatus(s: StatusSource, full: boolean): Promise<StatusView> {
   try {
-    const { agent, nodes } = await s.client.get('/v1/nodes', 'nodes');
-    const view: StatusView = { source: 'agent', agent: { version: agent.version, pid: agent.pid, startedAt: agent.startedAt }, nodes };
+    const [{ agent, nodes }, { jobs }] = await Promise.all([s.client.get('/v1/nodes', 'nodes'), s.client.get('/v1/jobs', 'jobs')]);
+    const view: StatusView = { source: 'agent', agent: { version: agent.version, pid: agent.pid, startedAt: agent.startedAt }, nodes, ...activeJob(jobs) };
     if (full) view.events = await eventsByNode(nodes, async (mac) => {
       const out: AgentEvent[] = [];
       await s.client.streamEvents(`follow=false&limit=${EVENTS_PER_NODE}&node=${encodeURIComponent(mac)}`, (e) => out.push(e));
@@ -51,12 +52,18 @@ async function persistedStatus({ stateDir, stderr }: StatusSource, reason: strin
     throw new RackerError(ErrorCodes.agentUnavailable, `the racker agent is not running (${reason}) and has never saved a state in ${stateDir}`, { hint: 'start it with `systemctl start racker-agent`; `racker factory check` checks the rack metadata' });
   }
   const nodes = Object.values(doc.nodes).sort((a, b) => Number(b.inInventory) - Number(a.inInventory) || a.row - b.row);
-  const view: StatusView = { source: 'persisted', offlineReason: reason, stateFile: stateFilePath(stateDir), savedAt: doc.savedAt, nodes };
+  const view: StatusView = { source: 'persisted', offlineReason: reason, stateFile: stateFilePath(stateDir), savedAt: doc.savedAt, nodes, ...activeJob(Object.values(doc.jobs)) };
   if (full) {
     const log = new EventLog({ dir: stateDir, maxBytes: Number.MAX_SAFE_INTEGER, keep: 20, log: readingLogger(stderr) });
     view.events = await eventsByNode(nodes, (mac) => log.read({ node: mac, limit: EVENTS_PER_NODE }));
   }
   return view;
+}
+
+/** The job not finished yet (at most one is), with its open question: the operator may be the one it waits for. */
+function activeJob(jobs: readonly JobRecord[]): { job?: JobRecord } {
+  const job = jobs.find((j) => !FINISHED_JOB_STATES.includes(j.state));
+  return job === undefined ? {} : { job };
 }
 
 async function eventsByNode(nodes: readonly NodeRecord[], read: (mac: string) => Promise<AgentEvent[]>): Promise<Record<string, AgentEvent[]>> {

@@ -3,6 +3,7 @@
  * and every few seconds anyway so "since" columns move on. When the agent goes away the last
  * persisted state is shown, marked, until it is back. Ctrl-C ends it with status 0.
  */
+import { Writable } from 'node:stream';
 import { writeLine, type CliContext } from '../cli-kit/context.js';
 import { collectStatus, formatView, type StatusSource } from './status-source.js';
 import { isRackerError } from '../lib/errors.js';
@@ -16,11 +17,13 @@ export async function watchStatus(s: StatusSource, o: { full: boolean; json: boo
   process.once('SIGINT', onSigint);
   let dirty = true;
   let follower: Promise<void> | undefined;
+  const warnings = new ChangedWarnings(s.stderr);
   try {
     while (!stop.signal.aborted) {
       if (dirty) {
         dirty = false;
-        const view = await collectStatus(s, o.full);
+        const view = await collectStatus({ ...s, stderr: warnings.stream }, o.full);
+        warnings.refreshed();
         const text = formatView(view, o);
         if (o.json) writeLine(ctx.stdout, text);
         else ctx.stdout.write(`${ctx.stdout.isTTY === true ? CLEAR : '\n'}${text}\n${new Date().toISOString()}  (watching; Ctrl-C to quit)\n`);
@@ -47,4 +50,32 @@ async function waitFor(cond: () => boolean, maxMs: number, signal: AbortSignal):
   await waitUntil(() => (cond() ? true : undefined), { intervalMs: 250, timeoutMs: maxMs, signal }).catch((e: unknown) => {
     if (!signal.aborted) throw e;
   });
+}
+
+/**
+ * Warnings about the saved files (a damaged event line), once per change: each refresh reads the
+ * files again and would say the same again, so a warning the last refresh gave is not repeated; a
+ * new one is said, and one that went away and comes back is said again.
+ */
+class ChangedWarnings {
+  private last = new Set<string>();
+  private current = new Set<string>();
+  readonly stream: Writable;
+
+  constructor(out: Writable) {
+    this.stream = new Writable({
+      write: (chunk: Buffer | string, _encoding, done) => {
+        const text = String(chunk);
+        if (!this.last.has(text) && !this.current.has(text)) out.write(text);
+        this.current.add(text);
+        done();
+      },
+    });
+  }
+
+  /** A refresh is done: what it warned about is what the next one is compared with. */
+  refreshed(): void {
+    this.last = this.current;
+    this.current = new Set();
+  }
 }

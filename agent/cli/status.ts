@@ -21,7 +21,8 @@ provisioning phase and since when, last problem.
   --json    machine-readable (one JSON document; with --watch one per line)
   --watch   redraw whenever something changes (Ctrl-C to quit)
 
-When the agent is not running, the last persisted state is shown, clearly marked.
+When the agent is not running, the last persisted state is shown, clearly marked; a damaged
+line in the saved event log is warned about on stderr (with --watch once, not at every refresh).
 Exit status 0 when a state was shown, 1 when there is none.`;
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {

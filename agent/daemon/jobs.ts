@@ -42,8 +42,21 @@ export interface JobRunner {
 interface Active {
   id: string;
   abort: AbortController;
+  /** The open question the job waits on. */
   pending?: { question: JobQuestion; resolve: (answer: string) => void };
+  /**
+   * The question that was open when the agent stopped: it stays open (and may be answered) until the
+   * resumed job asks it again, which then takes it over with its id, or the answer given meanwhile.
+   */
+  carried?: { question: JobQuestion; answer?: string };
+  /** One question is open at a time: nodes that fail together wait their turn, in the order they asked. */
+  asking: Promise<unknown>;
   done: Promise<void>;
+}
+
+/** The resumed job asks again what it asked before the restart: same node, same words. */
+function sameQuestion(a: JobQuestion, q: { text: string; choices: string[]; node?: string }): boolean {
+  return a.node === q.node && a.text === q.text && a.choices.join('/') === q.choices.join('/');
 }
 
 export class JobManager implements Service {
@@ -66,7 +79,7 @@ export class JobManager implements Service {
         continue;
       }
       this.log.info({ job: job.id }, 'resuming a job the agent was running when it stopped');
-      this.launch({ ...job, question: undefined, state: 'running' }, true);
+      this.launch(job, true);
     }
     await this.store.persisted();
   }
@@ -115,16 +128,18 @@ export class JobManager implements Service {
 
   async answer(id: string, questionId: string, answer: string): Promise<JobRecord> {
     const a = this.active;
-    const open = a?.id === id ? a.pending : undefined;
+    const open = a?.id !== id ? undefined : a.pending ?? (a.carried?.answer === undefined ? a.carried : undefined);
     if (open === undefined || a === undefined) throw new RackerError(ErrorCodes.conflict, `job ${this.get(id).id} has no open question`);
     if (open.question.id !== questionId) throw new RackerError(ErrorCodes.conflict, `question ${questionId} is no longer open; the open one is ${open.question.id}: ${open.question.text}`);
     if (!open.question.choices.includes(answer)) {
       throw new RackerError(ErrorCodes.badRequest, `"${answer}" is not an answer to "${open.question.text}"`, { hint: `answer one of: ${open.question.choices.join(', ')}` });
     }
-    a.pending = undefined;
+    // Carried over a restart and not asked again yet: the answer waits for the resumed job to ask.
+    if ('resolve' in open) a.pending = undefined;
+    else open.answer = answer;
     const job = this.get(id);
     this.store.putJob({ ...job, state: 'running', question: undefined }, { type: 'job.answered', level: 'info', message: `job ${id}: "${open.question.text}" answered ${answer}`, ...(open.question.node === undefined ? {} : { node: open.question.node }) });
-    open.resolve(answer);
+    if ('resolve' in open) open.resolve(answer);
     await this.store.persisted();
     return this.get(id);
   }
@@ -143,19 +158,20 @@ export class JobManager implements Service {
 
   private launch(job: JobRecord, resumed: boolean): void {
     const abort = new AbortController();
-    const active: Active = { id: job.id, abort, done: Promise.resolve() };
+    // A question open when the agent stopped stays open: the resumed job asks it again.
+    const carried = resumed && job.state === 'waiting' ? job.question : undefined;
+    const active: Active = { id: job.id, abort, asking: Promise.resolve(), done: Promise.resolve(), ...(carried === undefined ? {} : { carried: { question: carried } }) };
     this.active = active;
     const started = this.now();
-    this.store.putJob({ ...job, state: 'running', startedAt: job.startedAt ?? started.toISOString() }, { type: 'job.state', level: 'info', message: `job ${job.id} ${resumed ? 'resumed' : 'started'}` });
+    this.store.putJob({ ...job, state: carried === undefined ? 'running' : 'waiting', question: carried, startedAt: job.startedAt ?? started.toISOString() }, { type: 'job.state', level: 'info', message: `job ${job.id} ${resumed ? 'resumed' : 'started'}` });
     const ctx: JobContext = {
       signal: abort.signal,
       resumed,
-      ask: (q) => new Promise<string>((resolve, reject) => {
-        const question: JobQuestion = { id: randomBytes(4).toString('hex'), text: q.text, choices: q.choices, at: this.now().toISOString(), ...(q.node === undefined ? {} : { node: q.node }) };
-        active.pending = { question, resolve };
-        abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error), { once: true });
-        this.store.putJob({ ...this.get(job.id), state: 'waiting', question }, { type: 'job.question', level: 'warn', message: `job ${job.id} asks: ${q.text} (${q.choices.join('/')})`, ...(q.node === undefined ? {} : { node: q.node }) });
-      }),
+      ask: (q) => {
+        const turn = active.asking.then(() => this.putQuestion(active, q));
+        active.asking = turn.catch(() => undefined);
+        return turn;
+      },
       progress: (p) => {
         const cur = this.get(job.id);
         const { message, ...counts } = p;
@@ -183,6 +199,31 @@ export class JobManager implements Service {
         await this.store.persisted().catch((err: unknown) => this.log.error({ err, job: job.id }, 'the job\'s final state is not on disk yet'));
       }
     })();
+  }
+
+  /** Open the job's question (its turn has come) and wait for the answer. */
+  private putQuestion(active: Active, q: { text: string; choices: string[]; node?: string }): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const signal = active.abort.signal;
+      if (signal.aborted) {
+        reject(signal.reason as Error);
+        return;
+      }
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+      const carried = active.carried;
+      if (carried !== undefined && sameQuestion(carried.question, q)) {
+        // Asked again after a restart: the same question (same id), or the answer given meanwhile.
+        active.carried = undefined;
+        if (carried.answer !== undefined) resolve(carried.answer);
+        else active.pending = { question: carried.question, resolve };
+        return;
+      }
+      // Another question comes first: an unanswered carried one gives way (it is asked anew in its turn).
+      if (carried?.answer === undefined) active.carried = undefined;
+      const question: JobQuestion = { id: randomBytes(4).toString('hex'), text: q.text, choices: q.choices, at: this.now().toISOString(), ...(q.node === undefined ? {} : { node: q.node }) };
+      active.pending = { question, resolve };
+      this.store.putJob({ ...this.get(active.id), state: 'waiting', question }, { type: 'job.question', level: 'warn', message: `job ${active.id} asks: ${q.text} (${q.choices.join('/')})`, ...(q.node === undefined ? {} : { node: q.node }) });
+    });
   }
 
   private finish(id: string, state: JobRecord['state'], message?: string, error?: JobRecord['error']): void {

@@ -23,6 +23,7 @@ import { eventLogFile } from '../config/paths.js';
 import { Emitter } from '../lib/emitter.js';
 import { errorMessage, formatProblem, isENOENT, type Problem } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import { firstIssue } from '../lib/schema-issue.js';
 
 export const EVENT_LEVELS = ['info', 'warn', 'error'] as const;
 export type EventLevel = (typeof EVENT_LEVELS)[number];
@@ -251,8 +252,7 @@ export function parseEventLine(line: string): { event: AgentEvent } | { problem:
   }
   const parsed = agentEventSchema.safeParse(raw);
   if (parsed.success) return { event: parsed.data };
-  const issue = parsed.error.issues[0];
-  return { problem: { field: issue?.path.map(String).join('.') || '(top level)', message: issue?.message ?? 'not an event' } };
+  return { problem: firstIssue(parsed.error) };
 }
 
 async function readOrEmpty(path: string): Promise<string> {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { NODE_PHASES } from './phases.js';
 import { nodeHardwareSchema } from '../inventory/hardware.js';
 import { bmcFactsSchema } from '../inventory/bmc-facts.js';
+import { JOB_STATES } from './job-states.js';
 
 export const ROLES = ['management', 'controller', 'worker'] as const;
 export const POWER_STATES = ['on', 'off', 'unknown'] as const;
@@ -81,9 +82,8 @@ export const nodeRecordSchema = z.object({
 export type NodeRecord = z.infer<typeof nodeRecordSchema>;
 
 export const JOB_KINDS = ['bootstrap'] as const;
-export const JOB_STATES = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
-export type JobState = (typeof JOB_STATES)[number];
-export const FINISHED_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+// Named in job-states.ts (no zod there, for racker status); re-exported for the record's readers.
+export { JOB_STATES, FINISHED_JOB_STATES, type JobState } from './job-states.js';
 
 export const questionSchema = z.object({
   id: z.string(),

@@ -9,6 +9,10 @@ import { ErrorCodes, RackerError } from '../../agent/lib/errors.js';
 export interface FakeRunScript {
   /** Ask this before finishing; the answer is recorded. */
   ask?: { text: string; choices: string[]; node?: string };
+  /** Ask these all at once (nodes failing together); the answers are recorded in the order they come. */
+  asks?: { text: string; choices: string[]; node?: string }[];
+  /** Ask only once this resolves (a resumed job reaching the question later). */
+  askAfter?: Promise<void>;
   /** Run until cancelled (or the agent stops). */
   hang?: boolean;
   fail?: string;
@@ -28,7 +32,9 @@ export class FakeJobRunner implements JobRunner {
   async run(job: Readonly<JobRecord>, ctx: JobContext): Promise<JobOutcome> {
     this.runs.push({ id: job.id, resumed: ctx.resumed });
     ctx.progress({ message: 'checking BMCs' });
+    await this.script.askAfter;
     if (this.script.ask !== undefined) this.answers.push(await ctx.ask(this.script.ask));
+    if (this.script.asks !== undefined) await Promise.all(this.script.asks.map(async (q) => this.answers.push(`${q.node ?? ''}: ${await ctx.ask(q)}`)));
     if (this.script.hang === true) {
       await new Promise<void>((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), { once: true }));
     }

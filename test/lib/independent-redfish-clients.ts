@@ -22,12 +22,15 @@ export interface SushyView {
   uuid: string | null;
   /** Asset and manager fields as sushy reads them (null: absent), for the fru / mc info cross-check. */
   facts?: { serial: string | null; bios: string | null; sku: string | null; memoryGiB: number | null; managerFirmware: string | null; managerType: string | null; managerModel: string | null };
+  /** The Manager.Reset types sushy finds allowed (sorted), for the mc reset cross-check. */
+  managerResets?: string[] | null;
 }
 
 /** sushy 4 takes the Redfish values themselves. */
 export type SushyOp =
   | { op: 'boot'; target: 'Pxe' | 'Hdd'; enabled: 'Once' | 'Continuous'; mode?: 'UEFI' | 'Legacy' }
-  | { op: 'reset'; type: 'On' | 'ForceOff' | 'PowerCycle' };
+  | { op: 'reset'; type: 'On' | 'ForceOff' | 'PowerCycle' }
+  | { op: 'manager-reset'; type: 'GracefulRestart' | 'ForceRestart' };
 
 /** The sushy script, read from the source tree (tsc does not copy it to dist/). */
 const SUSHY = join(repoRoot, 'test/lib/sushy-client.py');

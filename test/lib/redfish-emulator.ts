@@ -4,7 +4,7 @@
  * ComputerSystem.Reset with power state, sessions that expire or are dropped, redirects of the
  * service root, several systems with their managers' MACs, the three sensor shapes, accounts,
  * the asset fields of systems and chassis, the managers' firmware and NIC settings, the SEL log
- * service (all or few of them: the profile's `inventory`).
+ * service (all or few of them: the profile's `inventory`), Manager.Reset (which drops every session).
  * It keeps the state a test asserts on (power, boot, pending boot, locator, passwords, logins)
  * and a log of requests. Independent clients (sushy, redfishtool) drive it too, so it follows
  * the DMTF resource layout and protocol rather than what racker happens to send.
@@ -42,6 +42,8 @@ export interface EmulatedSystem {
   locator: boolean;
   /** ResetType values received, in order. */
   resets: string[];
+  /** ResetType values its manager's Manager.Reset received, in order (each one drops every session). */
+  managerResets: string[];
   /** The manager's SEL log service entries (as Dell's iDRAC keeps them: Managers/…/LogServices/Sel). */
   sel: Json[];
 }
@@ -63,6 +65,8 @@ export class RedfishEmulator {
   logins = 0;
   /** Answer 200 to boot overrides and keep the old ones, as some BMCs do. */
   ignoreBootOverride = false;
+  /** The ResetType values the managers' Manager.Reset advertises (and takes); undefined: it advertises none and takes the standard's. */
+  managerResetTypes: string[] | undefined = ['GracefulRestart', 'ForceRestart'];
   port = 0;
   private readonly sessions = new Map<string, { id: string; uses: number }>();
   private sessionCounter = 0;
@@ -76,7 +80,7 @@ export class RedfishEmulator {
       nicMac: emulatorMacs(i).nic, managerMac: emulatorMacs(i).bmc,
       power: 'Off', passing: undefined,
       boot: { BootSourceOverrideTarget: 'None', BootSourceOverrideEnabled: 'Disabled', BootSourceOverrideMode: 'UEFI' },
-      pending: undefined, locator: false, resets: [],
+      pending: undefined, locator: false, resets: [], managerResets: [],
       sel: [
         { Id: '1', Created: '2026-12-01T10:00:00+00:00', EntryType: 'SEL', EntryCode: 'Assert', SensorType: 'Temperature', SensorNumber: 1, Message: 'CPU1 temperature is above the upper critical threshold', Severity: 'Critical' },
         { Id: '2', Created: '2026-12-01T10:05:00+00:00', EntryType: 'SEL', EntryCode: 'Deassert', SensorType: 'Temperature', SensorNumber: 1, Message: 'CPU1 temperature is back within range', Severity: 'OK' },
@@ -260,7 +264,8 @@ export class RedfishEmulator {
       const mp = `${V1}/Managers/BMC${i + 1}`;
       if (path === mp) {
         const facts = full ? { FirmwareVersion: '2.81.81.81', Model: 'Emulated BMC 9', Manufacturer: 'racker', UUID: `3f2504e0-4f89-11d3-9a0c-03050000000${i + 1}`, Status: { State: 'Enabled', Health: 'OK' } } : { FirmwareVersion: '', Model: null };
-        return { '@odata.id': mp, '@odata.type': '#Manager.v1_10_0.Manager', Id: `BMC${i + 1}`, Name: 'Manager', ManagerType: 'BMC', ...facts, EthernetInterfaces: { '@odata.id': `${mp}/EthernetInterfaces` }, LogServices: { '@odata.id': `${mp}/LogServices` }, Links: { ManagerForServers: [{ '@odata.id': sp }], ManagerForChassis: [{ '@odata.id': `${V1}/Chassis/Chassis${i + 1}` }] } };
+        return { '@odata.id': mp, '@odata.type': '#Manager.v1_10_0.Manager', Id: `BMC${i + 1}`, Name: 'Manager', ManagerType: 'BMC', ...facts, EthernetInterfaces: { '@odata.id': `${mp}/EthernetInterfaces` }, LogServices: { '@odata.id': `${mp}/LogServices` }, Links: { ManagerForServers: [{ '@odata.id': sp }], ManagerForChassis: [{ '@odata.id': `${V1}/Chassis/Chassis${i + 1}` }] },
+          Actions: { '#Manager.Reset': { target: `${mp}/Actions/Manager.Reset`, ...(this.managerResetTypes === undefined ? {} : { 'ResetType@Redfish.AllowableValues': this.managerResetTypes }) } } };
       }
       if (path === `${mp}/EthernetInterfaces`) return this.collection(path, 'EthernetInterface', [`${path}/eth0`]);
       if (path === `${mp}/LogServices`) return this.collection(path, 'LogService', [`${path}/Sel`]);
@@ -386,6 +391,15 @@ export class RedfishEmulator {
     if (cleared !== undefined) {
       cleared.sel = [];
       return send(204);
+    }
+    const restarted = this.systems.find((_, i) => path === `${V1}/Managers/BMC${i + 1}/Actions/Manager.Reset`);
+    if (restarted !== undefined) {
+      const type = body.ResetType as string;
+      if (!(this.managerResetTypes ?? ['GracefulRestart', 'ForceRestart']).includes(type)) return error(400, 'Base.1.8.ActionParameterNotSupported', `ResetType ${type} not supported`);
+      restarted.managerResets.push(type);
+      send(204);
+      this.dropSessions(); // the BMC restarts: its sessions are gone
+      return;
     }
     const s = this.systems.find((x) => path === `${this.systemPath(x)}/Actions/ComputerSystem.Reset`);
     if (s === undefined) return error(405, 'Base.1.8.OperationNotAllowed', `POST not allowed on ${path}`);

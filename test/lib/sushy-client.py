@@ -12,6 +12,8 @@ for o in req['ops']:
         system.set_system_boot_options(target=sushy.BootSource(o['target']), enabled=sushy.BootSourceOverrideEnabled(o['enabled']), mode=mode)
     elif o['op'] == 'reset':
         system.reset_system(sushy.ResetType(o['type']))
+    elif o['op'] == 'manager-reset':
+        system.managers[0].reset_manager(sushy.ResetType(o['type']))
     system.refresh()
 view = lambda v: None if v is None else str(getattr(v, 'value', v))
 managers = system.managers
@@ -21,4 +23,5 @@ print(json.dumps({'power': view(system.power_state), 'target': view(system.boot.
                             'memoryGiB': system.memory_summary.size_gib if system.memory_summary else None,
                             'managerFirmware': managers[0].firmware_version if managers else None,
                             'managerType': view(managers[0].manager_type) if managers else None,
-                            'managerModel': managers[0].model if managers else None}}))
+                            'managerModel': managers[0].model if managers else None},
+                  'managerResets': sorted(v.value for v in managers[0].get_allowed_reset_manager_values()) if managers else None}))

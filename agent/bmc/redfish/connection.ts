@@ -158,6 +158,12 @@ export class RedfishConnection {
     return bmcFailure(this.where, step, observed);
   }
 
+  /** The BMC dropped the session itself (it restarted): the next request logs in again, close() sends no logout. */
+  forgetSession(): void {
+    this.sessionUri = undefined;
+    this.auth = undefined;
+  }
+
   async close(): Promise<void> {
     const uri = this.sessionUri;
     const auth = this.auth;

@@ -7,7 +7,7 @@
  * every PATCH carries the ETag (connection.ts). What it adapted to is kept as quirks for `diag`.
  * Every resource is parsed with its schema when read (schemas.ts). ipmitool's maintenance words
  * map to the resources holding the same facts: fru to the system and chassis (system-facts.ts),
- * mc info and lan print to the Manager (manager.ts), sel to the SEL log service (event-log.ts).
+ * mc info, mc reset and lan print to the Manager (manager.ts), sel to the SEL log service (event-log.ts).
  */
 import type { z } from 'zod';
 import type { Logger } from '../../lib/log.js';
@@ -23,7 +23,7 @@ import { chooseChassis, chooseSystem, members } from './system-choice.js';
 import { fanReading, powerReadings, sensorReading, thermalMetricsReadings, thermalReadings } from './sensors.js';
 import { clearSel, findSelService, readSelEntries, readSelInfo } from './event-log.js';
 import { fruOf, readSystemFacts, type SystemFacts } from './system-facts.js';
-import { mcInfoOf, readLanConfig, readManager } from './manager.js';
+import { mcInfoOf, readLanConfig, readManager, resetManager } from './manager.js';
 import {
   accountSchema, accountServiceSchema, chassisSchema, computerSystemSchema, fanSchema, powerSchema, sensorSchema, settingsSchema,
   thermalMetricsSchema, thermalSchema, thermalSubsystemSchema, type ComputerSystem,
@@ -223,6 +223,11 @@ export class RedfishBmcClient implements BmcClient {
   /** The system's Manager: firmware version, model, UUID, type, status. */
   async mcInfo(): Promise<McInfo> {
     return mcInfoOf((await readManager(this.conn, (await this.system()).body, this.found, 'mc info')).body);
+  }
+
+  /** The system's Manager restarts (Manager.Reset): ForceRestart for cold, GracefulRestart for warm. */
+  async mcReset(kind: 'cold' | 'warm'): Promise<{ answered: boolean }> {
+    return resetManager(this.conn, await readManager(this.conn, (await this.system()).body, this.found, `mc reset ${kind}`), kind);
   }
 
   /** Channel N: the Manager's Nth EthernetInterface. */

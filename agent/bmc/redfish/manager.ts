@@ -1,10 +1,13 @@
 /**
  * The BMC itself over Redfish: the Manager of the node's system (its Links.ManagedBy, else the
- * service's only or first Manager) as `mc info`, and its EthernetInterfaces as `lan print`
- * (channel N is the Nth interface, in the collection's order, as IPMI numbers LAN channels).
+ * service's only or first Manager) as `mc info`, its EthernetInterfaces as `lan print`
+ * (channel N is the Nth interface, in the collection's order, as IPMI numbers LAN channels), and
+ * its Manager.Reset action as `mc reset cold|warm`.
  */
 import type { LanConfig, McInfo } from '../bmc-client.js';
-import { bmcFailure, bmcUnsupportedError } from '../errors.js';
+import { ErrorCodes } from '../../lib/errors.js';
+import { bmcFailure, bmcUnsupportedError, isBmcError } from '../errors.js';
+import { allowedResetTypes } from './reset-types.js';
 import type { Quirks } from '../quirks.js';
 import { odataId, type RedfishConnection, type Resource } from './connection.js';
 import { members } from './system-choice.js';
@@ -63,4 +66,39 @@ export async function readLanConfig(conn: RedfishConnection, manager: Resource<M
       `over Redfish channel N is the manager's Nth interface: racker ipmi NODE lan print 1${nics.length > 1 ? ` … ${nics.length}` : ''}`);
   }
   return lanConfigOf(channel, (await conn.read(nic, step, ethernetInterfaceSchema)).body);
+}
+
+/**
+ * IPMI's two BMC restarts as the Manager.Reset types that mean the same (DMTF ResetType): a cold
+ * reset reinitialises the controller at once, a warm one lets it shut down in order first.
+ */
+export const MANAGER_RESET_TYPES = { cold: 'ForceRestart', warm: 'GracefulRestart' } as const;
+
+/**
+ * `mc reset cold|warm`: POST the manager's Reset action with the type that means it, when the BMC
+ * allows that type (it says which it allows; one that says nothing is sent the standard's). A BMC
+ * that restarts before it answers is what was asked: the request went out (`answered: false`).
+ */
+export async function resetManager(conn: RedfishConnection, manager: Resource<Manager>, kind: 'cold' | 'warm'): Promise<{ answered: boolean }> {
+  const step = `mc reset ${kind}`;
+  const action = manager.body.Actions?.['#Manager.Reset'];
+  if (action == null) {
+    throw bmcUnsupportedError(conn.where, step, `the manager ${manager.path} has no Manager.Reset action`, 'where the BMC also speaks IPMI, pin the ipmi driver for this node (bmc.nodes."<BMC MAC>".driver: ipmi); else its web interface restarts it');
+  }
+  const type = MANAGER_RESET_TYPES[kind];
+  const allowed = await allowedResetTypes(conn, action, step);
+  if (allowed !== undefined && !allowed.includes(type)) {
+    const other = kind === 'cold' ? 'warm' : 'cold';
+    throw bmcUnsupportedError(conn.where, step, `the manager allows the reset types ${allowed.length === 0 ? '(none)' : allowed.join(', ')}, not ${type}`,
+      allowed.includes(MANAGER_RESET_TYPES[other]) ? `this BMC restarts with: racker ipmi NODE mc reset ${other} (${MANAGER_RESET_TYPES[other]})` : 'its web interface, or removing its power, restarts it');
+  }
+  try {
+    conn.expectOk(await conn.post(action.target, step, { ResetType: type }), step);
+  } catch (e) {
+    if (isBmcError(e) && e.code === ErrorCodes.bmcTimeout) return { answered: false };
+    throw e;
+  }
+  // The session went with the BMC's restart: nothing to log out of.
+  conn.forgetSession();
+  return { answered: true };
 }

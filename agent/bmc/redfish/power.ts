@@ -8,7 +8,8 @@
 import type { Quirks } from '../quirks.js';
 import { bmcUnsupportedError } from '../errors.js';
 import { refusalOf, text, type RedfishConnection, type Resource } from './connection.js';
-import { actionInfoSchema, type ComputerSystem } from './schemas.js';
+import type { ComputerSystem } from './schemas.js';
+import { allowedResetTypes } from './reset-types.js';
 
 export type PowerGoal = 'on' | 'off' | 'soft' | 'cycle' | 'reset';
 
@@ -61,12 +62,7 @@ export class RedfishPower {
   private async reset(system: Resource<ComputerSystem>, goal: PowerGoal, step: string): Promise<Awaited<ReturnType<RedfishConnection['post']>>> {
     const action = system.body.Actions?.['#ComputerSystem.Reset'];
     if (action == null) throw bmcUnsupportedError(this.conn.where, step, 'the system has no ComputerSystem.Reset action');
-    let allowed = action['ResetType@Redfish.AllowableValues'] ?? undefined;
-    const info = action['@Redfish.ActionInfo'];
-    if (allowed === undefined && typeof info === 'string') {
-      const params = (await this.conn.read(info, 'read reset action info', actionInfoSchema)).body.Parameters;
-      allowed = params?.find((p) => p.Name === 'ResetType')?.AllowableValues ?? undefined;
-    }
+    const allowed = await allowedResetTypes(this.conn, action, step);
     const preferred = RESET_PREFERENCES[goal];
     const type = allowed === undefined ? preferred[0] : preferred.find((t) => allowed.includes(t));
     if (type === undefined) throw bmcUnsupportedError(this.conn.where, step, `the BMC allows reset types ${allowed?.map(text).join(', ')}, none of ${preferred.join(', ')}`);

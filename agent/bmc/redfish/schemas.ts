@@ -52,6 +52,7 @@ export const resetActionSchema = z.looseObject({
   'ResetType@Redfish.AllowableValues': texts,
   '@Redfish.ActionInfo': text,
 });
+export type ResetAction = z.infer<typeof resetActionSchema>;
 
 export const computerSystemSchema = z.looseObject({
   PowerState: z.enum(REDFISH_POWER_STATES),
@@ -113,6 +114,7 @@ export const managerSchema = z.looseObject({
   Id: text, ManagerType: text, FirmwareVersion: text, Model: text, Manufacturer: text, UUID: text, Status: status,
   EthernetInterfaces: optionalLink, LogServices: optionalLink,
   Links: z.looseObject({ ManagerForServers: links }).nullish(),
+  Actions: z.looseObject({ '#Manager.Reset': resetActionSchema.nullish() }).nullish(),
 });
 export type Manager = z.infer<typeof managerSchema>;
 

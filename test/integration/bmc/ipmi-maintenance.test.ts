@@ -4,7 +4,8 @@
  * ipmitool itself reads from the same simulator: the same records, fields and values. Over Redfish
  * (the project's emulator, which sushy and redfishtool cross-check) the same vocabulary reads the
  * system, its chassis, the manager and its NIC, and the SEL log service; a field the BMC leaves out
- * is "not reported by this BMC"; mc reset, IPMI's only, fails with RACKER_E_BMC_UNSUPPORTED.
+ * is "not reported by this BMC"; mc reset is the manager's Manager.Reset (ForceRestart cold,
+ * GracefulRestart warm), refused with RACKER_E_BMC_UNSUPPORTED when the BMC does not allow the type.
  */
 import { expect } from 'chai';
 import { mkdir } from 'node:fs/promises';
@@ -151,7 +152,7 @@ describe('racker ipmi sel, fru, mc, lan, chassis against ipmi_sim, compared with
     expect(bad.stderr).to.include('mc info | mc reset cold|warm');
   });
 
-  it('over Redfish: chassis status, the SEL from the manager\'s SEL log service (list, clear, info); mc reset says it is not supported over Redfish', async () => {
+  it('over Redfish: chassis status, the SEL from the manager\'s SEL log service (list, clear, info); mc reset cold|warm through Manager.Reset', async () => {
     const cert = await selfSignedCertificate(dir as string);
     const bmc = await new RedfishEmulator({ profile: profile('strict-etag'), key: cert.key, cert: cert.chain, user: 'admin', password: PASSWORD }).start();
     try {
@@ -172,9 +173,28 @@ describe('racker ipmi sel, fru, mc, lan, chassis against ipmi_sim, compared with
       expect(info.code, info.stderr).to.equal(0);
       expect(fields(info.stdout)).to.deep.equal(new Map([['entries', '0'], ['max records', '512'], ['overwrite policy', 'wraps when full'],
         ['last add', 'not reported by this BMC'], ['last erase', 'not reported by this BMC'], ['overflow', 'not reported by this BMC']]));
-      const reset = await runRacker(['ipmi', '2', 'mc', 'reset', 'cold', '--json'], redfishRack.env);
-      expect(reset.code).to.equal(1);
-      expect((JSON.parse(reset.stderr) as { error: { code: string; message: string } }).error).to.deep.include({ code: 'RACKER_E_BMC_UNSUPPORTED', message: 'mc reset cold is not supported over Redfish' });
+      // mc reset: the manager's Manager.Reset, with the DMTF type that means the same.
+      const cold = await runRacker(['ipmi', '2', 'mc', 'reset', 'cold'], redfishRack.env);
+      expect(cold.code, cold.stderr).to.equal(0);
+      expect(cold.stdout).to.include('cold reset of the BMC sent;');
+      expect(bmc.node.managerResets).to.deep.equal(['ForceRestart']);
+      expect(bmc.openSessions, 'the restart dropped the session; racker sent no logout for it').to.equal(0);
+      const warm = await runRacker(['ipmi', '2', 'mc', 'reset', 'warm', '--json'], redfishRack.env);
+      expect(warm.code, warm.stderr).to.equal(0);
+      expect(JSON.parse(warm.stdout)).to.deep.include({ kind: 'mc-reset', reset: 'warm', answered: true });
+      expect(bmc.node.managerResets).to.deep.equal(['ForceRestart', 'GracefulRestart']);
+      // A BMC that allows only a graceful restart: cold is refused before anything is sent, and the hint names warm.
+      bmc.managerResetTypes = ['GracefulRestart'];
+      const refused = await runRacker(['ipmi', '2', 'mc', 'reset', 'cold', '--json'], redfishRack.env);
+      expect(refused.code).to.equal(1);
+      const { error } = JSON.parse(refused.stderr) as { error: { code: string; message: string; hint: string } };
+      expect(error.code).to.equal('RACKER_E_BMC_UNSUPPORTED');
+      expect(error.message).to.include('the manager allows the reset types GracefulRestart, not ForceRestart');
+      expect(error.hint).to.include('racker ipmi NODE mc reset warm');
+      // One that advertises no types is sent the standard's.
+      bmc.managerResetTypes = undefined;
+      expect((await runRacker(['ipmi', '2', 'mc', 'reset', 'cold'], redfishRack.env)).code).to.equal(0);
+      expect(bmc.node.managerResets).to.deep.equal(['ForceRestart', 'GracefulRestart', 'ForceRestart']);
     } finally {
       await bmc.stop();
     }

@@ -2,7 +2,7 @@
  * Is the emulator a Redfish service, or only racker's echo? Two independent clients from Debian,
  * python3-sushy and redfishtool, drive every vendor profile alongside racker: each reads what the
  * others changed, and the emulator's state agrees with all three; fru and mc info read the same
- * asset and manager fields as sushy. Setup installs both clients
+ * asset and manager fields as sushy, and mc reset posts the Manager.Reset sushy posts. Setup installs both clients
  * (scripts/debian-packages.txt), so nothing here is skipped.
  */
 import { expect } from 'chai';
@@ -44,7 +44,8 @@ describe('Redfish emulator cross-checked with sushy and redfishtool', function (
         await racker.powerOn(); // also applies a pending settings resource
         expect(await racker.powerState()).to.equal('on'); // (and sees a PoweringOn where the profile reports one)
         expect(bmc.node).to.deep.include({ power: 'On', boot: { BootSourceOverrideTarget: 'Pxe', BootSourceOverrideEnabled: 'Continuous', BootSourceOverrideMode: 'UEFI' } });
-        const { facts, ...seen } = await sushy({ ...creds, caFile: cert.trustFile, system, ops: [] });
+        const { facts, managerResets, ...seen } = await sushy({ ...creds, caFile: cert.trustFile, system, ops: [] });
+        expect(managerResets, 'sushy finds the Manager.Reset types racker reads').to.deep.equal(['ForceRestart', 'GracefulRestart']);
         expect(seen).to.deep.equal({ power: 'On', target: 'Pxe', enabled: 'Continuous', mode: 'UEFI', uuid: bmc.node.uuid });
         // fru and mc info read what sushy reads (an empty or null value is "not reported").
         const fru = await racker.fru();
@@ -80,6 +81,12 @@ describe('Redfish emulator cross-checked with sushy and redfishtool', function (
         expect(JSON.parse(await redfishtool({ ...creds, user: 'operator', password: 'Set-By-Racker-1' }, 'Systems', '-L', system, 'get'))).to.have.property('PowerState', 'On');
         await redfishtool(creds, 'AccountService', 'setpassword', 'operator', 'Set-By-Tool-2');
         expect(bmc.accounts.find((a) => a.user === 'operator')?.password).to.equal('Set-By-Tool-2');
+
+        // The BMC restarts: racker's mc reset cold and sushy's manager reset land as the same action; racker logs in again after.
+        expect(await racker.mcReset('cold')).to.deep.equal({ answered: true });
+        await sushy({ ...creds, caFile: cert.trustFile, system, ops: [{ op: 'manager-reset', type: 'GracefulRestart' }] });
+        expect(bmc.node.managerResets).to.deep.equal(['ForceRestart', 'GracefulRestart']);
+        expect(await racker.powerState()).to.equal('on');
       } finally {
         await racker.close();
         await bmc.stop();

@@ -55,15 +55,18 @@ describe('boot service phone-home (POST /racker/v1/events)', function () {
     expect((await post({ mac: MAC, status: 'ready' }, { ...json, Authorization: `Basic ${TOKEN}` })).status).to.equal(401);
   });
 
-  it('refuses malformed requests with the right 4xx', async () => {
-    expect((await post({ mac: MAC, status: 'done' })).status).to.equal(400);
+  it('refuses malformed requests with the right 4xx, saying what is wrong, and keeps nothing of them', async () => {
+    const before = b.events.length;
+    const done = await post({ mac: MAC, status: 'done' });
+    expect([done.status, done.text]).to.deep.equal([400, '400 report is not valid: status: must be installed, ready, joined, failed, inventory\n']);
     expect((await post({ status: 'ready' })).status).to.equal(400);
     expect((await post('{not json')).status).to.equal(400);
     expect((await post({ mac: MAC, status: 'failed', reason: 5 })).status).to.equal(400);
     expect((await post({ mac: MAC, status: 'ready' }, { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'text/plain' })).status).to.equal(415);
     const big = await post({ mac: MAC, status: 'failed', reason: 'x'.repeat(70_000) });
-    expect(big.status).to.equal(413);
+    expect([big.status, big.text]).to.deep.equal([413, '413 body larger than 65536 bytes\n']);
     expect((await http({ port: b.port, path: '/racker/v1/events' })).status).to.equal(405);
+    expect(b.events.length, 'no event from a refused report').to.equal(before);
   });
 
   it('accepts a hardware inventory from the node with its token, checked against its schema', async () => {

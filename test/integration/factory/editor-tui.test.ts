@@ -112,7 +112,7 @@ describe('racker factory editor in a real terminal (tmux 80x24)', function () {
   it('imports a CSV, drops a discovered MAC into a row, reorders and deletes rows, and asks before leaving unsaved', async () => {
     await mkdir(rack.runDir, { recursive: true });
     agent = new FakeAgentApi(agentSocketPath(rack.runDir), (req) => (req.url === '/v1/discovery'
-      ? { status: 200, body: { macs: [{ mac: '0C:C4:7A:00:00:99', ip: '172.24.213.241' }] } } : { status: 404 }));
+      ? { status: 200, body: { macs: [{ mac: '0C:C4:7A:00:00:99', ip: '172.24.213.241', firstSeen: '2026-12-06T06:00:00.000Z', lastSeen: '2026-12-06T06:00:00.000Z' }] } } : { status: 404 }));
     await agent.start();
     const csv = join(dir, 'export.csv');
     await writeFile(csv, `Primary,BMC,Secondary,Type,Notes\n00:11:22:33:44:10,,00:11:22:33:44:40,worker,to fill\n${MGMT.primary},${MGMT.bmc},${MGMT.secondary},mgmt,m\n02:00:00:00:00:01,02:00:00:00:00:02,02:00:00:00:00:03,,delete me\n`);

@@ -293,6 +293,41 @@ describe('bootstrap state machine and job', () => {
     expect(second.bmc.calls).to.deep.equal([]);
   });
 
+  it('a failure still waiting for its answer when the agent stopped is asked again on resume, oldest first, and the answer acts', async () => {
+    // The old agent: both nodes fail; the first question is never answered (the agent dies).
+    const silent: FailureAsker = { ask: async () => new Promise(() => undefined) };
+    const first = rig(2, { onFailure: 'ask' }, { 1: { installFails: 'bad disk' } }, { asker: silent });
+    first.bmc.fail('powerStatus', mac(2), 'no route to host');
+    await first.clock.runUntil(() => [1, 2].every((i) => first.sink.last !== undefined && stateOf(first.sink.last, i).status === 'failed'), 600_000);
+    const snapshot = first.sink.last as JobState;
+    expect([1, 2].map((i) => stateOf(snapshot, i).decided)).to.deep.equal([undefined, undefined]);
+
+    const asker = new ScriptedAsker(['exclude', 'retry']);
+    const second = rig(2, { onFailure: 'ask' }, {}, { resumed: snapshot, asker });
+    const s = await second.finish();
+    // node-02 failed first, so it was asked first; the same failure, not a new run.
+    expect(asker.asked.map((f) => f.hostname)).to.deep.equal(['node-02', 'node-01']);
+    expect(asker.asked[0]).to.deep.equal(stateOf(snapshot, 2).failure);
+    expect(second.bmc.callsFor(mac(2)), 'excluded without touching it again').to.deep.equal([]);
+    expect([stateOf(s, 1).status, stateOf(s, 1).attempt, stateOf(s, 2).status]).to.deep.equal(['done', 2, 'excluded']);
+  });
+
+  it('a failure the policy settled stays settled on resume; one it had not, is decided again (retry really retries)', async () => {
+    const r = rig(2, { onFailure: 'retry', retries: 1 });
+    r.bmc.fail('powerStatus', mac(1), 'no route to host');
+    r.bmc.fail('powerStatus', mac(2), 'no route to host');
+    const first = await r.finish();
+    expect([1, 2].map((i) => [stateOf(first, i).status, stateOf(first, i).attempt, stateOf(first, i).decided])).to.deep.equal([['failed', 2, true], ['failed', 2, true]]);
+    const resumed: JobState = structuredClone(first);
+    resumed.status = 'running';
+    // node-02 as saved the moment it failed its first attempt, before the policy decided.
+    Object.assign(resumed.nodes[mac(2)] as NodeState, { attempt: 1, decided: undefined });
+    const second = rig(2, { onFailure: 'retry', retries: 1 }, {}, { resumed });
+    const s = await second.finish();
+    expect(second.bmc.callsFor(mac(1))).to.deep.equal([]);
+    expect([stateOf(s, 2).status, stateOf(s, 2).attempt]).to.deep.equal(['done', 2]);
+  });
+
   /** A job stopped (the agent died) with node 1 waiting in `phase`, the node stalled before `stall`. */
   async function stoppedIn(phase: Phase, stall: Behaviour['stallBefore']): Promise<JobState> {
     const first = rig(1, {}, { 1: { stallBefore: stall } });
