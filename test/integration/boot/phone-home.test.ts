@@ -58,7 +58,7 @@ describe('boot service phone-home (POST /racker/v1/events)', function () {
   it('refuses malformed requests with the right 4xx, saying what is wrong, and keeps nothing of them', async () => {
     const before = b.events.length;
     const done = await post({ mac: MAC, status: 'done' });
-    expect([done.status, done.text]).to.deep.equal([400, '400 report is not valid: status: must be installed, ready, joined, failed, inventory\n']);
+    expect([done.status, done.text]).to.deep.equal([400, '400 report is not valid: status: must be installed, ready, joined, failed, refused, inventory\n']);
     expect((await post({ status: 'ready' })).status).to.equal(400);
     expect((await post('{not json')).status).to.equal(400);
     expect((await post({ mac: MAC, status: 'failed', reason: 5 })).status).to.equal(400);

@@ -39,8 +39,8 @@ describe('phone-home request bodies (POST /racker/v1/events), checked by schema'
       [{ status: 'installed' }, 'report is not valid: mac: missing or not a string'],
       [{ mac: 52, status: 'installed' }, 'report is not valid: mac: missing or not a string'],
       [{ mac: 'node-01', status: 'installed' }, 'report is not valid: mac: not a MAC address'],
-      [{ mac: MAC, status: 'done' }, 'report is not valid: status: must be installed, ready, joined, failed, inventory'],
-      [{ mac: MAC }, 'report is not valid: status: must be installed, ready, joined, failed, inventory'],
+      [{ mac: MAC, status: 'done' }, 'report is not valid: status: must be installed, ready, joined, failed, refused, inventory'],
+      [{ mac: MAC }, 'report is not valid: status: must be installed, ready, joined, failed, refused, inventory'],
       [{ mac: MAC, status: 'failed', reason: 5 }, 'report is not valid: reason: must be a string'],
       [{ mac: MAC, status: 'failed', reason: null }, 'report is not valid: reason: must be a string'],
       [{ mac: MAC, status: 'failed', output: ['a'] }, 'report is not valid: output: must be a string'],
@@ -73,6 +73,6 @@ describe('phone-home request bodies (POST /racker/v1/events), checked by schema'
   it('checks the token only for a well-formed report, and the inventory only once the token is good', async () => {
     const wrong = (body: unknown): IncomingMessage => request(JSON.stringify(body), { headers: { authorization: 'Bearer not-the-token-of-this-node' } });
     expect(await refusal(wrong({ mac: MAC, status: 'inventory', inventory: { cpu: 'many' } }))).to.deep.equal([401, 'token not valid for this mac']);
-    expect(await refusal(wrong({ mac: MAC, status: 'nope' }))).to.deep.equal([400, 'report is not valid: status: must be installed, ready, joined, failed, inventory']);
+    expect(await refusal(wrong({ mac: MAC, status: 'nope' }))).to.deep.equal([400, 'report is not valid: status: must be installed, ready, joined, failed, refused, inventory']);
   });
 });
