@@ -33,9 +33,14 @@ export class BmcPool {
     this.fanout = new Semaphore(settings.fanout);
   }
 
-  /** The client for a node's BMC (one per BMC endpoint, reused). */
+  /**
+   * The client for a node's BMC, one per node and endpoint, reused. Per node, not per endpoint: a
+   * target names its node's system (Redfish's choice among several by pinned UUID or MACs, and
+   * the node in every message), and several nodes may be pinned to one service (a chassis manager
+   * for several blades). One client per endpoint made every such node drive the first one's system.
+   */
   client(n: NodeBmc): BmcClient {
-    const key = `${n.driver}:${n.target.address}:${n.target.port}`;
+    const key = `${n.driver}:${n.target.address}:${n.target.port}:${n.target.bmcMac ?? n.target.node}`;
     const existing = this.clients.get(key);
     if (existing !== undefined) return existing;
     const log = this.deps.log.child({ node: n.target.node, bmc: n.target.address });
