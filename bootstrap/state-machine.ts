@@ -134,9 +134,19 @@ export class NodeMachine {
     const now = this.deps.clock.now();
     this.state.phase = phase;
     this.state.phaseStartedAt = now;
-    this.state.history.push(note === undefined ? { phase, at: now } : { phase, at: now, note });
-    if (this.state.history.length > HISTORY_LIMIT) this.state.history.splice(0, this.state.history.length - HISTORY_LIMIT);
+    this.addHistory(note === undefined ? { phase, at: now } : { phase, at: now, note });
     await this.deps.onTransition(this.state);
+  }
+
+  /** A note in the node's history about the phase it is in (kept to HISTORY_LIMIT entries), published. */
+  private async note(phase: Phase, note: string): Promise<void> {
+    this.addHistory({ phase, at: this.deps.clock.now(), note });
+    await this.deps.onTransition(this.state);
+  }
+
+  private addHistory(entry: NodeState['history'][number]): void {
+    this.state.history.push(entry);
+    if (this.state.history.length > HISTORY_LIMIT) this.state.history.splice(0, this.state.history.length - HISTORY_LIMIT);
   }
 
   /** Do one phase; returns the next phase, or undefined when the node is finished. */
@@ -193,8 +203,7 @@ export class NodeMachine {
   /** After a resume in a download phase with nothing heard within the grace: boot the node from the network again. */
   private async netbootAgain(phase: Phase, signal: AbortSignal): Promise<Phase> {
     const grace = RESUME_GRACE_MS / 1000;
-    this.state.history.push({ phase, at: this.deps.clock.now(), note: `resumed in ${phase}, nothing heard within ${grace}s: the agent's restart cut the node's download from the boot service; power off and on to netboot again` });
-    await this.deps.onTransition(this.state);
+    await this.note(phase, `resumed in ${phase}, nothing heard within ${grace}s: the agent's restart cut the node's download from the boot service; power off and on to netboot again`);
     await this.powerUp('off-on', signal);
     return 'dhcp';
   }
@@ -208,8 +217,7 @@ export class NodeMachine {
       throw new PhaseFailure(`nothing observed within ${seconds}s${used > 0 ? ` after ${used} escalation${used === 1 ? '' : 's'} (${ladder.slice(0, used).join(', ')})` : ''}`);
     }
     this.state.escalations[phase] = used + 1;
-    this.state.history.push({ phase, at: this.deps.clock.now(), note: `deadline ${seconds}s missed: ${step}` });
-    await this.deps.onTransition(this.state);
+    await this.note(phase, `deadline ${seconds}s missed: ${step}`);
     switch (step) {
       case 'reset-override-and-cycle':
         await this.setBoot('pxe');
@@ -283,9 +291,7 @@ export class NodeMachine {
         Math.min(FACTS_MS, this.deps.deadlines['bmc-check']));
       await keep(this.spec, facts);
     } catch (e) {
-      this.state.history.push({ phase: 'bmc-check', at: this.deps.clock.now(), note: `the server's facts were not read from its BMC (the check goes on): ${errorMessage(e)}` });
-      if (this.state.history.length > HISTORY_LIMIT) this.state.history.splice(0, this.state.history.length - HISTORY_LIMIT);
-      await this.deps.onTransition(this.state);
+      await this.note('bmc-check', `the server's facts were not read from its BMC (the check goes on): ${errorMessage(e)}`);
     }
   }
 

@@ -195,9 +195,8 @@ export class BmcPoller implements Service {
     try {
       const facts = await read(e.target, signal);
       if (this.entries.has(e.target.mac)) record(e.target.mac, facts);
-    } catch (err) {
-      if (this.abort === undefined) return;
-      this.log.debug({ node: e.target.hostname, bmc: e.target.bmcAddress, err: err instanceof Error ? err.message : String(err) }, 'the BMC did not say what server it is (FRU)');
+    } catch {
+      // Logged where it was read (AgentBmc.serverFacts), once; nothing more to do here.
     }
   }
 
