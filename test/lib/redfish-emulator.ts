@@ -13,8 +13,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import type { VendorProfile } from './redfish-profiles.js';
-
-type Json = Record<string, unknown>;
+import { chassisResource, collection, type Json } from './redfish-chassis.js';
 
 export interface EmulatorOptions {
   profile: VendorProfile;
@@ -223,21 +222,17 @@ export class RedfishEmulator {
     };
   }
 
-  private collection(path: string, type: string, members: string[]): Json {
-    return { '@odata.id': path, '@odata.type': `#${type}Collection.${type}Collection`, Name: `${type} Collection`, Members: members.map((m) => ({ '@odata.id': m })), 'Members@odata.count': members.length };
-  }
-
   private resource(path: string, read = false): Json | undefined {
     const p = this.o.profile;
     const full = p.inventory === 'full';
-    if (path === `${V1}/Systems`) return this.collection(path, 'ComputerSystem', this.systems.map((s) => this.systemPath(s)));
-    if (path === `${V1}/Managers`) return this.collection(path, 'Manager', this.systems.map((_, i) => `${V1}/Managers/BMC${i + 1}`));
-    if (path === `${V1}/Chassis`) return this.collection(path, 'Chassis', this.systems.map((_, i) => `${V1}/Chassis/Chassis${i + 1}`));
+    if (path === `${V1}/Systems`) return collection(path, 'ComputerSystem', this.systems.map((s) => this.systemPath(s)));
+    if (path === `${V1}/Managers`) return collection(path, 'Manager', this.systems.map((_, i) => `${V1}/Managers/BMC${i + 1}`));
+    if (path === `${V1}/Chassis`) return collection(path, 'Chassis', this.systems.map((_, i) => `${V1}/Chassis/Chassis${i + 1}`));
     if (path === `${V1}/SessionService` && p.sessions !== 'none') {
       return { '@odata.id': path, '@odata.type': '#SessionService.v1_1_8.SessionService', Id: 'SessionService', Name: 'Session Service', ServiceEnabled: true, SessionTimeout: 300, Sessions: { '@odata.id': `${path}/Sessions` } };
     }
     if (path === `${V1}/SessionService/Sessions` && p.sessions !== 'none') {
-      return this.collection(path, 'Session', [...this.sessions.values()].map((s) => `${path}/${s.id}`));
+      return collection(path, 'Session', [...this.sessions.values()].map((s) => `${path}/${s.id}`));
     }
     const sessionMatch = /^\/redfish\/v1\/SessionService\/Sessions\/([^/]+)$/.exec(path);
     if (sessionMatch !== null && [...this.sessions.values()].some((s) => s.id === sessionMatch[1])) {
@@ -246,7 +241,7 @@ export class RedfishEmulator {
     if (path === `${V1}/AccountService`) {
       return { '@odata.id': path, '@odata.type': '#AccountService.v1_10_0.AccountService', Id: 'AccountService', Name: 'Account Service', ServiceEnabled: true, Accounts: { '@odata.id': `${path}/Accounts` }, Roles: { '@odata.id': `${path}/Roles` } };
     }
-    if (path === `${V1}/AccountService/Accounts`) return this.collection(path, 'ManagerAccount', this.accounts.map((a) => `${path}/${a.id}`));
+    if (path === `${V1}/AccountService/Accounts`) return collection(path, 'ManagerAccount', this.accounts.map((a) => `${path}/${a.id}`));
     const account = this.accounts.find((a) => path === `${V1}/AccountService/Accounts/${a.id}`);
     if (account !== undefined) {
       return { '@odata.id': path, '@odata.type': '#ManagerAccount.v1_8_0.ManagerAccount', Id: account.id, Name: 'User Account', UserName: account.user, RoleId: account.role, Enabled: true, Locked: false, Password: null };
@@ -258,7 +253,7 @@ export class RedfishEmulator {
         // Like the resource it stands for, with what is pending over what is in force.
         return { '@odata.id': path, '@odata.type': '#ComputerSystem.v1_20_0.ComputerSystem', Id: 'Settings', Name: 'Pending settings', Boot: { ...s.boot, ...(s.pending ?? {}) } };
       }
-      if (path === `${sp}/EthernetInterfaces`) return this.collection(path, 'EthernetInterface', [`${path}/NIC.1`]);
+      if (path === `${sp}/EthernetInterfaces`) return collection(path, 'EthernetInterface', [`${path}/NIC.1`]);
       if (path === `${sp}/EthernetInterfaces/NIC.1`) return { '@odata.id': path, '@odata.type': '#EthernetInterface.v1_6_0.EthernetInterface', Id: 'NIC.1', Name: 'NIC', MACAddress: s.nicMac.toUpperCase() };
       if (path === `${sp}/ResetActionInfo`) return { '@odata.id': path, '@odata.type': '#ActionInfo.v1_1_2.ActionInfo', Id: 'ResetActionInfo', Parameters: [{ Name: 'ResetType', Required: true, DataType: 'String', AllowableValues: RESET_TYPES }] };
       const mp = `${V1}/Managers/BMC${i + 1}`;
@@ -267,8 +262,8 @@ export class RedfishEmulator {
         return { '@odata.id': mp, '@odata.type': '#Manager.v1_10_0.Manager', Id: `BMC${i + 1}`, Name: 'Manager', ManagerType: 'BMC', ...facts, EthernetInterfaces: { '@odata.id': `${mp}/EthernetInterfaces` }, LogServices: { '@odata.id': `${mp}/LogServices` }, Links: { ManagerForServers: [{ '@odata.id': sp }], ManagerForChassis: [{ '@odata.id': `${V1}/Chassis/Chassis${i + 1}` }] },
           Actions: { '#Manager.Reset': { target: `${mp}/Actions/Manager.Reset`, ...(this.managerResetTypes === undefined ? {} : { 'ResetType@Redfish.AllowableValues': this.managerResetTypes }) } } };
       }
-      if (path === `${mp}/EthernetInterfaces`) return this.collection(path, 'EthernetInterface', [`${path}/eth0`]);
-      if (path === `${mp}/LogServices`) return this.collection(path, 'LogService', [`${path}/Sel`]);
+      if (path === `${mp}/EthernetInterfaces`) return collection(path, 'EthernetInterface', [`${path}/eth0`]);
+      if (path === `${mp}/LogServices`) return collection(path, 'LogService', [`${path}/Sel`]);
       if (path === `${mp}/LogServices/Sel`) {
         return { '@odata.id': path, '@odata.type': '#LogService.v1_3_0.LogService', Id: 'Sel', Name: 'SEL Log', LogEntryType: 'SEL', ...(full ? { MaxNumberOfRecords: 512, OverWritePolicy: 'WrapsWhenFull' } : {}), Entries: { '@odata.id': `${path}/Entries` }, Actions: { '#LogService.ClearLog': { target: `${path}/Actions/LogService.ClearLog` } } };
       }
@@ -284,7 +279,7 @@ export class RedfishEmulator {
           } : { IPv4Addresses: [] }),
         };
       }
-      const chassis = this.chassis(path, `${V1}/Chassis/Chassis${i + 1}`, sp);
+      const chassis = chassisResource(this.o.profile, path, `${V1}/Chassis/Chassis${i + 1}`, sp);
       if (chassis !== undefined) return chassis;
     }
     return undefined;
@@ -317,44 +312,6 @@ export class RedfishEmulator {
       Links: { Chassis: [{ '@odata.id': `${V1}/Chassis/Chassis${i + 1}` }], ManagedBy: [{ '@odata.id': `${V1}/Managers/BMC${i + 1}` }] },
       Actions: { '#ComputerSystem.Reset': { target: `${sp}/Actions/ComputerSystem.Reset`, ...(i % 2 === 0 ? { 'ResetType@Redfish.AllowableValues': RESET_TYPES } : { '@Redfish.ActionInfo': `${sp}/ResetActionInfo` }) } },
     };
-  }
-
-  private chassis(path: string, cp: string, sp: string): Json | undefined {
-    const t = this.o.profile.thermal;
-    if (path === cp) {
-      return {
-        '@odata.id': cp, '@odata.type': '#Chassis.v1_21_0.Chassis', Id: cp.split('/').pop(), Name: 'Chassis', ChassisType: 'RackMount',
-        ...(this.o.profile.inventory === 'full' ? { Manufacturer: 'racker', SerialNumber: `CH-EMU-${cp.slice(-1)}`, PartNumber: 'CH-PN-2' } : {}), Links: { ComputerSystems: [{ '@odata.id': sp }] },
-        ...(t === 'sensors' ? { Sensors: { '@odata.id': `${cp}/Sensors` } } : {}),
-        ...(t === 'thermal-subsystem' ? { ThermalSubsystem: { '@odata.id': `${cp}/ThermalSubsystem` } } : {}),
-        ...(t === 'thermal' || t === 'thermal-v1.0' ? { Thermal: { '@odata.id': `${cp}/Thermal` }, Power: { '@odata.id': `${cp}/Power` } } : {}),
-      };
-    }
-    if (t === 'sensors') {
-      if (path === `${cp}/Sensors`) return this.collection(path, 'Sensor', ['CPU1Temp', 'Fan1', 'PSU12V'].map((n) => `${path}/${n}`));
-      const sensors: Record<string, Json> = {
-        CPU1Temp: { Name: 'CPU1 Temp', ReadingType: 'Temperature', Reading: 40, ReadingUnits: 'Cel' },
-        Fan1: { Name: 'Fan1', ReadingType: 'Rotational', Reading: 5400, ReadingUnits: 'RPM' },
-        PSU12V: { Name: '12V', ReadingType: 'Voltage', Reading: 12, ReadingUnits: 'V', Status: { State: 'Enabled', Health: 'Warning' } },
-      };
-      const id = path.slice(`${cp}/Sensors/`.length);
-      const s = path.startsWith(`${cp}/Sensors/`) ? sensors[id] : undefined;
-      return s === undefined ? undefined : { '@odata.id': path, '@odata.type': '#Sensor.v1_7_0.Sensor', Id: id, Status: { State: 'Enabled', Health: 'OK' }, ...s };
-    }
-    if (t === 'thermal-subsystem') {
-      const ts = `${cp}/ThermalSubsystem`;
-      if (path === ts) return { '@odata.id': ts, '@odata.type': '#ThermalSubsystem.v1_2_0.ThermalSubsystem', Id: 'ThermalSubsystem', Name: 'Thermal Subsystem', Fans: { '@odata.id': `${ts}/Fans` }, ThermalMetrics: { '@odata.id': `${ts}/ThermalMetrics` } };
-      if (path === `${ts}/Fans`) return this.collection(path, 'Fan', [`${path}/Fan1`]);
-      if (path === `${ts}/Fans/Fan1`) return { '@odata.id': path, '@odata.type': '#Fan.v1_4_0.Fan', Id: 'Fan1', Name: 'Fan1', SpeedPercent: { Reading: 45, SpeedRPM: 5400 }, Status: { State: 'Enabled', Health: 'OK' } };
-      if (path === `${ts}/ThermalMetrics`) return { '@odata.id': path, '@odata.type': '#ThermalMetrics.v1_0_0.ThermalMetrics', Id: 'ThermalMetrics', Name: 'Thermal Metrics', TemperatureReadingsCelsius: [{ DeviceName: 'CPU1 Temp', Reading: 40, DataSourceUri: `${cp}/Sensors/CPU1Temp` }] };
-      return undefined;
-    }
-    if (path === `${cp}/Thermal`) {
-      const fan = t === 'thermal-v1.0' ? { MemberId: '0', FanName: 'Fan1', ReadingRPM: 5400 } : { MemberId: '0', Name: 'Fan1', Reading: 5400, ReadingUnits: 'RPM' };
-      return { '@odata.id': path, '@odata.type': '#Thermal.v1_0_0.Thermal', Id: 'Thermal', Name: 'Thermal', Temperatures: [{ MemberId: '0', Name: 'CPU1 Temp', ReadingCelsius: 40, Status: { Health: 'OK' } }], Fans: [{ ...fan, Status: { Health: 'OK' } }] };
-    }
-    if (path === `${cp}/Power`) return { '@odata.id': path, '@odata.type': '#Power.v1_0_0.Power', Id: 'Power', Name: 'Power', Voltages: [{ MemberId: '0', Name: '12V', ReadingVolts: 12, Status: { Health: 'Warning' } }] };
-    return undefined;
   }
 
   private patch(path: string, body: Json, send: (s: number, j?: Json, h?: Record<string, string>) => void, error: (s: number, id: string, m: string) => void): void {
